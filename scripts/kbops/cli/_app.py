@@ -1,0 +1,56 @@
+"""The Typer application and the few helpers every command module shares."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+
+from kbops.config import Settings, load_settings
+
+app = typer.Typer(
+    name="kb",
+    help="kbops: lint, index, govern, measure and publish a docs-as-code support knowledge base.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+out = Console(soft_wrap=True, highlight=False)
+err = Console(stderr=True, soft_wrap=True, highlight=False)
+
+_state: dict[str, Any] = {"root": None}
+
+
+@app.callback()
+def _global(
+    root: Optional[Path] = typer.Option(None, "--root", help="Knowledge-base root (default: $KB_ROOT or the nearest folder with governance.yml)."),
+    today: Optional[str] = typer.Option(None, "--today", help="Pretend today is YYYY-MM-DD (reproducible reports).", hidden=True),
+) -> None:
+    _state["root"] = root
+    _state["today"] = today
+
+
+def settings() -> Settings:
+    """Settings for the current invocation: defaults < [tool.kbops] < global flags."""
+    return load_settings(_state.get("root"), today=_state.get("today"))
+
+
+def print_json(data: Any) -> None:
+    """One JSON document on stdout (the command contract)."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def progress_printer(label: str):
+    """A progress callback that writes to stderr only when it is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def report(done: int, total: int) -> None:
+        if done == total or done % 200 == 0:
+            err.print(f"{label}: {done}/{total}", end="\r" if done < total else "\n")
+
+    return report

@@ -1,0 +1,2 @@
+"""Commands of the analytics domain (registered on the shared Typer app)."""
+from __future__ import annotations

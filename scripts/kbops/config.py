@@ -1,0 +1,118 @@
+"""Settings: defaults in code, overridden by `pyproject.toml [tool.kbops]`, overridden by flags."""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pydantic
+
+from kbops.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+# Sub-tables of [tool.kbops] that a domain validates with its own model (see `Settings.section`).
+KNOWN_SECTIONS = ("lint", "search", "site", "analytics", "governance", "server")
+CORE_KEYS = ("roots", "default_locale", "locales", "today")
+TYPE_FOLDERS = {"kb": ("article",), "sops": ("sop",), "playbooks": ("troubleshooting", "playbook", "template")}
+
+M = TypeVar("M", bound=pydantic.BaseModel)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the knowledge base lives and how it is configured."""
+
+    root: Path
+    roots: tuple[str, ...] = ("kb", "sops", "playbooks")
+    default_locale: str = "en"
+    locales: tuple[str, ...] = ("en", "es", "fr")
+    # Fixed "today" for reproducible runs (tests, golden files); None means the real date.
+    today: str | None = None
+    sections: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def governance_path(self) -> Path:
+        return self.root / "governance.yml"
+
+    @property
+    def taxonomy_path(self) -> Path:
+        return self.root / "taxonomy.yml"
+
+    @property
+    def state_dir(self) -> Path:
+        """`.kb/`: index, caches, events; never committed."""
+        return self.root / ".kb"
+
+    def section(self, name: str, model: type[M]) -> M:
+        """Validate the `[tool.kbops.<name>]` table with a domain's pydantic model."""
+        try:
+            return model.model_validate(self.sections.get(name, {}))
+        except pydantic.ValidationError as exc:
+            raise ConfigError(
+                [f"pyproject.toml [tool.kbops.{name}] {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+            ) from None
+
+    def today_date(self):
+        import datetime as dt
+
+        return dt.date.fromisoformat(self.today) if self.today else dt.date.today()
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The knowledge-base root: $KB_ROOT, else the nearest folder upward with governance.yml or [tool.kbops]."""
+    env = os.environ.get("KB_ROOT")
+    if env:
+        return Path(env).resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "governance.yml").is_file():
+            return folder
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and "[tool.kbops" in pyproject.read_text(encoding="utf-8", errors="replace"):
+            return folder
+    return here
+
+
+def load_settings(root: Path | None = None, **overrides: Any) -> Settings:
+    """Read `[tool.kbops]` from pyproject.toml under `root`; collect every problem before failing."""
+    root = (root or find_root()).resolve()
+    table: dict[str, Any] = {}
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            table = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}).get("kbops", {})
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{pyproject}: {exc}") from None
+    problems: list[str] = []
+    core: dict[str, Any] = {}
+    sections: dict[str, dict[str, Any]] = {}
+    for key, value in table.items():
+        if key in KNOWN_SECTIONS:
+            if not isinstance(value, dict):
+                problems.append(f"pyproject.toml [tool.kbops] {key}: expected a table")
+            else:
+                sections[key] = value
+        elif key in CORE_KEYS:
+            core[key] = value
+        else:
+            problems.append(
+                f"pyproject.toml [tool.kbops] unknown key {key!r}; allowed: {', '.join(CORE_KEYS + KNOWN_SECTIONS)}"
+            )
+    for key in ("roots", "locales"):
+        if key in core:
+            if not (isinstance(core[key], list) and all(isinstance(v, str) for v in core[key])):
+                problems.append(f"pyproject.toml [tool.kbops] {key}: expected a list of strings")
+            else:
+                core[key] = tuple(core[key])
+    for key, value in overrides.items():
+        if value is not None:
+            core[key] = value
+    if problems:
+        raise ConfigError(problems)
+    return Settings(root=root, sections=sections, **core)

@@ -1,0 +1,184 @@
+"""Find and load the knowledge base: every Markdown file of the roots, read and parsed once."""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import frontmatter
+import pydantic
+import yaml
+
+from kbops.config import Settings
+from kbops.model.document import Document, ParseProblem, SchemaProblem
+from kbops.model.hashing import content_hash
+from kbops.model.markdown import parse_structure
+from kbops.model.schema import FrontMatter
+
+log = logging.getLogger(__name__)
+
+MAX_BYTES = 1_000_000  # larger files are refused (KB006): nobody reads a 1 MB help article
+_KEY_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:", re.MULTILINE)
+
+
+class _DateAsTextLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Safe YAML loading that keeps dates as text, so pydantic validates them with a clear message."""
+
+
+_DateAsTextLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class _Handler(frontmatter.YAMLHandler):
+    def load(self, fm: str, **kwargs):
+        return yaml.load(fm, Loader=_DateAsTextLoader)  # noqa: S506 - a safe loader subclass
+
+
+_HANDLER = _Handler()
+
+
+@dataclass
+class Corpus:
+    """Every document of the knowledge base, in path order, indexed by id."""
+
+    settings: Settings
+    docs: list[Document] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.by_id: dict[str, list[Document]] = {}
+        self.by_path: dict[str, Document] = {}
+        for doc in self.docs:
+            self.by_path[doc.relpath] = doc
+            if doc.id:
+                self.by_id.setdefault(doc.id, []).append(doc)
+
+    def get(self, doc_id: str) -> Document | None:
+        found = self.by_id.get(doc_id)
+        return found[0] if found else None
+
+    def translations_of(self, doc_id: str) -> list[Document]:
+        return [d for d in self.docs if d.get("translation_of") == doc_id]
+
+
+def discover(settings: Settings, paths: Iterable[Path] | None = None) -> list[Path]:
+    """Markdown files under the configured roots (or under the given paths), sorted."""
+    targets = [Path(p) for p in paths] if paths else [settings.root / r for r in settings.roots]
+    found: set[Path] = set()
+    for target in targets:
+        target = target if target.is_absolute() else (Path.cwd() / target)
+        if target.is_file():
+            found.add(target.resolve())
+        elif target.is_dir():
+            found.update(p.resolve() for p in target.rglob("*.md") if p.is_file())
+    return sorted(found)
+
+
+def folder_of(relpath: str) -> str:
+    return relpath.split("/", 1)[0]
+
+
+def relative(settings: Settings, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(settings.root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def load_document(settings: Settings, path: Path, data: bytes | None = None) -> Document:
+    """Read and parse one file. Never raises for a user mistake: problems are recorded on the Document."""
+    relpath = relative(settings, path)
+    folder = folder_of(relpath)
+    try:
+        if data is None:
+            if path.stat().st_size > MAX_BYTES:
+                return _broken(relpath, folder, "KB006", 1, f"file is {path.stat().st_size:,} bytes; the limit is {MAX_BYTES:,}")
+            data = path.read_bytes()
+    except OSError as exc:
+        return _broken(relpath, folder, "KB003", 1, f"cannot read file: {exc.strerror or exc}")
+    return parse_document(relpath, data)
+
+
+def parse_document(relpath: str, data: bytes) -> Document:
+    folder = folder_of(relpath)
+    if len(data) > MAX_BYTES:
+        return _broken(relpath, folder, "KB006", 1, f"file is {len(data):,} bytes; the limit is {MAX_BYTES:,}")
+    if b"\x00" in data[:8192]:
+        return _broken(relpath, folder, "KB005", 1, "binary file (NUL bytes) in a Markdown folder")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return _broken(relpath, folder, "KB003", line, f"invalid UTF-8 at byte {exc.start}: {data[exc.start:exc.start + 1]!r}")
+    if not text.strip():
+        return _broken(relpath, folder, "KB004", 1, "empty file")
+    text = text.replace("\r\n", "\n")
+    if not _HANDLER.detect(text):
+        return _broken(relpath, folder, "KB001", 1, "no YAML front-matter: the file must start with a '---' line", text=text)
+    boundaries = list(_HANDLER.FM_BOUNDARY.finditer(text))
+    if len(boundaries) < 2:
+        return _broken(relpath, folder, "KB002", 1, "front-matter is not closed by a '---' line", text=text)
+    opening, closing = boundaries[0], boundaries[1]
+    fm_text = text[opening.end():closing.start()]
+    fm_line = text.count("\n", 0, opening.end()) + 1 + (1 if fm_text.startswith("\n") else 0)
+    fm_text_stripped = fm_text[1:] if fm_text.startswith("\n") else fm_text
+    try:
+        meta = _HANDLER.load(fm_text_stripped)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = fm_line + (mark.line if mark else 0)
+        problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]
+        return _broken(relpath, folder, "KB002", line, f"invalid YAML front-matter: {problem}", text=text)
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        return _broken(relpath, folder, "KB007", fm_line, f"front-matter must be a mapping of keys, got {type(meta).__name__}", text=text)
+    meta = {str(k): v for k, v in meta.items()}
+    meta_lines = {m.group(1): fm_line + fm_text_stripped.count("\n", 0, m.start()) for m in _KEY_LINE.finditer(fm_text_stripped)}
+    body_start = closing.end()
+    if body_start < len(text) and text[body_start] == "\n":
+        body_start += 1
+    body = text[body_start:]
+    body_line = text.count("\n", 0, body_start) + 1
+    model, problems = validate_frontmatter(meta, meta_lines)
+    headings, links, blocks = parse_structure(body, body_line)
+    return Document(
+        relpath=relpath, folder=folder, text=text, meta=meta, meta_lines=meta_lines, frontmatter=model,
+        schema_problems=problems, body=body, body_line=body_line, headings=headings, links=links, blocks=blocks,
+        content_hash=content_hash(meta, body),
+    )
+
+
+def validate_frontmatter(meta: dict, meta_lines: dict[str, int]) -> tuple[FrontMatter | None, tuple[SchemaProblem, ...]]:
+    try:
+        return FrontMatter.model_validate(meta), ()
+    except pydantic.ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else ""
+            kind = {"missing": "missing", "extra_forbidden": "unknown"}.get(error["type"], "invalid")
+            where = ".".join(str(p) for p in error["loc"])
+            problems.append(SchemaProblem(name, kind, f"{where}: {error['msg']}", meta_lines.get(name, 1), error.get("input")))
+        return None, tuple(problems)
+
+
+def _broken(relpath: str, folder: str, code: str, line: int, message: str, text: str = "") -> Document:
+    return Document(relpath=relpath, folder=folder, text=text, problems=(ParseProblem(code, line, message),))
+
+
+def load_corpus(
+    settings: Settings,
+    paths: Iterable[Path] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Corpus:
+    """Load every document under the roots (or the given paths)."""
+    files = discover(settings, paths)
+    docs = []
+    for number, path in enumerate(files, 1):
+        docs.append(load_document(settings, path))
+        if progress:
+            progress(number, len(files))
+    return Corpus(settings, docs)

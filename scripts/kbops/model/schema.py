@@ -1,0 +1,130 @@
+"""The front-matter schema: one typed model, also exported as JSON Schema by `kb schema`."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import Enum
+from typing import Annotated, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+LOCALE_PATTERN = r"^[a-z]{2,3}(?:-[A-Z]{2})?$"
+DURATION_PATTERN = r"^[1-9][0-9]*[dwmy]$"
+HASH_PATTERN = r"^[0-9a-f]{64}$"
+
+# Fields written by tools, not people: they never enter the content hash.
+TOOL_WRITTEN_FIELDS = frozenset({"approvals", "source_hash"})
+
+
+class DocType(str, Enum):
+    article = "article"
+    sop = "sop"
+    troubleshooting = "troubleshooting"
+    playbook = "playbook"
+    template = "template"
+
+
+class DocStatus(str, Enum):
+    draft = "draft"
+    review = "review"
+    published = "published"
+    deprecated = "deprecated"
+    archived = "archived"
+
+
+class Audience(str, Enum):
+    """Who may read a doc. Each audience sees its own level and those below it."""
+
+    public = "public"
+    partner = "partner"
+    internal = "internal"
+
+
+class Classification(str, Enum):
+    public = "public"
+    internal = "internal"
+    confidential = "confidential"
+    restricted = "restricted"
+
+
+class Risk(str, Enum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+
+Slug = Annotated[str, Field(pattern=ID_PATTERN, max_length=80)]
+
+
+class Approval(BaseModel):
+    """One reviewer's approval of one exact content hash (written by `kb approve`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reviewer: str = Field(description="Reviewer e-mail, as declared in governance.yml people")
+    date: dt.date
+    hash: str = Field(pattern=HASH_PATTERN, description="SHA-256 content hash that was approved")
+
+
+class FrontMatter(BaseModel):
+    """Governance metadata at the top of every knowledge-base document."""
+
+    model_config = ConfigDict(extra="forbid", title="kbops document front-matter", use_enum_values=True)
+
+    id: Slug = Field(description="Stable slug, unique across the repository; survives renames")
+    title: str = Field(min_length=3, max_length=120)
+    description: str = Field(min_length=10, max_length=300, description="One or two sentences shown in results")
+    type: DocType
+    status: DocStatus
+    audience: Audience
+    owner: str = Field(description="A team or person key declared in governance.yml")
+    product: Optional[str] = Field(default=None, description="A product key from taxonomy.yml")
+    tags: list[str] = Field(default_factory=list, description="Tag keys from taxonomy.yml")
+    intents: list[str] = Field(default_factory=list, description="Intent keys from taxonomy.yml")
+    locale: str = Field(default="en", pattern=LOCALE_PATTERN, description="BCP-47 language code")
+    translation_of: Optional[Slug] = Field(default=None, description="id of the source doc of a translation")
+    source_hash: Optional[str] = Field(
+        default=None, pattern=HASH_PATTERN, description="Content hash of the source this translation was made from"
+    )
+    last_reviewed: Optional[dt.date] = Field(default=None, description="Date content was last attested as correct")
+    review_every: Optional[str] = Field(
+        default=None, pattern=DURATION_PATTERN, description="Review interval such as 90d, 12w, 6m, 1y"
+    )
+    risk: Risk = Field(default=Risk.medium, description="Risk class; selects the default review interval")
+    classification: Classification = Field(default=Classification.internal)
+    compliance: list[str] = Field(default_factory=list, description="Regulatory tags declared in governance.yml")
+    sample_queries: list[str] = Field(default_factory=list, description="What a reader would type to find this doc")
+    superseded_by: Optional[Slug] = None
+    redirect_from: list[str] = Field(default_factory=list, description="Old paths or ids that redirect here")
+    approvals: list[Approval] = Field(default_factory=list)
+
+    @field_validator("tags", "intents", "compliance", "sample_queries", "redirect_from")
+    @classmethod
+    def _no_blank_items(cls, value: list[str]) -> list[str]:
+        if any(not str(item).strip() for item in value):
+            raise ValueError("list items must not be blank")
+        return value
+
+
+FIELD_NAMES = tuple(FrontMatter.model_fields)
+REQUIRED_FIELDS = tuple(name for name, f in FrontMatter.model_fields.items() if f.is_required())
+
+
+def json_schema() -> dict:
+    """JSON Schema of the front-matter, for editors' YAML validation."""
+    schema = FrontMatter.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://kbops.dev/schema/frontmatter.json"
+    return schema
+
+
+_DURATION_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
+
+
+def duration_days(value: str) -> int:
+    """'90d' -> 90, '6m' -> 180, '1y' -> 365 (months are 30 days: review dates need no calendar precision)."""
+    match = re.fullmatch(r"([1-9][0-9]*)([dwmy])", value.strip())
+    if not match:
+        raise ValueError(f"invalid duration {value!r}; expected e.g. 90d, 12w, 6m, 1y")
+    return int(match.group(1)) * _DURATION_DAYS[match.group(2)]

