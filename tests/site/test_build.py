@@ -120,3 +120,22 @@ def test_kb_build_cli_exit_codes_for_config_and_strict_failures(site_kb, tmp_pat
     doc.write_text(doc.read_text() + "\n[broken](missing-page.md)\n")
     done = run_kb("--root", str(root), "build", "--site-dir", str(tmp_path / "o"))
     assert done.returncode == 1 and "missing-page.md" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("audience", ["public", "partner", "internal"])
+def test_bundled_kb_builds_strict_with_plain_mkdocs(tmp_path, audience):
+    """Acceptance: `KB_AUDIENCE=A mkdocs build --strict` passes on the bundled KB, through the entry point."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import copy_kb
+
+    root = copy_kb(tmp_path / "bundled")
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(tmp_path / "out")],
+        cwd=root, env={**os.environ, "KB_AUDIENCE": audience}, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    home = (tmp_path / "out/index.html").read_text(encoding="utf-8")
+    assert f'<meta name="kb:audience" content="{audience}">' in home

@@ -66,6 +66,7 @@ def build_site(
             raise ConfigError(f"{config_file}: the kbops plugin is not enabled (add `- kbops` under `plugins:`)")
         plugin.config.audience = audience
         plugin.config.draft_preview = include_drafts
+        plugin.settings = settings
         try:
             build(config)
         except PluginError as exc:

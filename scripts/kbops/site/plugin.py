@@ -14,7 +14,7 @@ from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 
-from kbops.config import load_settings
+from kbops.config import Settings, load_settings
 from kbops.errors import KbError
 from kbops.publishing import AUDIENCES
 from kbops.site.stage import StageResult, stage_site
@@ -40,6 +40,7 @@ class KbopsPlugin(BasePlugin[KbopsPluginConfig]):
     def __init__(self) -> None:
         self.result: StageResult | None = None
         self.sources: list[Path] = []
+        self.settings: Settings | None = None  # set by `build_site` so its flags (e.g. --today) apply
 
     @property
     def audience(self) -> str:
@@ -51,7 +52,7 @@ class KbopsPlugin(BasePlugin[KbopsPluginConfig]):
             raise PluginError(f"kbops: unknown audience {audience!r} (from KB_AUDIENCE); expected one of {', '.join(AUDIENCES)}")
         root = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
         try:
-            settings = load_settings(root)
+            settings = self.settings or load_settings(root)
             self.result = stage_site(
                 settings, audience, include_drafts=self.config.draft_preview,
                 use_directory_urls=config.use_directory_urls, site_name=config.site_name,
