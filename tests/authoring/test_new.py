@@ -122,3 +122,13 @@ def test_new_cli_prints_json(kb_copy: Path):
     assert created["path"] == "playbooks/troubleshooting/contactless-refused.md"
     assert created["id"] == "contactless-refused" and created["audience"] == "public"
     assert (kb_copy / created["path"]).is_file()
+
+
+def test_fresh_drafts_of_every_type_and_locale_lint_clean(kb_copy: Path):
+    settings = load_settings(kb_copy)
+    for doc_type in TYPES:
+        for locale in LOCALES:
+            new_document(settings, doc_type, f"{TITLES[locale]} {doc_type}", locale=locale)
+    result = run_kb("lint", cwd=kb_copy)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 errors" in result.stdout
