@@ -2,3 +2,5 @@
 from __future__ import annotations
 
 from kbops.lint.rules import parsing, schema  # noqa: F401
+from kbops.lint.rules import identity  # noqa: F401
+from kbops.lint.rules import vocabulary  # noqa: F401
