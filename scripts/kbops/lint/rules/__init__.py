@@ -4,3 +4,4 @@ from __future__ import annotations
 from kbops.lint.rules import parsing, schema  # noqa: F401
 from kbops.lint.rules import identity  # noqa: F401
 from kbops.lint.rules import vocabulary  # noqa: F401
+from kbops.lint.rules import structure  # noqa: F401
