@@ -5,3 +5,4 @@ from kbops.lint.rules import parsing, schema  # noqa: F401
 from kbops.lint.rules import identity  # noqa: F401
 from kbops.lint.rules import vocabulary  # noqa: F401
 from kbops.lint.rules import structure  # noqa: F401
+from kbops.lint.rules import links  # noqa: F401
