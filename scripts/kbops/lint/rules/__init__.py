@@ -6,3 +6,4 @@ from kbops.lint.rules import identity  # noqa: F401
 from kbops.lint.rules import vocabulary  # noqa: F401
 from kbops.lint.rules import structure  # noqa: F401
 from kbops.lint.rules import links  # noqa: F401
+from kbops.lint.rules import freshness  # noqa: F401
