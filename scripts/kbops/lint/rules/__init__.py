@@ -7,3 +7,4 @@ from kbops.lint.rules import vocabulary  # noqa: F401
 from kbops.lint.rules import structure  # noqa: F401
 from kbops.lint.rules import links  # noqa: F401
 from kbops.lint.rules import freshness  # noqa: F401
+from kbops.lint.rules import privacy  # noqa: F401
