@@ -2,16 +2,30 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from kbops.lint.context import LintContext
 from kbops.lint.registry import Finding, rule
 from kbops.lint.rules._text import line_at, prose
 from kbops.model.document import Document, Heading
-from kbops.model.sections import REQUIRED_SECTIONS, localized, normalize_heading, section_names
+from kbops.model.sections import REQUIRED_SECTIONS, SECTION_NAMES
 
 PLACEHOLDER = re.compile(
     r"\b(?:TODO|TBD|FIXME|XXX)\b|\b(?i:fixme|lorem ipsum)\b|\[(?i:insert)\b[^\]\n]*\]",
 )
+
+
+def normalize_heading(text: str) -> str:
+    """Case- and accent-insensitive form of a heading, without numbering or a trailing colon."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    text = re.sub(r"^\s*(?:\d+[.)]\s*)+", "", text)
+    return re.sub(r"\s+", " ", text).strip().rstrip(":").strip().casefold()
+
+
+def accepted_names(section: str) -> set[str]:
+    """The canonical name of a required section and its name in every configured locale, normalized."""
+    names = [section] + [names[section] for names in SECTION_NAMES.values() if section in names]
+    return {normalize_heading(name) for name in names}
 
 
 def _anchor_line(doc: Document) -> int:
@@ -57,8 +71,8 @@ def missing_required_section(doc: Document, ctx: LintContext):
     required = REQUIRED_SECTIONS.get(str(doc.get("type")), ())
     present = {normalize_heading(h.text) for h in doc.headings if h.level == 2}
     for section in required:
-        if not any(normalize_heading(name) in present for name in section_names(section)):
-            name = localized(section, doc.locale)
+        if not accepted_names(section) & present:
+            name = SECTION_NAMES.get(doc.locale, {}).get(section, section)
             label = name if name == section else f"{name} ({section})"
             yield Finding(_anchor_line(doc), f"missing required section '## {label}' for type {doc.get('type')!r}")
 
