@@ -11,7 +11,9 @@ from kbops.model.document import Document, Heading
 from kbops.model.sections import REQUIRED_SECTIONS, SECTION_NAMES
 
 PLACEHOLDER = re.compile(
-    r"\b(?:TODO|TBD|FIXME|XXX)\b|\b(?i:fixme|lorem ipsum)\b|\[(?i:insert)\b[^\]\n]*\]",
+    # the lookahead (first letters of every alternative) changes no match; it only makes the scan faster
+    r"(?=[TXFfLl\[])"
+    r"(?:\b(?:TODO|TBD|FIXME|XXX)\b|\b(?i:fixme|lorem ipsum)\b|\[(?i:insert)\b[^\]\n]*\])",
 )
 
 
