@@ -120,12 +120,15 @@ def long_sentence(doc: Document, ctx: LintContext):
     if not doc.parsed:
         return
     limit = ctx.lint.max_sentence_words
+    shortest = 2 * limit + 1  # characters that more than `limit` words need at least
     for piece in prose(doc, headings=False):
+        if len(piece.text) < shortest:
+            continue
         start = 0
         for end_match in [*SENTENCE_END.finditer(piece.text), None]:
             end = end_match.end() if end_match else len(piece.text)
             sentence = piece.text[start:end]
-            words = len(WORD.findall(sentence))
+            words = len(WORD.findall(sentence)) if end - start >= shortest else 0
             if words > limit:
                 offset = start + (len(sentence) - len(sentence.lstrip()))
                 yield Finding(line_at(piece.line, piece.text, offset), f"sentence of {words} words (at most {limit})")
