@@ -13,9 +13,14 @@ from kbops.lint.runner import LintResult
 from kbops.lint.sarif import format_sarif
 
 
+def text_line(d: Diagnostic) -> str:
+    """`path:line:col: CODE message`, with ` [warning]` / ` [info]` after non-errors; always one line."""
+    line = " ".join(str(d).splitlines())
+    return line if d.severity is Severity.error else f"{line} [{d.severity.value}]"
+
+
 def format_text(result: LintResult) -> str:
-    """`path:line:col: CODE message`, with ` [warning]` / ` [info]` after non-errors."""
-    return "\n".join(str(d) if d.severity is Severity.error else f"{d} [{d.severity.value}]" for d in result.diagnostics)
+    return "\n".join(text_line(d) for d in result.diagnostics)
 
 
 def format_json(result: LintResult) -> str:

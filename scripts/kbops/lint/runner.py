@@ -57,7 +57,7 @@ class LintResult:
         return 1 if self.errors else 0
 
     def summary(self) -> str:
-        extra = f" (of {self.corpus_files} in the knowledge base)" if self.corpus_files != self.files else ""
+        extra = f" (of {self.corpus_files} in the knowledge base)" if self.corpus_files > self.files else ""
         return f"{self.files} files checked{extra}: {self.errors} errors, {self.warnings} warnings"
 
 
