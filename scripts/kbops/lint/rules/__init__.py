@@ -2,3 +2,4 @@
 from __future__ import annotations
 
 from kbops.lint.rules import parsing, schema  # noqa: F401
+from kbops.lint.rules import governance  # noqa: F401
