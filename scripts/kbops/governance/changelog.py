@@ -66,10 +66,12 @@ def changelog(
         kind = _kind(doc, base)
         if kind is None:
             continue
-        messages = tuple(dict.fromkeys(v.subject for v in recent))
+        hashes = [history.content_hash_at(v) for v in versions]
+        changed = [v for i, v in enumerate(recent) if i + 1 >= len(hashes) or hashes[i] != hashes[i + 1]] or recent
+        messages = tuple(dict.fromkeys(v.subject for v in changed))
         entries.append(ChangeEntry(
             kind, doc.id or "", doc.title, doc.relpath, str(doc.get("type")), str(doc.get("audience")), doc.locale,
-            recent[0].day, messages, doc.get("superseded_by"),
+            changed[0].day, messages, doc.get("superseded_by"),
         ))
     entries.sort(key=lambda e: (KINDS.index(e.kind), e.path))
     return Changelog(start, today.isoformat(), audience, tuple(entries))

@@ -29,7 +29,8 @@ def review_due(doc: Document, governance: Governance) -> ReviewDue:
     """When the doc's content must be attested again: last_reviewed + review_every (or the governance default)."""
     fm = doc.frontmatter
     doc_type = str(doc.get("type") or "article")
-    risk = str(fm.risk if fm else doc.get("risk") or "medium")
+    risk_value = fm.risk if fm else doc.get("risk") or "medium"
+    risk = str(getattr(risk_value, "value", risk_value))  # an unset default stays an enum member
     interval = None
     if fm and fm.review_every:
         interval = duration_days(fm.review_every)
