@@ -64,11 +64,11 @@ def drift_message(translation: Document, status: TranslationStatus, history: Git
     fix = f"update the translation, then set source_hash: {status.current_hash}"
     if not status.recorded_hash:
         return f"translation of {source.relpath} does not record the source_hash it was made from; {fix}"
-    change = source_change(source, status.recorded_hash, history)
+    change = source_change(source, str(status.recorded_hash), history)
     summary = change.describe() if change else ""
     if summary:
         return f"source {source.relpath} changed since this translation was made ({summary}); {fix}"
     return (
         f"source {source.relpath} changed since this translation was made "
-        f"(recorded source_hash {status.recorded_hash[:12]}, source is now {str(status.current_hash)[:12]}); {fix}"
+        f"(recorded source_hash {str(status.recorded_hash)[:12]}, source is now {str(status.current_hash)[:12]}); {fix}"
     )

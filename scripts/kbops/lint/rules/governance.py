@@ -16,6 +16,9 @@ from kbops.model.loader import Corpus
 from kbops.model.translations import translation_status
 
 PUBLISHED = "published"
+# Rules whose triggering cases need a real git history; their tests build repositories in
+# tests/governance/test_rules.py, so the static fixture folders only hold clean cases for them.
+NEEDS_GIT_HISTORY = frozenset({"KB804", "KB810"})
 
 
 def _approvals_line(doc: Document) -> int:
@@ -410,8 +413,8 @@ def git_history_unavailable(corpus: Corpus, ctx: LintContext):
 
     What it checks:
         Whether the knowledge base is a git repository with full history, when some doc needs it
-        (a governed doc with current approvals for four-eyes). A shallow clone is noted too: commits
-        before its boundary cannot be attributed.
+        (a governed doc with approvals, for four-eyes). A shallow clone is noted too: commits before its
+        boundary cannot be attributed. One note per run, on the first doc that needed history.
 
     Why it matters:
         Four-eyes (KB804) and rename redirects (KB810) read git history. A note makes clear that a clean
@@ -426,15 +429,14 @@ def git_history_unavailable(corpus: Corpus, ctx: LintContext):
     How to fix:
         Run `kb lint` inside the repository's working copy with full history (`git fetch --unshallow`).
     """
-    needs_git = any(
-        doc.parsed and doc.get("approvals") and is_governed(doc, ctx.governance) for doc in corpus.docs
-    )
+    needs_git = [doc for doc in corpus.docs if doc.parsed and doc.get("approvals") and is_governed(doc, ctx.governance)]
     if not needs_git:
         return
     history = history_for(ctx, ctx.settings.root)
+    first = needs_git[0]  # one note per run, on the first doc that needed history
     if not history.available:
-        yield Finding(1, f"four-eyes (KB804) and rename (KB810) checks skipped: {history.reason}", path=".")
+        yield Finding(_approvals_line(first), f"four-eyes (KB804) and rename (KB810) checks skipped: {history.reason}",
+                      path=first.relpath)
     elif history.shallow_commits:
-        yield Finding(1, "shallow clone: four-eyes (KB804) cannot attribute changes before the clone's oldest commit; "
-                         "fetch full history (`git fetch --unshallow`)", path=".")
-
+        yield Finding(_approvals_line(first), "shallow clone: four-eyes (KB804) cannot attribute changes before the "
+                      "clone's oldest commit; fetch full history (`git fetch --unshallow`)", path=first.relpath)
