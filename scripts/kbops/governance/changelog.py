@@ -53,9 +53,11 @@ def changelog(
     if not history.available:
         raise UsageError(f"kb changelog needs git: {history.reason}")
     start = since.isoformat()
+    # author dates can precede commit dates: look a week further back, then filter by author day
+    touched = history.touched_since(corpus.settings.roots, (since - dt.timedelta(days=7)).isoformat())
     entries = []
     for doc in corpus.docs:
-        if doc.relpath == exclude or not is_visible(doc, audience):
+        if doc.relpath == exclude or doc.relpath not in touched or not is_visible(doc, audience):
             continue
         versions = [v for v in history.versions(doc.relpath) if v.blob]
         recent = [v for v in versions if v.day >= start]

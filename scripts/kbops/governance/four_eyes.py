@@ -38,33 +38,33 @@ class FourEyesResult:
     violated: tuple[RequirementStatus, ...]
 
 
-def approved_hashes(doc: Document, versions: tuple[Version, ...], history: GitHistory) -> set[str]:
-    """Every content hash ever approved in the doc's history (and in the working copy)."""
-    hashes = set()
-    for source in [doc] + [history.document_at(v) for v in versions]:
-        for entry in (source.get("approvals") or []) if source is not None else []:
-            if isinstance(entry, dict) and entry.get("hash"):
-                hashes.add(str(entry["hash"]))
-    return hashes
+def _approval_hashes(doc: Document | None) -> set[str]:
+    entries = (doc.get("approvals") or []) if doc is not None else []
+    return {str(e["hash"]) for e in entries if isinstance(e, dict) and e.get("hash")} if isinstance(entries, list) else set()
 
 
 def changes_since_previous_approval(doc: Document, governance: Governance, history: GitHistory) -> tuple[ContentChange, ...]:
-    """Content-changing commits back to the last approved content (or the doc's creation), newest first."""
+    """Content-changing commits back to the last approved content (or the doc's creation), newest first.
+
+    Walks the history lazily from the newest commit: an approval of an older content is always recorded in
+    the version that replaced that content or in the one before it, so only walked versions are parsed.
+    """
     versions = tuple(v for v in history.versions(doc.relpath) if v.blob)
-    if not versions:
-        return ()
-    approved = approved_hashes(doc, versions, history)
-    hashes = [history.content_hash_at(v) for v in versions]
+    approved = _approval_hashes(doc)
     changes = []
     for index, version in enumerate(versions):
-        before = hashes[index + 1] if index + 1 < len(versions) else None
-        if before is not None and before == hashes[index]:
+        newer_doc = history.document_at(version)
+        older_doc = history.document_at(versions[index + 1]) if index + 1 < len(versions) else None
+        approved |= _approval_hashes(newer_doc) | _approval_hashes(older_doc)
+        after = newer_doc.content_hash if newer_doc is not None and newer_doc.parsed else None
+        before = older_doc.content_hash if older_doc is not None and older_doc.parsed else None
+        if older_doc is not None and before == after:
             continue  # approvals or other tool stamps only
-        if before is None and version.commit in history.shallow_commits:
+        if older_doc is None and version.commit in history.shallow_commits:
             break  # a shallow clone's boundary commit: its author did not necessarily write the doc
         found = governance.person_by_email(version.author_email)
         changes.append(ContentChange(version, found[0] if found else None))
-        if before is None or before in approved:
+        if older_doc is None or before in approved:
             break
     return tuple(changes)
 

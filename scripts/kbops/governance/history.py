@@ -83,6 +83,18 @@ class GitHistory:
         shallow = Path(self._repo.git_dir, "shallow")
         return frozenset(shallow.read_text().split()) if shallow.is_file() else frozenset()
 
+    def touched_since(self, roots: tuple[str, ...], since: str) -> set[str]:
+        """KB-relative paths (as named after each commit) changed by commits since a date: one `git log`."""
+        if not self.available:
+            return set()
+        try:
+            output = self._repo.git.log(f"--since={since}", "-M", "--name-only", "--no-color", "--format=", "--",
+                                        *[self._to_repo(r) for r in roots])
+        except self._git.GitCommandError as exc:
+            log.warning("git log --since failed: %s", exc)
+            return set()
+        return {self._from_repo(_unquote(line)) for line in output.splitlines() if line.strip()}
+
     def renames(self, roots: tuple[str, ...]) -> list[tuple[str, str]]:
         """Every (old path, new path) rename under the roots, oldest first: one `git log` for the whole KB."""
         if not self.available:
