@@ -1,2 +1,105 @@
-"""Commands of the search domain (registered on the shared Typer app)."""
+"""Commands of the search domain: `kb index`, `kb search`, `kb eval`, `kb serve`, `kb export`, `kb api-key`."""
 from __future__ import annotations
+
+import html
+import re
+from typing import Optional
+
+import typer
+from rich.text import Text
+
+from kbops.cli._app import app, err, out, print_json, settings
+from kbops.errors import UsageError
+
+_MARK = re.compile(r"<mark[^>]*>(.*?)</mark>", re.S)
+
+
+def _check_format(format: str, allowed: tuple[str, ...]) -> None:
+    if format not in allowed:
+        raise UsageError(f"unknown format {format!r}; expected one of {', '.join(allowed)}")
+
+
+def snippet_text(snippet: str) -> Text:
+    """An HTML snippet (escaped text + <mark>) as terminal text with the matches in bold."""
+    text = Text()
+    position = 0
+    for match in _MARK.finditer(snippet):
+        text.append(html.unescape(snippet[position:match.start()]))
+        text.append(html.unescape(match.group(1)), style="bold")
+        position = match.end()
+    text.append(html.unescape(snippet[position:]))
+    return text
+
+
+@app.command("index")
+def index_command(
+    rebuild: bool = typer.Option(False, "--rebuild", help="Rebuild from scratch instead of updating changed docs only."),
+    format: str = typer.Option("text", "--format", "-f", help="text | json"),
+) -> None:
+    """Build or update the search index under .kb/index (only published and deprecated docs)."""
+    from kbops.search.indexer import build_index
+
+    _check_format(format, ("text", "json"))
+
+    def progress(stage: str, done: int, total: int) -> None:
+        err.print(f"{stage}: {done}/{total}", markup=False)
+
+    report = build_index(settings(), rebuild=rebuild, progress=progress if err.is_terminal else None)
+    if format == "json":
+        print_json(report.to_dict())
+        return
+    if not report.changed:
+        out.print(f"index up to date: {report.indexed} docs ({report.skipped} files not publishable)", markup=False)
+        return
+    kind = "rebuilt" if report.full else "updated"
+    out.print(
+        f"index {kind}: {report.indexed} docs ({report.added} added, {report.updated} updated, {report.removed} removed, "
+        f"{report.unchanged} unchanged; {report.skipped} files not publishable) in {report.seconds:.2f}s",
+        markup=False,
+    )
+
+
+@app.command("search")
+def search_command(
+    query: str = typer.Argument(..., help="What a reader would type."),
+    locale: Optional[str] = typer.Option(None, "--locale", "-l", help="Language to search first (en, es, fr...); others are a marked fallback."),
+    audience: str = typer.Option("public", "--audience", "-a", help="public | partner | internal: who is searching."),
+    type: Optional[str] = typer.Option(None, "--type", help="Only this doc type (article, sop, troubleshooting, playbook, template)."),
+    product: Optional[str] = typer.Option(None, "--product", help="Only this product key from taxonomy.yml."),
+    limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Number of hits (default from [tool.kbops.search])."),
+    format: str = typer.Option("text", "--format", "-f", help="text | json (a list of hits)"),
+) -> None:
+    """Search the index as a given audience: ranked hits, snippets, facets, "did you mean"."""
+    from kbops.search.backend import hit_dict
+    from kbops.search.engine import search
+
+    _check_format(format, ("text", "json"))
+    result = search(settings(), query, audience=audience, locale=locale, type=type, product=product, limit=limit)
+    if format == "json":
+        print_json([hit_dict(hit) for hit in result.hits])
+        return
+    if result.corrected:
+        out.print(f"No results for {query!r}; showing results for {result.suggestion!r}.", markup=False)
+    if result.fallback:
+        out.print(f"No results in {locale!r}; showing results in other languages.", markup=False)
+    if not result.hits:
+        out.print(f"No results for {query!r} ({audience}).", markup=False)
+    for rank, hit in enumerate(result.hits, 1):
+        tags = " · ".join(filter(None, (hit.type, hit.product, hit.locale, hit.status if hit.status != "published" else "")))
+        line = Text(f"{rank}. ")
+        line.append(hit.title, style="bold")
+        line.append(f"  [{tags}]  score {hit.score:.2f}")
+        if hit.fallback:
+            line.append("  (other language)")
+        out.print(line)
+        out.print(f"   {hit.url}  ({hit.path})", markup=False)
+        if hit.snippet:
+            out.print(Text("   ") + snippet_text(hit.snippet))
+    if result.hits:
+        facets = " | ".join(
+            f"{name}: " + ", ".join(f"{value} {count}" for value, count in counts.items())
+            for name, counts in result.facets.items() if counts
+        )
+        out.print(f"{result.total} hits. {facets}", markup=False)
+    if result.suggestion and not result.corrected:
+        out.print(f"Did you mean: {result.suggestion}?", markup=False)
