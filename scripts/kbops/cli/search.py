@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -103,3 +104,38 @@ def search_command(
         out.print(f"{result.total} hits. {facets}", markup=False)
     if result.suggestion and not result.corrected:
         out.print(f"Did you mean: {result.suggestion}?", markup=False)
+
+
+@app.command("eval")
+def eval_command(
+    queries: Optional[Path] = typer.Option(None, "--queries", "-q", help='JSON lines {"query", "relevant": [ids], "locale"} (default: every doc\'s sample_queries).'),
+    audience: str = typer.Option("internal", "--audience", "-a", help="Search as this audience."),
+    worst: int = typer.Option(10, "--worst", help="How many of the worst queries to list."),
+    format: str = typer.Option("text", "--format", "-f", help="text | json"),
+) -> None:
+    """Measure search quality: recall@1, recall@5, MRR (cutoff 10); exit 1 below [tool.kbops.search] mrr_floor."""
+    from kbops.search.evaluate import evaluate, load_queries
+
+    _check_format(format, ("text", "json"))
+    current = settings()
+    report = evaluate(current, load_queries(queries) if queries else None, audience=audience)
+    if format == "json":
+        print_json(report.to_dict(worst))
+    else:
+        verdict = "ok" if report.passed else "BELOW FLOOR"
+        out.print(
+            f"{report.queries} queries  MRR {report.mrr:.3f}  recall@1 {report.recall_at_1:.3f}  "
+            f"recall@5 {report.recall_at_5:.3f}  (mrr_floor {report.mrr_floor:.2f}: {verdict})",
+            markup=False,
+        )
+        listed = report.worst(worst)
+        if listed:
+            out.print("Worst queries (fix the doc's title, sample_queries or wording):", markup=False)
+        for outcome in listed:
+            rank = outcome.rank or "-"
+            out.print(
+                f"  rank {rank:>2}  {outcome.query.query!r} ({outcome.query.locale or 'any'}) expected "
+                f"{', '.join(outcome.query.relevant)}; got {', '.join(outcome.top) or 'nothing'}  [{outcome.query.source}]",
+                markup=False,
+            )
+    raise typer.Exit(0 if report.passed else 1)
