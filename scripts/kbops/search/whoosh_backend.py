@@ -12,8 +12,7 @@ from typing import Callable, Iterable, Optional
 from whoosh import index as whoosh_index
 from whoosh import scoring
 from whoosh.fields import ID, STORED, TEXT, Schema
-from whoosh.highlight import ContextFragmenter, HtmlFormatter
-from whoosh.query import And, Not, Or, Query, Term
+from whoosh.query import And, Or, Query, Term
 
 from kbops.publishing import AUDIENCES, audience_may_see
 from kbops.search.analysis import (
@@ -24,6 +23,7 @@ from kbops.search.backend import (
 )
 from kbops.search.config import SearchConfig
 from kbops.search.records import IndexRecord
+from kbops.search.snippets import make_snippet
 
 # Text fields per language group; the boost of each comes from `[tool.kbops.search] boosts` at query time.
 TEXT_FIELDS = ("title", "description", "headings", "body", "intents", "sample_queries", "tags")
@@ -136,41 +136,52 @@ class WhooshSearcher(IndexSearcher):
             self._docsets.popitem(last=False)
         return found
 
-    def _query(self, text: str, groups: tuple[str, ...]) -> Optional[Query]:
+    def _terms(self, text: str, groups: tuple[str, ...]) -> dict[tuple[str, str], float]:
+        """(field, term) -> boost for every query word (and taxonomy synonym) present in the index."""
         boosts = self.config.boosts.model_dump()
-        clauses: list[Query] = []
+        reader = self.searcher.reader()
+        terms: dict[tuple[str, str], float] = {}
         for group in groups:
             phrases = [(text, 1.0)] + [(alt, self.config.synonym_weight) for alt in self.synonyms[group].alternatives(text)]
             for phrase, weight in phrases:
                 for variants in query_terms(phrase, group):
-                    terms = [
-                        Term(f"{name}_{group}", variant, boost=boosts[name] * weight)
-                        for name in TEXT_FIELDS if boosts[name] > 0 for variant in variants
-                    ]
-                    clauses.append(Or(terms))
-        return Or(clauses) if clauses else None
+                    for name in TEXT_FIELDS:
+                        boost = boosts[name] * weight
+                        if boost <= 0:
+                            continue
+                        for variant in variants:
+                            key = (f"{name}_{group}", variant)
+                            if key in reader:  # skipping absent terms keeps the matcher tree small
+                                terms[key] = terms.get(key, 0.0) + boost
+        return terms
 
     def _run(self, text: str, request: SearchRequest, groups: tuple[str, ...]):
-        """Top hits and, over every visible match, the total and facet counts; None when nothing matches."""
-        query = self._query(text, groups)
-        if query is None:
-            return None
+        """Top hits, the query stems (for snippets) and, over every visible match, facet counts; None when nothing matches."""
         allowed = self._docset(request.audience, groups, request.type, request.product)
         if not allowed:
             return None  # whoosh treats an empty filter as "no filter": never let that through
+        terms = self._terms(text, groups)
+        if not terms:
+            return None
+        query = Or([Term(field, term, boost=boost) for (field, term), boost in terms.items()])
         results = self.searcher.search(query, filter=allowed, limit=request.limit)
         if not results.scored_length():
             return None
+        reader = self.searcher.reader()
+        matched: set[int] = set()
+        for field, term in terms:
+            matched.update(reader.postings(field, term).all_ids())
+        matched &= allowed
         facets: dict[str, dict[str, int]] = {}
         if request.facets:
-            matched = [d for d in self.searcher.docs_for_query(query) if d in allowed]
             for name in FACETS:
                 column = self._column(name)
                 counts = Counter(column[d] for d in matched)
                 facets[name] = {
                     k: v for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if k not in ("", "-")
                 }
-        return results, facets
+        stems = {term for _, term in terms}
+        return results, facets, len(matched), stems
 
     def _column(self, name: str):
         found = self._columns.get(name)
@@ -190,7 +201,7 @@ class WhooshSearcher(IndexSearcher):
         if results is None and request.fallback and others:
             results = self._run(request.query, request, others)
             fallback = results is not None
-        if results is None or len(results[0]) < WEAK_RESULTS:
+        if results is None or results[2] < WEAK_RESULTS:
             suggestion = self.suggest(request.query, request.audience)
         if results is None and suggestion:
             results, corrected = self._run(suggestion, request, asked), True
@@ -203,31 +214,24 @@ class WhooshSearcher(IndexSearcher):
             suggestion = None
         if results is None:
             return SearchResult(request.query, request.audience, request.locale, (), 0, {}, suggestion, False, False)
-        found, facets = results
+        found, facets, total, stems = results
         return SearchResult(
-            request.query, request.audience, request.locale, self._hits(found, request, fallback), len(found),
+            request.query, request.audience, request.locale, self._hits(found, request, fallback, stems), total,
             facets, suggestion, corrected, fallback,
         )
 
-    def _hits(self, results, request: SearchRequest, fallback: bool) -> tuple[SearchHit, ...]:
-        if request.snippets:
-            results.fragmenter = ContextFragmenter(maxchars=160, surround=60)
-            results.formatter = HtmlFormatter(tagname="mark", between=" … ")
+    def _hits(self, results, request: SearchRequest, fallback: bool, stems: set[str]) -> tuple[SearchHit, ...]:
         hits = []
         for hit in results:
+            fields = hit.fields()
             snippet = ""
             if request.snippets:
-                lang = hit["lang"]
-                try:
-                    snippet = hit.highlights(f"body_{lang}", text=hit["text"], top=2)
-                except Exception:  # noqa: BLE001 - a snippet is cosmetic; never fail a search on it
-                    snippet = ""
-                snippet = " ".join((snippet or html.escape(hit["summary"])).split())
+                snippet = make_snippet(fields["text"], stems) or html.escape(fields["summary"])
             hits.append(SearchHit(
-                id=hit["id"], title=hit["title"], path=hit["path"], url=hit["url"], score=round(hit.score, 4),
-                snippet=snippet, locale=hit["locale"], type=hit["type"],
-                product="" if hit["product"] == "-" else hit["product"], audience=hit["audience"],
-                status=hit["status"], fallback=fallback,
+                id=fields["id"], title=fields["title"], path=fields["path"], url=fields["url"], score=round(hit.score, 4),
+                snippet=snippet, locale=fields["locale"], type=fields["type"],
+                product="" if fields["product"] == "-" else fields["product"], audience=fields["audience"],
+                status=fields["status"], fallback=fallback,
             ))
         return tuple(hits)
 
@@ -252,10 +256,12 @@ class WhooshSearcher(IndexSearcher):
         return " ".join(output) if changed else None
 
     def _visible_df(self, word: str, visible: set[int]) -> int:
+        reader = self.searcher.reader()
         count = 0
         for group in self.groups:
-            docs = self.searcher.docs_for_query(Term(f"spell_{group}", word))
-            count += sum(1 for d in docs if d in visible)
+            field = f"spell_{group}"
+            if (field, word) in reader:
+                count += sum(1 for d in reader.postings(field, word).all_ids() if d in visible)
         return count
 
     def _closest(self, word: str, visible: set[int]) -> Optional[str]:
