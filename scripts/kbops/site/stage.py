@@ -65,6 +65,9 @@ def stage_site(
     home = None
     for doc in edition.docs:
         path = edition.path_of(doc)
+        if path in files:
+            report.problems.append(f"{doc.relpath}: lands on the same page ({path}) as another document; skipped")
+            continue
         text = render_doc(doc, edition, report)
         if path == HOME_PATH:
             home = doc
