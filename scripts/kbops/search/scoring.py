@@ -52,12 +52,9 @@ class VectorScorer:
                 return found
         ids: list[int] = []
         weights: list[float] = []
-        if key in self.reader:
-            matcher = self.reader.postings(field, term)
-            while matcher.is_active():
-                ids.append(matcher.id())
-                weights.append(matcher.weight())
-                matcher.next()
+        for segment, offset in self.reader.leaf_readers():
+            if key in segment:
+                _read_postings(segment.postings(field, term), offset, ids, weights)
         found = (np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32))
         with self._lock:
             self._postings[key] = found
@@ -129,3 +126,26 @@ def top(scores: np.ndarray, allowed: np.ndarray, limit: int) -> tuple[np.ndarray
 
 def matched_docs(scores: np.ndarray, allowed: np.ndarray) -> np.ndarray:
     return np.flatnonzero((scores > 0) & allowed)
+
+
+def _read_postings(matcher, offset: int, ids: list[int], weights: list[float]) -> None:
+    """Append a leaf matcher's postings, a whole block at a time when the codec allows (Whoosh W3).
+
+    Deleted documents are read too (the deletion wrapper is peeled off): the caller's masks never allow them.
+    """
+    while type(matcher).__name__ == "FilterMatcher" and hasattr(matcher, "child"):
+        matcher = matcher.child
+    blockwise = all(hasattr(matcher, name) for name in ("_read_ids", "_read_weights", "_next_block", "_ids", "_weights"))
+    while matcher.is_active():
+        if blockwise and matcher._i == 0:
+            if matcher._ids is None:
+                matcher._read_ids()
+            if matcher._weights is None:
+                matcher._read_weights()
+            ids.extend(i + offset for i in matcher._ids)
+            weights.extend(matcher._weights)
+            matcher._next_block()
+        else:
+            ids.append(matcher.id() + offset)
+            weights.append(matcher.weight())
+            matcher.next()
