@@ -14,6 +14,7 @@ import csv
 import json
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -35,8 +36,10 @@ ES_QUERIES = ("tarjeta rechazada", "recarga pendiente", "contrasena olvidada", "
 FR_QUERIES = ("carte refusee", "rechargement en attente", "mot de passe oublie", "virement pas arrive")
 
 
-def make_corpus(docs: int) -> Path:
-    out = REPO / "bench" / ".corpus" / f"search-{docs}"
+def make_corpus(docs: int, corpus_dir: Path) -> Path:
+    out = corpus_dir / f"search-{docs}"
+    if out.exists():
+        shutil.rmtree(out)  # a fresh corpus and index every run
     try:
         from gen_corpus import generate_corpus  # the lint benchmark's generator, once merged
 
@@ -135,7 +138,7 @@ def http_bench(root: Path, queries, clients: int, seconds: float, workers: int) 
 
 
 def run_size(docs: int, args) -> dict:
-    root = make_corpus(docs)
+    root = make_corpus(docs, args.corpus_dir)
     settings = load_settings(root)
     full = build_index(settings, rebuild=True)
     files = sorted((root / "kb").rglob("*.md"))
@@ -171,6 +174,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-http", action="store_true")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--corpus-dir", type=Path, default=REPO / "bench" / ".corpus")
     args = parser.parse_args()
     results = []
     for size in args.sizes:
