@@ -51,12 +51,15 @@ class VectorScorer:
             if found is not None:
                 self._postings.move_to_end(key)
                 return found
-        ids: list[int] = []
-        weights: list[float] = []
+        id_parts: list[np.ndarray] = []
+        weight_parts: list[np.ndarray] = []
         for segment, offset in self.reader.leaf_readers():
             if key in segment:
-                _read_postings(segment.postings(field, term), offset, ids, weights)
-        found = (np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32))
+                _read_postings(segment.postings(field, term), offset, id_parts, weight_parts)
+        if id_parts:
+            found = (np.concatenate(id_parts).astype(np.int64, copy=False), np.concatenate(weight_parts).astype(np.float32, copy=False))
+        else:
+            found = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
         with self._lock:
             self._postings[key] = found
             if len(self._postings) > CACHE_TERMS:
@@ -135,24 +138,29 @@ def matched_docs(scores: np.ndarray, allowed: np.ndarray) -> np.ndarray:
     return np.flatnonzero((scores > 0) & allowed)
 
 
-def _read_postings(matcher, offset: int, ids: list[int], weights: list[float]) -> None:
-    """Append a leaf matcher's postings, a whole block at a time when the codec allows (Whoosh W3).
+def _read_postings(matcher, offset: int, id_parts: list, weight_parts: list) -> None:
+    """Append a leaf matcher's postings as arrays, a whole block at a time when the codec allows (Whoosh W3).
 
     Deleted documents are read too (the deletion wrapper is peeled off): the caller's masks never allow them.
     """
     while type(matcher).__name__ == "FilterMatcher" and hasattr(matcher, "child"):
         matcher = matcher.child
     blockwise = all(hasattr(matcher, name) for name in ("_read_ids", "_read_weights", "_next_block", "_ids", "_weights"))
+    ids: list[int] = []
+    weights: list[float] = []
     while matcher.is_active():
         if blockwise and matcher._i == 0:
             if matcher._ids is None:
                 matcher._read_ids()
             if matcher._weights is None:
                 matcher._read_weights()
-            ids.extend(i + offset for i in matcher._ids)
-            weights.extend(matcher._weights)
+            id_parts.append(np.asarray(matcher._ids, dtype=np.int64) + offset)
+            weight_parts.append(np.asarray(matcher._weights, dtype=np.float32))
             matcher._next_block()
         else:
             ids.append(matcher.id() + offset)
             weights.append(matcher.weight())
             matcher.next()
+    if ids:
+        id_parts.append(np.asarray(ids, dtype=np.int64))
+        weight_parts.append(np.asarray(weights, dtype=np.float32))
