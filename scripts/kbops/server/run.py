@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from kbops.config import Settings
+from kbops.errors import LockedError
 from kbops.search.indexer import build_index, index_root
 from kbops.search.store import IndexStore
 from kbops.server.config import server_config
@@ -26,10 +27,17 @@ def prepare(
     settings: Settings, build_sites: bool = True, rebuild: bool = False, notify: Callable[[str], None] = lambda _m: None,
 ) -> Preparation:
     """Bring the index up to date (incremental, cheap when nothing changed) and build missing sites (all with `rebuild`)."""
-    if IndexStore(index_root(settings)).current() is None:
+    exists = IndexStore(index_root(settings)).current() is not None
+    if not exists:
         notify("building the search index (first run)...")
-    report = build_index(settings, rebuild=rebuild)
-    indexed = report.indexed if report.changed else None
+    try:
+        report = build_index(settings, rebuild=rebuild)
+        indexed = report.indexed if report.changed else None
+    except LockedError:
+        if not exists:
+            raise
+        notify("another process is updating the search index; serving the current one (it switches when done)")
+        indexed = None
     built: list[str] = []
     problems: list[str] = []
     if build_sites:
