@@ -53,9 +53,12 @@ def prepare(
 def serve(settings: Settings, host: Optional[str] = None, port: Optional[int] = None, workers: Optional[int] = None) -> None:
     import uvicorn
 
+    from kbops.server.protocol import NoDelayH11Protocol
+
     config = server_config(settings)
     os.environ["KB_ROOT"] = str(settings.root)  # workers re-create the app from the environment
     uvicorn.run(
         "kbops.server.app:app_from_env", factory=True, host=host or config.host, port=port or config.port,
         workers=workers or config.workers, log_level="warning", access_log=False, server_header=False,
+        http=NoDelayH11Protocol,
     )
