@@ -26,7 +26,7 @@ from kbops.lint.diagnostics import Diagnostic, Severity
 from kbops.lint.filecheck import CRASH_CODE, FileOutcome, FileTask, TrackedIds, guarded
 from kbops.lint.registry import Rule, all_rules
 from kbops.lint.suppression import apply_suppressions
-from kbops.model.loader import Corpus, discover, relative
+from kbops.model.loader import Corpus, relative
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,37 @@ class LintResult:
     def summary(self) -> str:
         extra = f" (of {self.corpus_files} in the knowledge base)" if self.corpus_files > self.files else ""
         return f"{self.files} files checked{extra}: {self.errors} errors, {self.warnings} warnings"
+
+
+def _walk(folder: str, root: str) -> Iterable[tuple[str, str]]:
+    for current, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in names:
+            if name.endswith(".md"):
+                path = os.path.join(current, name)
+                relpath = os.path.relpath(path, root)
+                yield (path if relpath.startswith("..") else relpath).replace(os.sep, "/"), path
+
+
+def markdown_files(settings: Settings, paths: Iterable[Path] | None = None) -> dict[str, str]:
+    """relpath -> absolute path of the Markdown files under the roots (or under `paths`), sorted.
+
+    `os.walk` without resolving each file: on 10k files this is ten times faster than Path.rglob + resolve.
+    """
+    root = str(settings.root)
+    found: dict[str, str] = {}
+    if paths is None:
+        for name in settings.roots:
+            found.update(_walk(os.path.join(root, name), root))
+    else:
+        for given in paths:
+            target = Path(given) if Path(given).is_absolute() else Path.cwd() / given
+            if target.is_file():
+                resolved = target.resolve()
+                found[relative(settings, resolved)] = str(resolved)
+            elif target.is_dir():
+                found.update(_walk(str(target.resolve()), root))
+    return dict(sorted(found.items()))
 
 
 def _matches(code: str, selectors: Iterable[str]) -> bool:
@@ -114,7 +145,7 @@ class _Plan:
 
     ctx: LintContext
     rules: dict[str, tuple[Rule, Severity]]
-    files: list[Path]
+    files: dict[str, str]  # relpath -> absolute path
     targets: set[str] | None  # relpaths to report on; None = all
     whole_kb: bool = True  # the files are exactly the knowledge base (no PATH outside it)
 
@@ -151,14 +182,14 @@ def lint(
     """
     ctx = build_context(settings)
     rules = effective_rules(ctx, select, ignore)
-    corpus_files = discover(settings)
+    corpus_files = markdown_files(settings)
     wanted: set[str] | None = None
     if paths:
-        given = discover(settings, paths)
+        given = markdown_files(settings, paths)
         if not given:
             raise UsageError(f"no Markdown files under {', '.join(str(p) for p in paths)}")
-        wanted = {relative(settings, p) for p in given}
-        corpus_files = sorted(set(corpus_files) | set(given))
+        wanted = set(given)
+        corpus_files = dict(sorted({**corpus_files, **given}.items()))
     if targets is not None:
         wanted = set(targets) if wanted is None else wanted & set(targets)
     plan = _Plan(ctx, rules, corpus_files, wanted, whole_kb=not paths)
@@ -175,16 +206,16 @@ def _check_files(
     """Every file's outcome, from the cache where it is still valid, else parsed and checked now."""
     tasks: list[FileTask] = []
     known_ids: dict[str, str] = {}
-    for path in plan.files:
-        relpath = relative(settings, path)
+    for relpath, path in plan.files.items():
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as handle:
+                data = handle.read()
         except OSError:
             data = b""
         doc_id = filecheck.declared_id(data)
         if doc_id and doc_id not in known_ids:
             known_ids[doc_id] = relpath
-        tasks.append(FileTask(relpath, str(path), filecheck.digest_of(data)))
+        tasks.append(FileTask(relpath, path, filecheck.digest_of(data)))
     plan.ctx.known_ids = known_ids
     whole = filecheck.ids_digest(known_ids)
     document_plan = plan.document_plan
