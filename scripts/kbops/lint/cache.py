@@ -129,12 +129,8 @@ class LintCache:
                 self.dirty.add(number)
         return self
 
-    def __len__(self) -> int:
-        return sum(len(shard) for shard in self.shards)
-
-    def get(self, relpath: str, digest: str) -> FileOutcome | None:
-        entry = self.shards[self.shard_of(relpath)].get(relpath)
-        return entry if entry is not None and entry.digest == digest else None
+    def get(self, relpath: str) -> FileOutcome | None:
+        return self.shards[self.shard_of(relpath)].get(relpath)
 
     def put(self, outcome: FileOutcome) -> None:
         number = self.shard_of(outcome.relpath)
