@@ -138,7 +138,7 @@ def _plan(rng: random.Random, count: int) -> list[_Spec]:
     translated: set[tuple[int, str]] = set()
     for index in range(count):
         kind = rng.choices(["article", "sop", "troubleshooting", "playbook"], weights=[5, 2, 2, 1])[0]
-        audience = "internal" if index == 0 else rng.choices(["public", "partner", "internal"], weights=[5, 3, 2])[0]
+        audience = "internal" if index < 2 else rng.choices(["public", "partner", "internal"], weights=[5, 3, 2])[0]
         if kind == "sop" and audience == "public":
             audience = "partner"
         product = rng.choice(list(PRODUCTS))
@@ -148,7 +148,7 @@ def _plan(rng: random.Random, count: int) -> list[_Spec]:
         folder = {"article": f"kb/{product}", "sop": f"sops/{topic}", "troubleshooting": "playbooks/troubleshooting",
                   "playbook": "playbooks/escalation"}[kind]
         spec = _Spec(index, doc_id, title, kind, f"{folder}/{doc_id}.md", audience)
-        spec.status = "published" if index == 0 else rng.choices(["published", "draft", "review"], weights=[8, 1, 1])[0]
+        spec.status = "published" if index < 2 else rng.choices(["published", "draft", "review"], weights=[8, 1, 1])[0]
         if index > 10 and rng.random() < 0.08:
             source = rng.randrange(index)
             locale = rng.choice(["es", "fr"])
@@ -177,6 +177,8 @@ def _link_plan(rng: random.Random, specs: list[_Spec]) -> None:
             specs[best_linker[rank]].links.append((spec.index, ""))
         for level in range(rank + 1):
             best_linker[level] = spec.index
+    if len(specs) > 1:
+        specs[1].links.append((0, ""))  # docs 0 and 1 are published internal docs: 0 links to 1 above
     for spec in specs:
         for _ in range(rng.randint(1, 3)):
             target = specs[rng.randrange(len(specs))]
