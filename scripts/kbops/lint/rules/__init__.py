@@ -10,3 +10,4 @@ from kbops.lint.rules import freshness  # noqa: F401
 from kbops.lint.rules import privacy  # noqa: F401
 from kbops.lint.rules import html  # noqa: F401
 from kbops.lint.rules import style  # noqa: F401
+from kbops.lint.rules import suppression  # noqa: F401
