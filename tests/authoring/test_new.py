@@ -131,4 +131,4 @@ def test_fresh_drafts_of_every_type_and_locale_lint_clean(kb_copy: Path):
             new_document(settings, doc_type, f"{TITLES[locale]} {doc_type}", locale=locale)
     result = run_kb("lint", cwd=kb_copy)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "0 errors" in result.stdout
+    assert "0 errors" in result.stdout + result.stderr

@@ -106,7 +106,7 @@ def test_new_fill_publish_lint_clean(kb_copy: Path, case: str):
     link_from_index(kb_copy / spec["index"], spec["heading"], spec["link"])
     published = run_kb("lint", cwd=kb_copy)
     assert published.returncode == 0, published.stdout + published.stderr
-    assert "0 errors" in published.stdout
+    assert "0 errors" in published.stdout + published.stderr
 
     # And the linter really looks at the new doc: breaking it is caught.
     path.write_text(path.read_text(encoding="utf-8").replace("status: published", "status: publishd"), encoding="utf-8")
