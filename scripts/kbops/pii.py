@@ -104,3 +104,15 @@ def scrub(text: str) -> str:
     for finding in findings:
         text = text[: finding.start] + PLACEHOLDERS[finding.kind] + text[finding.end :]
     return text
+
+
+def pseudonymous_id(value: str, salt: str) -> str:
+    """The pseudonymous user id of a raw identifier (e-mail, account or help-desk contact id).
+
+    `u-` + the first 16 hex digits of sha256(salt + ":" + lower(trim(value))). The collector, ticket
+    imports and analytics SQL (kbops/analytics/sql/stage.sql) must agree, so this is the one
+    definition; the salt comes from env KB_USER_SALT or `[tool.kbops.analytics] user_salt`.
+    """
+    import hashlib
+
+    return "u-" + hashlib.sha256(f"{salt}:{value.strip().lower()}".encode("utf-8")).hexdigest()[:16]

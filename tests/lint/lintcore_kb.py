@@ -40,7 +40,7 @@ today = "2026-11-22"
 def doc(doc_id: str, title: str, body: str, doc_type: str = "article", audience: str = "public", extra: str = "") -> str:
     return (
         f"---\nid: {doc_id}\ntitle: {title}\ndescription: What to do about {title.lower()}.\n"
-        f"type: {doc_type}\nstatus: published\naudience: {audience}\nowner: cards-support\n{extra}---\n"
+        f"type: {doc_type}\nstatus: published\naudience: {audience}\nowner: cards-support\nlast_reviewed: 2026-11-01\n{extra}---\n"
         f"# {title}\n\n{body}"
     )
 
@@ -52,7 +52,8 @@ FILES = {
     ),
     "kb/card-arrival.md": doc("card-arrival", "Card arrival", "Cards arrive in five business days.\n\n[Back](card-declined.md)\n"),
     "sops/manual-load.md": doc(
-        "manual-load", "Manual load", "## Purpose\n\nLoad funds by hand.\n\n[declined](../kb/card-declined.md)\n",
+        "manual-load", "Manual load", "## Purpose\n\nLoad funds by hand.\n\n[declined](../kb/card-declined.md)\n\n## Scope\n\nCorporate cards.\n\n"
+        "## Procedure\n\nCheck the request, then load.\n\n## Escalation\n\nBanking operations.\n",
         doc_type="sop", audience="partner",
     ),
 }

@@ -11,3 +11,4 @@ from kbops.lint.rules import privacy  # noqa: F401
 from kbops.lint.rules import html  # noqa: F401
 from kbops.lint.rules import style  # noqa: F401
 from kbops.lint.rules import suppression  # noqa: F401
+from kbops.lint.rules import governance  # noqa: F401
