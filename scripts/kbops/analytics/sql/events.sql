@@ -1,21 +1,35 @@
 -- Valid events, exact duplicates removed, queries scrubbed, restricted to the period.
 -- Input:  staged, query_forms
--- Output: events(event_id, ts, event, session, user, query, query_norm, is_search, results, doc, rank,
+-- Output: events(event_id, ts, event, session, user, query_norm, is_search, results, doc, rank,
 --                helpful, locale, channel, in_period, copies, last_copy_id)
 -- A duplicate is a record equal to another in every field (e.g. a retried write); the earliest
 -- line is kept and `copies` says how many identical records there were.
 -- Period: since <= ts < until. Contacts up to until + W are kept (in_period = false) so that a
 -- session near the end of the period still gets its full window.
 CREATE OR REPLACE TEMP TABLE events AS
-WITH unique_events AS (
+WITH repeated AS (
+    -- Grouping on one 64-bit fingerprint is cheap; only records sharing one are compared in full.
+    SELECT fingerprint FROM staged WHERE problem IS NULL GROUP BY fingerprint HAVING count(*) > 1
+),
+duplicate_groups AS (
     SELECT
         ts, event, session, "user", query, results, doc, rank, helpful, locale, channel,
         min(record_id) AS event_id,
         max(record_id) AS last_copy_id,
         count(*) AS copies
     FROM staged
-    WHERE problem IS NULL
+    WHERE problem IS NULL AND fingerprint IN (SELECT fingerprint FROM repeated)
     GROUP BY ALL
+),
+unique_events AS (
+    SELECT ts, event, session, "user", query, results, doc, rank, helpful, locale, channel,
+           record_id AS event_id, record_id AS last_copy_id, 1 AS copies
+    FROM staged
+    WHERE problem IS NULL AND fingerprint NOT IN (SELECT fingerprint FROM repeated)
+    UNION ALL
+    SELECT ts, event, session, "user", query, results, doc, rank, helpful, locale, channel,
+           event_id, last_copy_id, copies
+    FROM duplicate_groups
 )
 SELECT
     u.event_id,
@@ -23,7 +37,6 @@ SELECT
     u.event,
     u.session,
     u."user",
-    q.query_scrubbed AS query,
     q.query_norm,
     (u.event = 'search' AND q.query_norm <> '') AS is_search,
     u.results,

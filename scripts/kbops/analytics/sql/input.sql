@@ -26,12 +26,11 @@ SELECT
 FROM staged;
 
 -- name: out_of_order
--- Events whose timestamp is earlier than one on an earlier line of the same file. Harmless (the
--- metrics order by time) but worth knowing about a collector.
+-- Events whose timestamp is earlier than that of the valid event on the line before them in the
+-- same file. Harmless (the metrics order by time) but worth knowing about a collector.
 SELECT file_id, count(*) AS records, min(line_no) AS first_line
 FROM (
-    SELECT file_id, line_no, ts < max(ts) OVER (
-        PARTITION BY file_id ORDER BY line_no ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS late
+    SELECT file_id, line_no, ts < lag(ts) OVER (PARTITION BY file_id ORDER BY line_no) AS late
     FROM staged
     WHERE problem IS NULL
 )

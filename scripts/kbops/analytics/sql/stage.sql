@@ -87,5 +87,7 @@ SELECT
     rank,
     helpful,
     locale,
-    channel
+    channel,
+    -- Exact duplicates share this hash (events.sql confirms equality field by field).
+    hash(ts_zoned, event, session, user_raw, query, results, doc, rank, helpful, locale, channel) AS fingerprint
 FROM typed;
