@@ -39,13 +39,11 @@ GROUP BY file_id;
 
 -- name: duplicates
 SELECT count(*) AS duplicated_events, coalesce(sum(copies - 1), 0) AS removed_records
-FROM events
-WHERE copies > 1;
+FROM duplicate_groups;
 
 -- name: duplicate_examples
 -- The first and the last line of a few records that occur more than once.
 SELECT event_id, last_copy_id, copies
-FROM events
-WHERE copies > 1
+FROM duplicate_groups
 ORDER BY event_id
 LIMIT getvariable('example_limit');
