@@ -1,2 +1,56 @@
-"""Commands of the analytics domain (registered on the shared Typer app)."""
+"""Commands of the analytics domain: `kb deflection`."""
 from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from kbops.cli._app import app, err, out, print_json, settings
+
+FORMATS = ("text", "json", "md", "html")
+log = logging.getLogger(__name__)
+
+
+@app.command("deflection")
+def deflection_command(
+    events: List[str] = typer.Option(..., "--events", "-e", help="Event files, folders or globs: JSON lines, CSV or Parquet, optionally .gz (repeatable)."),
+    tickets: Optional[List[str]] = typer.Option(None, "--tickets", help="Help-desk ticket CSV exports (Zendesk, Freshdesk) counted as contacts (repeatable)."),
+    mapping: Optional[List[str]] = typer.Option(None, "--map", help='Ticket column mapping, e.g. created_at="Created at",requester="Requester",channel=Via (fields: id, created_at, requester, channel).'),
+    window: Optional[str] = typer.Option(None, "--window", help="W: a contact up to this long after a session's end counts against it (default 24h)."),
+    since: Optional[str] = typer.Option(None, "--since", help="First day (YYYY-MM-DD or ISO date-time, UTC)."),
+    until: Optional[str] = typer.Option(None, "--until", help="Last day, included (YYYY-MM-DD or ISO date-time, UTC, excluded)."),
+    format: str = typer.Option("text", "--format", "-f", help="text | json | md | html"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Also write deflection.json, deflection.md and deflection.html (with charts) to this folder."),
+    publish: bool = typer.Option(False, "--publish", help="Write the Markdown report into the knowledge base as an internal doc (kb/reports/deflection.md)."),
+) -> None:
+    """Deflection, zero-result, click-through and self-service metrics from event logs and ticket exports."""
+    from kbops.analytics import render
+    from kbops.analytics.engine import compute_deflection
+    from kbops.analytics.options import DeflectionOptions
+    from kbops.analytics.publish import doc_titles, publish_report, write_reports
+    from kbops.errors import UsageError
+
+    if format not in FORMATS:
+        raise UsageError(f"unknown format {format!r}; expected one of {', '.join(FORMATS)}")
+    kb_settings = settings()
+    options = DeflectionOptions.build(
+        kb_settings, events, tickets=tickets, mapping=mapping, window=window, since=since, until=until
+    )
+    progress = (lambda message: err.print(f"deflection: {message}", markup=False)) if err.is_terminal else None
+    report = compute_deflection(options, doc_titles=doc_titles(kb_settings), progress=progress)
+    if format == "json":
+        print_json(report.as_dict())
+    elif format == "md":
+        print(render.markdown(report), end="")
+    elif format == "html":
+        print(render.html(report), end="")
+    else:
+        for block in render.text(report):
+            out.print(block)
+    if out_dir:
+        for path in write_reports(report, out_dir):
+            err.print(f"wrote {path}", markup=False)
+    if publish:
+        err.print(f"published {publish_report(report, kb_settings)}", markup=False)

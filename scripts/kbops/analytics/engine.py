@@ -1,0 +1,295 @@
+"""Run the deflection SQL (sql/*.sql) over event logs and ticket exports in DuckDB; return a report.
+
+No Python touches individual events: files are read by DuckDB, and the only per-value Python work is
+`kbops.pii.scrub` over the DISTINCT query strings (a few thousand for millions of events), joined
+back in SQL (sql/queries.sql). Memory is bounded by DuckDB's `memory_limit`; larger inputs spill
+to a temporary folder.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import tempfile
+from importlib import resources
+from typing import Any, Callable, Optional
+
+import duckdb
+
+from kbops.analytics.options import DeflectionOptions
+from kbops.analytics.report import (
+    PROBLEM_MESSAGES, BreakdownRow, ContentGap, DeflectionReport, DocStats, InputFile, InputSummary,
+    Metrics, ProblemCount, ProblemLine,
+)
+from kbops.analytics.sources import (
+    Source, expand, raw_lines_sql, sql_text, tabular_records_sql, ticket_records_sql,
+)
+from kbops.pii import scrub
+
+log = logging.getLogger(__name__)
+Progress = Optional[Callable[[str], None]]
+
+_EMPTY_RECORDS = (
+    "SELECT CAST(NULL AS BIGINT) AS file_id, CAST(NULL AS BIGINT) AS line_no, CAST(NULL AS VARCHAR) AS record_problem, "
+    + ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in ("ts", "ts_text", "event", "session", '"user"'))
+    + ", false AS user_is_raw, "
+    + ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in ("query", "results", "doc", "rank", "helpful", "locale", "channel"))
+    + " WHERE false"
+)
+
+
+def sql_file(name: str) -> str:
+    """The text of one packaged SQL file (kbops/analytics/sql/NAME)."""
+    return resources.files("kbops.analytics").joinpath("sql", name).read_text(encoding="utf-8")
+
+
+def named_queries(name: str) -> dict[str, str]:
+    """Queries of a file split by `-- name: X` markers."""
+    parts = re.split(r"^-- name: (\w+)\s*$", sql_file(name), flags=re.MULTILINE)
+    return {parts[i]: parts[i + 1].strip().rstrip(";") for i in range(1, len(parts), 2)}
+
+
+def _literal(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, dt.datetime):
+        return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return sql_text(str(value))
+
+
+def connect(options: DeflectionOptions, temp_dir: str) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:")
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"SET memory_limit = {sql_text(options.memory_limit)}")
+    con.execute(f"SET temp_directory = {sql_text(temp_dir)}")
+    con.execute("SET preserve_insertion_order = false")
+    if options.threads:
+        con.execute(f"SET threads = {int(options.threads)}")
+    variables = {
+        "window_seconds": options.window.total_seconds(),
+        "click_seconds": options.click_window.total_seconds(),
+        "since": options.since,
+        "until": options.until,
+        "user_salt": options.user_salt,
+        "gap_limit": options.gap_limit,
+        "min_doc_sessions": options.min_doc_sessions,
+        "example_limit": options.example_limit,
+    }
+    for name, value in variables.items():
+        literal = _literal(value)
+        if name in ("since", "until"):
+            literal = f"CAST({literal} AS TIMESTAMP)"  # typed even when NULL (unbounded)
+        con.execute(f"SET VARIABLE {name} = {literal}")
+    return con
+
+
+def _records_sql(con: duckdb.DuckDBPyConnection, sources: list[Source], options: DeflectionOptions) -> str:
+    """The SELECT of raw_records over every source (a UNION ALL BY NAME of per-format parts)."""
+    parts: list[str] = []
+    jsonl = [s for s in sources if s.role == "events" and s.format == "jsonl"]
+    if jsonl:
+        con.execute(raw_lines_sql(jsonl))
+        con.execute(sql_file("jsonl_records.sql"))
+        parts.append("SELECT * FROM jsonl_records")
+    for source in sources:
+        if source.role == "tickets":
+            parts.append(ticket_records_sql(con, source, options.ticket_columns))
+        elif source.format in ("csv", "parquet"):
+            parts.append(tabular_records_sql(con, source))
+    parts.append(_EMPTY_RECORDS)
+    return "\nUNION ALL BY NAME\n".join(f"({p})" for p in parts)
+
+
+def _stage(con: duckdb.DuckDBPyConnection, sources: list[Source], options: DeflectionOptions) -> list[tuple[Source, str]]:
+    """Create `staged`; a file DuckDB cannot read at all is set aside and reported, the rest go on."""
+    unreadable: list[tuple[Source, str]] = []
+    readable = list(sources)
+    while True:
+        try:
+            con.execute("CREATE OR REPLACE TEMP VIEW raw_records AS " + _records_sql(con, readable, options))
+            con.execute(sql_file("stage.sql"))
+            return unreadable
+        except duckdb.Error as exc:
+            if not readable:
+                raise
+            log.info("staging failed (%s); checking files one by one", exc)
+            still: list[Source] = []
+            for source in readable:
+                try:
+                    con.execute("SELECT count(*) FROM (" + _records_sql(con, [source], options) + ")").fetchall()
+                    still.append(source)
+                except duckdb.Error as file_exc:
+                    unreadable.append((source, str(file_exc).splitlines()[0][:300]))
+            if len(still) == len(readable):
+                raise
+            readable = still
+
+
+def _scrub_queries(con: duckdb.DuckDBPyConnection) -> int:
+    """Scrub each distinct query once in Python, hand the pairs back to DuckDB, normalise in SQL."""
+    distinct = [row[0] for row in con.execute(
+        "SELECT DISTINCT query FROM staged WHERE problem IS NULL AND query IS NOT NULL").fetchall()]
+    scrubbed = [scrub(q) for q in distinct]
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE scrubbed_queries AS "
+        "SELECT unnest(CAST($1 AS VARCHAR[])) AS query, unnest(CAST($2 AS VARCHAR[])) AS query_scrubbed",
+        [distinct, scrubbed],
+    )
+    con.execute(sql_file("queries.sql"))
+    return sum(1 for a, b in zip(distinct, scrubbed) if a != b)
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
+    cursor = con.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def compute_deflection(
+    options: DeflectionOptions, *, doc_titles: dict[str, str] | None = None, progress: Progress = None
+) -> DeflectionReport:
+    """Deflection, zero-result, click-through and self-service metrics over the given files."""
+    say = progress or (lambda message: None)
+    sources = expand(options.events, "events")
+    sources += expand(options.tickets, "tickets", start_id=len(sources)) if options.tickets else []
+    with tempfile.TemporaryDirectory(prefix="kb-deflection-") as temp_dir:
+        con = connect(options, temp_dir)
+        try:
+            say(f"reading {len(sources)} file(s)")
+            unreadable = _stage(con, sources, options)
+            say("scrubbing queries")
+            scrubbed = _scrub_queries(con)
+            say("computing sessions and metrics")
+            for name in ("events.sql", "sessions.sql", "searches.sql"):
+                con.execute(sql_file(name))
+            return _assemble(con, options, sources, unreadable, scrubbed, doc_titles or {})
+        finally:
+            con.close()
+
+
+def _rate(value: Optional[float]) -> float:
+    return float(value) if value is not None else 0.0
+
+
+def _assemble(
+    con: duckdb.DuckDBPyConnection,
+    options: DeflectionOptions,
+    sources: list[Source],
+    unreadable: list[tuple[Source, str]],
+    scrubbed_queries: int,
+    doc_titles: dict[str, str],
+) -> DeflectionReport:
+    head = _rows(con, sql_file("metrics.sql"))[0]
+    metrics = Metrics(**{k: (_rate(v) if k.endswith(("_rate", "_score")) else int(v or 0)) for k, v in head.items()})
+    breakdowns: dict[str, list[BreakdownRow]] = {"locale": [], "channel": [], "week": []}
+    for row in _rows(con, sql_file("breakdown.sql")):
+        breakdowns[row["dimension"]].append(BreakdownRow(**row))
+    docs = tuple(DocStats(**row, title=doc_titles.get(row["doc"])) for row in _rows(con, sql_file("docs.sql")))
+    gaps = tuple(ContentGap(**row) for row in _rows(con, sql_file("gaps.sql")))
+    span = con.execute("SELECT min(ts), max(ts) FROM events WHERE in_period").fetchone()
+    summary = _input_summary(con, sources, unreadable)
+    notes = _notes(metrics, summary, options, scrubbed_queries, head)
+    return DeflectionReport(
+        metrics=metrics,
+        window_hours=options.window.total_seconds() / 3600,
+        since=options.since.isoformat() + "Z" if options.since else None,
+        until=options.until.isoformat() + "Z" if options.until else None,
+        first_event=span[0].isoformat() + "Z" if span[0] else None,
+        last_event=span[1].isoformat() + "Z" if span[1] else None,
+        breakdowns={k: tuple(v) for k, v in breakdowns.items()},
+        docs=docs,
+        content_gaps=gaps,
+        input=summary,
+        notes=tuple(notes),
+        min_doc_sessions=options.min_doc_sessions,
+    )
+
+
+def _input_summary(
+    con: duckdb.DuckDBPyConnection, sources: list[Source], unreadable: list[tuple[Source, str]]
+) -> InputSummary:
+    queries = named_queries("input.sql")
+    path = {s.file_id: s.path for s in sources}
+    per_file: dict[int, list[int]] = {s.file_id: [0, 0] for s in sources}
+    for file_id, records, bad in con.execute(
+        "SELECT file_id, count(*), count(*) FILTER (WHERE problem IS NOT NULL AND problem <> 'blank_line') "
+        "FROM staged GROUP BY file_id"
+    ).fetchall():
+        per_file[file_id] = [records, bad]
+    problems = [
+        ProblemCount(path[r["file_id"]], r["problem"], PROBLEM_MESSAGES.get(r["problem"], r["problem"]), r["records"], r["first_line"])
+        for r in _rows(con, queries["problems_by_file"]) if r["problem"] != "blank_line"
+    ]
+    problems += [ProblemCount(s.path, "unreadable_file", f"file could not be read: {why}", 1, 0) for s, why in unreadable]
+    lines = tuple(
+        ProblemLine(path[r["file_id"]], r["line_no"], r["problem"], PROBLEM_MESSAGES.get(r["problem"], r["problem"]), r["problem_value"])
+        for r in _rows(con, queries["problem_examples"])
+    )
+    counts = _rows(con, queries["record_counts"])[0]
+    late = _rows(con, queries["out_of_order"])
+    duplicates = _rows(con, queries["duplicates"])[0]
+    width = 1099511627776  # record_id = file_id * 2^40 + line_no (sql/stage.sql)
+    duplicate_lines = tuple(
+        ProblemLine(path[r["last_copy_id"] // width], r["last_copy_id"] % width, "duplicate",
+                    f"exact duplicate of line {r['event_id'] % width} of {path[r['event_id'] // width]} ({r['copies']} copies); counted once")
+        for r in _rows(con, queries["duplicate_examples"])
+    )
+    late_lines = tuple(
+        ProblemLine(path[r["file_id"]], r["first_line"], "out_of_order",
+                    f"{r['records']} event(s) in this file are earlier than a line above them; ordered by time")
+        for r in late
+    )
+    files = tuple(
+        InputFile(s.path, s.role, s.format, per_file[s.file_id][0], per_file[s.file_id][1]) for s in sources
+    )
+    return InputSummary(
+        files=files,
+        records=int(counts["records"] or 0),
+        valid_records=int(counts["valid_records"] or 0),
+        blank_lines=int(counts["blank_lines"] or 0),
+        duplicate_records_removed=int(duplicates["removed_records"] or 0),
+        out_of_order_events=sum(int(r["records"]) for r in late),
+        offset_timestamps=int(counts["offset_timestamps"] or 0),
+        naive_timestamps=int(counts["naive_timestamps"] or 0),
+        email_user_ids=int(counts["email_user_ids"] or 0),
+        problems=tuple(problems),
+        problem_lines=lines,
+        duplicate_lines=duplicate_lines,
+        out_of_order_lines=late_lines,
+    )
+
+
+def _notes(
+    metrics: Metrics, summary: InputSummary, options: DeflectionOptions, scrubbed_queries: int, head: dict[str, Any]
+) -> list[str]:
+    notes: list[str] = []
+    if summary.valid_records == 0:
+        notes.append("No valid events in the input: every count is 0 and every rate is reported as 0.")
+    else:
+        if head["zero_result_rate"] is None:
+            notes.append("No searches in the period: zero-result and click-through rates are reported as 0.")
+        if head["deflection_rate"] is None:
+            notes.append("No self-service sessions in the period: the deflection rate is reported as 0.")
+        if head["self_service_score"] is None:
+            notes.append("No contacts in the period: the self-service score is undefined and reported as 0.")
+    if summary.bad_records:
+        notes.append(f"{summary.bad_records} record(s) were not counted because they are invalid; see the input problems.")
+    if summary.duplicate_records_removed:
+        notes.append(f"{summary.duplicate_records_removed} exact duplicate record(s) were counted once.")
+    if summary.offset_timestamps or summary.naive_timestamps:
+        notes.append(
+            f"Timestamps normalised to UTC: {summary.offset_timestamps} with a UTC offset, "
+            f"{summary.naive_timestamps} without a zone (taken as UTC)."
+        )
+    if summary.email_user_ids:
+        notes.append(f"{summary.email_user_ids} event(s) carried an e-mail as user id; it was pseudonymised at ingest.")
+    if scrubbed_queries:
+        notes.append(f"{scrubbed_queries} distinct quer(y/ies) contained personal data and were scrubbed.")
+    if not options.salt_configured and (options.tickets or summary.email_user_ids):
+        notes.append(
+            "No user salt configured (env KB_USER_SALT or [tool.kbops.analytics] user_salt): requesters were "
+            "hashed with the default salt and will not match the collector's user ids."
+        )
+    return notes

@@ -1,0 +1,191 @@
+"""The deflection report: plain frozen data, the same for every output format."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+# Human wording of each ingest problem code written by sql/stage.sql (and the engine).
+PROBLEM_MESSAGES = {
+    "malformed_json": "not valid JSON",
+    "not_an_object": "JSON, but not an object",
+    "missing_event": 'missing field "event"',
+    "unknown_event_type": "unknown event type (expected search, click, view, feedback or contact)",
+    "missing_ts": 'missing field "ts"',
+    "invalid_ts": 'unreadable timestamp "ts" (expected ISO 8601, e.g. 2026-11-02T10:15:03Z)',
+    "missing_session": 'missing field "session"',
+    "contact_without_session_or_user": "contact with neither session nor user (or a ticket without requester)",
+    "missing_query": 'search without field "query"',
+    "missing_results": 'search without field "results"',
+    "invalid_results": 'search "results" is not a count >= 0',
+    "missing_doc": 'missing field "doc"',
+    "invalid_rank": 'click "rank" is not an integer',
+    "missing_helpful": 'feedback without field "helpful"',
+    "invalid_helpful": 'feedback "helpful" is not true or false',
+    "unreadable_file": "file could not be read",
+}
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Headline numbers (DESIGN.md definitions). Rates are 0.0 when their denominator is zero (see notes)."""
+
+    searches: int = 0
+    zero_result_searches: int = 0
+    clicked_searches: int = 0
+    self_service_sessions: int = 0
+    contacted_sessions: int = 0
+    self_service_users: int = 0
+    contacts: int = 0
+    contact_users: int = 0
+    zero_result_rate: float = 0.0
+    click_through_rate: float = 0.0
+    deflection_rate: float = 0.0
+    self_service_score: float = 0.0
+
+    @property
+    def deflected_sessions(self) -> int:
+        return self.self_service_sessions - self.contacted_sessions
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    dimension: str  # locale | channel | week
+    value: str
+    searches: int
+    zero_result_searches: int
+    clicked_searches: int
+    self_service_sessions: int
+    contacted_sessions: int
+    zero_result_rate: Optional[float]
+    click_through_rate: Optional[float]
+    deflection_rate: Optional[float]
+
+
+@dataclass(frozen=True)
+class DocStats:
+    doc: str
+    views: int
+    clicks: int
+    helpful_yes: int
+    helpful_no: int
+    sessions: int
+    contacted_sessions: int
+    contact_after_view_rate: Optional[float]
+    title: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class ContentGap:
+    query: str
+    searches: int
+    zero_result_searches: int
+    sessions: int
+    contacted_sessions: int
+    zero_result_rank: int
+    contacted_rank: int
+
+
+@dataclass(frozen=True)
+class InputFile:
+    path: str
+    role: str  # events | tickets
+    format: str  # jsonl | csv | parquet
+    records: int
+    problems: int
+
+
+@dataclass(frozen=True)
+class ProblemCount:
+    path: str
+    problem: str
+    message: str
+    records: int
+    first_line: int
+
+
+@dataclass(frozen=True)
+class ProblemLine:
+    path: str
+    line: int
+    problem: str
+    message: str
+    value: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class InputSummary:
+    """What ingest saw: every bad record is counted here with its file and line."""
+
+    files: tuple[InputFile, ...] = ()
+    records: int = 0
+    valid_records: int = 0
+    blank_lines: int = 0
+    duplicate_records_removed: int = 0
+    out_of_order_events: int = 0
+    offset_timestamps: int = 0
+    naive_timestamps: int = 0
+    email_user_ids: int = 0
+    problems: tuple[ProblemCount, ...] = ()
+    problem_lines: tuple[ProblemLine, ...] = ()
+    duplicate_lines: tuple[ProblemLine, ...] = ()
+    out_of_order_lines: tuple[ProblemLine, ...] = ()
+
+    @property
+    def bad_records(self) -> int:
+        return sum(p.records for p in self.problems)
+
+
+@dataclass(frozen=True)
+class DeflectionReport:
+    """Everything `kb deflection` reports."""
+
+    metrics: Metrics
+    window_hours: float
+    since: Optional[str]
+    until: Optional[str]
+    first_event: Optional[str]
+    last_event: Optional[str]
+    breakdowns: dict[str, tuple[BreakdownRow, ...]]
+    docs: tuple[DocStats, ...]
+    content_gaps: tuple[ContentGap, ...]
+    input: InputSummary
+    notes: tuple[str, ...] = ()
+    min_doc_sessions: int = 5
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def worst_docs(self) -> tuple[DocStats, ...]:
+        """Docs read and then contacted anyway, with enough sessions to mean something."""
+        ranked = [d for d in self.docs if d.sessions >= self.min_doc_sessions and d.contact_after_view_rate is not None]
+        return tuple(sorted(ranked, key=lambda d: (-(d.contact_after_view_rate or 0), -d.contacted_sessions, d.doc)))
+
+    def gaps_by(self, key: str) -> tuple[ContentGap, ...]:
+        """`zero_result` or `contacted` ranking."""
+        if key == "zero_result":
+            rows = [g for g in self.content_gaps if g.zero_result_searches > 0]
+            return tuple(sorted(rows, key=lambda g: g.zero_result_rank))
+        rows = [g for g in self.content_gaps if g.contacted_sessions > 0]
+        return tuple(sorted(rows, key=lambda g: g.contacted_rank))
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON document of `kb deflection --format json` (headline keys at the top level)."""
+        m = dataclasses.asdict(self.metrics)
+        return {
+            **m,
+            "deflected_sessions": self.metrics.deflected_sessions,
+            "window_hours": self.window_hours,
+            "period": {"since": self.since, "until": self.until, "first_event": self.first_event, "last_event": self.last_event},
+            "breakdowns": {k: [dataclasses.asdict(r) for r in rows] for k, rows in self.breakdowns.items()},
+            "docs": [dataclasses.asdict(d) for d in self.docs],
+            "worst_docs": [d.doc for d in self.worst_docs[:10]],
+            "content_gaps": {
+                "by_zero_results": [dataclasses.asdict(g) for g in self.gaps_by("zero_result")],
+                "by_contacted_sessions": [dataclasses.asdict(g) for g in self.gaps_by("contacted")],
+            },
+            "input": {
+                **dataclasses.asdict(self.input),
+                "bad_records": self.input.bad_records,
+            },
+            "notes": list(self.notes),
+        }

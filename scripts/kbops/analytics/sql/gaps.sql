@@ -1,0 +1,27 @@
+-- Content gaps: normalised queries ranked by zero-result count and by contacted-session count
+-- (self-service sessions that searched the query and were contacted). Top gap_limit of each ranking.
+-- Input: search_outcomes, contacted_sessions. Output: query, searches, zero_result_searches,
+-- sessions, contacted_sessions, zero_result_rank, contacted_rank (rank 1 = biggest gap).
+WITH per_query AS (
+    SELECT
+        o.query_norm AS query,
+        count(*) AS searches,
+        count(*) FILTER (WHERE o.zero_result) AS zero_result_searches,
+        count(DISTINCT o.session) AS sessions,
+        count(DISTINCT c.session) AS contacted_sessions
+    FROM search_outcomes AS o
+    LEFT JOIN contacted_sessions AS c USING (session)
+    GROUP BY o.query_norm
+),
+ranked AS (
+    SELECT
+        *,
+        row_number() OVER (ORDER BY zero_result_searches DESC, searches DESC, query) AS zero_result_rank,
+        row_number() OVER (ORDER BY contacted_sessions DESC, searches DESC, query) AS contacted_rank
+    FROM per_query
+)
+SELECT *
+FROM ranked
+WHERE (zero_result_rank <= getvariable('gap_limit') AND zero_result_searches > 0)
+   OR (contacted_rank <= getvariable('gap_limit') AND contacted_sessions > 0)
+ORDER BY zero_result_rank;

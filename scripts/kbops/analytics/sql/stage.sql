@@ -1,0 +1,91 @@
+-- Type every field, normalise timestamps to UTC and name what is wrong with each record.
+-- Input:  raw_records(file_id, line_no, record_problem, ts, ts_text, event, session, user, user_is_raw,
+--                     query, results, doc, rank, helpful, locale, channel)  -- any column types
+-- Output: staged, one row per record; `problem` is NULL for a valid event, else a stable code.
+--
+-- Timestamps: ISO 8601 with `Z`, an offset (`+01:00`) or none (taken as UTC); epoch seconds; and the
+-- help-desk export formats listed below. All become TIMESTAMP in UTC.
+-- Users: a value that looks like an e-mail (or any ticket requester) is replaced by the salted
+-- pseudonym 'u-' || first 16 hex digits of sha256(salt || ':' || lower(trim(value))), the same
+-- function as kbops.pii.pseudonymous_id; ids already in that form are kept.
+CREATE OR REPLACE TEMP TABLE staged AS
+WITH typed AS (
+    SELECT
+        CAST(file_id AS BIGINT) * 1099511627776 + line_no AS record_id,
+        file_id,
+        line_no,
+        record_problem,
+        ts,
+        ts_text,
+        coalesce(
+            TRY_CAST(ts AS TIMESTAMPTZ),
+            CASE WHEN regexp_full_match(ts_text, '[0-9]{9,11}(\.[0-9]+)?') THEN to_timestamp(TRY_CAST(ts_text AS DOUBLE)) END,
+            try_strptime(ts_text, ['%Y-%m-%d %H:%M:%S %z', '%Y-%m-%d %H:%M %z', '%Y-%m-%d %H:%M',
+                                   '%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%a, %d %b %Y %H:%M:%S %z'])
+        ) AS ts_zoned,
+        CAST(event AS VARCHAR) AS event,
+        nullif(trim(CAST(session AS VARCHAR)), '') AS session,
+        nullif(trim(CAST("user" AS VARCHAR)), '') AS user_raw,
+        user_is_raw,
+        CAST(query AS VARCHAR) AS query,
+        results AS results_raw,
+        TRY_CAST(results AS BIGINT) AS results,
+        nullif(trim(CAST(doc AS VARCHAR)), '') AS doc,
+        rank AS rank_raw,
+        TRY_CAST(rank AS BIGINT) AS rank,
+        helpful AS helpful_raw,
+        TRY_CAST(helpful AS BOOLEAN) AS helpful,
+        nullif(trim(CAST(locale AS VARCHAR)), '') AS locale,
+        nullif(trim(CAST(channel AS VARCHAR)), '') AS channel
+    FROM raw_records
+)
+SELECT
+    record_id,
+    file_id,
+    line_no,
+    CASE
+        WHEN record_problem IS NOT NULL THEN record_problem
+        WHEN event IS NULL THEN 'missing_event'
+        WHEN event NOT IN ('search', 'click', 'view', 'feedback', 'contact') THEN 'unknown_event_type'
+        WHEN ts IS NULL THEN 'missing_ts'
+        WHEN ts_zoned IS NULL THEN 'invalid_ts'
+        WHEN session IS NULL AND event <> 'contact' THEN 'missing_session'
+        WHEN session IS NULL AND user_raw IS NULL THEN 'contact_without_session_or_user'
+        WHEN event = 'search' AND query IS NULL THEN 'missing_query'
+        WHEN event = 'search' AND results_raw IS NULL THEN 'missing_results'
+        WHEN event = 'search' AND (results IS NULL OR results < 0) THEN 'invalid_results'
+        WHEN event IN ('click', 'view', 'feedback') AND doc IS NULL THEN 'missing_doc'
+        WHEN event = 'click' AND rank_raw IS NOT NULL AND rank IS NULL THEN 'invalid_rank'
+        WHEN event = 'feedback' AND helpful_raw IS NULL THEN 'missing_helpful'
+        WHEN event = 'feedback' AND helpful IS NULL THEN 'invalid_helpful'
+    END AS problem,
+    CASE
+        WHEN record_problem IS NOT NULL THEN NULL
+        WHEN event IS NULL OR event NOT IN ('search', 'click', 'view', 'feedback', 'contact') THEN left(event, 80)
+        WHEN ts_zoned IS NULL THEN left(CAST(ts AS VARCHAR), 80)
+        WHEN event = 'search' AND results_raw IS NOT NULL AND (results IS NULL OR results < 0) THEN left(CAST(results_raw AS VARCHAR), 80)
+    END AS problem_value,
+    timezone('UTC', ts_zoned) AS ts,
+    CASE
+        WHEN ts_text IS NULL OR ends_with(ts_text, 'Z') THEN 'utc'
+        WHEN regexp_matches(ts_text, '[+-][0-9]{2}:?[0-9]{2}$') THEN
+            CASE WHEN regexp_matches(ts_text, '[+-]00:?00$') THEN 'utc' ELSE 'offset' END
+        ELSE 'naive'
+    END AS ts_zone,
+    event,
+    session,
+    CASE
+        WHEN user_raw IS NULL THEN NULL
+        WHEN NOT user_is_raw AND NOT contains(user_raw, '@') THEN user_raw
+        WHEN regexp_full_match(user_raw, 'u-[0-9a-f]{16}') THEN user_raw
+        ELSE 'u-' || left(sha256(getvariable('user_salt') || ':' || lower(user_raw)), 16)
+    END AS "user",
+    (contains(user_raw, '@') AND NOT user_is_raw) AS user_was_email,
+    query,
+    results,
+    doc,
+    rank,
+    helpful,
+    locale,
+    channel
+FROM typed;

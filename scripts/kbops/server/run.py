@@ -1,0 +1,51 @@
+"""`kb serve`: make sure the index and the sites exist, then run uvicorn (one or more workers)."""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from kbops.config import Settings
+from kbops.search.indexer import build_index, index_root
+from kbops.search.store import IndexStore
+from kbops.server.config import server_config
+from kbops.server.site import build_missing_sites
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Preparation:
+    indexed: Optional[int]  # docs indexed now, None when the index already existed
+    sites_built: tuple[str, ...]
+    site_problem: Optional[str]  # why sites could not be built (the server still serves the API)
+
+
+def prepare(settings: Settings, build_sites: bool = True, notify: Callable[[str], None] = lambda _m: None) -> Preparation:
+    """Build what a fresh clone lacks: the search index, then each audience's site."""
+    indexed = None
+    if IndexStore(index_root(settings)).current() is None:
+        notify("building the search index (first run)...")
+        indexed = build_index(settings).indexed
+    built: tuple[str, ...] = ()
+    problem = None
+    if build_sites:
+        try:
+            built = tuple(build_missing_sites(settings))
+        except ImportError as exc:
+            problem = f"the site builder is not available ({exc}); serving the API only"
+        for audience in built:
+            notify(f"built the {audience} site")
+    return Preparation(indexed, built, problem)
+
+
+def serve(settings: Settings, host: Optional[str] = None, port: Optional[int] = None, workers: Optional[int] = None) -> None:
+    import uvicorn
+
+    config = server_config(settings)
+    os.environ["KB_ROOT"] = str(settings.root)  # workers re-create the app from the environment
+    uvicorn.run(
+        "kbops.server.app:app_from_env", factory=True, host=host or config.host, port=port or config.port,
+        workers=workers or config.workers, log_level="warning", access_log=False, server_header=False,
+    )
