@@ -89,3 +89,19 @@ def test_cli_changed_errors_exit_2(tmp_path):
     done = run_kb("--root", str(outside), "lint", "--changed", env={"GIT_CEILING_DIRECTORIES": str(tmp_path)})
     assert done.returncode == 2 and "needs a git repository" in done.stderr
     assert "Traceback" not in unknown.stderr + done.stderr
+
+
+def test_annotations_are_relative_to_the_repository_root(tmp_path):
+    """A knowledge base in a sub-folder of a larger repository: GitHub needs repository paths."""
+    repo = tmp_path / "monorepo"
+    root = write_kb(repo / "support-kb", {**FILES, "kb/card-arrival.md": FILES["kb/card-arrival.md"].replace("owner:", "ownr:")})
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "kb in a folder", author=AUTHOR)
+    github = run_kb("--root", str(root), "lint", "--format", "github", "--select", "KB1")
+    assert github.stdout.startswith("::error file=support-kb/kb/card-arrival.md,line=")
+    sarif = run_kb("--root", str(root), "lint", "--format", "sarif", "--select", "KB1")
+    uri = __import__("json").loads(sarif.stdout)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "support-kb/kb/card-arrival.md"
+    text = run_kb("--root", str(root), "lint", "--select", "KB1")
+    assert text.stdout.startswith("kb/card-arrival.md:")

@@ -10,7 +10,7 @@ import typer
 from kbops.cli._app import app, err, out, print_json, progress_printer, settings
 from kbops.errors import UsageError
 from kbops.lint import registry
-from kbops.lint.formatters import FORMATTERS
+from kbops.lint.formatters import FORMATTERS, repository_prefix, with_path_prefix
 from kbops.lint.runner import lint
 
 
@@ -41,6 +41,8 @@ def lint_command(
         config, paths or None, select=select, ignore=ignore, targets=targets, deleted=deleted or (),
         use_cache=not no_cache, jobs=jobs, progress=progress_printer("lint"),
     )
+    if format in ("github", "sarif"):  # located from the repository root, not the KB root
+        result = with_path_prefix(result, repository_prefix(config.root))
     rendered = FORMATTERS[format](result)
     if rendered:
         sys.stdout.write(rendered + "\n")
