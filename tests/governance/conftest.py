@@ -100,6 +100,20 @@ def write(root: Path, relpath: str, text: str) -> Path:
     return path
 
 
+def approve_as(root: Path, email: str, *paths: str, today: str = "2026-11-01") -> None:
+    """`kb approve --as EMAIL PATH...` in-process (the CLI itself is tested in test_approve.py)."""
+    import datetime as dt
+
+    from kbops.config import load_settings
+    from kbops.governance.approvals import approve
+    from kbops.model.governance import load_governance
+
+    settings = load_settings(root)
+    report = approve(settings, load_governance(settings.governance_path), [root / p for p in paths], email,
+                     dt.date.fromisoformat(today))
+    assert not report.refused, report.refused
+
+
 def make_kb(root: Path) -> Path:
     """governance.yml, taxonomy.yml and the content roots, without git."""
     root.mkdir(parents=True, exist_ok=True)

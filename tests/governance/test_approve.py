@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 from pathlib import Path
 
 from kbops.model.loader import parse_document
@@ -133,3 +134,18 @@ def test_broken_file_is_refused_and_others_processed(small_kb: Path):
     assert "kb/broken.md: cannot be parsed" in result.stderr and "kb/missing.md: no such file" in result.stderr
     assert "kb/card-declined.md: approved" in result.stdout
     assert (small_kb / "kb/broken.md").read_text() == "no front matter here\n"
+
+
+def test_only_needed_stamps_folders_one_reviewer_at_a_time(small_kb: Path):
+    # carl may approve the public article; the compliance SOP needs neither him nor an owner from his team
+    carl = run_kb("approve", "--only-needed", "--as", "carl@acme.example", "kb", "sops", cwd=small_kb)
+    assert carl.returncode == 0, carl.stderr
+    assert carl.stdout.splitlines() == [f"kb/card-declined.md: approved {_hash(small_kb, 'kb/card-declined.md')[:12]} as carl@acme.example"]
+    assert "sops/data-deletion.md: skipped (approval not needed)" in carl.stderr
+    rita = run_kb("approve", "--only-needed", "--as", "rita@acme.example", "kb", "sops", "--format", "json", cwd=small_kb)
+    actions = {a["path"]: a["action"] for a in json.loads(rita.stdout)["approved"]}
+    assert actions == {"kb/card-declined.md": "skipped", "sops/data-deletion.md": "added"}
+
+
+def _hash(root: Path, relpath: str) -> str:
+    return parse_document(relpath, (root / relpath).read_bytes()).content_hash

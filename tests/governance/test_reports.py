@@ -9,7 +9,7 @@ import pytest
 
 from kbops.model.loader import parse_document
 from tests.conftest import run_kb
-from tests.governance.conftest import BOT, CARL, OLGA, RITA, WENDY, commit, doc_text, git, init_repo, make_kb, write
+from tests.governance.conftest import approve_as, BOT, CARL, OLGA, RITA, WENDY, commit, doc_text, git, init_repo, make_kb, write
 
 GOLDEN = Path(__file__).parent / "golden"
 TODAY = "2026-11-05"
@@ -52,8 +52,8 @@ def scripted_kb(tmp_path_factory) -> Path:
                                                 description="How long customers have to ask for a refund.", **old))
     init_repo(root)
     commit(root, "Initial knowledge base", BOT, date="2026-08-01T09:00:00+00:00")
-    assert kb(root, "approve", "--as", RITA[1], "sops/data-deletion.md", today="2026-08-02").returncode == 0
-    assert kb(root, "approve", "--as", CARL[1], "kb/card-declined.md", today="2026-08-02").returncode == 0
+    approve_as(root, RITA[1], "sops/data-deletion.md", today="2026-08-02")
+    approve_as(root, CARL[1], "kb/card-declined.md", today="2026-08-02")
     commit(root, "Approve initial content", BOT, date="2026-08-02T09:00:00+00:00")
     edit(root, "kb/card-declined.md", "Check the balance", "Check the available balance and card limits")
     commit(root, "Mention card limits", CARL, date="2026-10-05T09:00:00+00:00")
@@ -61,7 +61,7 @@ def scripted_kb(tmp_path_factory) -> Path:
     edit(root, "sops/gdpr-data-deletion.md", "owner: compliance\n", "owner: compliance\nredirect_from: [sops/data-deletion.md]\n")
     edit(root, "sops/gdpr-data-deletion.md", "within 30 days", "within 21 days")
     commit(root, "Move deletion SOP under its GDPR name; 21-day window", WENDY, date="2026-10-10T09:00:00+00:00")
-    assert kb(root, "approve", "--as", RITA[1], "sops/gdpr-data-deletion.md", today="2026-10-11").returncode == 0
+    approve_as(root, RITA[1], "sops/gdpr-data-deletion.md", today="2026-10-11")
     commit(root, "Compliance approval", RITA, date="2026-10-11T09:00:00+00:00")
     write(root, "playbooks/chargeback-escalation.md", doc_text(
         "# Chargeback escalation\n\nEscalate disputes above 500 EUR to the banking team.\n", id="chargeback-escalation",

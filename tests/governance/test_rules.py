@@ -9,7 +9,7 @@ from kbops.config import load_settings
 from kbops.lint.runner import lint
 from kbops.model.loader import parse_document
 from tests.conftest import run_kb
-from tests.governance.conftest import BOT, CARL, CARD_ARTICLE, OLGA, RITA, WENDY, commit, doc_text, git, init_repo, make_kb, write
+from tests.governance.conftest import approve_as, BOT, CARL, CARD_ARTICLE, OLGA, RITA, WENDY, commit, doc_text, git, init_repo, make_kb, write
 
 GOV = [c for c in ("KB801", "KB802", "KB803", "KB804", "KB805", "KB806", "KB807", "KB808", "KB809", "KB810", "KB811")]
 
@@ -20,8 +20,7 @@ def findings(root: Path, *codes: str) -> list[str]:
 
 
 def approve(root: Path, who: tuple[str, str], *paths: str) -> None:
-    result = run_kb("--today", "2026-11-01", "approve", "--as", who[1], *paths, cwd=root)
-    assert result.returncode == 0, result.stderr
+    approve_as(root, who[1], *paths)
 
 
 def test_not_a_git_repository_is_a_note_not_a_crash(small_kb: Path):

@@ -20,6 +20,9 @@ def _check_format(format: str, allowed: tuple[str, ...]) -> None:
 def approve_command(
     paths: List[Path] = typer.Argument(..., help="Docs (or folders of docs) to approve."),
     as_: Optional[str] = typer.Option(None, "--as", help="Reviewer e-mail (default: git config user.email)."),
+    only_needed: bool = typer.Option(
+        False, "--only-needed", help="Skip docs where this reviewer meets no missing requirement (bulk stamping)."
+    ),
     format: str = typer.Option("text", "--format", "-f", help="text | json"),
 ) -> None:
     """Approve the current content of docs: records reviewer, date and content hash in the front-matter."""
@@ -27,7 +30,7 @@ def approve_command(
 
     _check_format(format, ("text", "json"))
     s = settings()
-    report = approve(s, load_governance(s.governance_path), paths, as_)
+    report = approve(s, load_governance(s.governance_path), paths, as_, only_needed=only_needed)
     if format == "json":
         print_json({
             "reviewer": report.reviewer,
@@ -36,7 +39,11 @@ def approve_command(
         })
     else:
         for a in report.approved:
-            verb = {"added": "approved", "replaced": "re-approved", "unchanged": "already approved"}[a.action]
+            verb = {"added": "approved", "replaced": "re-approved", "unchanged": "already approved",
+                    "skipped": "skipped (approval not needed)"}[a.action]
+            if a.action == "skipped" and format == "text":
+                err.print(f"{a.path}: {verb}", markup=False)
+                continue
             out.print(f"{a.path}: {verb} {a.hash[:12]} as {a.reviewer}", markup=False)
         for r in report.refused:
             err.print(f"kb: error: {r.path}: {r.reason}", markup=False)

@@ -177,9 +177,12 @@ def self_approval(corpus: Corpus, ctx: LintContext):
     history = history_for(ctx, ctx.settings.root)
     if not history.available:
         return
-    for doc in corpus.docs:
-        if not doc.parsed or doc.get("status") not in (PUBLISHED, "review") or not is_governed(doc, ctx.governance):
-            continue
+    candidates = [
+        doc for doc in corpus.docs
+        if doc.parsed and doc.get("status") in (PUBLISHED, "review") and doc.get("approvals") and is_governed(doc, ctx.governance)
+    ]
+    history.prefetch([doc.relpath for doc in candidates])
+    for doc in candidates:
         result = check_four_eyes(doc, ctx.governance, history)
         if not result.violated:
             continue
