@@ -16,6 +16,7 @@ from typing import Any, Callable, Optional
 
 import duckdb
 
+from kbops.analytics import jsonl
 from kbops.analytics.options import DeflectionOptions
 from kbops.analytics.report import (
     PROBLEM_MESSAGES, BreakdownRow, ContentGap, DeflectionReport, DocStats, InputFile, InputSummary,
@@ -85,12 +86,25 @@ def connect(options: DeflectionOptions, temp_dir: str) -> duckdb.DuckDBPyConnect
     return con
 
 
-def _records_sql(con: duckdb.DuckDBPyConnection, sources: list[Source], options: DeflectionOptions) -> str:
-    """The SELECT of raw_records over every source (a UNION ALL BY NAME of per-format parts)."""
+def _records_sql(
+    con: duckdb.DuckDBPyConnection, sources: list[Source], options: DeflectionOptions, exact: set[int]
+) -> str:
+    """The SELECT of raw_records over every source (a UNION ALL BY NAME of per-format parts).
+
+    JSON lines go through the fast, verified reader (kbops.analytics.jsonl) unless their file id is in
+    `exact`, which are parsed line by line in SQL (sql/jsonl_records.sql).
+    """
     parts: list[str] = []
-    jsonl = [s for s in sources if s.role == "events" and s.format == "jsonl"]
-    if jsonl:
-        con.execute(raw_lines_sql(jsonl))
+    json_lines = [s for s in sources if s.role == "events" and s.format == "jsonl"]
+    fast = [s for s in json_lines if s.file_id not in exact]
+    slow = [s for s in json_lines if s.file_id in exact]
+    if fast:
+        for statement in jsonl.line_check_sql(fast):
+            con.execute(statement)
+        blanks = con.execute("SELECT count(*) FROM jsonl_line_problems WHERE kind = 'blank_line'").fetchone()[0]
+        parts.append(jsonl.fast_records_sql(fast, has_blank_lines=blanks > 0))
+    if slow:
+        con.execute(raw_lines_sql(slow))
         con.execute(sql_file("jsonl_records.sql"))
         parts.append("SELECT * FROM jsonl_records")
     for source in sources:
@@ -102,15 +116,23 @@ def _records_sql(con: duckdb.DuckDBPyConnection, sources: list[Source], options:
     return "\nUNION ALL BY NAME\n".join(f"({p})" for p in parts)
 
 
-def _stage(con: duckdb.DuckDBPyConnection, sources: list[Source], options: DeflectionOptions) -> list[tuple[Source, str]]:
+def _stage(
+    con: duckdb.DuckDBPyConnection, sources: list[Source], options: DeflectionOptions, exact: set[int] | None = None
+) -> list[tuple[Source, str]]:
     """Create `staged`; a file DuckDB cannot read at all is set aside and reported, the rest go on."""
+    exact = set(exact or ())
     unreadable: list[tuple[Source, str]] = []
     readable = list(sources)
     while True:
         try:
-            con.execute("CREATE OR REPLACE TEMP VIEW raw_records AS " + _records_sql(con, readable, options))
+            con.execute("CREATE OR REPLACE TEMP VIEW raw_records AS " + _records_sql(con, readable, options, exact))
             con.execute(sql_file("stage.sql"))
-            return unreadable
+            fast = [s for s in readable if s.role == "events" and s.format == "jsonl" and s.file_id not in exact]
+            mismatched = jsonl.mismatched_files(con, fast)
+            if not mismatched:
+                return unreadable
+            log.info("JSON lines of file(s) %s read the exact way", mismatched)
+            exact.update(mismatched)
         except duckdb.Error as exc:
             if not readable:
                 raise
@@ -118,7 +140,7 @@ def _stage(con: duckdb.DuckDBPyConnection, sources: list[Source], options: Defle
             still: list[Source] = []
             for source in readable:
                 try:
-                    con.execute("SELECT count(*) FROM (" + _records_sql(con, [source], options) + ")").fetchall()
+                    con.execute("SELECT count(*) FROM (" + _records_sql(con, [source], options, exact) + ")").fetchall()
                     still.append(source)
                 except duckdb.Error as file_exc:
                     unreadable.append((source, str(file_exc).splitlines()[0][:300]))
@@ -158,7 +180,8 @@ def compute_deflection(
         con = connect(options, temp_dir)
         try:
             say(f"reading {len(sources)} file(s)")
-            unreadable = _stage(con, sources, options)
+            exact = {s.file_id for s in sources} if options.exact_json else set()
+            unreadable = _stage(con, sources, options, exact)
             say("scrubbing queries")
             scrubbed = _scrub_queries(con)
             say("computing sessions and metrics")

@@ -126,6 +126,8 @@ class DeflectionOptions:
     gap_limit: int = 20
     min_doc_sessions: int = 5
     example_limit: int = 20
+    # Parse JSON lines one by one in SQL instead of the verified fast reader (slower; for cross-checks).
+    exact_json: bool = False
 
     @classmethod
     def build(
