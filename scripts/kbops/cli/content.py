@@ -1,7 +1,12 @@
-"""Content-model commands: `kb schema` (and `kb new`)."""
+"""Content-model commands: `kb schema` and `kb new`."""
 from __future__ import annotations
 
-from kbops.cli._app import app, print_json
+from typing import Optional
+
+import typer
+
+from kbops.authoring.new import new_document
+from kbops.cli._app import app, out, print_json, settings
 from kbops.model.schema import json_schema
 
 
@@ -9,3 +14,25 @@ from kbops.model.schema import json_schema
 def schema_command() -> None:
     """Print the JSON Schema of the front-matter (for editors' YAML validation)."""
     print_json(json_schema())
+
+
+@app.command("new")
+def new_command(
+    doc_type: str = typer.Argument(..., metavar="TYPE", help="article | sop | troubleshooting | playbook | template"),
+    title: str = typer.Option(..., "--title", "-t", help="Title; the id is made from it."),
+    locale: Optional[str] = typer.Option(None, "--locale", "-l", help="Language of the doc (default: [tool.kbops] default_locale)."),
+    owner: Optional[str] = typer.Option(None, "--owner", help="Team or person from governance.yml (default: the team owning most docs of the product or type)."),
+    audience: Optional[str] = typer.Option(None, "--audience", help="public | partner | internal (default depends on the type)."),
+    product: Optional[str] = typer.Option(None, "--product", help="Product key from taxonomy.yml; articles and SOPs go into its subfolder."),
+    doc_id: Optional[str] = typer.Option(None, "--id", help="Use this id instead of one made from the title."),
+    format: str = typer.Option("text", "--format", "-f", help="text | json"),
+) -> None:
+    """Scaffold a new draft document of TYPE from its template and print its path."""
+    created = new_document(
+        settings(), doc_type, title, locale=locale, owner=owner, audience=audience, product=product, doc_id=doc_id
+    )
+    if format == "json":
+        print_json({"path": created.relpath, "id": created.id, "type": created.type, "locale": created.locale,
+                    "owner": created.owner, "audience": created.audience})
+    else:
+        out.print(created.relpath, markup=False)

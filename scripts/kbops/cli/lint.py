@@ -1,12 +1,13 @@
 """`kb lint` and `kb rule`."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
-from kbops.cli._app import app, out, print_json, progress_printer, settings
+from kbops.cli._app import app, err, out, print_json, progress_printer, settings
 from kbops.errors import UsageError
 from kbops.lint import registry
 from kbops.lint.formatters import FORMATTERS
@@ -15,17 +16,36 @@ from kbops.lint.runner import lint
 
 @app.command("lint")
 def lint_command(
-    paths: Optional[List[Path]] = typer.Argument(None, help="Files or folders (default: every root)."),
-    format: str = typer.Option("text", "--format", "-f", help="text | json"),
-    select: Optional[List[str]] = typer.Option(None, "--select", help="Only these rule codes (repeatable)."),
+    paths: Optional[List[Path]] = typer.Argument(None, help="Files or folders to report on (default: every root)."),
+    format: str = typer.Option("text", "--format", "-f", help="text | json | sarif | github"),
+    changed: bool = typer.Option(False, "--changed", help="Only files changed against --base, plus uncommitted and untracked ones."),
+    base: Optional[str] = typer.Option(None, "--base", help="Git ref for --changed (default: merge-base with main, else HEAD)."),
+    select: Optional[List[str]] = typer.Option(None, "--select", help="Only these rule codes or prefixes, e.g. KB3 (repeatable, comma-separated)."),
+    ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Skip these rule codes or prefixes (repeatable, comma-separated)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write .kb/cache."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: one per core; 1 = serial)."),
 ) -> None:
     """Check documents for governance, content, link, freshness, privacy and style mistakes."""
     if format not in FORMATTERS:
         raise UsageError(f"unknown format {format!r}; expected one of {', '.join(FORMATTERS)}")
-    result = lint(settings(), paths or None, select=select, progress=progress_printer("lint"))
+    if base is not None and not changed:
+        raise UsageError("--base only makes sense with --changed")
+    config = settings()
+    targets = deleted = None
+    if changed:
+        from kbops.lint.changed import changed_files
+
+        change_set = changed_files(config, base)
+        targets, deleted = change_set.changed, change_set.deleted
+    result = lint(
+        config, paths or None, select=select, ignore=ignore, targets=targets, deleted=deleted or (),
+        use_cache=not no_cache, jobs=jobs, progress=progress_printer("lint"),
+    )
     rendered = FORMATTERS[format](result)
     if rendered:
-        print(rendered)
+        sys.stdout.write(rendered + "\n")
+    if format in ("text", "github"):
+        err.print(result.summary(), markup=False)
     raise typer.Exit(result.exit_code)
 
 

@@ -1,2 +1,35 @@
 """Commands of the site domain (registered on the shared Typer app)."""
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from kbops.cli._app import app, err, out, settings
+from kbops.publishing import AUDIENCES
+
+
+@app.command("build")
+def build_command(
+    audience: str = typer.Option("public", "--audience", "-a", help=f"Who the site is for: {' | '.join(AUDIENCES)}."),
+    site_dir: Optional[Path] = typer.Option(None, "--site-dir", help="Output folder (default: site/<audience>)."),
+    draft_preview: bool = typer.Option(False, "--draft-preview", help="Include draft and in-review docs, bannered 'Draft'."),
+    strict: bool = typer.Option(True, "--strict/--no-strict", help="Fail on any MkDocs warning (default: strict)."),
+) -> None:
+    """Build the static site for one audience: only what that audience may see, with trust signals."""
+    from kbops.errors import UsageError
+    from kbops.site.build import build_site
+
+    if audience not in AUDIENCES:
+        raise UsageError(f"unknown audience {audience!r}; expected one of {', '.join(AUDIENCES)}")
+    cfg = settings()
+    target = site_dir or cfg.root / "site" / audience
+    err.print(f"kb build: building the {audience} site…")
+    result = build_site(cfg, audience, target, strict=strict, include_drafts=draft_preview)
+    for warning in result.warnings:
+        err.print(f"warning: {warning}", markup=False)
+    out.print(
+        f"{result.audience}: {result.docs} docs, {result.pages} pages, {result.redirects} redirects -> {result.site_dir}",
+        markup=False,
+    )

@@ -1,1 +1,1 @@
-"""governance: see DESIGN.md."""
+"""Governed updates: approvals bound to content, four-eyes from git, freshness, translation drift, audit trail."""

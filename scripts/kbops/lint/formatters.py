@@ -1,16 +1,26 @@
-"""Render diagnostics: text (`path:line:col: CODE message`) and json. Formatters never decide anything."""
+"""Render diagnostics: text, json, sarif and github. Formatters never decide anything.
+
+Each formatter is a function of the same `LintResult` returning the text for stdout; the summary line
+of the text format goes to stderr (see the CLI) so stdout stays one finding per line.
+"""
 from __future__ import annotations
 
 import json
 from typing import Callable
 
+from kbops.lint.diagnostics import Diagnostic, Severity
 from kbops.lint.runner import LintResult
+from kbops.lint.sarif import format_sarif
+
+
+def text_line(d: Diagnostic) -> str:
+    """`path:line:col: CODE message`, with ` [warning]` / ` [info]` after non-errors; always one line."""
+    line = " ".join(str(d).splitlines())
+    return line if d.severity is Severity.error else f"{line} [{d.severity.value}]"
 
 
 def format_text(result: LintResult) -> str:
-    lines = [f"{d} [{d.severity.value}]" if d.severity.value != "error" else str(d) for d in result.diagnostics]
-    lines.append(f"{result.files} files checked: {result.errors} errors, {result.warnings} warnings")
-    return "\n".join(lines)
+    return "\n".join(text_line(d) for d in result.diagnostics)
 
 
 def format_json(result: LintResult) -> str:
@@ -26,4 +36,35 @@ def format_json(result: LintResult) -> str:
     )
 
 
-FORMATTERS: dict[str, Callable[[LintResult], str]] = {"text": format_text, "json": format_json}
+_GITHUB_LEVEL = {Severity.error: "error", Severity.warning: "warning", Severity.info: "notice"}
+
+
+def escape_github_data(value: str) -> str:
+    """Escape a workflow-command message as GitHub's toolkit does (`%`, CR, LF)."""
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_github_property(value: str) -> str:
+    """Escape a workflow-command property value (also `:` and `,`, which delimit properties)."""
+    return escape_github_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotation(d: Diagnostic) -> str:
+    props = ",".join(
+        f"{key}={escape_github_property(str(value))}"
+        for key, value in (("file", d.path), ("line", d.line), ("col", d.col), ("title", d.code))
+    )
+    return f"::{_GITHUB_LEVEL.get(d.severity, 'warning')} {props}::{escape_github_data(d.message)}"
+
+
+def format_github(result: LintResult) -> str:
+    """GitHub Actions workflow commands: one annotation per finding on the pull request's diff."""
+    return "\n".join(github_annotation(d) for d in result.diagnostics)
+
+
+FORMATTERS: dict[str, Callable[[LintResult], str]] = {
+    "text": format_text,
+    "json": format_json,
+    "sarif": format_sarif,
+    "github": format_github,
+}

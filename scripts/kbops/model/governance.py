@@ -33,6 +33,9 @@ class Team(_Strict):
 class ReviewerGroup(_Strict):
     description: str = ""
     members: list[str] = Field(default_factory=list, description="person keys")
+    codeowners: list[str] = Field(
+        default_factory=list, description="forge handles added to CODEOWNERS for docs whose policy requires this group"
+    )
 
 
 class PolicyMatch(_Strict):
@@ -64,6 +67,7 @@ class Governance(_Strict):
     due_soon: str = Field(default="14d", pattern=DURATION_PATTERN)
     compliance_tags: dict[str, str] = Field(default_factory=dict, description="tag -> description")
     approval_policies: list[ApprovalPolicy] = Field(default_factory=list)
+    retired_ids: list[str] = Field(default_factory=list, description="ids of deleted docs; never to be reused")
 
     # -- lookups --
     def is_owner(self, key: str) -> bool:

@@ -1,1 +1,8 @@
-"""search: see DESIGN.md."""
+"""Search: per-language Whoosh index of publishable docs, audience-filtered queries, evaluation."""
+from __future__ import annotations
+
+from kbops.search.backend import SearchHit, SearchRequest, SearchResult
+from kbops.search.engine import SearchEngine, search
+from kbops.search.indexer import IndexReport, build_index
+
+__all__ = ["IndexReport", "SearchEngine", "SearchHit", "SearchRequest", "SearchResult", "build_index", "search"]

@@ -1,1 +1,1 @@
-"""server: see DESIGN.md."""
+"""server: the `kb serve` ASGI app (site per audience, search API, event collector) and API keys."""

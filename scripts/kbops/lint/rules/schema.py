@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import difflib
 
+from kbops.config import TYPE_FOLDERS
 from kbops.lint.context import LintContext
 from kbops.lint.registry import Finding, rule
 from kbops.model.document import Document
-from kbops.model.schema import FIELD_NAMES
+from kbops.model.schema import FIELD_NAMES, DocType
 
 
 @rule("KB101", "missing-field")
@@ -98,3 +99,66 @@ def invalid_field_value(doc: Document, ctx: LintContext):
         if problem.kind == "invalid":
             shown = f" (got {problem.value!r})" if problem.value is not None and not isinstance(problem.value, (dict, list)) else ""
             yield Finding(problem.line, f"{problem.message}{shown}")
+
+
+@rule("KB104", "type-folder-mismatch")
+def type_folder_mismatch(doc: Document, ctx: LintContext):
+    """The document type does not belong in the folder the file lives in.
+
+    What it checks:
+        `kb/` holds `article`s, `sops/` holds `sop`s, and `playbooks/` holds `troubleshooting` guides,
+        `playbook`s and `template`s.
+
+    Why it matters:
+        The folder decides where a doc appears on the site and which reviewers see it in a pull request
+        (CODEOWNERS); the type decides its required sections, review interval and approval policy. When
+        they disagree, an SOP filed as a help-center article escapes its sign-off.
+
+    Bad:
+        # sops/banking/manual-load.md
+        type: article
+
+    Good:
+        # sops/banking/manual-load.md
+        type: sop
+
+    How to fix:
+        Correct `type`, or move the file to the folder of its type.
+    """
+    if not doc.parsed:
+        return
+    allowed = TYPE_FOLDERS.get(doc.folder)
+    doc_type = doc.get("type")
+    if not allowed or not isinstance(doc_type, str) or doc_type not in DocType.__members__ or doc_type in allowed:
+        return
+    home = next((folder for folder, types in TYPE_FOLDERS.items() if doc_type in types), "?")
+    yield Finding(
+        doc.line_of("type"),
+        f"type {doc_type!r} does not belong in {doc.folder}/ (allowed there: {', '.join(allowed)}); "
+        f"{doc_type} documents live in {home}/",
+    )
+
+
+@rule("KB105", "missing-last-reviewed")
+def missing_last_reviewed(doc: Document, ctx: LintContext):
+    """A published document has no `last_reviewed` date.
+
+    What it checks:
+        Every doc with `status: published` records when its content was last attested as correct.
+
+    Why it matters:
+        Without the date nobody can tell whether the refund window or escalation phone tree an agent
+        reads today is still true, and the freshness rules cannot flag it as overdue.
+
+    Bad:
+        status: published
+
+    Good:
+        status: published
+        last_reviewed: 2026-10-01
+
+    How to fix:
+        Check the content against current policy, then set `last_reviewed` to today's date.
+    """
+    if doc.parsed and doc.get("status") == "published" and doc.get("last_reviewed") in (None, ""):
+        yield Finding(doc.line_of("status"), "published document has no 'last_reviewed' date")

@@ -1,0 +1,64 @@
+"""Synthetic knowledge base for the site benchmark: N valid, published docs across kb/, sops/, playbooks/."""
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+PRODUCTS = ["cards", "payments", "top-ups", "transfers", "invoices", "reimbursements", "accounting", "account"]
+TAGS = ["declined", "security", "fees", "escalation", "compliance", "quality", "incident"]
+OWNERS = ["support-ops", "cards-support", "banking-ops", "compliance", "bpo-quality"]
+WORDS = (
+    "card payment declined merchant limit balance transfer invoice receipt refund account verify identity "
+    "agent customer escalate queue review policy fee currency statement export accounting team approve "
+    "tarjeta pago rechazada saldo transferencia factura cuenta carte paiement refusé solde virement facture"
+).split()
+FOLDERS = [("kb", "article", 0.6), ("sops", "sop", 0.25), ("playbooks", "troubleshooting", 0.15)]
+
+
+def _paragraph(rng: random.Random, words: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize() + "."
+
+
+def make_corpus(dest: Path, pages: int, seed: int = 7) -> Path:
+    """Write `pages` docs (about 350 words each) plus governance.yml, taxonomy.yml and pyproject.toml."""
+    rng = random.Random(seed)
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    for name in ("governance.yml", "taxonomy.yml"):
+        shutil.copy2(REPO / name, dest / name)
+    (dest / "pyproject.toml").write_text('[tool.kbops]\nroots = ["kb", "sops", "playbooks"]\n', encoding="utf-8")
+    previous: dict[tuple[str, str], str] = {}  # (folder, product) -> last file name, for valid relative links
+    for number in range(pages):
+        folder, doc_type, _ = rng.choices(FOLDERS, weights=[f[2] for f in FOLDERS])[0]
+        product = PRODUCTS[number % len(PRODUCTS)]
+        locale = rng.choices(["en", "es", "fr"], weights=[7, 2, 1])[0]
+        audience = {"kb": "public", "sops": "partner", "playbooks": "internal"}[folder]
+        doc_id = f"{doc_type}-{product}-{number:05d}"
+        last = f"202{rng.choice([4, 5, 6])}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"
+        front = "\n".join([
+            "---", f"id: {doc_id}", f"title: {doc_type.title()} {product} {number}",
+            f"description: Synthetic {doc_type} number {number} about {product} for the site benchmark.",
+            f"type: {doc_type}", "status: published", f"audience: {audience}", f"owner: {rng.choice(OWNERS)}",
+            f"product: {product}", f"tags: [{rng.choice(TAGS)}]", f"locale: {locale}", f"last_reviewed: {last}",
+            "review_every: 1y", "classification: internal", "---",
+        ])
+        sections = []
+        for heading in range(4):
+            sections.append(f"## Step {heading + 1}\n\n{_paragraph(rng, 40)}\n\n- {_paragraph(rng, 10)}\n- {_paragraph(rng, 10)}\n")
+        sibling = previous.get((folder, product))
+        link = f"See also [the previous one]({sibling})." if sibling else ""
+        previous[(folder, product)] = f"{doc_id}.md"
+        body = f"# {doc_type.title()} {product} {number}\n\n{_paragraph(rng, 30)} {link}\n\n" + "\n".join(sections)
+        path = dest / folder / product / f"{doc_id}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(front + "\n" + body, encoding="utf-8")
+    (dest / "kb" / "index.md").write_text(
+        "---\nid: home\ntitle: Benchmark help center\ndescription: Home page of the synthetic benchmark corpus.\n"
+        "type: article\nstatus: published\naudience: public\nowner: support-ops\nlocale: en\n"
+        "last_reviewed: 2026-01-01\nclassification: public\n---\n# Benchmark help center\n\nWelcome.\n",
+        encoding="utf-8",
+    )
+    return dest

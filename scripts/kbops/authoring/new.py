@@ -1,0 +1,199 @@
+"""`kb new`: scaffold a valid draft of a given type from a per-type, per-locale template."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Optional
+
+import yaml
+
+from kbops.config import Settings
+from kbops.errors import UsageError
+from kbops.model.document import slugify
+from kbops.model.governance import Governance, load_governance
+from kbops.model.loader import Corpus, load_corpus, parse_document
+from kbops.model.schema import DocType
+from kbops.model.sections import SECTION_NAMES
+from kbops.model.taxonomy import load_taxonomy
+
+log = logging.getLogger(__name__)
+
+# Where each type lives; articles and SOPs go into a product subfolder when a product is given.
+TYPE_FOLDERS = {
+    "article": "kb",
+    "sop": "sops",
+    "troubleshooting": "playbooks/troubleshooting",
+    "playbook": "playbooks",
+    "template": "playbooks/templates",
+}
+PRODUCT_SUBFOLDERS = frozenset({"article", "sop"})
+# Least exposure that still makes sense for the type; the writer widens it deliberately.
+DEFAULT_AUDIENCE = {"article": "public", "troubleshooting": "public", "template": "partner", "sop": "internal", "playbook": "internal"}
+DEFAULT_RISK = "medium"
+_SECTION_SLOT = re.compile(r"\{\{\s*section:(\w+)\s*\}\}")
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    """What `kb new` created."""
+
+    path: Path
+    relpath: str
+    id: str
+    type: str
+    locale: str
+    owner: str
+    audience: str
+
+
+def template_text(doc_type: str, locale: str) -> str:
+    """The body template of a type in a locale (package data under kbops/authoring/templates/)."""
+    name = f"{doc_type}.md" if locale == "en" else f"{doc_type}.{locale}.md"
+    folder = resources.files("kbops.authoring") / "templates"
+    source = folder / name
+    if not source.is_file():
+        log.info("no %s template for locale %s; using English", doc_type, locale)
+        source = folder / f"{doc_type}.md"
+    return source.read_text(encoding="utf-8")
+
+
+def render_body(doc_type: str, title: str, locale: str) -> str:
+    """Fill the template: the title as H1 and each `{{ section:Name }}` with the locale's heading."""
+    names = SECTION_NAMES.get(locale, SECTION_NAMES["en"])
+    text = template_text(doc_type, locale).replace("{{ title }}", title)
+    return _SECTION_SLOT.sub(lambda m: names.get(m.group(1), m.group(1)), text)
+
+
+def default_owner(governance: Governance, corpus: Corpus, doc_type: str, product: Optional[str]) -> str:
+    """The team that already owns most docs of this product (or type); else the first team declared."""
+    if not governance.teams:
+        raise UsageError("governance.yml declares no teams; pass --owner with a person key")
+    for wanted in ((lambda fm: fm.product == product) if product else None, lambda fm: fm.type == doc_type):
+        if wanted is None:
+            continue
+        counts = Counter(
+            d.frontmatter.owner for d in corpus.docs
+            if d.frontmatter and d.frontmatter.owner in governance.teams and wanted(d.frontmatter)
+        )
+        if counts:
+            return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+    return next(iter(governance.teams))
+
+
+def free_id(base: str, taken: set[str]) -> str:
+    """`base`, or `base-2`, `base-3`... whichever is not taken."""
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base}-{number}" in taken:
+        number += 1
+    return f"{base}-{number}"
+
+
+def new_document(
+    settings: Settings,
+    doc_type: str,
+    title: str,
+    locale: Optional[str] = None,
+    owner: Optional[str] = None,
+    audience: Optional[str] = None,
+    product: Optional[str] = None,
+    doc_id: Optional[str] = None,
+    today: Optional[dt.date] = None,
+) -> NewDocument:
+    """Write a new draft document and return where it went. Refuses to overwrite anything."""
+    types = [t.value for t in DocType]
+    if doc_type not in types:
+        raise UsageError(f"unknown type {doc_type!r}; expected one of {', '.join(types)}")
+    locale = locale or settings.default_locale
+    if locale not in settings.locales:
+        raise UsageError(f"unknown locale {locale!r}; expected one of {', '.join(settings.locales)} ([tool.kbops] locales)")
+    title = " ".join(title.split())
+    if len(title) < 3:
+        raise UsageError("the title needs at least 3 characters")
+    audience = audience or DEFAULT_AUDIENCE[doc_type]
+    if audience not in ("public", "partner", "internal"):
+        raise UsageError(f"unknown audience {audience!r}; expected public, partner or internal")
+    governance = load_governance(settings.governance_path)
+    taxonomy = load_taxonomy(settings.taxonomy_path)
+    if product is not None and product not in taxonomy.products:
+        raise UsageError(f"unknown product {product!r}; expected one of {', '.join(taxonomy.products)} (taxonomy.yml)")
+    if owner is not None and not governance.is_owner(owner):
+        raise UsageError(f"unknown owner {owner!r}; expected a team ({', '.join(governance.teams)}) or a person of governance.yml")
+    corpus = load_corpus(settings)
+    owner = owner or default_owner(governance, corpus, doc_type, product)
+
+    base = doc_id or slugify(re.sub(r"['’]", " ", title))
+    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", base or ""):
+        raise UsageError(f"cannot make an id from {title!r}; pass --id with lowercase letters, digits and hyphens")
+    base = base[:80].rstrip("-")
+    folder = TYPE_FOLDERS[doc_type]
+    if product and doc_type in PRODUCT_SUBFOLDERS:
+        folder = f"{folder}/{product}"
+    suffix = "" if locale == settings.default_locale else f".{locale}"
+    relpath = f"{folder}/{base}{suffix}.md"
+    path = settings.root / relpath
+    taken = set(corpus.by_id)
+    if base in taken or path.exists():
+        where = corpus.get(base).relpath if base in taken else relpath
+        taken |= {p.name.split(".")[0] for p in path.parent.glob("*.md")} if path.parent.is_dir() else set()
+        raise UsageError(f"id {base!r} is already used by {where}; nothing was written. Try --id {free_id(base, taken)}")
+
+    today = today or settings.today_date()
+    interval = governance.review_interval_days(doc_type, DEFAULT_RISK)
+    meta = {
+        "id": base,
+        "title": title,
+        "description": _description(doc_type, locale),
+        "type": doc_type,
+        "status": "draft",
+        "audience": audience,
+        "owner": owner,
+        **({"product": product} if product else {}),
+        "locale": locale,
+        "last_reviewed": today.isoformat(),
+        "review_every": f"{interval}d",
+        "risk": DEFAULT_RISK,
+        "classification": "public" if audience == "public" else "internal",
+    }
+    text = _front_matter(meta) + "\n" + render_body(doc_type, title, locale)
+    parsed = parse_document(relpath, text.encode("utf-8"))
+    if parsed.schema_problems or parsed.problems:  # a template bug, never a user mistake
+        raise RuntimeError(f"kb new produced an invalid document: {parsed.schema_problems or parsed.problems}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("x", encoding="utf-8") as handle:  # "x": never overwrite, even in a race
+        handle.write(text)
+    log.info("created %s", relpath)
+    return NewDocument(path, relpath, base, doc_type, locale, owner, audience)
+
+
+_DESCRIPTIONS = {
+    "en": "One or two sentences that say what this {kind} answers, shown in search results.",
+    "es": "Una o dos frases que dicen qué resuelve este documento; se muestran en los resultados de búsqueda.",
+    "fr": "Une ou deux phrases qui disent à quoi répond ce document ; elles s'affichent dans les résultats de recherche.",
+}
+_KINDS = {"article": "article", "sop": "procedure", "troubleshooting": "guide", "playbook": "playbook", "template": "macro"}
+
+
+def _description(doc_type: str, locale: str) -> str:
+    return _DESCRIPTIONS.get(locale, _DESCRIPTIONS["en"]).format(kind=_KINDS[doc_type])
+
+
+def _front_matter(meta: dict) -> str:
+    """Front-matter in the repository's key order, with the lists a writer fills in next."""
+    dumped = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000)
+    # Dates stay unquoted so they read like every other doc; safe_dump quotes ISO strings.
+    dumped = re.sub(r"^last_reviewed: '(\d{4}-\d{2}-\d{2})'$", r"last_reviewed: \1", dumped, flags=re.M)
+    lists = (
+        "# Fill in from taxonomy.yml before publishing:\n"
+        "tags: []\n"
+        "intents: []\n"
+        "# What a reader would type to find this doc (3-6, in the doc's language):\n"
+        "sample_queries: []\n"
+    )
+    return f"---\n{dumped}{lists}---\n"

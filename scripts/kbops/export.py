@@ -1,0 +1,84 @@
+"""`kb export`: heading-sized chunks of the docs an audience may see, with metadata, for bots and RAG."""
+from __future__ import annotations
+
+import bisect
+import json
+from dataclasses import asdict, dataclass
+from typing import Iterable, Iterator, Optional
+
+from kbops.config import Settings
+from kbops.model.document import Document
+from kbops.model.loader import load_corpus
+from kbops.publishing import select_for_audience
+from kbops.search.records import doc_url, plain_text
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One section of one doc: what a retrieval-augmented assistant embeds and cites."""
+
+    id: str  # "<doc id>#<heading anchor>", or the doc id for the text before the first sub-heading
+    doc_id: str
+    title: str  # "<doc title> › <section heading>"
+    section: str
+    url: str
+    locale: str
+    audience: str
+    type: str
+    product: Optional[str]
+    intents: list[str]
+    tags: list[str]
+    status: str
+    owner: str
+    last_reviewed: Optional[str]
+    superseded_by: Optional[str]
+    path: str
+    line: int
+    content_hash: str
+    text: str
+
+
+def chunks_of(doc: Document) -> Iterator[Chunk]:
+    """Split a doc at its headings (the H1 opens the first chunk); empty sections are skipped."""
+    fm = doc.frontmatter
+    assert fm is not None
+    headings = sorted(doc.headings, key=lambda h: h.line)
+    starts = [h.line for h in headings]
+    sections: dict[int, list[str]] = {}
+    for block in doc.blocks:
+        if block.kind not in ("text", "code"):
+            continue
+        index = bisect.bisect_right(starts, block.line) - 1
+        text = plain_text(block.text)
+        if text:
+            sections.setdefault(index, []).append(text)
+    url = doc_url(doc.relpath)
+    for index in sorted(sections):
+        heading = headings[index] if index >= 0 else None
+        is_top = heading is None or (heading.level == 1 and index == 0)
+        section = "" if is_top else heading.text
+        body = "\n\n".join(sections[index])
+        yield Chunk(
+            id=fm.id if is_top else f"{fm.id}#{heading.anchor}",
+            doc_id=fm.id,
+            title=fm.title if is_top else f"{fm.title} › {section}",
+            section=section,
+            url=url if is_top else f"{url}#{heading.anchor}",
+            locale=fm.locale, audience=str(fm.audience), type=str(fm.type), product=fm.product,
+            intents=list(fm.intents), tags=list(fm.tags), status=str(fm.status), owner=fm.owner,
+            last_reviewed=fm.last_reviewed.isoformat() if fm.last_reviewed else None,
+            superseded_by=fm.superseded_by, path=doc.relpath,
+            line=heading.line if heading else doc.body_line, content_hash=doc.content_hash,
+            text=(f"{section}\n\n{body}" if section else f"{fm.title}\n\n{body}"),
+        )
+
+
+def export_chunks(settings: Settings, audience: str = "public") -> list[Chunk]:
+    """Chunks of every doc published to `audience` (the same decision as the site and the index)."""
+    docs = select_for_audience(load_corpus(settings).docs, audience)
+    return [chunk for doc in docs for chunk in chunks_of(doc)]
+
+
+def to_jsonl(chunks: Iterable[Chunk]) -> Iterator[str]:
+    for chunk in chunks:
+        yield json.dumps(asdict(chunk), ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,120 @@
+"""`kb history ID`: a doc's audit trail from git: versions, authors, messages, approvals and status changes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kbops.errors import NotFoundError, UsageError
+from kbops.governance.history import GitHistory, Version
+from kbops.model.document import Document
+from kbops.model.loader import Corpus
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    commit: str  # "" for uncommitted changes in the working copy
+    date: str
+    author: str
+    email: str
+    message: str
+    path: str
+    change: str  # added | edited | renamed from OLD | approvals only | metadata only | deleted
+    content_hash: str
+    status: str | None
+    status_change: str | None  # "draft -> published"
+    approvals_added: tuple[str, ...]  # "reviewer (date, hash prefix)"
+    approvals_removed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DocHistory:
+    id: str
+    path: str
+    entries: tuple[HistoryEntry, ...]  # newest first
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "path": self.path, "entries": [
+            {**vars(e), "approvals_added": list(e.approvals_added), "approvals_removed": list(e.approvals_removed)}
+            for e in self.entries
+        ]}
+
+
+def find_doc(corpus: Corpus, key: str, locale: str | None = None) -> Document:
+    """A doc by id (preferring `locale`, else the source over translations) or by path."""
+    if key in corpus.by_path:
+        return corpus.by_path[key]
+    candidates = corpus.by_id.get(key, [])
+    if locale:
+        candidates = [d for d in candidates if d.locale == locale]
+    if not candidates:
+        raise NotFoundError(f"no doc with id or path {key!r}" + (f" in locale {locale}" if locale else ""))
+    sources = [d for d in candidates if not d.get("translation_of")]
+    return (sources or candidates)[0]
+
+
+def _approvals(doc: Document | None) -> dict[tuple[str, str], str]:
+    found = {}
+    for entry in (doc.get("approvals") or []) if doc is not None else []:
+        if isinstance(entry, dict):
+            key = (str(entry.get("reviewer", "")), str(entry.get("hash", "")))
+            found[key] = f"{key[0]} ({entry.get('date', '')}, {key[1][:12]})"
+    return found
+
+
+def _entry(version: Version | None, doc: Document, older: Document | None) -> HistoryEntry:
+    status, before = doc.get("status"), older.get("status") if older is not None else None
+    now, then = _approvals(doc), _approvals(older)
+    added = tuple(v for k, v in now.items() if k not in then)
+    removed = tuple(v for k, v in then.items() if k not in now)
+    if older is None:
+        change = "added"
+    elif version is not None and version.change == "R" and version.old_path:
+        change = f"renamed from {version.old_path}"
+    elif older.content_hash != doc.content_hash:
+        change = "edited"
+    elif added or removed:
+        change = "approvals only"
+    else:
+        change = "metadata only"
+    return HistoryEntry(
+        version.commit if version else "", version.date if version else "", version.author_name if version else "",
+        version.author_email if version else "", version.subject if version else "(uncommitted changes)",
+        version.path if version else doc.relpath, change, doc.content_hash, status,
+        f"{before} -> {status}" if older is not None and before != status else None, added, removed,
+    )
+
+
+def doc_history(corpus: Corpus, history: GitHistory, key: str, locale: str | None = None) -> DocHistory:
+    """Every committed version of the doc (renames followed), plus uncommitted changes of the working copy."""
+    if not history.available:
+        raise UsageError(f"kb history needs git: {history.reason}")
+    doc = find_doc(corpus, key, locale)
+    versions = [v for v in history.versions(doc.relpath) if v.blob]
+    docs = [history.document_at(v) for v in versions]
+    entries = []
+    if versions and docs[0] is not None and docs[0].text != doc.text:
+        entries.append(_entry(None, doc, docs[0]))
+    elif not versions:
+        entries.append(_entry(None, doc, None))
+    for index, (version, version_doc) in enumerate(zip(versions, docs)):
+        if version_doc is None:
+            continue
+        older = docs[index + 1] if index + 1 < len(docs) else None
+        if older is None and version.commit in history.shallow_commits:
+            version = Version(**{**vars(version), "subject": version.subject + " (shallow clone: earlier history not fetched)"})
+        entries.append(_entry(version, version_doc, older))
+    return DocHistory(doc.id or "", doc.relpath, tuple(entries))
+
+
+def render_history(result: DocHistory) -> str:
+    lines = [f"History of {result.id} ({result.path}), newest first:"]
+    for e in result.entries:
+        when = e.date[:10] if e.date else "working copy"
+        lines.append(f"{e.commit[:7] or '-------'}  {when}  {e.author or '-'}  {e.message}")
+        details = [e.change if e.path == result.path or e.change.startswith("renamed") else f"{e.change} as {e.path}"]
+        details.append(f"content {e.content_hash[:12]}")
+        if e.status_change:
+            details.append(f"status {e.status_change}")
+        lines.append("    " + ", ".join(details))
+        lines += [f"    + approval {a}" for a in e.approvals_added]
+        lines += [f"    - approval {a}" for a in e.approvals_removed]
+    return "\n".join(lines)

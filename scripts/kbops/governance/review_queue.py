@@ -1,0 +1,75 @@
+"""`kb review-queue`: governed docs awaiting approval, optionally only those a given reviewer can approve."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kbops.errors import UsageError
+from kbops.governance.policy import evaluate
+from kbops.model.governance import Governance
+from kbops.model.loader import Corpus
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    id: str
+    title: str
+    path: str
+    status: str
+    owner: str
+    reason: str  # "in review" | "approval stale since DATE" | "never approved" | "approvals insufficient"
+    waiting_for: tuple[str, ...]  # unmet requirements, e.g. "1 from compliance (regulated-content)"
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class ReviewQueue:
+    reviewer: str | None  # person key when filtered
+    items: tuple[QueueItem, ...]
+
+    def as_dict(self) -> dict:
+        return {"reviewer": self.reviewer, "items": [{**vars(i), "waiting_for": list(i.waiting_for)} for i in self.items]}
+
+
+def review_queue(corpus: Corpus, governance: Governance, reviewer_email: str | None = None) -> ReviewQueue:
+    """Docs in review, or published without sufficient current approvals, whose unmet requirements the reviewer can meet."""
+    person = None
+    if reviewer_email:
+        found = governance.person_by_email(reviewer_email)
+        if found is None:
+            raise UsageError(f"{reviewer_email} is not declared in governance.yml people")
+        person = found[0]
+    items = []
+    for doc in corpus.docs:
+        if not doc.parsed or doc.get("status") not in ("review", "published"):
+            continue
+        status = evaluate(doc, governance)
+        if not status.governed or status.sufficient:
+            continue
+        unmet = status.missing
+        if person is not None:
+            unmet = tuple(r for r in unmet if person in r.eligible and person not in r.approvers)
+            if not unmet:
+                continue
+        if doc.get("status") == "review":
+            reason = "in review"
+        elif status.stale and not status.current:
+            reason = f"approval stale since {max(a.date for a in status.stale)}"
+        elif not status.current:
+            reason = "never approved"
+        else:
+            reason = "approvals insufficient"
+        items.append(QueueItem(
+            doc.id or "", doc.title, doc.relpath, str(doc.get("status")), str(doc.get("owner")), reason,
+            tuple(f"{r.describe()} ({r.policy})" for r in unmet), doc.content_hash,
+        ))
+    return ReviewQueue(person, tuple(items))
+
+
+def render_queue(queue: ReviewQueue) -> str:
+    who = f" for {queue.reviewer}" if queue.reviewer else ""
+    if not queue.items:
+        return f"Nothing awaits review{who}."
+    lines = [f"{len(queue.items)} docs await review{who}:"]
+    for item in queue.items:
+        lines.append(f"  {item.path}  [{item.status}] {item.reason}; waiting for {'; '.join(item.waiting_for)}")
+    return "\n".join(lines)

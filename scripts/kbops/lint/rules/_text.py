@@ -1,0 +1,81 @@
+"""Helpers shared by rule families: prose outside code, file lines of matches and front-matter values."""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator, NamedTuple
+
+from kbops.model.document import Document
+
+_INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_LINK_DEST = re.compile(r"\]\([^)]*\)")
+_TOP_LEVEL_KEY = re.compile(r"^[A-Za-z_][\w-]*\s*:")
+
+
+class Prose(NamedTuple):
+    """A piece of readable text (a paragraph, list item, table cell or heading) at its first file line."""
+
+    line: int
+    text: str
+
+
+def blank_out(pattern: re.Pattern, text: str) -> str:
+    """Replace matches with spaces, keeping newlines so offsets and line numbers stay valid."""
+    return pattern.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+
+
+def prose(doc: Document, headings: bool = True, keep_link_targets: bool = False) -> Iterator[Prose]:
+    """Readable text outside code blocks, inline code and HTML comments (link targets blanked by default)."""
+    if headings:
+        for heading in doc.headings:
+            yield Prose(heading.line, heading.text)
+    for block in doc.blocks:
+        if block.kind != "text":
+            continue
+        text = block.text
+        # the substring tests skip the regex work for the many blocks without code, comments or links
+        if "`" in text:
+            text = blank_out(_INLINE_CODE, text)
+        if "<!--" in text:
+            text = blank_out(_HTML_COMMENT, text)
+        if not keep_link_targets and "](" in text:
+            text = blank_out(_LINK_DEST, text)
+        yield Prose(block.line, text)
+
+
+def html_fragments(doc: Document) -> Iterator[Prose]:
+    """Raw HTML of the body (blocks and inline tags) without comments; code is never included."""
+    for block in doc.blocks:
+        if block.kind in ("html", "html_inline"):
+            yield Prose(block.line, blank_out(_HTML_COMMENT, block.text))
+
+
+def line_at(start_line: int, text: str, offset: int) -> int:
+    """File line of `offset` inside `text`, which starts at `start_line`."""
+    return start_line + text.count("\n", 0, offset)
+
+
+def value_line(doc: Document, key: str, value: Any = None) -> int:
+    """Line of a front-matter value: the list item or key line where `value` is written, else the key line."""
+    key_line = doc.line_of(key)
+    if value is None:
+        return key_line
+    lines = doc.text.split("\n")
+    needle = re.compile(rf"(?<![\w-]){re.escape(str(value))}(?![\w-])")
+    last = min(len(lines), max(doc.body_line - 1, key_line))
+    for number in range(key_line, last + 1):
+        line = lines[number - 1]
+        if number > key_line and _TOP_LEVEL_KEY.match(line):
+            break
+        if needle.search(line):
+            return number
+    return key_line
+
+
+def str_list(value: Any) -> list[str]:
+    """A front-matter list field as strings (a bare string counts as a one-item list)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [str(v) for v in value if isinstance(v, (str, int, float))]
+    return []

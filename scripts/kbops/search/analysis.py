@@ -1,0 +1,153 @@
+"""Per-locale text analysis: stemming, stop words, accent folding and taxonomy synonyms."""
+from __future__ import annotations
+
+import functools
+import re
+from typing import Iterable
+
+from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter, CharsetFilter
+from whoosh.lang import has_stemmer, has_stopwords, stemmer_for_language, stopwords_for_language
+from whoosh.support.charset import accent_map
+
+TOKEN_PATTERN = r"\w+(?:[.,]\d+)*"
+ANALYSIS_VERSION = 1  # bump when analysis changes: forces a full rebuild
+FALLBACK_GROUP = "xx"  # analyzer group for locales without a Snowball stemmer: no stemming, folding only
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents, so "Contraseña" and "contrasena" compare equal."""
+    return text.lower().translate(accent_map)
+
+
+def language_group(locale: str, groups: Iterable[str]) -> str:
+    """The analyzer group of a BCP-47 locale ("es-MX" -> "es"), or the fallback group."""
+    base = (locale or "").split("-")[0].lower()
+    return base if base in set(groups) else FALLBACK_GROUP
+
+
+def analyzer_groups(locales: Iterable[str]) -> tuple[str, ...]:
+    """Every analyzer group the index needs: one per configured language, plus the fallback group."""
+    seen: list[str] = []
+    for locale in locales:
+        base = locale.split("-")[0].lower()
+        if base not in seen and base != FALLBACK_GROUP:
+            seen.append(base)
+    return (*seen, FALLBACK_GROUP)
+
+
+class VariantStemFilter(Filter):
+    """Emits both stem(fold(word)) and fold(stem(word)) at the same position.
+
+    Snowball stemmers know accented suffixes ("verificación" -> "verif") but not their unaccented
+    spellings ("verificacion" stays whole). Indexing both variants, and querying both, makes a query
+    typed without accents meet the accented text and vice versa.
+    """
+
+    def __init__(self, language: str | None):
+        self.language = language
+        self.stem = stemmer_for_language(language) if language and has_stemmer(language) else None
+        self._cache: dict[str, tuple[str, ...]] = {}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, VariantStemFilter) and other.language == self.language
+
+    # Whoosh pickles the schema into the index: keep only the language, rebuild stemmer and cache.
+    def __getstate__(self) -> dict:
+        return {"language": self.language}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["language"])
+
+    def variants(self, word: str) -> tuple[str, ...]:
+        found = self._cache.get(word)
+        if found is None:
+            folded = word.translate(accent_map)
+            if self.stem is None:
+                found = (folded,)
+            else:
+                first, second = self.stem(folded), self.stem(word).translate(accent_map)
+                found = (first,) if first == second else (first, second)
+            if len(self._cache) < 200_000:
+                self._cache[word] = found
+        return found
+
+    def __call__(self, tokens):
+        for token in tokens:
+            if token.stopped:
+                yield token
+                continue
+            original = token.text
+            for variant in self.variants(original):
+                token.text = variant
+                yield token
+            token.text = original
+
+
+def _stoplist(language: str | None) -> frozenset[str]:
+    if not language or not has_stopwords(language):
+        return frozenset()
+    return frozenset(w.translate(accent_map) for w in stopwords_for_language(language))
+
+
+class FoldedStopFilter(StopFilter):
+    """Stop words compared without accents ("cómo", "como" and "esta" are all stop words in Spanish)."""
+
+    def __call__(self, tokens):
+        stoplist, minsize = self.stops, self.min
+        for token in tokens:
+            text = token.text
+            if len(text) >= minsize and text.translate(accent_map) not in stoplist:
+                token.stopped = False
+                yield token
+            elif not token.removestops:
+                token.stopped = True
+                yield token
+
+
+@functools.lru_cache(maxsize=None)
+def analyzer_for(group: str):
+    """The analyzer of one language group (index and query side use the same one)."""
+    language = None if group == FALLBACK_GROUP else group
+    return (
+        RegexTokenizer(TOKEN_PATTERN)
+        | LowercaseFilter()
+        | FoldedStopFilter(stoplist=_stoplist(language), minsize=2)
+        | VariantStemFilter(language)
+    )
+
+
+@functools.lru_cache(maxsize=None)
+def spelling_analyzer():
+    """Unstemmed, accent-folded words: the dictionary "did you mean" suggests from."""
+    return RegexTokenizer(r"[^\W\d_]{3,}") | LowercaseFilter() | CharsetFilter(accent_map)
+
+
+def query_terms(text: str, group: str) -> list[tuple[str, ...]]:
+    """The analyzed query: one tuple of variant terms per word position (stop words removed)."""
+    positions: dict[int, list[str]] = {}
+    for token in analyzer_for(group)(text, positions=True, removestops=True):
+        bucket = positions.setdefault(token.pos, [])
+        if token.text not in bucket:
+            bucket.append(token.text)
+    return [tuple(v) for _, v in sorted(positions.items())]
+
+
+def spelling_words(text: str) -> list[str]:
+    return [t.text for t in spelling_analyzer()(text)]
+
+
+class SynonymTable:
+    """Taxonomy synonym groups of one language: a phrase in the query brings in its group's other phrases."""
+
+    def __init__(self, groups: Iterable[Iterable[str]]):
+        self.groups = [tuple(dict.fromkeys(fold(p).strip() for p in group if str(p).strip())) for group in groups]
+
+    def alternatives(self, query: str) -> list[str]:
+        """Phrases to add to `query` (not already in it), in group order."""
+        folded = " " + " ".join(re.findall(r"\w+", fold(query))) + " "
+        extra: list[str] = []
+        for group in self.groups:
+            present = [p for p in group if f" {' '.join(re.findall(chr(92) + 'w+', p))} " in folded]
+            if present:
+                extra.extend(p for p in group if p not in present and p not in extra)
+        return extra

@@ -1,0 +1,153 @@
+"""`kb eval`: recall@1, recall@5 and MRR (cutoff 10) of the live index over labelled queries."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Optional
+
+from kbops.config import Settings
+from kbops.errors import UsageError
+from kbops.model.loader import load_corpus
+from kbops.publishing import is_visible
+from kbops.search.backend import SearchRequest
+from kbops.search.config import search_config
+from kbops.search.engine import SearchEngine
+
+CUTOFF = 10
+
+
+@dataclass(frozen=True)
+class LabelledQuery:
+    """A query and the ids of the docs that answer it (any of them is a correct first hit)."""
+
+    query: str
+    relevant: tuple[str, ...]
+    locale: Optional[str] = None
+    source: str = ""  # file:line or the doc whose sample_queries it came from
+
+
+@dataclass(frozen=True)
+class QueryOutcome:
+    query: LabelledQuery
+    rank: Optional[int]  # 1-based rank of the first relevant hit within the cutoff
+    found_at_5: float  # share of relevant docs in the top 5
+    found_at_1: float
+    top: tuple[str, ...]  # ids ranked first, for the "worst queries" list
+
+    @property
+    def reciprocal_rank(self) -> float:
+        return 1.0 / self.rank if self.rank else 0.0
+
+    def to_dict(self) -> dict:
+        return {"query": self.query.query, "locale": self.query.locale, "relevant": list(self.query.relevant),
+                "rank": self.rank, "top": list(self.top), "source": self.query.source}
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    queries: int
+    mrr: float
+    recall_at_1: float
+    recall_at_5: float
+    mrr_floor: float
+    outcomes: tuple[QueryOutcome, ...]
+
+    @property
+    def passed(self) -> bool:
+        return self.mrr >= self.mrr_floor
+
+    def worst(self, count: int = 10) -> list[QueryOutcome]:
+        ranked = sorted(self.outcomes, key=lambda o: (o.reciprocal_rank, o.found_at_5, o.query.query))
+        return [o for o in ranked if o.rank != 1][:count]
+
+    def to_dict(self, worst: int = 10) -> dict:
+        return {
+            "queries": self.queries, "mrr": round(self.mrr, 4), "recall@1": round(self.recall_at_1, 4),
+            "recall@5": round(self.recall_at_5, 4), "mrr_floor": self.mrr_floor, "passed": self.passed,
+            "cutoff": CUTOFF, "worst": [o.to_dict() for o in self.worst(worst)],
+        }
+
+
+def load_queries(path: Path) -> list[LabelledQuery]:
+    """JSON lines `{"query": ..., "relevant": [ids], "locale": ...}`; every bad line is reported with its number."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read queries: {exc}") from None
+    queries: list[LabelledQuery] = []
+    problems: list[str] = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{path}:{number}: invalid JSON: {exc.msg}")
+            continue
+        query, relevant, locale = (item.get("query"), item.get("relevant"), item.get("locale")) if isinstance(item, dict) else (None, None, None)
+        if not isinstance(query, str) or not query.strip():
+            problems.append(f"{path}:{number}: expected a non-empty string \"query\"")
+        elif not (isinstance(relevant, list) and relevant and all(isinstance(r, str) for r in relevant)):
+            problems.append(f"{path}:{number}: expected \"relevant\": a non-empty list of document ids")
+        elif locale is not None and not isinstance(locale, str):
+            problems.append(f"{path}:{number}: \"locale\" must be a string such as \"es\"")
+        else:
+            queries.append(LabelledQuery(query.strip(), tuple(relevant), locale or None, f"{path.name}:{number}"))
+    if problems:
+        raise UsageError(problems[:50] and "\n".join(problems[:50] + ([f"... and {len(problems) - 50} more"] if len(problems) > 50 else [])))
+    if not queries:
+        raise UsageError(f"{path}: no queries")
+    return queries
+
+
+def default_queries(settings: Settings) -> list[LabelledQuery]:
+    """Every publishable doc's `sample_queries`, each labelled with that doc."""
+    found = []
+    for doc in load_corpus(settings).docs:
+        if is_visible(doc, "internal") and doc.frontmatter is not None:
+            for query in doc.frontmatter.sample_queries:
+                found.append(LabelledQuery(query, (doc.frontmatter.id,), doc.frontmatter.locale, doc.relpath))
+    return found
+
+
+def evaluate(
+    settings: Settings,
+    queries: Optional[Iterable[LabelledQuery]] = None,
+    audience: str = "internal",
+    engine: Optional[SearchEngine] = None,
+) -> EvalReport:
+    config = search_config(settings)
+    labelled = list(queries) if queries is not None else default_queries(settings)
+    if not labelled:
+        raise UsageError("no labelled queries: no publishable doc has sample_queries; pass --queries FILE")
+    own = engine is None
+    engine = engine or SearchEngine(settings, config)
+    try:
+        outcomes = tuple(judge(engine, q, audience) for q in labelled)
+    finally:
+        if own:
+            engine.close()
+    count = len(outcomes)
+    return EvalReport(
+        queries=count,
+        mrr=sum(o.reciprocal_rank for o in outcomes) / count,
+        recall_at_1=sum(o.found_at_1 for o in outcomes) / count,
+        recall_at_5=sum(o.found_at_5 for o in outcomes) / count,
+        mrr_floor=config.mrr_floor,
+        outcomes=outcomes,
+    )
+
+
+def judge(engine: SearchEngine, labelled: LabelledQuery, audience: str) -> QueryOutcome:
+    query = labelled.query[: engine.config.max_query_length]
+    request = SearchRequest(query=query, audience=audience, locale=labelled.locale, limit=CUTOFF, snippets=False, facets=False)
+    ranked = [hit.id for hit in engine.run(request).hits]
+    relevant = set(labelled.relevant)
+    rank = next((i for i, doc_id in enumerate(ranked, 1) if doc_id in relevant), None)
+    return QueryOutcome(
+        query=labelled, rank=rank,
+        found_at_5=len(relevant & set(ranked[:5])) / len(relevant),
+        found_at_1=len(relevant & set(ranked[:1])) / len(relevant),
+        top=tuple(ranked[:3]),
+    )

@@ -1,0 +1,141 @@
+"""`kb index`: bring the search index up to date with the knowledge base (incremental by content hash)."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+from kbops.config import Settings
+from kbops.model.loader import discover, load_document, relative
+from kbops.model.taxonomy import Taxonomy, load_taxonomy
+from kbops.publishing import is_visible
+from kbops.search.analysis import ANALYSIS_VERSION
+from kbops.search.backend import get_backend
+from kbops.search.config import SearchConfig, search_config
+from kbops.search.records import IndexRecord, record_for
+from kbops.search.store import MANIFEST, IndexStore, Manifest
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    """What `kb index` did."""
+
+    added: int
+    updated: int
+    removed: int
+    unchanged: int
+    indexed: int  # publishable documents in the live index
+    skipped: int  # files not indexed: unpublished, unparsable or invalid front-matter
+    full: bool  # a complete rebuild rather than an incremental update
+    changed: bool  # a new generation was published
+    generation: str
+    seconds: float
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def index_root(settings: Settings) -> Path:
+    return settings.state_dir / "index"
+
+
+def signature(settings: Settings, config: SearchConfig) -> str:
+    """Anything that changes every record or the schema forces a full rebuild when it changes."""
+    digest = hashlib.sha256()
+    digest.update(f"{SCHEMA_VERSION}/{ANALYSIS_VERSION}/{config.backend}/{','.join(settings.locales)}".encode())
+    if settings.taxonomy_path.is_file():
+        digest.update(settings.taxonomy_path.read_bytes())
+    return digest.hexdigest()
+
+
+def build_index(
+    settings: Settings,
+    rebuild: bool = False,
+    progress: Optional[Callable[[str, int, int], None]] = None,
+) -> IndexReport:
+    """Index every publishable doc (published or deprecated, any audience; the audience is stored and filtered on)."""
+    started = time.perf_counter()
+    config = search_config(settings)
+    taxonomy = load_taxonomy(settings.taxonomy_path)
+    store = IndexStore(index_root(settings))
+    backend = get_backend(config.backend)
+    sig = signature(settings, config)
+    with store.writer_lock():
+        base = store.current()
+        old = Manifest.read(base) if base is not None else None
+        full = rebuild or base is None or old is None or old.signature != sig or old.backend != backend.name
+        previous = {} if full else old.files
+        files = discover(settings)
+        manifest = Manifest(signature=sig, backend=backend.name, built_at=time.time())
+        upserts: list[IndexRecord] = []
+        added = updated = unchanged = skipped = 0
+        for number, path in enumerate(files, 1):
+            relpath = relative(settings, path)
+            stat = path.stat()
+            before = previous.get(relpath)
+            if before and before.get("mtime_ns") == stat.st_mtime_ns and before.get("size") == stat.st_size:
+                manifest.files[relpath] = before
+                unchanged += 1 if before.get("indexed") else 0
+                skipped += 0 if before.get("indexed") else 1
+                continue
+            doc = load_document(settings, path)
+            indexed = is_visible(doc, "internal")
+            manifest.files[relpath] = {"mtime_ns": stat.st_mtime_ns, "size": stat.st_size, "hash": doc.content_hash, "indexed": indexed}
+            if not indexed:
+                skipped += 1
+                continue
+            if before and before.get("indexed") and before.get("hash") == doc.content_hash:
+                unchanged += 1  # touched but not changed
+                continue
+            upserts.append(_record(doc, taxonomy))
+            if before and before.get("indexed"):
+                updated += 1
+            else:
+                added += 1
+            if progress and number % 200 == 0:
+                progress("load", number, len(files))
+        deletes = [
+            key for key, entry in previous.items()
+            if entry.get("indexed") and not manifest.files.get(key, {}).get("indexed")
+        ]
+        # A doc that stopped being publishable, or was renamed, is removed; an updated one is replaced.
+        deletes += [r.key for r in upserts if previous.get(r.key, {}).get("indexed")]
+        changed = full or bool(upserts) or bool(deletes)
+        if not changed:
+            if manifest.files != (old.files if old else {}):
+                _write_manifest(base, manifest)  # refresh stat info of touched-but-unchanged files
+            return IndexReport(0, 0, 0, unchanged, manifest.indexed_count, skipped, False, False, base.name, time.perf_counter() - started)
+        target = store.new_generation_dir()
+        try:
+            backend.write(
+                target, upserts, sorted(set(deletes)), None if full else base, settings.locales,
+                progress=(lambda n: progress("index", n, len(upserts))) if progress else None,
+            )
+            _write_manifest(target, manifest)
+        except BaseException:
+            store.discard(target)
+            raise
+        store.publish(target, keep=config.keep_generations)
+    removed = len([k for k in deletes if not manifest.files.get(k, {}).get("indexed")])
+    log.info("indexed %d docs into %s", manifest.indexed_count, target.name)
+    return IndexReport(
+        added, updated, removed, unchanged, manifest.indexed_count, skipped, full, True, target.name,
+        time.perf_counter() - started,
+    )
+
+
+def _record(doc, taxonomy: Taxonomy) -> IndexRecord:
+    return record_for(doc, taxonomy)
+
+
+def _write_manifest(generation: Path, manifest: Manifest) -> None:
+    tmp = generation / (MANIFEST + ".tmp")
+    tmp.write_text(manifest.to_json(), encoding="utf-8")
+    tmp.replace(generation / MANIFEST)

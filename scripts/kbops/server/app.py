@@ -1,0 +1,246 @@
+"""The `kb serve` ASGI app: the built site per audience, `GET /api/search`, `POST /api/events`, `GET /healthz`."""
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from typing import Optional
+from urllib.parse import parse_qs
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.types import Scope
+
+from kbops.config import Settings, load_settings
+from kbops.errors import KbError, NotFoundError, UsageError
+from kbops.publishing import AUDIENCES, audience_may_see
+from kbops.search.config import search_config
+from kbops.search.engine import SearchEngine
+from kbops.server.config import ServerConfig, server_config
+from kbops.server.events import EventLog, validate_batch, validate_event, user_salt
+from kbops.server.keys import ApiKeyStore, keys_path
+from kbops.server.site import AudienceSite
+
+log = logging.getLogger(__name__)
+
+COOKIE = "kb_key"
+API_METHODS = {"/api/search": "GET", "/api/events": "POST", "/api/whoami": "GET"}
+
+
+class ApiError(Exception):
+    """A client error answered as JSON: {"error": message, "status": code, ...}."""
+
+    def __init__(self, status: int, message: str, **extra):
+        self.status, self.message, self.extra = status, message, extra
+
+
+def error_response(status: int, message: str, **extra) -> JSONResponse:
+    return JSONResponse({"error": message, "status": status, **extra}, status_code=status)
+
+
+class Services:
+    """Per-process state: the search engine (opened lazily, follows index swaps), keys, the event log."""
+
+    def __init__(self, settings: Settings, config: ServerConfig):
+        self.settings = settings
+        self.config = config
+        self.search_config = search_config(settings)
+        self.keys = ApiKeyStore(keys_path(settings))
+        self.events = EventLog(settings.state_dir / "events", config.events_fsync, config.fsync_interval)
+        self.salt = user_salt(settings, config)
+        self._engine: Optional[SearchEngine] = None
+
+    @property
+    def engine(self) -> SearchEngine:
+        if self._engine is None:
+            self._engine = SearchEngine(self.settings, self.search_config)
+        return self._engine
+
+    def presented_key(self, connection: HTTPConnection) -> Optional[str]:
+        auth = connection.headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            return auth[7:].strip()
+        return connection.headers.get("x-kb-key") or connection.cookies.get(COOKIE) or None
+
+    def audience(self, connection: HTTPConnection, strict: bool = True) -> str:
+        """The caller's audience: no key means public; an unknown key is refused (strict) or treated as public."""
+        key = self.presented_key(connection)
+        if not key:
+            return "public"
+        found = self.keys.audience_for(key)
+        if found is None:
+            if strict:
+                raise ApiError(401, "invalid API key")
+            return "public"
+        return found
+
+
+async def read_json(request: Request, limit: int):
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > limit):
+        raise ApiError(413, f"request body larger than {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise ApiError(413, f"request body larger than {limit} bytes")
+    try:
+        text = bytes(body).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(400, "request body is not UTF-8") from None
+    if not text.strip():
+        raise ApiError(400, "empty request body; expected a JSON event or a JSON array of events")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ApiError(400, f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+
+
+def create_app(settings: Settings) -> Starlette:
+    config = server_config(settings)
+    services = Services(settings, config)
+
+    async def healthz(request: Request) -> Response:
+        try:
+            searcher = services.engine.searcher()
+        except NotFoundError:
+            return JSONResponse({"status": "no index", "index": None}, status_code=503)
+        return JSONResponse({"status": "ok", "index": services.engine.generation, "docs": searcher.doc_count()})
+
+    async def api_search(request: Request) -> Response:
+        audience = services.audience(request)
+        params = request.query_params
+        asked = params.get("audience")
+        if asked:
+            if asked not in AUDIENCES:
+                raise ApiError(400, f"unknown audience {asked!r}; expected one of {', '.join(AUDIENCES)}")
+            if not audience_may_see(audience, asked):
+                raise ApiError(403, f"your key does not give access to the {asked} audience")
+            audience = asked
+        limit = params.get("limit")
+        if limit is not None and not limit.strip().isdigit():
+            raise ApiError(400, "limit: expected a whole number")
+        try:
+            search_request = services.engine.request(
+                params.get("q", ""), audience=audience, locale=params.get("locale") or None,
+                type=params.get("type") or None, product=params.get("product") or None,
+                limit=int(limit) if limit is not None else None,
+            )
+            result = services.engine.run(search_request)
+        except UsageError as exc:
+            raise ApiError(400, str(exc)) from None
+        except NotFoundError as exc:
+            raise ApiError(503, str(exc)) from None
+        if config.log_api_searches and params.get("log", "true").lower() not in ("0", "false", "no"):
+            event = {
+                "event": "search", "query": search_request.query, "results": result.total,
+                "session": params.get("session") or request.headers.get("x-kb-session") or "api-" + secrets.token_hex(8),
+                "channel": params.get("channel") or "api",
+            }
+            for name in ("locale", "user"):
+                if params.get(name):
+                    event[name] = params[name]
+            clean, errors, _ = validate_event(event, services.salt, services.search_config.max_query_length, "api")
+            if clean is None:
+                raise ApiError(400, "; ".join(errors))
+            services.events.append([clean])
+        return JSONResponse(result.to_dict())
+
+    async def api_events(request: Request) -> Response:
+        # Any content type: browsers send text/plain Blobs with navigator.sendBeacon to avoid a CORS preflight.
+        payload = await read_json(request, config.max_body_bytes)
+        if not isinstance(payload, (dict, list)) or payload == []:
+            raise ApiError(400, "expected a JSON event object or a non-empty array of them")
+        batch = validate_batch(payload, services.salt, services.search_config.max_query_length, config.max_events_per_request)
+        rejected = [{"index": r.index, "errors": list(r.errors)} for r in batch.rejected]
+        if not batch.accepted:
+            raise ApiError(422, "no valid event", rejected=rejected)
+        services.events.append(batch.accepted)
+        return JSONResponse(
+            {"accepted": len(batch.accepted), "rejected": rejected, "ignored_fields": sorted(batch.ignored_fields)},
+            status_code=202,
+        )
+
+    async def whoami(request: Request) -> Response:
+        return JSONResponse({"audience": services.audience(request)})
+
+    async def login(request: Request) -> Response:
+        if request.method == "GET":
+            return HTMLResponse(LOGIN_FORM)
+        raw = (await read_body_text(request, config.max_body_bytes))
+        key = (parse_qs(raw).get("key") or [""])[0].strip()
+        if not key or services.keys.audience_for(key) is None:
+            return HTMLResponse(LOGIN_FORM.replace("<!--error-->", "<p>That key is not valid.</p>"), status_code=401)
+        response = RedirectResponse("/", status_code=303)
+        response.set_cookie(COOKIE, key, httponly=True, samesite="strict", secure=request.url.scheme == "https")
+        return response
+
+    async def logout(request: Request) -> Response:
+        response = RedirectResponse("/", status_code=303)
+        response.delete_cookie(COOKIE)
+        return response
+
+    async def api_not_found(request: Request) -> Response:
+        allowed = API_METHODS.get(request.url.path.rstrip("/"))
+        if allowed:
+            return error_response(405, f"Method Not Allowed: use {allowed} {request.url.path}")
+        return error_response(404, f"no API endpoint {request.url.path}")
+
+    def site_audience(scope: Scope) -> str:
+        return services.audience(HTTPConnection(scope), strict=False)
+
+    async def on_api_error(request: Request, exc: ApiError) -> Response:
+        return error_response(exc.status, exc.message, **exc.extra)
+
+    async def on_http_error(request: Request, exc: HTTPException) -> Response:
+        return error_response(exc.status_code, exc.detail or "error")
+
+    async def on_kb_error(request: Request, exc: KbError) -> Response:
+        log.error("server error: %s", exc)
+        return error_response(500, str(exc))
+
+    routes = [
+        Route("/healthz", healthz),
+        Route("/api/search", api_search, methods=["GET"]),
+        Route("/api/events", api_events, methods=["POST"]),
+        Route("/api/whoami", whoami, methods=["GET"]),
+        Route("/api/{rest:path}", api_not_found, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
+        Route("/login", login, methods=["GET", "POST"]),
+        Route("/logout", logout, methods=["GET", "POST"]),
+        Mount("/", app=AudienceSite(settings, site_audience)),
+    ]
+    middleware = [
+        Middleware(CORSMiddleware, allow_origins=config.cors_origins, allow_methods=["GET", "POST"],
+                   allow_headers=["Authorization", "X-KB-Key", "X-KB-Session", "Content-Type"], max_age=600),
+    ]
+    app = Starlette(
+        routes=routes, middleware=middleware,
+        exception_handlers={ApiError: on_api_error, HTTPException: on_http_error, KbError: on_kb_error},
+    )
+    app.state.services = services
+    return app
+
+
+async def read_body_text(request: Request, limit: int) -> str:
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise ApiError(413, f"request body larger than {limit} bytes")
+    return bytes(body).decode("utf-8", "replace")
+
+
+LOGIN_FORM = """<!doctype html><meta charset="utf-8"><title>Sign in</title>
+<h1>Sign in with your API key</h1><!--error-->
+<form method="post" action="/login"><input name="key" type="password" autocomplete="off" size="50" required>
+<button>Sign in</button></form><p>Without a key you see the public help center.</p>"""
+
+
+def app_from_env() -> Starlette:
+    """uvicorn factory (`kb serve` sets $KB_ROOT for its workers)."""
+    return create_app(load_settings())

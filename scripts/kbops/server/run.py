@@ -1,0 +1,53 @@
+"""`kb serve`: make sure the index and the sites exist, then run uvicorn (one or more workers)."""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from kbops.config import Settings
+from kbops.search.indexer import build_index, index_root
+from kbops.search.store import IndexStore
+from kbops.server.config import server_config
+from kbops.server.site import build_missing_sites
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Preparation:
+    indexed: Optional[int]  # docs in the index when it changed now, None when it was up to date
+    sites_built: tuple[str, ...]
+    site_problems: tuple[str, ...]  # why sites could not be built (the server still serves the API)
+
+
+def prepare(
+    settings: Settings, build_sites: bool = True, rebuild: bool = False, notify: Callable[[str], None] = lambda _m: None,
+) -> Preparation:
+    """Bring the index up to date (incremental, cheap when nothing changed) and build missing sites (all with `rebuild`)."""
+    if IndexStore(index_root(settings)).current() is None:
+        notify("building the search index (first run)...")
+    report = build_index(settings, rebuild=rebuild)
+    indexed = report.indexed if report.changed else None
+    built: list[str] = []
+    problems: list[str] = []
+    if build_sites:
+        try:
+            built, problems = build_missing_sites(settings, force=rebuild)
+        except ImportError as exc:
+            problems = [f"the site builder is not available ({exc}); serving the API only"]
+        for audience in built:
+            notify(f"built the {audience} site")
+    return Preparation(indexed, tuple(built), tuple(problems))
+
+
+def serve(settings: Settings, host: Optional[str] = None, port: Optional[int] = None, workers: Optional[int] = None) -> None:
+    import uvicorn
+
+    config = server_config(settings)
+    os.environ["KB_ROOT"] = str(settings.root)  # workers re-create the app from the environment
+    uvicorn.run(
+        "kbops.server.app:app_from_env", factory=True, host=host or config.host, port=port or config.port,
+        workers=workers or config.workers, log_level="warning", access_log=False, server_header=False,
+    )

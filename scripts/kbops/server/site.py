@@ -1,0 +1,95 @@
+"""The built site, one static tree per audience under `site/<audience>/` (where `kb build` writes), built when missing."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Callable, Optional
+
+from starlette.responses import HTMLResponse
+from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
+
+from kbops.config import Settings
+from kbops.errors import KbError
+from kbops.publishing import AUDIENCES
+
+log = logging.getLogger(__name__)
+
+
+def site_dir(settings: Settings, audience: str) -> Path:
+    from kbops.server.config import server_config
+
+    return settings.root / server_config(settings).site_dir / audience
+
+
+def site_is_built(path: Path) -> bool:
+    return (path / "index.html").is_file()
+
+
+def build_missing_sites(
+    settings: Settings, audiences: tuple[str, ...] = AUDIENCES, force: bool = False,
+) -> tuple[list[str], list[str]]:
+    """Build the site of every audience that has none yet (the publishing domain's `build_site`).
+
+    Returns (audiences built, problems). A failed build is a problem, not an exception: the server
+    still serves the API and a "not built" page for that audience. ImportError when no site builder.
+    """
+    from kbops.site.build import build_site  # the publishing domain; imported late on purpose
+
+    built, problems = [], []
+    for audience in audiences:
+        target = site_dir(settings, audience)
+        if force or not site_is_built(target):
+            log.info("building the %s site into %s", audience, target)
+            try:
+                build_site(settings, audience, target, strict=True)
+            except KbError as exc:
+                problems.append(f"the {audience} site could not be built: {exc}")
+                continue
+            built.append(audience)
+    return built, problems
+
+
+_NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>Site not built</title>
+<h1>The {audience} site is not built yet</h1><p>Run <code>kb build --audience {audience}</code> or restart <code>kb serve</code>.
+The search API works meanwhile: <a href="/api/search?q=card">/api/search?q=card</a>.</p>"""
+
+
+class AudienceSite:
+    """ASGI app serving `site/<audience>/` for the audience the request resolves to.
+
+    Responses vary by credentials, so shared caches never hand one audience's page to another.
+    """
+
+    def __init__(self, settings: Settings, audience_of: Callable[[Scope], Optional[str]]):
+        self.settings = settings
+        self.audience_of = audience_of
+        self._apps: dict[str, StaticFiles] = {}
+
+    def _app(self, audience: str) -> Optional[StaticFiles]:
+        found = self._apps.get(audience)
+        if found is None:
+            root = site_dir(self.settings, audience)
+            if not site_is_built(root):
+                return None
+            found = self._apps[audience] = StaticFiles(directory=root, html=True)
+        return found
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        audience = self.audience_of(scope) or "public"
+
+        async def send_with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"vary", b"Authorization, X-KB-Key, Cookie"))
+                if audience != "public":
+                    headers.append((b"cache-control", b"private, no-cache"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        app = self._app(audience)
+        if app is None:
+            response = HTMLResponse(_NOT_BUILT.format(audience=audience), status_code=503)
+            await response(scope, receive, send_with_headers)
+            return
+        await app(scope, receive, send_with_headers)

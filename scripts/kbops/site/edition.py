@@ -1,0 +1,56 @@
+"""An edition: the documents one audience gets, decided once by `kbops.publishing` before MkDocs runs."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from kbops.model.document import Document
+from kbops.model.governance import Governance
+from kbops.model.loader import Corpus
+from kbops.model.taxonomy import Taxonomy
+from kbops.publishing import select_for_audience
+from kbops.site.urls import doc_staged_path
+
+
+@dataclass(frozen=True)
+class Edition:
+    """Visible documents of one audience, with lookups the staging steps share."""
+
+    audience: str
+    corpus: Corpus
+    governance: Governance
+    taxonomy: Taxonomy
+    today: dt.date
+    include_drafts: bool = False
+    use_directory_urls: bool = True
+    default_locale: str = "en"
+    docs: tuple[Document, ...] = field(init=False)
+    by_id: dict[str, Document] = field(init=False)
+    by_path: dict[str, Document] = field(init=False)
+    families: dict[str, list[Document]] = field(init=False)  # source id -> its visible language versions
+
+    def __post_init__(self) -> None:
+        docs = select_for_audience(self.corpus.docs, self.audience, include_drafts=self.include_drafts)
+        # Two files claiming the same id are a lint error; the site keeps the first so links stay deterministic.
+        by_id: dict[str, Document] = {}
+        for doc in docs:
+            by_id.setdefault(doc.id or "", doc)
+        object.__setattr__(self, "docs", tuple(docs))
+        object.__setattr__(self, "by_id", by_id)
+        object.__setattr__(self, "by_path", {doc.relpath: doc for doc in docs})
+        families: dict[str, list[Document]] = {}
+        for doc in docs:
+            families.setdefault(doc.get("translation_of") or doc.id or "", []).append(doc)
+        for members in families.values():
+            members.sort(key=lambda d: (d.locale != self.default_locale, d.locale))
+        object.__setattr__(self, "families", families)
+
+    def visible(self, doc_id: str | None) -> Document | None:
+        return self.by_id.get(doc_id or "")
+
+    def path_of(self, doc: Document) -> str:
+        return doc_staged_path(doc)
+
+    def versions_of(self, doc: Document) -> list[Document]:
+        """The visible language versions of `doc` (source and translations), itself included, by locale."""
+        return self.families.get(doc.get("translation_of") or doc.id or "", [doc])

@@ -1,0 +1,102 @@
+"""Rewrite links in a staged page: `id:` links and relative links become staged paths; hidden targets become text."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kbops.model.document import Document
+from kbops.site.edition import Edition
+from kbops.site.labels import label
+from kbops.site.urls import relative_md, resolve_relative, staged_path
+
+_INLINE = re.compile(r'(?P<bang>!?)\[(?P<text>[^\]\n]*)\]\((?P<target><[^>\n]*>|[^)\s]+)(?P<title>\s+"[^"\n]*")?\)')
+_REFDEF = re.compile(r'^(?P<indent> {0,3})\[(?P<label>[^\]\n]+)\]:\s*(?P<target>\S+)(?P<rest>.*)$')
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+@dataclass
+class LinkReport:
+    """What rewriting one page found: assets to copy and links that point nowhere."""
+
+    assets: set[str] = field(default_factory=set)  # KB-root-relative paths of referenced non-Markdown files
+    problems: list[str] = field(default_factory=list)
+
+
+def rewrite_links(doc: Document, body: str, edition: Edition, report: LinkReport) -> str:
+    """Return `body` with every link pointing into the staged tree; code blocks are left alone."""
+    out: list[str] = []
+    fence: str | None = None
+    page = staged_path(doc.relpath)
+    for number, line in enumerate(body.split("\n")):
+        marker = _FENCE.match(line)
+        if fence:
+            if marker and marker.group(1)[0] == fence[0] and len(marker.group(1)) >= len(fence):
+                fence = None
+            out.append(line)
+            continue
+        if marker:
+            fence = marker.group(1)
+            out.append(line)
+            continue
+        where = f"{doc.relpath}:{doc.body_line + number}"
+        ref = _REFDEF.match(line)
+        if ref:
+            target = _target(ref.group("target"), doc, page, edition, report, where)
+            if target is not None:
+                out.append(f"{ref.group('indent')}[{ref.group('label')}]: {target}{ref.group('rest')}")
+            continue  # a definition to a hidden page is dropped: its URL must not reach the site
+        out.append(_INLINE.sub(lambda m: _inline(m, doc, page, edition, report, where), line))
+    return "\n".join(out)
+
+
+def _inline(match: re.Match, doc: Document, page: str, edition: Edition, report: LinkReport, where: str) -> str:
+    raw = match.group("target")
+    target = _target(raw.strip("<>"), doc, page, edition, report, where)
+    if target is None:
+        return _hidden_text(match.group("text"), raw.strip("<>"), doc, edition)
+    return f"{match.group('bang')}[{match.group('text')}]({target}{match.group('title') or ''})"
+
+
+def _target(raw: str, doc: Document, page: str, edition: Edition, report: LinkReport, where: str) -> str | None:
+    """The staged link target, the raw target if it needs no change, or None for a page the audience may not see."""
+    if raw.startswith("id:"):
+        doc_id, _, anchor = raw[3:].partition("#")
+        target = edition.visible(doc_id)
+        if target is None:
+            if not edition.corpus.get(doc_id):
+                report.problems.append(f"{where}: link to unknown document id {doc_id!r}")
+            return None
+        return relative_md(page, edition.path_of(target)) + (f"#{anchor}" if anchor else "")
+    if _SCHEME.match(raw) or raw.startswith(("#", "/")):
+        return raw
+    path, _, anchor = raw.partition("#")
+    path, _, query = path.partition("?")
+    if not path:
+        return raw
+    resolved = resolve_relative(doc.relpath, path)
+    if resolved.endswith(".md"):
+        known = edition.corpus.by_path.get(resolved)
+        if known is None:
+            return raw  # a broken link: MkDocs reports it (and lint does, with its line)
+        target = edition.by_path.get(resolved)
+        if target is None:
+            return None
+        new = relative_md(page, edition.path_of(target))
+    else:
+        report.assets.add(resolved)
+        new = relative_md(page, staged_path(resolved))
+    return new + (f"?{query}" if query else "") + (f"#{anchor}" if anchor else "")
+
+
+def _hidden_text(text: str, raw: str, doc: Document, edition: Edition) -> str:
+    """Plain text in place of a link to a page above the audience; never its URL, id or title."""
+    if raw.startswith("id:"):
+        hidden = edition.corpus.get(raw[3:].partition("#")[0])
+    else:
+        hidden = edition.corpus.by_path.get(resolve_relative(doc.relpath, raw.partition("#")[0]))
+    folded = text.casefold()
+    giveaway = [hidden.title, hidden.id or "", hidden.relpath] if hidden else []
+    if not text.strip() or ".md" in folded or any(g and g.casefold() in folded for g in giveaway):
+        return label("link_unavailable", doc.locale)
+    return text

@@ -1,0 +1,91 @@
+"""The `kbops` MkDocs plugin: thin wiring from MkDocs events to the staging library.
+
+`on_config` stages the audience's filtered, bannered docs tree and points `docs_dir` at it, so MkDocs
+(and any generator reading mkdocs.yml) never sees content above the audience.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+
+from kbops.config import Settings, load_settings
+from kbops.errors import KbError
+from kbops.publishing import AUDIENCES
+from kbops.site.stage import StageResult, stage_site
+
+log = logging.getLogger("mkdocs.plugins.kbops")
+THEME_DIR = Path(__file__).parent / "theme"
+REQUIRED_EXTENSIONS = ("admonition", "attr_list", "md_in_html", "toc")
+
+
+class KbopsPluginConfig(Config):
+    audience = c.Optional(c.Choice(AUDIENCES))  # default: $KB_AUDIENCE, else public
+    draft_preview = c.Type(bool, default=False)
+    events_endpoint = c.Type(str, default="/api/events")
+    contact_url = c.Type(str, default="mailto:support@northwind-spend.example")
+    navigation = c.Type(bool, default=True)  # generate nav by type and product
+
+
+class KbopsPlugin(BasePlugin[KbopsPluginConfig]):
+    """Audience-scoped builds with trust signals and event logging."""
+
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.result: StageResult | None = None
+        self.sources: list[Path] = []
+        self.settings: Settings | None = None  # set by `build_site` so its flags (e.g. --today) apply
+
+    @property
+    def audience(self) -> str:
+        return self.config.audience or os.environ.get("KB_AUDIENCE") or "public"
+
+    def on_config(self, config):
+        audience = self.audience
+        if audience not in AUDIENCES:
+            raise PluginError(f"kbops: unknown audience {audience!r} (from KB_AUDIENCE); expected one of {', '.join(AUDIENCES)}")
+        root = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
+        try:
+            settings = self.settings or load_settings(root)
+            self.result = stage_site(
+                settings, audience, include_drafts=self.config.draft_preview,
+                use_directory_urls=config.use_directory_urls, site_name=config.site_name,
+            )
+        except KbError as exc:
+            raise PluginError(f"kbops: {exc}") from None
+        for problem in self.result.problems:
+            log.warning(problem)
+        self.sources = [settings.root / r for r in settings.roots] + [settings.governance_path, settings.taxonomy_path]
+        config.docs_dir = str(self.result.docs_dir)
+        if self.config.navigation:
+            config.nav = self.result.nav
+        for name in REQUIRED_EXTENSIONS:
+            if name not in config.markdown_extensions:
+                config.markdown_extensions.append(name)
+        if THEME_DIR.as_posix() not in [str(d) for d in config.theme.dirs]:
+            config.theme.dirs.insert(1 if config.theme.custom_dir else 0, str(THEME_DIR))
+        analytics = dict(config.extra.get("analytics") or {})
+        if analytics.get("provider", "kbops") == "kbops":
+            analytics.setdefault("provider", "kbops")
+            analytics.setdefault("endpoint", self.config.events_endpoint)
+            config.extra["analytics"] = analytics
+        config.extra["kbops"] = {
+            "audience": audience, "contact_url": self.config.contact_url, "endpoint": self.config.events_endpoint,
+        }
+        if "assets/kbops/kbops.css" not in config.extra_css:
+            config.extra_css.append("assets/kbops/kbops.css")
+        log.info("kbops: %s edition staged at %s (%d docs, %d pages)", audience, self.result.docs_dir, self.result.docs, self.result.pages)
+        return config
+
+    def on_serve(self, server, config, builder):
+        # The staged tree is rewritten only where content changed, so watching sources cannot loop.
+        for path in self.sources:
+            if path.exists():
+                server.watch(str(path))
+        return server

@@ -1,0 +1,142 @@
+"""Stage an audience's docs tree: only what `kbops.publishing` lets it see, bannered, ready for MkDocs.
+
+The generator never sees a file above the audience: it is pointed at this tree instead of `kb/`.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from kbops.config import Settings
+from kbops.model.governance import load_governance
+from kbops.model.loader import load_corpus
+from kbops.model.taxonomy import load_taxonomy
+from kbops.site.edition import Edition
+from kbops.site.links import LinkReport
+from kbops.site.pages import (
+    HOME_PATH, IDS_FILE, generated_home, id_map, landing_section, navigation, output_files, redirect_pages, tag_pages,
+)
+from kbops.site.render import render_doc
+from kbops.site.urls import DOCS_ROOT, staged_path
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StageResult:
+    """A staged docs tree for one audience."""
+
+    audience: str
+    docs_dir: Path
+    docs: int  # published documents staged
+    pages: int  # Markdown pages staged (documents + landing + tag pages)
+    redirects: int
+    nav: list
+    problems: tuple[str, ...]  # e.g. links to unknown ids: the plugin reports them as MkDocs warnings
+    written: int  # files whose content changed (0 on a no-op re-stage: `mkdocs serve` does not loop)
+
+
+def stage_dir(settings: Settings, audience: str) -> Path:
+    return settings.state_dir / "stage" / audience / "docs"
+
+
+def stage_site(
+    settings: Settings,
+    audience: str,
+    dest: Path | None = None,
+    *,
+    include_drafts: bool = False,
+    use_directory_urls: bool = True,
+    site_name: str = "Help Center",
+) -> StageResult:
+    """Select, render and write the audience's docs tree to `dest` (default `.kb/stage/<audience>/docs`)."""
+    dest = dest or stage_dir(settings, audience)
+    corpus = load_corpus(settings, structure=False)  # staging needs meta and body, not the Markdown tree
+    edition = Edition(
+        audience=audience, corpus=corpus, governance=load_governance(settings.governance_path),
+        taxonomy=load_taxonomy(settings.taxonomy_path), today=settings.today_date(), include_drafts=include_drafts,
+        use_directory_urls=use_directory_urls, default_locale=settings.default_locale,
+    )
+    report = LinkReport()
+    files: dict[str, bytes] = {}
+    home = None
+    for doc in edition.docs:
+        path = edition.path_of(doc)
+        if path in files:
+            report.problems.append(f"{doc.relpath}: lands on the same page ({path}) as another document; skipped")
+            continue
+        text = render_doc(doc, edition, report)
+        if path == HOME_PATH:
+            home = doc
+            text = text.rstrip("\n") + "\n\n" + "\n".join(landing_section(edition)) + "\n"
+        files[path] = text.encode("utf-8")
+    if home is None:
+        files[HOME_PATH] = generated_home(edition, site_name).encode("utf-8")
+    tags = tag_pages(edition)
+    files.update({path: text.encode("utf-8") for path, text in tags.items()})
+    pages = [p for p in files if p.endswith(".md")]
+    redirects = redirect_pages(edition, output_files(pages, use_directory_urls))
+    files.update({path: text.encode("utf-8") for path, text in redirects.items()})
+    files[IDS_FILE] = id_map(edition).encode("utf-8")
+    files.update(_assets(settings, report.assets, set(files)))
+    written = sync_tree(files, dest)
+    problems = tuple(report.problems)
+    log.debug("staged %s: %d docs, %d files changed", audience, len(edition.docs), written)
+    return StageResult(
+        audience=audience, docs_dir=dest, docs=len(edition.docs), pages=len(pages), redirects=len(redirects),
+        nav=navigation(edition, home, bool(tags)), problems=problems, written=written,
+    )
+
+
+def _assets(settings: Settings, referenced: set[str], taken: set[str]) -> dict[str, bytes]:
+    """Non-Markdown files: everything under `kb/` (the site's own assets) plus files visible docs link to."""
+    found: dict[str, bytes] = {}
+    docs_root = settings.root / DOCS_ROOT
+    candidates: set[str] = set(referenced)
+    if docs_root.is_dir():
+        for path in docs_root.rglob("*"):
+            if path.is_file() and path.suffix != ".md" and not any(part.startswith(".") for part in path.parts):
+                candidates.add(path.relative_to(settings.root).as_posix())
+    for relpath in sorted(candidates):
+        root = relpath.split("/", 1)[0]
+        source = settings.root / relpath
+        if root not in settings.roots or relpath.endswith(".md") or not source.is_file():
+            continue  # outside the KB roots (or missing): never copied; MkDocs reports the broken link
+        target = staged_path(relpath)
+        if target not in taken:
+            found[target] = source.read_bytes()
+    return found
+
+
+def sync_tree(files: dict[str, bytes], dest: Path) -> int:
+    """Make `dest` hold exactly `files`, rewriting only what changed (so file watchers stay quiet)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    written = 0
+    made: set[Path] = {dest}
+    for relpath, data in files.items():
+        target = dest / relpath
+        try:
+            if target.stat().st_size == len(data) and target.read_bytes() == data:
+                continue
+        except OSError:
+            pass  # missing: write it
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        target.write_bytes(data)
+        written += 1
+    wanted = {Path(p) for p in files}
+    for folder, subdirs, names in os.walk(dest, topdown=False):
+        for name in names:
+            path = Path(folder) / name
+            if path.relative_to(dest) not in wanted:
+                path.unlink()
+                written += 1
+        for sub in subdirs:
+            child = Path(folder) / sub
+            if child.is_dir() and not any(child.iterdir()):
+                shutil.rmtree(child, ignore_errors=True)
+    return written

@@ -1,0 +1,53 @@
+"""The acceptance scenario: stale approval, self-approval (four-eyes), then a second reviewer makes lint pass."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from kbops.lint.registry import all_rules
+from tests.conftest import run_kb
+from tests.governance.conftest import BOT, CARL, RITA, WENDY, commit, git
+
+GOVERNANCE_RULES = [arg for code in all_rules() if code.startswith("KB8") for arg in ("--select", code)]
+SOP = "sops/data-deletion.md"
+
+
+def lint(root: Path):
+    return run_kb("--today", "2026-11-05", "lint", *GOVERNANCE_RULES, cwd=root)
+
+
+def test_writer_cannot_approve_own_change_of_a_compliance_sop(git_small_kb: Path):
+    root = git_small_kb
+    # main: the SOP approved by Rita, the article by Carl (commits by the CI identity)
+    assert run_kb("--today", "2026-09-02", "approve", "--as", RITA[1], SOP, cwd=root).returncode == 0
+    assert run_kb("--today", "2026-09-02", "approve", "--as", CARL[1], "kb/card-declined.md", cwd=root).returncode == 0
+    commit(root, "Approve initial content", BOT, date="2026-09-02T09:00:00+00:00")
+    baseline = lint(root)
+    assert baseline.returncode == 0, baseline.stdout + baseline.stderr
+
+    # a writer edits the compliance SOP on a branch
+    git(root, "checkout", "-q", "-b", "wendy/deletion-window")
+    path = root / SOP
+    path.write_text(path.read_text().replace("within 30 days", "within 21 days"))
+    commit(root, "Shorten the deletion window", WENDY, date="2026-11-02T10:00:00+00:00")
+    stale = lint(root)
+    assert stale.returncode == 1
+    assert f"{SOP}:" in stale.stdout and "KB801 approved content changed since 2026-09-02" in stale.stdout
+
+    # the same writer approves: four-eyes refuses to count it
+    git(root, "config", "user.email", WENDY[1])
+    approved = run_kb("--today", "2026-11-03", "approve", SOP, cwd=root, env={"HOME": str(root)})
+    assert approved.returncode == 0, approved.stderr
+    commit(root, "Approve deletion window", WENDY, date="2026-11-03T10:00:00+00:00")
+    selfish = lint(root)
+    assert selfish.returncode == 1
+    assert "KB801" not in selfish.stdout
+    assert f"KB804 approval by {WENDY[1]} does not count: they changed the approved content in" in selfish.stdout
+    assert "'Shorten the deletion window'" in selfish.stdout
+
+    # a compliance reviewer approves: lint passes
+    reviewed = run_kb("--today", "2026-11-04", "approve", "--as", RITA[1], SOP, cwd=root)
+    assert reviewed.returncode == 0 and "re-approved" in reviewed.stdout
+    commit(root, "Compliance approval", RITA, date="2026-11-04T10:00:00+00:00")
+    final = lint(root)
+    assert final.returncode == 0, final.stdout
+    assert "KB804" not in final.stdout and "KB801" not in final.stdout

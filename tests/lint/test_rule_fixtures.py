@@ -1,0 +1,19 @@
+"""Every fixture case, run with only its rule enabled, reports exactly the findings it marks."""
+from __future__ import annotations
+
+import pytest
+
+from tests.lint.cases import Case, actual_findings, all_cases, expected_findings, materialize
+
+CASES = all_cases()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_fixture_case(case: Case, tmp_path):
+    root = materialize(case, tmp_path / "kbroot")
+    expected = expected_findings(root)
+    actual, diagnostics = actual_findings(root, case.code)
+    # Markers of other codes may document a fixture; only this case's rule runs.
+    expected = {key: n for key, n in expected.items() if key[2] == case.code}
+    shown = "\n".join(str(d) for d in diagnostics) or "(no findings)"
+    assert dict(actual) == expected, f"{case.id}: findings differ from the markers.\nActual:\n{shown}"

@@ -1,0 +1,39 @@
+"""Per-language analysis: Snowball stemming, stop words, accent folding, synonyms."""
+from __future__ import annotations
+
+from kbops.search.analysis import SynonymTable, fold, language_group, query_terms
+
+
+def flat(terms):
+    return {t for variants in terms for t in variants}
+
+
+def test_spanish_accent_folding_meets_stemming():
+    assert flat(query_terms("contraseña", "es")) == flat(query_terms("contrasena", "es"))
+    # The unaccented spelling meets one of the two variants indexed for the accented word.
+    assert flat(query_terms("verificacion", "es")) & flat(query_terms("verificación", "es"))
+    assert flat(query_terms("tarjetas rechazadas", "es")) == flat(query_terms("tarjeta rechazada", "es"))
+
+
+def test_french_stemming_and_accents():
+    assert flat(query_terms("remboursements", "fr")) == flat(query_terms("rembourser", "fr"))
+    assert flat(query_terms("refusee", "fr")) & flat(query_terms("refusée", "fr"))
+    assert flat(query_terms("débité", "fr")) == flat(query_terms("debite", "fr"))
+
+
+def test_stop_words_are_dropped_with_or_without_accents():
+    assert query_terms("¿Cómo está mi tarjeta?", "es") == query_terms("como esta tarjeta", "es")
+    assert flat(query_terms("the card is declined", "en")) == {"card", "declin"}
+
+
+def test_unknown_locale_folds_without_stemming():
+    assert language_group("pt-BR", ("en", "es", "fr", "xx")) == "xx"
+    assert flat(query_terms("Cartões", "xx")) == {"cartoes"}
+
+
+def test_synonyms_add_the_other_phrases_of_a_group():
+    table = SynonymTable([["top up", "top-up", "load", "add money"], ["declined", "rejected"]])
+    assert table.alternatives("how do I ADD money") == ["top up", "top-up", "load"]
+    assert table.alternatives("card rejected") == ["declined"]
+    assert table.alternatives("nothing relevant") == []
+    assert fold("Déclinée") == "declinee"
