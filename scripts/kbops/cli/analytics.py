@@ -20,7 +20,7 @@ def deflection_command(
     mapping: Optional[List[str]] = typer.Option(None, "--map", help='Ticket column mapping, e.g. created_at="Created at",requester="Requester",channel=Via (fields: id, created_at, requester, channel).'),
     window: Optional[str] = typer.Option(None, "--window", help="W: a contact up to this long after a session's end counts against it (default 24h)."),
     since: Optional[str] = typer.Option(None, "--since", help="First day (YYYY-MM-DD or ISO date-time, UTC)."),
-    until: Optional[str] = typer.Option(None, "--until", help="Last day, included (YYYY-MM-DD or ISO date-time, UTC, excluded)."),
+    until: Optional[str] = typer.Option(None, "--until", help="Last day, included (YYYY-MM-DD, UTC); an ISO date-time is an exclusive bound."),
     format: str = typer.Option("text", "--format", "-f", help="text | json | md | html"),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Also write deflection.json, deflection.md and deflection.html (with charts) to this folder."),
     publish: bool = typer.Option(False, "--publish", help="Write the Markdown report into the knowledge base as an internal doc (kb/reports/deflection.md)."),
