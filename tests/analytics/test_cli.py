@@ -94,3 +94,15 @@ def test_publish_writes_an_internal_doc_into_the_kb(small_log, kb_copy):
     assert "last_reviewed: 2026-11-20" in text and "| Deflection rate | 50.0% |" in text
     lint = run_kb("--today", "2026-11-20", "lint", str(doc), "--format", "json", cwd=kb_copy)
     assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_events_accepts_several_paths_after_one_flag(tmp_path):
+    # What `kb deflection --events logs/*.jsonl` looks like after the shell expands the glob.
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.jsonl").write_text(
+            f'{{"ts": "2026-11-02T10:00:00Z", "event": "search", "session": "{name}", "query": "pin", "results": 1}}\n')
+    result = run_kb("deflection", "--events", str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl"), "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["searches"] == 2
+    missing = run_kb("deflection", "--format", "json", cwd=tmp_path)
+    assert missing.returncode == 2 and "no event files" in missing.stderr
