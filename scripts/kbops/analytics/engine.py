@@ -23,7 +23,7 @@ from kbops.analytics.report import (
     Metrics, ProblemCount, ProblemLine,
 )
 from kbops.analytics.sources import (
-    Source, expand, raw_lines_sql, sql_text, tabular_records_sql, ticket_records_sql,
+    Source, expand, sql_text, tabular_records_sql, ticket_records_sql,
 )
 from kbops.pii import scrub
 
@@ -104,7 +104,7 @@ def _records_sql(
         blanks = con.execute("SELECT count(*) FROM jsonl_line_problems WHERE kind = 'blank_line'").fetchone()[0]
         parts.append(jsonl.fast_records_sql(fast, has_blank_lines=blanks > 0))
     if slow:
-        con.execute(raw_lines_sql(slow))
+        con.execute(jsonl.raw_lines_view_sql(slow))
         con.execute(sql_file("jsonl_records.sql"))
         parts.append("SELECT * FROM jsonl_records")
     for source in sources:

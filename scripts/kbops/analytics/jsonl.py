@@ -28,6 +28,11 @@ def raw_lines(source: Source) -> str:
     )
 
 
+def raw_lines_view_sql(sources: list[Source]) -> str:
+    """The `raw_lines(file_id, line_no, line)` view read by the exact path (sql/jsonl_records.sql)."""
+    return "CREATE OR REPLACE TEMP VIEW raw_lines AS\n" + "\nUNION ALL\n".join(raw_lines(s) for s in sources)
+
+
 def line_check_sql(sources: list[Source]) -> list[str]:
     """Statements creating jsonl_lines(file_id, lines) and jsonl_line_problems(file_id, line_no, kind)."""
     scans = "\nUNION ALL\n".join(
