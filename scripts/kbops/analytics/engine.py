@@ -25,7 +25,7 @@ from kbops.analytics.report import (
 from kbops.analytics.sources import (
     Source, expand, sql_text, tabular_records_sql, ticket_records_sql,
 )
-from kbops.pii import scrub
+from kbops.pii import pseudonymous_id, scrub
 
 log = logging.getLogger(__name__)
 Progress = Optional[Callable[[str], None]]
@@ -73,7 +73,6 @@ def connect(options: DeflectionOptions, temp_dir: str) -> duckdb.DuckDBPyConnect
         "click_seconds": options.click_window.total_seconds(),
         "since": options.since,
         "until": options.until,
-        "user_salt": options.user_salt,
         "gap_limit": options.gap_limit,
         "min_doc_sessions": options.min_doc_sessions,
         "example_limit": options.example_limit,
@@ -149,6 +148,19 @@ def _stage(
             readable = still
 
 
+def _pseudonymise_users(con: duckdb.DuckDBPyConnection, salt: str) -> int:
+    """Pseudonymise raw user ids (e-mails, ticket requesters) once per DISTINCT value; SQL swaps them in."""
+    raw = [row[0] for row in con.execute('SELECT DISTINCT "user" FROM staged WHERE user_needs_pseudonym').fetchall()]
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE user_pseudonyms AS "
+        "SELECT unnest(CAST($1 AS VARCHAR[])) AS raw, unnest(CAST($2 AS VARCHAR[])) AS pseudonym",
+        [raw, [pseudonymous_id(value, salt) for value in raw]],
+    )
+    if raw:
+        con.execute(sql_file("users.sql"))
+    return len(raw)
+
+
 def _scrub_queries(con: duckdb.DuckDBPyConnection) -> int:
     """Scrub each distinct query once in Python, hand the pairs back to DuckDB, normalise in SQL."""
     distinct = [row[0] for row in con.execute(
@@ -182,7 +194,8 @@ def compute_deflection(
             say(f"reading {len(sources)} file(s)")
             exact = {s.file_id for s in sources} if options.exact_json else set()
             unreadable = _stage(con, sources, options, exact)
-            say("scrubbing queries")
+            say("pseudonymising users and scrubbing queries")
+            _pseudonymise_users(con, options.user_salt)
             scrubbed = _scrub_queries(con)
             say("computing sessions and metrics")
             for name in ("events.sql", "sessions.sql", "searches.sql"):
@@ -312,7 +325,8 @@ def _notes(
         notes.append(f"{scrubbed_queries} distinct quer(y/ies) contained personal data and were scrubbed.")
     if not options.salt_configured and (options.tickets or summary.email_user_ids):
         notes.append(
-            "No user salt configured (env KB_USER_SALT or [tool.kbops.analytics] user_salt): requesters were "
-            "hashed with the default salt and will not match the collector's user ids."
+            "No user salt configured ([tool.kbops.analytics] or [tool.kbops.server] user_salt, env KB_USER_SALT, "
+            "or the collector's .kb/user-salt): requesters were hashed with a default salt and will not match "
+            "the collector's user ids."
         )
     return notes
