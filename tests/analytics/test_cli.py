@@ -106,3 +106,16 @@ def test_events_accepts_several_paths_after_one_flag(tmp_path):
     assert json.loads(result.stdout)["searches"] == 2
     missing = run_kb("deflection", "--format", "json", cwd=tmp_path)
     assert missing.returncode == 2 and "no event files" in missing.stderr
+
+
+def test_until_date_includes_the_whole_day_and_late_contacts_still_count(small_log, tmp_path):
+    # --until 2026-11-02: sessions s-1..s-5 (s-8 is on 11-08); s-4's contact on 11-03 13:12 is after
+    # the period but within its W, so s-4 is still contacted: 3 of 5 -> 0.4. Contacts IN the period:
+    # u-1, (s-3), u-5, u-6, u-7, u-10 = 6 users; self-service users u-1, u-2, (s-3), u-4, u-5 = 5.
+    result = run_kb("deflection", "--events", str(small_log), "--since", "2026-11-02", "--until", "2026-11-02",
+                    "--format", "json", cwd=tmp_path)
+    data = json.loads(result.stdout)
+    assert (data["self_service_sessions"], data["contacted_sessions"], data["contacts"]) == (5, 3, 6)
+    assert data["deflection_rate"] == pytest.approx(0.4)
+    assert data["self_service_score"] == pytest.approx(5 / 6)
+    assert data["period"]["until"] == "2026-11-03T00:00:00Z"
