@@ -119,3 +119,10 @@ def test_until_date_includes_the_whole_day_and_late_contacts_still_count(small_l
     assert data["deflection_rate"] == pytest.approx(0.4)
     assert data["self_service_score"] == pytest.approx(5 / 6)
     assert data["period"]["until"] == "2026-11-03T00:00:00Z"
+
+
+def test_bad_analytics_configuration_exits_2(small_log, tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.kbops.analytics]\nwindow = "soon"\nticket_columns = {opened = "X"}\n')
+    result = run_kb("--root", str(tmp_path), "deflection", "--events", str(small_log), cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "ticket_columns" in result.stderr and "window: invalid duration" in result.stderr  # both, in one go

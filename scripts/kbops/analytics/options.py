@@ -10,7 +10,7 @@ from typing import Optional
 from pydantic import BaseModel, ConfigDict, Field
 
 from kbops.config import Settings
-from kbops.errors import UsageError
+from kbops.errors import ConfigError, UsageError
 
 DEFAULT_SALT = "kbops-unsalted"
 SALT_ENV = "KB_USER_SALT"
@@ -152,6 +152,19 @@ class DeflectionOptions:
     ) -> "DeflectionOptions":
         """Defaults < `[tool.kbops.analytics]` < flags."""
         config = settings.section("analytics", AnalyticsConfig)
+        problems: list[str] = []
+        unknown = sorted(set(config.ticket_columns) - set(TICKET_COLUMNS))
+        if unknown:
+            problems.append(
+                f"pyproject.toml [tool.kbops.analytics] ticket_columns: unknown field(s) {', '.join(unknown)}; "
+                f"expected {', '.join(TICKET_COLUMNS)}"
+            )
+        try:
+            parse_duration(config.window)
+        except UsageError as exc:
+            problems.append(f"pyproject.toml [tool.kbops.analytics] window: {exc}")
+        if problems:
+            raise ConfigError(problems)
         salt, configured = resolve_salt(settings, config)
         start = parse_instant(since, end_of_day=False) if since else None
         end = parse_instant(until, end_of_day=True) if until else None
