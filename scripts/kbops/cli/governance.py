@@ -71,6 +71,10 @@ def stale_command(
 
     _check_format(format, ("text", "json", "md"))
     s, corpus, governance = _corpus_and_governance()
+    if due_soon is None:
+        from kbops.lint.settings import LintSettings
+
+        due_soon = s.section("lint", LintSettings).due_soon_days  # the same horizon as lint's KB402
     usage = read_usage(events) if events else None
     report = stale_report(corpus, governance, s.today_date(), owner=owner, usage=usage, due_soon_days=due_soon)
     if format == "json":
