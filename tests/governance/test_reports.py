@@ -145,3 +145,14 @@ def test_lint_governance_report(scripted_kb: Path):
     result = kb(scripted_kb, "lint", *codes)
     assert result.returncode == 1
     assert_golden("lint-governance.txt", result.stdout)
+
+
+def test_partner_changelog_never_names_internal_docs(scripted_kb: Path):
+    # internal docs changed in the period (the SOP, the deprecated article and its successor) stay out of the digest
+    root = scripted_kb
+    result = kb(root, "changelog", "--since", "2026-10-01", "--audience", "partner", "--format", "md")
+    assert result.returncode == 0
+    for internal_title in ("Data deletion requests", "Refunds before 2026", "Refund window"):
+        assert internal_title not in result.stdout
+    public = kb(root, "changelog", "--since", "2026-10-01", "--audience", "public", "--format", "text")
+    assert "chargeback" not in public.stdout and "card-declined.md" in public.stdout

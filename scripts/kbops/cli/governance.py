@@ -158,7 +158,10 @@ def changelog_command(
         if not owner or not governance.is_owner(owner):
             raise UsageError(f"--owner {owner!r}: not a team or person of governance.yml")
     log = changelog(corpus, GitHistory(s.root), start, s.today_date(), audience, exclude=page_rel if page else None)
-    by_id = {d.id: d.relpath for d in corpus.docs if d.id and not d.get("translation_of")}
+    from kbops.publishing import is_visible
+
+    by_id = {d.id: (d.relpath, d.title) for d in corpus.docs
+             if d.id and not d.get("translation_of") and is_visible(d, audience)}
     if format == "json":
         print_json(log.as_dict())
     elif format == "text":
