@@ -155,7 +155,7 @@ def self_approval(corpus: Corpus, ctx: LintContext):
     """An approval is needed but comes from an author of the approved change (four-eyes).
 
     What it checks:
-        For each governed doc, git history (renames followed) gives the authors of commits that changed
+        For each published governed doc, git history (renames followed) gives the authors of commits that changed
         the content since the previous approval. Their own approvals do not count; the rule fires when a
         requirement is met only thanks to such a self-approval. Commits that only add approvals are not
         content changes. Outside a git repository the check is skipped (KB811 says so).
@@ -179,7 +179,7 @@ def self_approval(corpus: Corpus, ctx: LintContext):
         return
     candidates = [
         doc for doc in corpus.docs
-        if doc.parsed and doc.get("status") in (PUBLISHED, "review") and doc.get("approvals") and is_governed(doc, ctx.governance)
+        if doc.parsed and doc.get("status") == PUBLISHED and doc.get("approvals") and is_governed(doc, ctx.governance)
     ]
     history.prefetch([doc.relpath for doc in candidates])
     for doc in candidates:
