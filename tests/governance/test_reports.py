@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from kbops.model.loader import parse_document
-from tests.conftest import run_kb
-from tests.governance.conftest import approve_as, BOT, CARL, OLGA, RITA, WENDY, commit, doc_text, git, init_repo, make_kb, write
+from tests.governance.conftest import approve_as, kb_inprocess, BOT, CARL, OLGA, RITA, WENDY, commit, doc_text, git, init_repo, make_kb, write
 
 GOLDEN = Path(__file__).parent / "golden"
 TODAY = "2026-11-05"
@@ -25,7 +24,7 @@ def assert_golden(name: str, actual: str) -> None:
 
 
 def kb(root: Path, *args: str, today: str = TODAY):
-    return run_kb("--today", today, *args, cwd=root)
+    return kb_inprocess("--today", today, *args, cwd=root)
 
 
 def edit(root: Path, relpath: str, old: str, new: str) -> None:

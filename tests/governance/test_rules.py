@@ -8,8 +8,7 @@ from pathlib import Path
 from kbops.config import load_settings
 from kbops.lint.runner import lint
 from kbops.model.loader import parse_document
-from tests.conftest import run_kb
-from tests.governance.conftest import approve_as, BOT, CARL, CARD_ARTICLE, OLGA, RITA, WENDY, commit, doc_text, git, init_repo, make_kb, write
+from tests.governance.conftest import approve_as, kb_inprocess, BOT, CARL, CARD_ARTICLE, OLGA, RITA, WENDY, commit, doc_text, git, init_repo, make_kb, write
 
 GOV = [c for c in ("KB801", "KB802", "KB803", "KB804", "KB805", "KB806", "KB807", "KB808", "KB809", "KB810", "KB811")]
 
@@ -140,16 +139,16 @@ def test_owner_deprecation_and_reserved_ids(small_kb: Path):
 
 def test_codeowners_write_check_and_lint(small_kb: Path):
     assert findings(small_kb, "KB809") == []  # no CODEOWNERS file: not checked
-    written = run_kb("codeowners", cwd=small_kb)
+    written = kb_inprocess("codeowners", cwd=small_kb)
     assert written.returncode == 0, written.stderr
     text = (small_kb / ".github/CODEOWNERS").read_text()
     assert "/kb/card-declined.md @acme/support-ops\n" in text and "/sops/data-deletion.md @acme/compliance\n" in text
-    assert run_kb("codeowners", "--check", cwd=small_kb).returncode == 0
+    assert kb_inprocess("codeowners", "--check", cwd=small_kb).returncode == 0
     assert findings(small_kb, "KB809") == []
     path = small_kb / "kb/card-declined.md"
     path.write_text(path.read_text().replace("owner: support-ops", "owner: compliance"))
     (small_kb / ".github/CODEOWNERS").write_text(text + "/kb/deleted.md @acme/support-ops\n")
-    check = run_kb("codeowners", "--check", cwd=small_kb)
+    check = kb_inprocess("codeowners", "--check", cwd=small_kb)
     assert check.returncode == 1 and "-/kb/card-declined.md @acme/support-ops" in check.stdout
     found = findings(small_kb, "KB809")
     assert any("/kb/card-declined.md lists @acme/support-ops, expected @acme/compliance" in f for f in found)
