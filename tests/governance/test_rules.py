@@ -173,3 +173,21 @@ def test_bulk_stamping_by_a_ci_identity_is_lint_clean(tmp_path: Path):
     clone = tmp_path / "shallow"
     subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{root}", str(clone)], check=True)
     assert [f.split(" ")[1] for f in findings(clone)] == ["KB811"]
+
+
+def test_kb_translated_clears_drift_touching_one_line(git_small_kb: Path):
+    root = git_small_kb
+    text = doc_text("# Tarjeta rechazada\n\nRevisa el saldo.\n", id="card-declined", title="Tarjeta rechazada",
+                    description="Por qué se rechaza un pago con tarjeta y qué hacer.", type="article", status="draft",
+                    audience="public", owner="support-ops", locale="es", translation_of="card-declined",
+                    source_hash="ab" * 32 + "  # stamped by kb translated")
+    write(root, "kb/card-declined.es.md", text)
+    write(root, "kb/card-declined.fr.md", text.replace("locale: es", "locale: fr").replace(f"source_hash: {'ab' * 32}  # stamped by kb translated\n", ""))
+    assert len(findings(root, "KB806")) == 2
+    result = kb_inprocess("translated", "kb/card-declined.es.md", "kb/card-declined.fr.md", "kb/card-declined.md", cwd=root)
+    assert result.returncode == 2 and "kb/card-declined.md: not a translation" in result.stderr
+    source_hash = parse_document("x.md", (root / "kb/card-declined.md").read_bytes()).content_hash
+    after = (root / "kb/card-declined.es.md").read_text()
+    assert after == text.replace("ab" * 32, source_hash)
+    assert f"translation_of: card-declined\nsource_hash: {source_hash}\n" in (root / "kb/card-declined.fr.md").read_text()
+    assert findings(root, "KB806") == []

@@ -191,3 +191,26 @@ def codeowners_command(
         raise typer.Exit(1)
     state = "wrote" if result.written else "already up to date:"
     out.print(f"{state} .github/CODEOWNERS ({result.entries} entries)", markup=False)
+
+
+@app.command("translated")
+def translated_command(
+    paths: List[Path] = typer.Argument(..., help="Translations (or folders) now matching their source."),
+    format: str = typer.Option("text", "--format", "-f", help="text | json"),
+) -> None:
+    """Record that translations match their source now: sets source_hash to the source's content hash."""
+    from kbops.governance.translation_stamp import mark_translated
+
+    _check_format(format, ("text", "json"))
+    s, corpus, _ = _corpus_and_governance()
+    report = mark_translated(s, corpus, paths)
+    if format == "json":
+        print_json({"stamped": [vars(x) for x in report.stamped], "refused": [vars(r) for r in report.refused]})
+    else:
+        for x in report.stamped:
+            verb = "source_hash set to" if x.action == "stamped" else "already matches"
+            out.print(f"{x.path}: {verb} {x.hash[:12]} ({x.source})", markup=False)
+        for r in report.refused:
+            err.print(f"kb: error: {r.path}: {r.reason}", markup=False)
+    if report.refused:
+        raise typer.Exit(2)
