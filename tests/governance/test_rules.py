@@ -111,7 +111,7 @@ def test_translation_drift_summarises_the_source_change(git_small_kb: Path):
     assert found == [
         "kb/card-declined.es.md:11 KB806 source kb/card-declined.md changed since this translation was made "
         f"(1 commit, latest 2026-11-02 by Carl Content: 'Mention card limits', +1 -1 lines); "
-        f"update the translation, then set source_hash: {now}"
+        f"update the translation, then run `kb translated kb/card-declined.es.md` (source_hash: {now})"
     ]
     # the translation is not a git repo: the hash-only message
     shutil.rmtree(root / ".git")

@@ -257,7 +257,8 @@ def translation_drift(corpus: Corpus, ctx: LintContext):
         source_hash: 9be0...     # the source's current content hash
 
     How to fix:
-        Update the translation to match the source, then set `source_hash` to the hash the message shows.
+        Update the translation to match the source, then run `kb translated PATH`, which sets
+        `source_hash` to the source's current hash (the message shows it too).
     """
     history = None
     for doc in corpus.docs:
