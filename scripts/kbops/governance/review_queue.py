@@ -69,7 +69,8 @@ def render_queue(queue: ReviewQueue) -> str:
     who = f" for {queue.reviewer}" if queue.reviewer else ""
     if not queue.items:
         return f"Nothing awaits review{who}."
-    lines = [f"{len(queue.items)} docs await review{who}:"]
+    count = len(queue.items)
+    lines = [f"{count} {'doc awaits' if count == 1 else 'docs await'} review{who}:"]
     for item in queue.items:
         lines.append(f"  {item.path}  [{item.status}] {item.reason}; waiting for {'; '.join(item.waiting_for)}")
     return "\n".join(lines)
