@@ -295,9 +295,8 @@ def main(argv: list[str] | None = None) -> dict:
     )
     sidecar = args.out.with_suffix(".truth.json")
     sidecar.write_text(json.dumps(truth, indent=2) + "\n")
-    print(json.dumps(truth, indent=2))
     return truth
 
 
 if __name__ == "__main__":
-    main()
+    print(json.dumps(main(), indent=2))

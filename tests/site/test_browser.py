@@ -17,7 +17,7 @@ ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "img" / "site-trust-signals.png"
+DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 
 pytestmark = [
     pytest.mark.browser,
@@ -51,9 +51,12 @@ def wait_for(predicate, timeout: float = 15.0, step: float = 0.2):
     return predicate()
 
 
-def test_search_click_view_and_trust_signals(live_site):
+def test_search_click_view_and_trust_signals(live_site, tmp_path):
     from playwright.sync_api import sync_playwright
 
+    # Screenshots always go to tmp_path; KB_UPDATE_SCREENSHOTS=1 refreshes the README's copies in docs/img.
+    shots = DOCS_IMG if os.environ.get("KB_UPDATE_SCREENSHOTS") == "1" else tmp_path
+    SCREENSHOT = shots / "site-trust-signals.png"
     base, events = live_site
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)

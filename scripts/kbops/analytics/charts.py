@@ -39,7 +39,8 @@ def line_chart(
     step = max(1, count // 8)
     for i, label in enumerate(labels):
         if i % step == 0 or i == count - 1:
-            parts.append(f"<text x='{x_at(i):.1f}' y='{top + plot_h + 16}' {FONT} font-size='10' text-anchor='middle' fill='#6b7280'>{escape(label)}</text>")
+            anchor = "middle" if count == 1 else ("start" if i == 0 else "end" if i == count - 1 else "middle")
+            parts.append(f"<text x='{x_at(i):.1f}' y='{top + plot_h + 16}' {FONT} font-size='10' text-anchor='{anchor}' fill='#6b7280'>{escape(label)}</text>")
     for index, (name, values) in enumerate(series.items()):
         color = PALETTE[index % len(PALETTE)]
         segment: list[str] = []

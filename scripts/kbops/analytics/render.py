@@ -174,7 +174,7 @@ h1{font-size:26px;margin:0 0 4px} h2{font-size:18px;margin:28px 0 8px;border-bot
 .card{border:1px solid #e5e7eb;border-radius:8px;padding:12px 14px} .card .v{font-size:24px;font-weight:650} .card .k{font-size:12px;color:#6b7280}
 .grid{display:grid;grid-template-columns:1fr 1fr;gap:18px} table{border-collapse:collapse;font-size:13px;width:100%}
 th,td{padding:4px 8px;border-bottom:1px solid #f3f4f6;text-align:right} th:first-child,td:first-child{text-align:left}
-th{background:#f9fafb;font-weight:600} pre{background:#f9fafb;padding:8px;font-size:12px;overflow:auto} li{font-size:13px;margin:2px 0}
+th{background:#f9fafb;font-weight:600} svg{max-width:100%;height:auto} pre{background:#f9fafb;padding:8px;font-size:12px;overflow:auto} li{font-size:13px;margin:2px 0}
 """
 
 

@@ -53,9 +53,15 @@ def resolve(doc: Document, link: Link, corpus: Corpus) -> ResolvedLink:
 
 
 def outgoing(doc: Document, corpus: Corpus) -> Iterator[ResolvedLink]:
-    """Every link of `doc`, resolved (external links included, marked as such)."""
-    for link in doc.links:
-        yield resolve(doc, link, corpus)
+    """Every link of `doc`, resolved (external links included, marked as such).
+
+    Resolved once per corpus and document: the six link rules each walk every link of the corpus.
+    """
+    memo = corpus.__dict__.setdefault("_resolved_links", {})
+    resolved = memo.get(doc.relpath)
+    if resolved is None:
+        resolved = memo[doc.relpath] = tuple(resolve(doc, link, corpus) for link in doc.links)
+    return iter(resolved)
 
 
 def anchors(doc: Document) -> frozenset[str]:

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from typing import Iterable
 
 from whoosh.support.charset import accent_map
 
 # One character in, one character out, so offsets in the folded copy are offsets in the original.
-_FOLD = {code: value for code, value in accent_map.items() if isinstance(value, str) and len(value) == 1}
+_FOLD = str.maketrans({code: value for code, value in accent_map.items() if isinstance(value, str) and len(value) == 1})
+MAX_SCAN = 20_000  # characters of a doc searched for the snippet
 
 
 def _folded(text: str) -> str:
@@ -26,14 +28,25 @@ def make_snippet(text: str, stems: Iterable[str], width: int = 200, max_marks: i
     if not text or not words:
         return ""
     pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\w*")
-    matches = [(m.start(), m.end(), m.group()) for m in pattern.finditer(_folded(text))]
+    matches = []
+    for match in pattern.finditer(_folded(text[:MAX_SCAN])):
+        matches.append((match.start(), match.end(), match.group()))
+        if len(matches) >= 300:
+            break
     if not matches:
         return ""
-    best_start, best_score = matches[0][0], -1
-    for index, (start, _, _) in enumerate(matches[:200]):
-        inside = {word for s, e, word in matches[index:] if e <= start + width}
+    # Sliding window over the matches: the window start with the most distinct matched words wins.
+    best_start, best_score, inside, right = matches[0][0], 0, Counter(), 0
+    for left, (start, _, word) in enumerate(matches):
+        while right < len(matches) and matches[right][1] <= start + width:
+            inside[matches[right][2]] += 1
+            right += 1
         if len(inside) > best_score:
             best_start, best_score = start, len(inside)
+        if right > left:
+            inside[word] -= 1
+            if not inside[word]:
+                del inside[word]
     start = max(0, best_start - 30)
     if start:
         space = text.find(" ", start)

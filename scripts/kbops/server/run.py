@@ -17,27 +17,29 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Preparation:
-    indexed: Optional[int]  # docs indexed now, None when the index already existed
+    indexed: Optional[int]  # docs in the index when it changed now, None when it was up to date
     sites_built: tuple[str, ...]
-    site_problem: Optional[str]  # why sites could not be built (the server still serves the API)
+    site_problems: tuple[str, ...]  # why sites could not be built (the server still serves the API)
 
 
-def prepare(settings: Settings, build_sites: bool = True, notify: Callable[[str], None] = lambda _m: None) -> Preparation:
-    """Build what a fresh clone lacks: the search index, then each audience's site."""
-    indexed = None
+def prepare(
+    settings: Settings, build_sites: bool = True, rebuild: bool = False, notify: Callable[[str], None] = lambda _m: None,
+) -> Preparation:
+    """Bring the index up to date (incremental, cheap when nothing changed) and build missing sites (all with `rebuild`)."""
     if IndexStore(index_root(settings)).current() is None:
         notify("building the search index (first run)...")
-        indexed = build_index(settings).indexed
-    built: tuple[str, ...] = ()
-    problem = None
+    report = build_index(settings, rebuild=rebuild)
+    indexed = report.indexed if report.changed else None
+    built: list[str] = []
+    problems: list[str] = []
     if build_sites:
         try:
-            built = tuple(build_missing_sites(settings))
+            built, problems = build_missing_sites(settings, force=rebuild)
         except ImportError as exc:
-            problem = f"the site builder is not available ({exc}); serving the API only"
+            problems = [f"the site builder is not available ({exc}); serving the API only"]
         for audience in built:
             notify(f"built the {audience} site")
-    return Preparation(indexed, built, problem)
+    return Preparation(indexed, tuple(built), tuple(problems))
 
 
 def serve(settings: Settings, host: Optional[str] = None, port: Optional[int] = None, workers: Optional[int] = None) -> None:

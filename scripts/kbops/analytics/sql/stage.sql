@@ -2,6 +2,7 @@
 -- Input:  raw_records(file_id, line_no, record_problem, ts, ts_text, event, session, user, user_is_raw,
 --                     query, results, doc, rank, helpful, locale, channel)  -- any column types
 -- Output: staged, one row per record; `problem` is NULL for a valid event, else a stable code.
+-- `is_search`: a search whose query is non-empty after trimming (the only searches that count).
 --
 -- Timestamps: ISO 8601 with `Z`, an offset (`+01:00`) or none (taken as UTC); epoch seconds; and the
 -- help-desk export formats listed below. All become TIMESTAMP in UTC.
@@ -24,19 +25,19 @@ WITH typed AS (
                                    '%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%a, %d %b %Y %H:%M:%S %z'])
         ) AS ts_zoned,
         CAST(event AS VARCHAR) AS event,
-        nullif(trim(CAST(session AS VARCHAR)), '') AS session,
-        nullif(trim(CAST("user" AS VARCHAR)), '') AS user_raw,
+        nullif(CAST(session AS VARCHAR), '') AS session,
+        nullif(CAST("user" AS VARCHAR), '') AS user_raw,
         user_is_raw,
         CAST(query AS VARCHAR) AS query,
         results AS results_raw,
         TRY_CAST(results AS BIGINT) AS results,
-        nullif(trim(CAST(doc AS VARCHAR)), '') AS doc,
+        nullif(CAST(doc AS VARCHAR), '') AS doc,
         rank AS rank_raw,
         TRY_CAST(rank AS BIGINT) AS rank,
         helpful AS helpful_raw,
         TRY_CAST(helpful AS BOOLEAN) AS helpful,
-        nullif(trim(CAST(locale AS VARCHAR)), '') AS locale,
-        nullif(trim(CAST(channel AS VARCHAR)), '') AS channel
+        nullif(CAST(locale AS VARCHAR), '') AS locale,
+        nullif(CAST(channel AS VARCHAR), '') AS channel
     FROM raw_records
 )
 SELECT
@@ -78,14 +79,17 @@ SELECT
         WHEN user_raw IS NULL THEN NULL
         WHEN NOT user_is_raw AND NOT contains(user_raw, '@') THEN user_raw
         WHEN regexp_full_match(user_raw, 'u-[0-9a-f]{16}') THEN user_raw
-        ELSE 'u-' || left(sha256(getvariable('user_salt') || ':' || lower(user_raw)), 16)
+        ELSE 'u-' || left(sha256(getvariable('user_salt') || ':' || lower(trim(user_raw))), 16)
     END AS "user",
     (contains(user_raw, '@') AND NOT user_is_raw) AS user_was_email,
     query,
+    (event = 'search' AND trim(query) <> '') AS is_search,
     results,
     doc,
     rank,
     helpful,
     locale,
-    channel
+    channel,
+    -- Exact duplicates share this hash (events.sql confirms equality field by field).
+    hash(ts_zoned, event, session, user_raw, query, results, doc, rank, helpful, locale, channel) AS fingerprint
 FROM typed;

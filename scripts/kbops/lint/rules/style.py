@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Iterator, Optional
 
 from kbops.lint.context import LintContext
 from kbops.lint.registry import Finding, rule
 from kbops.lint.rules._text import line_at, prose
+from kbops.lint.settings import TermList
 from kbops.model.document import Document
 
 SENTENCE_END = re.compile(r"[.!?…](?=[\s)\"'»”]|$)|\n\s*\n")
@@ -28,6 +29,13 @@ def _term_hits(doc: Document, terms: list[str]) -> Iterator[tuple[int, str, str]
         for term, pattern in patterns:
             for match in pattern.finditer(piece.text):
                 yield line_at(piece.line, piece.text, match.start()), term, match.group()
+
+
+def _terms_for(doc: Document, ctx: LintContext) -> Optional[TermList]:
+    """The term list of the doc's locale (`es-MX`), else of its language (`es`); None for unparsed docs."""
+    if not doc.parsed:
+        return None
+    return ctx.lint.terms.get(doc.locale) or ctx.lint.terms.get(doc.locale.split("-", 1)[0])
 
 
 @rule("KB701", "preferred-term", "warning")
@@ -52,9 +60,7 @@ def preferred_term(doc: Document, ctx: LintContext):
     How to fix:
         Use the preferred term named in the message.
     """
-    if not doc.parsed:
-        return
-    terms = ctx.lint.terms.get(doc.locale)
+    terms = _terms_for(doc, ctx)
     if terms is None:
         return
     for line, term, found in _term_hits(doc, list(terms.preferred)):
@@ -83,9 +89,7 @@ def forbidden_term(doc: Document, ctx: LintContext):
     How to fix:
         Rephrase without the term; ask compliance before adding exceptions.
     """
-    if not doc.parsed:
-        return
-    terms = ctx.lint.terms.get(doc.locale)
+    terms = _terms_for(doc, ctx)
     if terms is None:
         return
     for line, _, found in _term_hits(doc, terms.forbidden):
