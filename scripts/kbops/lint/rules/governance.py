@@ -278,8 +278,8 @@ def deprecated_without_successor(doc: Document, ctx: LintContext):
     """A deprecated doc does not say what replaces it.
 
     What it checks:
-        A doc with `status: deprecated` has `superseded_by` naming the id of an existing doc that is
-        itself not deprecated or archived (when the id is known to this run).
+        A doc with `status: deprecated` has `superseded_by` naming the id of another existing doc of the
+        knowledge base.
 
     Why it matters:
         Deprecated pages stay published with a banner so old links keep working; without a successor
