@@ -70,7 +70,10 @@ def doc_text(body: str = "", **fields) -> str:
 
 
 DELETION_SOP = doc_text(
-    "# Data deletion requests\n\n## Steps\n\n1. Verify the requester.\n2. Delete within 30 days.\n",
+    "# Data deletion requests\n\n## Purpose\n\nErase a customer's personal data on request.\n\n"
+    "## Scope\n\nEvery channel that receives deletion requests.\n\n"
+    "## Procedure\n\n1. Verify the requester.\n2. Delete within 30 days.\n\n"
+    "## Escalation\n\nAsk the compliance team when the request is disputed.\n",
     id="data-deletion",
     title="Data deletion requests",
     description="How to handle a customer's request to delete their personal data.",
