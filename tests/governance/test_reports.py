@@ -155,3 +155,14 @@ def test_partner_changelog_never_names_internal_docs(scripted_kb: Path):
         assert internal_title not in result.stdout
     public = kb(root, "changelog", "--since", "2026-10-01", "--audience", "public", "--format", "text")
     assert "chargeback" not in public.stdout and "card-declined.md" in public.stdout
+
+
+def test_history_and_changelog_need_git_and_valid_input(small_kb: Path, scripted_kb: Path):
+    no_git = kb(small_kb, "history", "data-deletion")
+    assert no_git.returncode == 2 and "kb history needs git: the knowledge base is not a git repository" in no_git.stderr
+    assert kb(small_kb, "changelog", "--since", "2026-10-01").returncode == 2
+    bad_date = kb(scripted_kb, "changelog", "--since", "last week")
+    assert bad_date.returncode == 2 and "expected a date YYYY-MM-DD" in bad_date.stderr
+    unknown = kb(scripted_kb, "history", "no-such-doc")
+    assert unknown.returncode == 2 and "no doc with id or path 'no-such-doc'" in unknown.stderr
+    assert kb(scripted_kb, "stale", "--format", "html").returncode == 2
