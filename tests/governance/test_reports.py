@@ -135,6 +135,11 @@ def test_review_queue(scripted_kb: Path):
     assert_golden("review-queue-carl.txt", result.stdout)
     rita = json.loads(kb(scripted_kb, "review-queue", "--reviewer", RITA[1], "--format", "json").stdout)
     assert rita["items"] == []
+    carl = json.loads(kb(scripted_kb, "review-queue", "--reviewer", CARL[1], "--format", "json").stdout)
+    # carl edited card-declined after approving it: his approval would not count, the queue says so
+    own = {i["path"]: i["own_changes"] for i in carl["items"]}
+    assert len(own["kb/card-declined.md"]) == 1 and "'Mention card limits'" in own["kb/card-declined.md"][0]
+    assert own["kb/new-fees.md"] == [] and own["kb/card-declined.es.md"] == []
     everyone = json.loads(kb(scripted_kb, "review-queue", "--format", "json").stdout)
     assert [i["path"] for i in everyone["items"]] == ["kb/card-declined.es.md", "kb/card-declined.md", "kb/new-fees.md"]
 

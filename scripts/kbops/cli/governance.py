@@ -99,7 +99,9 @@ def review_queue_command(
         reviewer = git_user_email(s.root)
         if not reviewer:
             raise UsageError("--mine needs `git config user.email`; or pass --reviewer EMAIL")
-    queue = review_queue(corpus, governance, reviewer)
+    from kbops.governance.history import GitHistory
+
+    queue = review_queue(corpus, governance, reviewer, GitHistory(s.root) if reviewer else None)
     if format == "json":
         print_json(queue.as_dict())
     else:
