@@ -142,6 +142,11 @@ def ensure_log(size: int, folder: Path, seed: int) -> dict:
     spec = importlib.util.spec_from_file_location("gen_events", REPO / "bench" / "gen_events.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    if size >= 5_000_000 and size % 10 == 0:
+        # 10M = the 1M log x 10 with disjoint ids (bench/gen_events.py --scale-from): same truth x 10.
+        base = ensure_log(size // 10, folder, seed)
+        print(f"scaling {base['files']['events']} x 10 -> {path}", file=sys.stderr)
+        return module.main(["--scale-from", base["files"]["events"], "--factor", "10", "--out", str(path), "--parquet"])
     print(f"generating {size:,} events -> {path}", file=sys.stderr)
     return module.main(["--events", str(size), "--out", str(path), "--parquet", "--seed", str(seed)])
 

@@ -1,6 +1,8 @@
 """Personal data and secret detectors, shared by the lint rules, the event collector and analytics."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from dataclasses import dataclass
 from typing import Iterator
@@ -117,13 +119,18 @@ def scrub(text: str) -> str:
     return text
 
 
-def pseudonymous_id(value: str, salt: str) -> str:
+
+_PSEUDONYM = re.compile(r"^u-[0-9a-f]{16}$")
+
+
+def pseudonymous_id(value: str, salt: str | bytes) -> str:
     """The pseudonymous user id of a raw identifier (e-mail, account or help-desk contact id).
 
-    `u-` + the first 16 hex digits of sha256(salt + ":" + lower(trim(value))). The collector, ticket
-    imports and analytics SQL (kbops/analytics/sql/stage.sql) must agree, so this is the one
-    definition; the salt comes from env KB_USER_SALT or `[tool.kbops.analytics] user_salt`.
+    `u-` + the first 16 hex digits of HMAC-SHA256(salt, value); ids already in that form pass through.
+    The same function as the event collector's (kbops.server.events.pseudonym), so that ticket
+    requesters hashed by analytics match the user ids the collector wrote with the same salt.
     """
-    import hashlib
-
-    return "u-" + hashlib.sha256(f"{salt}:{value.strip().lower()}".encode("utf-8")).hexdigest()[:16]
+    if _PSEUDONYM.match(value):
+        return value
+    key = salt.encode("utf-8") if isinstance(salt, str) else salt
+    return "u-" + hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:16]

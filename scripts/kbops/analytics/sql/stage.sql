@@ -6,9 +6,9 @@
 --
 -- Timestamps: ISO 8601 with `Z`, an offset (`+01:00`) or none (taken as UTC); epoch seconds; and the
 -- help-desk export formats listed below. All become TIMESTAMP in UTC.
--- Users: a value that looks like an e-mail (or any ticket requester) is replaced by the salted
--- pseudonym 'u-' || first 16 hex digits of sha256(salt || ':' || lower(trim(value))), the same
--- function as kbops.pii.pseudonymous_id; ids already in that form are kept.
+-- Users: a value that looks like an e-mail, and every ticket requester, must be replaced by its salted
+-- pseudonym (kbops.pii.pseudonymous_id, an HMAC the collector uses too): `user_needs_pseudonym`
+-- marks them and users.sql swaps them for the pseudonyms computed over the DISTINCT values.
 CREATE OR REPLACE TEMP TABLE staged AS
 WITH typed AS (
     SELECT
@@ -75,12 +75,12 @@ SELECT
     END AS ts_zone,
     event,
     session,
+    CASE WHEN user_is_raw THEN trim(user_raw) ELSE user_raw END AS "user",
     CASE
-        WHEN user_raw IS NULL THEN NULL
-        WHEN NOT user_is_raw AND NOT contains(user_raw, '@') THEN user_raw
-        WHEN regexp_full_match(user_raw, 'u-[0-9a-f]{16}') THEN user_raw
-        ELSE 'u-' || left(sha256(getvariable('user_salt') || ':' || lower(trim(user_raw))), 16)
-    END AS "user",
+        WHEN user_raw IS NULL THEN false
+        WHEN NOT user_is_raw AND NOT contains(user_raw, '@') THEN false
+        ELSE NOT regexp_full_match(trim(user_raw), 'u-[0-9a-f]{16}')
+    END AS user_needs_pseudonym,
     (contains(user_raw, '@') AND NOT user_is_raw) AS user_was_email,
     query,
     (event = 'search' AND trim(query) <> '') AS is_search,
