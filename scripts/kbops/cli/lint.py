@@ -31,14 +31,15 @@ def lint_command(
     if base is not None and not changed:
         raise UsageError("--base only makes sense with --changed")
     config = settings()
-    targets = deleted = None
+    targets = deleted = linked_before = None
     if changed:
         from kbops.lint.changed import changed_files
 
         change_set = changed_files(config, base)
-        targets, deleted = change_set.changed, change_set.deleted
+        targets, deleted, linked_before = change_set.changed, change_set.deleted, change_set.linked_before
     result = lint(
         config, paths or None, select=select, ignore=ignore, targets=targets, deleted=deleted or (),
+        linked_before=linked_before or (),
         use_cache=not no_cache, jobs=jobs, progress=progress_printer("lint"),
     )
     if format in ("github", "sarif"):  # located from the repository root, not the KB root
