@@ -70,7 +70,7 @@ def prepare(docs: int, workdir: Path) -> Path:
         return root
     shutil.rmtree(root, ignore_errors=True)
     generate_corpus(root, docs)
-    (root / ".gitignore").write_text(".kb/\n")
+    (root / ".gitignore").write_text(".kb/\n.complete\n")
     env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
            "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}
     for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "synthetic corpus"]):
