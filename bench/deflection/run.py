@@ -116,8 +116,8 @@ def child(args: argparse.Namespace) -> None:
 
 # -- the driver -------------------------------------------------------------------------------------
 
-def measure(command: list[str], env: dict | None = None) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (MiB) and stdout of one fresh process."""
+def measure(command: list[str], env: dict | None = None) -> tuple[float, float, float, str]:
+    """Wall seconds, CPU seconds (user + system, all threads), peak RSS (MiB) and stdout of one fresh process."""
     started = time.perf_counter()
     with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
         process = subprocess.Popen(command, stdout=stdout, stderr=stderr, env={**os.environ, **(env or {})}, cwd=REPO)
@@ -129,7 +129,7 @@ def measure(command: list[str], env: dict | None = None) -> tuple[float, float, 
         out, err = stdout.read().decode(), stderr.read().decode()
     if process.returncode != 0:
         raise SystemExit(f"bench: {' '.join(command)} failed ({process.returncode}):\n{err[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024, out
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out
 
 
 def ensure_log(size: int, folder: Path, seed: int) -> dict:
@@ -176,36 +176,40 @@ def run(args: argparse.Namespace) -> list[dict]:
             results: dict[str, dict] = {}
             for name, command in contenders.items():
                 print(f"{size:,} {fmt}: {name} ...", file=sys.stderr, flush=True)
-                seconds, rss, out = measure(command, env)
+                seconds, cpu, rss, out = measure(command, env)
                 metrics = json.loads(out)
-                results[name] = {"seconds": seconds, "peak_rss_mib": rss, "metrics": {k: metrics[k] for k in METRICS}}
+                results[name] = {"seconds": seconds, "cpu": cpu, "peak_rss_mib": rss, "metrics": {k: metrics[k] for k in METRICS}}
             expected = {"searches": truth["searches"], "zero_result_rate": truth["zero_result_rate"],
                         "click_through_rate": truth["click_through_rate"], "self_service_sessions": truth["self_service_sessions"],
                         "contacted_sessions": truth["contacted_sessions"], "deflection_rate": truth["true_deflection_rate"]}
             floor = results["raw DuckDB query (floor)"]["seconds"]
+            floor_cpu = results["raw DuckDB query (floor)"]["cpu"]
             for name, result in results.items():
                 rows.append({
                     "events": truth["events"], "lines": truth["lines"], "format": fmt, "contender": name,
                     "seconds": round(result["seconds"], 2), "vs_floor": round(result["seconds"] / floor, 2),
+                    "cpu_seconds": round(result["cpu"], 2), "cpu_vs_floor": round(result["cpu"] / floor_cpu, 2),
                     "peak_rss_mib": round(result["peak_rss_mib"]), "matches_truth": agree(result["metrics"], expected),
                     "deflection_rate": round(float(result["metrics"]["deflection_rate"]), 4),
                 })
             skipped = "pandas" not in results
             if skipped:
                 rows.append({"events": truth["events"], "lines": truth["lines"], "format": fmt, "contender": "pandas",
-                             "seconds": None, "vs_floor": None, "peak_rss_mib": None, "matches_truth": None,
+                             "seconds": None, "vs_floor": None, "cpu_seconds": None, "cpu_vs_floor": None,
+                             "peak_rss_mib": None, "matches_truth": None,
                              "deflection_rate": None})
     return rows
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| events | format | contender | wall s | × floor | peak RSS MiB | = truth |", "|---:|---|---|---:|---:|---:|---|"]
+    lines = ["| events | format | contender | wall s | × floor | CPU s | CPU × floor | peak RSS MiB | = truth |",
+             "|---:|---|---|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         if r["seconds"] is None:
-            lines.append(f"| {r['events']:,} | {r['format']} | {r['contender']} | not run | | | |")
+            lines.append(f"| {r['events']:,} | {r['format']} | {r['contender']} | not run | | | | | |")
             continue
         lines.append(f"| {r['events']:,} | {r['format']} | {r['contender']} | {r['seconds']:.1f} | {r['vs_floor']:.2f} | "
-                     f"{r['peak_rss_mib']:,} | {'yes' if r['matches_truth'] else 'NO'} |")
+                     f"{r['cpu_seconds']:.1f} | {r['cpu_vs_floor']:.2f} | {r['peak_rss_mib']:,} | {'yes' if r['matches_truth'] else 'NO'} |")
     return "\n".join(lines)
 
 
