@@ -88,7 +88,7 @@ def relative(settings: Settings, path: Path) -> str:
         return path.as_posix()
 
 
-def load_document(settings: Settings, path: Path, data: bytes | None = None) -> Document:
+def load_document(settings: Settings, path: Path, data: bytes | None = None, *, structure: bool = True) -> Document:
     """Read and parse one file. Never raises for a user mistake: problems are recorded on the Document."""
     relpath = relative(settings, path)
     folder = folder_of(relpath)
@@ -99,10 +99,11 @@ def load_document(settings: Settings, path: Path, data: bytes | None = None) -> 
             data = path.read_bytes()
     except OSError as exc:
         return _broken(relpath, folder, "KB003", 1, f"cannot read file: {exc.strerror or exc}")
-    return parse_document(relpath, data)
+    return parse_document(relpath, data, structure=structure)
 
 
-def parse_document(relpath: str, data: bytes) -> Document:
+def parse_document(relpath: str, data: bytes, *, structure: bool = True) -> Document:
+    """Parse one file. `structure=False` skips headings/links/blocks (the site build needs only meta and body)."""
     folder = folder_of(relpath)
     if len(data) > MAX_BYTES:
         return _broken(relpath, folder, "KB006", 1, f"file is {len(data):,} bytes; the limit is {MAX_BYTES:,}")
@@ -144,7 +145,7 @@ def parse_document(relpath: str, data: bytes) -> Document:
     body = text[body_start:]
     body_line = text.count("\n", 0, body_start) + 1
     model, problems = validate_frontmatter(meta, meta_lines)
-    headings, links, blocks = parse_structure(body, body_line)
+    headings, links, blocks = parse_structure(body, body_line) if structure else ((), (), ())
     return Document(
         relpath=relpath, folder=folder, text=text, meta=meta, meta_lines=meta_lines, frontmatter=model,
         schema_problems=problems, body=body, body_line=body_line, headings=headings, links=links, blocks=blocks,
@@ -173,12 +174,14 @@ def load_corpus(
     settings: Settings,
     paths: Iterable[Path] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    structure: bool = True,
 ) -> Corpus:
-    """Load every document under the roots (or the given paths)."""
+    """Load every document under the roots (or the given paths); `structure=False` skips Markdown parsing."""
     files = discover(settings, paths)
     docs = []
     for number, path in enumerate(files, 1):
-        docs.append(load_document(settings, path))
+        docs.append(load_document(settings, path, structure=structure))
         if progress:
             progress(number, len(files))
     return Corpus(settings, docs)

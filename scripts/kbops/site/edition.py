@@ -27,6 +27,7 @@ class Edition:
     docs: tuple[Document, ...] = field(init=False)
     by_id: dict[str, Document] = field(init=False)
     by_path: dict[str, Document] = field(init=False)
+    families: dict[str, list[Document]] = field(init=False)  # source id -> its visible language versions
 
     def __post_init__(self) -> None:
         docs = select_for_audience(self.corpus.docs, self.audience, include_drafts=self.include_drafts)
@@ -37,6 +38,12 @@ class Edition:
         object.__setattr__(self, "docs", tuple(docs))
         object.__setattr__(self, "by_id", by_id)
         object.__setattr__(self, "by_path", {doc.relpath: doc for doc in docs})
+        families: dict[str, list[Document]] = {}
+        for doc in docs:
+            families.setdefault(doc.get("translation_of") or doc.id or "", []).append(doc)
+        for members in families.values():
+            members.sort(key=lambda d: (d.locale != self.default_locale, d.locale))
+        object.__setattr__(self, "families", families)
 
     def visible(self, doc_id: str | None) -> Document | None:
         return self.by_id.get(doc_id or "")
@@ -46,6 +53,4 @@ class Edition:
 
     def versions_of(self, doc: Document) -> list[Document]:
         """The visible language versions of `doc` (source and translations), itself included, by locale."""
-        source_id = doc.get("translation_of") or doc.id
-        family = [d for d in self.docs if d.id == source_id or (d.get("translation_of") and d.get("translation_of") == source_id)]
-        return sorted(family, key=lambda d: (d.locale != self.default_locale, d.locale))
+        return self.families.get(doc.get("translation_of") or doc.id or "", [doc])

@@ -52,11 +52,15 @@ def navigation(edition: Edition, home: Document | None, has_tags: bool) -> list:
     """MkDocs `nav`: home, then type > product > page for the default locale, one section per other locale."""
     nav: list = [{label("home", edition.default_locale): HOME_PATH}]
     for locale in _locales(edition):
-        docs = [d for d in edition.docs if d.locale == locale and d is not home]
+        local_home = f"{locale}/index.md"
+        docs = [d for d in edition.docs if d.locale == locale and d is not home and edition.path_of(d) != local_home]
         tree = _type_sections(edition, docs, locale)
         if locale == edition.default_locale:
             nav += tree
-        elif tree:
+            continue
+        if any(edition.path_of(d) == local_home for d in edition.docs):
+            tree.insert(0, {label("home", locale): local_home})
+        if tree:
             nav.append({LOCALE_NAMES.get(locale, locale): tree})
     if has_tags:
         nav.append({label("tags", edition.default_locale): f"{TAGS_DIR}/index.md"})

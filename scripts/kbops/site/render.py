@@ -1,9 +1,8 @@
 """Render one published document as a staged Markdown page: clean front-matter, trust line, banners, links."""
 from __future__ import annotations
 
+import json
 import re
-
-import yaml
 
 from kbops.model.document import Document
 from kbops.model.translations import translation_status
@@ -41,7 +40,8 @@ def page_meta(doc: Document, edition: Edition) -> dict:
 
 
 def front_matter(meta: dict) -> str:
-    return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n"
+    # JSON is valid YAML and serializes ~50x faster than PyYAML's pure-Python dumper (5k pages matter).
+    return "---\n" + json.dumps(meta, ensure_ascii=False) + "\n---\n"
 
 
 def render_doc(doc: Document, edition: Edition, report: LinkReport) -> str:

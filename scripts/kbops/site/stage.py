@@ -54,7 +54,7 @@ def stage_site(
 ) -> StageResult:
     """Select, render and write the audience's docs tree to `dest` (default `.kb/stage/<audience>/docs`)."""
     dest = dest or stage_dir(settings, audience)
-    corpus = load_corpus(settings)
+    corpus = load_corpus(settings, structure=False)  # staging needs meta and body, not the Markdown tree
     edition = Edition(
         audience=audience, corpus=corpus, governance=load_governance(settings.governance_path),
         taxonomy=load_taxonomy(settings.taxonomy_path), today=settings.today_date(), include_drafts=include_drafts,
@@ -65,6 +65,9 @@ def stage_site(
     home = None
     for doc in edition.docs:
         path = edition.path_of(doc)
+        if path in files:
+            report.problems.append(f"{doc.relpath}: lands on the same page ({path}) as another document; skipped")
+            continue
         text = render_doc(doc, edition, report)
         if path == HOME_PATH:
             home = doc
@@ -112,17 +115,18 @@ def sync_tree(files: dict[str, bytes], dest: Path) -> int:
     """Make `dest` hold exactly `files`, rewriting only what changed (so file watchers stay quiet)."""
     dest.mkdir(parents=True, exist_ok=True)
     written = 0
+    made: set[Path] = {dest}
     for relpath, data in files.items():
         target = dest / relpath
         try:
-            if target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data:
+            if target.stat().st_size == len(data) and target.read_bytes() == data:
                 continue
         except OSError:
-            pass
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
+            pass  # missing: write it
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        target.write_bytes(data)
         written += 1
     wanted = {Path(p) for p in files}
     for folder, subdirs, names in os.walk(dest, topdown=False):

@@ -2,16 +2,27 @@
 from __future__ import annotations
 
 import posixpath
+import re
 
 from kbops.model.document import Document
 
 DOCS_ROOT = "kb"  # the MkDocs docs_dir: its files sit at the top of the site; other roots keep their folder
+# Translations are written side by side as `name.<locale>.md`; on the site each language gets its own tree.
+_LOCALE_SUFFIX = re.compile(r"^(?P<stem>.+)\.(?P<locale>[a-z]{2})\.md$")
 
 
 def staged_path(relpath: str) -> str:
-    """`kb/cards/x.md` -> `cards/x.md`; `sops/banking/y.md` stays `sops/banking/y.md`."""
+    """Where a KB file lands in the staged docs tree.
+
+    `kb/cards/x.md` -> `cards/x.md`; `sops/banking/y.md` stays; translations move under their locale:
+    `kb/cards/x.es.md` -> `es/cards/x.md`, `kb/index.fr.md` -> `fr/index.md`, `sops/b/y.fr.md` -> `fr/sops/b/y.md`.
+    """
     head, _, rest = relpath.partition("/")
-    return rest if head == DOCS_ROOT and rest else relpath
+    path = rest if head == DOCS_ROOT and rest else relpath
+    match = _LOCALE_SUFFIX.match(path)
+    if match and match.group("locale") != "en":
+        return f"{match.group('locale')}/{match.group('stem')}.md"
+    return path
 
 
 def doc_staged_path(doc: Document) -> str:
