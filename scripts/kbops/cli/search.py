@@ -158,8 +158,10 @@ def serve_command(
         result = prepare(current, rebuild=rebuild, notify=lambda message: err.print(message, markup=False))
         for problem in result.site_problems:
             err.print(f"warning: {problem}", markup=False)
-    shown_host = host or "127.0.0.1"
-    err.print(f"serving {current.root} on http://{shown_host}:{port or 8000}/ (Ctrl-C stops)", markup=False)
+    from kbops.server.config import server_config
+
+    config = server_config(current)
+    err.print(f"serving {current.root} on http://{host or config.host}:{port or config.port}/ (Ctrl-C stops)", markup=False)
     serve(current, host=host, port=port, workers=workers)
 
 
