@@ -29,10 +29,13 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
+sys.path.insert(0, str(REPO / "bench"))
 
 from kbops.pii import pseudonymous_id  # noqa: E402
 
-BANKING77 = REPO.parent.parent / "shared" / "data" / "banking77" / "train.csv"
+from shared_data import banking77_csv  # noqa: E402
+
+BANKING77 = banking77_csv()
 WINDOW = 24 * 3600
 EVENTS_PER_USER_DAY = 1.1  # measured: events per known user per day (with anonymous sessions), to size the user base
 START = 1_790_812_800  # 2026-10-01T00:00:00Z (integer seconds throughout: no rounding surprises)

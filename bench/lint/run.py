@@ -70,7 +70,7 @@ def prepare(docs: int, workdir: Path) -> Path:
         return root
     shutil.rmtree(root, ignore_errors=True)
     generate_corpus(root, docs)
-    (root / ".gitignore").write_text(".kb/\n")
+    (root / ".gitignore").write_text(".kb/\n.complete\n")
     env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
            "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}
     for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "synthetic corpus"]):
@@ -151,14 +151,15 @@ def _has_module(name: str) -> bool:
 
 def table(rows: list[Row]) -> str:
     lines = [
-        "| docs | tool | wall s | CPU s | peak RSS MB | wall ÷ markdownlint-cli2 | exit |",
-        "|---:|---|---:|---:|---:|---:|---:|",
+        "| docs | tool | wall s | CPU s | peak RSS MB | wall ÷ markdownlint-cli2 | CPU ÷ markdownlint-cli2 | exit |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         peer = next((r for r in rows if r.docs == row.docs and r.tool == "markdownlint-cli2"), None)
         ratio = f"{row.wall_s / peer.wall_s:.2f}×" if peer and peer.wall_s else "n/a"
+        cpu_ratio = f"{row.cpu_s / peer.cpu_s:.2f}×" if peer and peer.cpu_s else "n/a"
         lines.append(
-            f"| {row.docs:,} | {row.tool} | {row.wall_s:.2f} | {row.cpu_s:.2f} | {row.peak_rss_mb:.0f} | {ratio} | {row.exit_code} |"
+            f"| {row.docs:,} | {row.tool} | {row.wall_s:.2f} | {row.cpu_s:.2f} | {row.peak_rss_mb:.0f} | {ratio} | {cpu_ratio} | {row.exit_code} |"
         )
     return "\n".join(lines)
 
@@ -181,8 +182,8 @@ pymarkdownlnt {meta['pymarkdown']} (Markdown style rules only) on the same synth
 relative links; it lints clean with kbops). Floors: markdown-it-py parsing alone and python-frontmatter
 alone, one core each. CPU includes worker processes; peak RSS is the largest single process.
 
-Measured {meta['when']} on {meta['machine']}, Python {meta['python']}, load average before / after the
-run: {meta['load_before']} / {meta['load_after']}.
+Measured {meta['when']} on {meta['machine']}, Python {meta['python']}; load average (1 / 5 / 15 min)
+before the run {meta['load_before']}, after it {meta['load_after']}.
 
 {table(rows)}
 
@@ -225,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-external", action="store_true", help="measure kbops and the floors only")
     parser.add_argument("--json", type=Path, help="write the raw numbers here")
     parser.add_argument("--readme", type=Path, help="rewrite the lint section of this README")
+    parser.add_argument("--from-json", type=Path, help="re-render the table (and --readme) from a previous --json")
     parser.add_argument("--floor", nargs=2, metavar=("WHAT", "ROOT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.floor:
@@ -232,6 +234,14 @@ def main(argv: list[str] | None = None) -> int:
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
+
+    if args.from_json:
+        saved = json.loads(args.from_json.read_text())
+        rows = [Row(**r) for r in saved["rows"]]
+        print(table(rows))
+        if args.readme:
+            update_readme(args.readme, readme_section(rows, saved["meta"]))
+        return 0
 
     from kbops.lint.registry import all_rules
 

@@ -118,9 +118,6 @@ def test_new_fill_publish_lint_clean(git_kb: Path, case: str):
     relpath = created.stdout.strip()
     path = git_kb / relpath
 
-    # The fresh draft adds no finding: nothing to fix before the writer starts.
-    assert error_findings(git_kb) == baseline
-
     publish(path, spec["fields"], spec["sections"])
     link_from_index(git_kb / spec["index"], spec["heading"], spec["link"])
     git(git_kb, "add", "-A")

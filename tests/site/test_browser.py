@@ -113,3 +113,52 @@ def test_search_click_view_and_trust_signals(live_site, tmp_path):
     assert next(e for e in events if e["event"] == "contact")["doc"] == "fx-stale-topup"
     assert all(e["_path"] == "/api/events" and e["_type"].startswith("text/plain") for e in events)
     assert all(e["ts"].endswith("Z") and e["session"].startswith("s-") for e in events)
+
+
+CONSENT = """extra:
+  analytics:
+    provider: kbops
+  consent:
+    title: Cookie consent
+    description: We measure which answers help, to improve them.
+    cookies:
+      analytics: Help-center usage statistics
+"""
+
+
+@pytest.fixture(scope="module")
+def consent_site(tmp_path_factory):
+    """The public site with Material's cookie consent enabled, its events going to a capture server."""
+    capture = capture_events()
+    root = make_site_kb(tmp_path_factory.mktemp("consent-kb") / "kbroot")
+    config = root / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    assert "extra:\n  analytics:\n    provider: kbops\n" in text
+    text = text.replace("extra:\n  analytics:\n    provider: kbops\n", CONSENT)
+    config.write_text(text.replace("events_endpoint: /api/events", f"events_endpoint: {capture.url}api/events"), encoding="utf-8")
+    result = build_site(load_settings(root), "public", root / "site" / "public")
+    static = serve_static(result.site_dir)
+    yield static.url, capture.server.events
+    static.close()
+    capture.close()
+
+
+def test_no_events_before_cookie_consent(consent_site):
+    from playwright.sync_api import sync_playwright
+
+    base, events = consent_site
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(15000)
+            page.goto(base + "fx/fees/")
+            accept = page.locator(".md-consent__controls button.md-button--primary")
+            accept.wait_for(state="visible")
+            time.sleep(1.5)  # time enough for a view beacon, were one sent
+            assert events == [], f"events sent before consent: {events}"
+            accept.click()
+            page.wait_for_load_state()
+            assert wait_for(lambda: [e for e in events if e["event"] == "view" and e["doc"] == "fx-fees"]), events
+        finally:
+            browser.close()

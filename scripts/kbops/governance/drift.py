@@ -73,7 +73,7 @@ def _current_body(source: Document, history: GitHistory) -> str | None:
 def drift_message(translation: Document, status: TranslationStatus, history: GitHistory | None) -> str:
     source = status.source
     assert source is not None
-    fix = f"update the translation, then set source_hash: {status.current_hash}"
+    fix = f"update the translation, then run `kb translated {translation.relpath}` (source_hash: {status.current_hash})"
     if not status.recorded_hash:
         return f"translation of {source.relpath} does not record the source_hash it was made from; {fix}"
     change = source_change(source, str(status.recorded_hash), history)

@@ -36,7 +36,7 @@ def resolve(doc: Document, link: Link, corpus: Corpus) -> ResolvedLink:
     raw = link.target.strip()
     target, _, fragment = raw.partition("#")
     anchor = unquote(fragment) if fragment else None
-    if raw.lower().startswith(ID_SCHEME):
+    if raw.startswith(ID_SCHEME):  # case-sensitive, as the site resolves it (site/links.py)
         doc_id = unquote(target[len(ID_SCHEME):])
         found = corpus.get(doc_id)
         return ResolvedLink(link, "id", target=found, anchor=anchor, exists=found is not None)

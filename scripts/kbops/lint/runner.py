@@ -173,6 +173,7 @@ def lint(
     ignore: Iterable[str] | None = None,
     targets: Iterable[str] | None = None,
     deleted: Iterable[str] = (),
+    linked_before: Iterable[str] = (),
     use_cache: bool = True,
     jobs: int | None = None,
     parallel_min_files: int = PARALLEL_MIN_FILES,
@@ -181,20 +182,35 @@ def lint(
 
     `paths` limits the report to those files and folders; `targets` (relpaths, e.g. from `--changed`)
     limits it further. Corpus rules always see the whole knowledge base, plus the given paths.
-    `deleted` names relpaths that no longer exist, so links into them count as involving a target.
+    `deleted` names relpaths that no longer exist, so links into them count as involving a target;
+    `linked_before` what the targets linked to before the change (see `lint.affected`).
     """
     # The cyclic GC would rescan the ~100 objects per cached document many times while they are built
     # (3x the load time on 10k docs); they hold no cycles worth collecting during one run.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _lint(settings, paths, select, progress, ignore, targets, deleted, use_cache, jobs, parallel_min_files)
+        return _lint(
+            settings, paths, select, progress, ignore, targets, deleted, linked_before, use_cache, jobs, parallel_min_files
+        )
     finally:
         if collecting:
             gc.enable()
 
 
-def _lint(settings, paths, select, progress, ignore, targets, deleted, use_cache, jobs, parallel_min_files) -> LintResult:
+def _lint(
+    settings: Settings,
+    paths: Iterable[Path] | None,
+    select: Iterable[str] | None,
+    progress: Callable[[int, int], None] | None,
+    ignore: Iterable[str] | None,
+    targets: Iterable[str] | None,
+    deleted: Iterable[str],
+    linked_before: Iterable[str],
+    use_cache: bool,
+    jobs: int | None,
+    parallel_min_files: int,
+) -> LintResult:
     ctx = build_context(settings)
     rules = effective_rules(ctx, select, ignore)
     corpus_files = markdown_files(settings)
@@ -209,7 +225,7 @@ def _lint(settings, paths, select, progress, ignore, targets, deleted, use_cache
         wanted = set(targets) if wanted is None else wanted & set(targets)
     plan = _Plan(ctx, rules, corpus_files, wanted, whole_kb=not paths)
     outcomes, cached, workers = _check_files(plan, settings, use_cache, jobs, parallel_min_files, progress)
-    diagnostics = _corpus_and_suppressions(plan, settings, outcomes, set(deleted))
+    diagnostics = _corpus_and_suppressions(plan, settings, outcomes, set(deleted), set(linked_before))
     files = len(outcomes) if wanted is None else len(wanted & set(outcomes))
     return LintResult(sorted(diagnostics), files, len(outcomes), cached, workers, tuple(rules))
 
@@ -312,7 +328,7 @@ def _run_tasks(
 
 
 def _corpus_and_suppressions(
-    plan: _Plan, settings: Settings, outcomes: dict[str, FileOutcome], deleted: set[str]
+    plan: _Plan, settings: Settings, outcomes: dict[str, FileOutcome], deleted: set[str], linked_before: set[str]
 ) -> list[Diagnostic]:
     """Corpus rules over every document, then suppressions and KB009, limited to the targets."""
     ctx = plan.ctx
@@ -323,7 +339,7 @@ def _corpus_and_suppressions(
         corpus_diagnostics.extend(guarded(rule_, severity, "", lambda: rule_.check(corpus, ctx)))
     targets = plan.targets
     if targets is not None:
-        involves = involved_filter(corpus, targets | deleted)
+        involves = involved_filter(corpus, targets | deleted, linked_before)
         corpus_diagnostics = [d for d in corpus_diagnostics if involves(d)]
     by_path: dict[str, list[Diagnostic]] = {}
     for relpath, outcome in outcomes.items():

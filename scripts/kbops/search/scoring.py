@@ -1,10 +1,10 @@
 """Vectorized BM25F over a Whoosh index: postings read once, cached as numpy arrays, summed per query.
 
 Whoosh scores posting by posting in Python (~15k postings for a ten-word query on 1k docs). Here
-each (field, term) postings list becomes arrays of doc numbers and BM25 scores the first time it is
-used; a query is then a few numpy additions over a dense score vector, and filters and facets are
-boolean masks and bincounts. Scores are the same model Whoosh's BM25F computes: per field
-BM25 (k1=1.2, b=0.75) times the field's boost, summed.
+each (field, term) postings list becomes arrays of doc numbers and term frequencies the first time it
+is used; a query is then a few numpy operations over a dense score vector, and filters and facets are
+boolean masks and bincounts. The model is Whoosh's BM25F: per field BM25 (k1=1.2, b=0.75) times the
+field's boost, summed, with collection statistics restricted to the caller's audience.
 """
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ class VectorScorer:
         self.size = reader.doc_count_all()  # doc numbers run 0..size-1 across segments, deleted ones included
         self.live = reader.doc_count()
         self._postings: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self._scores: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
+        self._averages: dict[tuple[str, object], float] = {}
+        self._collection_sizes: dict[object, int] = {}
         self._lengths: dict[str, tuple[np.ndarray, float]] = {}
         self._codes: dict[str, tuple[np.ndarray, list[str]]] = {}
         self._lock = threading.Lock()
@@ -50,45 +51,54 @@ class VectorScorer:
             if found is not None:
                 self._postings.move_to_end(key)
                 return found
-        ids: list[int] = []
-        weights: list[float] = []
+        id_parts: list[np.ndarray] = []
+        weight_parts: list[np.ndarray] = []
         for segment, offset in self.reader.leaf_readers():
             if key in segment:
-                _read_postings(segment.postings(field, term), offset, ids, weights)
-        found = (np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32))
+                _read_postings(segment.postings(field, term), offset, id_parts, weight_parts)
+        if id_parts:
+            found = (np.concatenate(id_parts).astype(np.int64, copy=False), np.concatenate(weight_parts).astype(np.float32, copy=False))
+        else:
+            found = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
         with self._lock:
             self._postings[key] = found
             if len(self._postings) > CACHE_TERMS:
                 self._postings.popitem(last=False)
         return found
 
-    def term_scores(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
-        """(doc numbers, BM25 score of the term in that field), computed once per generation."""
-        key = ("\x00scores", field, term)
-        found = self._scores.get(key)
-        if found is not None:
-            return found
-        ids, tf = self.postings(field, term)
-        if ids.size:
-            lengths, average = self.field_lengths(field)
-            df = ids.size
-            idf = math.log(1 + (self.live - df + 0.5) / (df + 0.5))
-            norm = K1 * (1 - B + B * lengths[ids] / average)
-            found = (ids, (idf * tf * (K1 + 1) / (tf + norm)).astype(np.float32))
-        else:
-            found = (ids, tf)
-        with self._lock:
-            self._scores[key] = found
-            if len(self._scores) > CACHE_TERMS:
-                self._scores.pop(next(iter(self._scores)))
+    def _average_length(self, field: str, collection: np.ndarray, collection_key: object) -> float:
+        key = (field, collection_key)
+        found = self._averages.get(key)
+        if found is None:
+            lengths, _ = self.field_lengths(field)
+            present = lengths[collection & (lengths > 0)]
+            found = self._averages[key] = float(present.mean()) if present.size else 1.0
         return found
 
-    def score(self, weighted_terms: Iterable[tuple[str, str, float]]) -> np.ndarray:
+    def score(self, weighted_terms: Iterable[tuple[str, str, float]], collection: np.ndarray, collection_key: object) -> np.ndarray:
+        """BM25F scores of every doc, with document frequencies and lengths taken from `collection` only.
+
+        `collection` is the caller's audience: statistics never depend on documents the caller may not
+        see, so scores leak nothing about them, and each audience ranks as if its docs were the whole index.
+        """
         scores = np.zeros(self.size, dtype=np.float32)
+        total = self._collection_sizes.get(collection_key)
+        if total is None:
+            total = self._collection_sizes[collection_key] = int(collection.sum())
         for field, term, boost in weighted_terms:
-            ids, values = self.term_scores(field, term)
-            if ids.size:
-                scores[ids] += boost * values  # ids are unique within one postings list
+            ids, tf = self.postings(field, term)
+            if not ids.size:
+                continue
+            visible = collection[ids]
+            df = int(visible.sum())
+            if not df:
+                continue
+            ids, tf = ids[visible], tf[visible]
+            lengths, _ = self.field_lengths(field)
+            average = self._average_length(field, collection, collection_key)
+            idf = math.log(1 + (total - df + 0.5) / (df + 0.5))
+            norm = K1 * (1 - B + B * lengths[ids] / average)
+            scores[ids] += boost * idf * tf * (K1 + 1) / (tf + norm)  # ids are unique within one postings list
         return scores
 
     def mask(self, docnums: Iterable[int]) -> np.ndarray:
@@ -128,24 +138,29 @@ def matched_docs(scores: np.ndarray, allowed: np.ndarray) -> np.ndarray:
     return np.flatnonzero((scores > 0) & allowed)
 
 
-def _read_postings(matcher, offset: int, ids: list[int], weights: list[float]) -> None:
-    """Append a leaf matcher's postings, a whole block at a time when the codec allows (Whoosh W3).
+def _read_postings(matcher, offset: int, id_parts: list, weight_parts: list) -> None:
+    """Append a leaf matcher's postings as arrays, a whole block at a time when the codec allows (Whoosh W3).
 
     Deleted documents are read too (the deletion wrapper is peeled off): the caller's masks never allow them.
     """
     while type(matcher).__name__ == "FilterMatcher" and hasattr(matcher, "child"):
         matcher = matcher.child
     blockwise = all(hasattr(matcher, name) for name in ("_read_ids", "_read_weights", "_next_block", "_ids", "_weights"))
+    ids: list[int] = []
+    weights: list[float] = []
     while matcher.is_active():
         if blockwise and matcher._i == 0:
             if matcher._ids is None:
                 matcher._read_ids()
             if matcher._weights is None:
                 matcher._read_weights()
-            ids.extend(i + offset for i in matcher._ids)
-            weights.extend(matcher._weights)
+            id_parts.append(np.asarray(matcher._ids, dtype=np.int64) + offset)
+            weight_parts.append(np.asarray(matcher._weights, dtype=np.float32))
             matcher._next_block()
         else:
             ids.append(matcher.id() + offset)
             weights.append(matcher.weight())
             matcher.next()
+    if ids:
+        id_parts.append(np.asarray(ids, dtype=np.int64))
+        weight_parts.append(np.asarray(weights, dtype=np.float32))

@@ -14,7 +14,7 @@ from whoosh.support.charset import accent_map
 
 # One character in, one character out, so offsets in the folded copy are offsets in the original.
 _FOLD = str.maketrans({code: value for code, value in accent_map.items() if isinstance(value, str) and len(value) == 1})
-MAX_SCAN = 20_000  # characters of a doc searched for the snippet
+MAX_SCAN = 6_000  # characters of a doc searched for the snippet
 
 
 def _folded(text: str) -> str:
@@ -22,12 +22,16 @@ def _folded(text: str) -> str:
     return folded if len(folded) == len(text) else text.lower() if len(text.lower()) == len(text) else text
 
 
-def make_snippet(text: str, stems: Iterable[str], width: int = 200, max_marks: int = 12) -> str:
-    """HTML (escaped text, <mark> around matches) of the best `width`-character window, or "" when nothing matches."""
+def stem_pattern(stems: Iterable[str]) -> "re.Pattern[str] | None":
+    """One regex for a query's stems as word prefixes (build once per query, use for every hit)."""
     words = sorted({s for s in stems if len(s) >= 2}, key=len, reverse=True)
-    if not text or not words:
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\w*") if words else None
+
+
+def make_snippet(text: str, pattern: "re.Pattern[str] | None", width: int = 200, max_marks: int = 12) -> str:
+    """HTML (escaped text, <mark> around matches) of the best `width`-character window, or "" when nothing matches."""
+    if not text or pattern is None:
         return ""
-    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\w*")
     matches = []
     for match in pattern.finditer(_folded(text[:MAX_SCAN])):
         matches.append((match.start(), match.end(), match.group()))

@@ -24,7 +24,7 @@ from kbops.search.backend import (
 from kbops.search.config import SearchConfig
 from kbops.search.records import IndexRecord
 from kbops.search.scoring import VectorScorer, matched_docs, top
-from kbops.search.snippets import make_snippet
+from kbops.search.snippets import make_snippet, stem_pattern
 
 # Text fields per language group; the boost of each comes from `[tool.kbops.search] boosts` at query time.
 TEXT_FIELDS = ("title", "description", "headings", "body", "intents", "sample_queries", "tags")
@@ -159,7 +159,10 @@ class WhooshSearcher(IndexSearcher):
         terms = self._terms(text, groups)
         if not terms or not allowed.any():
             return None
-        scores = self.scorer.score((field, term, boost) for (field, term), boost in terms.items())
+        collection = self._allowed(request.audience, self.groups, None, None)
+        scores = self.scorer.score(
+            ((field, term, boost) for (field, term), boost in terms.items()), collection, request.audience,
+        )
         chosen, total = top(scores, allowed, request.limit)
         if not total:
             return None
@@ -169,7 +172,9 @@ class WhooshSearcher(IndexSearcher):
             for name in FACETS:
                 counts = self.scorer.counts(name, matched)
                 facets[name] = {k: v for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if k not in ("", "-")}
-        stems = {term for _, term in terms}
+        stems: dict[str, set[str]] = {}
+        for field, term in terms:
+            stems.setdefault(field.rsplit("_", 1)[1], set()).add(term)
         return (chosen, scores), facets, total, stems
 
     def search(self, request: SearchRequest) -> SearchResult:
@@ -203,14 +208,15 @@ class WhooshSearcher(IndexSearcher):
             facets, suggestion, corrected, fallback,
         )
 
-    def _hits(self, found, request: SearchRequest, fallback: bool, stems: set[str]) -> tuple[SearchHit, ...]:
+    def _hits(self, found, request: SearchRequest, fallback: bool, stems: dict[str, set[str]]) -> tuple[SearchHit, ...]:
         chosen, scores = found
+        patterns = {group: stem_pattern(words) for group, words in stems.items()}
         hits = []
         for docnum in chosen:
             fields = self.reader.stored_fields(int(docnum))
             snippet = ""
             if request.snippets:
-                snippet = make_snippet(fields["text"], stems) or html.escape(fields["summary"])
+                snippet = make_snippet(fields["text"], patterns.get(fields["lang"])) or html.escape(fields["summary"])
             hits.append(SearchHit(
                 id=fields["id"], title=fields["title"], path=fields["path"], url=fields["url"],
                 score=round(float(scores[docnum]), 4), snippet=snippet, locale=fields["locale"], type=fields["type"],

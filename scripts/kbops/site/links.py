@@ -12,6 +12,7 @@ from kbops.site.urls import relative_md, resolve_relative, staged_path
 _INLINE = re.compile(r'(?P<bang>!?)\[(?P<text>[^\]\n]*)\]\((?P<target><[^>\n]*>|[^)\s]+)(?P<title>\s+"[^"\n]*")?\)')
 _REFDEF = re.compile(r'^(?P<indent> {0,3})\[(?P<label>[^\]\n]+)\]:\s*(?P<target>\S+)(?P<rest>.*)$')
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_REFUSE = re.compile(r"(?<![\]!])\[(?P<text>[^\]\n]+)\](?:\[(?P<label>[^\]\n]*)\])?(?![(:\[])")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
@@ -26,6 +27,8 @@ class LinkReport:
 def rewrite_links(doc: Document, body: str, edition: Edition, report: LinkReport) -> str:
     """Return `body` with every link pointing into the staged tree; code blocks are left alone."""
     out: list[str] = []
+    prose: list[int] = []  # indexes of `out` outside code blocks
+    hidden_refs: dict[str, str] = {}  # reference label (casefolded) -> its target, for definitions dropped
     fence: str | None = None
     page = staged_path(doc.relpath)
     for number, line in enumerate(body.split("\n")):
@@ -45,8 +48,20 @@ def rewrite_links(doc: Document, body: str, edition: Edition, report: LinkReport
             target = _target(ref.group("target"), doc, page, edition, report, where)
             if target is not None:
                 out.append(f"{ref.group('indent')}[{ref.group('label')}]: {target}{ref.group('rest')}")
-            continue  # a definition to a hidden page is dropped: its URL must not reach the site
+            else:  # a definition to a hidden page is dropped: its URL must not reach the site
+                hidden_refs[ref.group("label").strip().casefold()] = ref.group("target")
+            continue
+        prose.append(len(out))
         out.append(_INLINE.sub(lambda m: _inline(m, doc, page, edition, report, where), line))
+    if hidden_refs:  # `[text][label]`, `[label][]` and `[label]` uses of a dropped definition become text
+        def unlink(match: re.Match) -> str:
+            label = (match.group("label") or match.group("text")).strip().casefold()
+            if label not in hidden_refs:
+                return match.group(0)
+            return _hidden_text(match.group("text"), hidden_refs[label], doc, edition)
+
+        for index in prose:
+            out[index] = _REFUSE.sub(unlink, out[index])
     return "\n".join(out)
 
 

@@ -53,7 +53,9 @@
     var url = new URL(href, location.href), base = scope.pathname;
     var path = url.pathname.indexOf(base) === 0 ? url.pathname.slice(base.length) : url.pathname.replace(/^\//, "");
     path = path.replace(/index\.html$/, "");
-    return ids ? (ids[path] || ids[decodeURI(path)] || null) : null;
+    if (!ids) return null;
+    try { path = decodeURI(path); } catch (e) { /* keep it encoded */ }
+    return ids[path] || null;
   }
 
   /* Searches: debounced; the result count is read from Material's result summary once it is rendered. */
