@@ -74,7 +74,6 @@ def connect(options: DeflectionOptions, temp_dir: str) -> duckdb.DuckDBPyConnect
         "since": options.since,
         "until": options.until,
         "gap_limit": options.gap_limit,
-        "min_doc_sessions": options.min_doc_sessions,
         "example_limit": options.example_limit,
     }
     for name, value in variables.items():

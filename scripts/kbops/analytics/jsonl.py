@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from kbops.analytics.sources import EVENT_FIELDS, Source, sql_name, sql_text
 
+# The delimiter is NUL: it never occurs in a text log, so every line stays one whole value.
 RAW_LINES_OPTIONS = (
-    "columns = {'line': 'VARCHAR'}, delim = '\\x1f', quote = '', escape = '', header = false, "
+    "columns = {'line': 'VARCHAR'}, delim = chr(0), quote = '', escape = '', header = false, "
     "auto_detect = false, strict_mode = false, max_line_size = 16777216"
 )
 JSON_COLUMNS = "{" + ", ".join(f"{sql_text(name)}: 'VARCHAR'" for name in EVENT_FIELDS) + "}"
