@@ -21,6 +21,10 @@ from pathlib import Path
 
 import yaml
 
+SCRIPTS = str(Path(__file__).resolve().parents[1] / "scripts")
+if SCRIPTS not in sys.path:  # this checkout's kbops (hashing, anchors, section names) when run as a script
+    sys.path.insert(0, SCRIPTS)
+
 REFERENCE_DATE = "2026-11-01"  # last_reviewed dates fall in the year before this; lint with --today near it
 
 TEAMS = {
@@ -85,6 +89,7 @@ class _Spec:
     locale: str = "en"
     translation_of: int | None = None
     headings: list[str] = field(default_factory=list)
+    status: str = "published"
     links: list[tuple[int, str]] = field(default_factory=list)  # (target index, anchor or "")
 
 
@@ -133,7 +138,7 @@ def _plan(rng: random.Random, count: int) -> list[_Spec]:
     translated: set[tuple[int, str]] = set()
     for index in range(count):
         kind = rng.choices(["article", "sop", "troubleshooting", "playbook"], weights=[5, 2, 2, 1])[0]
-        audience = "internal" if index == 0 else rng.choices(["public", "partner", "internal"], weights=[5, 3, 2])[0]
+        audience = "internal" if index < 2 else rng.choices(["public", "partner", "internal"], weights=[5, 3, 2])[0]
         if kind == "sop" and audience == "public":
             audience = "partner"
         product = rng.choice(list(PRODUCTS))
@@ -143,12 +148,14 @@ def _plan(rng: random.Random, count: int) -> list[_Spec]:
         folder = {"article": f"kb/{product}", "sop": f"sops/{topic}", "troubleshooting": "playbooks/troubleshooting",
                   "playbook": "playbooks/escalation"}[kind]
         spec = _Spec(index, doc_id, title, kind, f"{folder}/{doc_id}.md", audience)
+        spec.status = "published" if index < 2 else rng.choices(["published", "draft", "review"], weights=[8, 1, 1])[0]
         if index > 10 and rng.random() < 0.08:
             source = rng.randrange(index)
             locale = rng.choice(["es", "fr"])
             if specs[source].locale == "en" and (source, locale) not in translated:
                 translated.add((source, locale))
                 spec.locale = locale
+                spec.status = "published"
                 spec.translation_of = source
                 spec.type = specs[source].type
                 spec.audience = specs[source].audience
@@ -160,25 +167,36 @@ def _plan(rng: random.Random, count: int) -> list[_Spec]:
 
 
 def _link_plan(rng: random.Random, specs: list[_Spec]) -> None:
-    best_linker: dict[int, int] = {}  # audience rank -> latest doc index with at least that rank
+    """Every published doc is linked from an earlier published doc its readers may follow; plus random links."""
+    best_linker: dict[int, int] = {}  # audience rank -> latest published doc with at least that rank
     for spec in specs:
+        if spec.status != "published":
+            continue
         rank = AUDIENCE_RANK[spec.audience]
         if spec.index:
-            previous = specs[spec.index - 1]
-            linker = previous.index if AUDIENCE_RANK[previous.audience] >= rank else best_linker[rank]
-            specs[linker].links.append((spec.index, ""))
+            specs[best_linker[rank]].links.append((spec.index, ""))
         for level in range(rank + 1):
             best_linker[level] = spec.index
+    if len(specs) > 1:
+        specs[1].links.append((0, ""))  # docs 0 and 1 are published internal docs: 0 links to 1 above
     for spec in specs:
         for _ in range(rng.randint(1, 3)):
             target = specs[rng.randrange(len(specs))]
-            if target.index != spec.index and AUDIENCE_RANK[target.audience] <= AUDIENCE_RANK[spec.audience]:
+            if (
+                target.index != spec.index and target.status == "published"
+                and AUDIENCE_RANK[target.audience] <= AUDIENCE_RANK[spec.audience]
+            ):
                 spec.links.append((target.index, "anchor"))
 
 
 def _section_names(spec: _Spec) -> list[str]:
+    from kbops.model.sections import SECTION_NAMES
+
     names = SECTIONS[spec.type]
-    return [SECTIONS_ES[n] for n in names] if spec.locale == "es" else names
+    if spec.locale == "en":
+        return names
+    localized = SECTION_NAMES.get(spec.locale, {})
+    return [localized.get(n) or (SECTIONS_ES[n] if spec.locale == "es" else n) for n in names]
 
 
 def _body(rng: random.Random, spec: _Spec, specs: list[_Spec]) -> tuple[str, int]:
@@ -219,7 +237,6 @@ def _body(rng: random.Random, spec: _Spec, specs: list[_Spec]) -> tuple[str, int
 
 
 def _slug(text: str) -> str:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
     from kbops.model.document import slugify
 
     return slugify(text)
@@ -236,7 +253,7 @@ def _front_matter(rng: random.Random, spec: _Spec, specs: list[_Spec], hashes: d
         "title": spec.title,
         "description": f"What to do about {spec.title.split(': ', 1)[-1]} for {spec.audience} readers.",
         "type": spec.type,
-        "status": rng.choices(["published", "draft", "review"], weights=[8, 1, 1])[0],
+        "status": spec.status,
         "audience": spec.audience,
         "owner": rng.choice(list(TEAMS)),
         "product": product,
@@ -250,7 +267,6 @@ def _front_matter(rng: random.Random, spec: _Spec, specs: list[_Spec], hashes: d
         "sample_queries": rng.sample(QUERIES, 2),
     }
     if spec.translation_of is not None:
-        meta["status"] = "published"
         meta["translation_of"] = specs[spec.translation_of].id
         meta["source_hash"] = hashes[spec.translation_of]
     return meta
@@ -258,7 +274,6 @@ def _front_matter(rng: random.Random, spec: _Spec, specs: list[_Spec], hashes: d
 
 def generate_corpus(out: Path, docs: int, seed: int = 0) -> GeneratedCorpus:
     """Write a synthetic knowledge base of `docs` documents under `out` (deterministic for a given seed)."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
     from kbops.model.hashing import content_hash
 
     rng = random.Random(seed)

@@ -29,10 +29,13 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
+sys.path.insert(0, str(REPO / "bench"))
 
 from kbops.pii import pseudonymous_id  # noqa: E402
 
-BANKING77 = REPO.parent.parent / "shared" / "data" / "banking77" / "train.csv"
+from shared_data import banking77_csv  # noqa: E402
+
+BANKING77 = banking77_csv()
 WINDOW = 24 * 3600
 EVENTS_PER_USER_DAY = 1.1  # measured: events per known user per day (with anonymous sessions), to size the user base
 START = 1_790_812_800  # 2026-10-01T00:00:00Z (integer seconds throughout: no rounding surprises)
@@ -51,9 +54,11 @@ def banking77_queries(path: Path) -> dict[str, list[str]]:
     return dict(sorted(by_intent.items()))
 
 
-def kb_docs_for(intents: list[str], kb_root: Path | None) -> tuple[dict[str, list[str]], str]:
-    """intent -> doc ids serving it: from the bundled KB when its docs name intents, else synthetic."""
+def kb_docs_for(intents: list[str], kb_root: Path | None) -> tuple[dict[str, list[str]], dict[str, str], str]:
+    """intent -> doc ids serving it (public docs first), and doc id -> locale: from the bundled KB when its
+    published docs name Banking77 intents, else synthetic ids."""
     serving: dict[str, list[str]] = defaultdict(list)
+    locale_of: dict[str, str] = {}
     source = "synthetic"
     if kb_root is not None:
         try:
@@ -62,24 +67,23 @@ def kb_docs_for(intents: list[str], kb_root: Path | None) -> tuple[dict[str, lis
 
             corpus = load_corpus(load_settings(kb_root))
             doc_ids = sorted({d.id for d in corpus.docs if d.id and d.get("status") == "published"})
-            for doc in corpus.docs if len(doc_ids) >= 10 else []:
+            published = [d for d in corpus.docs if d.id and d.get("status") == "published"] if len(doc_ids) >= 10 else []
+            # Customers on the help site reach public docs only.
+            for doc in sorted((d for d in published if d.get("audience") == "public"), key=lambda d: d.id):
+                locale_of[doc.id] = doc.get("locale") or "en"
                 for intent in doc.get("intents") or []:
-                    if intent in intents and doc.id and doc.id not in serving[intent]:
+                    if intent in intents and doc.id not in serving[intent]:
                         serving[intent].append(doc.id)
             if len(doc_ids) >= 10:  # a real KB, not the skeleton's home page
                 source = f"kb ({len(doc_ids)} published docs)"
-                # Intents no doc names are served by a KB doc chosen deterministically, except the gaps.
-                for index, intent in enumerate(intents):
-                    if not serving[intent] and index % 11 != 0:
-                        serving[intent].append(doc_ids[index % len(doc_ids)])
         except Exception as exc:  # no KB, or a KB being written: fall back to synthetic ids
             print(f"gen_events: KB not usable ({exc}); using synthetic doc ids", file=sys.stderr)
     if not any(serving.values()):
-        serving = defaultdict(list)
+        serving, locale_of = defaultdict(list), {}
         for index, intent in enumerate(intents):
             if index % 11 != 0:  # every 11th intent has no doc: a content gap
                 serving[intent].append(intent.replace("_", "-"))
-    return serving, source
+    return serving, locale_of, source
 
 
 def pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
@@ -108,9 +112,10 @@ class Generator:
         self.args = args
         self.queries = banking77_queries(args.banking77)
         self.intents = list(self.queries)
-        self.serving, self.doc_source = kb_docs_for(self.intents, args.kb_root)
+        self.serving, self.locale_of, self.doc_source = kb_docs_for(self.intents, args.kb_root)
         docs = sorted({d for ids in self.serving.values() for d in ids})
         self.bad_docs = set(self.rng.sample(docs, max(1, len(docs) // 12))) if docs else set()
+        self.findability_gaps = set(self.intents[::11])
         self.quoted = {i: [json.dumps(q, ensure_ascii=False) for q in qs] for i, qs in self.queries.items()}
         self.truth = dict(events=0, lines=0, searches=0, zero_result_searches=0, clicked_searches=0,
                           self_service_sessions=0, contacted_sessions=0, duplicate_lines=0, malformed_lines=0, tickets=0)
@@ -132,17 +137,23 @@ class Generator:
             bucket.append((key, line))
             self.truth["duplicate_lines"] += 1
 
-    def docs_of(self, intent: str) -> tuple[list[str], float]:
+    def docs_of(self, intent: str, locale: str = "en") -> tuple[list[str], float]:
         docs = self.serving.get(intent) or []
-        return docs, (0.75 if not docs else 0.06)  # intents without a doc are content gaps
+        # A reader gets the doc in their language when it exists (translations carry the same intents).
+        localized = [d for d in docs if self.locale_of.get(d, "en") == locale]
+        docs = localized or [d for d in docs if self.locale_of.get(d, "en") == "en"] or docs
+        # Content gaps: intents without a doc, and every 11th intent, whose doc customers' wording rarely finds.
+        gap = not docs or intent in self.findability_gaps
+        return docs, (0.75 if gap else 0.06)
 
     def session(self, sid: str, user: str | None, email: str | None, start: int) -> None:
         rng, t = self.rng, start
         self.session_end = start
         who = f'"session": "{sid}"' + (f', "user": "{user}"' if user else "")
-        ctx = f'"locale": "{pick(rng, LOCALES)}", "channel": "{pick(rng, CHANNELS)}"'
+        locale = pick(rng, LOCALES)
+        ctx = f'"locale": "{locale}", "channel": "{pick(rng, CHANNELS)}"'
         intent = rng.choice(self.intents)
-        docs, zero_p = self.docs_of(intent)
+        docs, zero_p = self.docs_of(intent, locale)
         any_results = saw_bad = searched = False
         if rng.random() < 0.12 and docs:  # arrived from a web search engine: a view, no site search
             self.emit(t, f'"event": "view", {who}, "doc": "{docs[0]}", {ctx}')
@@ -151,7 +162,7 @@ class Generator:
             for index in range(rng.choice((1, 1, 1, 2, 2, 3, 4))):
                 if index and rng.random() < 0.25:
                     intent = rng.choice(self.intents)
-                    docs, zero_p = self.docs_of(intent)
+                    docs, zero_p = self.docs_of(intent, locale)
                 if rng.random() < 0.01:  # a blank query: not a search
                     self.emit(t, f'"event": "search", {who}, "query": "  ", "results": 3, {ctx}')
                     t += rng.randint(5, 30)
@@ -248,6 +259,30 @@ class Generator:
         return written
 
 
+def scale(source: Path, factor: int, out: Path) -> dict:
+    """A log `factor` times larger: every line of `source` repeated with disjoint session and user ids.
+
+    Copies are interleaved line by line, so the file stays in time order; sessions and users of
+    different copies never meet, so every count of the source's truth scales by `factor` and every
+    rate stays the same. (Generating 10M events directly takes ~40 minutes on a busy 2-core machine;
+    this takes a minute.)
+    """
+    truth = json.loads(source.with_suffix(".truth.json").read_text())
+    if truth.get("tickets"):
+        sys.exit("gen_events: --scale-from needs a source generated without --tickets")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with source.open(encoding="utf-8") as src, out.open("w", encoding="utf-8") as dst:
+        for line in src:
+            for copy in range(factor):
+                tag = f"k{copy}-"
+                dst.write(line.replace('"session": "', '"session": "' + tag).replace('"user": "u-', '"user": "u-' + tag))
+    for key in ("events", "lines", "searches", "zero_result_searches", "clicked_searches", "self_service_sessions",
+                "contacted_sessions", "duplicate_lines", "malformed_lines"):
+        truth[key] *= factor
+    truth["scaled_from"] = {"file": str(source), "factor": factor}
+    return truth
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=1_000_000, help="approximate number of events (default 1M)")
@@ -259,12 +294,18 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--parquet", action="store_true", help="also write <out stem>.parquet (valid events, same truth)")
     parser.add_argument("--banking77", type=Path, default=BANKING77)
     parser.add_argument("--kb-root", type=Path, default=REPO, help="knowledge base whose doc ids are used")
+    parser.add_argument("--scale-from", type=Path, help="instead of generating, repeat this generated log with disjoint ids")
+    parser.add_argument("--factor", type=int, default=10, help="with --scale-from: how many copies")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    generator = Generator(args)
-    truth = generator.run(args.out)
+    if args.scale_from:
+        truth = scale(args.scale_from, args.factor, args.out)
+        generator = None
+    else:
+        generator = Generator(args)
+        truth = generator.run(args.out)
     files = {"events": str(args.out)}
-    if args.tickets:
+    if args.tickets and generator is not None:
         ticket_path = args.out.with_suffix(".tickets.csv")
         with ticket_path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
@@ -290,14 +331,14 @@ def main(argv: list[str] | None = None) -> dict:
         true_deflection_rate=1 - truth["contacted_sessions"] / max(1, truth["self_service_sessions"]),
         zero_result_rate=truth["zero_result_searches"] / max(1, truth["searches"]),
         click_through_rate=truth["clicked_searches"] / max(1, truth["searches"]),
-        window_hours=WINDOW / 3600, seed=args.seed, salt=args.salt, doc_source=generator.doc_source,
+        window_hours=WINDOW / 3600, seed=truth.get("seed", args.seed), salt=truth.get("salt", args.salt),
+        doc_source=generator.doc_source if generator else truth.get("doc_source"),
         files=files, seconds=round(time.perf_counter() - started, 1),
     )
     sidecar = args.out.with_suffix(".truth.json")
     sidecar.write_text(json.dumps(truth, indent=2) + "\n")
-    print(json.dumps(truth, indent=2))
     return truth
 
 
 if __name__ == "__main__":
-    main()
+    print(json.dumps(main(), indent=2))

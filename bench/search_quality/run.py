@@ -107,8 +107,14 @@ def measure(engine, queries: list[Query]) -> dict:
     return found
 
 
+MIN_GAIN = 0.003  # smaller dev-MRR differences are noise on ~700 queries: keep the simpler, current boost
+
+
 def tune(ours: Ours, base, dev: list[Query]) -> tuple[FieldBoosts, float]:
-    """Coordinate search over field boosts, scored by MRR on the dev split only."""
+    """Coordinate search over field boosts (halve or double one at a time), scored by MRR on the dev split only.
+
+    No field is switched off: a boost of 0 would win on Banking77 phrasing yet hurt other queries.
+    """
     boosts = base.boosts.model_dump()
 
     def score(candidate: dict) -> float:
@@ -116,15 +122,16 @@ def tune(ours: Ours, base, dev: list[Query]) -> tuple[FieldBoosts, float]:
         return measure(ours, dev)["all"]["mrr"]
 
     best = score(boosts)
+    print(f"  dev MRR {best:.4f} with the current boosts {boosts}", file=sys.stderr)
     for _ in range(2):
         for field in boosts:
-            for factor in (0.0, 0.5, 2.0):
+            for factor in (0.5, 2.0):
                 candidate = {**boosts, field: round(boosts[field] * factor, 3)}
                 if candidate == boosts:
                     continue
                 value = score(candidate)
                 print(f"  dev MRR {value:.4f} with {field}={candidate[field]}", file=sys.stderr)
-                if value > best + 1e-4:
+                if value > best + MIN_GAIN:
                     best, boosts = value, candidate
     return FieldBoosts(**boosts), best
 

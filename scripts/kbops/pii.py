@@ -1,14 +1,18 @@
 """Personal data and secret detectors, shared by the lint rules, the event collector and analytics."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from dataclasses import dataclass
 from typing import Iterator
 
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
 # International or national phone numbers: 9-15 digits with optional separators; dates and amounts are excluded by shape.
-PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\d{1,3}[\s.-]?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]?\d{2,4}){2,4}(?![\w])")
-CARD = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
+PHONE = re.compile(r"(?=[+\d])(?<![\w+])(?:\+|00)?\d{1,3}[\s.-]?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]?\d{2,4}){2,4}(?![\w])")
+# Same matches as (?<!\d)(?:\d[ -]?){12,18}\d(?!\d), written to start with \d so the engine can skip
+# straight to digits (several times faster on prose).
+CARD = re.compile(r"\d(?<!\d\d)[ -]?(?:\d[ -]?){11,17}\d(?!\d)")
 IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b")
 SECRET = re.compile(
     # The lookahead lists the first character of every alternative: it changes no match, but lets the
@@ -56,6 +60,15 @@ def iban_valid(candidate: str) -> bool:
     return int(number) % 97 == 1
 
 
+# Every SECRET match contains one of these (lower-cased); a substring test is much cheaper than the regex.
+_SECRET_HINTS = ("k_live_", "k_test_", "akia", "gh", "xox", "eyj", "-----begin", "api", "secret", "token", "passw")
+
+
+def _may_hold_secret(text: str) -> bool:
+    lowered = text.lower()
+    return any(hint in lowered for hint in _SECRET_HINTS)
+
+
 def find_personal_data(text: str, kinds: tuple[str, ...] = ("email", "phone", "card", "iban", "secret")) -> Iterator[Finding]:
     """Every likely piece of personal data or secret in `text`, validated by checksum where one exists."""
     taken: list[tuple[int, int]] = []
@@ -63,11 +76,11 @@ def find_personal_data(text: str, kinds: tuple[str, ...] = ("email", "phone", "c
     def free(start: int, end: int) -> bool:
         return all(end <= s or start >= e for s, e in taken)
 
-    if "secret" in kinds:
+    if "secret" in kinds and _may_hold_secret(text):
         for m in SECRET.finditer(text):
             taken.append(m.span())
             yield Finding("secret", m.start(), m.end(), m.group())
-    if "email" in kinds:
+    if "email" in kinds and "@" in text:
         for m in EMAIL.finditer(text):
             if free(*m.span()):
                 taken.append(m.span())
@@ -106,13 +119,18 @@ def scrub(text: str) -> str:
     return text
 
 
-def pseudonymous_id(value: str, salt: str) -> str:
+
+_PSEUDONYM = re.compile(r"^u-[0-9a-f]{16}$")
+
+
+def pseudonymous_id(value: str, salt: str | bytes) -> str:
     """The pseudonymous user id of a raw identifier (e-mail, account or help-desk contact id).
 
-    `u-` + the first 16 hex digits of sha256(salt + ":" + lower(trim(value))). The collector, ticket
-    imports and analytics SQL (kbops/analytics/sql/stage.sql) must agree, so this is the one
-    definition; the salt comes from env KB_USER_SALT or `[tool.kbops.analytics] user_salt`.
+    `u-` + the first 16 hex digits of HMAC-SHA256(salt, value); ids already in that form pass through.
+    The same function as the event collector's (kbops.server.events.pseudonym), so that ticket
+    requesters hashed by analytics match the user ids the collector wrote with the same salt.
     """
-    import hashlib
-
-    return "u-" + hashlib.sha256(f"{salt}:{value.strip().lower()}".encode("utf-8")).hexdigest()[:16]
+    if _PSEUDONYM.match(value):
+        return value
+    key = salt.encode("utf-8") if isinstance(salt, str) else salt
+    return "u-" + hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:16]

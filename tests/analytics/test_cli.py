@@ -94,3 +94,35 @@ def test_publish_writes_an_internal_doc_into_the_kb(small_log, kb_copy):
     assert "last_reviewed: 2026-11-20" in text and "| Deflection rate | 50.0% |" in text
     lint = run_kb("--today", "2026-11-20", "lint", str(doc), "--format", "json", cwd=kb_copy)
     assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_events_accepts_several_paths_after_one_flag(tmp_path):
+    # What `kb deflection --events logs/*.jsonl` looks like after the shell expands the glob.
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.jsonl").write_text(
+            f'{{"ts": "2026-11-02T10:00:00Z", "event": "search", "session": "{name}", "query": "pin", "results": 1}}\n')
+    result = run_kb("deflection", "--events", str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl"), "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["searches"] == 2
+    missing = run_kb("deflection", "--format", "json", cwd=tmp_path)
+    assert missing.returncode == 2 and "no event files" in missing.stderr
+
+
+def test_until_date_includes_the_whole_day_and_late_contacts_still_count(small_log, tmp_path):
+    # --until 2026-11-02: sessions s-1..s-5 (s-8 is on 11-08); s-4's contact on 11-03 13:12 is after
+    # the period but within its W, so s-4 is still contacted: 3 of 5 -> 0.4. Contacts IN the period:
+    # u-1, (s-3), u-5, u-6, u-7, u-10 = 6 users; self-service users u-1, u-2, (s-3), u-4, u-5 = 5.
+    result = run_kb("deflection", "--events", str(small_log), "--since", "2026-11-02", "--until", "2026-11-02",
+                    "--format", "json", cwd=tmp_path)
+    data = json.loads(result.stdout)
+    assert (data["self_service_sessions"], data["contacted_sessions"], data["contacts"]) == (5, 3, 6)
+    assert data["deflection_rate"] == pytest.approx(0.4)
+    assert data["self_service_score"] == pytest.approx(5 / 6)
+    assert data["period"]["until"] == "2026-11-03T00:00:00Z"
+
+
+def test_bad_analytics_configuration_exits_2(small_log, tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.kbops.analytics]\nwindow = "soon"\nticket_columns = {opened = "X"}\n')
+    result = run_kb("--root", str(tmp_path), "deflection", "--events", str(small_log), cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "ticket_columns" in result.stderr and "window: invalid duration" in result.stderr  # both, in one go

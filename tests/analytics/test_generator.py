@@ -51,3 +51,15 @@ def test_generator_is_deterministic(tmp_path, generated):
     assert again.read_bytes() == out.read_bytes()
     assert json.loads(again.with_suffix(".truth.json").read_text())["contacted_sessions"] == \
         json.loads(out.with_suffix(".truth.json").read_text())["contacted_sessions"]
+
+
+def test_scaled_log_keeps_the_rate_and_multiplies_the_counts(tmp_path):
+    base = tmp_path / "base.jsonl"
+    load_generator().main(["--events", "5000", "--out", str(base), "--seed", "9"])
+    scaled = tmp_path / "x3.jsonl"
+    truth = load_generator().main(["--scale-from", str(base), "--factor", "3", "--out", str(scaled)])
+    report = deflection(scaled)
+    assert (report.metrics.contacted_sessions, report.metrics.self_service_sessions) == (
+        truth["contacted_sessions"], truth["self_service_sessions"])
+    assert report.metrics.deflection_rate == pytest.approx(truth["true_deflection_rate"])
+    assert report.input.bad_records == truth["malformed_lines"]

@@ -139,3 +139,32 @@ def test_unreadable_file_is_reported_and_the_others_are_counted(tmp_path, small_
     report = deflection(small_log, broken)
     assert report.metrics == deflection(small_log).metrics
     assert [(p.path, p.problem) for p in report.input.problems] == [(str(broken), "unreadable_file")]
+
+
+def test_fast_and_exact_json_readers_agree_line_for_line(tmp_path):
+    # Blank lines, whitespace lines, a tab-only line and two objects on a line: the fast reader either
+    # maps them exactly or the file is re-read the exact way; both give the same report.
+    lines = BAD_LINES[:3] + ["   ", "\t", '{"a": 1}{"b": 2}', "", GOOD, BAD_LINES[4], "[]", "", BAD_LINES[11]]
+    path = write_jsonl(tmp_path / "odd.jsonl", lines)
+    fast, exact = deflection(path), deflection(path, exact_json=True)
+    assert fast.input == exact.input
+    assert fast.metrics == exact.metrics
+    # lines 3, 4, 7, 11 are blank (spaces only count as blank; a tab is not JSON whitespace here)
+    assert problems_by_line(exact) == {2: "malformed_json", 5: "malformed_json", 6: "malformed_json",
+                                       9: "unknown_event_type", 10: "not_an_object"}
+    assert exact.input.blank_lines == 4 and exact.input.duplicate_records_removed == 1
+
+
+def test_backslashes_and_control_characters_keep_lines_whole(tmp_path):
+    # A JSON string may contain a backslash sequence like \x1f (valid); a raw control character inside
+    # a string is invalid JSON and must be reported on its own line, not split or cut.
+    path = tmp_path / "ctl.jsonl"
+    path.write_text(
+        json.dumps(ev("2026-11-02T10:00:00Z", "search", "s1", query="C:\\x1f\\t|,;\"", results=1)) + "\n"
+        + '{"ts": "2026-11-02T10:00:00Z", "event": "search", "session": "s2", "query": "a\x1fb", "results": 0}\n'
+        + '{"ts": "2026-11-02T10:00:00Z", "event": "view", "session": "s3", "doc": "d"}\x1f trailing\n'
+    )
+    for exact in (False, True):
+        report = deflection(path, exact_json=exact)
+        assert problems_by_line(report) == {2: "malformed_json", 3: "malformed_json"}
+        assert report.metrics.searches == 1

@@ -27,7 +27,7 @@ def test_zendesk_export_maps_to_contacts_of_hashed_requesters(tmp_path, sessions
     tickets = tmp_path / "zendesk.csv"
     tickets.write_text(
         "Id,Subject,Created at,Requester,Via\n"
-        "101,Card,2026-11-02 11:30:00 +0100,ANA@example.com ,Web form\n"   # 10:30 UTC: within s-ana's window
+        "101,Card,2026-11-02 11:30:00 +0100, ana@example.com ,Web form\n"   # 10:30 UTC: within s-ana's window
         "102,Other,2026-11-02 12:00:00,nobody@example.com,Email\n"         # no matching user
         "103,Broken,yesterday,bo@example.com,Email\n"                      # unreadable date: line 4
     )
@@ -71,16 +71,40 @@ def test_custom_mapping_and_bad_mapping(tmp_path, sessions_log):
     assert report.metrics.contacted_sessions == 1
 
 
-def test_sql_pseudonym_equals_the_python_one(tmp_path):
-    # An e-mail in an event's user field is pseudonymised in SQL; a ticket requester hashed by Python
-    # (kbops.pii.pseudonymous_id) must land on the same id, or nothing would ever match.
+def test_an_email_user_id_is_pseudonymised_like_the_collector_does(tmp_path):
+    # An e-mail in an event's user field gets the collector's pseudonym (same salt), so it matches a
+    # contact the collector logged for that user.
     log = write_jsonl(tmp_path / "raw-user.jsonl", [
-        ev("2026-11-02T10:00:00Z", "search", "s-1", "Carla@Example.com", query="pin", results=1),
+        ev("2026-11-02T10:00:00Z", "search", "s-1", "carla@example.com", query="pin", results=1),
         ev("2026-11-02T10:30:00Z", "contact", "s-2", pseudonymous_id("carla@example.com", SALT)),
     ])
     report = deflection(log, user_salt=SALT)
     assert report.metrics.contacted_sessions == 1
     assert report.input.email_user_ids == 1
+
+
+def test_pseudonym_is_the_collectors(tmp_path):
+    from kbops.server.events import pseudonym
+
+    for value in ("ana@example.com", "Ana@Example.com", "12345", pseudonymous_id("x", SALT)):
+        assert pseudonymous_id(value, SALT) == pseudonym(value, SALT.encode())
+
+
+def test_salt_comes_from_the_same_places_as_the_collectors(tmp_path, monkeypatch):
+    from kbops.analytics.options import AnalyticsConfig, resolve_salt
+    from kbops.config import load_settings
+
+    monkeypatch.delenv("KB_USER_SALT", raising=False)
+    settings = load_settings(tmp_path)
+    assert resolve_salt(settings, AnalyticsConfig()) == ("kbops-unsalted", False)
+    (tmp_path / ".kb").mkdir()
+    (tmp_path / ".kb" / "user-salt").write_text("from-the-collector\n")
+    assert resolve_salt(settings, AnalyticsConfig()) == ("from-the-collector", True)
+    monkeypatch.setenv("KB_USER_SALT", "from-env")
+    assert resolve_salt(settings, AnalyticsConfig()) == ("from-env", True)
+    (tmp_path / "pyproject.toml").write_text('[tool.kbops.server]\nuser_salt = "from-server-cfg"\n')
+    assert resolve_salt(load_settings(tmp_path), AnalyticsConfig()) == ("from-server-cfg", True)
+    assert resolve_salt(settings, AnalyticsConfig(user_salt="mine")) == ("mine", True)
 
 
 def test_queries_are_scrubbed_and_reports_never_show_user_ids(tmp_path):

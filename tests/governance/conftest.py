@@ -1,7 +1,9 @@
 """A small governed knowledge base in tmp_path, as a real git repository with several authors."""
 from __future__ import annotations
 
+import contextlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -68,7 +70,10 @@ def doc_text(body: str = "", **fields) -> str:
 
 
 DELETION_SOP = doc_text(
-    "# Data deletion requests\n\n## Steps\n\n1. Verify the requester.\n2. Delete within 30 days.\n",
+    "# Data deletion requests\n\n## Purpose\n\nErase a customer's personal data on request.\n\n"
+    "## Scope\n\nEvery channel that receives deletion requests.\n\n"
+    "## Procedure\n\n1. Verify the requester.\n2. Delete within 30 days.\n\n"
+    "## Escalation\n\nAsk the compliance team when the request is disputed.\n",
     id="data-deletion",
     title="Data deletion requests",
     description="How to handle a customer's request to delete their personal data.",
@@ -98,6 +103,20 @@ def write(root: Path, relpath: str, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def approve_as(root: Path, email: str, *paths: str, today: str = "2026-11-01") -> None:
+    """`kb approve --as EMAIL PATH...` in-process (the CLI itself is tested in test_approve.py)."""
+    import datetime as dt
+
+    from kbops.config import load_settings
+    from kbops.governance.approvals import approve
+    from kbops.model.governance import load_governance
+
+    settings = load_settings(root)
+    report = approve(settings, load_governance(settings.governance_path), [root / p for p in paths], email,
+                     dt.date.fromisoformat(today))
+    assert not report.refused, report.refused
 
 
 def make_kb(root: Path) -> Path:
@@ -141,3 +160,30 @@ def git_small_kb(small_kb: Path) -> Path:
     init_repo(small_kb)
     commit(small_kb, "Initial knowledge base", BOT, date="2026-09-01T10:00:00+00:00")
     return small_kb
+
+
+@dataclass(frozen=True)
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def kb_inprocess(*args: str, cwd: Path) -> Ran:
+    """The `kb` command run in this process (click's runner), with `kb`'s exit-code mapping of KbError.
+
+    The subprocess form (tests.conftest.run_kb) is used by the approve and end-to-end tests; reports use
+    this one because interpreter start-up dominates their run time on a loaded machine.
+    """
+    from typer.testing import CliRunner
+
+    from kbops.cli import app
+    from kbops.errors import KbError
+
+    with contextlib.chdir(cwd):
+        result = CliRunner().invoke(app, list(args))
+    if isinstance(result.exception, KbError):
+        return Ran(result.exception.exit_code, result.stdout, "".join(f"kb: error: {l}\n" for l in str(result.exception).splitlines()))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return Ran(result.exit_code, result.stdout, result.stderr)

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import difflib
+import json
 from pathlib import Path
 
 from kbops.model.loader import parse_document
 from tests.conftest import run_kb
-from tests.governance.conftest import doc_text, git, write
+from tests.governance.conftest import doc_text, git, kb_inprocess, write
 
 COMMENTED = """\
 ---
@@ -40,7 +41,7 @@ def changed_lines(before: str, after: str) -> list[str]:
 
 def test_approve_adds_only_approval_lines(small_kb: Path):
     path = write(small_kb, "sops/data-export.md", COMMENTED)
-    result = run_kb("--today", "2026-11-02", "approve", "--as", "wendy@acme.example", str(path), cwd=small_kb)
+    result = kb_inprocess("--today", "2026-11-02", "approve", "--as", "wendy@acme.example", str(path), cwd=small_kb)
     assert result.returncode == 0, result.stderr
     after = path.read_text(encoding="utf-8")
     current = parse_document("sops/data-export.md", after.encode()).content_hash
@@ -55,7 +56,7 @@ def test_approve_adds_only_approval_lines(small_kb: Path):
 def test_reapproval_replaces_the_reviewers_entry_in_place(small_kb: Path):
     path = write(small_kb, "sops/data-export.md", COMMENTED)
     # rita approves with a secondary e-mail: her old entry (primary e-mail) is replaced, the comment kept
-    result = run_kb("--today", "2026-11-03", "approve", "--as", "rita.r@old.example", str(path), cwd=small_kb)
+    result = kb_inprocess("--today", "2026-11-03", "approve", "--as", "rita.r@old.example", str(path), cwd=small_kb)
     assert result.returncode == 0, result.stderr
     after = path.read_text(encoding="utf-8")
     current = parse_document("x.md", after.encode()).content_hash
@@ -67,7 +68,7 @@ def test_reapproval_replaces_the_reviewers_entry_in_place(small_kb: Path):
     ]
     assert "  # first sign-off after the legal review\n" in after
     assert "re-approved" in result.stdout
-    again = run_kb("--today", "2026-11-04", "approve", "--as", "rita@acme.example", str(path), cwd=small_kb)
+    again = kb_inprocess("--today", "2026-11-04", "approve", "--as", "rita@acme.example", str(path), cwd=small_kb)
     assert again.returncode == 0 and "already approved" in again.stdout
     assert path.read_text(encoding="utf-8") == after
 
@@ -77,7 +78,7 @@ def test_approve_without_approvals_key_appends_block_and_keeps_crlf(small_kb: Pa
                     status="published", audience="public", owner="support-ops").replace("\n", "\r\n")
     path = small_kb / "kb/x-doc.md"
     path.write_bytes(text.encode())
-    result = run_kb("approve", "--as", "carl@acme.example", str(path), cwd=small_kb)
+    result = kb_inprocess("approve", "--as", "carl@acme.example", str(path), cwd=small_kb)
     assert result.returncode == 0, result.stderr
     data = path.read_bytes()
     assert data.startswith(text.split("---\r\n#")[0].encode())
@@ -90,14 +91,14 @@ def test_approve_without_approvals_key_appends_block_and_keeps_crlf(small_kb: Pa
 def test_content_hash_ignores_approvals_but_not_edits(small_kb: Path):
     path = small_kb / "sops/data-deletion.md"
     before = parse_document("a.md", path.read_bytes()).content_hash
-    assert run_kb("approve", "--as", "rita@acme.example", str(path), cwd=small_kb).returncode == 0
+    assert kb_inprocess("approve", "--as", "rita@acme.example", str(path), cwd=small_kb).returncode == 0
     assert parse_document("a.md", path.read_bytes()).content_hash == before
     path.write_text(path.read_text().replace("30 days", "one month"))
     assert parse_document("a.md", path.read_bytes()).content_hash != before
 
 
 def test_many_files_at_once_and_folders(small_kb: Path):
-    result = run_kb("approve", "--as", "rita@acme.example", "sops", str(small_kb / "kb/card-declined.md"), cwd=small_kb)
+    result = kb_inprocess("approve", "--as", "rita@acme.example", "sops", str(small_kb / "kb/card-declined.md"), cwd=small_kb)
     # rita reviews compliance: she may approve anything as a reviewer-group member
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("approved") == 2
@@ -106,14 +107,14 @@ def test_many_files_at_once_and_folders(small_kb: Path):
 def test_reviewer_must_be_declared_and_in_a_group(small_kb: Path):
     path = str(small_kb / "kb/card-declined.md")
     before = (small_kb / "kb/card-declined.md").read_text()
-    unknown = run_kb("approve", "--as", "mallory@evil.example", path, cwd=small_kb)
+    unknown = run_kb("approve", "--as", "mallory@evil.example", path, cwd=small_kb)  # the real exit-code mapping
     assert unknown.returncode == 2 and "not declared in governance.yml" in unknown.stderr
-    inactive = run_kb("approve", "--as", "ivan@acme.example", path, cwd=small_kb)
+    inactive = kb_inprocess("approve", "--as", "ivan@acme.example", path, cwd=small_kb)
     assert inactive.returncode == 2 and "inactive" in inactive.stderr
     # olga is in no reviewer group; she is in the owner team of the article, so she may approve it...
-    assert run_kb("approve", "--as", "olga@acme.example", path, cwd=small_kb).returncode == 0
+    assert kb_inprocess("approve", "--as", "olga@acme.example", path, cwd=small_kb).returncode == 0
     # ...but not the compliance SOP owned by another team
-    refused = run_kb("approve", "--as", "olga@acme.example", str(small_kb / "sops/data-deletion.md"), cwd=small_kb)
+    refused = kb_inprocess("approve", "--as", "olga@acme.example", str(small_kb / "sops/data-deletion.md"), cwd=small_kb)
     assert refused.returncode == 2 and "belongs to no reviewer group" in refused.stderr
     assert "approvals" not in (small_kb / "sops/data-deletion.md").read_text()
     assert before != (small_kb / "kb/card-declined.md").read_text()
@@ -128,8 +129,23 @@ def test_reviewer_defaults_to_git_config(git_small_kb: Path):
 
 def test_broken_file_is_refused_and_others_processed(small_kb: Path):
     write(small_kb, "kb/broken.md", "no front matter here\n")
-    result = run_kb("approve", "--as", "rita@acme.example", "kb/broken.md", "kb/card-declined.md", "kb/missing.md", cwd=small_kb)
+    result = kb_inprocess("approve", "--as", "rita@acme.example", "kb/broken.md", "kb/card-declined.md", "kb/missing.md", cwd=small_kb)
     assert result.returncode == 2
     assert "kb/broken.md: cannot be parsed" in result.stderr and "kb/missing.md: no such file" in result.stderr
     assert "kb/card-declined.md: approved" in result.stdout
     assert (small_kb / "kb/broken.md").read_text() == "no front matter here\n"
+
+
+def test_only_needed_stamps_folders_one_reviewer_at_a_time(small_kb: Path):
+    # carl may approve the public article; the compliance SOP needs neither him nor an owner from his team
+    carl = kb_inprocess("approve", "--only-needed", "--as", "carl@acme.example", "kb", "sops", cwd=small_kb)
+    assert carl.returncode == 0, carl.stderr
+    assert carl.stdout.splitlines() == [f"kb/card-declined.md: approved {_hash(small_kb, 'kb/card-declined.md')[:12]} as carl@acme.example"]
+    assert "sops/data-deletion.md: skipped (approval not needed)" in carl.stderr
+    rita = kb_inprocess("approve", "--only-needed", "--as", "rita@acme.example", "kb", "sops", "--format", "json", cwd=small_kb)
+    actions = {a["path"]: a["action"] for a in json.loads(rita.stdout)["approved"]}
+    assert actions == {"kb/card-declined.md": "skipped", "sops/data-deletion.md": "added"}
+
+
+def _hash(root: Path, relpath: str) -> str:
+    return parse_document(relpath, (root / relpath).read_bytes()).content_hash

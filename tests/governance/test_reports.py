@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from kbops.model.loader import parse_document
-from tests.conftest import run_kb
-from tests.governance.conftest import BOT, CARL, OLGA, RITA, WENDY, commit, doc_text, git, init_repo, make_kb, write
+from tests.governance.conftest import approve_as, kb_inprocess, BOT, CARL, OLGA, RITA, WENDY, commit, doc_text, git, init_repo, make_kb, write
 
 GOLDEN = Path(__file__).parent / "golden"
 TODAY = "2026-11-05"
@@ -25,7 +24,7 @@ def assert_golden(name: str, actual: str) -> None:
 
 
 def kb(root: Path, *args: str, today: str = TODAY):
-    return run_kb("--today", today, *args, cwd=root)
+    return kb_inprocess("--today", today, *args, cwd=root)
 
 
 def edit(root: Path, relpath: str, old: str, new: str) -> None:
@@ -52,8 +51,8 @@ def scripted_kb(tmp_path_factory) -> Path:
                                                 description="How long customers have to ask for a refund.", **old))
     init_repo(root)
     commit(root, "Initial knowledge base", BOT, date="2026-08-01T09:00:00+00:00")
-    assert kb(root, "approve", "--as", RITA[1], "sops/data-deletion.md", today="2026-08-02").returncode == 0
-    assert kb(root, "approve", "--as", CARL[1], "kb/card-declined.md", today="2026-08-02").returncode == 0
+    approve_as(root, RITA[1], "sops/data-deletion.md", today="2026-08-02")
+    approve_as(root, CARL[1], "kb/card-declined.md", today="2026-08-02")
     commit(root, "Approve initial content", BOT, date="2026-08-02T09:00:00+00:00")
     edit(root, "kb/card-declined.md", "Check the balance", "Check the available balance and card limits")
     commit(root, "Mention card limits", CARL, date="2026-10-05T09:00:00+00:00")
@@ -61,7 +60,7 @@ def scripted_kb(tmp_path_factory) -> Path:
     edit(root, "sops/gdpr-data-deletion.md", "owner: compliance\n", "owner: compliance\nredirect_from: [sops/data-deletion.md]\n")
     edit(root, "sops/gdpr-data-deletion.md", "within 30 days", "within 21 days")
     commit(root, "Move deletion SOP under its GDPR name; 21-day window", WENDY, date="2026-10-10T09:00:00+00:00")
-    assert kb(root, "approve", "--as", RITA[1], "sops/gdpr-data-deletion.md", today="2026-10-11").returncode == 0
+    approve_as(root, RITA[1], "sops/gdpr-data-deletion.md", today="2026-10-11")
     commit(root, "Compliance approval", RITA, date="2026-10-11T09:00:00+00:00")
     write(root, "playbooks/chargeback-escalation.md", doc_text(
         "# Chargeback escalation\n\nEscalate disputes above 500 EUR to the banking team.\n", id="chargeback-escalation",
@@ -136,6 +135,11 @@ def test_review_queue(scripted_kb: Path):
     assert_golden("review-queue-carl.txt", result.stdout)
     rita = json.loads(kb(scripted_kb, "review-queue", "--reviewer", RITA[1], "--format", "json").stdout)
     assert rita["items"] == []
+    carl = json.loads(kb(scripted_kb, "review-queue", "--reviewer", CARL[1], "--format", "json").stdout)
+    # carl edited card-declined after approving it: his approval would not count, the queue says so
+    own = {i["path"]: i["own_changes"] for i in carl["items"]}
+    assert len(own["kb/card-declined.md"]) == 1 and "'Mention card limits'" in own["kb/card-declined.md"][0]
+    assert own["kb/new-fees.md"] == [] and own["kb/card-declined.es.md"] == []
     everyone = json.loads(kb(scripted_kb, "review-queue", "--format", "json").stdout)
     assert [i["path"] for i in everyone["items"]] == ["kb/card-declined.es.md", "kb/card-declined.md", "kb/new-fees.md"]
 
@@ -145,3 +149,25 @@ def test_lint_governance_report(scripted_kb: Path):
     result = kb(scripted_kb, "lint", *codes)
     assert result.returncode == 1
     assert_golden("lint-governance.txt", result.stdout)
+
+
+def test_partner_changelog_never_names_internal_docs(scripted_kb: Path):
+    # internal docs changed in the period (the SOP, the deprecated article and its successor) stay out of the digest
+    root = scripted_kb
+    result = kb(root, "changelog", "--since", "2026-10-01", "--audience", "partner", "--format", "md")
+    assert result.returncode == 0
+    for internal_title in ("Data deletion requests", "Refunds before 2026", "Refund window"):
+        assert internal_title not in result.stdout
+    public = kb(root, "changelog", "--since", "2026-10-01", "--audience", "public", "--format", "text")
+    assert "chargeback" not in public.stdout and "card-declined.md" in public.stdout
+
+
+def test_history_and_changelog_need_git_and_valid_input(small_kb: Path, scripted_kb: Path):
+    no_git = kb(small_kb, "history", "data-deletion")
+    assert no_git.returncode == 2 and "kb history needs git: the knowledge base is not a git repository" in no_git.stderr
+    assert kb(small_kb, "changelog", "--since", "2026-10-01").returncode == 2
+    bad_date = kb(scripted_kb, "changelog", "--since", "last week")
+    assert bad_date.returncode == 2 and "expected a date YYYY-MM-DD" in bad_date.stderr
+    unknown = kb(scripted_kb, "history", "no-such-doc")
+    assert unknown.returncode == 2 and "no doc with id or path 'no-such-doc'" in unknown.stderr
+    assert kb(scripted_kb, "stale", "--format", "html").returncode == 2

@@ -8,8 +8,7 @@ from pathlib import Path
 from kbops.config import load_settings
 from kbops.lint.runner import lint
 from kbops.model.loader import parse_document
-from tests.conftest import run_kb
-from tests.governance.conftest import BOT, CARL, CARD_ARTICLE, OLGA, RITA, WENDY, commit, doc_text, git, init_repo, make_kb, write
+from tests.governance.conftest import approve_as, kb_inprocess, BOT, CARL, CARD_ARTICLE, OLGA, RITA, WENDY, commit, doc_text, git, init_repo, make_kb, write
 
 GOV = [c for c in ("KB801", "KB802", "KB803", "KB804", "KB805", "KB806", "KB807", "KB808", "KB809", "KB810", "KB811")]
 
@@ -20,8 +19,7 @@ def findings(root: Path, *codes: str) -> list[str]:
 
 
 def approve(root: Path, who: tuple[str, str], *paths: str) -> None:
-    result = run_kb("--today", "2026-11-01", "approve", "--as", who[1], *paths, cwd=root)
-    assert result.returncode == 0, result.stderr
+    approve_as(root, who[1], *paths)
 
 
 def test_not_a_git_repository_is_a_note_not_a_crash(small_kb: Path):
@@ -113,7 +111,7 @@ def test_translation_drift_summarises_the_source_change(git_small_kb: Path):
     assert found == [
         "kb/card-declined.es.md:11 KB806 source kb/card-declined.md changed since this translation was made "
         f"(1 commit, latest 2026-11-02 by Carl Content: 'Mention card limits', +1 -1 lines); "
-        f"update the translation, then set source_hash: {now}"
+        f"update the translation, then run `kb translated kb/card-declined.es.md` (source_hash: {now})"
     ]
     # the translation is not a git repo: the hash-only message
     shutil.rmtree(root / ".git")
@@ -141,16 +139,16 @@ def test_owner_deprecation_and_reserved_ids(small_kb: Path):
 
 def test_codeowners_write_check_and_lint(small_kb: Path):
     assert findings(small_kb, "KB809") == []  # no CODEOWNERS file: not checked
-    written = run_kb("codeowners", cwd=small_kb)
+    written = kb_inprocess("codeowners", cwd=small_kb)
     assert written.returncode == 0, written.stderr
     text = (small_kb / ".github/CODEOWNERS").read_text()
     assert "/kb/card-declined.md @acme/support-ops\n" in text and "/sops/data-deletion.md @acme/compliance\n" in text
-    assert run_kb("codeowners", "--check", cwd=small_kb).returncode == 0
+    assert kb_inprocess("codeowners", "--check", cwd=small_kb).returncode == 0
     assert findings(small_kb, "KB809") == []
     path = small_kb / "kb/card-declined.md"
     path.write_text(path.read_text().replace("owner: support-ops", "owner: compliance"))
     (small_kb / ".github/CODEOWNERS").write_text(text + "/kb/deleted.md @acme/support-ops\n")
-    check = run_kb("codeowners", "--check", cwd=small_kb)
+    check = kb_inprocess("codeowners", "--check", cwd=small_kb)
     assert check.returncode == 1 and "-/kb/card-declined.md @acme/support-ops" in check.stdout
     found = findings(small_kb, "KB809")
     assert any("/kb/card-declined.md lists @acme/support-ops, expected @acme/compliance" in f for f in found)
@@ -175,3 +173,21 @@ def test_bulk_stamping_by_a_ci_identity_is_lint_clean(tmp_path: Path):
     clone = tmp_path / "shallow"
     subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{root}", str(clone)], check=True)
     assert [f.split(" ")[1] for f in findings(clone)] == ["KB811"]
+
+
+def test_kb_translated_clears_drift_touching_one_line(git_small_kb: Path):
+    root = git_small_kb
+    text = doc_text("# Tarjeta rechazada\n\nRevisa el saldo.\n", id="card-declined", title="Tarjeta rechazada",
+                    description="Por qué se rechaza un pago con tarjeta y qué hacer.", type="article", status="draft",
+                    audience="public", owner="support-ops", locale="es", translation_of="card-declined",
+                    source_hash="ab" * 32 + "  # stamped by kb translated")
+    write(root, "kb/card-declined.es.md", text)
+    write(root, "kb/card-declined.fr.md", text.replace("locale: es", "locale: fr").replace(f"source_hash: {'ab' * 32}  # stamped by kb translated\n", ""))
+    assert len(findings(root, "KB806")) == 2
+    result = kb_inprocess("translated", "kb/card-declined.es.md", "kb/card-declined.fr.md", "kb/card-declined.md", cwd=root)
+    assert result.returncode == 2 and "kb/card-declined.md: not a translation" in result.stderr
+    source_hash = parse_document("x.md", (root / "kb/card-declined.md").read_bytes()).content_hash
+    after = (root / "kb/card-declined.es.md").read_text()
+    assert after == text.replace("ab" * 32, source_hash)
+    assert f"translation_of: card-declined\nsource_hash: {source_hash}\n" in (root / "kb/card-declined.fr.md").read_text()
+    assert findings(root, "KB806") == []

@@ -90,4 +90,4 @@ def test_no_cache_writes_nothing(tmp_path):
     assert run_kb("--root", str(root), "lint", "--no-cache", "--select", "KB1").returncode == 0
     assert not (root / ".kb" / "cache").exists()
     assert run_kb("--root", str(root), "lint", "--select", "KB1").returncode == 0
-    assert list((root / ".kb" / "cache").glob("lint-*.pickle"))
+    assert list((root / ".kb" / "cache").glob("lint-*/shard-*.pickle"))

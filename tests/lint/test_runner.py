@@ -73,7 +73,7 @@ def test_warm_cache_gives_same_result_and_skips_parsing(tmp_path, test_rules):
     warm = lint(settings, select=test_rules)
     assert cold.cached == 0 and warm.cached == warm.corpus_files == 32
     assert warm.diagnostics == cold.diagnostics
-    assert list((root / ".kb" / "cache").glob("lint-*.pickle"))
+    assert list((root / ".kb" / "cache").glob("lint-*/shard-*.pickle"))
 
 
 def test_cache_invalidated_by_edit(tmp_path, test_rules):
@@ -123,8 +123,10 @@ def test_corrupt_cache_is_ignored_and_rebuilt(tmp_path, test_rules, caplog):
     root = write_kb(tmp_path / "kb")
     settings = load_settings(root)
     expected = lint(settings, select=test_rules).diagnostics
-    (cache_file,) = (root / ".kb" / "cache").glob("lint-*.pickle")
-    cache_file.write_bytes(b"KBLINT2\n" + b"\x00" * 32 + b"garbage")
+    shards = sorted((root / ".kb" / "cache").glob("lint-*/shard-*.pickle"))
+    assert shards
+    for shard in shards:
+        shard.write_bytes(b"KBLINT2\n" + b"\x00" * 32 + b"garbage")
     result = lint(settings, select=test_rules)
     assert result.diagnostics == expected and result.cached == 0
     assert "ignoring lint cache" in caplog.text
@@ -135,10 +137,10 @@ def test_tampered_cache_is_never_unpickled(tmp_path, test_rules):
     root = write_kb(tmp_path / "kb")
     settings = load_settings(root)
     lint(settings, select=test_rules)
-    (cache_file,) = (root / ".kb" / "cache").glob("lint-*.pickle")
-    blob = bytearray(cache_file.read_bytes())
-    blob[-5] ^= 0xFF
-    cache_file.write_bytes(bytes(blob))
+    for shard in (root / ".kb" / "cache").glob("lint-*/shard-*.pickle"):
+        blob = bytearray(shard.read_bytes())
+        blob[-5] ^= 0xFF
+        shard.write_bytes(bytes(blob))
     assert lint(settings, select=test_rules).cached == 0
 
 

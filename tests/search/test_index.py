@@ -122,3 +122,19 @@ def test_index_json_report(kb, fixture_kb: Path):
     done = kb("index", "--format", "json", cwd=fixture_kb)
     report = json.loads(done.stdout)
     assert done.returncode == 0 and report["indexed"] == 9 and report["full"] is True
+
+
+def test_hidden_docs_do_not_change_public_scores(fixture_kb: Path):
+    """Ranking statistics come from the caller's audience only: internal docs leave no trace in public scores."""
+    settings = load_settings(fixture_kb)
+    build_index(settings)
+    engine = SearchEngine(settings)
+    before = [(h.id, h.score) for h in engine.search("card payment declined", limit=50).hits]
+    (fixture_kb / "playbooks/card-drill.md").write_text(
+        "---\nid: card-drill\ntitle: Card payment declined drill\ndescription: Internal drill about declined card payments.\n"
+        "type: playbook\nstatus: published\naudience: internal\nowner: support-ops\n---\n# Card payment declined drill\n\n"
+        + "Card payment declined. " * 40 + "\n", encoding="utf-8")
+    build_index(settings)
+    assert [(h.id, h.score) for h in engine.search("card payment declined", limit=50).hits] == before
+    assert "card-drill" in [h.id for h in engine.search("card payment declined", audience="internal").hits]
+    engine.close()

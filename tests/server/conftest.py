@@ -79,7 +79,7 @@ def served_kb(tmp_path_factory) -> Iterator[tuple[Path, RunningServer, dict[str,
     store = ApiKeyStore(keys_path(load_settings(root)))
     keys = {audience: store.create(audience, f"test-{audience}") for audience in ("public", "partner", "internal")}
     for audience in ("public", "partner"):  # internal is left unbuilt on purpose
-        site = root / ".kb" / "site" / audience
+        site = root / "site" / audience
         site.mkdir(parents=True)
         (site / "index.html").write_text(f"<h1>{audience.upper()} HOME</h1>", encoding="utf-8")
         (site / "cards").mkdir()

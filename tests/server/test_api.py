@@ -112,3 +112,30 @@ def test_site_is_served_for_the_callers_audience(served_kb):
     with server.client(headers={"X-KB-Key": keys["internal"]}) as staff:
         missing = staff.get("/")
         assert missing.status_code == 503 and "internal site is not built" in missing.text
+
+
+def test_kb_serve_on_a_fresh_clone_builds_index_and_real_sites(kb_copy, tmp_path):
+    """The README's main command on the bundled KB: index and three strict MkDocs builds, then audience-aware pages."""
+    from kbops.config import load_settings
+    from kbops.model.loader import load_corpus
+    from kbops.publishing import is_visible
+    from kbops.search.records import doc_url
+    from kbops.server.keys import ApiKeyStore, keys_path
+    from tests.server.conftest import running_server
+
+    settings = load_settings(kb_copy)
+    partner_only = next(
+        d for d in load_corpus(settings).docs if is_visible(d, "partner") and not is_visible(d, "public")
+    )
+    key = ApiKeyStore(keys_path(settings)).create("partner", "bpo")
+    with running_server(kb_copy, timeout=300) as server:
+        with server.client() as anonymous:
+            home = anonymous.get("/")
+            assert home.status_code == 200 and "Northwind" in home.text
+            assert anonymous.get(doc_url(partner_only.relpath)).status_code == 404
+        with server.client(headers={"X-KB-Key": key}) as agent:
+            page = agent.get(doc_url(partner_only.relpath))
+            assert page.status_code == 200 and partner_only.title.split()[0] in page.text
+            hits = agent.get("/api/search", params={"q": partner_only.title}).json()["hits"]
+            assert hits[0]["url"] == doc_url(partner_only.relpath)
+    assert all((kb_copy / "site" / a / "index.html").is_file() for a in ("public", "partner", "internal"))

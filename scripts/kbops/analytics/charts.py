@@ -39,7 +39,8 @@ def line_chart(
     step = max(1, count // 8)
     for i, label in enumerate(labels):
         if i % step == 0 or i == count - 1:
-            parts.append(f"<text x='{x_at(i):.1f}' y='{top + plot_h + 16}' {FONT} font-size='10' text-anchor='middle' fill='#6b7280'>{escape(label)}</text>")
+            anchor = "middle" if count == 1 else ("start" if i == 0 else "end" if i == count - 1 else "middle")
+            parts.append(f"<text x='{x_at(i):.1f}' y='{top + plot_h + 16}' {FONT} font-size='10' text-anchor='{anchor}' fill='#6b7280'>{escape(label)}</text>")
     for index, (name, values) in enumerate(series.items()):
         color = PALETTE[index % len(PALETTE)]
         segment: list[str] = []
@@ -77,7 +78,7 @@ def bar_chart(
         parts.append(f"<text x='{label_w}' y='{top + 14}' {FONT} font-size='13' fill='#6b7280'>none</text>")
     for i, (label, value) in enumerate(items):
         y = top + i * (bar_h + gap)
-        short = label if len(label) <= 34 else label[:33] + "…"
+        short = label if len(label) <= 30 else label[:29] + "…"
         w = max(1.0, plot_w * value / biggest)
         parts.append(f"<text x='{label_w - 8}' y='{y + 13}' {FONT} font-size='12' text-anchor='end'><title>{escape(label)}</title>{escape(short)}</text>")
         parts.append(f"<rect x='{label_w}' y='{y}' width='{w:.1f}' height='{bar_h}' rx='2' fill='{color}'/>")

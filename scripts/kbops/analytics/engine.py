@@ -16,15 +16,16 @@ from typing import Any, Callable, Optional
 
 import duckdb
 
+from kbops.analytics import jsonl
 from kbops.analytics.options import DeflectionOptions
 from kbops.analytics.report import (
     PROBLEM_MESSAGES, BreakdownRow, ContentGap, DeflectionReport, DocStats, InputFile, InputSummary,
     Metrics, ProblemCount, ProblemLine,
 )
 from kbops.analytics.sources import (
-    Source, expand, raw_lines_sql, sql_text, tabular_records_sql, ticket_records_sql,
+    Source, expand, sql_text, tabular_records_sql, ticket_records_sql,
 )
-from kbops.pii import scrub
+from kbops.pii import pseudonymous_id, scrub
 
 log = logging.getLogger(__name__)
 Progress = Optional[Callable[[str], None]]
@@ -72,9 +73,7 @@ def connect(options: DeflectionOptions, temp_dir: str) -> duckdb.DuckDBPyConnect
         "click_seconds": options.click_window.total_seconds(),
         "since": options.since,
         "until": options.until,
-        "user_salt": options.user_salt,
         "gap_limit": options.gap_limit,
-        "min_doc_sessions": options.min_doc_sessions,
         "example_limit": options.example_limit,
     }
     for name, value in variables.items():
@@ -85,12 +84,25 @@ def connect(options: DeflectionOptions, temp_dir: str) -> duckdb.DuckDBPyConnect
     return con
 
 
-def _records_sql(con: duckdb.DuckDBPyConnection, sources: list[Source], options: DeflectionOptions) -> str:
-    """The SELECT of raw_records over every source (a UNION ALL BY NAME of per-format parts)."""
+def _records_sql(
+    con: duckdb.DuckDBPyConnection, sources: list[Source], options: DeflectionOptions, exact: set[int]
+) -> str:
+    """The SELECT of raw_records over every source (a UNION ALL BY NAME of per-format parts).
+
+    JSON lines go through the fast, verified reader (kbops.analytics.jsonl) unless their file id is in
+    `exact`, which are parsed line by line in SQL (sql/jsonl_records.sql).
+    """
     parts: list[str] = []
-    jsonl = [s for s in sources if s.role == "events" and s.format == "jsonl"]
-    if jsonl:
-        con.execute(raw_lines_sql(jsonl))
+    json_lines = [s for s in sources if s.role == "events" and s.format == "jsonl"]
+    fast = [s for s in json_lines if s.file_id not in exact]
+    slow = [s for s in json_lines if s.file_id in exact]
+    if fast:
+        for statement in jsonl.line_check_sql(fast):
+            con.execute(statement)
+        blanks = con.execute("SELECT count(*) FROM jsonl_line_problems WHERE kind = 'blank_line'").fetchone()[0]
+        parts.append(jsonl.fast_records_sql(fast, has_blank_lines=blanks > 0))
+    if slow:
+        con.execute(jsonl.raw_lines_view_sql(slow))
         con.execute(sql_file("jsonl_records.sql"))
         parts.append("SELECT * FROM jsonl_records")
     for source in sources:
@@ -102,15 +114,23 @@ def _records_sql(con: duckdb.DuckDBPyConnection, sources: list[Source], options:
     return "\nUNION ALL BY NAME\n".join(f"({p})" for p in parts)
 
 
-def _stage(con: duckdb.DuckDBPyConnection, sources: list[Source], options: DeflectionOptions) -> list[tuple[Source, str]]:
+def _stage(
+    con: duckdb.DuckDBPyConnection, sources: list[Source], options: DeflectionOptions, exact: set[int] | None = None
+) -> list[tuple[Source, str]]:
     """Create `staged`; a file DuckDB cannot read at all is set aside and reported, the rest go on."""
+    exact = set(exact or ())
     unreadable: list[tuple[Source, str]] = []
     readable = list(sources)
     while True:
         try:
-            con.execute("CREATE OR REPLACE TEMP VIEW raw_records AS " + _records_sql(con, readable, options))
+            con.execute("CREATE OR REPLACE TEMP VIEW raw_records AS " + _records_sql(con, readable, options, exact))
             con.execute(sql_file("stage.sql"))
-            return unreadable
+            fast = [s for s in readable if s.role == "events" and s.format == "jsonl" and s.file_id not in exact]
+            mismatched = jsonl.mismatched_files(con, fast)
+            if not mismatched:
+                return unreadable
+            log.info("JSON lines of file(s) %s read the exact way", mismatched)
+            exact.update(mismatched)
         except duckdb.Error as exc:
             if not readable:
                 raise
@@ -118,13 +138,26 @@ def _stage(con: duckdb.DuckDBPyConnection, sources: list[Source], options: Defle
             still: list[Source] = []
             for source in readable:
                 try:
-                    con.execute("SELECT count(*) FROM (" + _records_sql(con, [source], options) + ")").fetchall()
+                    con.execute("SELECT count(*) FROM (" + _records_sql(con, [source], options, exact) + ")").fetchall()
                     still.append(source)
                 except duckdb.Error as file_exc:
                     unreadable.append((source, str(file_exc).splitlines()[0][:300]))
             if len(still) == len(readable):
                 raise
             readable = still
+
+
+def _pseudonymise_users(con: duckdb.DuckDBPyConnection, salt: str) -> int:
+    """Pseudonymise raw user ids (e-mails, ticket requesters) once per DISTINCT value; SQL swaps them in."""
+    raw = [row[0] for row in con.execute('SELECT DISTINCT "user" FROM staged WHERE user_needs_pseudonym').fetchall()]
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE user_pseudonyms AS "
+        "SELECT unnest(CAST($1 AS VARCHAR[])) AS raw, unnest(CAST($2 AS VARCHAR[])) AS pseudonym",
+        [raw, [pseudonymous_id(value, salt) for value in raw]],
+    )
+    if raw:
+        con.execute(sql_file("users.sql"))
+    return len(raw)
 
 
 def _scrub_queries(con: duckdb.DuckDBPyConnection) -> int:
@@ -158,8 +191,10 @@ def compute_deflection(
         con = connect(options, temp_dir)
         try:
             say(f"reading {len(sources)} file(s)")
-            unreadable = _stage(con, sources, options)
-            say("scrubbing queries")
+            exact = {s.file_id for s in sources} if options.exact_json else set()
+            unreadable = _stage(con, sources, options, exact)
+            say("pseudonymising users and scrubbing queries")
+            _pseudonymise_users(con, options.user_salt)
             scrubbed = _scrub_queries(con)
             say("computing sessions and metrics")
             for name in ("events.sql", "sessions.sql", "searches.sql"):
@@ -289,7 +324,8 @@ def _notes(
         notes.append(f"{scrubbed_queries} distinct quer(y/ies) contained personal data and were scrubbed.")
     if not options.salt_configured and (options.tickets or summary.email_user_ids):
         notes.append(
-            "No user salt configured (env KB_USER_SALT or [tool.kbops.analytics] user_salt): requesters were "
-            "hashed with the default salt and will not match the collector's user ids."
+            "No user salt configured ([tool.kbops.analytics] or [tool.kbops.server] user_salt, env KB_USER_SALT, "
+            "or the collector's .kb/user-salt): requesters were hashed with a default salt and will not match "
+            "the collector's user ids."
         )
     return notes

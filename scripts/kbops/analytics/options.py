@@ -10,7 +10,7 @@ from typing import Optional
 from pydantic import BaseModel, ConfigDict, Field
 
 from kbops.config import Settings
-from kbops.errors import UsageError
+from kbops.errors import ConfigError, UsageError
 
 DEFAULT_SALT = "kbops-unsalted"
 SALT_ENV = "KB_USER_SALT"
@@ -36,7 +36,7 @@ class AnalyticsConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     window: str = Field(default="24h", description="W: how long after a session a contact still counts")
-    user_salt: Optional[str] = Field(default=None, description="Salt of the user pseudonym hash (env KB_USER_SALT wins)")
+    user_salt: Optional[str] = Field(default=None, description="Salt of the user pseudonyms (default: the collector's)")
     memory_limit: str = Field(default="2GB", description="DuckDB memory_limit; larger inputs spill to disk")
     threads: Optional[int] = Field(default=None, ge=1, description="DuckDB threads (default: all cores)")
     ticket_columns: dict[str, str] = Field(default_factory=dict, description="Ticket field -> export column")
@@ -102,10 +102,19 @@ def _split_pairs(item: str) -> list[str]:
     return [p.strip() for p in pairs if p.strip()]
 
 
-def resolve_salt(config: AnalyticsConfig) -> tuple[str, bool]:
-    """The user-pseudonym salt and whether one was configured (env KB_USER_SALT, then pyproject)."""
-    salt = os.environ.get(SALT_ENV) or config.user_salt
-    return (salt, True) if salt else (DEFAULT_SALT, False)
+def resolve_salt(settings: Settings, config: AnalyticsConfig) -> tuple[str, bool]:
+    """The user-pseudonym salt and whether one was configured.
+
+    The collector (kbops.server) pseudonymises with `[tool.kbops.server] user_salt`, else env
+    KB_USER_SALT, else a random salt it keeps in `.kb/user-salt`; analytics looks in the same places
+    (after its own `[tool.kbops.analytics] user_salt`), so ticket requesters match collected user ids.
+    """
+    server = settings.sections.get("server", {})
+    salt = config.user_salt or server.get("user_salt") or os.environ.get(SALT_ENV)
+    if not salt:
+        stored = settings.state_dir / "user-salt"
+        salt = stored.read_text(encoding="utf-8").strip() if stored.is_file() else None
+    return (str(salt), True) if salt else (DEFAULT_SALT, False)
 
 
 @dataclass(frozen=True)
@@ -126,6 +135,8 @@ class DeflectionOptions:
     gap_limit: int = 20
     min_doc_sessions: int = 5
     example_limit: int = 20
+    # Parse JSON lines one by one in SQL instead of the verified fast reader (slower; for cross-checks).
+    exact_json: bool = False
 
     @classmethod
     def build(
@@ -141,7 +152,20 @@ class DeflectionOptions:
     ) -> "DeflectionOptions":
         """Defaults < `[tool.kbops.analytics]` < flags."""
         config = settings.section("analytics", AnalyticsConfig)
-        salt, configured = resolve_salt(config)
+        problems: list[str] = []
+        unknown = sorted(set(config.ticket_columns) - set(TICKET_COLUMNS))
+        if unknown:
+            problems.append(
+                f"pyproject.toml [tool.kbops.analytics] ticket_columns: unknown field(s) {', '.join(unknown)}; "
+                f"expected {', '.join(TICKET_COLUMNS)}"
+            )
+        try:
+            parse_duration(config.window)
+        except UsageError as exc:
+            problems.append(f"pyproject.toml [tool.kbops.analytics] window: {exc}")
+        if problems:
+            raise ConfigError(problems)
+        salt, configured = resolve_salt(settings, config)
         start = parse_instant(since, end_of_day=False) if since else None
         end = parse_instant(until, end_of_day=True) if until else None
         if start and end and end <= start:

@@ -60,6 +60,7 @@ def _breakdown_rows(report: DeflectionReport, dimension: str) -> list[list[str]]
 
 
 BREAKDOWN_HEADER = ["sessions", "contacted", "deflection", "searches", "zero-result", "click-through"]
+SHORT_BREAKDOWN_HEADER = ["sessions", "contacted", "deflect.", "searches", "zero-res.", "CTR"]
 
 
 def _gap_rows(report: DeflectionReport, key: str) -> list[list[str]]:
@@ -92,9 +93,9 @@ def _problem_counts(report: DeflectionReport) -> list[list[str]]:
 # -- terminal -------------------------------------------------------------------------------------
 
 def _table(title: str, header: list[str], rows: list[list[str]]) -> Table:
-    table = Table(title=title, title_justify="left", show_edge=False)
+    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
     for index, name in enumerate(header):
-        table.add_column(name, justify="left" if index == 0 else "right", overflow="fold")
+        table.add_column(name, justify="left" if index == 0 else "right", overflow="fold", no_wrap=index > 0)
     for row in rows:
         table.add_row(*[Text(cell) for cell in row])
     return table
@@ -105,7 +106,7 @@ def text(report: DeflectionReport) -> list[Any]:
     blocks: list[Any] = [Text(f"Deflection report  {_period(report)}  (W = {report.window_hours:g} h)", style="bold")]
     blocks.append(_table("Summary", ["metric", "value"], [list(row) for row in _headline(report)]))
     for dimension in ("week", "locale", "channel"):
-        blocks.append(_table(f"By {dimension}", [dimension, *BREAKDOWN_HEADER], _breakdown_rows(report, dimension)))
+        blocks.append(_table(f"By {dimension}", [dimension, *SHORT_BREAKDOWN_HEADER], _breakdown_rows(report, dimension)))
     blocks.append(_table("Content gaps by zero-result searches", GAP_HEADER, _gap_rows(report, "zero_result")))
     blocks.append(_table("Content gaps by contacted sessions", GAP_HEADER, _gap_rows(report, "contacted")))
     blocks.append(_table(f"Worst docs (read, then contacted; ≥ {report.min_doc_sessions} sessions)", DOC_HEADER, _doc_rows(report)))
@@ -115,7 +116,7 @@ def text(report: DeflectionReport) -> list[Any]:
         f"{i.duplicate_records_removed:,} duplicates removed, {i.out_of_order_events:,} out of order, {i.blank_lines:,} blank lines"
     ))
     if i.problems:
-        blocks.append(_table("Input problems", ["file", "problem", "records", "first line", "meaning"], _problem_counts(report)))
+        blocks.append(_table("Input problems", ["file", "problem", "records", "first line"], [r[:4] for r in _problem_counts(report)]))
     for line in _problem_lines(report):
         blocks.append(Text(line, style="yellow"))
     for note in report.notes:
@@ -174,7 +175,7 @@ h1{font-size:26px;margin:0 0 4px} h2{font-size:18px;margin:28px 0 8px;border-bot
 .card{border:1px solid #e5e7eb;border-radius:8px;padding:12px 14px} .card .v{font-size:24px;font-weight:650} .card .k{font-size:12px;color:#6b7280}
 .grid{display:grid;grid-template-columns:1fr 1fr;gap:18px} table{border-collapse:collapse;font-size:13px;width:100%}
 th,td{padding:4px 8px;border-bottom:1px solid #f3f4f6;text-align:right} th:first-child,td:first-child{text-align:left}
-th{background:#f9fafb;font-weight:600} pre{background:#f9fafb;padding:8px;font-size:12px;overflow:auto} li{font-size:13px;margin:2px 0}
+th{background:#f9fafb;font-weight:600} svg{max-width:100%;height:auto} pre{background:#f9fafb;padding:8px;font-size:12px;overflow:auto} li{font-size:13px;margin:2px 0}
 """
 
 

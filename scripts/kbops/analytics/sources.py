@@ -2,8 +2,8 @@
 
 Every source becomes rows of the same shape (`raw_records`, see sql/stage.sql) with its file and
 line number, so that every problem can be reported as `path:line`:
-- JSON lines are read as raw text lines (DuckDB's CSV reader with a delimiter that never occurs in
-  valid JSON and `WITH ORDINALITY`), then parsed in SQL: a malformed line keeps its line number.
+- JSON lines: see kbops.analytics.jsonl (raw lines with their numbers; a malformed line keeps its
+  line number).
 - CSV event files: one row per line after the header (line numbers assume no quoted line breaks).
 - Parquet event files: the row number within the file stands in for the line.
 - Help-desk ticket exports (CSV): mapped to `contact` events through a column mapping.
@@ -79,17 +79,6 @@ def expand(patterns: tuple[str, ...], role: str, start_id: int = 0) -> list[Sour
         flag = "--events" if role == "events" else "--tickets"
         raise UsageError("\n".join(f"{flag} {p}: no file matches" for p in missing))
     return [Source(start_id + i, path, file_format(path), role) for i, path in enumerate(found)]
-
-
-def raw_lines_sql(sources: list[Source]) -> str:
-    """The `raw_lines(file_id, line_no, line)` view over JSON-lines files (gzip read transparently)."""
-    parts = [
-        f"SELECT {s.file_id} AS file_id, ordinality AS line_no, line FROM read_csv({sql_text(s.path)}, "
-        "columns = {'line': 'VARCHAR'}, delim = '\\x1f', quote = '', escape = '', header = false, "
-        "auto_detect = false, strict_mode = false, max_line_size = 16777216) WITH ORDINALITY"
-        for s in sources
-    ]
-    return "CREATE OR REPLACE TEMP VIEW raw_lines AS\n" + "\nUNION ALL\n".join(parts)
 
 
 def _columns(con: duckdb.DuckDBPyConnection, reader: str) -> dict[str, str]:

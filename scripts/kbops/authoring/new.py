@@ -161,7 +161,7 @@ def new_document(
         "risk": DEFAULT_RISK,
         "classification": "public" if audience == "public" else "internal",
     }
-    text = _front_matter(meta) + "\n" + render_body(doc_type, title, locale)
+    text = front_matter_text(meta) + "\n" + render_body(doc_type, title, locale)
     parsed = parse_document(relpath, text.encode("utf-8"))
     if parsed.schema_problems or parsed.problems:  # a template bug, never a user mistake
         raise RuntimeError(f"kb new produced an invalid document: {parsed.schema_problems or parsed.problems}")
@@ -184,16 +184,24 @@ def _description(doc_type: str, locale: str) -> str:
     return _DESCRIPTIONS.get(locale, _DESCRIPTIONS["en"]).format(kind=_KINDS[doc_type])
 
 
-def _front_matter(meta: dict) -> str:
-    """Front-matter in the repository's key order, with the lists a writer fills in next."""
-    dumped = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000)
+_LIST_GUIDANCE = {
+    "tags": "# Fill in from taxonomy.yml before publishing:\ntags: []\n",
+    "intents": "intents: []\n",
+    "sample_queries": "# What a reader would type to find this doc (3-6, in the doc's language):\nsample_queries: []\n",
+}
+
+
+def front_matter_text(meta: dict, lists: tuple[str, ...] = ("tags", "intents", "sample_queries")) -> str:
+    """Front-matter in the repository's key order, then the empty lists a writer fills in next."""
+    dumped = "".join(_yaml_line(key, value) for key, value in meta.items())
     # Dates stay unquoted so they read like every other doc; safe_dump quotes ISO strings.
     dumped = re.sub(r"^last_reviewed: '(\d{4}-\d{2}-\d{2})'$", r"last_reviewed: \1", dumped, flags=re.M)
-    lists = (
-        "# Fill in from taxonomy.yml before publishing:\n"
-        "tags: []\n"
-        "intents: []\n"
-        "# What a reader would type to find this doc (3-6, in the doc's language):\n"
-        "sample_queries: []\n"
-    )
-    return f"---\n{dumped}{lists}---\n"
+    return "---\n" + dumped + "".join(_LIST_GUIDANCE[name] for name in lists) + "---\n"
+
+
+def _yaml_line(key: str, value) -> str:
+    """One front-matter key; lists in flow style (`tags: [a, b]`) like the rest of the repository."""
+    if isinstance(value, list):
+        flow = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=1000).strip()
+        return f"{key}: {flow}\n"
+    return yaml.safe_dump({key: value}, allow_unicode=True, width=1000)

@@ -15,12 +15,13 @@ log = logging.getLogger(__name__)
 
 @app.command("deflection")
 def deflection_command(
-    events: List[str] = typer.Option(..., "--events", "-e", help="Event files, folders or globs: JSON lines, CSV or Parquet, optionally .gz (repeatable)."),
+    events: Optional[List[str]] = typer.Option(None, "--events", "-e", help="Event files, folders or globs: JSON lines, CSV or Parquet, optionally .gz (repeatable; more paths may follow, e.g. --events logs/*.jsonl)."),
+    more_events: Optional[List[str]] = typer.Argument(None, metavar="[PATH]...", help="More event files (what a shell glob after --events expands to)."),
     tickets: Optional[List[str]] = typer.Option(None, "--tickets", help="Help-desk ticket CSV exports (Zendesk, Freshdesk) counted as contacts (repeatable)."),
     mapping: Optional[List[str]] = typer.Option(None, "--map", help='Ticket column mapping, e.g. created_at="Created at",requester="Requester",channel=Via (fields: id, created_at, requester, channel).'),
     window: Optional[str] = typer.Option(None, "--window", help="W: a contact up to this long after a session's end counts against it (default 24h)."),
     since: Optional[str] = typer.Option(None, "--since", help="First day (YYYY-MM-DD or ISO date-time, UTC)."),
-    until: Optional[str] = typer.Option(None, "--until", help="Last day, included (YYYY-MM-DD or ISO date-time, UTC, excluded)."),
+    until: Optional[str] = typer.Option(None, "--until", help="Last day, included (YYYY-MM-DD, UTC); an ISO date-time is an exclusive bound."),
     format: str = typer.Option("text", "--format", "-f", help="text | json | md | html"),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Also write deflection.json, deflection.md and deflection.html (with charts) to this folder."),
     publish: bool = typer.Option(False, "--publish", help="Write the Markdown report into the knowledge base as an internal doc (kb/reports/deflection.md)."),
@@ -32,6 +33,9 @@ def deflection_command(
     from kbops.analytics.publish import doc_titles, publish_report, write_reports
     from kbops.errors import UsageError
 
+    events = [*(events or []), *(more_events or [])]
+    if not events:
+        raise UsageError("no event files: pass --events PATH... (files, folders or globs)")
     if format not in FORMATS:
         raise UsageError(f"unknown format {format!r}; expected one of {', '.join(FORMATS)}")
     kb_settings = settings()

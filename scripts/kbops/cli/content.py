@@ -6,7 +6,9 @@ from typing import Optional
 import typer
 
 from kbops.authoring.new import new_document
+from kbops.authoring.translate import new_translation
 from kbops.cli._app import app, out, print_json, settings
+from kbops.errors import UsageError
 from kbops.model.schema import json_schema
 
 
@@ -25,12 +27,22 @@ def new_command(
     audience: Optional[str] = typer.Option(None, "--audience", help="public | partner | internal (default depends on the type)."),
     product: Optional[str] = typer.Option(None, "--product", help="Product key from taxonomy.yml; articles and SOPs go into its subfolder."),
     doc_id: Optional[str] = typer.Option(None, "--id", help="Use this id instead of one made from the title."),
+    translation_of: Optional[str] = typer.Option(
+        None, "--translation-of", help="Source doc id: write a draft translation beside it (needs --locale)."
+    ),
     format: str = typer.Option("text", "--format", "-f", help="text | json"),
 ) -> None:
-    """Scaffold a new draft document of TYPE from its template and print its path."""
-    created = new_document(
-        settings(), doc_type, title, locale=locale, owner=owner, audience=audience, product=product, doc_id=doc_id
-    )
+    """Scaffold a new draft document of TYPE from its template (or a translation of a doc) and print its path."""
+    if translation_of:
+        if not locale:
+            raise UsageError("--translation-of needs --locale, the language of the translation")
+        if owner or audience or product:
+            raise UsageError("a translation inherits --owner, --audience and --product from its source")
+        created = new_translation(settings(), translation_of, locale, title, doc_type=doc_type, doc_id=doc_id)
+    else:
+        created = new_document(
+            settings(), doc_type, title, locale=locale, owner=owner, audience=audience, product=product, doc_id=doc_id
+        )
     if format == "json":
         print_json({"path": created.relpath, "id": created.id, "type": created.type, "locale": created.locale,
                     "owner": created.owner, "audience": created.audience})

@@ -20,6 +20,9 @@ def _check_format(format: str, allowed: tuple[str, ...]) -> None:
 def approve_command(
     paths: List[Path] = typer.Argument(..., help="Docs (or folders of docs) to approve."),
     as_: Optional[str] = typer.Option(None, "--as", help="Reviewer e-mail (default: git config user.email)."),
+    only_needed: bool = typer.Option(
+        False, "--only-needed", help="Skip docs where this reviewer meets no missing requirement (bulk stamping)."
+    ),
     format: str = typer.Option("text", "--format", "-f", help="text | json"),
 ) -> None:
     """Approve the current content of docs: records reviewer, date and content hash in the front-matter."""
@@ -27,7 +30,7 @@ def approve_command(
 
     _check_format(format, ("text", "json"))
     s = settings()
-    report = approve(s, load_governance(s.governance_path), paths, as_)
+    report = approve(s, load_governance(s.governance_path), paths, as_, only_needed=only_needed)
     if format == "json":
         print_json({
             "reviewer": report.reviewer,
@@ -36,7 +39,11 @@ def approve_command(
         })
     else:
         for a in report.approved:
-            verb = {"added": "approved", "replaced": "re-approved", "unchanged": "already approved"}[a.action]
+            verb = {"added": "approved", "replaced": "re-approved", "unchanged": "already approved",
+                    "skipped": "skipped (approval not needed)"}[a.action]
+            if a.action == "skipped" and format == "text":
+                err.print(f"{a.path}: {verb}", markup=False)
+                continue
             out.print(f"{a.path}: {verb} {a.hash[:12]} as {a.reviewer}", markup=False)
         for r in report.refused:
             err.print(f"kb: error: {r.path}: {r.reason}", markup=False)
@@ -64,6 +71,10 @@ def stale_command(
 
     _check_format(format, ("text", "json", "md"))
     s, corpus, governance = _corpus_and_governance()
+    if due_soon is None:
+        from kbops.lint.settings import LintSettings
+
+        due_soon = s.section("lint", LintSettings).due_soon_days  # the same horizon as lint's KB402
     usage = read_usage(events) if events else None
     report = stale_report(corpus, governance, s.today_date(), owner=owner, usage=usage, due_soon_days=due_soon)
     if format == "json":
@@ -88,7 +99,9 @@ def review_queue_command(
         reviewer = git_user_email(s.root)
         if not reviewer:
             raise UsageError("--mine needs `git config user.email`; or pass --reviewer EMAIL")
-    queue = review_queue(corpus, governance, reviewer)
+    from kbops.governance.history import GitHistory
+
+    queue = review_queue(corpus, governance, reviewer, GitHistory(s.root) if reviewer else None)
     if format == "json":
         print_json(queue.as_dict())
     else:
@@ -147,7 +160,10 @@ def changelog_command(
         if not owner or not governance.is_owner(owner):
             raise UsageError(f"--owner {owner!r}: not a team or person of governance.yml")
     log = changelog(corpus, GitHistory(s.root), start, s.today_date(), audience, exclude=page_rel if page else None)
-    by_id = {d.id: d.relpath for d in corpus.docs if d.id and not d.get("translation_of")}
+    from kbops.publishing import is_visible
+
+    by_id = {d.id: (d.relpath, d.title) for d in corpus.docs
+             if d.id and not d.get("translation_of") and is_visible(d, audience)}
     if format == "json":
         print_json(log.as_dict())
     elif format == "text":
@@ -177,3 +193,26 @@ def codeowners_command(
         raise typer.Exit(1)
     state = "wrote" if result.written else "already up to date:"
     out.print(f"{state} .github/CODEOWNERS ({result.entries} entries)", markup=False)
+
+
+@app.command("translated")
+def translated_command(
+    paths: List[Path] = typer.Argument(..., help="Translations (or folders) now matching their source."),
+    format: str = typer.Option("text", "--format", "-f", help="text | json"),
+) -> None:
+    """Record that translations match their source now: sets source_hash to the source's content hash."""
+    from kbops.governance.translation_stamp import mark_translated
+
+    _check_format(format, ("text", "json"))
+    s, corpus, _ = _corpus_and_governance()
+    report = mark_translated(s, corpus, paths)
+    if format == "json":
+        print_json({"stamped": [vars(x) for x in report.stamped], "refused": [vars(r) for r in report.refused]})
+    else:
+        for x in report.stamped:
+            verb = "source_hash set to" if x.action == "stamped" else "already matches"
+            out.print(f"{x.path}: {verb} {x.hash[:12]} ({x.source})", markup=False)
+        for r in report.refused:
+            err.print(f"kb: error: {r.path}: {r.reason}", markup=False)
+    if report.refused:
+        raise typer.Exit(2)

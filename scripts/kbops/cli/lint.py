@@ -10,7 +10,7 @@ import typer
 from kbops.cli._app import app, err, out, print_json, progress_printer, settings
 from kbops.errors import UsageError
 from kbops.lint import registry
-from kbops.lint.formatters import FORMATTERS
+from kbops.lint.formatters import FORMATTERS, repository_prefix, with_path_prefix
 from kbops.lint.runner import lint
 
 
@@ -31,16 +31,19 @@ def lint_command(
     if base is not None and not changed:
         raise UsageError("--base only makes sense with --changed")
     config = settings()
-    targets = deleted = None
+    targets = deleted = linked_before = None
     if changed:
         from kbops.lint.changed import changed_files
 
         change_set = changed_files(config, base)
-        targets, deleted = change_set.changed, change_set.deleted
+        targets, deleted, linked_before = change_set.changed, change_set.deleted, change_set.linked_before
     result = lint(
         config, paths or None, select=select, ignore=ignore, targets=targets, deleted=deleted or (),
+        linked_before=linked_before or (),
         use_cache=not no_cache, jobs=jobs, progress=progress_printer("lint"),
     )
+    if format in ("github", "sarif"):  # located from the repository root, not the KB root
+        result = with_path_prefix(result, repository_prefix(config.root))
     rendered = FORMATTERS[format](result)
     if rendered:
         sys.stdout.write(rendered + "\n")

@@ -16,7 +16,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from kbops.config import Settings
 from kbops.errors import UsageError
-from kbops.governance.policy import may_approve
+from kbops.governance.policy import evaluate, may_approve
 from kbops.model.governance import Governance
 from kbops.model.loader import parse_document, relative
 
@@ -33,7 +33,7 @@ class Approved:
     doc_id: str | None
     reviewer: str
     hash: str
-    action: str  # "added" | "replaced" | "unchanged"
+    action: str  # "added" | "replaced" | "unchanged" | "skipped" (only_needed: the reviewer's approval is not needed)
 
 
 @dataclass(frozen=True)
@@ -80,15 +80,20 @@ def approve(
     paths: Iterable[Path],
     reviewer_email: str | None = None,
     today: dt.date | None = None,
+    only_needed: bool = False,
 ) -> ApprovalReport:
-    """Approve each doc's current content hash as the reviewer. Files that cannot be approved are refused, not touched."""
+    """Approve each doc's current content hash as the reviewer. Files that cannot be approved are refused, not touched.
+
+    With `only_needed`, docs are skipped unless the reviewer can meet a requirement that current approvals
+    do not meet yet (convenient for stamping whole folders, one reviewer at a time).
+    """
     person, email = resolve_reviewer(reviewer_email, settings, governance)
     today = today or settings.today_date()
     report = ApprovalReport(email)
     for path in _expand(paths):
         relpath = relative(settings, path)
         try:
-            report.approved.append(_approve_file(path, relpath, person, email, governance, today))
+            report.approved.append(_approve_file(path, relpath, person, email, governance, today, only_needed))
         except _Refusal as exc:
             report.refused.append(Refused(relpath, str(exc)))
     return report
@@ -113,7 +118,9 @@ def discover_dir(path: Path) -> list[Path]:
     return sorted(p.resolve() for p in path.rglob("*.md") if p.is_file())
 
 
-def _approve_file(path: Path, relpath: str, person: str, email: str, governance: Governance, today: dt.date) -> Approved:
+def _approve_file(
+    path: Path, relpath: str, person: str, email: str, governance: Governance, today: dt.date, only_needed: bool = False
+) -> Approved:
     if not path.is_file():
         raise _Refusal("no such file")
     data = path.read_bytes()
@@ -122,6 +129,8 @@ def _approve_file(path: Path, relpath: str, person: str, email: str, governance:
         raise _Refusal(f"cannot be parsed ({doc.problems[0].code}: {doc.problems[0].message}); fix it first")
     if doc.schema_problems:
         raise _Refusal(f"front-matter is invalid ({doc.schema_problems[0].message}); run `kb lint` and fix it first")
+    if only_needed and not any(person in r.eligible for r in evaluate(doc, governance).missing):
+        return Approved(relpath, doc.id, email, doc.content_hash, "skipped")
     if not may_approve(person, doc, governance):
         owner = doc.get("owner")
         raise _Refusal(

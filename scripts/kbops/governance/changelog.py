@@ -81,10 +81,10 @@ def changelog(
 
 def _kind(doc: Document, base: Document | None) -> str | None:
     was_published = base is not None and base.get("status") in PUBLISHED_STATUSES
+    if doc.get("status") == "deprecated" and (base is None or base.get("status") != "deprecated"):
+        return "deprecated"  # even when new in the period: trainers must learn it is not to be used
     if not was_published:
         return "added"
-    if doc.get("status") == "deprecated" and base.get("status") != "deprecated":
-        return "deprecated"
     if base.content_hash != doc.content_hash:
         return "changed"
     return None  # approvals or other tool stamps only
@@ -94,7 +94,7 @@ def _link(entry: ChangeEntry, page_dir: str) -> str:
     return os.path.relpath(entry.path, page_dir or ".").replace(os.sep, "/")
 
 
-def render_markdown(log: Changelog, page_path: str | None = None, by_id: dict[str, str] | None = None) -> str:
+def render_markdown(log: Changelog, page_path: str | None = None, by_id: dict[str, tuple[str, str]] | None = None) -> str:
     """The digest as Markdown; links are relative to `page_path` when it is written as a site page."""
     page_dir = os.path.dirname(page_path) if page_path else ""
     counts = ", ".join(f"{len(log.of_kind(k))} {HEADINGS[k].lower()}" for k in KINDS)
@@ -107,12 +107,15 @@ def render_markdown(log: Changelog, page_path: str | None = None, by_id: dict[st
             continue
         lines += [f"## {HEADINGS[kind]}", ""]
         for e in entries:
-            line = f"- [{e.title}]({_link(e, page_dir)}) ({e.type}, {e.locale}, {e.date})"
-            if kind == "deprecated" and e.superseded_by:
-                target = (by_id or {}).get(e.superseded_by)
-                successor = f"[{e.superseded_by}]({os.path.relpath(target, page_dir or '.')})" if target else e.superseded_by
-                line += f": replaced by {successor}"
-            elif e.messages:
+            if kind == "deprecated":
+                # no link to the deprecated page itself: readers should land on its successor
+                line = f"- {e.title} ({e.type}, {e.locale}, {e.date})"
+                target = (by_id or {}).get(e.superseded_by or "")
+                if target:  # `by_id` holds only docs the audience may see: no title of a hidden successor leaks
+                    line += f": replaced by [{target[1]}]({os.path.relpath(target[0], page_dir or '.')})"
+            else:
+                line = f"- [{e.title}]({_link(e, page_dir)}) ({e.type}, {e.locale}, {e.date})"
+            if kind != "deprecated" and e.messages:
                 line += ": " + "; ".join(e.messages[:3])
             lines.append(line)
         lines.append("")
@@ -127,7 +130,7 @@ def render_text(log: Changelog) -> str:
     return "\n".join(lines)
 
 
-def changelog_page(log: Changelog, page_path: str, owner: str, today: dt.date, by_id: dict[str, str]) -> str:
+def changelog_page(log: Changelog, page_path: str, owner: str, today: dt.date, by_id: dict[str, tuple[str, str]]) -> str:
     """A complete, valid KB article (front-matter + digest) for the site."""
     stem = os.path.splitext(os.path.basename(page_path))[0]
     doc_id = stem if log.audience == "internal" or stem.endswith(log.audience) else f"{stem}-{log.audience}"

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from kbops.governance.history import GitHistory
 from kbops.model.document import Document
+from kbops.model.loader import parse_document
 from kbops.model.translations import TranslationStatus
 
 
@@ -46,9 +47,10 @@ def source_change(source: Document, recorded_hash: str | None, history: GitHisto
     content_changes = [v for i, v in enumerate(newer) if history.content_hash_at(v) != (
         history.content_hash_at(versions[i + 1]) if i + 1 < len(versions) else None)]
     base = history.document_at(versions[len(newer)])
+    current = _current_body(source, history)
     added = removed = None
-    if base is not None:
-        diff = difflib.unified_diff(base.body.splitlines(), source.body.splitlines(), lineterm="", n=0)
+    if base is not None and current is not None:
+        diff = difflib.unified_diff(base.body.splitlines(), current.splitlines(), lineterm="", n=0)
         lines = [l for l in diff if l[:1] in "+-" and not l.startswith(("+++", "---"))]
         added, removed = sum(1 for l in lines if l[0] == "+"), sum(1 for l in lines if l[0] == "-")
     latest = content_changes[0] if content_changes else None
@@ -58,10 +60,20 @@ def source_change(source: Document, recorded_hash: str | None, history: GitHisto
     )
 
 
+def _current_body(source: Document, history: GitHistory) -> str | None:
+    """The source's body now; lint's corpus rules see compact Documents without it, so re-read the file."""
+    if source.body:
+        return source.body
+    try:
+        return parse_document(source.relpath, (history.root / source.relpath).read_bytes()).body
+    except OSError:
+        return None
+
+
 def drift_message(translation: Document, status: TranslationStatus, history: GitHistory | None) -> str:
     source = status.source
     assert source is not None
-    fix = f"update the translation, then set source_hash: {status.current_hash}"
+    fix = f"update the translation, then run `kb translated {translation.relpath}` (source_hash: {status.current_hash})"
     if not status.recorded_hash:
         return f"translation of {source.relpath} does not record the source_hash it was made from; {fix}"
     change = source_change(source, str(status.recorded_hash), history)

@@ -126,6 +126,17 @@ class GitHistory:
             self._histories[relpath] = self._log(relpath)
         return self._histories[relpath]
 
+    def prefetch(self, relpaths: list[str], workers: int = 4) -> None:
+        """Run the per-file `git log`s concurrently (they are separate processes); blob reads stay serial."""
+        wanted = [r for r in dict.fromkeys(relpaths) if r not in self._histories]
+        if not self.available or len(wanted) < 8:
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for relpath, versions in zip(wanted, pool.map(self._log, wanted)):
+                self._histories[relpath] = versions
+
     def _log(self, relpath: str) -> tuple[Version, ...]:
         try:
             output = self._repo.git.log(

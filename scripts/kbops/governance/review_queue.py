@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kbops.errors import UsageError
+from kbops.governance.four_eyes import changes_since_previous_approval
+from kbops.governance.history import GitHistory
 from kbops.governance.policy import evaluate
 from kbops.model.governance import Governance
 from kbops.model.loader import Corpus
@@ -19,6 +21,8 @@ class QueueItem:
     reason: str  # "in review" | "approval stale since DATE" | "never approved" | "approvals insufficient"
     waiting_for: tuple[str, ...]  # unmet requirements, e.g. "1 from compliance (regulated-content)"
     content_hash: str
+    # commits by the reviewer since the last approved content: four-eyes will not count their approval
+    own_changes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -27,11 +31,18 @@ class ReviewQueue:
     items: tuple[QueueItem, ...]
 
     def as_dict(self) -> dict:
-        return {"reviewer": self.reviewer, "items": [{**vars(i), "waiting_for": list(i.waiting_for)} for i in self.items]}
+        return {"reviewer": self.reviewer, "items": [
+            {**vars(i), "waiting_for": list(i.waiting_for), "own_changes": list(i.own_changes)} for i in self.items
+        ]}
 
 
-def review_queue(corpus: Corpus, governance: Governance, reviewer_email: str | None = None) -> ReviewQueue:
-    """Docs in review, or published without sufficient current approvals, whose unmet requirements the reviewer can meet."""
+def review_queue(
+    corpus: Corpus, governance: Governance, reviewer_email: str | None = None, history: GitHistory | None = None
+) -> ReviewQueue:
+    """Docs in review, or published without sufficient current approvals, whose unmet requirements the reviewer can meet.
+
+    With git `history`, items the reviewer changed themselves say so: their approval would not count (four-eyes).
+    """
     person = None
     if reviewer_email:
         found = governance.person_by_email(reviewer_email)
@@ -58,9 +69,12 @@ def review_queue(corpus: Corpus, governance: Governance, reviewer_email: str | N
             reason = "never approved"
         else:
             reason = "approvals insufficient"
+        own = ()
+        if person is not None and history is not None and history.available:
+            own = tuple(c.describe() for c in changes_since_previous_approval(doc, governance, history) if c.who == person)
         items.append(QueueItem(
             doc.id or "", doc.title, doc.relpath, str(doc.get("status")), str(doc.get("owner")), reason,
-            tuple(f"{r.describe()} ({r.policy})" for r in unmet), doc.content_hash,
+            tuple(f"{r.describe()} ({r.policy})" for r in unmet), doc.content_hash, own,
         ))
     return ReviewQueue(person, tuple(items))
 
@@ -69,7 +83,10 @@ def render_queue(queue: ReviewQueue) -> str:
     who = f" for {queue.reviewer}" if queue.reviewer else ""
     if not queue.items:
         return f"Nothing awaits review{who}."
-    lines = [f"{len(queue.items)} docs await review{who}:"]
+    count = len(queue.items)
+    lines = [f"{count} {'doc awaits' if count == 1 else 'docs await'} review{who}:"]
     for item in queue.items:
         lines.append(f"  {item.path}  [{item.status}] {item.reason}; waiting for {'; '.join(item.waiting_for)}")
+        if item.own_changes:
+            lines.append(f"    you changed it in {', '.join(item.own_changes)}: your approval would not count (four-eyes)")
     return "\n".join(lines)

@@ -19,8 +19,10 @@ import logging
 import os
 import pickle
 import secrets
+import shutil
 import sys
 import tempfile
+import zlib
 from pathlib import Path
 from typing import Iterable
 
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 
 MAGIC = b"KBLINT2\n"
 KEEP_FILES = 4  # fingerprints kept side by side (e.g. a --select run next to the full run)
+SHARDS = 32
 
 
 def _package_source_digest() -> str:
@@ -85,75 +88,91 @@ def _key() -> bytes | None:
 
 
 class LintCache:
-    """One fingerprint's entries: relpath -> FileOutcome."""
+    """One fingerprint's entries (relpath -> FileOutcome), kept in shards so an edit rewrites few bytes."""
 
     def __init__(self, folder: Path, fingerprint_: str):
         self.folder = folder
-        self.path = folder / f"lint-{fingerprint_[:24]}.pickle"
-        self.entries: dict[str, FileOutcome] = {}
-        self.dirty = False
+        self.path = folder / f"lint-{fingerprint_[:24]}"
+        self.shards: list[dict[str, FileOutcome]] = [{} for _ in range(SHARDS)]
+        self.dirty: set[int] = set()
         self._key = _key()
 
     @property
     def enabled(self) -> bool:
         return self._key is not None
 
+    @staticmethod
+    def shard_of(relpath: str) -> int:
+        return zlib.crc32(relpath.encode("utf-8")) % SHARDS
+
     def load(self) -> "LintCache":
-        if not self.enabled or not self.path.is_file():
+        if not self.enabled or not self.path.is_dir():
             return self
-        try:
-            blob = self.path.read_bytes()
-            if not blob.startswith(MAGIC):
-                raise ValueError("not a kbops lint cache")
-            signature, payload = blob[len(MAGIC):len(MAGIC) + 32], blob[len(MAGIC) + 32:]
-            if not hmac.compare_digest(signature, hmac.new(self._key, payload, hashlib.sha256).digest()):
-                raise ValueError("signature mismatch (written by another user or machine, or tampered with)")
-            entries = pickle.loads(payload)  # noqa: S301 - authenticated above
-            if not isinstance(entries, dict):
-                raise ValueError("unexpected content")
-            self.entries = entries
-        except Exception as exc:  # noqa: BLE001 - a broken cache is rebuilt, never fatal
-            log.warning("ignoring lint cache %s: %s", self.path, exc)
-            self.entries = {}
-            self.dirty = True
+        for number in range(SHARDS):
+            shard = self.path / f"shard-{number:02d}.pickle"
+            if not shard.is_file():
+                continue
+            try:
+                blob = shard.read_bytes()
+                if not blob.startswith(MAGIC):
+                    raise ValueError("not a kbops lint cache")
+                signature, payload = blob[len(MAGIC):len(MAGIC) + 32], blob[len(MAGIC) + 32:]
+                if not hmac.compare_digest(signature, hmac.new(self._key, payload, hashlib.sha256).digest()):
+                    raise ValueError("signature mismatch (written by another user or machine, or tampered with)")
+                entries = pickle.loads(payload)  # noqa: S301 - authenticated above
+                if not isinstance(entries, dict):
+                    raise ValueError("unexpected content")
+                self.shards[number] = entries
+            except Exception as exc:  # noqa: BLE001 - a broken cache is rebuilt, never fatal
+                log.warning("ignoring lint cache %s: %s", shard, exc)
+                self.shards[number] = {}
+                self.dirty.add(number)
         return self
 
-    def get(self, relpath: str, digest: str) -> FileOutcome | None:
-        entry = self.entries.get(relpath)
-        return entry if entry is not None and entry.digest == digest else None
+    def get(self, relpath: str) -> FileOutcome | None:
+        return self.shards[self.shard_of(relpath)].get(relpath)
 
     def put(self, outcome: FileOutcome) -> None:
-        self.entries[outcome.relpath] = outcome
-        self.dirty = True
+        number = self.shard_of(outcome.relpath)
+        self.shards[number][outcome.relpath] = outcome
+        self.dirty.add(number)
 
     def keep_only(self, relpaths: set[str]) -> None:
         """Forget files that no longer exist (after a full run)."""
-        stale = set(self.entries) - relpaths
-        for relpath in stale:
-            del self.entries[relpath]
-        self.dirty = self.dirty or bool(stale)
+        for number, shard in enumerate(self.shards):
+            stale = set(shard) - relpaths
+            for relpath in stale:
+                del shard[relpath]
+            if stale:
+                self.dirty.add(number)
 
     def save(self) -> None:
         if not self.enabled or not self.dirty:
             return
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            payload = pickle.dumps(self.entries, protocol=pickle.HIGHEST_PROTOCOL)
-            signature = hmac.new(self._key, payload, hashlib.sha256).digest()
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".lint-", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(MAGIC + signature + payload)
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-            self.dirty = False
+            self.path.mkdir(parents=True, exist_ok=True)
+            for number in sorted(self.dirty):
+                payload = pickle.dumps(self.shards[number], protocol=pickle.HIGHEST_PROTOCOL)
+                signature = hmac.new(self._key, payload, hashlib.sha256).digest()
+                _atomic_write(self.path / f"shard-{number:02d}.pickle", MAGIC + signature + payload)
+            self.dirty.clear()
+            os.utime(self.path)
             self._prune()
         except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
             log.warning("could not write lint cache %s: %s", self.path, exc)
 
     def _prune(self) -> None:
-        others = sorted(self.folder.glob("lint-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+        others = sorted(self.folder.glob("lint-*"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in others[KEEP_FILES:]:
-            old.unlink(missing_ok=True)
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -13,6 +13,8 @@ import git
 
 from kbops.config import Settings
 from kbops.errors import UsageError
+from kbops.lint.affected import link_targets
+from kbops.model.loader import parse_document
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +26,7 @@ class ChangeSet:
     base: str  # the commit compared against (hex), or "" when the repository has no commit yet
     changed: frozenset[str]  # existing Markdown files (relpaths to the KB root) added, modified or untracked
     deleted: frozenset[str]  # Markdown files that existed at the base and are gone now
+    linked_before: frozenset[str] = frozenset()  # what modified and deleted files linked to at the base
 
 
 def _open_repo(root: Path) -> git.Repo:
@@ -72,6 +75,7 @@ def changed_files(settings: Settings, base: str | None = None) -> ChangeSet:
     base_sha = _resolve_base(repo, base)
     changed: set[str] = set()
     deleted: set[str] = set()
+    previous: dict[str, str] = {}  # relpath -> repository path at the base, for modified and deleted files
     if base_sha:
         # base tree vs working tree: committed since base, staged and unstaged changes alike
         output = repo.git.diff("--name-status", "--no-renames", "-z", base_sha, "--")
@@ -81,6 +85,8 @@ def changed_files(settings: Settings, base: str | None = None) -> ChangeSet:
             if relpath is None:
                 continue
             (deleted if status.startswith("D") else changed).add(relpath)
+            if status[:1] in ("M", "D", "T"):
+                previous[relpath] = path
     else:
         for path in repo.git.ls_files("-z").split("\0"):
             relpath = _relative_to_root(repo, root, path, settings.roots) if path else None
@@ -91,5 +97,19 @@ def changed_files(settings: Settings, base: str | None = None) -> ChangeSet:
         if relpath:
             changed.add(relpath)
     changed = {p for p in changed if (root / p).is_file()}
+    linked_before = _links_at(repo, base_sha, previous) if base_sha else set()
     log.info("--changed: %d changed, %d deleted against %s", len(changed), len(deleted), base_sha or "(no commit)")
-    return ChangeSet(base_sha, frozenset(changed), frozenset(deleted))
+    return ChangeSet(base_sha, frozenset(changed), frozenset(deleted), frozenset(linked_before))
+
+
+def _links_at(repo: git.Repo, base_sha: str, previous: dict[str, str]) -> set[str]:
+    """Link targets of the base versions of modified and deleted files (so removing a link counts)."""
+    tree = repo.commit(base_sha).tree
+    found: set[str] = set()
+    for relpath, repo_path in previous.items():
+        try:
+            data = (tree / repo_path).data_stream.read()
+        except (KeyError, ValueError, OSError):
+            continue
+        found |= link_targets(parse_document(relpath, data))
+    return found

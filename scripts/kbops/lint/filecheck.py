@@ -9,9 +9,12 @@ looked up in `ctx.known_ids`, so a cached result is reused only while those ids 
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 import logging
+import os
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -48,6 +51,8 @@ class FileOutcome:
     diagnostics: tuple[Diagnostic, ...]
     suppressions: tuple[Suppression, ...]
     id_deps: IdDeps = ("some", ())
+    declared_id: str | None = None  # see declared_id(); feeds ctx.known_ids without reading the file
+    stat: tuple[int, int, int] | None = None  # (mtime_ns, size, inode) when the bytes were read, if trustworthy
 
 
 class TrackedIds(dict):
@@ -132,6 +137,17 @@ def digest_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def stat_key(st: os.stat_result) -> tuple[int, int, int] | None:
+    """A file's identity for the cache, or None when it was modified too recently to be trusted.
+
+    Like git's "racy" rule: a file written within the last two seconds could change again within the
+    same timestamp tick, so its bytes are re-read and re-hashed next time.
+    """
+    if st.st_mtime_ns > time.time_ns() - 2_000_000_000:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
 def compact(doc: Document) -> Document:
     """The Document as corpus rules and the cache see it: without its text, body and blocks."""
     return dataclasses.replace(doc, text="", body="", blocks=())
@@ -171,12 +187,14 @@ def check_document(
     task: FileTask, ctx: LintContext, rules: list[tuple[Rule, Severity]], whole_digest: str
 ) -> FileOutcome:
     """Read and parse one file, run the document rules; never raises for a user mistake."""
-    digest = task.digest
+    digest, declared, identity = task.digest, None, None
     try:
-        if Path(task.path).stat().st_size > MAX_BYTES:
+        st = os.stat(task.path)
+        if st.st_size > MAX_BYTES:
             raise OSError("too large")
-        data = Path(task.path).read_bytes()
-        digest = digest_of(data)
+        with open(task.path, "rb") as handle:
+            data = handle.read()
+        digest, declared, identity = digest_of(data), declared_id(data), stat_key(st)
         doc = parse_document(task.relpath, data)
     except OSError:
         # unreadable or too large: the loader turns it into the right parse problem (KB003 / KB006)
@@ -186,7 +204,9 @@ def check_document(
         known.reset()
     diagnostics = run_document_rules(doc, ctx, rules)
     deps = known.deps(whole_digest) if isinstance(known, TrackedIds) else ("all", whole_digest)
-    return FileOutcome(task.relpath, digest, compact(doc), tuple(diagnostics), parse_suppressions(doc), deps)
+    return FileOutcome(
+        task.relpath, digest, compact(doc), tuple(diagnostics), parse_suppressions(doc), deps, declared, identity
+    )
 
 
 # -- worker processes --------------------------------------------------------------------------------
@@ -194,6 +214,7 @@ _WORKER: dict[str, Any] = {}
 
 
 def init_worker(ctx: LintContext, plan: list[tuple[str, str]], whole_digest: str) -> None:
+    gc.enable()  # the parent pauses the cyclic GC while it loads the cache; a worker parses many files
     ctx.known_ids = TrackedIds(ctx.known_ids)
     _WORKER.update(ctx=ctx, rules=document_rules(plan), whole_digest=whole_digest)
 

@@ -5,7 +5,9 @@ of the text format goes to stderr (see the CLI) so stdout stays one finding per 
 """
 from __future__ import annotations
 
+import dataclasses
 import json
+from pathlib import Path
 from typing import Callable
 
 from kbops.lint.diagnostics import Diagnostic, Severity
@@ -60,6 +62,32 @@ def github_annotation(d: Diagnostic) -> str:
 def format_github(result: LintResult) -> str:
     """GitHub Actions workflow commands: one annotation per finding on the pull request's diff."""
     return "\n".join(github_annotation(d) for d in result.diagnostics)
+
+
+def repository_prefix(root: Path) -> str:
+    """The KB root relative to its git work tree ("" when they coincide, or outside git).
+
+    GitHub annotations and code scanning locate files from the repository root, so a knowledge base
+    kept in a sub-folder of a larger repository needs its paths prefixed.
+    """
+    for folder in (root, *root.parents):
+        if (folder / ".git").exists():
+            relative = root.relative_to(folder).as_posix()
+            return "" if relative == "." else relative + "/"
+    return ""
+
+
+def with_path_prefix(result: LintResult, prefix: str) -> LintResult:
+    """The same result with every diagnostic's path prefixed (paths of files outside the root stay)."""
+    if not prefix:
+        return result
+    return dataclasses.replace(
+        result,
+        diagnostics=[
+            d if d.path.startswith("/") or d.path == "." else dataclasses.replace(d, path=prefix + d.path)
+            for d in result.diagnostics
+        ],
+    )
 
 
 FORMATTERS: dict[str, Callable[[LintResult], str]] = {

@@ -36,7 +36,7 @@ def resolve(doc: Document, link: Link, corpus: Corpus) -> ResolvedLink:
     raw = link.target.strip()
     target, _, fragment = raw.partition("#")
     anchor = unquote(fragment) if fragment else None
-    if raw.lower().startswith(ID_SCHEME):
+    if raw.startswith(ID_SCHEME):  # case-sensitive, as the site resolves it (site/links.py)
         doc_id = unquote(target[len(ID_SCHEME):])
         found = corpus.get(doc_id)
         return ResolvedLink(link, "id", target=found, anchor=anchor, exists=found is not None)
@@ -53,9 +53,15 @@ def resolve(doc: Document, link: Link, corpus: Corpus) -> ResolvedLink:
 
 
 def outgoing(doc: Document, corpus: Corpus) -> Iterator[ResolvedLink]:
-    """Every link of `doc`, resolved (external links included, marked as such)."""
-    for link in doc.links:
-        yield resolve(doc, link, corpus)
+    """Every link of `doc`, resolved (external links included, marked as such).
+
+    Resolved once per corpus and document: the six link rules each walk every link of the corpus.
+    """
+    memo = corpus.__dict__.setdefault("_resolved_links", {})
+    resolved = memo.get(doc.relpath)
+    if resolved is None:
+        resolved = memo[doc.relpath] = tuple(resolve(doc, link, corpus) for link in doc.links)
+    return iter(resolved)
 
 
 def anchors(doc: Document) -> frozenset[str]:

@@ -37,7 +37,10 @@ class Rule:
     code: str
     slug: str
     severity: Severity
-    kind: str  # "document" rules see one Document; "corpus" rules see the whole Corpus
+    # "document" rules see one full Document; "corpus" rules see the whole Corpus, whose documents are
+    # compact copies without `text`, `body` and `blocks` (they travel between processes and into the
+    # cache; see lint.filecheck.compact): corpus rules work on front-matter, headings and links.
+    kind: str
     check: Callable[..., Iterable[Finding]]
     doc: str
 

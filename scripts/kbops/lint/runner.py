@@ -8,6 +8,8 @@ whole knowledge base and only the findings that involve a target are reported (s
 """
 from __future__ import annotations
 
+import dataclasses
+import gc
 import logging
 import multiprocessing
 import os
@@ -26,7 +28,7 @@ from kbops.lint.diagnostics import Diagnostic, Severity
 from kbops.lint.filecheck import CRASH_CODE, FileOutcome, FileTask, TrackedIds, guarded
 from kbops.lint.registry import Rule, all_rules
 from kbops.lint.suppression import apply_suppressions
-from kbops.model.loader import Corpus, discover, relative
+from kbops.model.loader import Corpus, relative
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,38 @@ class LintResult:
     def summary(self) -> str:
         extra = f" (of {self.corpus_files} in the knowledge base)" if self.corpus_files > self.files else ""
         return f"{self.files} files checked{extra}: {self.errors} errors, {self.warnings} warnings"
+
+
+def _walk(folder: str, root: str) -> Iterable[tuple[str, str]]:
+    prefix = root.rstrip(os.sep) + os.sep
+    for current, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in names:
+            if name.endswith(".md"):
+                path = os.path.join(current, name)
+                inside = path.startswith(prefix)
+                yield (path[len(prefix):] if inside else path).replace(os.sep, "/"), path
+
+
+def markdown_files(settings: Settings, paths: Iterable[Path] | None = None) -> dict[str, str]:
+    """relpath -> absolute path of the Markdown files under the roots (or under `paths`), sorted.
+
+    `os.walk` without resolving each file: on 10k files this is ten times faster than Path.rglob + resolve.
+    """
+    root = str(settings.root)
+    found: dict[str, str] = {}
+    if paths is None:
+        for name in settings.roots:
+            found.update(_walk(os.path.join(root, name), root))
+    else:
+        for given in paths:
+            target = Path(given) if Path(given).is_absolute() else Path.cwd() / given
+            if target.is_file():
+                resolved = target.resolve()
+                found[relative(settings, resolved)] = str(resolved)
+            elif target.is_dir():
+                found.update(_walk(str(target.resolve()), root))
+    return dict(sorted(found.items()))
 
 
 def _matches(code: str, selectors: Iterable[str]) -> bool:
@@ -114,7 +148,7 @@ class _Plan:
 
     ctx: LintContext
     rules: dict[str, tuple[Rule, Severity]]
-    files: list[Path]
+    files: dict[str, str]  # relpath -> absolute path
     targets: set[str] | None  # relpaths to report on; None = all
     whole_kb: bool = True  # the files are exactly the knowledge base (no PATH outside it)
 
@@ -139,6 +173,7 @@ def lint(
     ignore: Iterable[str] | None = None,
     targets: Iterable[str] | None = None,
     deleted: Iterable[str] = (),
+    linked_before: Iterable[str] = (),
     use_cache: bool = True,
     jobs: int | None = None,
     parallel_min_files: int = PARALLEL_MIN_FILES,
@@ -147,23 +182,50 @@ def lint(
 
     `paths` limits the report to those files and folders; `targets` (relpaths, e.g. from `--changed`)
     limits it further. Corpus rules always see the whole knowledge base, plus the given paths.
-    `deleted` names relpaths that no longer exist, so links into them count as involving a target.
+    `deleted` names relpaths that no longer exist, so links into them count as involving a target;
+    `linked_before` what the targets linked to before the change (see `lint.affected`).
     """
+    # The cyclic GC would rescan the ~100 objects per cached document many times while they are built
+    # (3x the load time on 10k docs); they hold no cycles worth collecting during one run.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _lint(
+            settings, paths, select, progress, ignore, targets, deleted, linked_before, use_cache, jobs, parallel_min_files
+        )
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _lint(
+    settings: Settings,
+    paths: Iterable[Path] | None,
+    select: Iterable[str] | None,
+    progress: Callable[[int, int], None] | None,
+    ignore: Iterable[str] | None,
+    targets: Iterable[str] | None,
+    deleted: Iterable[str],
+    linked_before: Iterable[str],
+    use_cache: bool,
+    jobs: int | None,
+    parallel_min_files: int,
+) -> LintResult:
     ctx = build_context(settings)
     rules = effective_rules(ctx, select, ignore)
-    corpus_files = discover(settings)
+    corpus_files = markdown_files(settings)
     wanted: set[str] | None = None
     if paths:
-        given = discover(settings, paths)
+        given = markdown_files(settings, paths)
         if not given:
             raise UsageError(f"no Markdown files under {', '.join(str(p) for p in paths)}")
-        wanted = {relative(settings, p) for p in given}
-        corpus_files = sorted(set(corpus_files) | set(given))
+        wanted = set(given)
+        corpus_files = dict(sorted({**corpus_files, **given}.items()))
     if targets is not None:
         wanted = set(targets) if wanted is None else wanted & set(targets)
     plan = _Plan(ctx, rules, corpus_files, wanted, whole_kb=not paths)
     outcomes, cached, workers = _check_files(plan, settings, use_cache, jobs, parallel_min_files, progress)
-    diagnostics = _corpus_and_suppressions(plan, settings, outcomes, set(deleted))
+    diagnostics = _corpus_and_suppressions(plan, settings, outcomes, set(deleted), set(linked_before))
     files = len(outcomes) if wanted is None else len(wanted & set(outcomes))
     return LintResult(sorted(diagnostics), files, len(outcomes), cached, workers, tuple(rules))
 
@@ -173,26 +235,43 @@ def _check_files(
     progress: Callable[[int, int], None] | None,
 ) -> tuple[dict[str, FileOutcome], int, int]:
     """Every file's outcome, from the cache where it is still valid, else parsed and checked now."""
-    tasks: list[FileTask] = []
-    known_ids: dict[str, str] = {}
-    for path in plan.files:
-        relpath = relative(settings, path)
-        try:
-            data = path.read_bytes()
-        except OSError:
-            data = b""
-        doc_id = filecheck.declared_id(data)
-        if doc_id and doc_id not in known_ids:
-            known_ids[doc_id] = relpath
-        tasks.append(FileTask(relpath, str(path), filecheck.digest_of(data)))
-    plan.ctx.known_ids = known_ids
-    whole = filecheck.ids_digest(known_ids)
     document_plan = plan.document_plan
     cache = LintCache(settings.state_dir / "cache", fingerprint(plan.ctx, document_plan)).load() if use_cache else None
+    tasks: list[FileTask] = []
+    candidates: dict[str, FileOutcome] = {}
+    known_ids: dict[str, str] = {}
+    for relpath, path in plan.files.items():
+        entry = cache.get(relpath) if cache is not None else None
+        try:
+            st = os.stat(path)
+        except OSError:
+            st = None
+        if entry is not None and st is not None and entry.stat is not None and entry.stat == filecheck.stat_key(st):
+            declared, digest = entry.declared_id, entry.digest  # unchanged since it was read: skip reading it
+        else:
+            try:
+                with open(path, "rb") as handle:
+                    data = handle.read()
+            except OSError:
+                data = b""
+            declared, digest = filecheck.declared_id(data), filecheck.digest_of(data)
+            if entry is not None and entry.digest == digest and st is not None:
+                identity = filecheck.stat_key(st)
+                if identity != entry.stat:
+                    entry = dataclasses.replace(entry, stat=identity)
+                    cache.put(entry)
+        if declared and declared not in known_ids:
+            known_ids[declared] = relpath
+        task = FileTask(relpath, path, digest)
+        tasks.append(task)
+        if entry is not None and entry.digest == digest:
+            candidates[relpath] = entry
+    plan.ctx.known_ids = known_ids
+    whole = filecheck.ids_digest(known_ids)
     outcomes: dict[str, FileOutcome] = {}
     todo: list[FileTask] = []
     for task in tasks:
-        hit = cache.get(task.relpath, task.digest) if cache else None
+        hit = candidates.get(task.relpath)
         if hit is not None and filecheck.deps_hold(hit.id_deps, known_ids, whole):
             outcomes[task.relpath] = hit
         else:
@@ -249,7 +328,7 @@ def _run_tasks(
 
 
 def _corpus_and_suppressions(
-    plan: _Plan, settings: Settings, outcomes: dict[str, FileOutcome], deleted: set[str]
+    plan: _Plan, settings: Settings, outcomes: dict[str, FileOutcome], deleted: set[str], linked_before: set[str]
 ) -> list[Diagnostic]:
     """Corpus rules over every document, then suppressions and KB009, limited to the targets."""
     ctx = plan.ctx
@@ -260,7 +339,7 @@ def _corpus_and_suppressions(
         corpus_diagnostics.extend(guarded(rule_, severity, "", lambda: rule_.check(corpus, ctx)))
     targets = plan.targets
     if targets is not None:
-        involves = involved_filter(corpus, targets | deleted)
+        involves = involved_filter(corpus, targets | deleted, linked_before)
         corpus_diagnostics = [d for d in corpus_diagnostics if involves(d)]
     by_path: dict[str, list[Diagnostic]] = {}
     for relpath, outcome in outcomes.items():

@@ -1,14 +1,19 @@
 """Markdown structure with source lines (markdown-it-py), parsed once per document."""
 from __future__ import annotations
 
+import re
+
 from markdown_it import MarkdownIt
+from mdit_py_plugins.admon import admon_plugin
 
 from kbops.model.document import Block, Heading, Link, slugify, unique_anchor
 
 _BLOCK_CONTENT = {
     "paragraph_open", "fence", "code_block", "html_block", "table_open", "bullet_list_open",
-    "ordered_list_open", "blockquote_open", "hr",
+    "ordered_list_open", "blockquote_open", "hr", "admonition_open",
 }
+# attr_list (enabled in mkdocs.yml) after a heading: `## Fees {#card-fees}` gives the anchor `card-fees`
+_HEADING_ATTRS = re.compile(r"\s*\{:?\s*([^{}\n]*(?:[#.][\w-]|=)[^{}\n]*)\}\s*$")
 
 _parser: MarkdownIt | None = None
 
@@ -17,7 +22,8 @@ def parser() -> MarkdownIt:
     """One CommonMark parser per process, with tables and raw HTML (which lint must see)."""
     global _parser
     if _parser is None:
-        _parser = MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough")
+        # admonitions (`!!! note`, as on the site): their indented body is content, not a code block
+        _parser = MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough").use(admon_plugin)
     return _parser
 
 
@@ -42,7 +48,16 @@ def parse_structure(body: str, first_line: int) -> tuple[tuple[Heading, ...], tu
             text = "".join(
                 c.content for c in inline.children or () if c.type in ("text", "code_inline")
             ).strip()
-            headings.append([int(token.tag[1]), text, line, unique_anchor(slugify(text), seen_anchors), False])
+            attrs = _HEADING_ATTRS.search(text)
+            custom = re.findall(r"#([\w-]+)", attrs.group(1)) if attrs else []
+            if attrs:
+                text = text[: attrs.start()].rstrip()
+            if custom:
+                anchor = custom[-1]
+                seen_anchors.setdefault(anchor, 0)
+            else:
+                anchor = unique_anchor(slugify(text), seen_anchors)
+            headings.append([int(token.tag[1]), text, line, anchor, False])
             continue
         if kind == "heading_close":
             in_heading = False

@@ -70,7 +70,7 @@ class Approval(BaseModel):
 class FrontMatter(BaseModel):
     """Governance metadata at the top of every knowledge-base document."""
 
-    model_config = ConfigDict(extra="forbid", title="kbops document front-matter", use_enum_values=True)
+    model_config = ConfigDict(extra="forbid", title="kbops document front-matter", use_enum_values=True, validate_default=True)
 
     id: Slug = Field(description="Stable slug, unique across the repository; survives renames")
     title: str = Field(min_length=3, max_length=120)

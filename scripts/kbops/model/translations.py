@@ -25,5 +25,7 @@ def translation_status(doc: Document, by_id: dict[str, list[Document]]) -> Optio
     if not source_id:
         return None
     candidates = [d for d in by_id.get(source_id, []) if d.locale != doc.locale]
-    source = candidates[0] if candidates else None
+    # translations share their source's id: the source is the one that is not itself a translation
+    originals = [d for d in candidates if not d.get("translation_of")]
+    source = (originals or candidates)[0] if candidates else None
     return TranslationStatus(source, doc.get("source_hash"), source.content_hash if source else None)

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
 from kbops.config import Settings
-from kbops.model.loader import discover, load_document, relative
+from kbops.model.loader import load_document
 from kbops.model.taxonomy import Taxonomy, load_taxonomy
 from kbops.publishing import is_visible
 from kbops.search.analysis import ANALYSIS_VERSION
@@ -72,20 +73,18 @@ def build_index(
         old = Manifest.read(base) if base is not None else None
         full = rebuild or base is None or old is None or old.signature != sig or old.backend != backend.name
         previous = {} if full else old.files
-        files = discover(settings)
+        files = scan_sources(settings)
         manifest = Manifest(signature=sig, backend=backend.name, built_at=time.time())
         upserts: list[IndexRecord] = []
         added = updated = unchanged = skipped = 0
-        for number, path in enumerate(files, 1):
-            relpath = relative(settings, path)
-            stat = path.stat()
+        for number, (relpath, path, stat) in enumerate(files, 1):
             before = previous.get(relpath)
             if before and before.get("mtime_ns") == stat.st_mtime_ns and before.get("size") == stat.st_size:
                 manifest.files[relpath] = before
                 unchanged += 1 if before.get("indexed") else 0
                 skipped += 0 if before.get("indexed") else 1
                 continue
-            doc = load_document(settings, path)
+            doc = load_document(settings, Path(path))
             indexed = is_visible(doc, "internal")
             manifest.files[relpath] = {"mtime_ns": stat.st_mtime_ns, "size": stat.st_size, "hash": doc.content_hash, "indexed": indexed}
             if not indexed:
@@ -129,6 +128,29 @@ def build_index(
         added, updated, removed, unchanged, manifest.indexed_count, skipped, full, True, target.name,
         time.perf_counter() - started,
     )
+
+
+def scan_sources(settings: Settings) -> list[tuple[str, str, os.stat_result]]:
+    """(relpath, path, stat) of every Markdown file under the roots, sorted; one stat per file, no path resolution.
+
+    The same files `kbops.model.loader.discover` finds, listed with os.scandir so that checking 10k
+    unchanged files for an incremental update costs milliseconds, not seconds.
+    """
+    found: list[tuple[str, str, os.stat_result]] = []
+    stack = [(str(settings.root / root), root) for root in settings.roots]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            relpath = f"{prefix}/{entry.name}"
+            if entry.is_dir():
+                stack.append((entry.path, relpath))
+            elif entry.name.endswith(".md") and entry.is_file():
+                found.append((relpath, entry.path, entry.stat()))
+    return sorted(found, key=lambda item: item[0])
 
 
 def _record(doc, taxonomy: Taxonomy) -> IndexRecord:

@@ -37,16 +37,10 @@ class IndexRecord:
 
 
 def doc_url(relpath: str) -> str:
-    """Site URL of a doc, as MkDocs builds it (directory URLs; `kb/` is the docs root, other roots are mounted)."""
-    path = relpath[:-3] if relpath.endswith(".md") else relpath
-    if path.startswith("kb/"):
-        path = path[3:]
-    elif path == "kb":
-        path = ""
-    if path == "index" or path.endswith("/index"):
-        path = path[: -len("index")]
-    path = path.strip("/")
-    return f"/{path}/" if path else "/"
+    """Site URL of a doc, from the site's own URL rules (so search results link where `kb build` puts pages)."""
+    from kbops.site.urls import page_url, staged_path
+
+    return "/" + page_url(staged_path(relpath))
 
 
 def plain_text(markdown: str) -> str:

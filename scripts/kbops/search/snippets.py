@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from typing import Iterable
 
 from whoosh.support.charset import accent_map
 
 # One character in, one character out, so offsets in the folded copy are offsets in the original.
-_FOLD = {code: value for code, value in accent_map.items() if isinstance(value, str) and len(value) == 1}
+_FOLD = str.maketrans({code: value for code, value in accent_map.items() if isinstance(value, str) and len(value) == 1})
+MAX_SCAN = 6_000  # characters of a doc searched for the snippet
 
 
 def _folded(text: str) -> str:
@@ -20,20 +22,35 @@ def _folded(text: str) -> str:
     return folded if len(folded) == len(text) else text.lower() if len(text.lower()) == len(text) else text
 
 
-def make_snippet(text: str, stems: Iterable[str], width: int = 200, max_marks: int = 12) -> str:
-    """HTML (escaped text, <mark> around matches) of the best `width`-character window, or "" when nothing matches."""
+def stem_pattern(stems: Iterable[str]) -> "re.Pattern[str] | None":
+    """One regex for a query's stems as word prefixes (build once per query, use for every hit)."""
     words = sorted({s for s in stems if len(s) >= 2}, key=len, reverse=True)
-    if not text or not words:
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\w*") if words else None
+
+
+def make_snippet(text: str, pattern: "re.Pattern[str] | None", width: int = 200, max_marks: int = 12) -> str:
+    """HTML (escaped text, <mark> around matches) of the best `width`-character window, or "" when nothing matches."""
+    if not text or pattern is None:
         return ""
-    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\w*")
-    matches = [(m.start(), m.end(), m.group()) for m in pattern.finditer(_folded(text))]
+    matches = []
+    for match in pattern.finditer(_folded(text[:MAX_SCAN])):
+        matches.append((match.start(), match.end(), match.group()))
+        if len(matches) >= 300:
+            break
     if not matches:
         return ""
-    best_start, best_score = matches[0][0], -1
-    for index, (start, _, _) in enumerate(matches[:200]):
-        inside = {word for s, e, word in matches[index:] if e <= start + width}
+    # Sliding window over the matches: the window start with the most distinct matched words wins.
+    best_start, best_score, inside, right = matches[0][0], 0, Counter(), 0
+    for left, (start, _, word) in enumerate(matches):
+        while right < len(matches) and matches[right][1] <= start + width:
+            inside[matches[right][2]] += 1
+            right += 1
         if len(inside) > best_score:
             best_start, best_score = start, len(inside)
+        if right > left:
+            inside[word] -= 1
+            if not inside[word]:
+                del inside[word]
     start = max(0, best_start - 30)
     if start:
         space = text.find(" ", start)

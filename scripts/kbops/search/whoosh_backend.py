@@ -5,12 +5,12 @@ import html
 import os
 import re
 import threading
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
+import numpy as np
 from whoosh import index as whoosh_index
-from whoosh import scoring
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.query import And, Or, Query, Term
 
@@ -23,7 +23,8 @@ from kbops.search.backend import (
 )
 from kbops.search.config import SearchConfig
 from kbops.search.records import IndexRecord
-from kbops.search.snippets import make_snippet
+from kbops.search.scoring import VectorScorer, matched_docs, top
+from kbops.search.snippets import make_snippet, stem_pattern
 
 # Text fields per language group; the boost of each comes from `[tool.kbops.search] boosts` at query time.
 TEXT_FIELDS = ("title", "description", "headings", "body", "intents", "sample_queries", "tags")
@@ -97,18 +98,19 @@ class WhooshBackend(SearchBackend):
 
 
 class WhooshSearcher(IndexSearcher):
-    """Searches one generation. Safe to share between threads (one search at a time)."""
+    """Searches one generation: Whoosh storage and analysis, vectorized BM25F scoring. Thread-safe."""
 
     def __init__(self, generation: Path, config: SearchConfig, synonyms: dict[str, list[list[str]]]):
         self.generation = generation
         self.config = config
         self.ix = whoosh_index.open_dir(str(generation))
-        self.searcher = self.ix.searcher(weighting=scoring.BM25F())
+        self.searcher = self.ix.searcher()
+        self.reader = self.searcher.reader()
+        self.scorer = VectorScorer(self.reader)
         self.groups = tuple(name[len("spell_"):] for name in self.ix.schema.names() if name.startswith("spell_"))
         self.synonyms = {g: SynonymTable(synonyms.get(g, [])) for g in self.groups}
         self._lock = threading.Lock()
-        self._columns: dict[str, object] = {}
-        self._docsets: OrderedDict[tuple, set[int]] = OrderedDict()
+        self._masks: OrderedDict[tuple, np.ndarray] = OrderedDict()
 
     def doc_count(self) -> int:
         return self.searcher.doc_count()
@@ -117,12 +119,11 @@ class WhooshSearcher(IndexSearcher):
         self.searcher.close()
         self.ix.close()
 
-    # -- filters: computed once per (audience, language, type, product) and cached as docnum sets --
-    def _docset(self, audience: str, groups: tuple[str, ...], type_: Optional[str], product: Optional[str]) -> set[int]:
+    def _allowed(self, audience: str, groups: tuple[str, ...], type_: Optional[str], product: Optional[str]) -> np.ndarray:
+        """Docs the request may return: audience at or below the caller's, languages, type, product (cached masks)."""
         key = (audience, groups, type_, product)
-        found = self._docsets.get(key)
+        found = self._masks.get(key)
         if found is not None:
-            self._docsets.move_to_end(key)
             return found
         parts: list[Query] = [Or([Term("audience", a) for a in AUDIENCES if audience_may_see(audience, a)] or [Term("audience", "\x00")])]
         parts.append(Or([Term("lang", g) for g in groups]))
@@ -130,16 +131,15 @@ class WhooshSearcher(IndexSearcher):
             parts.append(Term("type", type_))
         if product:
             parts.append(Term("product", product))
-        found = set(self.searcher.docs_for_query(And(parts)))  # whoosh wants a set; never mutated
-        self._docsets[key] = found
-        if len(self._docsets) > 256:
-            self._docsets.popitem(last=False)
+        found = self.scorer.mask(self.searcher.docs_for_query(And(parts)))  # deleted docs are never in it
+        self._masks[key] = found
+        if len(self._masks) > 256:
+            self._masks.popitem(last=False)
         return found
 
     def _terms(self, text: str, groups: tuple[str, ...]) -> dict[tuple[str, str], float]:
-        """(field, term) -> boost for every query word (and taxonomy synonym) present in the index."""
+        """(field, term) -> boost for every query word and taxonomy synonym, per language group."""
         boosts = self.config.boosts.model_dump()
-        reader = self.searcher.reader()
         terms: dict[tuple[str, str], float] = {}
         for group in groups:
             phrases = [(text, 1.0)] + [(alt, self.config.synonym_weight) for alt in self.synonyms[group].alternatives(text)]
@@ -147,47 +147,35 @@ class WhooshSearcher(IndexSearcher):
                 for variants in query_terms(phrase, group):
                     for name in TEXT_FIELDS:
                         boost = boosts[name] * weight
-                        if boost <= 0:
-                            continue
-                        for variant in variants:
-                            key = (f"{name}_{group}", variant)
-                            if key in reader:  # skipping absent terms keeps the matcher tree small
+                        if boost > 0:
+                            for variant in variants:
+                                key = (f"{name}_{group}", variant)
                                 terms[key] = terms.get(key, 0.0) + boost
         return terms
 
     def _run(self, text: str, request: SearchRequest, groups: tuple[str, ...]):
-        """Top hits, the query stems (for snippets) and, over every visible match, facet counts; None when nothing matches."""
-        allowed = self._docset(request.audience, groups, request.type, request.product)
-        if not allowed:
-            return None  # whoosh treats an empty filter as "no filter": never let that through
+        """Top hits, facet counts over every allowed match, the total and the query stems; None when nothing matches."""
+        allowed = self._allowed(request.audience, groups, request.type, request.product)
         terms = self._terms(text, groups)
-        if not terms:
+        if not terms or not allowed.any():
             return None
-        query = Or([Term(field, term, boost=boost) for (field, term), boost in terms.items()])
-        results = self.searcher.search(query, filter=allowed, limit=request.limit)
-        if not results.scored_length():
+        collection = self._allowed(request.audience, self.groups, None, None)
+        scores = self.scorer.score(
+            ((field, term, boost) for (field, term), boost in terms.items()), collection, request.audience,
+        )
+        chosen, total = top(scores, allowed, request.limit)
+        if not total:
             return None
-        reader = self.searcher.reader()
-        matched: set[int] = set()
-        for field, term in terms:
-            matched.update(reader.postings(field, term).all_ids())
-        matched &= allowed
         facets: dict[str, dict[str, int]] = {}
         if request.facets:
+            matched = matched_docs(scores, allowed)
             for name in FACETS:
-                column = self._column(name)
-                counts = Counter(column[d] for d in matched)
-                facets[name] = {
-                    k: v for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if k not in ("", "-")
-                }
-        stems = {term for _, term in terms}
-        return results, facets, len(matched), stems
-
-    def _column(self, name: str):
-        found = self._columns.get(name)
-        if found is None:
-            found = self._columns[name] = self.searcher.reader().column_reader(name)
-        return found
+                counts = self.scorer.counts(name, matched)
+                facets[name] = {k: v for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if k not in ("", "-")}
+        stems: dict[str, set[str]] = {}
+        for field, term in terms:
+            stems.setdefault(field.rsplit("_", 1)[1], set()).add(term)
+        return (chosen, scores), facets, total, stems
 
     def search(self, request: SearchRequest) -> SearchResult:
         with self._lock:
@@ -220,16 +208,18 @@ class WhooshSearcher(IndexSearcher):
             facets, suggestion, corrected, fallback,
         )
 
-    def _hits(self, results, request: SearchRequest, fallback: bool, stems: set[str]) -> tuple[SearchHit, ...]:
+    def _hits(self, found, request: SearchRequest, fallback: bool, stems: dict[str, set[str]]) -> tuple[SearchHit, ...]:
+        chosen, scores = found
+        patterns = {group: stem_pattern(words) for group, words in stems.items()}
         hits = []
-        for hit in results:
-            fields = hit.fields()
+        for docnum in chosen:
+            fields = self.reader.stored_fields(int(docnum))
             snippet = ""
             if request.snippets:
-                snippet = make_snippet(fields["text"], stems) or html.escape(fields["summary"])
+                snippet = make_snippet(fields["text"], patterns.get(fields["lang"])) or html.escape(fields["summary"])
             hits.append(SearchHit(
-                id=fields["id"], title=fields["title"], path=fields["path"], url=fields["url"], score=round(hit.score, 4),
-                snippet=snippet, locale=fields["locale"], type=fields["type"],
+                id=fields["id"], title=fields["title"], path=fields["path"], url=fields["url"],
+                score=round(float(scores[docnum]), 4), snippet=snippet, locale=fields["locale"], type=fields["type"],
                 product="" if fields["product"] == "-" else fields["product"], audience=fields["audience"],
                 status=fields["status"], fallback=fallback,
             ))
@@ -237,8 +227,8 @@ class WhooshSearcher(IndexSearcher):
 
     # -- "did you mean": only from words of documents the caller's audience may see --
     def suggest(self, text: str, audience: str) -> Optional[str]:
-        visible = self._docset(audience, self.groups, None, None)
-        if not visible:
+        visible = self._allowed(audience, self.groups, None, None)
+        if not visible.any():
             return None
         words = re.findall(r"\w+", text)
         changed, output = False, []
@@ -255,18 +245,16 @@ class WhooshSearcher(IndexSearcher):
                 output.append(word)
         return " ".join(output) if changed else None
 
-    def _visible_df(self, word: str, visible: set[int]) -> int:
-        reader = self.searcher.reader()
+    def _visible_df(self, word: str, visible: np.ndarray) -> int:
         count = 0
         for group in self.groups:
-            field = f"spell_{group}"
-            if (field, word) in reader:
-                count += sum(1 for d in reader.postings(field, word).all_ids() if d in visible)
+            ids, _ = self.scorer.postings(f"spell_{group}", word)
+            count += int(visible[ids].sum()) if ids.size else 0
         return count
 
-    def _closest(self, word: str, visible: set[int]) -> Optional[str]:
+    def _closest(self, word: str, visible: np.ndarray) -> Optional[str]:
         maxdist = 1 if len(word) <= 5 else 2
-        reader = self.searcher.reader()
+        reader = self.reader
         candidates: set[str] = set()
         for group in self.groups:
             field = f"spell_{group}"

@@ -26,6 +26,8 @@ class ServerConfig(BaseModel):
     # Salt of the pseudonymous user ids (HMAC-SHA256); default: $KB_USER_SALT, else a random salt kept in .kb/user-salt.
     user_salt: Optional[str] = Field(default=None, min_length=8)
     log_api_searches: bool = True
+    # Where the per-audience sites live (<site_dir>/<audience>/), relative to the KB root: `kb build`'s default.
+    site_dir: str = "site"
 
 
 def server_config(settings: Settings) -> ServerConfig:

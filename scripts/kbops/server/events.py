@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import hashlib
-import hmac
 import json
 import os
 import re
@@ -21,7 +19,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from kbops.config import Settings
-from kbops.pii import scrub
+from kbops.pii import pseudonymous_id, scrub
 from kbops.server.config import ServerConfig
 
 EVENT_TYPES = ("search", "click", "view", "feedback", "contact")
@@ -29,7 +27,6 @@ REQUIRED = {"search": ("query", "results"), "click": ("doc",), "view": ("doc",),
 KNOWN = ("ts", "event", "session", "user", "query", "results", "doc", "rank", "helpful", "locale", "channel")
 _LOCALE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?$")
 _CHANNEL = re.compile(r"^[\w.-]{1,32}$")
-_PSEUDONYM = re.compile(r"^u-[0-9a-f]{16}$")
 
 
 @dataclass(frozen=True)
@@ -69,10 +66,8 @@ def user_salt(settings: Settings, config: ServerConfig) -> bytes:
 
 
 def pseudonym(user: str, salt: bytes) -> str:
-    """A stable pseudonymous id; ids already in this form pass through unchanged."""
-    if _PSEUDONYM.match(user):
-        return user
-    return "u-" + hmac.new(salt, user.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+    """A stable pseudonymous id (the one definition in kbops.pii, shared with analytics)."""
+    return pseudonymous_id(user, salt)
 
 
 def utc_now() -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from kbops.config import Settings
+from kbops.errors import LockedError
 from kbops.search.indexer import build_index, index_root
 from kbops.search.store import IndexStore
 from kbops.server.config import server_config
@@ -17,35 +18,47 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Preparation:
-    indexed: Optional[int]  # docs indexed now, None when the index already existed
+    indexed: Optional[int]  # docs in the index when it changed now, None when it was up to date
     sites_built: tuple[str, ...]
-    site_problem: Optional[str]  # why sites could not be built (the server still serves the API)
+    site_problems: tuple[str, ...]  # why sites could not be built (the server still serves the API)
 
 
-def prepare(settings: Settings, build_sites: bool = True, notify: Callable[[str], None] = lambda _m: None) -> Preparation:
-    """Build what a fresh clone lacks: the search index, then each audience's site."""
-    indexed = None
-    if IndexStore(index_root(settings)).current() is None:
+def prepare(
+    settings: Settings, build_sites: bool = True, rebuild: bool = False, notify: Callable[[str], None] = lambda _m: None,
+) -> Preparation:
+    """Bring the index up to date (incremental, cheap when nothing changed) and build missing sites (all with `rebuild`)."""
+    exists = IndexStore(index_root(settings)).current() is not None
+    if not exists:
         notify("building the search index (first run)...")
-        indexed = build_index(settings).indexed
-    built: tuple[str, ...] = ()
-    problem = None
+    try:
+        report = build_index(settings, rebuild=rebuild)
+        indexed = report.indexed if report.changed else None
+    except LockedError:
+        if not exists:
+            raise
+        notify("another process is updating the search index; serving the current one (it switches when done)")
+        indexed = None
+    built: list[str] = []
+    problems: list[str] = []
     if build_sites:
         try:
-            built = tuple(build_missing_sites(settings))
+            built, problems = build_missing_sites(settings, force=rebuild)
         except ImportError as exc:
-            problem = f"the site builder is not available ({exc}); serving the API only"
+            problems = [f"the site builder is not available ({exc}); serving the API only"]
         for audience in built:
             notify(f"built the {audience} site")
-    return Preparation(indexed, built, problem)
+    return Preparation(indexed, tuple(built), tuple(problems))
 
 
 def serve(settings: Settings, host: Optional[str] = None, port: Optional[int] = None, workers: Optional[int] = None) -> None:
     import uvicorn
+
+    from kbops.server.protocol import NoDelayH11Protocol
 
     config = server_config(settings)
     os.environ["KB_ROOT"] = str(settings.root)  # workers re-create the app from the environment
     uvicorn.run(
         "kbops.server.app:app_from_env", factory=True, host=host or config.host, port=port or config.port,
         workers=workers or config.workers, log_level="warning", access_log=False, server_header=False,
+        http=NoDelayH11Protocol,
     )

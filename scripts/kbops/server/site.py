@@ -1,4 +1,4 @@
-"""The built site, one static tree per audience under `.kb/site/<audience>/`, built on demand when missing."""
+"""The built site, one static tree per audience under `site/<audience>/` (where `kb build` writes), built when missing."""
 from __future__ import annotations
 
 import logging
@@ -10,34 +10,44 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from kbops.config import Settings
+from kbops.errors import KbError
 from kbops.publishing import AUDIENCES
 
 log = logging.getLogger(__name__)
 
 
 def site_dir(settings: Settings, audience: str) -> Path:
-    return settings.state_dir / "site" / audience
+    from kbops.server.config import server_config
+
+    return settings.root / server_config(settings).site_dir / audience
 
 
 def site_is_built(path: Path) -> bool:
     return (path / "index.html").is_file()
 
 
-def build_missing_sites(settings: Settings, audiences: tuple[str, ...] = AUDIENCES, force: bool = False) -> list[str]:
+def build_missing_sites(
+    settings: Settings, audiences: tuple[str, ...] = AUDIENCES, force: bool = False,
+) -> tuple[list[str], list[str]]:
     """Build the site of every audience that has none yet (the publishing domain's `build_site`).
 
-    Returns the audiences built. Raises ImportError when the site builder is not installed.
+    Returns (audiences built, problems). A failed build is a problem, not an exception: the server
+    still serves the API and a "not built" page for that audience. ImportError when no site builder.
     """
     from kbops.site.build import build_site  # the publishing domain; imported late on purpose
 
-    built = []
+    built, problems = [], []
     for audience in audiences:
         target = site_dir(settings, audience)
         if force or not site_is_built(target):
             log.info("building the %s site into %s", audience, target)
-            build_site(settings, audience, target, strict=True)
+            try:
+                build_site(settings, audience, target, strict=True)
+            except KbError as exc:
+                problems.append(f"the {audience} site could not be built: {exc}")
+                continue
             built.append(audience)
-    return built
+    return built, problems
 
 
 _NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>Site not built</title>
@@ -46,7 +56,7 @@ The search API works meanwhile: <a href="/api/search?q=card">/api/search?q=card<
 
 
 class AudienceSite:
-    """ASGI app serving `.kb/site/<audience>/` for the audience the request resolves to.
+    """ASGI app serving `site/<audience>/` for the audience the request resolves to.
 
     Responses vary by credentials, so shared caches never hand one audience's page to another.
     """

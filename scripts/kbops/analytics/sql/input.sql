@@ -26,12 +26,11 @@ SELECT
 FROM staged;
 
 -- name: out_of_order
--- Events whose timestamp is earlier than one on an earlier line of the same file. Harmless (the
--- metrics order by time) but worth knowing about a collector.
+-- Events whose timestamp is earlier than that of the valid event on the line before them in the
+-- same file. Harmless (the metrics order by time) but worth knowing about a collector.
 SELECT file_id, count(*) AS records, min(line_no) AS first_line
 FROM (
-    SELECT file_id, line_no, ts < max(ts) OVER (
-        PARTITION BY file_id ORDER BY line_no ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS late
+    SELECT file_id, line_no, ts < lag(ts) OVER (PARTITION BY file_id ORDER BY line_no) AS late
     FROM staged
     WHERE problem IS NULL
 )
@@ -40,13 +39,11 @@ GROUP BY file_id;
 
 -- name: duplicates
 SELECT count(*) AS duplicated_events, coalesce(sum(copies - 1), 0) AS removed_records
-FROM events
-WHERE copies > 1;
+FROM duplicate_groups;
 
 -- name: duplicate_examples
 -- The first and the last line of a few records that occur more than once.
 SELECT event_id, last_copy_id, copies
-FROM events
-WHERE copies > 1
+FROM duplicate_groups
 ORDER BY event_id
 LIMIT getvariable('example_limit');

@@ -1,5 +1,5 @@
 -- One row per search with its outcome.
--- Input:  events
+-- Input:  events, query_forms (for the scrubbed, normalised query)
 -- Output: search_outcomes(event_id, session, ts, week, locale, channel, query_norm, zero_result, clicked)
 --
 -- A search counts when its query is non-empty after trimming. It is clicked when, in the same
@@ -36,9 +36,10 @@ SELECT
     CAST(date_trunc('week', e.ts) AS DATE) AS week,
     e.locale,
     e.channel,
-    e.query_norm,
+    q.query_norm,
     e.results = 0 AS zero_result,
     c.search_id IS NOT NULL AS clicked
 FROM events AS e
 LEFT JOIN clicked AS c ON c.search_id = e.event_id
+LEFT JOIN query_forms AS q ON q.query = e.query
 WHERE e.in_period AND e.is_search;

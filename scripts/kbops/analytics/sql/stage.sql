@@ -2,12 +2,13 @@
 -- Input:  raw_records(file_id, line_no, record_problem, ts, ts_text, event, session, user, user_is_raw,
 --                     query, results, doc, rank, helpful, locale, channel)  -- any column types
 -- Output: staged, one row per record; `problem` is NULL for a valid event, else a stable code.
+-- `is_search`: a search whose query is non-empty after trimming (the only searches that count).
 --
 -- Timestamps: ISO 8601 with `Z`, an offset (`+01:00`) or none (taken as UTC); epoch seconds; and the
 -- help-desk export formats listed below. All become TIMESTAMP in UTC.
--- Users: a value that looks like an e-mail (or any ticket requester) is replaced by the salted
--- pseudonym 'u-' || first 16 hex digits of sha256(salt || ':' || lower(trim(value))), the same
--- function as kbops.pii.pseudonymous_id; ids already in that form are kept.
+-- Users: a value that looks like an e-mail, and every ticket requester, must be replaced by its salted
+-- pseudonym (kbops.pii.pseudonymous_id, an HMAC the collector uses too): `user_needs_pseudonym`
+-- marks them and users.sql swaps them for the pseudonyms computed over the DISTINCT values.
 CREATE OR REPLACE TEMP TABLE staged AS
 WITH typed AS (
     SELECT
@@ -24,19 +25,19 @@ WITH typed AS (
                                    '%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%a, %d %b %Y %H:%M:%S %z'])
         ) AS ts_zoned,
         CAST(event AS VARCHAR) AS event,
-        nullif(trim(CAST(session AS VARCHAR)), '') AS session,
-        nullif(trim(CAST("user" AS VARCHAR)), '') AS user_raw,
+        nullif(CAST(session AS VARCHAR), '') AS session,
+        nullif(CAST("user" AS VARCHAR), '') AS user_raw,
         user_is_raw,
         CAST(query AS VARCHAR) AS query,
         results AS results_raw,
         TRY_CAST(results AS BIGINT) AS results,
-        nullif(trim(CAST(doc AS VARCHAR)), '') AS doc,
+        nullif(CAST(doc AS VARCHAR), '') AS doc,
         rank AS rank_raw,
         TRY_CAST(rank AS BIGINT) AS rank,
         helpful AS helpful_raw,
         TRY_CAST(helpful AS BOOLEAN) AS helpful,
-        nullif(trim(CAST(locale AS VARCHAR)), '') AS locale,
-        nullif(trim(CAST(channel AS VARCHAR)), '') AS channel
+        nullif(CAST(locale AS VARCHAR), '') AS locale,
+        nullif(CAST(channel AS VARCHAR), '') AS channel
     FROM raw_records
 )
 SELECT
@@ -74,18 +75,21 @@ SELECT
     END AS ts_zone,
     event,
     session,
+    CASE WHEN user_is_raw THEN trim(user_raw) ELSE user_raw END AS "user",
     CASE
-        WHEN user_raw IS NULL THEN NULL
-        WHEN NOT user_is_raw AND NOT contains(user_raw, '@') THEN user_raw
-        WHEN regexp_full_match(user_raw, 'u-[0-9a-f]{16}') THEN user_raw
-        ELSE 'u-' || left(sha256(getvariable('user_salt') || ':' || lower(user_raw)), 16)
-    END AS "user",
+        WHEN user_raw IS NULL THEN false
+        WHEN NOT user_is_raw AND NOT contains(user_raw, '@') THEN false
+        ELSE NOT regexp_full_match(trim(user_raw), 'u-[0-9a-f]{16}')
+    END AS user_needs_pseudonym,
     (contains(user_raw, '@') AND NOT user_is_raw) AS user_was_email,
     query,
+    (event = 'search' AND trim(query) <> '') AS is_search,
     results,
     doc,
     rank,
     helpful,
     locale,
-    channel
+    channel,
+    -- Exact duplicates share this hash (events.sql confirms equality field by field).
+    hash(ts_zoned, event, session, user_raw, query, results, doc, rank, helpful, locale, channel) AS fingerprint
 FROM typed;

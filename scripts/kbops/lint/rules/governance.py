@@ -155,7 +155,7 @@ def self_approval(corpus: Corpus, ctx: LintContext):
     """An approval is needed but comes from an author of the approved change (four-eyes).
 
     What it checks:
-        For each governed doc, git history (renames followed) gives the authors of commits that changed
+        For each published governed doc, git history (renames followed) gives the authors of commits that changed
         the content since the previous approval. Their own approvals do not count; the rule fires when a
         requirement is met only thanks to such a self-approval. Commits that only add approvals are not
         content changes. Outside a git repository the check is skipped (KB811 says so).
@@ -177,9 +177,12 @@ def self_approval(corpus: Corpus, ctx: LintContext):
     history = history_for(ctx, ctx.settings.root)
     if not history.available:
         return
-    for doc in corpus.docs:
-        if not doc.parsed or doc.get("status") not in (PUBLISHED, "review") or not is_governed(doc, ctx.governance):
-            continue
+    candidates = [
+        doc for doc in corpus.docs
+        if doc.parsed and doc.get("status") == PUBLISHED and doc.get("approvals") and is_governed(doc, ctx.governance)
+    ]
+    history.prefetch([doc.relpath for doc in candidates])
+    for doc in candidates:
         result = check_four_eyes(doc, ctx.governance, history)
         if not result.violated:
             continue
@@ -254,7 +257,8 @@ def translation_drift(corpus: Corpus, ctx: LintContext):
         source_hash: 9be0...     # the source's current content hash
 
     How to fix:
-        Update the translation to match the source, then set `source_hash` to the hash the message shows.
+        Update the translation to match the source, then run `kb translated PATH`, which sets
+        `source_hash` to the source's current hash (the message shows it too).
     """
     history = None
     for doc in corpus.docs:
@@ -274,8 +278,8 @@ def deprecated_without_successor(doc: Document, ctx: LintContext):
     """A deprecated doc does not say what replaces it.
 
     What it checks:
-        A doc with `status: deprecated` has `superseded_by` naming the id of an existing doc that is
-        itself not deprecated or archived (when the id is known to this run).
+        A doc with `status: deprecated` has `superseded_by` naming the id of another existing doc of the
+        knowledge base.
 
     Why it matters:
         Deprecated pages stay published with a banner so old links keep working; without a successor

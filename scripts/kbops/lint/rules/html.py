@@ -130,6 +130,8 @@ def javascript_url(doc: Document, ctx: LintContext):
         value = re.sub(r"[\x00-\x20]", "", html_entities.unescape(match.group(1).strip("\"'"))).lower()
         if value.startswith("javascript:"):
             yield Finding(line, "javascript: URL in an HTML attribute")
+    if "javascript" not in doc.body.lower():
+        return
     for piece in prose(doc, headings=False, keep_link_targets=True):
         for match in JS_MARKDOWN.finditer(piece.text):
             yield Finding(line_at(piece.line, piece.text, match.start()), "javascript: URL in a link")

@@ -1,6 +1,7 @@
 """KB3xx: links between documents: broken paths, anchors and ids, audience leaks, dead ends, orphans."""
 from __future__ import annotations
 
+import difflib
 from typing import Iterator
 
 from kbops.lint.context import LintContext
@@ -78,7 +79,8 @@ def broken_anchor(corpus: Corpus, ctx: LintContext):
         [Resolution](card-declined.md#resolution)
 
     How to fix:
-        Use the heading's anchor (the message lists the target's anchors), or link to the page.
+        Use the heading's anchor (the message suggests the closest, or lists the target's anchors), or
+        link to the page.
     """
     for doc, resolved in _links(corpus):
         target = resolved.target
@@ -86,10 +88,11 @@ def broken_anchor(corpus: Corpus, ctx: LintContext):
             continue
         known = anchors(target)
         if resolved.anchor not in known:
-            listed = ", ".join(sorted(known)[:8]) or "none"
+            close = difflib.get_close_matches(resolved.anchor.lower(), sorted(known), n=1, cutoff=0.6)
+            hint = f"did you mean '#{close[0]}'?" if close else f"anchors: {', '.join(sorted(known)[:8]) or 'none'}"
             yield Finding(
                 resolved.link.line,
-                f"anchor '#{resolved.anchor}' is not a heading of {target.relpath} (anchors: {listed})",
+                f"anchor '#{resolved.anchor}' is not a heading of {target.relpath}; {hint}",
                 path=doc.relpath,
             )
 

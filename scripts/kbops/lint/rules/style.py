@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Iterator, Optional
 
 from kbops.lint.context import LintContext
 from kbops.lint.registry import Finding, rule
 from kbops.lint.rules._text import line_at, prose
+from kbops.lint.settings import TermList
 from kbops.model.document import Document
 
 SENTENCE_END = re.compile(r"[.!?…](?=[\s)\"'»”]|$)|\n\s*\n")
-WORD = re.compile(r"[^\W_](?:[\w'’-]*[^\W_])?")
 
 
 def term_pattern(term: str) -> re.Pattern:
@@ -21,13 +21,21 @@ def term_pattern(term: str) -> re.Pattern:
 
 def _term_hits(doc: Document, terms: list[str]) -> Iterator[tuple[int, str, str]]:
     """(line, term, matched text) of every occurrence of `terms` in the doc's prose."""
-    patterns = [(term, term_pattern(term)) for term in terms if term.strip()]
+    # one pass over the raw body first: prose is part of the body, so a term absent there is absent
+    patterns = [(term, pattern) for term in terms if term.strip() and (pattern := term_pattern(term)).search(doc.body)]
     if not patterns:
         return
     for piece in prose(doc):
         for term, pattern in patterns:
             for match in pattern.finditer(piece.text):
                 yield line_at(piece.line, piece.text, match.start()), term, match.group()
+
+
+def _terms_for(doc: Document, ctx: LintContext) -> Optional[TermList]:
+    """The term list of the doc's locale (`es-MX`), else of its language (`es`); None for unparsed docs."""
+    if not doc.parsed:
+        return None
+    return ctx.lint.terms.get(doc.locale) or ctx.lint.terms.get(doc.locale.split("-", 1)[0])
 
 
 @rule("KB701", "preferred-term", "warning")
@@ -52,9 +60,7 @@ def preferred_term(doc: Document, ctx: LintContext):
     How to fix:
         Use the preferred term named in the message.
     """
-    if not doc.parsed:
-        return
-    terms = ctx.lint.terms.get(doc.locale)
+    terms = _terms_for(doc, ctx)
     if terms is None:
         return
     for line, term, found in _term_hits(doc, list(terms.preferred)):
@@ -83,9 +89,7 @@ def forbidden_term(doc: Document, ctx: LintContext):
     How to fix:
         Rephrase without the term; ask compliance before adding exceptions.
     """
-    if not doc.parsed:
-        return
-    terms = ctx.lint.terms.get(doc.locale)
+    terms = _terms_for(doc, ctx)
     if terms is None:
         return
     for line, _, found in _term_hits(doc, terms.forbidden):
@@ -98,8 +102,8 @@ def long_sentence(doc: Document, ctx: LintContext):
 
     What it checks:
         Sentences of paragraphs, list items and table cells (outside code; link targets not counted)
-        have at most `[tool.kbops.lint] max_sentence_words` words (default 40). Reported where the
-        sentence starts.
+        have at most `[tool.kbops.lint] max_sentence_words` words (default 40; words are separated by
+        whitespace). Reported where the sentence starts.
 
     Why it matters:
         Agents read procedures while talking to a customer, often in their second language. Long
@@ -120,15 +124,14 @@ def long_sentence(doc: Document, ctx: LintContext):
     if not doc.parsed:
         return
     limit = ctx.lint.max_sentence_words
-    shortest = 2 * limit + 1  # characters that more than `limit` words need at least
     for piece in prose(doc, headings=False):
-        if len(piece.text) < shortest:
-            continue
+        if len(piece.text.split()) <= limit:
+            continue  # no sentence of this paragraph can be longer than the paragraph
         start = 0
         for end_match in [*SENTENCE_END.finditer(piece.text), None]:
             end = end_match.end() if end_match else len(piece.text)
             sentence = piece.text[start:end]
-            words = len(WORD.findall(sentence)) if end - start >= shortest else 0
+            words = len(sentence.split())
             if words > limit:
                 offset = start + (len(sentence) - len(sentence.lstrip()))
                 yield Finding(line_at(piece.line, piece.text, offset), f"sentence of {words} words (at most {limit})")

@@ -1,0 +1,205 @@
+"""Search speed: full and one-doc incremental index builds, query latency in process and over HTTP, throughput.
+
+    python bench/search/run.py [--sizes 1000 10000] [--queries 300] [--clients 50] [--seconds 10]
+
+Corpora are synthetic (bench/gen_corpus.py when present, else bench/search/corpus.py) under
+bench/.corpus/. The HTTP part runs `kb serve --no-build --workers 2` on a free 127.0.0.1 port and
+drives it from this process (50 concurrent httpx clients, bounded by --seconds).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+sys.path[:0] = [str(REPO / "scripts"), str(HERE), str(REPO / "bench")]
+
+import httpx  # noqa: E402
+
+from kbops.config import load_settings  # noqa: E402
+from kbops.search.engine import SearchEngine  # noqa: E402
+from kbops.search.indexer import build_index  # noqa: E402
+
+ES_QUERIES = ("tarjeta rechazada", "recarga pendiente", "contrasena olvidada", "reembolso", "transferencia no llego")
+FR_QUERIES = ("carte refusee", "rechargement en attente", "mot de passe oublie", "virement pas arrive")
+
+
+def make_corpus(docs: int, corpus_dir: Path) -> Path:
+    out = corpus_dir / f"search-{docs}"
+    if out.exists():
+        shutil.rmtree(out)  # a fresh corpus and index every run
+    try:
+        from gen_corpus import generate_corpus  # the lint benchmark's generator, once merged
+
+        generate_corpus(out, docs, seed=0)
+    except ImportError:
+        from corpus import write_corpus
+
+        write_corpus(out, docs)
+    return out
+
+
+def sample_queries(count: int, seed: int = 1) -> list[tuple[str, str | None, str]]:
+    with open("/work/shared/data/banking77/train.csv", encoding="utf-8") as handle:
+        texts = [row["text"] for row in csv.DictReader(handle)]
+    rng = random.Random(seed)
+    queries = []
+    for number in range(count):
+        audience = ("public", "partner", "internal")[number % 3]
+        if number % 10 == 8:
+            queries.append((rng.choice(ES_QUERIES), "es", audience))
+        elif number % 10 == 9:
+            queries.append((rng.choice(FR_QUERIES), "fr", audience))
+        else:
+            queries.append((rng.choice(texts), "en" if number % 2 else None, audience))
+    return queries
+
+
+def percentiles(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    return {"p50_ms": round(pick(0.50) * 1000, 2), "p95_ms": round(pick(0.95) * 1000, 2), "mean_ms": round(statistics.mean(ordered) * 1000, 2)}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def drive(base: str, queries, clients: int, seconds: float) -> dict:
+    """`clients` concurrent requests in flight (one pooled connection each) for `seconds`."""
+    done = 0
+    errors = 0
+    latencies: list[float] = []
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
+        stop_at = time.perf_counter() + seconds
+
+        async def client(number: int) -> None:
+            nonlocal done, errors
+            position = number
+            while time.perf_counter() < stop_at:
+                text, locale, audience = queries[position % len(queries)]
+                position += clients
+                started = time.perf_counter()
+                params = {"q": text, "session": f"bench-{number}"} | ({"locale": locale} if locale else {})
+                response = await http.get("/api/search", params=params)
+                latencies.append(time.perf_counter() - started)
+                if response.status_code == 200:
+                    done += 1
+                else:
+                    errors += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(client(n) for n in range(clients)))
+        elapsed = time.perf_counter() - started
+    return {"clients": clients, "seconds": round(elapsed, 2), "searches": done, "errors": errors,
+            "searches_per_s": round(done / elapsed, 1), **percentiles(latencies)}
+
+
+def http_bench(root: Path, queries, clients: int, seconds: float, workers: int) -> dict:
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO / "scripts")}
+    process = subprocess.Popen([sys.executable, "-m", "kbops", "serve", "--no-build", "--port", str(port), "--workers", str(workers)],
+                               cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        with httpx.Client(base_url=base, timeout=30) as http:
+            http.get("/api/search", params={"q": "warm up"})
+            sequential = []  # every query once, the workers' caches still cold for it
+            for text, locale, _ in queries:
+                started = time.perf_counter()
+                http.get("/api/search", params={"q": text} | ({"locale": locale} if locale else {}))
+                sequential.append(time.perf_counter() - started)
+            for text, locale, _ in queries:  # a second pass so that both workers have seen most queries
+                http.get("/api/search", params={"q": text, "log": "false"} | ({"locale": locale} if locale else {}))
+        concurrent = asyncio.run(drive(base, queries, clients, seconds))
+        return {"workers": workers, "sequential": percentiles(sequential), "concurrent": concurrent}
+    finally:
+        os.killpg(process.pid, 15)
+        process.wait(timeout=20)
+
+
+def run_size(docs: int, args) -> dict:
+    root = make_corpus(docs, args.corpus_dir)
+    settings = load_settings(root)
+    full = build_index(settings, rebuild=True)
+    files = sorted((root / "kb").rglob("*.md"))
+    target = files[len(files) // 2]
+    target.write_text(target.read_text(encoding="utf-8") + "\nAn added sentence about a courier delay.\n", encoding="utf-8")
+    incremental = build_index(settings)
+    engine = SearchEngine(settings)
+    queries = sample_queries(args.queries)
+    engine.search("warm up", audience="public")  # open the index; filter masks and field lengths load lazily
+    passes = []
+    for _ in range(2):  # first pass: every query's postings read from disk; second: from the in-memory cache
+        timings = []
+        for text, locale, audience in queries:
+            started = time.perf_counter()
+            engine.search(text, locale=locale, audience=audience)
+            timings.append(time.perf_counter() - started)
+        passes.append(percentiles(timings))
+    engine.close()
+    result = {
+        "docs": docs, "indexed": full.indexed, "full_build_s": round(full.seconds, 2),
+        "one_doc_update_s": round(incremental.seconds, 3), "one_doc_update_changed": incremental.updated,
+        "in_process_cold": passes[0], "in_process": passes[1],
+    }
+    if not args.no_http:
+        result["http"] = http_bench(root, queries, args.clients, args.seconds, args.workers)
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--no-http", action="store_true")
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--corpus-dir", type=Path, default=REPO / "bench" / ".corpus")
+    args = parser.parse_args()
+    results = []
+    for size in args.sizes:
+        print(f"== {size} docs", file=sys.stderr)
+        results.append(run_size(size, args))
+        print(json.dumps(results[-1]), file=sys.stderr)
+    print("| docs | indexed | full build | one-doc update | in-process p50 / p95 (warm) | in-process p50 / p95 (cold) | HTTP p50 / p95 (sequential, cold) | HTTP 50 clients |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in results:
+        http = r.get("http")
+        seq = f"{http['sequential']['p50_ms']} / {http['sequential']['p95_ms']} ms" if http else "-"
+        conc = f"{http['concurrent']['searches_per_s']} searches/s (p95 {http['concurrent']['p95_ms']} ms, {http['concurrent']['errors']} errors)" if http else "-"
+        print(f"| {r['docs']} | {r['indexed']} | {r['full_build_s']} s | {r['one_doc_update_s']} s | "
+              f"{r['in_process']['p50_ms']} / {r['in_process']['p95_ms']} ms | "
+              f"{r['in_process_cold']['p50_ms']} / {r['in_process_cold']['p95_ms']} ms | {seq} | {conc} |")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
