@@ -61,6 +61,8 @@ def test_redirects_for_ids_old_paths_and_renamed_ids(built_sites):
     assert 'url=../../fx/declined-card/"' in (site / "cards/card-declined/index.html").read_text()
     assert 'url=../../fx/declined-card/"' in (site / "id/card-declined-old/index.html").read_text()
     assert 'url=../../fx/stale-topup/"' in (site / "id/fx-stale-topup/index.html").read_text()
+    assert 'url=../fx/stale-topup/"' in (site / "top-up-old/index.html").read_text()
+    assert not (site.parent / "outside-the-site").exists() and not (site.parents[1] / "outside-the-site").exists()
     assert not (site / "playbooks/fraud-old").exists()
     assert (built_sites["internal"].site_dir / "playbooks/fraud-old/index.html").is_file()
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import json
+import posixpath
 import re
 from collections import defaultdict
 
@@ -135,7 +136,7 @@ def redirect_pages(edition: Edition, taken: set[str]) -> dict[str, str]:
     for doc in edition.docs:
         target = page_url(edition.path_of(doc), edition.use_directory_urls)
         sources = [f"id/{doc.id}"] + [_redirect_source(entry) for entry in doc.frontmatter.redirect_from]
-        for source in sources:
+        for source in filter(None, sources):
             file = source if source.endswith(".html") else f"{source.strip('/')}/index.html"
             if file in taken or file in pages:
                 continue
@@ -143,12 +144,18 @@ def redirect_pages(edition: Edition, taken: set[str]) -> dict[str, str]:
     return pages
 
 
-def _redirect_source(entry: str) -> str:
-    """An old path (`kb/cards/old.md`, `cards/old/`) or an old id (`old-id`) -> the folder to redirect from."""
-    entry = entry.strip().lstrip("/")
+def _redirect_source(entry: str) -> str | None:
+    """An old path (`kb/cards/old.md`, `cards/old/`) or an old id (`old-id`) -> the folder to redirect from.
+
+    None for entries that would land outside the site (`..`), which must never be written.
+    """
+    written_as_path = "/" in entry.strip()
+    entry = posixpath.normpath(entry.strip().lstrip("/"))
+    if entry in (".", "") or entry == ".." or entry.startswith("../"):
+        return None
     if entry.endswith(".md"):
         return page_url(staged_path(entry)).rstrip("/") or "index"
-    if "/" not in entry and re.fullmatch(ID_PATTERN, entry):
+    if not written_as_path and re.fullmatch(ID_PATTERN, entry):
         return f"id/{entry}"
     return entry
 
