@@ -11,7 +11,6 @@ from kbops.errors import NotFoundError, UsageError
 from kbops.model.document import Document
 from kbops.model.governance import Governance
 from kbops.model.loader import Corpus
-from kbops.model.schema import duration_days
 
 # A doc that was never attested counts as twice its interval old: worse than any due doc, but still
 # comparable, so a heavily used never-reviewed page outranks a barely used one.
@@ -28,15 +27,11 @@ class ReviewDue:
 def review_due(doc: Document, governance: Governance) -> ReviewDue:
     """When the doc's content must be attested again: last_reviewed + review_every (or the governance default)."""
     fm = doc.frontmatter
-    doc_type = str(doc.get("type") or "article")
-    risk_value = fm.risk if fm else doc.get("risk") or "medium"
-    risk = str(getattr(risk_value, "value", risk_value))  # an unset default stays an enum member
-    interval = None
-    if fm and fm.review_every:
-        interval = duration_days(fm.review_every)
-    interval = interval or governance.review_interval_days(doc_type, risk)
-    last = fm.last_reviewed if fm else None
-    return ReviewDue(last, interval, last + dt.timedelta(days=interval) if last else None)
+    if fm is not None:
+        return ReviewDue(fm.last_reviewed, governance.review_interval_for(fm), governance.review_due_date(fm))
+    # An invalid front-matter still gets a review date from what it says (lint reports the invalid fields).
+    interval = governance.review_interval_days(str(doc.get("type") or "article"), str(doc.get("risk") or "medium"))
+    return ReviewDue(None, interval, None)
 
 
 @dataclass

@@ -1,7 +1,9 @@
 """governance.yml: teams, people, reviewer groups, review intervals and approval policies."""
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Optional
 
 import pydantic
@@ -10,6 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kbops.errors import ConfigError
 from kbops.model.schema import DURATION_PATTERN, duration_days
+
+if TYPE_CHECKING:
+    from kbops.model.schema import FrontMatter
 
 
 class _Strict(BaseModel):
@@ -86,6 +91,21 @@ class Governance(_Strict):
             if risk in intervals:
                 return duration_days(intervals[risk])
         return 365
+
+    def review_interval_for(self, fm: "FrontMatter") -> int:
+        """A doc's review interval in days: its `review_every`, else the default for its type and risk."""
+        if fm.review_every:
+            return duration_days(fm.review_every)
+        return self.review_interval_days(str(fm.type), str(fm.risk))
+
+    def review_due_date(self, fm: "FrontMatter") -> "dt.date | None":
+        """When a doc must be attested again (last_reviewed + interval); None if never reviewed.
+
+        The one definition used by lint (KB401/KB402), `kb stale` and the site's overdue banner.
+        """
+        if fm.last_reviewed is None:
+            return None
+        return fm.last_reviewed + dt.timedelta(days=self.review_interval_for(fm))
 
     def due_soon_days(self) -> int:
         return duration_days(self.due_soon)

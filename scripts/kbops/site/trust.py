@@ -7,7 +7,6 @@ from typing import Optional
 
 from kbops.model.document import Document
 from kbops.model.governance import Governance
-from kbops.model.schema import duration_days
 
 
 @dataclass(frozen=True)
@@ -31,11 +30,7 @@ def review_state(doc: Document, governance: Governance, today: dt.date) -> Revie
     fm = doc.frontmatter
     if fm is None:
         return ReviewState(None, None, True)
-    if fm.review_every:
-        days = duration_days(fm.review_every)
-    else:
-        days = governance.review_interval_days(str(fm.type), str(fm.risk))
-    if fm.last_reviewed is None:
+    due = governance.review_due_date(fm)
+    if due is None:
         return ReviewState(None, None, True)
-    due = fm.last_reviewed + dt.timedelta(days=days)
     return ReviewState(fm.last_reviewed, due, due < today)

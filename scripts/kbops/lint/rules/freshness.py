@@ -9,7 +9,6 @@ from kbops.lint.context import LintContext
 from kbops.lint.registry import Finding, rule
 from kbops.lint.rules._text import line_at
 from kbops.model.document import Document
-from kbops.model.schema import duration_days
 
 EXPIRES = re.compile(r"<!--\s*expires\b:?\s*(\S*?)[:,;]?\s*(?:-->|\s)", re.IGNORECASE)
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -30,12 +29,7 @@ def review_due(doc: Document, ctx: LintContext) -> Optional[dt.date]:
     fm = doc.frontmatter
     if fm is None or fm.status != "published" or fm.last_reviewed is None:
         return None
-    if fm.review_every:
-        days = duration_days(fm.review_every)
-    else:
-        # pydantic keeps enum defaults as enums even with use_enum_values: normalize to the plain value
-        days = ctx.governance.review_interval_days(str(getattr(fm.type, "value", fm.type)), str(getattr(fm.risk, "value", fm.risk)))
-    return fm.last_reviewed + dt.timedelta(days=days)
+    return ctx.governance.review_due_date(fm)
 
 
 @rule("KB401", "review-overdue")
