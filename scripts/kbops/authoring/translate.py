@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from pathlib import Path
 from typing import Optional
 
 from kbops.authoring.new import NewDocument, front_matter_text
