@@ -25,13 +25,12 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def live_site(tmp_path_factory):
-    """The public site built with its events endpoint pointing at a capture server; both on 127.0.0.1."""
+def _served_public_site(tmp_path_factory, name: str, adjust_config=lambda text: text):
+    """Build the public site of the fixture KB with its events sent to a capture server; serve both on 127.0.0.1."""
     capture = capture_events()
-    root = make_site_kb(tmp_path_factory.mktemp("browser-kb") / "kbroot")
+    root = make_site_kb(tmp_path_factory.mktemp(name) / "kbroot")
     config = root / "mkdocs.yml"
-    text = config.read_text(encoding="utf-8")
+    text = adjust_config(config.read_text(encoding="utf-8"))
     assert "events_endpoint: /api/events" in text
     config.write_text(text.replace("events_endpoint: /api/events", f"events_endpoint: {capture.url}api/events"), encoding="utf-8")
     result = build_site(load_settings(root), "public", root / "site" / "public")
@@ -39,6 +38,12 @@ def live_site(tmp_path_factory):
     yield static.url, capture.server.events
     static.close()
     capture.close()
+
+
+@pytest.fixture(scope="module")
+def live_site(tmp_path_factory):
+    """The public site built with its events endpoint pointing at a capture server; both on 127.0.0.1."""
+    yield from _served_public_site(tmp_path_factory, "browser-kb")
 
 
 def wait_for(predicate, timeout: float = 15.0, step: float = 0.2):
@@ -129,18 +134,13 @@ CONSENT = """extra:
 @pytest.fixture(scope="module")
 def consent_site(tmp_path_factory):
     """The public site with Material's cookie consent enabled, its events going to a capture server."""
-    capture = capture_events()
-    root = make_site_kb(tmp_path_factory.mktemp("consent-kb") / "kbroot")
-    config = root / "mkdocs.yml"
-    text = config.read_text(encoding="utf-8")
-    assert "extra:\n  analytics:\n    provider: kbops\n" in text
-    text = text.replace("extra:\n  analytics:\n    provider: kbops\n", CONSENT)
-    config.write_text(text.replace("events_endpoint: /api/events", f"events_endpoint: {capture.url}api/events"), encoding="utf-8")
-    result = build_site(load_settings(root), "public", root / "site" / "public")
-    static = serve_static(result.site_dir)
-    yield static.url, capture.server.events
-    static.close()
-    capture.close()
+    analytics = "extra:\n  analytics:\n    provider: kbops\n"
+
+    def with_consent(text: str) -> str:
+        assert analytics in text
+        return text.replace(analytics, CONSENT)
+
+    yield from _served_public_site(tmp_path_factory, "consent-kb", with_consent)
 
 
 def test_no_events_before_cookie_consent(consent_site):
