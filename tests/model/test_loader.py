@@ -52,3 +52,22 @@ def test_hash_ignores_approvals_but_not_body():
     base = {"id": "a", "title": "T"}
     assert content_hash({**base, "approvals": [{"reviewer": "x"}]}, "body") == content_hash(base, "body\n")
     assert content_hash(base, "body") != content_hash(base, "body changed")
+
+
+def test_one_definition_of_the_knowledge_base_files(tmp_path):
+    """Lint, the site, the index and `kb approve` all list files through `markdown_files`: hidden folders are out."""
+    from kbops.config import load_settings
+    from kbops.model.loader import discover, load_corpus, markdown_files
+    from kbops.search.indexer import scan_sources
+
+    (tmp_path / "governance.yml").write_text("teams: {}\n", encoding="utf-8")
+    for relpath in ("kb/a.md", "kb/cards/b.md", "kb/.archive/hidden.md", "sops/c.md", "kb/notes.txt"):
+        (tmp_path / relpath).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relpath).write_bytes(GOOD)
+    settings = load_settings(tmp_path)
+    expected = ["kb/a.md", "kb/cards/b.md", "sops/c.md"]
+    assert list(markdown_files(settings)) == expected
+    assert [p.relative_to(tmp_path).as_posix() for p in discover(settings)] == expected
+    assert [d.relpath for d in load_corpus(settings).docs] == expected
+    assert [relpath for relpath, _, _ in scan_sources(settings)] == expected
+    assert list(markdown_files(settings, [tmp_path / "kb"])) == ["kb/a.md", "kb/cards/b.md"]

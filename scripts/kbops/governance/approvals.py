@@ -18,7 +18,7 @@ from kbops.config import Settings
 from kbops.errors import UsageError
 from kbops.governance.policy import evaluate, may_approve
 from kbops.model.governance import Governance
-from kbops.model.loader import parse_document, relative
+from kbops.model.loader import markdown_files, parse_document, relative
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def approve(
     person, email = resolve_reviewer(reviewer_email, settings, governance)
     today = today or settings.today_date()
     report = ApprovalReport(email)
-    for path in _expand(paths):
+    for path in _expand(settings, paths):
         relpath = relative(settings, path)
         try:
             report.approved.append(_approve_file(path, relpath, person, email, governance, today, only_needed))
@@ -103,19 +103,16 @@ class _Refusal(Exception):
     pass
 
 
-def _expand(paths: Iterable[Path]) -> list[Path]:
+def _expand(settings: Settings, paths: Iterable[Path]) -> list[Path]:
+    """Files as given; folders replaced by the knowledge-base files under them (the set lint checks)."""
     result: list[Path] = []
     for path in paths:
         path = Path(path)
         if path.is_dir():
-            result.extend(discover_dir(path))
+            result.extend(Path(p) for p in markdown_files(settings, [path]).values())
         else:
             result.append(path)
     return result
-
-
-def discover_dir(path: Path) -> list[Path]:
-    return sorted(p.resolve() for p in path.rglob("*.md") if p.is_file())
 
 
 def _approve_file(

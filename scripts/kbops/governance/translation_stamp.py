@@ -34,7 +34,7 @@ class StampReport:
 def mark_translated(settings: Settings, corpus: Corpus, paths: Iterable[Path]) -> StampReport:
     """Set `source_hash` of each translation to its source's current content hash, touching only that line."""
     report = StampReport()
-    for path in _expand(paths):
+    for path in _expand(settings, paths):
         relpath = relative(settings, path)
         try:
             report.stamped.append(_stamp(path, relpath, corpus))
