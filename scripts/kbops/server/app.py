@@ -5,14 +5,13 @@ import json
 import logging
 import secrets
 from typing import Optional
-from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import Scope
 
@@ -24,11 +23,11 @@ from kbops.search.engine import SearchEngine
 from kbops.server.config import ServerConfig, server_config
 from kbops.server.events import EventLog, validate_batch, validate_event, user_salt
 from kbops.server.keys import ApiKeyStore, keys_path
-from kbops.server.site import AudienceSite
+from kbops.server.signin import COOKIE, SignIn
+from kbops.server.site import AudienceSite, site_dir
 
 log = logging.getLogger(__name__)
 
-COOKIE = "kb_key"
 API_METHODS = {"/api/search": "GET", "/api/events": "POST", "/api/whoami": "GET"}
 
 
@@ -167,23 +166,14 @@ def create_app(settings: Settings) -> Starlette:
         )
 
     async def whoami(request: Request) -> Response:
-        return JSONResponse({"audience": services.audience(request)})
+        # The site's header asks this on every page load: a stale cookie reads as public, never as an error.
+        audience = services.audience(request, strict=False)
+        return JSONResponse({"audience": audience, "signed_in": audience != "public"}, headers={"cache-control": "no-store"})
 
-    async def login(request: Request) -> Response:
-        if request.method == "GET":
-            return HTMLResponse(LOGIN_FORM)
-        raw = (await read_body_text(request, config.max_body_bytes))
-        key = (parse_qs(raw).get("key") or [""])[0].strip()
-        if not key or services.keys.audience_for(key) is None:
-            return HTMLResponse(LOGIN_FORM.replace("<!--error-->", "<p>That key is not valid.</p>"), status_code=401)
-        response = RedirectResponse("/", status_code=303)
-        response.set_cookie(COOKIE, key, httponly=True, samesite="strict", secure=request.url.scheme == "https")
-        return response
-
-    async def logout(request: Request) -> Response:
-        response = RedirectResponse("/", status_code=303)
-        response.delete_cookie(COOKIE)
-        return response
+    signin = SignIn(
+        services.keys.audience_for, lambda audience: site_dir(settings, audience),
+        lambda request: services.audience(request, strict=False), settings.default_locale, config.max_body_bytes,
+    )
 
     async def api_not_found(request: Request) -> Response:
         allowed = API_METHODS.get(request.url.path.rstrip("/"))
@@ -210,8 +200,10 @@ def create_app(settings: Settings) -> Starlette:
         Route("/api/events", api_events, methods=["POST"]),
         Route("/api/whoami", whoami, methods=["GET"]),
         Route("/api/{rest:path}", api_not_found, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
-        Route("/login", login, methods=["GET", "POST"]),
-        Route("/logout", logout, methods=["GET", "POST"]),
+        Route("/login", signin.login, methods=["GET", "POST"]),
+        Route("/login/", signin.login, methods=["POST"]),
+        Route("/{locale}/login/", signin.login, methods=["POST"]),  # GET falls through to the built page
+        Route("/logout", signin.logout, methods=["GET", "POST"]),
         Mount("/", app=AudienceSite(settings, site_audience)),
     ]
     middleware = [
@@ -224,21 +216,6 @@ def create_app(settings: Settings) -> Starlette:
     )
     app.state.services = services
     return app
-
-
-async def read_body_text(request: Request, limit: int) -> str:
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise ApiError(413, f"request body larger than {limit} bytes")
-    return bytes(body).decode("utf-8", "replace")
-
-
-LOGIN_FORM = """<!doctype html><meta charset="utf-8"><title>Sign in</title>
-<h1>Sign in with your API key</h1><!--error-->
-<form method="post" action="/login"><input name="key" type="password" autocomplete="off" size="50" required>
-<button>Sign in</button></form><p>Without a key you see the public help center.</p>"""
 
 
 def app_from_env() -> Starlette:

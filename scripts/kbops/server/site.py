@@ -1,11 +1,13 @@
 """The built site, one static tree per audience under `site/<audience>/` (where `kb build` writes), built when missing."""
 from __future__ import annotations
 
+import json
 import logging
+import re
 from pathlib import Path
 from typing import Callable, Optional
 
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
@@ -14,6 +16,8 @@ from kbops.errors import KbError
 from kbops.publishing import AUDIENCES
 
 log = logging.getLogger(__name__)
+IDS_FILE = "_kbops/ids.json"  # written by the site build: {page URL: doc id}
+_DOC_ID_PATH = re.compile(r"^/id/([a-z0-9][a-z0-9._-]*)/?$")
 
 
 def site_dir(settings: Settings, audience: str) -> Path:
@@ -65,6 +69,7 @@ class AudienceSite:
         self.settings = settings
         self.audience_of = audience_of
         self._apps: dict[str, StaticFiles] = {}
+        self._id_maps: dict[str, tuple[int, dict[str, str]]] = {}
 
     def _app(self, audience: str) -> Optional[StaticFiles]:
         found = self._apps.get(audience)
@@ -92,4 +97,34 @@ class AudienceSite:
             response = HTMLResponse(_NOT_BUILT.format(audience=audience), status_code=503)
             await response(scope, receive, send_with_headers)
             return
+        target = self._doc_id_target(audience, scope.get("path", ""))
+        if target is not None:
+            await RedirectResponse(target, status_code=302)(scope, receive, send_with_headers)
+            return
         await app(scope, receive, send_with_headers)
+
+    def _doc_id_target(self, audience: str, path: str) -> Optional[str]:
+        """`/id/<doc-id>/` -> the doc's page, from the site's id map (no HTML page per doc id on disk).
+
+        Renamed ids (`redirect_from`) have their own redirect page, which is served as a file.
+        """
+        found = _DOC_ID_PATH.match(path)
+        if not found:
+            return None
+        root = site_dir(self.settings, audience)
+        if (root / path.strip("/") / "index.html").is_file():
+            return None
+        ids = root / IDS_FILE
+        try:
+            stamp = ids.stat().st_mtime_ns
+        except OSError:
+            return None
+        cached = self._id_maps.get(audience)
+        if cached is None or cached[0] != stamp:
+            try:
+                mapping = json.loads(ids.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                return None
+            cached = self._id_maps[audience] = (stamp, {doc: url for url, doc in mapping.items()})
+        url = cached[1].get(found.group(1))
+        return None if url is None else "/" + url

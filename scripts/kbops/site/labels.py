@@ -1,7 +1,18 @@
 """Words the site shows around the content (banners, trust line, navigation), in en/es/fr."""
 from __future__ import annotations
 
-LOCALE_NAMES = {"en": "English", "es": "Español", "fr": "Français"}
+LOCALE_NAMES = {"en": "English", "es": "Español", "fr": "Français"}  # each language by its own name (selectors)
+# A language named inside a sentence of another ("Solo en inglés").
+LANGUAGE_IN: dict[str, dict[str, str]] = {
+    "en": {"en": "English", "es": "Spanish", "fr": "French"},
+    "es": {"en": "inglés", "es": "español", "fr": "francés"},
+    "fr": {"en": "anglais", "es": "espagnol", "fr": "français"},
+}
+
+
+def language_in(language: str, locale: str) -> str:
+    """The name of `language` in a sentence written in `locale`."""
+    return LANGUAGE_IN.get(locale, LANGUAGE_IN["en"]).get(language) or LOCALE_NAMES.get(language, language)
 
 _LABELS: dict[str, dict[str, str]] = {
     "owner": {"en": "Owner", "es": "Responsable", "fr": "Responsable"},
@@ -48,6 +59,71 @@ _LABELS: dict[str, dict[str, str]] = {
     "documents": {"en": "documents", "es": "documentos", "fr": "documents"},
     "all_tags": {"en": "All tags", "es": "Todas las etiquetas", "fr": "Toutes les étiquettes"},
     "tagged": {"en": "Pages tagged", "es": "Páginas con la etiqueta", "fr": "Pages avec l'étiquette"},
+    "only_in": {"en": "Only in {language}", "es": "Solo en {language}", "fr": "Uniquement en {language}"},
+    "only_in_intro": {
+        "en": "These pages have no translation yet; they open in {language}.",
+        "es": "Estas páginas aún no están traducidas; se abren en {language}.",
+        "fr": "Ces pages ne sont pas encore traduites ; elles s'ouvrent en {language}.",
+    },
+    "all_in": {"en": "Everything in {language}", "es": "Todo en {language}", "fr": "Tout en {language}"},
+    "made_with": {"en": "Made with", "es": "Hecho con", "fr": "Réalisé avec"},
+}
+
+# The header's sign-in state and the sign-in page (`kb serve`), in the page's language.
+AUTH_LABELS: dict[str, dict[str, str]] = {
+    "sign_in": {"en": "Agent sign-in", "es": "Acceso de agentes", "fr": "Connexion agent"},
+    "sign_out": {"en": "Sign out", "es": "Cerrar sesión", "fr": "Se déconnecter"},
+    "signed_in_as": {"en": "Signed in", "es": "Sesión iniciada", "fr": "Connecté"},
+    "title": {"en": "Agent sign-in", "es": "Acceso de agentes", "fr": "Connexion des agents"},
+    "intro": {
+        "en": "Partner and staff agents sign in with the access key their team lead gave them to see procedures and troubleshooting guides.",
+        "es": "Los agentes colaboradores y el personal inician sesión con la clave de acceso que les dio su responsable para ver procedimientos y guías de resolución.",
+        "fr": "Les agents partenaires et le personnel se connectent avec la clé d'accès fournie par leur responsable pour voir les procédures et guides de dépannage.",
+    },
+    "key_label": {"en": "Access key", "es": "Clave de acceso", "fr": "Clé d'accès"},
+    "key_hint": {
+        "en": "Paste the whole key; it starts with kb_.",
+        "es": "Pega la clave completa; empieza por kb_.",
+        "fr": "Collez la clé entière ; elle commence par kb_.",
+    },
+    "submit": {"en": "Sign in", "es": "Iniciar sesión", "fr": "Se connecter"},
+    "public_note": {
+        "en": "Without a key you see the public help center.",
+        "es": "Sin clave ves el centro de ayuda público.",
+        "fr": "Sans clé, vous voyez le centre d'aide public.",
+    },
+    "error_key": {
+        "en": "This key was not accepted. Check that you pasted all of it, or ask your team lead for a new one.",
+        "es": "No se aceptó esta clave. Comprueba que la pegaste completa o pide una nueva a tu responsable.",
+        "fr": "Cette clé n'a pas été acceptée. Vérifiez que vous l'avez collée en entier, ou demandez-en une nouvelle à votre responsable.",
+    },
+    "error_empty": {"en": "Enter your access key.", "es": "Escribe tu clave de acceso.", "fr": "Saisissez votre clé d'accès."},
+    "error_static": {
+        "en": "Sign-in works only when the site is served by kb serve.",
+        "es": "El inicio de sesión solo funciona cuando el sitio lo sirve kb serve.",
+        "fr": "La connexion ne fonctionne que lorsque le site est servi par kb serve.",
+    },
+}
+AUDIENCE_NAMES: dict[str, dict[str, str]] = {
+    "public": {"en": "Public", "es": "Público", "fr": "Public"},
+    "partner": {"en": "Partner agent", "es": "Agente colaborador", "fr": "Agent partenaire"},
+    "internal": {"en": "Staff", "es": "Personal interno", "fr": "Personnel interne"},
+}
+
+# The search box's own words when it queries `/api/search` (Material's translations cover the rest).
+SEARCH_LABELS: dict[str, dict[str, str]] = {
+    "did_you_mean": {"en": "Did you mean {q}?", "es": "¿Quisiste decir {q}?", "fr": "Vouliez-vous dire {q} ?"},
+    "showing_for": {"en": "Showing results for {q}", "es": "Mostrando resultados de {q}", "fr": "Résultats pour {q}"},
+    "filters": {"en": "Filter results", "es": "Filtrar resultados", "fr": "Filtrer les résultats"},
+    "all": {"en": "All", "es": "Todo", "fr": "Tout"},
+    "type": {"en": "Type", "es": "Tipo", "fr": "Type"},
+    "product": {"en": "Product", "es": "Producto", "fr": "Produit"},
+    "locale": {"en": "Language", "es": "Idioma", "fr": "Langue"},
+    "unavailable": {
+        "en": "Search is not available right now.",
+        "es": "La búsqueda no está disponible en este momento.",
+        "fr": "La recherche n'est pas disponible pour le moment.",
+    },
 }
 
 TYPE_LABELS: dict[str, dict[str, str]] = {
@@ -59,18 +135,21 @@ TYPE_LABELS: dict[str, dict[str, str]] = {
 }
 TYPE_ORDER = tuple(TYPE_LABELS)
 
-AUDIENCE_LANDING: dict[str, dict[str, str]] = {
+AUDIENCE_LANDING: dict[str, dict[str, dict[str, str]]] = {
     "public": {
-        "title": "Browse the help center",
-        "intro": "Answers for cardholders and finance teams, grouped by topic.",
+        "en": {"title": "Browse the help center", "intro": "Answers for cardholders and finance teams, grouped by topic."},
+        "es": {"title": "Explora el centro de ayuda", "intro": "Respuestas para titulares de tarjetas y equipos de finanzas, por tema."},
+        "fr": {"title": "Parcourir le centre d'aide", "intro": "Des réponses pour les titulaires de cartes et les équipes financières, par thème."},
     },
     "partner": {
-        "title": "Partner agent portal",
-        "intro": "Help articles plus the procedures and troubleshooting guides BPO agents follow on contacts.",
+        "en": {"title": "Partner agent portal", "intro": "Help articles plus the procedures and troubleshooting guides BPO agents follow on contacts."},
+        "es": {"title": "Portal de agentes colaboradores", "intro": "Artículos de ayuda y los procedimientos y guías de resolución que siguen los agentes BPO."},
+        "fr": {"title": "Portail des agents partenaires", "intro": "Articles d'aide, procédures et guides de dépannage suivis par les agents BPO."},
     },
     "internal": {
-        "title": "Staff knowledge base",
-        "intro": "Everything published: customer articles, partner procedures and internal playbooks.",
+        "en": {"title": "Staff knowledge base", "intro": "Everything published: customer articles, partner procedures and internal playbooks."},
+        "es": {"title": "Base de conocimiento interna", "intro": "Todo lo publicado: artículos para clientes, procedimientos de socios y playbooks internos."},
+        "fr": {"title": "Base de connaissances interne", "intro": "Tout ce qui est publié : articles clients, procédures partenaires et playbooks internes."},
     },
 }
 
@@ -79,6 +158,16 @@ def label(key: str, locale: str) -> str:
     """A site label in `locale`, falling back to English."""
     words = _LABELS[key]
     return words.get(locale) or words["en"]
+
+
+def landing_words(audience: str, locale: str) -> dict[str, str]:
+    words = AUDIENCE_LANDING.get(audience, AUDIENCE_LANDING["public"])
+    return words.get(locale) or words["en"]
+
+
+def localized(table: dict[str, dict[str, str]], locale: str) -> dict[str, str]:
+    """One language's column of a label table (English where a word is missing)."""
+    return {key: words.get(locale) or words["en"] for key, words in table.items()}
 
 
 def type_label(doc_type: str, locale: str) -> str:

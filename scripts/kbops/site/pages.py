@@ -10,13 +10,15 @@ from collections import defaultdict
 from kbops.model.document import Document
 from kbops.model.schema import ID_PATTERN
 from kbops.site.edition import Edition
-from kbops.site.labels import AUDIENCE_LANDING, LOCALE_NAMES, TYPE_ORDER, label, type_label
+from kbops.site.i18n import alternates, home_path, locale_prefix, site_locales
+from kbops.site.labels import LOCALE_NAMES, TYPE_ORDER, label, landing_words, language_in, type_label
 from kbops.site.render import front_matter
 from kbops.site.urls import output_file, page_url, relative_md, relative_url, staged_path
 
-HOME_PATH = "index.md"
+HOME_PATH = "index.md"  # the default locale's home; other locales have <locale>/index.md
 TAGS_DIR = "tags"
 IDS_FILE = "_kbops/ids.json"
+REDIRECT_SCRIPT = "assets/kbops/redirect.js"  # keeps the #fragment across the redirect
 LANDING_LIMIT = 5  # documents listed per product on the landing page; the nav holds the rest
 
 
@@ -44,27 +46,20 @@ def _product_label(edition: Edition, product: str | None, locale: str) -> str:
     return term.label_for(locale) if term else product
 
 
-def _locales(edition: Edition) -> list[str]:
-    found = {doc.locale for doc in edition.docs}
-    return [edition.default_locale] * (edition.default_locale in found) + sorted(found - {edition.default_locale})
+def navigation(edition: Edition, homes: dict[str, Document], has_tags: bool) -> list:
+    """MkDocs `nav`: one top-level section per locale (its home, type > product > page, tags).
 
-
-def navigation(edition: Edition, home: Document | None, has_tags: bool) -> list:
-    """MkDocs `nav`: home, then type > product > page for the default locale, one section per other locale."""
-    nav: list = [{label("home", edition.default_locale): HOME_PATH}]
-    for locale in _locales(edition):
-        local_home = f"{locale}/index.md"
-        docs = [d for d in edition.docs if d.locale == locale and d is not home and edition.path_of(d) != local_home]
-        tree = _type_sections(edition, docs, locale)
-        if locale == edition.default_locale:
-            nav += tree
-            continue
-        if any(edition.path_of(d) == local_home for d in edition.docs):
-            tree.insert(0, {label("home", locale): local_home})
-        if tree:
-            nav.append({LOCALE_NAMES.get(locale, locale): tree})
-    if has_tags:
-        nav.append({label("tags", edition.default_locale): f"{TAGS_DIR}/index.md"})
+    The theme shows only the reading page's locale section (theme/partials/nav.html), so each language
+    has its own navigation; a theme without that override shows the sections one under the other.
+    """
+    nav: list = []
+    for locale in site_locales(edition):
+        local_home = home_path(edition, locale)
+        docs = [d for d in edition.docs if d.locale == locale and edition.path_of(d) != local_home]
+        tree = [{label("home", locale): local_home}, *_type_sections(edition, docs, locale)]
+        if has_tags:
+            tree.append({label("tags", locale): f"{locale_prefix(edition, locale)}{TAGS_DIR}/index.md"})
+        nav.append({LOCALE_NAMES.get(locale, locale): tree})
     return nav
 
 
@@ -83,64 +78,104 @@ def _type_sections(edition: Edition, docs: list[Document], locale: str) -> list:
     return sections
 
 
-def landing_section(edition: Edition) -> list[str]:
-    """The audience's landing block: what this edition holds, by type and product (default locale)."""
-    words = AUDIENCE_LANDING.get(edition.audience, AUDIENCE_LANDING["public"])
-    locale = edition.default_locale
-    out = [f"## {words['title']} {{ .kb-landing data-kb-audience={edition.audience} }}", "", words["intro"], ""]
-    docs = [d for d in edition.docs if d.locale == locale and edition.path_of(d) != HOME_PATH]
+def _untranslated(edition: Edition, locale: str) -> list[Document]:
+    """Default-locale docs with no visible version in `locale` (listed on that locale's home, marked)."""
+    out = []
+    for doc in edition.docs:
+        if doc.locale == edition.default_locale and not any(v.locale == locale for v in edition.versions_of(doc)):
+            out.append(doc)
+    return out
+
+
+def _by_type_and_product(edition: Edition, docs: list[Document], home: str, locale: str, lang: str | None) -> list[str]:
+    out: list[str] = []
     groups = _grouped(docs)
+    attrs = f"{{ hreflang={lang} lang={lang} }}" if lang else ""
     for doc_type in [t for t in TYPE_ORDER if t in groups] + sorted(set(groups) - set(TYPE_ORDER)):
         out += [f"### {type_label(doc_type, locale)}", ""]
         for product, members in sorted(groups[doc_type].items(), key=lambda kv: (kv[0] is None, str(kv[0]))):
-            links = ", ".join(f"[{d.title}]({relative_md(HOME_PATH, edition.path_of(d))})" for d in members[:LANDING_LIMIT])
+            links = ", ".join(f"[{d.title}]({relative_md(home, edition.path_of(d))}){attrs}" for d in members[:LANDING_LIMIT])
             more = f" (+{len(members) - LANDING_LIMIT})" if len(members) > LANDING_LIMIT else ""
             out.append(f"- **{_product_label(edition, product, locale)}**: {links}{more}")
         out.append("")
     return out
 
 
-def generated_home(edition: Edition, site_name: str) -> str:
-    meta = {"title": site_name, "kbops": {"generated": "landing", "locale": edition.default_locale}}
-    return front_matter(meta) + "\n".join([f"# {site_name}", "", *landing_section(edition)]) + "\n"
+def landing_section(edition: Edition, locale: str) -> list[str]:
+    """A locale home's landing block: its docs by type and product, then the docs only the default locale has."""
+    words = landing_words(edition.audience, locale)
+    home = home_path(edition, locale)
+    out = [f"## {words['title']} {{ .kb-landing data-kb-audience={edition.audience} }}", "", words["intro"], ""]
+    docs = [d for d in edition.docs if d.locale == locale and edition.path_of(d) != home]
+    out += _by_type_and_product(edition, docs, home, locale, None)
+    if locale != edition.default_locale:
+        english = _untranslated(edition, locale)
+        if english:
+            language = language_in(edition.default_locale, locale)
+            default_home = relative_md(home, home_path(edition, edition.default_locale))
+            out += [
+                f"## {label('only_in', locale).format(language=language)} {{ .kb-untranslated }}", "",
+                label("only_in_intro", locale).format(language=language), "",
+                f"[{label('all_in', locale).format(language=language)}]({default_home}){{ hreflang={edition.default_locale} }}", "",
+            ]
+            out += _by_type_and_product(edition, english, home, locale, edition.default_locale)
+    return out
+
+
+def generated_home(edition: Edition, locale: str, site_name: str) -> str:
+    homes = {loc: home_path(edition, loc) for loc in site_locales(edition)}
+    meta = {"title": site_name, "kbops": {"generated": "landing", "locale": locale, "alternates": alternates(edition, homes)}}
+    return front_matter(meta) + "\n".join([f"# {site_name}", "", *landing_section(edition, locale)]) + "\n"
 
 
 def tag_pages(edition: Edition) -> dict[str, str]:
-    """`tags/<tag>.md` for each tag used by a visible document, and `tags/index.md`."""
+    """`<locale>/tags/<tag>.md` for each tag used by a visible document, and a tags index, in each locale."""
     tagged: dict[str, list[Document]] = defaultdict(list)
     for doc in edition.docs:
         for tag in doc.frontmatter.tags if doc.frontmatter else ():
             tagged[tag].append(doc)
     if not tagged:
         return {}
-    locale = edition.default_locale
-    terms = edition.taxonomy.tags
     pages: dict[str, str] = {}
-    index = [f"# {label('all_tags', locale)}", ""]
-    for tag in sorted(tagged, key=lambda t: (terms[t].label if t in terms else t).casefold()):
-        name = terms[tag].label if tag in terms else tag
-        path = f"{TAGS_DIR}/{tag}.md"
-        lines = [f"# {label('tagged', locale)}: {name}", ""]
-        for doc in sorted(tagged[tag], key=_title_key):
-            lang = f" ({LOCALE_NAMES.get(doc.locale, doc.locale)})" if doc.locale != locale else ""
-            lines.append(f"- [{doc.title}]({relative_md(path, edition.path_of(doc))}){lang}")
-        pages[path] = front_matter({"title": name, "kbops": {"generated": "tag", "tag": tag}}) + "\n".join(lines) + "\n"
-        index.append(f"- [{name}]({tag}.md) ({len(tagged[tag])} {label('documents', locale)})")
-    pages[f"{TAGS_DIR}/index.md"] = front_matter({"title": label("tags", locale), "kbops": {"generated": "tags"}}) + "\n".join(index) + "\n"
+    terms = edition.taxonomy.tags
+    locales = site_locales(edition)
+    for locale in locales:
+        folder = f"{locale_prefix(edition, locale)}{TAGS_DIR}"
+        index = [f"# {label('all_tags', locale)}", ""]
+        for tag in sorted(tagged, key=lambda t: (terms[t].label_for(locale) if t in terms else t).casefold()):
+            name = terms[tag].label_for(locale) if tag in terms else tag
+            path = f"{folder}/{tag}.md"
+            lines = [f"# {label('tagged', locale)}: {name}", ""]
+            # Pages in this locale first, then the others marked with their language.
+            for doc in sorted(tagged[tag], key=lambda d: (d.locale != locale, d.locale, *_title_key(d))):
+                marker = f" ({language_in(doc.locale, locale)})" if doc.locale != locale else ""
+                attrs = f"{{ hreflang={doc.locale} }}" if doc.locale != locale else ""
+                lines.append(f"- [{doc.title}]({relative_md(path, edition.path_of(doc))}){attrs}{marker}")
+            same = {loc: f"{locale_prefix(edition, loc)}{TAGS_DIR}/{tag}.md" for loc in locales}
+            meta = {"title": name, "kbops": {"generated": "tag", "tag": tag, "locale": locale, "alternates": alternates(edition, same)}}
+            pages[path] = front_matter(meta) + "\n".join(lines) + "\n"
+            index.append(f"- [{name}]({tag}.md) ({len(tagged[tag])} {label('documents', locale)})")
+        same = {loc: f"{locale_prefix(edition, loc)}{TAGS_DIR}/index.md" for loc in locales}
+        meta = {"title": label("tags", locale), "kbops": {"generated": "tags", "locale": locale, "alternates": alternates(edition, same)}}
+        pages[f"{folder}/index.md"] = front_matter(meta) + "\n".join(index) + "\n"
     return pages
 
 
 def redirect_pages(edition: Edition, taken: set[str]) -> dict[str, str]:
-    """HTML redirect pages: `id/<id>/` for every doc (stable across renames), plus each `redirect_from` entry."""
+    """HTML redirect pages for each `redirect_from` entry (renames: a handful, and they work on any host).
+
+    Stable `id/<id>/` URLs need no page per doc: the server (and the 404 page's script on static hosts)
+    resolve them through the id map.
+    """
     pages: dict[str, str] = {}
     for doc in edition.docs:
         target = page_url(edition.path_of(doc), edition.use_directory_urls)
-        sources = [f"id/{doc.id}"] + [_redirect_source(entry) for entry in doc.frontmatter.redirect_from]
+        sources = [_redirect_source(entry) for entry in doc.frontmatter.redirect_from]
         for source in filter(None, sources):
             file = source if source.endswith(".html") else f"{source.strip('/')}/index.html"
             if file in taken or file in pages:
                 continue
-            pages[file] = _redirect_html(relative_url(file, target))
+            pages[file] = _redirect_html(relative_url(file, target), relative_url(file, REDIRECT_SCRIPT).rstrip("/"))
     return pages
 
 
@@ -160,19 +195,21 @@ def _redirect_source(entry: str) -> str | None:
     return entry
 
 
-def _redirect_html(url: str) -> str:
+def _redirect_html(url: str, script: str) -> str:
+    """A redirect page without inline script (the server's CSP allows only the site's own script files)."""
     href = html.escape(url, quote=True)
+    src = html.escape(script, quote=True)
     return (
         '<!doctype html>\n<html><head><meta charset="utf-8"><title>Redirecting…</title>'
         f'<meta name="robots" content="noindex"><link rel="canonical" href="{href}">'
         f'<meta http-equiv="refresh" content="0; url={href}">'
-        f'<script>location.replace({json.dumps(url)} + location.hash)</script></head>'
+        f'<script src="{src}"></script></head>'
         f'<body><a href="{href}">Redirecting…</a></body></html>\n'
     )
 
 
 def id_map(edition: Edition) -> str:
-    """`{page URL: doc id}` so the site's scripts can report result clicks by document id."""
+    """`{page URL: doc id}`: result clicks are reported by id, and `id/<id>/` URLs resolve through it."""
     mapping = {page_url(edition.path_of(d), edition.use_directory_urls): d.id for d in edition.docs}
     return json.dumps(mapping, ensure_ascii=False, sort_keys=True)
 

@@ -17,6 +17,8 @@ from mkdocs.plugins import BasePlugin
 from kbops.config import Settings, load_settings
 from kbops.errors import KbError
 from kbops.publishing import AUDIENCES
+from kbops.site.i18n import material_languages
+from kbops.site.labels import LOCALE_NAMES
 from kbops.site.stage import StageResult, stage_site
 
 log = logging.getLogger("mkdocs.plugins.kbops")
@@ -29,7 +31,9 @@ class KbopsPluginConfig(Config):
     draft_preview = c.Type(bool, default=False)
     events_endpoint = c.Type(str, default="/api/events")
     contact_url = c.Type(str, default="mailto:support@northwind-spend.example")
-    navigation = c.Type(bool, default=True)  # generate nav by type and product
+    navigation = c.Type(bool, default=True)  # generate nav by locale, type and product
+    search_endpoint = c.Type(str, default="/api/search")  # used by the search box when `kb serve` answers
+    whoami_endpoint = c.Type(str, default="/api/whoami")  # tells the page it is served by `kb serve`, and who reads
 
 
 class KbopsPlugin(BasePlugin[KbopsPluginConfig]):
@@ -75,8 +79,16 @@ class KbopsPlugin(BasePlugin[KbopsPluginConfig]):
             analytics.setdefault("provider", "kbops")
             analytics.setdefault("endpoint", self.config.events_endpoint)
             config.extra["analytics"] = analytics
+        staged = self.result
+        languages = material_languages()
         config.extra["kbops"] = {
             "audience": audience, "contact_url": self.config.contact_url, "endpoint": self.config.events_endpoint,
+            "search_endpoint": self.config.search_endpoint, "whoami_endpoint": self.config.whoami_endpoint,
+            "default_locale": staged.locales[0],
+            # Locales whose interface Material can show; a page in another locale keeps theme.language.
+            "ui_locales": [loc for loc in staged.locales if loc in languages] or [staged.locales[0]],
+            "nav_sections": {LOCALE_NAMES.get(loc, loc): loc for loc in staged.locales},
+            "site_names": staged.site_names, "header": staged.header,
         }
         if "assets/kbops/kbops.css" not in config.extra_css:
             config.extra_css.append("assets/kbops/kbops.css")

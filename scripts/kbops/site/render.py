@@ -7,6 +7,7 @@ import re
 from kbops.model.document import Document
 from kbops.model.translations import translation_status
 from kbops.site.edition import Edition
+from kbops.site.i18n import doc_alternates
 from kbops.site.labels import LOCALE_NAMES, label
 from kbops.site.links import LinkReport, rewrite_links
 from kbops.site.trust import owner_name, review_state
@@ -35,6 +36,7 @@ def page_meta(doc: Document, edition: Edition) -> dict:
             "last_reviewed": review.last_reviewed.isoformat() if review.last_reviewed else None,
             "review_due": review.review_due.isoformat() if review.review_due else None,
             "overdue": review.overdue,
+            "alternates": doc_alternates(edition, doc),
         },
     }
 
@@ -98,9 +100,10 @@ def trust_block(doc: Document, edition: Edition, info: dict) -> list[str]:
         out += [f"{label('also_in', loc)}: {links}", "{: .kb-translations }", ""]
     tags = [t for t in fm.tags]
     if tags:
+        folder = "" if loc == edition.default_locale else f"{loc}/"
         term = edition.taxonomy.tags
         links = " · ".join(
-            f"[{term[t].label_for(loc) if t in term else t}]({relative_md(page, f'tags/{t}.md')})" for t in tags
+            f"[{term[t].label_for(loc) if t in term else t}]({relative_md(page, f'{folder}tags/{t}.md')})" for t in tags
         )
         out += [f"{label('tags', loc)}: {links}", "{: .kb-tags }", ""]
     return out

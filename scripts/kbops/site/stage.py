@@ -7,17 +7,19 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kbops.config import Settings
+from kbops.model.document import Document
 from kbops.model.governance import load_governance
 from kbops.model.loader import load_corpus
 from kbops.model.taxonomy import load_taxonomy
 from kbops.site.edition import Edition
 from kbops.site.links import LinkReport
+from kbops.site.i18n import header_words, home_path, login_pages, site_locales, site_names, ui_files
 from kbops.site.pages import (
-    HOME_PATH, IDS_FILE, generated_home, id_map, landing_section, navigation, output_files, redirect_pages, tag_pages,
+    IDS_FILE, generated_home, id_map, landing_section, navigation, output_files, redirect_pages, tag_pages,
 )
 from kbops.site.render import render_doc
 from kbops.site.urls import DOCS_ROOT, staged_path
@@ -37,6 +39,9 @@ class StageResult:
     nav: list
     problems: tuple[str, ...]  # e.g. links to unknown ids: the plugin reports them as MkDocs warnings
     written: int  # files whose content changed (0 on a no-op re-stage: `mkdocs serve` does not loop)
+    locales: tuple[str, ...] = ("en",)  # site sections, the default locale first
+    site_names: dict = field(default_factory=dict)  # locale -> the header's site name
+    header: dict = field(default_factory=dict)  # locale -> sign-in words and URLs for the header
 
 
 def stage_dir(settings: Settings, audience: str) -> Path:
@@ -62,32 +67,39 @@ def stage_site(
     )
     report = LinkReport()
     files: dict[str, bytes] = {}
-    home = None
+    locales = site_locales(edition)
+    home_of = {home_path(edition, loc): loc for loc in locales}
+    homes: dict[str, Document] = {}
     for doc in edition.docs:
         path = edition.path_of(doc)
         if path in files:
             report.problems.append(f"{doc.relpath}: lands on the same page ({path}) as another document; skipped")
             continue
         text = render_doc(doc, edition, report)
-        if path == HOME_PATH:
-            home = doc
-            text = text.rstrip("\n") + "\n\n" + "\n".join(landing_section(edition)) + "\n"
+        if path in home_of:
+            homes[home_of[path]] = doc
+            text = text.rstrip("\n") + "\n\n" + "\n".join(landing_section(edition, home_of[path])) + "\n"
         files[path] = text.encode("utf-8")
-    if home is None:
-        files[HOME_PATH] = generated_home(edition, site_name).encode("utf-8")
+    names = site_names(edition, site_name, homes)
+    for path, loc in home_of.items():
+        if loc not in homes:
+            files[path] = generated_home(edition, loc, names[loc]).encode("utf-8")
     tags = tag_pages(edition)
     files.update({path: text.encode("utf-8") for path, text in tags.items()})
+    files.update({path: text.encode("utf-8") for path, text in login_pages(edition).items()})
     pages = [p for p in files if p.endswith(".md")]
     redirects = redirect_pages(edition, output_files(pages, use_directory_urls))
     files.update({path: text.encode("utf-8") for path, text in redirects.items()})
     files[IDS_FILE] = id_map(edition).encode("utf-8")
+    files.update({path: text.encode("utf-8") for path, text in ui_files(edition).items()})
     files.update(_assets(settings, report.assets, set(files)))
     written = sync_tree(files, dest)
     problems = tuple(report.problems)
     log.debug("staged %s: %d docs, %d files changed", audience, len(edition.docs), written)
     return StageResult(
         audience=audience, docs_dir=dest, docs=len(edition.docs), pages=len(pages), redirects=len(redirects),
-        nav=navigation(edition, home, bool(tags)), problems=problems, written=written,
+        nav=navigation(edition, homes, bool(tags)), problems=problems, written=written,
+        locales=tuple(locales), site_names=names, header=header_words(edition),
     )
 
 

@@ -6,7 +6,9 @@
   var cfg = window.__kbops || {};
   if (!cfg.endpoint) return;
   var SEARCH_DEBOUNCE_MS = 800;
-  var scope = window.__md_scope || new URL(".", location.href);
+  var scope = window.__md_scope || (function () {
+    try { return new URL(JSON.parse(document.getElementById("__config").textContent).base, location.href); } catch (e) { return new URL(".", location.href); }
+  })();
 
   function sessionId() {
     var key = "kbops.session", id = null;
@@ -20,7 +22,7 @@
   var session = sessionId();
 
   function page() {
-    var el = document.querySelector("[data-kb-doc]");
+    var el = document.querySelector("[data-kb-doc]:not(a)");
     var meta = document.querySelector('meta[name="kb:id"]');
     var locale = el ? el.getAttribute("data-kb-locale") : null;
     if (!locale) { var m = document.querySelector('meta[name="kb:locale"]'); locale = m ? m.content : null; }
@@ -64,8 +66,20 @@
   function translations() {
     try { return JSON.parse(document.getElementById("__config").textContent).translations || {}; } catch (e) { return {}; }
   }
+  /* On `kb serve` the search box reports the engine's own count (site.js, event `kbops:search`). */
+  var apiTotal = null;
+  function apiMode() { return document.documentElement.classList.contains("kb-api-search"); }
+  document.addEventListener("kbops:search", function (ev) {
+    var d = ev.detail || {};
+    if (!d.query) return;
+    pending = d.query; apiTotal = d.total;
+    loadIds();
+    clearTimeout(timer);
+    timer = setTimeout(function () { flushSearch(0); }, SEARCH_DEBOUNCE_MS);
+  });
   /* Material's summary line: "No matching documents" / "1 matching document" / "# matching documents". */
   function resultCount() {
+    if (apiMode()) return apiTotal;
     var t = translations(), text = meta ? meta.textContent.trim() : "";
     if (!text || text === initialMeta || text === t["search.result.initializer"] || text === t["search.result.placeholder"]) return null;
     if (text === t["search.result.none"]) return 0;
@@ -89,6 +103,7 @@
     if (!input) return;
     input.addEventListener("focus", loadIds);
     input.addEventListener("input", function () {
+      if (apiMode()) return; /* counted from the engine's answer instead */
       loadIds();
       pending = input.value;
       clearTimeout(timer);
@@ -105,7 +120,8 @@
       flushSearch(0);
       var item = link.closest(".md-search-result__list > li");
       var items = item ? Array.prototype.slice.call(item.parentNode.children) : [];
-      send("click", { doc: docForHref(link.href), rank: item ? items.indexOf(item) + 1 : undefined, query: lastQuery || undefined });
+      var rank = parseInt(link.getAttribute("data-kb-rank") || "", 10) || (item ? items.indexOf(item) + 1 : undefined);
+      send("click", { doc: link.getAttribute("data-kb-doc") || docForHref(link.href), rank: rank, query: lastQuery || undefined });
       return;
     }
     var contact = target.closest("[data-kb-contact]");

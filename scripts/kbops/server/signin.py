@@ -1,0 +1,112 @@
+"""Agent sign-in for `kb serve`: the site's own themed, localized sign-in page, the key cookie, sign-out.
+
+The sign-in page is built with the site (`<locale>/login/`, see kbops.site.i18n); its form posts to its
+own URL, so a refused key answers 401 with that same page and the error shown, in the reader's language.
+A refused key is never said to be unknown, revoked or malformed: one message for all.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Callable, Optional
+from urllib.parse import parse_qs, quote, urlsplit
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+COOKIE = "kb_key"
+LOGIN_PAGE = "login/"  # under the locale's prefix; the default locale has none
+_LOCALE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
+_FALLBACK = """<!doctype html><html lang="en"><meta charset="utf-8"><title>Sign in</title>
+<h1>Agent sign-in</h1><!--error--><form method="post" action="/login"><label for="kb-key">Access key</label>
+<input id="kb-key" name="key" type="password" autocomplete="current-password" required><input type="hidden" name="next" value="{next}">
+<button>Sign in</button></form><p>Without a key you see the public help center.</p></html>"""
+_FALLBACK_ERRORS = {"key": "This key was not accepted. Check that you pasted all of it, or ask your team lead for a new one.",
+                    "empty": "Enter your access key."}
+
+
+def safe_next(value: Optional[str], fallback: str = "/") -> str:
+    """A same-site path to return to after sign-in or sign-out; anything else (other hosts, schemes) -> fallback."""
+    text = (value or "").strip()
+    if not text:
+        return fallback
+    if not text.startswith("/"):
+        text = "/" + text  # the login page's own default is site-relative ("es/")
+    parts = urlsplit(text)
+    if text.startswith("//") or "\\" in text or parts.scheme or parts.netloc or any(ord(c) < 32 for c in text):
+        return fallback
+    return text
+
+
+def login_page_url(locale: Optional[str], default_locale: str) -> str:
+    if not locale or locale == default_locale or not _LOCALE.match(locale):
+        return "/" + LOGIN_PAGE
+    return f"/{locale}/{LOGIN_PAGE}"
+
+
+class SignIn:
+    """The /login, /<locale>/login/ and /logout handlers over a key check and the built site folders."""
+
+    def __init__(self, audience_for_key: Callable[[str], Optional[str]], site_folder: Callable[[str], Path],
+                 reader_audience: Callable[[Request], str], default_locale: str, max_body: int):
+        self.audience_for_key = audience_for_key
+        self.site_folder = site_folder
+        self.reader_audience = reader_audience
+        self.default_locale = default_locale
+        self.max_body = max_body
+
+    async def login(self, request: Request) -> Response:
+        locale = request.path_params.get("locale")
+        if request.method == "GET":  # /login?lang=es&next=/es/x/ -> the themed page in that language
+            target = login_page_url(request.query_params.get("lang"), self.default_locale)
+            following = request.query_params.get("next")
+            return RedirectResponse(target + (f"?next={quote(safe_next(following), safe='/')}" if following else ""), 303)
+        form = await self._form(request)
+        locale = locale or form.get("lang") or None
+        if locale and not _LOCALE.match(locale):
+            locale = None
+        following = safe_next(form.get("next"))
+        key = form.get("key", "").strip()
+        if not key:
+            return self._refused(request, locale, "empty", following)
+        if self.audience_for_key(key) is None:
+            return self._refused(request, locale, "key", following)
+        response = RedirectResponse(following, status_code=303)
+        response.set_cookie(COOKIE, key, httponly=True, samesite="strict", secure=request.url.scheme == "https")
+        return response
+
+    async def logout(self, request: Request) -> Response:
+        response = RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
+        response.delete_cookie(COOKIE, samesite="strict")
+        return response
+
+    async def _form(self, request: Request) -> dict[str, str]:
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > self.max_body:
+                break  # a key is short: a huge body is simply not a valid sign-in
+        fields = parse_qs(bytes(body[: self.max_body]).decode("utf-8", "replace"))
+        return {name: values[0] for name, values in fields.items() if values}
+
+    def _refused(self, request: Request, locale: Optional[str], error: str, following: str) -> Response:
+        """401 with the reader's sign-in page (their audience's site, their language) showing `error`."""
+        page = self._page(self.reader_audience(request), locale)
+        headers = {"cache-control": "no-store"}
+        if page is None:
+            text = _FALLBACK.format(next=following.replace('"', "%22")).replace(
+                "<!--error-->", f'<p role="alert">{_FALLBACK_ERRORS[error]}</p>')
+            return HTMLResponse(text, status_code=401, headers=headers)
+        marker = f'data-kb-error="{error}" role="alert" hidden'
+        text = page.replace(marker, f'data-kb-error="{error}" role="alert"')
+        safe = following.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+        text = re.sub(r'(<input type="hidden" name="next" value=")[^"]*(")', lambda m: m.group(1) + safe + m.group(2), text, count=1)
+        return HTMLResponse(text, status_code=401, headers=headers)
+
+    def _page(self, audience: str, locale: Optional[str]) -> Optional[str]:
+        prefix = "" if not locale or locale == self.default_locale else f"{locale}/"
+        path = self.site_folder(audience) / prefix / LOGIN_PAGE / "index.html"
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError:
+            return None
