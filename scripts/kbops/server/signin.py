@@ -30,6 +30,9 @@ def safe_next(value: Optional[str], fallback: str = "/") -> str:
     text = (value or "").strip()
     if not text:
         return fallback
+    raw = urlsplit(text)
+    if raw.scheme or raw.netloc:
+        return fallback
     if not text.startswith("/"):
         text = "/" + text  # the login page's own default is site-relative ("es/")
     parts = urlsplit(text)

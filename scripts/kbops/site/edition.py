@@ -28,6 +28,7 @@ class Edition:
     by_id: dict[str, Document] = field(init=False)
     by_path: dict[str, Document] = field(init=False)
     families: dict[str, list[Document]] = field(init=False)  # source id -> its visible language versions
+    locales: tuple[str, ...] = field(init=False)  # locales with a visible doc, the default first (site sections)
 
     def __post_init__(self) -> None:
         docs = select_for_audience(self.corpus.docs, self.audience, include_drafts=self.include_drafts)
@@ -44,6 +45,8 @@ class Edition:
         for members in families.values():
             members.sort(key=lambda d: (d.locale != self.default_locale, d.locale))
         object.__setattr__(self, "families", families)
+        found = {doc.locale for doc in docs}
+        object.__setattr__(self, "locales", (self.default_locale, *sorted(found - {self.default_locale})))
 
     def visible(self, doc_id: str | None) -> Document | None:
         return self.by_id.get(doc_id or "")

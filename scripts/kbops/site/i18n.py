@@ -23,8 +23,7 @@ LOGIN_PAGE = "login.md"
 
 def site_locales(edition: Edition) -> list[str]:
     """Locales with at least one visible doc, the default first (always present: it holds the site home)."""
-    found = {doc.locale for doc in edition.docs}
-    return [edition.default_locale] + sorted(found - {edition.default_locale})
+    return list(edition.locales)
 
 
 def locale_prefix(edition: Edition, locale: str) -> str:
@@ -39,25 +38,19 @@ def login_path(edition: Edition, locale: str) -> str:
     return f"{locale_prefix(edition, locale)}{LOGIN_PAGE}"
 
 
-def alternates(edition: Edition, paths: dict[str, str]) -> list[dict]:
-    """The language selector of one page: `paths` {locale: staged path of this page in it}, else the locale's home."""
-    return [
-        {"lang": loc, "name": LOCALE_NAMES.get(loc, loc),
-         "url": page_url(paths.get(loc) or home_path(edition, loc), edition.use_directory_urls)}
-        for loc in site_locales(edition)
-    ]
+def versions(edition: Edition, paths: dict[str, str]) -> dict[str, str]:
+    """{locale: URL} of one page in the other locales it exists in (`paths`: locale -> staged path).
+
+    The language selector (theme/partials/alternate.html) links these, and each other locale's home.
+    Only what differs from the homes is written, so 5k pages do not each carry the full selector.
+    """
+    return {loc: page_url(path, edition.use_directory_urls) for loc, path in sorted(paths.items())}
 
 
-def doc_alternates(edition: Edition, doc: Document) -> list[dict]:
-    paths: dict[str, str] = {}
-    for version in edition.versions_of(doc):
-        paths.setdefault(version.locale, edition.path_of(version))
-    return alternates(edition, paths)
-
-
-def same_page_alternates(edition: Edition, path_in: dict[str, str]) -> list[dict]:
-    """Alternates of a generated page that exists in every locale (home, tags index, sign-in page)."""
-    return alternates(edition, path_in)
+def doc_versions(edition: Edition, doc: Document) -> dict[str, str]:
+    others = {v.locale: edition.path_of(v) for v in reversed(edition.versions_of(doc)) if v is not doc}
+    others.pop(doc.locale, None)
+    return versions(edition, others)
 
 
 def site_names(edition: Edition, site_name: str, homes: dict[str, Document]) -> dict[str, str]:
@@ -90,7 +83,7 @@ def login_pages(edition: Edition) -> dict[str, str]:
         home = page_url(home_path(edition, loc), edition.use_directory_urls)
         meta = {
             "title": words["title"], "hide": ["navigation", "toc"], "search": {"exclude": True},
-            "kbops": {"generated": "login", "locale": loc, "alternates": same_page_alternates(edition, paths)},
+            "kbops": {"generated": "login", "locale": loc, "versions": versions(edition, paths)},
         }
         errors = "\n".join(
             f'<p class="kb-login__error" data-kb-error="{code}" role="alert" hidden>{words[key]}</p>'

@@ -10,7 +10,7 @@ from collections import defaultdict
 from kbops.model.document import Document
 from kbops.model.schema import ID_PATTERN
 from kbops.site.edition import Edition
-from kbops.site.i18n import alternates, home_path, locale_prefix, site_locales
+from kbops.site.i18n import home_path, locale_prefix, site_locales, versions
 from kbops.site.labels import LOCALE_NAMES, TYPE_ORDER, label, landing_words, language_in, type_label
 from kbops.site.render import front_matter
 from kbops.site.urls import output_file, page_url, relative_md, relative_url, staged_path
@@ -124,7 +124,7 @@ def landing_section(edition: Edition, locale: str) -> list[str]:
 
 def generated_home(edition: Edition, locale: str, site_name: str) -> str:
     homes = {loc: home_path(edition, loc) for loc in site_locales(edition)}
-    meta = {"title": site_name, "kbops": {"generated": "landing", "locale": locale, "alternates": alternates(edition, homes)}}
+    meta = {"title": site_name, "kbops": {"generated": "landing", "locale": locale}}
     return front_matter(meta) + "\n".join([f"# {site_name}", "", *landing_section(edition, locale)]) + "\n"
 
 
@@ -146,17 +146,20 @@ def tag_pages(edition: Edition) -> dict[str, str]:
             name = terms[tag].label_for(locale) if tag in terms else tag
             path = f"{folder}/{tag}.md"
             lines = [f"# {label('tagged', locale)}: {name}", ""]
-            # Pages in this locale first, then the others marked with their language.
-            for doc in sorted(tagged[tag], key=lambda d: (d.locale != locale, d.locale, *_title_key(d))):
-                marker = f" ({language_in(doc.locale, locale)})" if doc.locale != locale else ""
-                attrs = f"{{ hreflang={doc.locale} }}" if doc.locale != locale else ""
-                lines.append(f"- [{doc.title}]({relative_md(path, edition.path_of(doc))}){attrs}{marker}")
+            # Each language section lists its own pages; the default locale's tag page is one link away.
+            members = sorted((d for d in tagged[tag] if d.locale == locale), key=_title_key)
+            lines += [f"- [{d.title}]({relative_md(path, edition.path_of(d))})" for d in members]
+            if locale != edition.default_locale:
+                default_page = relative_md(path, f"{TAGS_DIR}/{tag}.md")
+                language = language_in(edition.default_locale, locale)
+                lines += ["", f"[{label('all_in', locale).format(language=language)}]({default_page}){{ hreflang={edition.default_locale} }}"]
             same = {loc: f"{locale_prefix(edition, loc)}{TAGS_DIR}/{tag}.md" for loc in locales}
-            meta = {"title": name, "kbops": {"generated": "tag", "tag": tag, "locale": locale, "alternates": alternates(edition, same)}}
+            meta = {"title": name, "kbops": {"generated": "tag", "tag": tag, "locale": locale, "versions": versions(edition, same)}}
             pages[path] = front_matter(meta) + "\n".join(lines) + "\n"
-            index.append(f"- [{name}]({tag}.md) ({len(tagged[tag])} {label('documents', locale)})")
+            count = sum(1 for d in tagged[tag] if d.locale == locale)
+            index.append(f"- [{name}]({tag}.md) ({count} {label('documents', locale)})")
         same = {loc: f"{locale_prefix(edition, loc)}{TAGS_DIR}/index.md" for loc in locales}
-        meta = {"title": label("tags", locale), "kbops": {"generated": "tags", "locale": locale, "alternates": alternates(edition, same)}}
+        meta = {"title": label("tags", locale), "kbops": {"generated": "tags", "locale": locale, "versions": versions(edition, same)}}
         pages[f"{folder}/index.md"] = front_matter(meta) + "\n".join(index) + "\n"
     return pages
 

@@ -89,6 +89,7 @@ class KbopsPlugin(BasePlugin[KbopsPluginConfig]):
             "ui_locales": [loc for loc in staged.locales if loc in languages] or [staged.locales[0]],
             "nav_sections": {LOCALE_NAMES.get(loc, loc): loc for loc in staged.locales},
             "site_names": staged.site_names, "header": staged.header,
+            "locale_names": {loc: LOCALE_NAMES.get(loc, loc) for loc in staged.locales},
         }
         if "assets/kbops/kbops.css" not in config.extra_css:
             config.extra_css.append("assets/kbops/kbops.css")

@@ -7,7 +7,7 @@ import re
 from kbops.model.document import Document
 from kbops.model.translations import translation_status
 from kbops.site.edition import Edition
-from kbops.site.i18n import doc_alternates
+from kbops.site.i18n import doc_versions
 from kbops.site.labels import LOCALE_NAMES, label
 from kbops.site.links import LinkReport, rewrite_links
 from kbops.site.trust import owner_name, review_state
@@ -36,7 +36,6 @@ def page_meta(doc: Document, edition: Edition) -> dict:
             "last_reviewed": review.last_reviewed.isoformat() if review.last_reviewed else None,
             "review_due": review.review_due.isoformat() if review.review_due else None,
             "overdue": review.overdue,
-            "alternates": doc_alternates(edition, doc),
         },
     }
 
@@ -46,9 +45,17 @@ def front_matter(meta: dict) -> str:
     return "---\n" + json.dumps(meta, ensure_ascii=False) + "\n---\n"
 
 
+THEME_KEYS = ("id", "locale", "type", "status")  # what templates and scripts read; the rest is rendered into the page
+
+
 def render_doc(doc: Document, edition: Edition, report: LinkReport) -> str:
     """The staged Markdown of `doc`: its body with links rewritten and trust signals under the title."""
     meta = page_meta(doc, edition)
+    written = {"title": meta["title"], "description": meta["description"],
+               "kbops": {key: meta["kbops"][key] for key in THEME_KEYS}}
+    others = doc_versions(edition, doc)
+    if others:
+        written["kbops"]["versions"] = others
     body = rewrite_links(doc, doc.body, edition, report)
     lines = body.split("\n")
     at = _first_h1(lines)
@@ -57,7 +64,7 @@ def render_doc(doc: Document, edition: Edition, report: LinkReport) -> str:
         at = 0
     trust = trust_block(doc, edition, meta["kbops"])
     lines[at + 1:at + 1] = ["", *trust]
-    return front_matter(meta) + "\n".join(lines).rstrip("\n") + "\n"
+    return front_matter(written) + "\n".join(lines).rstrip("\n") + "\n"
 
 
 def trust_block(doc: Document, edition: Edition, info: dict) -> list[str]:

@@ -34,8 +34,9 @@
     document.querySelectorAll('head link[rel="alternate"][hreflang]').forEach(function (el) { targets[el.hreflang] = el.href; });
     targets[pageLocale()] = location.href.split("#")[0];
     document.querySelectorAll(".md-select__link[hreflang]").forEach(function (a) {
-      var lang = a.getAttribute("hreflang");
+      var lang = a.getAttribute("hreflang"), home = a.getAttribute("data-kb-home");
       if (targets[lang]) a.href = targets[lang];
+      else if (home !== null) a.href = new URL(home, scope).href; /* no version of this page: that language's home */
     });
   }
 
@@ -159,11 +160,13 @@
     ]).then(function (done) {
       if (mine !== seq) return;
       render(done[0], locale);
+      box.setAttribute("data-kb-query", query); /* what the list now answers (tests and assistive tech wait on it) */
       document.dispatchEvent(new CustomEvent("kbops:search", { detail: { query: done[0].query, total: done[0].total, locale: locale } }));
     }, function (err) {
       if (mine !== seq || (err && err.name === "AbortError")) return;
       box.querySelector(".md-search-result__meta").textContent = words("unavailable") || "Search is not available right now.";
       box.querySelector(".md-search-result__list").textContent = "";
+      box.setAttribute("data-kb-query", query);
     });
   }
   function facetRow(data, name, locale) {
