@@ -224,6 +224,8 @@ def test_box_first_hit_equals_the_apis_for_twenty_queries(agent_site):
             chromium.close()
     mismatched = [c for c in compared if c[2] != c[3]]
     assert len(compared) == len(PARITY_QUERIES) and not mismatched, mismatched
+    assert all(api for *_, api in compared)  # every query has a first hit to compare
+    assert len({api for *_, api in compared}) >= 12  # and they are different docs, not one page for everything
 
 
 @pytest.mark.browser
