@@ -39,6 +39,14 @@ def settings() -> Settings:
     return load_settings(_state.get("root"), today=_state.get("today"))
 
 
+def check_format(format: str, allowed: tuple[str, ...]) -> None:
+    """Usage error (exit 2) for an output format the command does not render."""
+    from kbops.errors import UsageError
+
+    if format not in allowed:
+        raise UsageError(f"unknown format {format!r}; expected one of {', '.join(allowed)}")
+
+
 def print_json(data: Any) -> None:
     """One JSON document on stdout (the command contract)."""
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
