@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import typer
 
-from kbops.cli._app import app, check_format, err, out, print_json, settings
+from kbops.cli._app import app, audience_option, check_format, err, out, print_json, settings
 
 
 api_key_app = typer.Typer(help="Create, list and revoke API keys (each unlocks one audience).", no_args_is_help=True)
@@ -12,7 +12,7 @@ app.add_typer(api_key_app, name="api-key")
 
 @api_key_app.command("create")
 def api_key_create(
-    audience: str = typer.Option(..., "--audience", "-a", help="public | partner | internal"),
+    audience: str = audience_option(..., "The audience the key unlocks."),
     label: str = typer.Option(..., "--label", help="Who or what uses the key, e.g. the partner's name."),
 ) -> None:
     """Create a key and print it once (only its SHA-256 is stored in .kb/api-keys.json)."""

@@ -7,23 +7,20 @@ from typing import Optional
 
 import typer
 
-from kbops.cli._app import app, check_format, err, settings
-from kbops.errors import UsageError
+from kbops.cli._app import app, audience_option, check_format, err, settings
+from kbops.publishing import ANONYMOUS_AUDIENCE
 
 
 @app.command("export")
 def export_command(
     format: str = typer.Option("jsonl", "--format", "-f", help="jsonl (one chunk per line)"),
-    audience: str = typer.Option("public", "--audience", "-a", help="Export only what this audience may see."),
+    audience: str = audience_option(ANONYMOUS_AUDIENCE, "Export only what this audience may see."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
 ) -> None:
     """Export heading-sized chunks (id, title, url, locale, audience, intents, text...) for bots and assistants."""
     from kbops.export import export_chunks, to_jsonl
-    from kbops.publishing import AUDIENCES
 
     check_format(format, ("jsonl",))
-    if audience not in AUDIENCES:
-        raise UsageError(f"unknown audience {audience!r}; expected one of {', '.join(AUDIENCES)}")
     chunks = export_chunks(settings(), audience)
     lines = "".join(line + "\n" for line in to_jsonl(chunks))
     if output:

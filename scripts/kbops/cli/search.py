@@ -9,7 +9,8 @@ from typing import Optional
 import typer
 from rich.text import Text
 
-from kbops.cli._app import app, check_format, err, out, print_json, settings
+from kbops.cli._app import app, audience_option, check_format, err, out, print_json, settings
+from kbops.publishing import ANONYMOUS_AUDIENCE, WIDEST_AUDIENCE
 
 _MARK = re.compile(r"<mark[^>]*>(.*?)</mark>", re.S)
 
@@ -58,7 +59,7 @@ def index_command(
 def search_command(
     query: str = typer.Argument(..., help="What a reader would type."),
     locale: Optional[str] = typer.Option(None, "--locale", "-l", help="Language to search first (en, es, fr...); others are a marked fallback."),
-    audience: str = typer.Option("public", "--audience", "-a", help="public | partner | internal: who is searching."),
+    audience: str = audience_option(ANONYMOUS_AUDIENCE, "Who is searching: results hold only what this audience may see."),
     type: Optional[str] = typer.Option(None, "--type", help="Only this doc type (article, sop, troubleshooting, playbook, template)."),
     product: Optional[str] = typer.Option(None, "--product", help="Only this product key from taxonomy.yml."),
     limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Number of hits (default from [tool.kbops.search])."),
@@ -103,7 +104,7 @@ def search_command(
 @app.command("eval")
 def eval_command(
     queries: Optional[Path] = typer.Option(None, "--queries", "-q", help='JSON lines {"query", "relevant": [ids], "locale"} (default: every doc\'s sample_queries).'),
-    audience: str = typer.Option("internal", "--audience", "-a", help="Search as this audience."),
+    audience: str = audience_option(WIDEST_AUDIENCE, "Search as this audience; only queries answerable by docs it may see are scored."),
     worst: int = typer.Option(10, "--worst", help="How many of the worst queries to list."),
     format: str = typer.Option("text", "--format", "-f", help="text | json"),
 ) -> None:
@@ -117,8 +118,10 @@ def eval_command(
         print_json(report.to_dict(worst))
     else:
         verdict = "ok" if report.passed else "BELOW FLOOR"
+        if report.excluded:
+            out.print(f"{report.excluded} queries left out: only docs above the {report.audience} audience answer them", markup=False)
         out.print(
-            f"{report.queries} queries  MRR {report.mrr:.3f}  recall@1 {report.recall_at_1:.3f}  "
+            f"{report.queries} queries ({report.audience})  MRR {report.mrr:.3f}  recall@1 {report.recall_at_1:.3f}  "
             f"recall@5 {report.recall_at_5:.3f}  (mrr_floor {report.mrr_floor:.2f}: {verdict})",
             markup=False,
         )
