@@ -31,7 +31,7 @@ class Edition:
     locales: tuple[str, ...] = field(init=False)  # locales with a visible doc, the default first (site sections)
 
     def __post_init__(self) -> None:
-        docs = select_for_audience(self.corpus.docs, self.audience, include_drafts=self.include_drafts)
+        docs = select_for_audience(self.corpus.docs, self.audience, draft_preview=self.include_drafts)
         # Two files claiming the same id are a lint error; the site keeps the first so links stay deterministic.
         by_id: dict[str, Document] = {}
         for doc in docs:

@@ -161,7 +161,7 @@ def label(key: str, locale: str) -> str:
 
 
 def landing_words(audience: str, locale: str) -> dict[str, str]:
-    words = AUDIENCE_LANDING.get(audience, AUDIENCE_LANDING["public"])
+    words = AUDIENCE_LANDING[audience]  # every audience has its words (kbops.publishing.AUDIENCES)
     return words.get(locale) or words["en"]
 
 
