@@ -47,7 +47,8 @@ def test_keys_unlock_their_audience_by_header_or_bearer(served_kb):
         assert down.status_code == 200 and down.json()["hits"] == []
         up = client.get("/api/search", params={"q": "kestrel", "audience": "internal"}, headers={"X-KB-Key": keys["partner"]})
         assert up.status_code == 403 and up.json()["error"]
-        assert client.get("/api/whoami", headers={"X-KB-Key": keys["internal"]}).json() == {"audience": "internal"}
+        assert client.get("/api/whoami", headers={"X-KB-Key": keys["internal"]}).json() == {"audience": "internal", "signed_in": True}
+        assert client.get("/api/whoami", headers={"X-KB-Key": "kb_wrong"}).status_code == 401
 
 
 @pytest.mark.parametrize(

@@ -136,16 +136,21 @@ def test_each_language_has_its_own_navigation_home_and_site_name(built_sites):
     assert html_lang(tags) == "es" and "Todas las etiquetas" in tags
 
 
+def selector_links(html: str) -> dict[str, str]:
+    """{hreflang: href} of the header's language selector."""
+    block = html[html.index('class="md-select__list"'):]
+    block = block[:block.index("</ul>")]
+    return {lang: href for href, lang in re.findall(r'<a href="([^"]*)"[^>]*\shreflang="([^"]+)"', block)}
+
+
 def test_language_selector_goes_to_the_translation_else_that_languages_home(built_sites):
     site = built_sites["public"].site_dir
     en = (site / "cards/lost-or-stolen-card/index.html").read_text(encoding="utf-8")
-    selector = en[en.index('class="md-select__list"'):]
-    assert 'href="../../es/cards/lost-or-stolen-card/" hreflang="es"' in selector
-    assert 'href="../../fr/cards/lost-or-stolen-card/" hreflang="fr"' in selector
+    assert selector_links(en) == {"en": "./", "es": "../../es/cards/lost-or-stolen-card/", "fr": "../../fr/cards/lost-or-stolen-card/"}
     untranslated = (site / "cards/freeze-card/index.html").read_text(encoding="utf-8")
-    selector = untranslated[untranslated.index('class="md-select__list"'):]
-    assert 'href="../../es/" hreflang="es"' in selector and 'href="../../fr/" hreflang="fr"' in selector
+    assert selector_links(untranslated) == {"en": "./", "es": "../../es/", "fr": "../../fr/"}
     es = (site / "es/cards/lost-or-stolen-card/index.html").read_text(encoding="utf-8")
+    assert selector_links(es)["en"] == "../../../cards/lost-or-stolen-card/"
     assert '<link rel="alternate" hreflang="en" href="../../../cards/lost-or-stolen-card/">' in es
 
 

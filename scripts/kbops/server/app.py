@@ -169,8 +169,10 @@ def create_app(settings: Settings) -> Starlette:
         )
 
     async def whoami(request: Request) -> Response:
-        # The site's header asks this on every page load: a stale cookie reads as public, never as an error.
-        audience = services.audience(request, strict=False)
+        # The site's header asks this on every page load: a stale sign-in cookie reads as public, never as an
+        # error; a key in a header (an API client checking its key) is still refused when unknown.
+        from_header = request.headers.get("authorization") or request.headers.get("x-kb-key")
+        audience = services.audience(request, strict=bool(from_header))
         return JSONResponse({"audience": audience, "signed_in": audience != "public"}, headers={"cache-control": "no-store"})
 
     signin = SignIn(
