@@ -176,12 +176,24 @@ def test_spanish_agent_signs_in_and_finds_sign_in_help_through_the_box(agent_sit
             assert "Agente colaborador" in state.inner_text() and "Cerrar sesión" in state.inner_text()
 
             page.click("input.md-search__input")
+            # A typo: the engine corrects it, and the box says so in Spanish.
+            assert first_hit_in_box(page, "contrasna") == "sign-in-help-es"
+            assert "Mostrando resultados de contrasena" in page.locator(".kb-suggestion").inner_text()
             first = first_hit_in_box(page, "contrasena")
             expected = api_first(server, keys["partner"], "contrasena", "es")
             assert first == "sign-in-help-es" == expected["hits"][0]["id"]
             shown = page.locator(".kb-search-result .md-search-result__meta").inner_text()
             assert str(expected["total"]) in shown and "documento" in shown
             page.screenshot(path=str(shots / "site-search-es.png"))
+            # Facets are filters: "Resolución de problemas" narrows the list to what the API gives for type=troubleshooting.
+            page.locator(".kb-facet__chip", has_text="Resolución de problemas").click()
+            page.wait_for_function("() => document.querySelector('.kb-search-result').getAttribute('data-kb-filters') === 'type=troubleshooting'")
+            narrowed = httpx.get(server.base + "/api/search", params={"q": "contrasena", "locale": "es", "type": "troubleshooting", "log": "false"},
+                                 headers={"X-KB-Key": keys["partner"]}).json()
+            shown_ids = page.locator(".kb-search-result .md-search-result__link").evaluate_all("els => els.map(e => e.dataset.kbDoc)")
+            assert shown_ids == [h["id"] for h in narrowed["hits"]] and 0 < len(shown_ids) < expected["total"]
+            page.locator(".kb-facet__chip", has_text="Todo").first.click()
+            page.wait_for_function("() => document.querySelector('.kb-search-result').getAttribute('data-kb-filters') === ''")
             page.locator(".kb-search-result .md-search-result__link").first.click()
             page.wait_for_url("**/es/account/sign-in-help/")
             page.wait_for_function("() => document.querySelector('[data-kb-page-locale]')")

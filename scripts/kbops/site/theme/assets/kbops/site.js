@@ -161,6 +161,7 @@
       if (mine !== seq) return;
       render(done[0], locale);
       box.setAttribute("data-kb-query", query); /* what the list now answers (tests and assistive tech wait on it) */
+      box.setAttribute("data-kb-filters", Object.keys(filters).sort().map(function (k) { return k + "=" + filters[k]; }).join("&"));
       document.dispatchEvent(new CustomEvent("kbops:search", { detail: { query: done[0].query, total: done[0].total, locale: locale } }));
     }, function (err) {
       if (mine !== seq || (err && err.name === "AbortError")) return;
