@@ -54,7 +54,7 @@
     var out = auth.querySelector("[data-kb-signout]");
     out.href = "/logout?next=" + encodeURIComponent(here());
     auth.querySelector("[data-kb-audience-name]").textContent = names[served.audience] || served.audience;
-    signin.hidden = served.signed_in;
+    signin.hidden = served.signed_in || !!document.querySelector("form[data-kb-login]"); /* not on the sign-in page itself */
     state.hidden = !served.signed_in;
     auth.hidden = false;
   }
