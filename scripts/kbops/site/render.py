@@ -1,7 +1,6 @@
 """Render one published document as a staged Markdown page: clean front-matter, trust line, banners, links."""
 from __future__ import annotations
 
-import html
 import json
 import re
 
@@ -12,7 +11,7 @@ from kbops.site.i18n import doc_versions
 from kbops.site.labels import LOCALE_NAMES, label
 from kbops.site.links import LinkReport, rewrite_links
 from kbops.site.trust import owner_name, review_state
-from kbops.site.urls import output_file, page_url, relative_md, relative_url
+from kbops.site.urls import relative_md
 
 _H1 = re.compile(r"^#\s+\S")
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
@@ -74,14 +73,11 @@ def trust_block(doc: Document, edition: Edition, info: dict) -> list[str]:
     assert fm is not None
     loc = fm.locale
     page = edition.path_of(doc)
-    # The per-page lines are written as HTML, not Markdown: the same output, without inline parsing of
-    # every page's chrome (a measurable share of the build at 1k pages, bench/site).
     reviewed = info["last_reviewed"] or label("never_reviewed", loc)
-    trust = (f"{_h(label('owner', loc))}: <strong>{_h(info['owner_name'])}</strong> · "
-             f"{_h(label('last_reviewed', loc))}: <strong>{_h(reviewed)}</strong>")
+    trust = f"{label('owner', loc)}: **{info['owner_name']}** · {label('last_reviewed', loc)}: **{reviewed}**"
     if info["review_due"]:
-        trust += f" · {_h(label('review_due', loc))}: {_h(info['review_due'])}"
-    out = [f'<p class="kb-trust">{trust}</p>', ""]
+        trust += f" · {label('review_due', loc)}: {info['review_due']}"
+    out = [trust, "{: .kb-trust }", ""]
     if fm.status == "deprecated":
         text = label("deprecated_text", loc)
         successor = edition.visible(fm.superseded_by)
@@ -102,33 +98,22 @@ def trust_block(doc: Document, edition: Edition, info: dict) -> list[str]:
             link = f"[{source.title}]({relative_md(page, edition.path_of(source))})"
             text += " " + label("outdated_read", loc).format(link=link)
         out += _admonition("info kb-outdated", label("outdated_title", loc), text)
-    here = output_file(page, edition.use_directory_urls)
     others = [v for v in edition.versions_of(doc) if v is not doc]
     if others:
         links = " · ".join(
-            f'<a href="{_h(_url(here, edition.path_of(v), edition))}" hreflang="{_h(v.locale)}">{_h(LOCALE_NAMES.get(v.locale, v.locale))}</a>'
+            f"[{LOCALE_NAMES.get(v.locale, v.locale)}]({relative_md(page, edition.path_of(v))}){{ hreflang={v.locale} }}"
             for v in others
         )
-        out += [f'<p class="kb-translations">{_h(label("also_in", loc))}: {links}</p>', ""]
+        out += [f"{label('also_in', loc)}: {links}", "{: .kb-translations }", ""]
     tags = [t for t in fm.tags]
     if tags:
         folder = "" if loc == edition.default_locale else f"{loc}/"
         term = edition.taxonomy.tags
         links = " · ".join(
-            f'<a href="{_h(_url(here, f"{folder}tags/{t}.md", edition))}">{_h(term[t].label_for(loc) if t in term else t)}</a>'
-            for t in tags
+            f"[{term[t].label_for(loc) if t in term else t}]({relative_md(page, f'{folder}tags/{t}.md')})" for t in tags
         )
-        out += [f'<p class="kb-tags">{_h(label("tags", loc))}: {links}</p>', ""]
+        out += [f"{label('tags', loc)}: {links}", "{: .kb-tags }", ""]
     return out
-
-
-def _h(text: object) -> str:
-    return html.escape(str(text), quote=True)
-
-
-def _url(from_file: str, to_path: str, edition: Edition) -> str:
-    """The relative URL from a built page (`from_file`) to the staged page `to_path`."""
-    return relative_url(from_file, page_url(to_path, edition.use_directory_urls))
 
 
 def _admonition(kind: str, title: str, text: str) -> list[str]:
