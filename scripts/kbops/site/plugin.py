@@ -19,6 +19,7 @@ from kbops.errors import KbError
 from kbops.publishing import ANONYMOUS_AUDIENCE, AUDIENCES, require_audience
 from kbops.site.i18n import material_languages
 from kbops.site.labels import LOCALE_NAMES
+from kbops.site.render import insert_chrome
 from kbops.site.stage import StageResult, stage_site
 
 log = logging.getLogger("mkdocs.plugins.kbops")
@@ -97,6 +98,10 @@ class KbopsPlugin(BasePlugin[KbopsPluginConfig]):
             config.extra_css.append("assets/kbops/kbops.css")
         log.info("kbops: %s edition staged at %s (%d docs, %d pages)", audience, self.result.docs_dir, self.result.docs, self.result.pages)
         return config
+
+    def on_page_content(self, html, page, config, files):
+        kb = page.meta.get("kbops") if page.meta else None
+        return insert_chrome(html, kb.get("chrome")) if isinstance(kb, dict) else html
 
     def on_serve(self, server, config, builder):
         # The staged tree is rewritten only where content changed, so watching sources cannot loop.
