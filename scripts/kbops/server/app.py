@@ -265,5 +265,8 @@ LOGIN_FORM = """<!doctype html><meta charset="utf-8"><title>Sign in</title>
 
 
 def app_from_env() -> Starlette:
-    """uvicorn factory (`kb serve` sets $KB_ROOT for its workers)."""
+    """uvicorn factory (`kb serve` sets $KB_ROOT for its workers); a worker stops when its master dies."""
+    from kbops.server.supervision import exit_with_master
+
+    exit_with_master()
     return create_app(load_settings())
