@@ -16,7 +16,7 @@ from publicsuffixlist import PublicSuffixList
 from stdnum import iban as stdnum_iban
 
 from kbops.pii.normalize import normalise
-from kbops.pii.numbers import national_id_findings, number_findings
+from kbops.pii.numbers import MARKET_REGIONS, national_id_findings, number_findings, phone_valid
 
 KINDS = ("secret", "email", "iban", "card", "account", "national_id", "phone")
 PLACEHOLDERS = {
@@ -166,3 +166,26 @@ def scrub(text: str, locale: Optional[str] = None) -> str:
     for finding in sorted(find_personal_data(text, locale=locale), key=lambda f: f.start, reverse=True):
         text = text[: finding.start] + PLACEHOLDERS[finding.kind] + text[finding.end :]
     return text
+
+
+_DIALLABLE = re.compile(r"\+?[\d\s().\-/_]{7,24}")
+
+
+def redact(value: str, locale: Optional[str] = None) -> str:
+    """An identifier or short field as it may be stored: scrubbed, or a placeholder when the whole value is a phone.
+
+    In free text a bare `612345678` is an order number; as the whole of an id field (`session`, `doc`,
+    `channel`) that phonenumbers accepts, it is treated as the phone it may be.
+    """
+    scrubbed = scrub(value, locale)
+    if scrubbed != value:
+        return scrubbed
+    compact = value.strip()
+    if _DIALLABLE.fullmatch(compact) and phone_valid(compact, MARKET_REGIONS, dialled=False):
+        return PLACEHOLDERS["phone"]
+    return value
+
+
+def looks_personal(value: str, locale: Optional[str] = None) -> bool:
+    """True when an id or short field holds personal data (see `redact`)."""
+    return redact(value, locale) != value

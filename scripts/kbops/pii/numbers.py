@@ -24,11 +24,11 @@ MARKET_REGIONS = ("US", "ES", "FR", "MX", "GB")
 LANGUAGE_REGIONS = {"en": ("US", "GB"), "es": ("ES", "MX"), "fr": ("FR",)}
 
 # Words glued to a number that announce it (`phone612345678`, `tel:+34…`, `dni12345678Z`).
-GLUED = (
-    "phone", "tel", "telf", "tfno", "tlf", "mobile", "mob", "cell", "movil", "móvil", "fono", "fax", "whatsapp",
-    "phone:", "tel:", "telf:", "tfno:", "tlf:", "mobile:", "movil:", "móvil:", "fono:", "fax:", "dni", "nie", "curp",
-    "rfc", "nir", "ssn", "clabe", "dni:", "nie:", "curp:", "rfc:", "nir:", "ssn:", "clabe:",
+_GLUED_WORDS = (
+    "phone", "tel", "tél", "telf", "tfno", "tlf", "mobile", "mob", "cell", "movil", "móvil", "fono", "fax", "whatsapp",
+    "dni", "nie", "curp", "rfc", "nir", "ssn", "clabe",
 )
+GLUED = tuple(word + end for word in _GLUED_WORDS for end in ("", ":", "."))
 _GLUED_BEHIND = "|".join(f"(?<={re.escape(word)})" for word in GLUED)
 RUN = re.compile(
     r"(?=[+(\d])"  # rejects most positions at once, before the lookbehinds below
@@ -45,12 +45,12 @@ CARD_TAIL = re.compile(
     r"\d{3,4}(?!\d))?"
 )
 _START = r"(?:(?<![\w])|(?i:" + _GLUED_BEHIND + r"))"
-DNI = re.compile(_START + r"\d{8}[ \-]?[A-Za-z](?![\w])")
+DNI = re.compile(_START + r"\d{2}\.?\d{3}\.?\d{3}[ \-]?[A-Za-z](?![\w])")
 NIE = re.compile(_START + r"[XYZxyz][ \-]?\d{7}[ \-]?[A-Za-z](?![\w])")
 CURP = re.compile(_START + r"[A-Za-z]{4}\d{6}[HMXhmx][A-Za-z]{5}[A-Za-z0-9]\d(?![\w])")
 RFC = re.compile(_START + r"[A-Za-zÑñ&]{3,4}[ \-]?\d{6}[ \-]?[A-Za-z0-9]{3}(?![\w])")
-# Every national id above holds 6 or more digits in a row: the patterns run only around such runs.
-_DIGITS6 = re.compile(r"\d{6,}")
+# Every national id above holds 6 or more digits in a row (a DNI may be dotted): the patterns run only around those.
+_DIGITS6 = re.compile(r"\d{6,}|\d\d\.\d{3}\.\d{3}")
 _DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}")
 _CURRENCY_BEFORE = re.compile(r"(?i)(?:[$€£¥]|usd|eur|mxn|gbp)[ ]?$")
 _CURRENCY_AFTER = re.compile(r"(?i)^[ ]?(?:[$€£¥%]|usd|eur|mxn|gbp|ms|kb|mb|gb|bytes?)\b")
@@ -81,7 +81,8 @@ _IIN = re.compile(
     r"4\d{12}(?:\d{3}){0,2}"  # Visa 13/16/19
     r"|(?:5[1-5]\d\d|222[1-9]|22[3-9]\d|2[3-6]\d\d|27[01]\d|2720)\d{12}"  # Mastercard
     r"|3[47]\d{13}"  # American Express
-    r"|3(?:0[0-5]|[689]\d)\d{11,16}"  # Diners, JCB
+    r"|3(?:0[0-5]|[689]\d)\d{11,16}"  # Diners
+    r"|35(?:2[89]|[3-8]\d)\d{12,15}"  # JCB
     r"|(?:6011|65\d\d|64[4-9]\d|62\d\d)\d{12,15}"  # Discover, UnionPay
     r"|(?:50|5[6-9]|6\d)\d{10,17}"  # Maestro
 )
@@ -195,7 +196,7 @@ def national_id_findings(text: str) -> Iterator[NumberFinding]:
             for m in pattern.finditer(text, window_start, window_end):
                 if m.span() in seen or m.end() < window_end and m.end() == window_end:
                     continue
-                value = re.sub(r"[ \-]", "", m.group()).upper()
+                value = re.sub(r"[ .\-]", "", m.group()).upper()
                 if valid(value):
                     seen.add(m.span())
                     yield NumberFinding("national_id", m.start(), m.end())

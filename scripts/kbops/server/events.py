@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from kbops.config import Settings
-from kbops.pii import has_personal_data, pseudonymous_id, scrub
+from kbops.pii import looks_personal, pseudonymous_id, redact
 from kbops.server.config import ServerConfig
 
 EVENT_TYPES = ("search", "click", "view", "feedback", "contact")
@@ -102,7 +102,7 @@ def _encodable(value: Any) -> bool:
 
 def session_id(value: str, salt: bytes) -> str:
     """The session as stored: kept when it is an opaque token, pseudonymised when it carries personal data."""
-    if has_personal_data(value):
+    if looks_personal(value):
         return "s-" + pseudonymous_id(value, salt)[2:]
     return value
 
@@ -149,7 +149,7 @@ def validate_event(item: Any, salt: bytes, max_query_length: int, default_channe
         if not isinstance(query, str) or len(query) > max_query_length:
             errors.append(f"query: a string of at most {max_query_length} characters")
         else:
-            clean["query"] = scrub(query)
+            clean["query"] = redact(query)  # scrubbed; a query that is only a phone number becomes [phone]
     for name, low in (("results", 0), ("rank", 1)):
         value = item.get(name)
         if value is not None:
@@ -158,7 +158,7 @@ def validate_event(item: Any, salt: bytes, max_query_length: int, default_channe
             else:
                 clean[name] = value
     if item.get("doc") is not None:
-        if not isinstance(item["doc"], str) or not _DOC.match(item["doc"]) or has_personal_data(item["doc"]):
+        if not isinstance(item["doc"], str) or not _DOC.match(item["doc"]) or looks_personal(item["doc"]):
             errors.append("doc: a document id (a slug of 1-200 letters, digits, '.', '_', '-' or '/')")
         else:
             clean["doc"] = item["doc"]
@@ -173,7 +173,7 @@ def validate_event(item: Any, salt: bytes, max_query_length: int, default_channe
         else:
             clean["locale"] = item["locale"]
     channel = item.get("channel", default_channel)
-    if not isinstance(channel, str) or not _CHANNEL.match(channel):
+    if not isinstance(channel, str) or not _CHANNEL.match(channel) or looks_personal(channel):
         errors.append("channel: a short name such as site, api or chat")
     else:
         clean["channel"] = channel
