@@ -24,6 +24,7 @@ from kbops.search.config import search_config
 from kbops.search.engine import SearchEngine
 from kbops.server.config import ServerConfig, server_config
 from kbops.server.events import EventLog, validate_batch, validate_event, user_salt
+from kbops.server.headers import SecurityHeaders
 from kbops.server.keys import ApiKeyStore, keys_path
 from kbops.server.site import AudienceSite
 
@@ -238,6 +239,7 @@ def create_app(settings: Settings) -> Starlette:
         Mount("/", app=AudienceSite(settings, site_audience)),
     ]
     middleware = [
+        Middleware(SecurityHeaders),
         Middleware(CORSMiddleware, allow_origins=config.cors_origins, allow_methods=["GET", "POST"],
                    allow_headers=["Authorization", "X-KB-Key", "X-KB-Session", "Content-Type"], max_age=600),
     ]
