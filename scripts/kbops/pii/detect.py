@@ -56,6 +56,10 @@ IBAN = re.compile(r"(?i)(?=[a-z]{2}\d\d)(?:(?<![A-Za-z0-9])|(?<=iban)|(?<=iban:)
 # Where an address may be: an `@` or an obfuscated one. E-mails are searched only around these.
 _AT = re.compile(r"@|(?i:[\(\[\{<] ?at ?[\)\]\}>])")
 
+# Every kind but secrets needs a digit (any script's: NFKC makes them ASCII), an `@` (or a full-width or
+# small one) or an `(at)`: text without any is skipped at once (most queries, ids and channels).
+_MAY_HOLD = re.compile(r"[\d@\uff20\ufe6b]|(?i:[\(\[\{<] ?at ?[\)\]\}>])")
+
 _psl = PublicSuffixList(accept_unknown=False)
 # Special-use names (RFC 2606, RFC 6761) are what writers use in examples; they count as real so that
 # lint still reports `jane@acme.test` in a doc (allow it with `allow_examples`).
@@ -133,10 +137,12 @@ def find_personal_data(text: str, kinds: tuple[str, ...] = KINDS, locale: Option
     inside an IBAN is reported once, as the IBAN. `locale` orders the phone regions tried first.
     """
     found: list[tuple[str, int, int]] = []
-    if "secret" in kinds and any(hint in text.lower() for hint in _SECRET_HINTS):
-        found += [("secret", m.start(), m.end()) for m in SECRET.finditer(text)]
+    if "secret" in kinds:
+        lowered = text.lower()
+        if any(hint in lowered for hint in _SECRET_HINTS):
+            found += [("secret", m.start(), m.end()) for m in SECRET.finditer(text)]
     wanted = set(kinds) - {"secret"}
-    if wanted:
+    if wanted and _MAY_HOLD.search(text):
         norm = normalise(text)
         candidates: list[tuple[str, int, int]] = []
         if "email" in wanted:
