@@ -105,8 +105,25 @@ def _emails(text: str) -> Iterator[tuple[str, int, int]]:
             break
 
 
+_TWO_DIGITS = re.compile(r"\d\d")
+
+
+def _iban_candidates(text: str) -> Iterator[re.Match]:
+    # An IBAN starts with two letters and two digits; digits are rarer than letters in prose, so
+    # look for them first and try the pattern only there.
+    end = 0
+    for digits in _TWO_DIGITS.finditer(text):
+        start = digits.start() - 2
+        if start < end or start < 0:
+            continue
+        m = IBAN.match(text, start)
+        if m:
+            end = m.end()
+            yield m
+
+
 def _ibans(text: str) -> Iterator[tuple[str, int, int]]:
-    for m in IBAN.finditer(text):
+    for m in _iban_candidates(text):
         # The pattern may run into the next words: keep the longest prefix that is a valid IBAN.
         positions = [m.start() + i for i, ch in enumerate(m.group()) if ch.isalnum()]
         compact = "".join(text[i] for i in positions).upper()

@@ -15,6 +15,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
+from typing import Iterator
 
 # Characters that normalisation changes; everything else (plain ASCII, newlines) is copied as is. Every
 # alternative starts with a tab or a non-ASCII character, so the engine skips plain ASCII text quickly.
@@ -24,7 +25,8 @@ _SPECIAL = re.compile(
     r"(?P<invisible>[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff])"
     rf"|(?P<space>[{_SPACES}])"
     r"|(?P<mark>[\u0300-\u036f]+)"
-    r"|(?P<other>[^\x00-\x7f])"
+    r"|(?P<other>[^\x00-\x7f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    r"\u2066-\u206f\ufeff\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u0300-\u036f]+)"
 )
 
 
@@ -57,6 +59,25 @@ class Normalised:
         return self.original_start(start), self.original_end(end)
 
 
+# A plain character class: the engine skips plain ASCII text at C speed. Runs it finds are mostly
+# accented letters that normalisation leaves alone; only the others go through _SPECIAL.
+_NON_PLAIN = re.compile(r"[^\x00-\x08\x0a-\x7f]+")
+_CHANGED_IN_RUN = re.compile(
+    r"[\t\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    r"\u2066-\u206f\ufeff\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u0300-\u036f]")
+
+
+def _changes(text: str) -> Iterator[re.Match]:
+    for run in _NON_PLAIN.finditer(text):
+        value = run.group()
+        if unicodedata.is_normalized("NFKC", value) and not _CHANGED_IN_RUN.search(value):
+            continue  # accented letters, CJK...: unchanged, so they stay inside the verbatim text
+        for match in _SPECIAL.finditer(text, run.start(), run.end()):
+            if match.lastgroup == "other" and unicodedata.is_normalized("NFKC", match.group()):
+                continue
+            yield match
+
+
 def _replacement(kind: str | None, value: str) -> str:
     if kind == "invisible":
         return ""
@@ -87,7 +108,7 @@ def normalise(text: str) -> Normalised:
         parts.append(value)
         length += len(value)
 
-    for match in _SPECIAL.finditer(text):
+    for match in _changes(text):
         start = match.start()
         if match.lastgroup == "mark" and start > last:
             start -= 1  # compose the marks with the plain letter before them (o + U+0308 = ö)
@@ -96,7 +117,8 @@ def normalise(text: str) -> Normalised:
         value = text[start:match.end()]
         replacement = _replacement(match.lastgroup, value)
         if replacement:
-            add(replacement, start, match.end(), replacement == value)
+            # Same length (accented letters, full-width digits or `＠`): positions still map one to one.
+            add(replacement, start, match.end(), len(replacement) == len(value))
         last = match.end()
     if last < len(text) or not parts:
         add(text[last:], last, len(text), True)
