@@ -55,11 +55,11 @@ def test_every_response_carries_the_security_headers(served_site):
         assert all(f"'{h}'" in page_csp for h in manifest["script_hashes"])
 
 
-pytestmark_browser = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is not installed")
+needs_chromium = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is not installed")
 
 
 @pytest.mark.browser
-@pytestmark_browser
+@needs_chromium
 def test_the_site_works_under_its_csp_and_a_foreign_script_does_not_run(served_site):
     from playwright.sync_api import sync_playwright
 
