@@ -34,21 +34,32 @@ def approve_command(
     if format == "json":
         print_json({
             "reviewer": report.reviewer,
-            "approved": [vars(a) for a in report.approved],
-            "refused": [vars(r) for r in report.refused],
+            "approved": [{**vars(a), "still_needs": list(a.still_needs)} for a in report.approved],
+            "refused": [{**vars(r), "could_approve": list(r.could_approve)} for r in report.refused],
         })
     else:
         for a in report.approved:
             verb = {"added": "approved", "replaced": "re-approved", "unchanged": "already approved",
                     "skipped": "skipped (approval not needed)"}[a.action]
-            if a.action == "skipped" and format == "text":
+            if a.action == "skipped":
                 err.print(f"{a.path}: {verb}", markup=False)
                 continue
             out.print(f"{a.path}: {verb} {a.hash[:12]} as {a.reviewer}", markup=False)
+            if a.still_needs:
+                out.print(f"  still needs {', '.join(a.still_needs)}", markup=False)
+            elif a.governed:
+                out.print("  approvals complete: every requirement of its policies is met", markup=False)
         for r in report.refused:
-            err.print(f"kb: error: {r.path}: {r.reason}", markup=False)
+            err.print(f"kb: error: {r.path}: refused: {r.reason}" if r.kind == "policy" else f"kb: error: {r.path}: {r.reason}",
+                      markup=False)
+            if r.could_approve:
+                err.print(f"  who could approve: {'; '.join(r.could_approve)}", markup=False)
+            if r.suggestion:
+                err.print(f"  e.g. kb approve --as {r.suggestion} {r.path}", markup=False)
+        if report.refused and any(r.kind == "policy" for r in report.refused):
+            err.print("nothing was written for the refused docs", markup=False)
     if report.refused:
-        raise typer.Exit(2)
+        raise typer.Exit(report.exit_code)
 
 
 def _corpus_and_governance():
