@@ -107,12 +107,14 @@ def review_queue_command(
     _check_format(format, ("text", "json"))
     s, corpus, governance = _corpus_and_governance()
     if mine and not reviewer:
+        from kbops.governance.review_queue import reviewers_hint
+
         reviewer = git_user_email(s.root)
         if not reviewer:
-            raise UsageError("--mine needs `git config user.email`; or pass --reviewer EMAIL")
+            raise UsageError(f"--mine needs `git config user.email`; or pass --reviewer EMAIL\n{reviewers_hint(governance)}")
     from kbops.governance.history import GitHistory
 
-    queue = review_queue(corpus, governance, reviewer, GitHistory(s.root) if reviewer else None)
+    queue = review_queue(corpus, governance, reviewer, GitHistory(s.root))
     if format == "json":
         print_json(queue.as_dict())
     else:
@@ -122,7 +124,8 @@ def review_queue_command(
 @app.command("history")
 def history_command(
     doc: str = typer.Argument(..., help="A doc id (or path)."),
-    locale: Optional[str] = typer.Option(None, "--locale", help="Which translation, when several share the id."),
+    locale: Optional[str] = typer.Option(None, "--locale", help="The doc's translation in this locale (e.g. es)."),
+    diff: bool = typer.Option(False, "--diff", help="Show each version's content change as a word diff."),
     format: str = typer.Option("text", "--format", "-f", help="text | json"),
 ) -> None:
     """Show a doc's versions from git: date, author, message, approvals and status changes, across renames."""
@@ -131,11 +134,33 @@ def history_command(
 
     _check_format(format, ("text", "json"))
     s, corpus, _ = _corpus_and_governance()
-    result = doc_history(corpus, GitHistory(s.root), doc, locale)
+    result = doc_history(corpus, GitHistory(s.root), doc, locale, diffs=diff)
     if format == "json":
         print_json(result.as_dict())
     else:
         out.print(render_history(result), markup=False)
+
+
+@app.command("diff")
+def diff_command(
+    doc: str = typer.Argument(..., metavar="ID|PATH", help="A doc id or path."),
+    locale: Optional[str] = typer.Option(None, "--locale", help="The doc's translation in this locale (e.g. es)."),
+    context: int = typer.Option(3, "--context", "-U", min=0, help="Unchanged lines shown around each change."),
+    format: str = typer.Option("text", "--format", "-f", help="text | json"),
+) -> None:
+    """Content change since the last approved version: front-matter fields and body as a word diff (approvals left out)."""
+    from kbops.governance.audit import find_doc
+    from kbops.governance.content_diff import diff_since_approval, render_diff
+    from kbops.governance.history import GitHistory
+
+    _check_format(format, ("text", "json"))
+    s, corpus, _ = _corpus_and_governance()
+    found = find_doc(corpus, doc, locale)
+    result = diff_since_approval(found, GitHistory(s.root), context)
+    if format == "json":
+        print_json(result.as_dict())
+    else:
+        out.print(render_diff(result), markup=False)
 
 
 @app.command("changelog")
