@@ -128,3 +128,17 @@ def test_diff_of_a_never_approved_doc_and_field_changes(git_small_kb: Path):
     assert "# Card {+payment+} declined" in result.stdout
     missing = kb_inprocess("diff", "no-such-doc", cwd=root)
     assert missing.returncode == 2 and "no doc with id or path 'no-such-doc'" in missing.stderr
+
+
+def test_history_and_diff_resolve_the_translation_in_a_locale(git_kb: Path):
+    spanish = kb_inprocess("history", "lost-or-stolen-card", "--locale", "es", cwd=git_kb)
+    assert spanish.returncode == 0, spanish.stderr
+    assert spanish.stdout.startswith("History of lost-or-stolen-card-es (kb/cards/lost-or-stolen-card.es.md)")
+    # a translation's own id, or its path, with the source's locale leads back to the source
+    english = kb_inprocess("history", "lost-or-stolen-card-es", "--locale", "en", cwd=git_kb)
+    assert english.stdout.startswith("History of lost-or-stolen-card (kb/cards/lost-or-stolen-card.md)")
+    french = kb_inprocess("diff", "kb/cards/lost-or-stolen-card.md", "--locale", "fr", "--format", "json", cwd=git_kb)
+    assert json.loads(french.stdout)["path"] == "kb/cards/lost-or-stolen-card.fr.md"
+    missing = kb_inprocess("history", "lost-or-stolen-card", "--locale", "de", cwd=git_kb)
+    assert missing.returncode == 2
+    assert "'lost-or-stolen-card' has no translation in locale de (translations: en, es, fr)" in missing.stderr

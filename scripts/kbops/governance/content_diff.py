@@ -214,7 +214,7 @@ def diff_since_approval(doc: Document, history: GitHistory | None, context: int 
     whose content hash an approval names, in the doc now or in any version of its history."""
     approved = _approvals(doc)
     if doc.content_hash in approved:
-        return compare(doc, doc, "the current content (approved)", "", doc.content_hash, tuple(approved[doc.content_hash]))
+        return compare(doc, doc, "its approval (the current content)", "", doc.content_hash, tuple(approved[doc.content_hash]))
     versions = [v for v in history.versions(doc.relpath) if v.blob] if history is not None and history.available else []
     documents = [history.document_at(v) for v in versions] if versions else []
     for version_doc in documents:
@@ -228,7 +228,10 @@ def diff_since_approval(doc: Document, history: GitHistory | None, context: int 
 
 
 def render_diff(diff: ContentDiff) -> str:
-    lines = [f"{diff.path} ({diff.id}): content change since {diff.base}"]
+    if diff.base_hash == diff.current_hash and not diff.base_commit:
+        lines = [f"{diff.path} ({diff.id}): the current content is approved"]
+    else:
+        lines = [f"{diff.path} ({diff.id}): content change since {diff.base}"]
     if diff.approved_by:
         lines.append(f"approved by {', '.join(diff.approved_by)}; content {diff.base_hash[:12]} -> {diff.current_hash[:12]}")
     if not diff.changed:
