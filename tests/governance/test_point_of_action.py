@@ -142,3 +142,21 @@ def test_history_and_diff_resolve_the_translation_in_a_locale(git_kb: Path):
     missing = kb_inprocess("history", "lost-or-stolen-card", "--locale", "de", cwd=git_kb)
     assert missing.returncode == 2
     assert "'lost-or-stolen-card' has no translation in locale de (translations: en, es, fr)" in missing.stderr
+
+
+def test_bundled_policies_cover_public_troubleshooting_guides_and_templates(repo_root: Path):
+    from kbops.governance.policy import evaluate
+    from kbops.model.governance import load_governance
+    from kbops.model.loader import parse_document
+
+    governance = load_governance(repo_root / "governance.yml")
+
+    def needs(doc_type: str, audience: str) -> list[str]:
+        text = doc_text(id="x", title="X", description="A doc of the given class.", type=doc_type, status="published",
+                        audience=audience, owner="cards-support")
+        return [r.describe() for r in evaluate(parse_document("playbooks/x.md", text.encode()), governance).requirements]
+
+    assert needs("troubleshooting", "public") == ["1 from content-reviewers"]
+    assert needs("template", "partner") == ["1 from content-reviewers"]
+    assert needs("template", "public") == ["1 from content-reviewers"]
+    assert needs("troubleshooting", "partner") == []  # agent-only guides: the owner team answers for them
