@@ -154,9 +154,9 @@ def diff_command(
     from kbops.governance.history import GitHistory
 
     _check_format(format, ("text", "json"))
-    s, corpus, _ = _corpus_and_governance()
+    s, corpus, governance = _corpus_and_governance()
     found = find_doc(corpus, doc, locale)
-    result = diff_since_approval(found, GitHistory(s.root), context)
+    result = diff_since_approval(found, GitHistory(s.root), governance, context)
     if format == "json":
         print_json(result.as_dict())
     else:

@@ -4,13 +4,16 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kbops.governance.history import GitHistory
+from kbops.governance.policy import evaluate
+from kbops.model.governance import Governance
 from kbops.model.document import Document
 from kbops.model.hashing import governed_fields, normalize_body
 
-_TOKEN = re.compile(r"\w+|[^\w\s]|\s+")
+# words keep their inner punctuation (10,000 · 2026-11-22 · e-mail · don't), so a changed amount reads as one change
+_TOKEN = re.compile(r"\w+(?:[.,:/'’-]\w+)*|[^\w\s]|\s+")
 
 
 @dataclass(frozen=True)
@@ -193,12 +196,13 @@ def _leading_blank(body: str) -> int:
     return 0
 
 
-def _approvals(doc: Document | None) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
+def _approval_entries(doc: Document | None) -> dict[str, list[dict]]:
+    """content hash -> the approval entries naming it."""
+    found: dict[str, list[dict]] = {}
     entries = doc.get("approvals") if doc is not None else None
     for entry in entries if isinstance(entries, list) else []:
         if isinstance(entry, dict) and entry.get("hash"):
-            found.setdefault(str(entry["hash"]), []).append(str(entry.get("reviewer", "")))
+            found.setdefault(str(entry["hash"]), []).append(entry)
     return found
 
 
@@ -209,22 +213,44 @@ def compare(before: Document | None, after: Document, base: str = "", base_commi
                        approved_by, field_changes(before, after), body, added, removed, changed)
 
 
-def diff_since_approval(doc: Document, history: GitHistory | None, context: int = 3) -> ContentDiff:
-    """The doc now against its last approved version: the newest committed version (or the working copy)
-    whose content hash an approval names, in the doc now or in any version of its history."""
-    approved = _approvals(doc)
-    if doc.content_hash in approved:
-        return compare(doc, doc, "its approval (the current content)", "", doc.content_hash, tuple(approved[doc.content_hash]))
+def diff_since_approval(doc: Document, history: GitHistory | None, governance: Governance | None = None,
+                        context: int = 3) -> ContentDiff:
+    """The doc now against its last approved version: the newest version (the working copy, then each commit)
+    whose content hash approvals name, in the doc now or anywhere in its history.
+
+    With `governance`, that version's approvals must have met its policies; a content approved only in
+    part (one reviewer of two) is passed over, so the next reviewer sees the whole change since the last
+    complete approval. When no version was ever fully approved, the newest approved in part serves.
+    """
     versions = [v for v in history.versions(doc.relpath) if v.blob] if history is not None and history.available else []
-    documents = [history.document_at(v) for v in versions] if versions else []
-    for version_doc in documents:
-        for content, reviewers in _approvals(version_doc).items():
-            approved.setdefault(content, []).extend(r for r in reviewers if r not in approved.get(content, []))
-    for version, version_doc in zip(versions, documents):
-        if version_doc is not None and version_doc.parsed and version_doc.content_hash in approved:
-            return compare(version_doc, doc, f"approved version {version.short} ({version.day})", version.commit,
-                           version_doc.content_hash, tuple(approved[version_doc.content_hash]), context)
-    return compare(None, doc, "nothing (never approved)", context=context)
+    documents = [history.document_at(v) for v in versions]
+    approved: dict[str, list[dict]] = {}
+    for source in [doc, *documents]:
+        for content, entries in _approval_entries(source).items():
+            known = {str(e.get("reviewer", "")).lower() for e in approved.get(content, [])}
+            approved.setdefault(content, []).extend(e for e in entries if str(e.get("reviewer", "")).lower() not in known)
+    candidates = [(v, d) for v, d in [(None, doc), *zip(versions, documents)]
+                  if d is not None and d.parsed and d.content_hash in approved]
+
+    def complete(candidate: Document) -> bool:
+        if governance is None:
+            return True
+        probe = replace(candidate, meta={**candidate.meta, "approvals": approved[candidate.content_hash]})
+        status = evaluate(probe, governance)
+        return not status.governed or status.sufficient
+
+    chosen = next((c for c in candidates if complete(c[1])), None)
+    partly = chosen is None
+    if partly:
+        chosen = next((c for c in candidates if c[1].content_hash != doc.content_hash), None)
+    if chosen is None:
+        return compare(None, doc, "nothing (never approved)", context=context)
+    version, base = chosen
+    reviewers = tuple(str(e.get("reviewer", "")) for e in approved[base.content_hash])
+    what = "partly approved version" if partly else "approved version"
+    if version is None:
+        return compare(base, doc, "its approval (the current content)", "", base.content_hash, reviewers, context)
+    return compare(base, doc, f"{what} {version.short} ({version.day})", version.commit, base.content_hash, reviewers, context)
 
 
 def render_diff(diff: ContentDiff) -> str:

@@ -74,7 +74,7 @@ def review_queue(
         own = ()
         if person is not None and history is not None and history.available:
             own = tuple(c.describe() for c in changes_since_previous_approval(doc, governance, history) if c.who == person)
-        change = diff_since_approval(doc, history, context=0).summary() if history is not None and history.available else ""
+        change = diff_since_approval(doc, history, governance, context=0).summary() if history is not None and history.available else ""
         items.append(QueueItem(
             doc.id or "", doc.title, doc.relpath, str(doc.get("status")), str(doc.get("owner")), reason,
             tuple(f"{r.describe()} ({r.policy})" for r in unmet), doc.content_hash, own, change,
