@@ -128,6 +128,18 @@ def test_diff_of_a_never_approved_doc_and_field_changes(git_small_kb: Path):
     assert "# Card {+payment+} declined" in result.stdout
     missing = kb_inprocess("diff", "no-such-doc", cwd=root)
     assert missing.returncode == 2 and "no doc with id or path 'no-such-doc'" in missing.stderr
+    write(root, "kb/broken.md", "---\nid: broken\ntitle: [unclosed\n---\nBody\n")
+    broken = kb_inprocess("diff", "kb/broken.md", cwd=root)
+    assert broken.returncode == 2 and "kb/broken.md:4: cannot be parsed (KB002" in broken.stderr
+
+
+def test_word_diff_marks_words_like_git():
+    from kbops.governance.content_diff import word_diff
+
+    assert word_diff("Card declined", "Card payment declined") == ("Card {+payment+} declined", 1, 0)
+    assert word_diff("up to EUR 10,000 today", "up to EUR 5,000 today") == ("up to EUR [-10,000-]{+5,000+} today", 1, 1)
+    assert word_diff("Call us now.", "Call us.") == ("Call us [-now-].", 0, 1)
+    assert word_diff("one\ntwo", "one\nthree\nfour") == ("one\n[-two-]{+three+}\n{+four+}", 2, 1)
 
 
 def test_history_and_diff_resolve_the_translation_in_a_locale(git_kb: Path):

@@ -6,6 +6,7 @@ import json
 import re
 from dataclasses import dataclass, replace
 
+from kbops.errors import UsageError
 from kbops.governance.history import GitHistory
 from kbops.governance.policy import evaluate
 from kbops.model.governance import Governance
@@ -13,7 +14,9 @@ from kbops.model.document import Document
 from kbops.model.hashing import governed_fields, normalize_body
 
 # words keep their inner punctuation (10,000 · 2026-11-22 · e-mail · don't), so a changed amount reads as one change
-_TOKEN = re.compile(r"\w+(?:[.,:/'’-]\w+)*|[^\w\s]|\s+")
+_WORD = r"\w+(?:[.,:/'’-]\w+)*"
+_TOKEN = re.compile(rf"{_WORD}|[^\w\s]|\s+")
+_WORDS = re.compile(_WORD)
 
 
 @dataclass(frozen=True)
@@ -136,10 +139,10 @@ def word_diff(before: str, after: str) -> tuple[str, int, int]:
         out.append(lead)
         if a:
             out.append(_mark(a[len(lead): len(a) - len(trail)], "[-", "-]"))
-            removed += len(re.findall(r"\w+", a))
+            removed += len(_WORDS.findall(a))
         if b:
             out.append(_mark(b[len(lead): len(b) - len(trail)], "{+", "+}"))
-            added += len(re.findall(r"\w+", b))
+            added += len(_WORDS.findall(b))
         out.append(trail)
     return "".join(out), added, removed
 
@@ -222,6 +225,10 @@ def diff_since_approval(doc: Document, history: GitHistory | None, governance: G
     part (one reviewer of two) is passed over, so the next reviewer sees the whole change since the last
     complete approval. When no version was ever fully approved, the newest approved in part serves.
     """
+    if not doc.parsed:
+        problem = doc.problems[0]
+        raise UsageError(f"{doc.relpath}:{problem.line}: cannot be parsed ({problem.code}: {problem.message}); "
+                         f"fix it first (`kb lint {doc.relpath}`)")
     versions = [v for v in history.versions(doc.relpath) if v.blob] if history is not None and history.available else []
     documents = [history.document_at(v) for v in versions]
     approved: dict[str, list[dict]] = {}
