@@ -100,8 +100,9 @@ def test_doc_id_urls_resolve_through_the_id_map_per_audience(agent_site):
     from kbops.config import load_settings
     from kbops.model.loader import load_corpus
     from kbops.publishing import is_visible
-    from kbops.search.records import doc_url
+    from kbops.site.urls import site_layout
 
+    doc_url = site_layout(load_settings(root)).doc_url
     docs = load_corpus(load_settings(root)).docs
     public = next(d for d in docs if is_visible(d, "public") and d.locale == "es")
     partner = next(d for d in docs if is_visible(d, "partner") and not is_visible(d, "public"))
@@ -274,8 +275,9 @@ def test_public_reader_never_sees_the_sign_in_state_of_another_tab(agent_site):
     from kbops.config import load_settings
     from kbops.model.loader import load_corpus
     from kbops.publishing import is_visible
-    from kbops.search.records import doc_url
+    from kbops.site.urls import site_layout
 
+    doc_url = site_layout(load_settings(root)).doc_url
     partner_only = next(d for d in load_corpus(load_settings(root)).docs if is_visible(d, "partner") and not is_visible(d, "public"))
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)

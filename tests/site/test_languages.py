@@ -13,7 +13,7 @@ from kbops.config import load_settings
 from kbops.model.loader import load_corpus
 from kbops.publishing import is_visible
 from kbops.site.labels import AUTH_LABELS, SEARCH_LABELS, TYPE_LABELS, _LABELS
-from kbops.site.urls import page_url, staged_path
+from kbops.site.urls import site_layout
 
 LOCALES = ("es", "fr")
 
@@ -86,10 +86,12 @@ def html_lang(html: str) -> str:
 @pytest.mark.parametrize("audience", ["public", "partner", "internal"])
 def test_every_page_lang_is_its_docs_locale(built_sites, site_kb, audience):
     site = built_sites[audience].site_dir
-    docs = [d for d in load_corpus(load_settings(site_kb)).docs if is_visible(d, audience)]
+    settings = load_settings(site_kb)
+    layout = site_layout(settings)
+    docs = [d for d in load_corpus(settings).docs if is_visible(d, audience)]
     assert {d.locale for d in docs} >= {"en", "es", "fr"}
     for doc in docs:
-        page = site / page_url(staged_path(doc.relpath)) / "index.html"
+        page = site / layout.output_file(layout.staged_path(doc.relpath))
         assert html_lang(page.read_text(encoding="utf-8")) == doc.locale, page
     for page in site.rglob("index.html"):  # generated pages (homes, tags, sign-in) by their locale's folder
         html = page.read_text(encoding="utf-8")

@@ -15,7 +15,6 @@ from kbops.site.edition import Edition
 from kbops.site.labels import (
     AUDIENCE_NAMES, AUTH_LABELS, LOCALE_NAMES, SEARCH_LABELS, TYPE_LABELS, label, localized,
 )
-from kbops.site.urls import page_url
 
 UI_DIR = "_kbops"
 LOGIN_PAGE = "login.md"
@@ -44,7 +43,7 @@ def versions(edition: Edition, paths: dict[str, str]) -> dict[str, str]:
     The language selector (theme/partials/alternate.html) links these, and each other locale's home.
     Only what differs from the homes is written, so 5k pages do not each carry the full selector.
     """
-    return {loc: page_url(path, edition.use_directory_urls) for loc, path in sorted(paths.items())}
+    return {loc: edition.layout.page_url(path) for loc, path in sorted(paths.items())}
 
 
 def doc_versions(edition: Edition, doc: Document) -> dict[str, str]:
@@ -80,7 +79,7 @@ def login_pages(edition: Edition) -> dict[str, str]:
     paths = {loc: login_path(edition, loc) for loc in site_locales(edition)}
     for loc, path in paths.items():
         words = localized(AUTH_LABELS, loc)
-        home = page_url(home_path(edition, loc), edition.use_directory_urls)
+        home = edition.layout.page_url(home_path(edition, loc))
         meta = {
             "title": words["title"], "hide": ["navigation", "toc"], "search": {"exclude": True},
             "kbops": {"generated": "login", "locale": loc, "versions": versions(edition, paths)},
@@ -117,8 +116,8 @@ def header_words(edition: Edition) -> dict[str, dict]:
         out[loc] = {
             "sign_in": words["sign_in"], "sign_out": words["sign_out"], "signed_in_as": words["signed_in_as"],
             "audiences": {a: names.get(loc) or names["en"] for a, names in AUDIENCE_NAMES.items()},
-            "login": page_url(login_path(edition, loc), edition.use_directory_urls),
-            "home": page_url(home_path(edition, loc), edition.use_directory_urls),
+            "login": edition.layout.page_url(login_path(edition, loc)),
+            "home": edition.layout.page_url(home_path(edition, loc)),
             "made_with": label("made_with", loc),
         }
     return out

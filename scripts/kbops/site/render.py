@@ -12,7 +12,7 @@ from kbops.site.i18n import doc_versions
 from kbops.site.labels import LOCALE_NAMES, label
 from kbops.site.links import LinkReport, rewrite_links
 from kbops.site.trust import owner_name, review_state
-from kbops.site.urls import output_file, page_url, relative_md, relative_url
+from kbops.site.urls import relative_md, relative_url
 
 _H1 = re.compile(r"^#\s+\S")
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
@@ -92,7 +92,7 @@ def chrome_html(doc: Document, edition: Edition, info: dict) -> str:
     if info["review_due"]:
         trust += f" · {_h(label('review_due', loc))}: {_h(info['review_due'])}"
     out = [f'<p class="kb-trust">{trust}</p>']
-    here = output_file(edition.path_of(doc), edition.use_directory_urls)
+    here = edition.layout.output_file(edition.path_of(doc))
     others = [v for v in edition.versions_of(doc) if v is not doc]
     if others:
         links = " · ".join(
@@ -117,7 +117,7 @@ def _h(text: object) -> str:
 
 def _url(from_file: str, to_path: str, edition: Edition) -> str:
     """The relative URL from a built page (`from_file`) to the staged page `to_path`."""
-    return relative_url(from_file, page_url(to_path, edition.use_directory_urls))
+    return relative_url(from_file, edition.layout.page_url(to_path))
 
 
 def trust_block(doc: Document, edition: Edition, info: dict) -> list[str]:
