@@ -50,9 +50,10 @@ def _template_dirs() -> list[Path]:
     return dirs
 
 
-# Inline scripts that kbops writes from Python rather than from a template, in template form:
-# the redirect pages of `redirect_from` and `id/<id>/` (kbops.site.pages._redirect_html).
-KBOPS_SCRIPTS = ("location.replace({{ url }} + location.hash)",)
+# Inline scripts that kbops writes from Python rather than from a template, in template form. None:
+# the redirect pages of `redirect_from` load assets/kbops/redirect.js (kbops.site.pages._redirect_html),
+# and doc ids resolve through the id map, so nothing kbops writes needs an inline allowance.
+KBOPS_SCRIPTS: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
