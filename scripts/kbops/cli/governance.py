@@ -46,7 +46,8 @@ def approve_command(
                 continue
             out.print(f"{a.path}: {verb} {a.hash[:12]} as {a.reviewer}", markup=False)
         for r in report.refused:
-            err.print(f"kb: error: {r.path}: {r.reason}", markup=False)
+            where = f"{r.path}:{r.line}" if r.line else r.path
+            err.print(f"kb: error: {where}: {r.reason}", markup=False)
     if report.refused:
         raise typer.Exit(2)
 
@@ -213,6 +214,7 @@ def translated_command(
             verb = "source_hash set to" if x.action == "stamped" else "already matches"
             out.print(f"{x.path}: {verb} {x.hash[:12]} ({x.source})", markup=False)
         for r in report.refused:
-            err.print(f"kb: error: {r.path}: {r.reason}", markup=False)
+            where = f"{r.path}:{r.line}" if r.line else r.path
+            err.print(f"kb: error: {where}: {r.reason}", markup=False)
     if report.refused:
         raise typer.Exit(2)

@@ -47,6 +47,8 @@ def index_command(
         err.print(f"{stage}: {done}/{total}", markup=False)
 
     report = build_index(settings(), rebuild=rebuild, progress=progress if err.is_terminal else None)
+    for problem in report.problems:
+        err.print(f"warning: {problem}; not indexed", markup=False)
     if format == "json":
         print_json(report.to_dict())
         return
@@ -218,7 +220,10 @@ def export_command(
     _check_format(format, ("jsonl",))
     if audience not in AUDIENCES:
         raise UsageError(f"unknown audience {audience!r}; expected one of {', '.join(AUDIENCES)}")
-    chunks = export_chunks(settings(), audience)
+    problems: list[str] = []
+    chunks = export_chunks(settings(), audience, problems)
+    for problem in problems:
+        err.print(f"warning: {problem}; not exported", markup=False)
     lines = "".join(line + "\n" for line in to_jsonl(chunks))
     if output:
         output.write_text(lines, encoding="utf-8")

@@ -12,13 +12,15 @@ from pathlib import Path
 from typing import Iterable
 
 from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError as RuamelYAMLError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from kbops.config import Settings
 from kbops.errors import UsageError
 from kbops.governance.policy import evaluate, may_approve
 from kbops.model.governance import Governance
-from kbops.model.loader import markdown_files, parse_document, relative
+from kbops.model.files import Refused as FileRefused
+from kbops.model.loader import markdown_files, parse_document, read_file, relative
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,7 @@ class Approved:
 class Refused:
     path: str
     reason: str
+    line: int | None = None  # where the problem is, when the file was read
 
 
 @dataclass
@@ -93,14 +96,16 @@ def approve(
     for path in _expand(settings, paths):
         relpath = relative(settings, path)
         try:
-            report.approved.append(_approve_file(path, relpath, person, email, governance, today, only_needed))
+            report.approved.append(_approve_file(settings, path, relpath, person, email, governance, today, only_needed))
         except _Refusal as exc:
-            report.refused.append(Refused(relpath, str(exc)))
+            report.refused.append(Refused(relpath, str(exc), exc.line))
     return report
 
 
 class _Refusal(Exception):
-    pass
+    def __init__(self, reason: str, line: int | None = None):
+        super().__init__(reason)
+        self.line = line
 
 
 def _expand(settings: Settings, paths: Iterable[Path]) -> list[Path]:
@@ -116,16 +121,22 @@ def _expand(settings: Settings, paths: Iterable[Path]) -> list[Path]:
 
 
 def _approve_file(
-    path: Path, relpath: str, person: str, email: str, governance: Governance, today: dt.date, only_needed: bool = False
+    settings: Settings, path: Path, relpath: str, person: str, email: str, governance: Governance, today: dt.date,
+    only_needed: bool = False,
 ) -> Approved:
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise _Refusal("no such file")
-    data = path.read_bytes()
+    try:
+        data = read_file(settings, path)
+    except FileRefused as refused:  # a FIFO, a link out of the KB, an unreadable file: never read, never written
+        raise _Refusal(f"{refused.code} {refused.message}", 1) from None
     doc = parse_document(relpath, data)
     if not doc.parsed:
-        raise _Refusal(f"cannot be parsed ({doc.problems[0].code}: {doc.problems[0].message}); fix it first")
+        problem = doc.problems[0]
+        raise _Refusal(f"{problem.code} cannot be parsed: {problem.message}; fix it first", problem.line)
     if doc.schema_problems:
-        raise _Refusal(f"front-matter is invalid ({doc.schema_problems[0].message}); run `kb lint` and fix it first")
+        problem = doc.schema_problems[0]
+        raise _Refusal(f"front-matter is invalid ({problem.message}); run `kb lint` and fix it first", problem.line)
     if only_needed and not any(person in r.eligible for r in evaluate(doc, governance).missing):
         return Approved(relpath, doc.id, email, doc.content_hash, "skipped")
     if not may_approve(person, doc, governance):
@@ -188,7 +199,12 @@ def set_approval(text: str, reviewer_emails: set[str], email: str, date: dt.date
             end -= 1
         block_text = "".join(lines[start:end]).replace("\r\n", "\n")
     yaml = _round_trip_yaml(_sequence_indent(block_text.splitlines() + lines[1:close]))
-    data = yaml.load(block_text)
+    try:
+        data = yaml.load(block_text)
+    except (RuamelYAMLError, ValueError, RecursionError) as exc:  # e.g. an alias to an anchor outside the block
+        raise _Refusal(f"the approvals block cannot be rewritten safely: {str(exc).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise _Refusal("the approvals block is not a mapping")
     entries = data.get("approvals")
     if not isinstance(entries, list):
         entries = CommentedSeq()

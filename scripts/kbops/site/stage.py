@@ -61,6 +61,8 @@ def stage_site(
         use_directory_urls=use_directory_urls, default_locale=settings.default_locale,
     )
     report = LinkReport()
+    # Files that cannot be read or parsed are never published, and never silently: a strict build fails.
+    report.problems += [f"{problem}; not published" for problem in corpus.refused()]
     files: dict[str, bytes] = {}
     home = None
     for doc in edition.docs:
