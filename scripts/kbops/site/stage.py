@@ -20,6 +20,7 @@ from kbops.site.pages import (
     HOME_PATH, IDS_FILE, generated_home, id_map, landing_section, navigation, output_files, redirect_pages, tag_pages,
 )
 from kbops.site.render import render_doc
+from kbops.site.sanitize import unsafe_html
 from kbops.site.urls import DOCS_ROOT, staged_path
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,8 @@ def stage_site(
         if path in files:
             report.problems.append(f"{doc.relpath}: lands on the same page ({path}) as another document; skipped")
             continue
+        for found in unsafe_html(doc):  # the same rules as lint; the plugin removes them with nh3 in any case
+            report.problems.append(f"{doc.relpath}:{found.line}: {found.code} {found.message}; removed from the page")
         text = render_doc(doc, edition, report)
         if path == HOME_PATH:
             home = doc
@@ -119,6 +122,8 @@ def sync_tree(files: dict[str, bytes], dest: Path) -> int:
     written = 0
     made: set[Path] = {dest}
     for relpath, data in files.items():
+        if relpath.startswith("/") or ".." in relpath.split("/"):
+            raise ValueError(f"staged path {relpath!r} would leave the staging folder")
         target = dest / relpath
         try:
             if target.stat().st_size == len(data) and target.read_bytes() == data:
