@@ -138,14 +138,18 @@ def defuse_heavy_paragraphs(body: str) -> tuple[str, list[tuple[int, int]]]:
             out.extend(paragraph)
         paragraph.clear()
 
+    def closes(found: re.Match | None, opener: str) -> bool:
+        return bool(found) and found.group(1)[0] == opener[0] and len(found.group(1)) >= len(opener)
+
     for number, line in enumerate(lines):
         found = _FENCE.match(line)
         if fence is not None:
             out.append(line)
-            if found and found.group(1)[0] == fence[0] and len(found.group(1)) >= len(fence):
+            if closes(found, fence):
                 fence = None
             continue
-        if found:
+        # only a closed fence protects its lines (an unclosed one is prose to a renderer without fences)
+        if found and any(closes(_FENCE.match(later), found.group(1)) for later in lines[number + 1:]):
             flush(number)
             fence = found.group(1)
             out.append(line)
