@@ -150,10 +150,8 @@ def scan_sources(settings: Settings) -> list[tuple[str, str, os.stat_result]]:
     for relpath, path in markdown_files(settings).items():
         try:
             found.append((relpath, path, os.stat(path)))
-        except FileNotFoundError:  # removed while we listed it
-            continue
-        except OSError:  # a symlink loop, an unreadable folder: listed so that loading reports why
-            try:
+        except OSError:  # a broken link, a loop, an unreadable folder: listed so that loading reports why
+            try:  # (a file removed since it was listed fails here too, and is left out)
                 found.append((relpath, path, os.lstat(path)))
             except OSError:
                 continue
