@@ -108,13 +108,15 @@ def html_expectations(root: Path) -> Counter:
     return Counter({key: n for key, n in expected_findings(root).items() if key[0].startswith("kb/html/")})
 
 
-def run(*args: str, cwd: Path, timeout: int = HANG, user: int | None = None) -> subprocess.CompletedProcess:
-    """The real `kb` (as `python -m kbops`), bytes in and out (a non-UTF-8 file name must not break the test)."""
-    extra = {"user": user, "group": user} if user is not None else {}
+def run(*args: str, cwd: Path, timeout: int = HANG, prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    """The real `kb` (as `python -m kbops`), bytes in and out (a non-UTF-8 file name must not break the test).
+
+    `prefix` wraps the command, e.g. in `setpriv` to run without the capability to bypass permissions.
+    """
     try:
         return subprocess.run(
-            [sys.executable, "-m", "kbops", *args], cwd=cwd, capture_output=True, timeout=timeout,
-            env={**os.environ, "KB_DEBUG": ""}, **extra,
+            [*prefix, sys.executable, "-m", "kbops", *args], cwd=cwd, capture_output=True, timeout=timeout,
+            env={**os.environ, "KB_DEBUG": ""},
         )
     except subprocess.TimeoutExpired as exc:
         raise AssertionError(f"`kb {' '.join(args)}` hung: no answer in {timeout}s") from exc
