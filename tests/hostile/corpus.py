@@ -84,6 +84,7 @@ def make_hostile_kb(root: Path) -> list[Refused]:
     (odd / "loop.md").symlink_to("loop.md")
     (odd / "broken.md").symlink_to("missing.md")
     (odd / "etc").symlink_to("/etc")
+    (odd / "logo.png").symlink_to("/etc/passwd")  # an asset: the site copies kb/'s other files
     (odd / "inside.md").symlink_to("../fm/valid.md")  # a link inside the KB is read (and is a duplicate id)
     valid = (root / "kb" / "fm" / "valid.md").read_text(encoding="utf-8")
     with open(os.path.join(os.fsencode(odd), NON_UTF8_NAME), "w", encoding="utf-8") as handle:

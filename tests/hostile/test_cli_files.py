@@ -93,11 +93,13 @@ def test_duplicate_audience_is_never_published(hostile):
 def test_special_files_are_left_as_they_were(hostile):
     odd = hostile["root"] / "kb" / "odd"
     assert os.readlink(odd / "passwd.md") == "/etc/passwd" and (odd / "fifo.md").is_fifo()
-    site = hostile["root"] / "site" / "lenient"
-    for path in site.rglob("*"):
-        if path.is_file() and path.suffix in (".html", ".json", ".xml", ".md"):
-            content = path.read_text(encoding="utf-8", errors="replace")
+    root = hostile["root"]
+    for path in [*(root / "site").rglob("*"), *(root / ".kb").rglob("*")]:  # sites, staging, index, caches
+        if path.is_file() and not path.is_symlink():
+            content = path.read_bytes().decode("utf-8", errors="replace")
             assert not any(marker in content for marker in PASSWD_MARKERS), path
+    _, build_err = text(hostile["results"]["build"])
+    assert len(lines_naming(build_err, "kb/odd/logo.png")) == 1 and "not copied to the site" in build_err
 
 
 @pytest.mark.parametrize("name", sorted(PATHOLOGICAL))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kbops.config import Settings
+from kbops.model.files import Refused, display_name, read_source
 from kbops.model.governance import load_governance
 from kbops.model.loader import load_corpus
 from kbops.model.taxonomy import load_taxonomy
@@ -86,7 +87,7 @@ def stage_site(
     redirects = redirect_pages(edition, output_files(pages, use_directory_urls))
     files.update({path: text.encode("utf-8") for path, text in redirects.items()})
     files[IDS_FILE] = id_map(edition).encode("utf-8")
-    files.update(_assets(settings, report.assets, set(files)))
+    files.update(_assets(settings, report.assets, set(files), report.problems))
     written = sync_tree(files, dest)
     problems = tuple(report.problems)
     log.debug("staged %s: %d docs, %d files changed", audience, len(edition.docs), written)
@@ -96,23 +97,33 @@ def stage_site(
     )
 
 
-def _assets(settings: Settings, referenced: set[str], taken: set[str]) -> dict[str, bytes]:
-    """Non-Markdown files: everything under `kb/` (the site's own assets) plus files visible docs link to."""
+MAX_ASSET_BYTES = 50_000_000
+
+
+def _assets(settings: Settings, referenced: set[str], taken: set[str], problems: list[str]) -> dict[str, bytes]:
+    """Non-Markdown files: everything under `kb/` (the site's own assets) plus files visible docs link to.
+
+    Read like documents: a symlink out of the KB (`kb/logo.png -> /etc/passwd`) or a FIFO is reported, never copied.
+    """
     found: dict[str, bytes] = {}
     docs_root = settings.root / DOCS_ROOT
     candidates: set[str] = set(referenced)
     if docs_root.is_dir():
         for path in docs_root.rglob("*"):
-            if path.is_file() and path.suffix != ".md" and not any(part.startswith(".") for part in path.parts):
+            if (path.is_symlink() or path.is_file()) and path.suffix != ".md" and not any(part.startswith(".") for part in path.parts):
                 candidates.add(path.relative_to(settings.root).as_posix())
     for relpath in sorted(candidates):
         root = relpath.split("/", 1)[0]
         source = settings.root / relpath
-        if root not in settings.roots or relpath.endswith(".md") or not source.is_file():
+        if root not in settings.roots or relpath.endswith(".md") or not (source.is_symlink() or source.is_file()):
             continue  # outside the KB roots (or missing): never copied; MkDocs reports the broken link
         target = staged_path(relpath)
-        if target not in taken:
-            found[target] = source.read_bytes()
+        if target in taken:
+            continue
+        try:
+            found[target] = read_source(str(source), str(settings.root), MAX_ASSET_BYTES)
+        except Refused as refused:
+            problems.append(f"{display_name(relpath)}:1: {refused.code} {refused.message}; not copied to the site")
     return found
 
 
