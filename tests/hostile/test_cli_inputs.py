@@ -129,3 +129,14 @@ def test_a_crash_inside_a_command_is_exit_2_with_one_line_and_a_hint(tmp_path):
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "internal error in `kb explode`: KeyError" in lines[0] and "KB_DEBUG=1" in lines[0], lines
+
+
+def test_stale_reports_each_bad_event_line(kb_root, deflection_run):
+    events, _, lines = deflection_run
+    result = run("stale", "--events", str(events), "--format", "json", cwd=kb_root)
+    assert_no_traceback(result)
+    out, err = text(result)
+    assert result.returncode in (0, 1), err
+    bad = json.loads(out)["bad_lines"]
+    for case in ("deep", "rank-digits"):
+        assert [b for b in bad if b.startswith(f"{events}:{lines[case]}: invalid JSON")], bad

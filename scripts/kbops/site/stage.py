@@ -110,7 +110,8 @@ def _assets(settings: Settings, referenced: set[str], taken: set[str], problems:
     candidates: set[str] = set(referenced)
     if docs_root.is_dir():
         for path in docs_root.rglob("*"):
-            if (path.is_symlink() or path.is_file()) and path.suffix != ".md" and not any(part.startswith(".") for part in path.parts):
+            linked = path.is_symlink() and not path.is_dir()  # symlinked folders are reported by the loader's walk
+            if (linked or path.is_file()) and path.suffix != ".md" and not any(part.startswith(".") for part in path.parts):
                 candidates.add(path.relative_to(settings.root).as_posix())
     for relpath in sorted(candidates):
         root = relpath.split("/", 1)[0]
