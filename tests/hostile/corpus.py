@@ -77,6 +77,16 @@ def make_hostile_kb(root: Path) -> list[Refused]:
         for (path, line, code) in expected_findings(root)
         if path.startswith("kb/fm/")
     ]
+    head = (root / "kb" / "fm" / "valid.md").read_text(encoding="utf-8").split("\n")[:8]  # `---` to `owner:`
+    generated_front_matter = {
+        "deep-nesting": "tags: " + "[" * 5_000 + "]" * 5_000,  # RecursionError in every command, once
+        "long-number": "weight: " + "9" * 5_000,  # past Python's 4,300-digit limit for int()
+    }
+    for name, line in generated_front_matter.items():
+        lines = [*head, line, "---", "# Card declined", ""]
+        lines[1] = f"id: {name}"
+        (root / "kb" / "fm" / f"{name}.md").write_text("\n".join(lines), encoding="utf-8")
+        refused.append(Refused(f"kb/fm/{name}.md", "KB002", 9))
     odd = root / "kb" / "odd"
     odd.mkdir()
     os.mkfifo(odd / "fifo.md")

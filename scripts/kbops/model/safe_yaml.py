@@ -55,6 +55,17 @@ class _UniqueKeyMixin:
 class StrictLoader(_UniqueKeyMixin, _BaseLoader):  # type: ignore[misc,valid-type]
     """Safe loader (libyaml when available) that refuses duplicate keys."""
 
+    def construct_bounded_int(self, node):
+        try:
+            return self.construct_yaml_int(node)
+        except ValueError:  # Python refuses to convert integers of more than 4,300 digits
+            raise ConstructorError(
+                None, None, f"a number of {len(str(node.value)):,} digits; the limit is 4,300", node.start_mark,
+            ) from None
+
+
+StrictLoader.add_constructor("tag:yaml.org,2002:int", StrictLoader.construct_bounded_int)
+
 
 class DateAsTextLoader(StrictLoader):
     """Strict loader that keeps dates as text, so pydantic validates them with a clear message."""
