@@ -99,7 +99,12 @@ def make_hostile_kb(root: Path) -> list[Refused]:
     valid = (root / "kb" / "fm" / "valid.md").read_text(encoding="utf-8")
     with open(os.path.join(os.fsencode(odd), NON_UTF8_NAME), "w", encoding="utf-8") as handle:
         handle.write(valid.replace("id: valid", "id: cafe"))
+    folder = os.path.join(os.fsencode(odd), b"d\xe9p\xf4t")  # a folder whose name is not UTF-8: reported, not entered
+    os.mkdir(folder)
+    with open(os.path.join(folder, b"inside.md"), "w", encoding="utf-8") as handle:
+        handle.write(valid.replace("id: valid", "id: in-bad-folder"))
     refused += [
+        Refused("kb/odd/d\\xe9p\\xf4t", "KB010", 1),
         Refused("kb/odd/fifo.md", "KB010", 1),
         Refused("kb/odd/passwd.md", "KB010", 1),
         Refused("kb/odd/loop.md", "KB010", 1),

@@ -74,7 +74,7 @@ def read_source(path: str, root: str | None, limit: int) -> bytes:
     try:
         path.encode("utf-8")
     except UnicodeEncodeError:
-        raise Refused(UNSAFE_CODE, "file name is not valid UTF-8: rename it (URLs and search need text names)") from None
+        raise Refused(UNSAFE_CODE, "name is not valid UTF-8: rename it (URLs and search need text names)") from None
     try:
         fd = os.open(path, _OPEN_FLAGS)
     except OSError as exc:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kbops.config import Settings
-from kbops.model.files import Refused, display_name, read_source
+from kbops.model.files import UNSAFE_CODE, Refused, display_name, read_source
 from kbops.model.governance import load_governance
 from kbops.model.loader import load_corpus
 from kbops.model.taxonomy import load_taxonomy
@@ -118,6 +118,9 @@ def _assets(settings: Settings, referenced: set[str], taken: set[str], problems:
         source = settings.root / relpath
         if root not in settings.roots or relpath.endswith(".md") or not (source.is_symlink() or source.is_file()):
             continue  # outside the KB roots (or missing): never copied; MkDocs reports the broken link
+        if display_name(relpath) != relpath:  # a non-UTF-8 name cannot become a URL
+            problems.append(f"{display_name(relpath)}:1: {UNSAFE_CODE} name is not valid UTF-8; not copied to the site")
+            continue
         target = staged_path(relpath)
         if target in taken:
             continue
