@@ -22,7 +22,7 @@ from kbops.site.pages import (
 )
 from kbops.site.render import render_doc
 from kbops.site.sanitize import unsafe_html
-from kbops.site.urls import DOCS_ROOT, staged_path
+from kbops.site.urls import SiteLayout, site_layout
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +57,11 @@ def stage_site(
     """Select, render and write the audience's docs tree to `dest` (default `.kb/stage/<audience>/docs`)."""
     dest = dest or stage_dir(settings, audience)
     corpus = load_corpus(settings, structure=False)  # staging needs meta and body, not the Markdown tree
+    layout = site_layout(settings, use_directory_urls=use_directory_urls)
     edition = Edition(
         audience=audience, corpus=corpus, governance=load_governance(settings.governance_path),
-        taxonomy=load_taxonomy(settings.taxonomy_path), today=settings.today_date(), include_drafts=include_drafts,
-        use_directory_urls=use_directory_urls, default_locale=settings.default_locale,
+        taxonomy=load_taxonomy(settings.taxonomy_path), today=settings.today_date(), layout=layout,
+        include_drafts=include_drafts,
     )
     report = LinkReport()
     # Files that cannot be read or parsed are never published, and never silently: a strict build fails.
@@ -84,10 +85,10 @@ def stage_site(
     tags = tag_pages(edition)
     files.update({path: text.encode("utf-8") for path, text in tags.items()})
     pages = [p for p in files if p.endswith(".md")]
-    redirects = redirect_pages(edition, output_files(pages, use_directory_urls))
+    redirects = redirect_pages(edition, output_files(pages, layout))
     files.update({path: text.encode("utf-8") for path, text in redirects.items()})
     files[IDS_FILE] = id_map(edition).encode("utf-8")
-    files.update(_assets(settings, report.assets, set(files), report.problems))
+    files.update(_assets(settings, layout, report.assets, set(files), report.problems))
     written = sync_tree(files, dest)
     problems = tuple(report.problems)
     log.debug("staged %s: %d docs, %d files changed", audience, len(edition.docs), written)
@@ -100,13 +101,15 @@ def stage_site(
 MAX_ASSET_BYTES = 50_000_000
 
 
-def _assets(settings: Settings, referenced: set[str], taken: set[str], problems: list[str]) -> dict[str, bytes]:
+def _assets(
+    settings: Settings, layout: SiteLayout, referenced: set[str], taken: set[str], problems: list[str],
+) -> dict[str, bytes]:
     """Non-Markdown files: everything under `kb/` (the site's own assets) plus files visible docs link to.
 
     Read like documents: a symlink out of the KB (`kb/logo.png -> /etc/passwd`) or a FIFO is reported, never copied.
     """
     found: dict[str, bytes] = {}
-    docs_root = settings.root / DOCS_ROOT
+    docs_root = settings.root / layout.docs_root
     candidates: set[str] = set(referenced)
     if docs_root.is_dir():
         for path in docs_root.rglob("*"):
@@ -121,7 +124,7 @@ def _assets(settings: Settings, referenced: set[str], taken: set[str], problems:
         if display_name(relpath) != relpath:  # a non-UTF-8 name cannot become a URL
             problems.append(f"{display_name(relpath)}:1: {UNSAFE_CODE} name is not valid UTF-8; not copied to the site")
             continue
-        target = staged_path(relpath)
+        target = layout.staged_path(relpath)
         if target in taken:
             continue
         try:
