@@ -6,13 +6,15 @@ import json
 import posixpath
 import re
 from collections import defaultdict
+from urllib.parse import quote
 
 from kbops.model.document import Document
 from kbops.model.schema import ID_PATTERN
 from kbops.site.edition import Edition
 from kbops.site.i18n import home_path, locale_prefix, site_locales, versions
 from kbops.site.labels import LOCALE_NAMES, TYPE_ORDER, label, landing_words, language_in, type_label
-from kbops.site.render import front_matter
+from kbops.site.render import SAFE_TAG, front_matter
+from kbops.site.sanitize import attribute_text, markdown_text
 from kbops.site.urls import SiteLayout, page_key, relative_md, relative_url
 
 HOME_PATH = "index.md"  # the default locale's home; other locales have <locale>/index.md
@@ -70,8 +72,8 @@ def _type_sections(edition: Edition, docs: list[Document], locale: str) -> list:
         products = groups[doc_type]
         children: list = []
         for product in sorted(products, key=lambda p: (p is None, _product_label(edition, p, locale).casefold())):
-            pages = [{d.title: edition.path_of(d)} for d in products[product]]
-            children.append({_product_label(edition, product, locale): pages})
+            pages = [{attribute_text(d.title): edition.path_of(d)} for d in products[product]]
+            children.append({attribute_text(_product_label(edition, product, locale)): pages})
         if len(children) == 1 and None in products:
             children = children[0][_product_label(edition, None, locale)]
         sections.append({type_label(doc_type, locale): children})
@@ -94,9 +96,11 @@ def _by_type_and_product(edition: Edition, docs: list[Document], home: str, loca
     for doc_type in [t for t in TYPE_ORDER if t in groups] + sorted(set(groups) - set(TYPE_ORDER)):
         out += [f"### {type_label(doc_type, locale)}", ""]
         for product, members in sorted(groups[doc_type].items(), key=lambda kv: (kv[0] is None, str(kv[0]))):
-            links = ", ".join(f"[{d.title}]({relative_md(home, edition.path_of(d))}){attrs}" for d in members[:LANDING_LIMIT])
+            links = ", ".join(
+                f"[{markdown_text(d.title)}]({relative_md(home, edition.path_of(d))}){attrs}" for d in members[:LANDING_LIMIT]
+            )
             more = f" (+{len(members) - LANDING_LIMIT})" if len(members) > LANDING_LIMIT else ""
-            out.append(f"- **{_product_label(edition, product, locale)}**: {links}{more}")
+            out.append(f"- **{markdown_text(_product_label(edition, product, locale))}**: {links}{more}")
         out.append("")
     return out
 
@@ -133,7 +137,8 @@ def tag_pages(edition: Edition) -> dict[str, str]:
     tagged: dict[str, list[Document]] = defaultdict(list)
     for doc in edition.docs:
         for tag in doc.frontmatter.tags if doc.frontmatter else ():
-            tagged[tag].append(doc)
+            if SAFE_TAG.match(tag):  # a tag names a file: `../x` or `a/b` never becomes a path
+                tagged[tag].append(doc)
     if not tagged:
         return {}
     pages: dict[str, str] = {}
@@ -145,19 +150,20 @@ def tag_pages(edition: Edition) -> dict[str, str]:
         for tag in sorted(tagged, key=lambda t: (terms[t].label_for(locale) if t in terms else t).casefold()):
             name = terms[tag].label_for(locale) if tag in terms else tag
             path = f"{folder}/{tag}.md"
-            lines = [f"# {label('tagged', locale)}: {name}", ""]
+            lines = [f"# {label('tagged', locale)}: {markdown_text(name)}", ""]
             # Each language section lists its own pages; the default locale's tag page is one link away.
             members = sorted((d for d in tagged[tag] if d.locale == locale), key=_title_key)
-            lines += [f"- [{d.title}]({relative_md(path, edition.path_of(d))})" for d in members]
+            lines += [f"- [{markdown_text(d.title)}]({relative_md(path, edition.path_of(d))})" for d in members]
             if locale != edition.default_locale:
                 default_page = relative_md(path, f"{TAGS_DIR}/{tag}.md")
                 language = language_in(edition.default_locale, locale)
                 lines += ["", f"[{label('all_in', locale).format(language=language)}]({default_page}){{ hreflang={edition.default_locale} }}"]
             same = {loc: f"{locale_prefix(edition, loc)}{TAGS_DIR}/{tag}.md" for loc in locales}
-            meta = {"title": name, "kbops": {"generated": "tag", "tag": tag, "locale": locale, "versions": versions(edition, same)}}
+            meta = {"title": attribute_text(name), "kbops": {"generated": "tag", "tag": attribute_text(tag), "locale": locale,
+                                                            "versions": versions(edition, same)}}
             pages[path] = front_matter(meta) + "\n".join(lines) + "\n"
             count = sum(1 for d in tagged[tag] if d.locale == locale)
-            index.append(f"- [{name}]({tag}.md) ({count} {label('documents', locale)})")
+            index.append(f"- [{markdown_text(name)}]({quote(tag)}.md) ({count} {label('documents', locale)})")
         same = {loc: f"{locale_prefix(edition, loc)}{TAGS_DIR}/index.md" for loc in locales}
         meta = {"title": label("tags", locale), "kbops": {"generated": "tags", "locale": locale, "versions": versions(edition, same)}}
         pages[f"{folder}/index.md"] = front_matter(meta) + "\n".join(index) + "\n"

@@ -20,6 +20,7 @@ from kbops.publishing import ANONYMOUS_AUDIENCE, AUDIENCES, require_audience
 from kbops.site.i18n import material_languages
 from kbops.site.labels import LOCALE_NAMES
 from kbops.site.render import insert_chrome
+from kbops.site.sanitize import clean_html, clean_text, walk_toc
 from kbops.site.stage import StageResult, stage_site
 
 log = logging.getLogger("mkdocs.plugins.kbops")
@@ -101,7 +102,13 @@ class KbopsPlugin(BasePlugin[KbopsPluginConfig]):
 
     def on_page_content(self, html, page, config, files):
         kb = page.meta.get("kbops") if page.meta else None
-        return insert_chrome(html, kb.get("chrome")) if isinstance(kb, dict) else html
+        kb = kb if isinstance(kb, dict) else {}
+        # Whatever lint and the strict build said: no script, frame, handler or javascript: URL reaches a page.
+        for item in walk_toc(page.toc):
+            item.title = clean_text(item.title)
+        if kb.get("generated") != "login":  # the sign-in form is kbops' own fixed markup (no content in it)
+            html = clean_html(html)
+        return insert_chrome(html, kb.get("chrome"))  # escaped when staged (render.chrome_html)
 
     def on_post_build(self, config):
         # The CSP of `kb serve` allows the theme's inline scripts by hash, and nothing else inline.

@@ -11,8 +11,11 @@ from kbops.site.edition import Edition
 from kbops.site.i18n import doc_versions
 from kbops.site.labels import LOCALE_NAMES, label
 from kbops.site.links import LinkReport, rewrite_links
+from kbops.site.sanitize import MAX_MARKERS_PER_PARAGRAPH, attribute_text, defuse_heavy_paragraphs, markdown_text
 from kbops.site.trust import owner_name, review_state
 from kbops.site.urls import relative_md, relative_url
+
+SAFE_TAG = re.compile(r"^[A-Za-z0-9][\w-]*$")  # tags that name a tag page (pages.py writes the same set)
 
 _H1 = re.compile(r"^#\s+\S")
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
@@ -24,8 +27,8 @@ def page_meta(doc: Document, edition: Edition) -> dict:
     assert fm is not None
     review = review_state(doc, edition.governance, edition.today)
     return {
-        "title": fm.title,
-        "description": fm.description,
+        "title": attribute_text(fm.title),  # theme templates print page metadata without escaping
+        "description": attribute_text(fm.description),
         "kbops": {
             "id": fm.id,
             "locale": fm.locale,
@@ -58,10 +61,16 @@ def render_doc(doc: Document, edition: Edition, report: LinkReport) -> str:
     if others:
         written["kbops"]["versions"] = others
     body = rewrite_links(doc, doc.body, edition, report)
+    body, heavy = defuse_heavy_paragraphs(body)
+    for offset, count in heavy:
+        report.problems.append(
+            f"{doc.relpath}:{doc.body_line + offset}: paragraph with {count:,} Markdown markers "
+            f"(the limit is {MAX_MARKERS_PER_PARAGRAPH:,}): rendered as plain text"
+        )
     lines = body.split("\n")
     at = _first_h1(lines)
     if at is None:
-        lines[:0] = [f"# {doc.title}", ""]
+        lines[:0] = [f"# {markdown_text(doc.title)}", ""]
         at = 0
     written["kbops"]["chrome"] = chrome_html(doc, edition, meta["kbops"])
     banners = trust_block(doc, edition, meta["kbops"])
@@ -105,6 +114,7 @@ def chrome_html(doc: Document, edition: Edition, info: dict) -> str:
         term = edition.taxonomy.tags
         links = " · ".join(
             f'<a href="{_h(_url(here, f"{folder}tags/{t}.md", edition))}">{_h(term[t].label_for(loc) if t in term else t)}</a>'
+            if SAFE_TAG.match(t) else _h(t)  # a tag that cannot name a page has none (pages.tag_pages)
             for t in fm.tags
         )
         out.append(f'<p class="kb-tags">{_h(label("tags", loc))}: {links}</p>')
@@ -131,7 +141,7 @@ def trust_block(doc: Document, edition: Edition, info: dict) -> list[str]:
         text = label("deprecated_text", loc)
         successor = edition.visible(fm.superseded_by)
         if successor is not None:
-            link = f"[{successor.title}]({relative_md(page, edition.path_of(successor))})"
+            link = f"[{markdown_text(successor.title)}]({relative_md(page, edition.path_of(successor))})"
             text += " " + label("deprecated_use", loc).format(link=link)
         out += _admonition("danger kb-deprecated", label("deprecated_title", loc), text)
     if fm.status in ("draft", "review"):
@@ -144,7 +154,7 @@ def trust_block(doc: Document, edition: Edition, info: dict) -> list[str]:
         text = label("outdated_text", loc)
         source = edition.visible(status.source.id if status.source else None)
         if source is not None:
-            link = f"[{source.title}]({relative_md(page, edition.path_of(source))})"
+            link = f"[{markdown_text(source.title)}]({relative_md(page, edition.path_of(source))})"
             text += " " + label("outdated_read", loc).format(link=link)
         out += _admonition("info kb-outdated", label("outdated_title", loc), text)
     return out
