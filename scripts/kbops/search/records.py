@@ -1,10 +1,12 @@
 """What the index stores about one publishable document, derived from the content model."""
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
+from typing import Iterable, Optional
 
-from kbops.model.document import Document
+from kbops.model.document import Block, Document, Heading
 from kbops.model.taxonomy import Taxonomy
 
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -34,6 +36,9 @@ class IndexRecord:
     path: str
     url: str
     content_hash: str
+    chunks: tuple[str, ...] = ()  # heading-sized passages (the export's chunks) that get embedded
+    superseded_by: str = ""
+    translation_of: str = ""
 
 
 def doc_url(relpath: str) -> str:
@@ -50,6 +55,35 @@ def plain_text(markdown: str) -> str:
     text = _HTML.sub(" ", text)
     text = _EMPHASIS.sub("", text)
     return re.sub(r"[ \t]+", " ", text).strip()
+
+
+def split_sections(headings: Iterable[Heading], blocks: Iterable[Block]) -> list[tuple[Optional[Heading], str]]:
+    """A body cut at its headings: (heading or None before the first one, plain text); empty sections skipped.
+
+    The one definition of a heading-sized chunk, shared by `kb export` and the embedded passages.
+    """
+    ordered = sorted(headings, key=lambda h: h.line)
+    starts = [h.line for h in ordered]
+    sections: dict[int, list[str]] = {}
+    for block in blocks:
+        if block.kind not in ("text", "code"):
+            continue
+        text = plain_text(block.text)
+        if text:
+            sections.setdefault(bisect.bisect_right(starts, block.line) - 1, []).append(text)
+    return [(ordered[i] if i >= 0 else None, "\n\n".join(sections[i])) for i in sorted(sections)]
+
+
+def passages(title: str, description: str, sections: list[tuple[Optional[Heading], str]], limit: int = 2000) -> tuple[str, ...]:
+    """What gets embedded: one passage per section, each carrying the doc title (and the first one the description)."""
+    found: list[str] = []
+    for heading, body in sections:
+        top = heading is None or heading.level == 1
+        head = f"{title}. {description}" if top and description else title if top else f"{title} › {heading.text}"
+        found.append(f"{head}\n{body}"[:limit])
+    if not found:
+        found.append(f"{title}. {description}" if description else title)
+    return tuple(found)
 
 
 def _labels(keys: list[str], terms: dict, locale: str) -> tuple[str, ...]:
@@ -89,4 +123,7 @@ def record_for(doc: Document, taxonomy: Taxonomy) -> IndexRecord:
         path=doc.relpath,
         url=doc_url(doc.relpath),
         content_hash=doc.content_hash,
+        chunks=passages(fm.title, fm.description, split_sections(doc.headings, doc.blocks)),
+        superseded_by=fm.superseded_by or "",
+        translation_of=fm.translation_of or "",
     )
