@@ -1,0 +1,69 @@
+"""The bundled KB through `/api/search` as a partner agent would use it: real index, real model, real HTTP."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests.conftest import copy_kb
+from tests.server.conftest import RunningServer, running_server
+
+
+@pytest.fixture(scope="module")
+def partner_api(tmp_path_factory) -> Iterator[tuple[RunningServer, dict]]:
+    from kbops.config import load_settings
+    from kbops.server.keys import ApiKeyStore, keys_path
+
+    root = copy_kb(tmp_path_factory.mktemp("bundled") / "kb")
+    key = ApiKeyStore(keys_path(load_settings(root))).create("partner", "test-partner")
+    with running_server(root, timeout=300) as server:  # builds the index (and its vectors) first
+        yield server, {"X-KB-Key": key}
+
+
+def ranked(api, query: str, locale: str, limit: int = 10) -> list[dict]:
+    server, headers = api
+    response = server.client(timeout=60).get("/api/search", params={"q": query, "locale": locale, "limit": limit, "log": "false"},
+                                             headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["audience"] == "partner" and body["mode"] == "hybrid"
+    return body["hits"]
+
+
+@pytest.mark.parametrize(
+    ("query", "locale", "first"),
+    [
+        ("contrasena", "es", "sign-in-help-es"),
+        ("transferencia no llego", "es", "transfer-not-received"),  # no Spanish translation: the English doc answers
+        ("mot de passe oublie", "fr", "sign-in-help"),
+        ("virement pas recu", "fr", "transfer-not-received"),
+    ],
+)
+def test_the_right_doc_comes_first_in_the_agents_language_or_another(partner_api, query, locale, first):
+    hits = ranked(partner_api, query, locale)
+    assert [h["id"] for h in hits][:1] == [first], [(h["id"], h["score"]) for h in hits[:5]]
+    top = hits[0]
+    assert top["fallback"] == (top["locale"] != locale)  # a hit in another language is marked with its language
+
+
+def test_pin_bloqueado_finds_the_card_and_pin_article(partner_api):
+    hits = ranked(partner_api, "pin bloqueado", "es")
+    assert "activate-card-and-pin" in [h["id"] for h in hits][:3], [(h["id"], h["score"]) for h in hits[:5]]
+
+
+def test_deprecated_doc_ranks_below_the_current_one_and_names_its_successor(partner_api):
+    hits = ranked(partner_api, "card blocked", "en", limit=20)
+    order = [h["id"] for h in hits]
+    assert "lost-or-stolen-card" in order
+    if "freeze-card" in order:
+        assert order.index("lost-or-stolen-card") < order.index("freeze-card")
+        old = hits[order.index("freeze-card")]
+        assert old["status"] == "deprecated" and old["superseded_by"] == "lost-or-stolen-card"
+
+
+def test_kb_eval_floor_still_holds_with_the_hybrid_engine(kb, tmp_path: Path):
+    root = copy_kb(tmp_path / "kb")
+    assert kb("index", cwd=root).returncode == 0
+    done = kb("eval", "--format", "json", cwd=root)
+    assert done.returncode == 0, done.stdout + done.stderr
