@@ -32,17 +32,19 @@ LANGUAGES = {"en": "english", "es": "spanish", "fr": "french"}
 class CachedEmbedder:
     """The real embedder behind a disk cache keyed by model + text (embedding 20k long chunks takes minutes)."""
 
-    def __init__(self, embedder, cache: Path):
+    def __init__(self, embedder, cache: Path, tag: str = "all"):
         self.embedder, self.name, self.dim = embedder, embedder.name, embedder.dim
-        self.path = cache / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', embedder.name)}.npz"
+        self.max_length = getattr(embedder, "max_length", 0)
+        stem = re.sub(r"[^A-Za-z0-9_.-]", "_", embedder.name)
+        self.path = cache / f"{stem}-{tag}.npz"
         self.vectors: dict[str, np.ndarray] = {}
         self.dirty = False
-        if self.path.is_file():
-            with np.load(self.path) as data:
-                self.vectors = dict(zip(data["keys"].tolist(), data["matrix"].astype(np.float32)))
+        for path in sorted(cache.glob(f"{stem}-*.npz")):  # every run's cache of this model
+            with np.load(path) as data:
+                self.vectors.update(zip(data["keys"].tolist(), data["matrix"].astype(np.float32)))
 
     def _embed(self, kind: str, texts: list[str]) -> np.ndarray:
-        keys = [hashlib.sha1(f"{kind}\0{t}".encode()).hexdigest() for t in texts]
+        keys = [hashlib.sha1(f"{kind}\0{self.max_length}\0{t}".encode()).hexdigest() for t in texts]
         missing = [i for i, k in enumerate(keys) if k not in self.vectors]
         if missing:
             method = self.embedder.embed_queries if kind == "q" else self.embedder.embed_passages
@@ -76,7 +78,7 @@ class Ours:
         backend = WhooshBackend()
         backend.write(self.target, records, [], None, locales)
         if embedder is not None:
-            write_vectors(self.target, embedder, records, [], None)
+            write_vectors(self.target, embedder, records, [], None, max_chunks=config.embed_chunks)
         self.config = config
         self.lexical = backend.open(self.target, config, {})
         self.lexical_only = GenerationSearcher(self.target, self.lexical, config, None)

@@ -117,7 +117,7 @@ def main() -> int:
     settings = load_settings(args.root)
     config = search_config(settings)
     model = embedder_for(config, settings.root)
-    embedder = CachedEmbedder(model, args.cache) if model is not None else None
+    embedder = CachedEmbedder(model, args.cache, "-".join(args.sets) + (f"-{args.max_docs}" if args.max_docs else "")) if model is not None else None
     if embedder is None:
         print("no embedding model available: only lexical engines run", file=sys.stderr)
     sets: list[QualitySet] = []

@@ -88,9 +88,11 @@ def test_drafts_and_archived_docs_are_never_indexed(engine, word):
     assert engine.search(word, audience="internal").hits == ()
 
 
-def test_deprecated_docs_are_indexed_and_flagged(engine):
-    hit = engine.search("old card limits").hits[0]
-    assert (hit.id, hit.status) == ("old-card-limits", "deprecated")
+def test_deprecated_docs_are_indexed_demoted_and_name_their_successor(engine):
+    hits = engine.search("old card limits", limit=20).hits
+    old = next(h for h in hits if h.id == "old-card-limits")
+    assert (old.status, old.superseded_by) == ("deprecated", "card-declined")
+    assert all(h.superseded_by == "" for h in hits if h.status != "deprecated")
 
 
 def test_cli_json_is_a_list_of_hits(kb, indexed_kb):

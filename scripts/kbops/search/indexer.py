@@ -22,7 +22,7 @@ from kbops.search.vectors import write_vectors
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3  # bump when records, stored fields or analysis change: forces a full rebuild
+SCHEMA_VERSION = 4  # bump when records, stored fields or analysis change: forces a full rebuild
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def index_root(settings: Settings) -> Path:
 def signature(settings: Settings, config: SearchConfig, model: str = "") -> str:
     """Anything that changes every record, the schema or the vectors forces a full rebuild when it changes."""
     digest = hashlib.sha256()
-    digest.update(f"{SCHEMA_VERSION}/{config.backend}/{','.join(settings.locales)}/{model}".encode())
+    digest.update(f"{SCHEMA_VERSION}/{config.backend}/{','.join(settings.locales)}/{model}/{config.embed_chunks}/{config.model_max_length}".encode())
     if settings.taxonomy_path.is_file():
         digest.update(settings.taxonomy_path.read_bytes())
     return digest.hexdigest()
@@ -125,10 +125,10 @@ def build_index(
             )
             embedded = 0
             if embedder is not None:
-                chunks = sum(len(r.chunks) or 1 for r in upserts)
+                chunks = sum(min(len(r.chunks) or 1, config.embed_chunks) for r in upserts)
                 embedded = write_vectors(
                     target, embedder, upserts, sorted(set(deletes)), None if full else base,
-                    progress=(lambda n: progress("embed", n, chunks)) if progress else None,
+                    progress=(lambda n: progress("embed", n, chunks)) if progress else None, max_chunks=config.embed_chunks,
                 )
             _write_manifest(target, manifest)
         except BaseException:

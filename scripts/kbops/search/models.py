@@ -14,35 +14,20 @@ from kbops.search.config import SearchConfig
 log = logging.getLogger(__name__)
 
 _LOADED: dict[tuple, object] = {}
-_WARNED: set[tuple] = set()
 _LOCK = threading.Lock()
 
 
 def embedder_for(config: SearchConfig, root: Optional[Path] = None):
-    """The configured embedder, or None (embeddings off, or no model available: lexical search, logged once)."""
-    if not config.embeddings:
-        return None
-    model_dir = config.model_dir
-    if model_dir and root is not None and not Path(model_dir).is_absolute():
-        model_dir = str((root / model_dir).resolve())
-    key = (model_dir,)
+    """The configured embedder (loaded once per process), or None: model = "none", or no model available
+    (kbops.search.embedding then says so once and search is lexical only)."""
+    key = (config.model, config.model_threads, config.model_batch_size, config.model_max_length, config.query_prefix,
+           config.passage_prefix, config.pooling, str(root) if root else None)
     with _LOCK:
-        if key in _LOADED:
-            return _LOADED[key]
-        embedder = None
-        reason = ""
-        try:
+        if key not in _LOADED:
             from kbops.search.embedding import load_embedder
 
-            embedder = load_embedder(config.model_copy(update={"model_dir": model_dir}))
-        except ImportError as exc:
-            reason = f" ({exc})"
-        if embedder is None and key not in _WARNED:
-            _WARNED.add(key)
-            log.warning("no embedding model available%s%s: search is lexical only",
-                        f" in {model_dir}" if model_dir else "", reason)
-        _LOADED[key] = embedder
-        return embedder
+            _LOADED[key] = load_embedder(config, root=root)
+        return _LOADED[key]
 
 
 class QueryVectors:

@@ -39,6 +39,9 @@ class IndexRecord:
     chunks: tuple[str, ...] = ()  # heading-sized passages (the export's chunks) that get embedded
     superseded_by: str = ""
     translation_of: str = ""
+    # Taxonomy labels of the doc's intents and tags in the other languages: (locale, label). The taxonomy is
+    # a controlled, translated vocabulary, so an English doc labelled "PIN blocked" answers "PIN bloqueado".
+    labels_elsewhere: tuple[tuple[str, str], ...] = ()
 
 
 def doc_url(relpath: str) -> str:
@@ -97,6 +100,20 @@ def _labels(keys: list[str], terms: dict, locale: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def labels_elsewhere(keys: list[str], terms: dict, locale: str, languages: tuple[str, ...] = ("en", "es", "fr")) -> tuple[tuple[str, str], ...]:
+    own = locale.split("-")[0]
+    found: list[tuple[str, str]] = []
+    for language in languages:
+        if language == own:
+            continue
+        for key in keys:
+            term = terms.get(key)
+            if term is not None:
+                found.append((language, term.label_for(language)))
+                found.extend((language, synonym) for synonym in term.synonyms.get(language, []))
+    return tuple(dict.fromkeys(found))
+
+
 def record_for(doc: Document, taxonomy: Taxonomy) -> IndexRecord:
     """The index record of a doc whose front-matter validated (callers check publishability first)."""
     fm = doc.frontmatter
@@ -126,4 +143,6 @@ def record_for(doc: Document, taxonomy: Taxonomy) -> IndexRecord:
         chunks=passages(fm.title, fm.description, split_sections(doc.headings, doc.blocks)),
         superseded_by=fm.superseded_by or "",
         translation_of=fm.translation_of or "",
+        labels_elsewhere=labels_elsewhere(list(fm.intents), taxonomy.intents, fm.locale)
+        + labels_elsewhere(list(fm.tags), taxonomy.tags, fm.locale),
     )

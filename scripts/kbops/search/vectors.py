@@ -49,6 +49,7 @@ def write_vectors(
     deletes: Iterable[str],
     base: Optional[Path],
     progress: Optional[Callable[[int], None]] = None,
+    max_chunks: int = 1000,
 ) -> int:
     """Write `target/vectors.npz`: the base's vectors minus deleted/replaced docs, plus the upserts' chunks.
 
@@ -68,7 +69,9 @@ def write_vectors(
     texts: list[str] = []
     owners: list[str] = []
     for record in upserts:
-        for passage in record.chunks or (record.title,):
+        if is_landing_page(record.path):
+            continue
+        for passage in (record.chunks or (record.title,))[:max_chunks]:
             texts.append(passage)
             owners.append(record.key)
     vectors: list[np.ndarray] = []
@@ -87,6 +90,13 @@ def write_vectors(
     tmp.replace(target / VECTORS)
     log.info("embedded %d chunks (%d kept from the previous generation)", len(texts), len(keys) - len(texts))
     return len(texts)
+
+
+def is_landing_page(path: str) -> bool:
+    """A section's index page (kb/index.md, kb/index.es.md, kb/agents/index.md): navigation that lists every
+    topic, so its vectors resemble every query. It stays in the lexical index; it gets no vectors."""
+    name = path.rsplit("/", 1)[-1]
+    return name == "index.md" or (name.startswith("index.") and name.count(".") == 2 and name.endswith(".md"))
 
 
 class VectorView:

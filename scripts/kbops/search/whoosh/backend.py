@@ -30,7 +30,8 @@ def build_schema(groups: Iterable[str]) -> Schema:
         key=ID(unique=True, stored=True), id=ID(stored=True), title=STORED(), summary=STORED(), text=STORED(),
         path=STORED(), url=STORED(), locale=ID(stored=True, sortable=True), lang=ID(stored=True, sortable=True),
         type=ID(stored=True, sortable=True), product=ID(stored=True, sortable=True),
-        audience=ID(stored=True, sortable=True), status=ID(stored=True, sortable=True), superseded_by=STORED(), translation_of=STORED(),
+        audience=ID(stored=True, sortable=True), status=ID(stored=True, sortable=True),
+        family=ID(stored=True, sortable=True), superseded_by=STORED(), translation_of=STORED(),
     )
     for group in groups:
         for name in TEXT_FIELDS:
@@ -48,12 +49,17 @@ def _document(record: IndexRecord, groups: tuple[str, ...]) -> dict:
         "intents": "\n".join(record.intents), "sample_queries": queries, "tags": "\n".join(record.tags),
     }
     doc = {f"{name}_{group}": value for name, value in values.items() if value}
+    for locale, label in record.labels_elsewhere:
+        other = language_group(locale, groups)
+        if other != group:
+            field = f"intents_{other}"
+            doc[field] = f"{doc[field]}\n{label}" if field in doc else label
     doc[f"spell_{group}"] = "\n".join((record.title, record.description, headings, record.text, queries))
     doc.update(
         key=record.key, id=record.id, title=record.title, summary=record.description, text=record.text,
         path=record.path, url=record.url, locale=record.locale, lang=group, type=record.type,
         product=record.product or "-", audience=record.audience, status=record.status,
-        superseded_by=record.superseded_by, translation_of=record.translation_of,
+        superseded_by=record.superseded_by, translation_of=record.translation_of, family=record.translation_of or record.id,
     )
     return doc
 
