@@ -51,6 +51,7 @@ class SearchHit:
     status: str
     fallback: bool = False  # from another language than the one asked for
     superseded_by: str = ""  # a deprecated doc's successor
+    translation_of: str = ""  # the original doc of a translation (its family)
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def hit_dict(hit: SearchHit) -> dict:
         "id": hit.id, "title": hit.title, "path": hit.path, "url": hit.url, "score": hit.score,
         "snippet": hit.snippet, "locale": hit.locale, "type": hit.type, "product": hit.product,
         "audience": hit.audience, "status": hit.status, "fallback": hit.fallback,
-        "superseded_by": hit.superseded_by or None,
+        "superseded_by": hit.superseded_by or None, "translation_of": hit.translation_of or None,
     }
 
 

@@ -182,7 +182,7 @@ class GenerationSearcher:
                 score=round(float(scores[docnum]), 4), snippet=snippet, locale=fields["locale"], type=fields["type"],
                 product=fields["product"], audience=fields["audience"], status=fields["status"],
                 fallback=bool(request.locale) and fields["lang"] not in asked,
-                superseded_by=fields.get("superseded_by") or "",
+                superseded_by=fields.get("superseded_by") or "", translation_of=fields.get("translation_of") or "",
             ))
         return tuple(hits)
 

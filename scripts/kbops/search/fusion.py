@@ -16,14 +16,15 @@ def scaled_lexical(scores: np.ndarray, candidates: np.ndarray) -> np.ndarray:
 
 
 def scaled_cosine(similarities: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-    """Cosines min-max scaled over the candidates (0..1); 0 outside the candidates."""
+    """Cosines min-max scaled over the candidates that have vectors (0..1); 0 for every other doc."""
     found = np.zeros(similarities.shape, dtype=np.float32)
-    values = similarities[candidates]
+    present = candidates & np.isfinite(similarities)
+    values = similarities[present]
     if not values.size:
         return found
     low, high = float(values.min()), float(values.max())
     span = high - low
-    found[candidates] = (values - low) / span if span > 1e-9 else 1.0
+    found[present] = (values - low) / span if span > 1e-9 else 1.0
     return found
 
 
