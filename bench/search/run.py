@@ -32,6 +32,7 @@ sys.path[:0] = [str(REPO / "scripts"), str(HERE), str(REPO / "bench")]
 import httpx  # noqa: E402
 
 from kbops.config import load_settings  # noqa: E402
+from kbops.publishing import ANONYMOUS_AUDIENCE, AUDIENCES  # noqa: E402
 from kbops.search.config import search_config  # noqa: E402
 from kbops.search.engine import SearchEngine  # noqa: E402
 from kbops.search.indexer import build_index, index_root  # noqa: E402
@@ -63,7 +64,7 @@ def sample_queries(count: int, seed: int = 1) -> list[tuple[str, str | None, str
     rng = random.Random(seed)
     queries = []
     for number in range(count):
-        audience = ("public", "partner", "internal")[number % 3]
+        audience = AUDIENCES[number % len(AUDIENCES)]
         if number % 10 == 8:
             queries.append((rng.choice(ES_QUERIES), "es", audience))
         elif number % 10 == 9:
@@ -156,7 +157,7 @@ def disk_mb(path: Path) -> float:
 
 def latency(engine: SearchEngine, queries) -> list[dict]:
     """Two passes over the queries: cold (every query embedded, postings read from disk), then warm."""
-    engine.search("warm up", audience="public")  # open the index; filter masks and field lengths load lazily
+    engine.search("warm up", audience=ANONYMOUS_AUDIENCE)  # open the index; filter masks and field lengths load lazily
     passes = []
     for _ in range(2):
         if engine.queries is not None:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kbops.publishing import ANONYMOUS_AUDIENCE
 from kbops.search.backend import SearchRequest
 from kbops.search.config import SearchConfig
 from kbops.search.engine import GenerationSearcher
@@ -104,7 +105,7 @@ class OursView:
 
     def rank(self, query: str, locale: str) -> list[str]:
         searcher = self.ours.hybrid if self.use_hybrid else self.ours.lexical_only
-        request = SearchRequest(query=query[:1000], audience="public", locale=locale, limit=10, snippets=False,
+        request = SearchRequest(query=query[:1000], audience=ANONYMOUS_AUDIENCE, locale=locale, limit=10, snippets=False,
                                 facets=False, fallback=False)
         return [hit.id for hit in searcher.search(request).hits]
 

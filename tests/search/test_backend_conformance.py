@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from kbops.publishing import visible_audiences
 from kbops.search.backend import LexicalIndex, SearchBackend, available_backends, get_backend
 from kbops.search.config import SearchConfig
 from kbops.search.records import IndexRecord
@@ -55,19 +56,19 @@ def test_audience_and_language_masks(backend, tmp_path):
     index = open_generation(backend, tmp_path / "gen", RECORDS)
     assert index.doc_count() == 5 and len(index.keys()) == index.size
     everywhere = index.groups
-    assert live(index, index.allowed("public", everywhere)) == {"a.md", "b.md", "c.md", "e.md"}
-    assert live(index, index.allowed("partner", everywhere)) == {"a.md", "b.md", "c.md", "d.md", "e.md"}
-    assert live(index, index.allowed("internal", ("es",))) == {"c.md"}
-    assert live(index, index.allowed("internal", everywhere, "sop")) == set()
+    assert live(index, index.allowed(visible_audiences("public"), everywhere)) == {"a.md", "b.md", "c.md", "e.md"}
+    assert live(index, index.allowed(visible_audiences("partner"), everywhere)) == {"a.md", "b.md", "c.md", "d.md", "e.md"}
+    assert live(index, index.allowed(visible_audiences("internal"), ("es",))) == {"c.md"}
+    assert live(index, index.allowed(visible_audiences("internal"), everywhere, "sop")) == set()
 
 
 def test_scores_match_words_in_their_language_only(backend, tmp_path):
     index = open_generation(backend, tmp_path / "gen", RECORDS)
-    visible = index.allowed("public", index.groups)
-    scores, stems = index.scores("declined card", ("en",), visible, "public")
+    visible = index.allowed(visible_audiences("public"), index.groups)
+    scores, stems = index.scores("declined card", ("en",), visible, ("public",))
     ranked = [index.keys()[d] for d in np.argsort(-scores) if scores[d] > 0]
     assert ranked[0] == "a.md" and "c.md" not in ranked and stems
-    spanish, _ = index.scores("tarjetas rechazadas", ("es",), visible, "public")  # plural and accents folded
+    spanish, _ = index.scores("tarjetas rechazadas", ("es",), visible, ("public",))  # plural and accents folded
     assert live(index, spanish > 0) == {"c.md"}
 
 
@@ -77,8 +78,8 @@ def test_statistics_come_only_from_what_the_caller_may_see(backend, tmp_path):
     with_partner = open_generation(backend, tmp_path / "two", RECORDS)
 
     def public_scores(index):
-        visible = index.allowed("public", index.groups)
-        scores, _ = index.scores("card payment", index.groups, visible, "public")
+        visible = index.allowed(visible_audiences("public"), index.groups)
+        scores, _ = index.scores("card payment", index.groups, visible, ("public",))
         keys = index.keys()
         return {keys[d]: round(float(scores[d]), 5) for d in np.flatnonzero(visible)}
 
@@ -100,9 +101,9 @@ def test_incremental_generation_replaces_and_deletes(backend, tmp_path):
     open_generation(backend, tmp_path / "one", RECORDS).close()
     changed = dataclasses.replace(RECORDS[1], text="Order a card; a courier brings it.")
     index = open_generation(backend, tmp_path / "two", [changed], deletes=["b.md", "e.md"], base=tmp_path / "one")
-    visible = index.allowed("internal", index.groups)
+    visible = index.allowed(visible_audiences("internal"), index.groups)
     assert live(index, visible) == {"a.md", "b.md", "c.md", "d.md"}
-    scores, _ = index.scores("courier", index.groups, visible, "internal")
+    scores, _ = index.scores("courier", index.groups, visible, visible_audiences("internal"))
     assert live(index, (scores > 0) & visible) == {"b.md"}
     old = backend.open(tmp_path / "one", SearchConfig(), {})  # the base generation is untouched
     assert "courier" not in old.stored(old.keys().index("b.md"))["text"]

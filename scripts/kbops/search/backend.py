@@ -16,6 +16,7 @@ from typing import Callable, Iterable, Optional
 
 import numpy as np
 
+from kbops.publishing import ANONYMOUS_AUDIENCE, visible_audiences
 from kbops.search.config import SearchConfig
 from kbops.search.records import IndexRecord
 
@@ -25,8 +26,11 @@ FACETS = ("type", "product", "locale", "audience")
 
 @dataclass(frozen=True)
 class SearchRequest:
+    """What a caller asks. `visible` is filled from `audience` by kbops.publishing (UsageError for an unknown
+    audience): backends filter on it and never rebuild the audience hierarchy themselves."""
+
     query: str
-    audience: str = "public"
+    audience: str = ANONYMOUS_AUDIENCE
     locale: Optional[str] = None  # None: every language, each analyzed with its own analyzer
     type: Optional[str] = None
     product: Optional[str] = None
@@ -34,6 +38,10 @@ class SearchRequest:
     snippets: bool = True
     facets: bool = True
     fallback: bool = True  # other languages may answer (blended by score; lexical-only: when the asked one has no hit)
+    visible: tuple[str, ...] = field(init=False)  # audiences whose docs the caller may see
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "visible", visible_audiences(self.audience))
 
 
 @dataclass(frozen=True)
@@ -102,8 +110,9 @@ class LexicalIndex(abc.ABC):
         """The record key of every document number ("" for deleted slots)."""
 
     @abc.abstractmethod
-    def allowed(self, audience: str, groups: tuple[str, ...], type: Optional[str] = None, product: Optional[str] = None) -> np.ndarray:
-        """Boolean mask: live docs at or below `audience`, of the given language groups, type and product."""
+    def allowed(self, visible: tuple[str, ...], groups: tuple[str, ...], type: Optional[str] = None, product: Optional[str] = None) -> np.ndarray:
+        """Boolean mask: live docs of the `visible` audiences (decided by kbops.publishing, never here), of the
+        given language groups, type and product."""
 
     @abc.abstractmethod
     def scores(self, text: str, groups: tuple[str, ...], collection: np.ndarray, collection_key: object) -> tuple[np.ndarray, dict[str, set[str]]]:

@@ -19,7 +19,7 @@ import numpy as np
 from kbops.config import Settings
 from kbops.errors import UsageError
 from kbops.model.taxonomy import load_taxonomy
-from kbops.publishing import AUDIENCES
+from kbops.publishing import ANONYMOUS_AUDIENCE, require_audience, visible_audiences
 from kbops.search import fusion
 from kbops.search.backend import FACETS, LexicalIndex, SearchHit, SearchRequest, SearchResult, get_backend
 from kbops.search.config import SearchConfig, search_config
@@ -77,7 +77,7 @@ class GenerationSearcher:
     def _search(self, request: SearchRequest) -> SearchResult:
         everywhere = self.lexical.groups
         asked = (language_group(request.locale, everywhere),) if request.locale else everywhere
-        collection = self.lexical.allowed(request.audience, everywhere)  # statistics: what the caller may see
+        collection = self.lexical.allowed(request.visible, everywhere)  # statistics: what the caller may see
         text, suggestion, corrected = request.query, None, False
         ranked = self._rank(text, request, asked, collection)
         if ranked["word_matches"] < WEAK_RESULTS:
@@ -106,8 +106,8 @@ class GenerationSearcher:
         everywhere = self.lexical.groups
         if self.hybrid:
             scope = everywhere if request.fallback else asked
-            candidates = self.lexical.allowed(request.audience, scope, request.type, request.product)
-            lexical, stems = self.lexical.scores(text, scope, collection, request.audience)
+            candidates = self.lexical.allowed(request.visible, scope, request.type, request.product)
+            lexical, stems = self.lexical.scores(text, scope, collection, request.visible)
             words = (lexical > 0) & candidates
             cosine = self.vectors.similarities(self.queries.vector(text), candidates)
             weight = self.config.weight_for(request.locale) if request.locale else self._weights(candidates)
@@ -129,8 +129,8 @@ class GenerationSearcher:
         return found
 
     def _lexical(self, text: str, request: SearchRequest, groups: tuple[str, ...], collection: np.ndarray) -> dict:
-        candidates = self.lexical.allowed(request.audience, groups, request.type, request.product)
-        lexical, stems = self.lexical.scores(text, groups, collection, request.audience)
+        candidates = self.lexical.allowed(request.visible, groups, request.type, request.product)
+        lexical, stems = self.lexical.scores(text, groups, collection, request.visible)
         matched = (lexical > 0) & candidates
         scores = np.where(self.deprecated, lexical * self.config.deprecated_weight, lexical).astype(np.float32)
         return {"matched": matched, "scores": scores, "stems": stems, "fallback": False, "word_matches": int(matched.sum())}
@@ -188,7 +188,7 @@ class GenerationSearcher:
 
     # -- "did you mean": only from words of documents the caller's audience may see ---------------
     def suggest(self, text: str, audience: str) -> Optional[str]:
-        visible = self.lexical.allowed(audience, self.lexical.groups)
+        visible = self.lexical.allowed(visible_audiences(audience), self.lexical.groups)
         if not visible.any():
             return None
         changed, output = False, []
@@ -263,7 +263,7 @@ class SearchEngine:
         return self._generation
 
     def request(
-        self, query: str, audience: str = "public", locale: Optional[str] = None, type: Optional[str] = None,
+        self, query: str, audience: str = ANONYMOUS_AUDIENCE, locale: Optional[str] = None, type: Optional[str] = None,
         product: Optional[str] = None, limit: Optional[int] = None, **options,
     ) -> SearchRequest:
         """Validate caller input into a request (raises UsageError with a clear message)."""
@@ -272,8 +272,7 @@ class SearchEngine:
             raise UsageError("the search query is empty")
         if len(query) > self.config.max_query_length:
             raise UsageError(f"the query is {len(query)} characters long; the limit is {self.config.max_query_length}")
-        if audience not in AUDIENCES:
-            raise UsageError(f"unknown audience {audience!r}; expected one of {', '.join(AUDIENCES)}")
+        require_audience(audience)
         limit = self.config.default_limit if limit is None else limit
         if not 1 <= limit <= self.config.max_limit:
             raise UsageError(f"limit must be between 1 and {self.config.max_limit}, got {limit}")

@@ -12,7 +12,6 @@ from whoosh import index as whoosh_index
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.query import And, Or, Query, Term
 
-from kbops.publishing import AUDIENCES, audience_may_see
 from kbops.search.backend import LexicalIndex, SearchBackend
 from kbops.search.config import SearchConfig
 from kbops.search.records import IndexRecord
@@ -127,13 +126,13 @@ class WhooshIndex(LexicalIndex):
             found[docnum] = fields["key"]
         return found
 
-    def allowed(self, audience: str, groups: tuple[str, ...], type: Optional[str] = None, product: Optional[str] = None) -> np.ndarray:
-        key = (audience, groups, type, product)
+    def allowed(self, visible: tuple[str, ...], groups: tuple[str, ...], type: Optional[str] = None, product: Optional[str] = None) -> np.ndarray:
+        key = (tuple(visible), groups, type, product)
         with self._lock:
             found = self._masks.get(key)
         if found is not None:
             return found
-        parts: list[Query] = [Or([Term("audience", a) for a in AUDIENCES if audience_may_see(audience, a)] or [Term("audience", "\x00")])]
+        parts: list[Query] = [Or([Term("audience", a) for a in visible] or [Term("audience", "\x00")])]
         parts.append(Or([Term("lang", g) for g in groups] or [Term("lang", "\x00")]))
         if type:
             parts.append(Term("type", type))
