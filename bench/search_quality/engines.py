@@ -53,7 +53,9 @@ class CachedEmbedder:
                 part = missing[start:start + 64]
                 for i, vector in zip(part, method([texts[i] for i in part])):
                     self.vectors[keys[i]] = np.asarray(vector, dtype=np.float32)
-            self.dirty = True
+                self.dirty = True
+                if start and start % 512 == 0:
+                    self.save()  # a long run killed halfway keeps what it embedded
         return np.stack([self.vectors[k] for k in keys]) if keys else np.zeros((0, self.dim), dtype=np.float32)
 
     def embed_queries(self, texts):
