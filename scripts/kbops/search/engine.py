@@ -111,7 +111,9 @@ class GenerationSearcher:
             words = (lexical > 0) & candidates
             cosine = self.vectors.similarities(self.queries.vector(text), candidates)
             weight = self.config.weight_for(request.locale) if request.locale else self._weights(candidates)
-            scores = fusion.mix(fusion.scaled_lexical(lexical, candidates), fusion.scaled_cosine(cosine, candidates), weight)
+            scaled = fusion.scaled_lexical(lexical, candidates)
+            scores = fusion.mix(scaled, fusion.scaled_cosine(cosine, candidates), weight)
+            scores = np.where(np.isfinite(cosine), scores, scaled)  # a doc without vectors (a landing page): words only
             matched = candidates & (words | (cosine >= self.config.min_similarity))
             if request.locale:
                 scores = np.where(np.isin(self.doc_group, asked), scores, scores * self.config.other_language_weight)
