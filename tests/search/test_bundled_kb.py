@@ -23,7 +23,7 @@ def partner_api(tmp_path_factory) -> Iterator[tuple[RunningServer, dict]]:
 
 def ranked(api, query: str, locale: str, limit: int = 10) -> list[dict]:
     server, headers = api
-    response = server.client(timeout=60).get("/api/search", params={"q": query, "locale": locale, "limit": limit, "log": "false"},
+    response = server.client().get("/api/search", params={"q": query, "locale": locale, "limit": limit, "log": "false"},
                                              headers=headers)
     assert response.status_code == 200, response.text
     body = response.json()
