@@ -52,7 +52,7 @@ def dev_mrr(views, sets) -> float:
     return sum(scores) / len(scores)
 
 
-def tune_lexical(ours: dict, sets: list[QualitySet], config: SearchConfig) -> SearchConfig:
+def tune_lexical(ours: dict, sets: list[QualitySet], config: SearchConfig, rounds: int = 1) -> SearchConfig:
     """Coordinate search (x0.5 / x2 per parameter) of field boosts and length normalisation; dev MRR, mean over sets."""
     def apply(candidate: SearchConfig) -> float:
         for s in sets:
@@ -63,9 +63,9 @@ def tune_lexical(ours: dict, sets: list[QualitySet], config: SearchConfig) -> Se
     print(f"  lexical dev MRR {best:.4f} at start", file=sys.stderr)
     knobs = [("boosts", "title"), ("boosts", "headings"), ("boosts", "body"), ("length_norm", "title"),
              ("length_norm", "body"), ("length_norm", "k1")]
-    for _ in range(2):
+    for _ in range(rounds):
         for section, name in knobs:
-            for factor in (0.5, 2.0, 0.75, 1.33):
+            for factor in (0.5, 2.0):
                 part = getattr(config, section).model_dump()
                 value = round(part[name] * factor, 3)
                 if section == "length_norm" and name != "k1" and not 0 <= value <= 1:
@@ -86,7 +86,7 @@ def tune_weights(ours: dict, sets: list[QualitySet], config: SearchConfig) -> Se
     for locale in sorted({s.locale for s in sets}):
         mine = [s for s in sets if s.locale == locale]
         results = {}
-        for weight in (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7):
+        for weight in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.7):
             candidate = config.model_copy(update={"lexical_weight": {**weights, locale: weight}})
             for s in mine:
                 ours[s.name].reconfigure(candidate)
