@@ -108,7 +108,8 @@ def main() -> int:
     parser.add_argument("--dev", type=int, default=10, help="Banking77 questions per intent for tuning")
     parser.add_argument("--test", type=int, default=20, help="Banking77 questions per intent for the report")
     parser.add_argument("--seed", type=int, default=77)
-    parser.add_argument("--tune", action="store_true", help="tune lexical parameters and per-locale weights on the dev half first")
+    parser.add_argument("--tune", nargs="?", const="all", choices=["all", "weights"],
+                        help="tune on the dev half first: lexical parameters and per-locale weights (all), or the weights only")
     parser.add_argument("--cache", type=Path, default=HERE.parent / ".cache", help="embedding cache folder")
     parser.add_argument("--json", type=Path, help="also write the numbers as JSON here")
     args = parser.parse_args()
@@ -145,7 +146,8 @@ def main() -> int:
         build[s.name]["bm25s_s"] = round(time.perf_counter() - started, 1)
         print(f"{s.name}: built in {build[s.name]}", file=sys.stderr)
     if args.tune:
-        config = tune_lexical(ours, sets, config)
+        if args.tune == "all":
+            config = tune_lexical(ours, sets, config)
         if embedder:
             config = tune_weights(ours, sets, config)
         print("tuned on the dev half:\n" + json.dumps({"boosts": config.boosts.model_dump(), "length_norm": config.length_norm.model_dump(),
