@@ -246,3 +246,16 @@ def test_an_unknown_key_in_the_model_directory_file_is_reported(tiny_model_dir: 
     (bad / "kbops-embedding.json").write_text(json.dumps({"query_prefx": "query: "}))
     with pytest.raises(ConfigError, match="query_prefx"):
         load_embedder({"model": str(bad)})
+
+
+# --- the benchmark (the real run is by hand, see bench/README.md) ----------------------------------
+
+
+def test_embedding_benchmark_smoke_run() -> None:
+    repo = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, str(repo / "bench/embedding/run.py"), "--max-docs", "12", "--langs", "es", "fr",
+                           "--latency-queries", "2"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    rows = [line.split("|")[1:-1] for line in done.stdout.splitlines() if line.startswith(("| es", "| fr"))]
+    assert [r[0].strip() for r in rows] == ["es", "fr"]
+    assert all(int(r[1]) == 12 and int(r[2]) > 0 and 0 <= float(r[3]) <= 1 for r in rows)
