@@ -73,6 +73,15 @@ def test_vectors_do_not_depend_on_batch_or_repetition(default_embedder: Embedder
     np.testing.assert_array_equal(together, default_embedder.embed_passages(texts))
 
 
+HOSTILE = ["", "   ", "\ud800 lone surrogate", "nul\x00inside", "😀" * 3000, "ﬁ ǅ \u200b\u202e"]
+
+
+def test_any_text_gives_a_unit_vector(default_embedder: Embedder) -> None:
+    vectors = default_embedder.embed_queries(HOSTILE)
+    assert vectors.shape == (len(HOSTILE), default_embedder.dim) and np.isfinite(vectors).all()
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
 def test_long_text_is_cut_at_the_maximum_length() -> None:
     embedder = load_embedder({"model_max_length": 32})
     words = " ".join(f"word{i}" for i in range(400))
@@ -192,6 +201,11 @@ def test_a_local_onnx_directory_loads_and_embeds(tiny_model_dir: Path) -> None:
     vectors = embedder.embed_passages(["my card was declined", "reset password", ""])
     assert vectors.shape == (3, 8) and vectors.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_a_local_onnx_directory_takes_any_text(tiny_model_dir: Path) -> None:
+    vectors = load_embedder({"model": str(tiny_model_dir)}).embed_queries(HOSTILE)
+    assert vectors.shape == (len(HOSTILE), 8) and np.isfinite(vectors).all()
 
 
 def test_a_relative_model_path_is_resolved_from_the_project_root(tiny_model_dir: Path) -> None:

@@ -63,6 +63,7 @@ class Embedder(ABC):
     def _embed(self, texts: list[str], *, is_query: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        texts = [_clean(t) for t in texts]
         # Similar lengths in a batch waste less padding; the order is restored afterwards.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.empty((len(texts), self.dim), dtype=np.float32)
@@ -75,6 +76,11 @@ class Embedder(ABC):
     @abstractmethod
     def _encode(self, texts: list[str], *, is_query: bool) -> np.ndarray:
         """Raw (not necessarily normalised) vectors of already-prefixed texts."""
+
+
+def _clean(text: str) -> str:
+    """Text any runtime accepts: a lone surrogate (valid JSON, invalid UTF-8) becomes "?"; NUL would end a C string."""
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", " ")
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
