@@ -11,10 +11,9 @@ from kbops.config import Settings
 class FieldBoosts(BaseModel):
     """How much a match in each field counts (BM25 per field, weighted and summed).
 
-    title/headings/body/description were tuned with `bench/search_quality/run.py --tune` on the dev
-    half of the search-dev queries (real help-center articles; the reported numbers come from the
-    other half). intents, sample_queries and tags are hidden from every engine there and keep
-    hand-set weights.
+    Hand-set (title as its own, strongly weighted field); `bench/search_quality/run.py --tune` tunes
+    title/headings/body and the length normalisation on the dev half of the search-dev queries.
+    intents, sample_queries and tags are hidden from every engine there.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -59,8 +58,9 @@ class SearchConfig(BaseModel):
     pooling: Optional[Literal["mean", "cls"]] = None
     embed_chunks: int = Field(default=2, ge=1, le=1000, description="Heading-sized chunks embedded per doc, from the top (CPU cost)")
     lexical_weight: dict[str, float] = Field(
-        default_factory=lambda: {"en": 0.3, "es": 0.3, "fr": 0.3, "default": 0.3},
-        description="Per locale: final score = w * lexical + (1 - w) * cosine (both scaled to 0..1)",
+        default_factory=lambda: {"en": 0.4, "es": 0.4, "fr": 0.3, "default": 0.3},
+        description="Per locale: final score = w * lexical + (1 - w) * cosine (both scaled to 0..1); tuned with "
+                    "`bench/search_quality/run.py --tune weights` on the dev half of each language",
     )
     min_similarity: float = Field(default=0.83, ge=-1, le=1, description="A doc with no word match is a hit only at this cosine or above")
     other_language_weight: float = Field(default=0.85, ge=0, le=1, description="Score factor of docs in another language than the query's")
