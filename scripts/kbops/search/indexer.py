@@ -17,6 +17,7 @@ from kbops.search.backend import get_backend
 from kbops.search.config import SearchConfig, search_config
 from kbops.search.models import embedder_for
 from kbops.search.records import IndexRecord, record_for
+from kbops.site.urls import SiteLayout, site_layout
 from kbops.search.store import MANIFEST, IndexStore, Manifest
 from kbops.search.vectors import write_vectors
 
@@ -54,6 +55,7 @@ def signature(settings: Settings, config: SearchConfig, model: str = "") -> str:
     """Anything that changes every record, the schema or the vectors forces a full rebuild when it changes."""
     digest = hashlib.sha256()
     digest.update(f"{SCHEMA_VERSION}/{config.backend}/{','.join(settings.locales)}/{model}/{config.embed_chunks}/{config.model_max_length}".encode())
+    digest.update(site_layout(settings).fingerprint().encode())  # stored page URLs follow mkdocs.yml
     if settings.taxonomy_path.is_file():
         digest.update(settings.taxonomy_path.read_bytes())
     return digest.hexdigest()
@@ -73,6 +75,7 @@ def build_index(
     embedder = embedder_for(config, settings.root)
     model = embedder.name if embedder is not None else ""
     sig = signature(settings, config, model)
+    layout = site_layout(settings)
     with store.writer_lock():
         base = store.current()
         old = Manifest.read(base) if base is not None else None
@@ -98,7 +101,7 @@ def build_index(
             if before and before.get("indexed") and before.get("hash") == doc.content_hash:
                 unchanged += 1  # touched but not changed
                 continue
-            upserts.append(_record(doc, taxonomy))
+            upserts.append(_record(doc, taxonomy, layout))
             if before and before.get("indexed"):
                 updated += 1
             else:
@@ -158,8 +161,8 @@ def scan_sources(settings: Settings) -> list[tuple[str, str, os.stat_result]]:
     return found
 
 
-def _record(doc, taxonomy: Taxonomy) -> IndexRecord:
-    return record_for(doc, taxonomy)
+def _record(doc, taxonomy: Taxonomy, layout: SiteLayout) -> IndexRecord:
+    return record_for(doc, taxonomy, layout)
 
 
 def _write_manifest(generation: Path, manifest: Manifest) -> None:

@@ -8,6 +8,7 @@ from typing import Iterable, Optional
 
 from kbops.model.document import Block, Document, Heading
 from kbops.model.taxonomy import Taxonomy
+from kbops.site.urls import SiteLayout
 
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _HTML = re.compile(r"<[^>]+>")
@@ -42,13 +43,6 @@ class IndexRecord:
     # Taxonomy labels of the doc's intents and tags in the other languages: (locale, label). The taxonomy is
     # a controlled, translated vocabulary, so an English doc labelled "PIN blocked" answers "PIN bloqueado".
     labels_elsewhere: tuple[tuple[str, str], ...] = ()
-
-
-def doc_url(relpath: str) -> str:
-    """Site URL of a doc, from the site's own URL rules (so search results link where `kb build` puts pages)."""
-    from kbops.site.urls import page_url, staged_path
-
-    return "/" + page_url(staged_path(relpath))
 
 
 def plain_text(markdown: str) -> str:
@@ -114,8 +108,10 @@ def labels_elsewhere(keys: list[str], terms: dict, locale: str, languages: tuple
     return tuple(dict.fromkeys(found))
 
 
-def record_for(doc: Document, taxonomy: Taxonomy) -> IndexRecord:
-    """The index record of a doc whose front-matter validated (callers check publishability first)."""
+def record_for(doc: Document, taxonomy: Taxonomy, layout: SiteLayout) -> IndexRecord:
+    """The index record of a doc whose front-matter validated (callers check publishability first).
+
+    Its `url` is where `kb build` puts the page, from the site's layout (`kbops.site.urls`)."""
     fm = doc.frontmatter
     assert fm is not None, "only validated documents are indexed"
     body_blocks = [plain_text(b.text) for b in doc.blocks if b.kind in ("text", "code")]
@@ -138,7 +134,7 @@ def record_for(doc: Document, taxonomy: Taxonomy) -> IndexRecord:
         status=str(fm.status),
         locale=fm.locale,
         path=doc.relpath,
-        url=doc_url(doc.relpath),
+        url=layout.doc_url(doc.relpath),
         content_hash=doc.content_hash,
         chunks=passages(fm.title, fm.description, split_sections(doc.headings, doc.blocks)),
         superseded_by=fm.superseded_by or "",
