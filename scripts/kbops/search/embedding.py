@@ -105,12 +105,11 @@ class BundledE5Embedder(Embedder):
     def _truncate(self, text: str, is_query: bool) -> str:
         """Cut a text to at most `max_length` tokens (prefix and specials included), on a character boundary."""
         count = self._model.token_count
+        # Bounds the work on a huge text: a token of this model rarely spans more than 8 characters.
+        text = text[: self.max_length * 8]
         if count(text, is_query) <= self.max_length:
             return text
         low, high = 0, len(text)  # invariant: text[:low] fits, text[:high] does not
-        high = min(high, self.max_length * 8)
-        if count(text[:high], is_query) <= self.max_length:
-            return text[:high]
         while high - low > 1:
             mid = (low + high) // 2
             if count(text[:mid], is_query) <= self.max_length:
