@@ -25,7 +25,7 @@ from kbops.analytics.report import (
 from kbops.analytics.sources import (
     Source, expand, sql_text, tabular_records_sql, ticket_records_sql,
 )
-from kbops.pii import pseudonymous_id, scrub
+from kbops.pii import looks_personal, pseudonymous_id, redact
 
 log = logging.getLogger(__name__)
 Progress = Optional[Callable[[str], None]]
@@ -150,6 +150,14 @@ def _stage(
 def _pseudonymise_users(con: duckdb.DuckDBPyConnection, salt: str) -> int:
     """Pseudonymise raw user ids (e-mails, ticket requesters) once per DISTINCT value; SQL swaps them in."""
     raw = [row[0] for row in con.execute('SELECT DISTINCT "user" FROM staged WHERE user_needs_pseudonym').fetchall()]
+    # Other raw ids that hold personal data (a phone, a card...) are pseudonymised too (kbops.pii decides).
+    others = [row[0] for row in con.execute(
+        'SELECT DISTINCT "user" FROM staged WHERE NOT user_needs_pseudonym AND "user" IS NOT NULL '
+        "AND NOT regexp_full_match(\"user\", 'u-[0-9a-f]{16}')").fetchall()]
+    personal = [value for value in others if looks_personal(value)]
+    if personal:
+        con.execute('UPDATE staged SET user_needs_pseudonym = true WHERE list_contains(CAST($1 AS VARCHAR[]), "user")', [personal])
+        raw += personal
     con.execute(
         "CREATE OR REPLACE TEMP TABLE user_pseudonyms AS "
         "SELECT unnest(CAST($1 AS VARCHAR[])) AS raw, unnest(CAST($2 AS VARCHAR[])) AS pseudonym",
@@ -164,7 +172,7 @@ def _scrub_queries(con: duckdb.DuckDBPyConnection) -> int:
     """Scrub each distinct query once in Python, hand the pairs back to DuckDB, normalise in SQL."""
     distinct = [row[0] for row in con.execute(
         "SELECT DISTINCT query FROM staged WHERE problem IS NULL AND query IS NOT NULL").fetchall()]
-    scrubbed = [scrub(q) for q in distinct]
+    scrubbed = [redact(q) for q in distinct]
     con.execute(
         "CREATE OR REPLACE TEMP TABLE scrubbed_queries AS "
         "SELECT unnest(CAST($1 AS VARCHAR[])) AS query, unnest(CAST($2 AS VARCHAR[])) AS query_scrubbed",
@@ -204,6 +212,12 @@ def compute_deflection(
             con.close()
 
 
+def _redacted(row: dict[str, Any], key: str) -> dict[str, Any]:
+    """Doc ids, channels and bad values are echoed in reports: personal data in them is redacted (kbops.pii)."""
+    value = row.get(key)
+    return {**row, key: redact(value)} if isinstance(value, str) else row
+
+
 def _rate(value: Optional[float]) -> float:
     return float(value) if value is not None else 0.0
 
@@ -220,8 +234,10 @@ def _assemble(
     metrics = Metrics(**{k: (_rate(v) if k.endswith(("_rate", "_score")) else int(v or 0)) for k, v in head.items()})
     breakdowns: dict[str, list[BreakdownRow]] = {"locale": [], "channel": [], "week": []}
     for row in _rows(con, sql_file("breakdown.sql")):
-        breakdowns[row["dimension"]].append(BreakdownRow(**row))
-    docs = tuple(DocStats(**row, title=doc_titles.get(row["doc"])) for row in _rows(con, sql_file("docs.sql")))
+        breakdowns[row["dimension"]].append(BreakdownRow(**_redacted(row, "value")))
+    docs = tuple(
+        DocStats(**_redacted(row, "doc"), title=doc_titles.get(row["doc"])) for row in _rows(con, sql_file("docs.sql"))
+    )
     gaps = tuple(ContentGap(**row) for row in _rows(con, sql_file("gaps.sql")))
     span = con.execute("SELECT min(ts), max(ts) FROM events WHERE in_period").fetchone()
     summary = _input_summary(con, sources, unreadable)
@@ -259,7 +275,8 @@ def _input_summary(
     ]
     problems += [ProblemCount(s.path, "unreadable_file", f"file could not be read: {why}", 1, 0) for s, why in unreadable]
     lines = tuple(
-        ProblemLine(path[r["file_id"]], r["line_no"], r["problem"], PROBLEM_MESSAGES.get(r["problem"], r["problem"]), r["problem_value"])
+        ProblemLine(path[r["file_id"]], r["line_no"], r["problem"], PROBLEM_MESSAGES.get(r["problem"], r["problem"]),
+                    redact(r["problem_value"]) if isinstance(r["problem_value"], str) else r["problem_value"])
         for r in _rows(con, queries["problem_examples"])
     )
     counts = _rows(con, queries["record_counts"])[0]

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from kbops.config import Settings
-from kbops.model.loader import load_document, markdown_files
+from kbops.model.loader import load_document, markdown_files, refusals
 from kbops.model.taxonomy import Taxonomy, load_taxonomy
 from kbops.publishing import is_publishable
 from kbops.search.backend import get_backend
@@ -42,6 +42,7 @@ class IndexReport:
     seconds: float
     embedded: int = 0  # chunks embedded by this run
     model: str = ""  # the embedding model of the live generation ("" = lexical only)
+    problems: tuple[str, ...] = ()  # `path:line: CODE message` of files that cannot be read or parsed
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -85,16 +86,22 @@ def build_index(
         manifest = Manifest(signature=sig, backend=backend.name, built_at=time.time())
         upserts: list[IndexRecord] = []
         added = updated = unchanged = skipped = 0
+        problems: list[str] = []
         for number, (relpath, path, stat) in enumerate(files, 1):
             before = previous.get(relpath)
             if before and before.get("mtime_ns") == stat.st_mtime_ns and before.get("size") == stat.st_size:
                 manifest.files[relpath] = before
+                problems += before.get("problems", [])
                 unchanged += 1 if before.get("indexed") else 0
                 skipped += 0 if before.get("indexed") else 1
                 continue
             doc = load_document(settings, Path(path))
             indexed = is_publishable(doc)
             manifest.files[relpath] = {"mtime_ns": stat.st_mtime_ns, "size": stat.st_size, "hash": doc.content_hash, "indexed": indexed}
+            refused = refusals(doc)
+            if refused:
+                manifest.files[relpath]["problems"] = refused
+                problems += refused
             if not indexed:
                 skipped += 1
                 continue
@@ -118,8 +125,10 @@ def build_index(
         if not changed:
             if manifest.files != (old.files if old else {}):
                 _write_manifest(base, manifest)  # refresh stat info of touched-but-unchanged files
-            return IndexReport(0, 0, 0, unchanged, manifest.indexed_count, skipped, False, False, base.name,
-                               time.perf_counter() - started, 0, model)
+            return IndexReport(
+                0, 0, 0, unchanged, manifest.indexed_count, skipped, False, False, base.name, time.perf_counter() - started,
+                0, model, tuple(problems),
+            )
         target = store.new_generation_dir()
         try:
             backend.write(
@@ -142,7 +151,7 @@ def build_index(
     log.info("indexed %d docs into %s", manifest.indexed_count, target.name)
     return IndexReport(
         added, updated, removed, unchanged, manifest.indexed_count, skipped, full, True, target.name,
-        time.perf_counter() - started, embedded, model,
+        time.perf_counter() - started, embedded, model, tuple(problems),
     )
 
 
@@ -156,8 +165,11 @@ def scan_sources(settings: Settings) -> list[tuple[str, str, os.stat_result]]:
     for relpath, path in markdown_files(settings).items():
         try:
             found.append((relpath, path, os.stat(path)))
-        except FileNotFoundError:  # removed while we listed it
-            continue
+        except OSError:  # a broken link, a loop, an unreadable folder: listed so that loading reports why
+            try:  # (a file removed since it was listed fails here too, and is left out)
+                found.append((relpath, path, os.lstat(path)))
+            except OSError:
+                continue
     return found
 
 
