@@ -6,11 +6,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.search.conftest import copy_fixture_kb
 
 REPO = Path(__file__).resolve().parents[2]
+# The quality sets read the shared public data (../shared/data/search-dev), which is not in the repository;
+# CI clones beside it. Elsewhere the smoke run skips with this reason rather than failing.
+SEARCH_DEV = next((base / "shared" / "data" / "search-dev" for base in (REPO.parent, REPO.parent.parent)
+                   if (base / "shared" / "data" / "search-dev").is_dir()), None)
 
 
+@pytest.mark.skipif(SEARCH_DEV is None, reason="../shared/data/search-dev (the search benchmark's data) is not beside the clone")
 def test_quality_harness_runs_every_engine_on_every_set(tmp_path: Path):
     root = copy_fixture_kb(tmp_path / "kb")
     out = tmp_path / "quality.json"
