@@ -11,8 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kbops.config import Settings
 from kbops.errors import ConfigError, UsageError
+from kbops.publishing import AUDIENCES
 
 DEFAULT_SALT = "kbops-unsalted"
+METRIC_AUDIENCES = (*AUDIENCES, "all")
 SALT_ENV = "KB_USER_SALT"
 
 # Ticket fields and, for each, the export columns tried in order when no mapping names one.
@@ -135,6 +137,9 @@ class DeflectionOptions:
     gap_limit: int = 20
     min_doc_sessions: int = 5
     example_limit: int = 20
+    # Whose searches and sessions the metrics are about: public (customers, the default), partner,
+    # internal, or all. Ticket contacts count for every audience (they join by user).
+    audience: str = "public"
     # Parse JSON lines one by one in SQL instead of the verified fast reader (slower; for cross-checks).
     exact_json: bool = False
 
@@ -149,6 +154,7 @@ class DeflectionOptions:
         window: str | None = None,
         since: str | None = None,
         until: str | None = None,
+        audience: str | None = None,
     ) -> "DeflectionOptions":
         """Defaults < `[tool.kbops.analytics]` < flags."""
         config = settings.section("analytics", AnalyticsConfig)
@@ -168,6 +174,8 @@ class DeflectionOptions:
         salt, configured = resolve_salt(settings, config)
         start = parse_instant(since, end_of_day=False) if since else None
         end = parse_instant(until, end_of_day=True) if until else None
+        if audience is not None and audience not in METRIC_AUDIENCES:
+            raise UsageError(f"unknown audience {audience!r}; expected one of {', '.join(METRIC_AUDIENCES)}")
         if start and end and end <= start:
             raise UsageError(f"--until {until} is not after --since {since}")
         return cls(
@@ -183,4 +191,5 @@ class DeflectionOptions:
             threads=config.threads,
             gap_limit=config.gap_limit,
             min_doc_sessions=config.min_doc_sessions,
+            audience=audience or "public",
         )

@@ -30,7 +30,7 @@ def deflection_command(
     from kbops.analytics import render
     from kbops.analytics.engine import compute_deflection
     from kbops.analytics.options import DeflectionOptions
-    from kbops.analytics.publish import doc_titles, publish_report, write_reports
+    from kbops.analytics.publish import doc_info, publish_report, write_reports
     from kbops.errors import UsageError
 
     events = [*(events or []), *(more_events or [])]
@@ -43,7 +43,7 @@ def deflection_command(
         kb_settings, events, tickets=tickets, mapping=mapping, window=window, since=since, until=until
     )
     progress = (lambda message: err.print(f"deflection: {message}", markup=False)) if err.is_terminal else None
-    report = compute_deflection(options, doc_titles=doc_titles(kb_settings), progress=progress)
+    report = compute_deflection(options, doc_info=doc_info(kb_settings), progress=progress)
     if format == "json":
         print_json(report.as_dict())
     elif format == "md":
