@@ -26,6 +26,7 @@ from kbops.analytics.report import (
 from kbops.analytics.sources import (
     Source, expand, sql_text, tabular_records_sql, ticket_records_sql,
 )
+from kbops.analytics.gaps import gap_clusters
 from kbops.analytics.joins import id_shapes, identity_join, pseudonymise_users
 from kbops.pii import scrub
 
@@ -239,6 +240,7 @@ def _assemble(
         audience=options.audience,
         identity=joined,
         agents=_agent_search(con),
+        gap_clusters=gap_clusters(con, named_queries("clusters.sql"), options.gap_limit),
     )
 
 
