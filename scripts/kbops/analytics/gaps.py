@@ -61,6 +61,12 @@ def query_terms(query: str, locale: str | None) -> frozenset[str]:
     return frozenset(variants[0] for variants in analysed(query, group) if variants)
 
 
+def _language(locale: Optional[str]) -> str:
+    """The language of a locale; events without one ("unknown") are analysed as English, the default."""
+    base = (locale or "").split("-")[0].lower()
+    return "en" if not base or base == "unknown" else base
+
+
 def similar(a: frozenset[str], b: frozenset[str]) -> bool:
     if not a or not b:
         return False
@@ -75,7 +81,7 @@ def cluster_queries(rows: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]
     """
     clusters: list[tuple[str, frozenset[str], list[dict[str, Any]]]] = []
     for row in rows:
-        locale = (row.get("locale") or "en").split("-")[0]
+        locale = _language(row.get("locale"))
         terms = query_terms(row["query"], locale)
         for c_locale, c_terms, members in clusters:
             if c_locale == locale and similar(terms, c_terms):
@@ -111,7 +117,7 @@ def gap_clusters(con: duckdb.DuckDBPyConnection, queries: dict[str, str], limit:
         c = counts[index]
         rep = members[0]
         clusters.append(GapCluster(
-            representative=rep["query"], locale=(rep.get("locale") or "en").split("-")[0],
+            representative=rep["query"], locale=_language(rep.get("locale")),
             queries=tuple(m["query"] for m in members),
             searches=int(c["searches"]), zero_result_searches=int(c["zero_result_searches"]),
             sessions=int(c["sessions"]), contacted_sessions=int(c["contacted_sessions"]),
@@ -123,18 +129,17 @@ def gap_clusters(con: duckdb.DuckDBPyConnection, queries: dict[str, str], limit:
 
 
 def _helpful_click(cluster: GapCluster, clicks: list[dict[str, Any]]) -> Optional[str]:
-    """The doc most often clicked, without a contact after, by a phrasing of this cluster (one of its
-    queries, or any query similar to its representative, gap or not)."""
-    rep_terms = query_terms(cluster.representative, cluster.locale)
+    """The doc most often clicked, without a contact after, by the cluster's own phrasings; failing that,
+    by other queries similar to its representative (phrasings that were never a gap)."""
     names = set(cluster.queries)
+    own = [r for r in clicks if r["query"] in names]
+    if not own:
+        rep_terms = query_terms(cluster.representative, cluster.locale)
+        own = [r for r in clicks if _language(r.get("locale")) == cluster.locale
+               and similar(query_terms(r["query"], cluster.locale), rep_terms)]
     score: dict[str, int] = {}
-    for row in clicks:
-        locale = (row.get("locale") or "en").split("-")[0]
-        if row["query"] in names or (
-            locale == cluster.locale
-            and similar(query_terms(row["query"], locale), rep_terms)
-        ):
-            score[row["doc"]] = score.get(row["doc"], 0) + int(row["resolved"])
+    for row in own:
+        score[row["doc"]] = score.get(row["doc"], 0) + int(row["resolved"])
     return max(sorted(score), key=lambda d: score[d]) if score else None
 
 
@@ -185,4 +190,12 @@ def new_doc_command(cluster: GapCluster) -> str:
     parts = ["kb", "new", "article", "--title", title, "--locale", cluster.locale]
     for query in cluster.queries[:MAX_SAMPLE_QUERIES]:
         parts += ["--sample-query", query]
-    return shlex.join(parts)
+    return " ".join(_quote(p) for p in parts)
+
+
+def _quote(word: str) -> str:
+    """Shell quoting that stays readable: double quotes unless the word needs shlex's single quotes."""
+    quoted = shlex.quote(word)
+    if quoted == word or "'" not in word or any(c in word for c in '"$`\\!'):
+        return quoted
+    return f'"{word}"'

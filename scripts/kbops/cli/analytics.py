@@ -1,11 +1,13 @@
 """Commands of the analytics domain: `kb deflection`."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 from typing import List, Optional
 
 import typer
+from rich.console import Console
 
 from kbops.cli._app import app, err, out, print_json, settings
 
@@ -22,12 +24,14 @@ def deflection_command(
     window: Optional[str] = typer.Option(None, "--window", help="W: a contact up to this long after a session's end counts against it (default 24h)."),
     since: Optional[str] = typer.Option(None, "--since", help="First day (YYYY-MM-DD or ISO date-time, UTC)."),
     until: Optional[str] = typer.Option(None, "--until", help="Last day, included (YYYY-MM-DD, UTC); an ISO date-time is an exclusive bound."),
+    audience: Optional[str] = typer.Option(None, "--audience", help="Whose sessions the metrics count: public (customers, default) | partner | internal | all. Agent searches always get their own section."),
     format: str = typer.Option("text", "--format", "-f", help="text | json | md | html"),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help="Also write deflection.json, deflection.md and deflection.html (with charts) to this folder."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Write deflection.json, deflection.md and deflection.html (with charts) to this folder and print only their paths."),
     publish: bool = typer.Option(False, "--publish", help="Write the Markdown report into the knowledge base as an internal doc (kb/reports/deflection.md)."),
 ) -> None:
     """Deflection, zero-result, click-through and self-service metrics from event logs and ticket exports."""
     from kbops.analytics import render
+    from kbops.analytics.gaps import diagnose
     from kbops.analytics.engine import compute_deflection
     from kbops.analytics.options import DeflectionOptions
     from kbops.analytics.publish import doc_info, publish_report, write_reports
@@ -40,21 +44,24 @@ def deflection_command(
         raise UsageError(f"unknown format {format!r}; expected one of {', '.join(FORMATS)}")
     kb_settings = settings()
     options = DeflectionOptions.build(
-        kb_settings, events, tickets=tickets, mapping=mapping, window=window, since=since, until=until
+        kb_settings, events, tickets=tickets, mapping=mapping, window=window, since=since, until=until, audience=audience
     )
     progress = (lambda message: err.print(f"deflection: {message}", markup=False)) if err.is_terminal else None
     report = compute_deflection(options, doc_info=doc_info(kb_settings), progress=progress)
-    if format == "json":
+    report = dataclasses.replace(report, gap_clusters=diagnose(report.gap_clusters, kb_settings, options.audience))
+    if out_dir:
+        for path in write_reports(report, out_dir):
+            print(path)
+    elif format == "json":
         print_json(report.as_dict())
     elif format == "md":
         print(render.markdown(report), end="")
     elif format == "html":
         print(render.html(report), end="")
     else:
+        # Not a terminal (a file, a pipe): wide enough that no column folds; lines are not padded.
+        console = out if out.is_terminal else Console(width=240, soft_wrap=True, highlight=False, force_terminal=False)
         for block in render.text(report):
-            out.print(block)
-    if out_dir:
-        for path in write_reports(report, out_dir):
-            err.print(f"wrote {path}", markup=False)
+            console.print(block)
     if publish:
         err.print(f"published {publish_report(report, kb_settings)}", markup=False)
