@@ -18,14 +18,15 @@ STYLE = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:20px auto;max-width:1240px;color:#111827;padding:0 16px}
 h1{font-size:24px;margin:0 0 2px} h2{font-size:18px;margin:26px 0 8px;border-bottom:1px solid #e5e7eb;padding-bottom:4px}
 h2.fix{border-color:#fca5a5} a{color:#1d4ed8;text-decoration:none} a:hover{text-decoration:underline}
-.muted{color:#6b7280;font-size:12px} .cards{display:grid;grid-template-columns:repeat(8,1fr);gap:8px;margin:12px 0}
+.muted{color:#6b7280;font-size:12px} td.l code{display:block;margin-top:3px} .cards{display:grid;grid-template-columns:repeat(8,1fr);gap:8px;margin:12px 0}
 .card{border:1px solid #e5e7eb;border-radius:8px;padding:8px 10px} .card .v{font-size:19px;font-weight:650} .card .k{font-size:11px;color:#6b7280}
 .card.good .v{color:#047857} .card.bad .v{color:#b91c1c}
 .warn{background:#fef2f2;border:2px solid #dc2626;color:#7f1d1d;border-radius:8px;padding:10px 14px;margin:12px 0;font-size:14px}
 .warn b{color:#b91c1c}
 .grid{display:grid;grid-template-columns:1fr 1fr;gap:18px} table{border-collapse:collapse;font-size:13px;width:100%}
 th,td{padding:4px 7px;border-bottom:1px solid #f3f4f6;text-align:right;vertical-align:top} th:first-child,td:first-child{text-align:left}
-th{background:#f9fafb;font-weight:600} td.l{text-align:left} svg{max-width:100%;height:auto}
+th{background:#f9fafb;font-weight:600} td.l,th.l{text-align:left} .fixgrid{display:grid;grid-template-columns:44% 56%;gap:16px}
+td.n{white-space:nowrap} svg{max-width:100%;height:auto}
 pre{background:#f9fafb;padding:8px;font-size:12px;overflow:auto} li{font-size:13px;margin:2px 0}
 code{background:#f3f4f6;padding:1px 4px;border-radius:4px;font-size:11.5px;word-break:break-all}
 .bar{display:inline-block;height:10px;background:#dc2626;border-radius:2px;vertical-align:middle;margin-right:6px}
@@ -35,11 +36,15 @@ code{background:#f3f4f6;padding:1px 4px;border-radius:4px;font-size:11.5px;word-
 """
 
 
-def _table(header: list[str], rows: list[list[str]], raw: bool = False) -> str:
+def _table(header: list[str], rows: list[list[str]], raw: bool = False, left: tuple[int, ...] = (0,)) -> str:
     if not rows:
         return "<p class='muted'>None.</p>"
-    head = "".join(f"<th>{escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{c if raw else escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+
+    def cls(i: int) -> str:
+        return " class='l'" if i in left else ""
+
+    head = "".join(f"<th{cls(i)}>{escape(h)}</th>" for i, h in enumerate(header))
+    body = "".join("<tr>" + "".join(f"<td{cls(i)}>{c if raw else escape(c)}</td>" for i, c in enumerate(row)) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -62,7 +67,7 @@ def _doc_table(report: DeflectionReport) -> str:
         name = f"<a href='{escape(d.url, quote=True)}'>{title}</a>" if d.url else title
         rows.append([
             f"{name}<br><span class='id'>{escape(d.doc)} · {escape(d.owner or 'no owner')} · reviewed {escape(d.last_reviewed or '–')}</span>",
-            f"<span class='bar' style='width:{60 * d.sure_contacts / top:.0f}px'></span>{d.sure_contacts:,.0f}",
+            f"<span style='white-space:nowrap'><span class='bar' style='width:{40 * d.sure_contacts / top:.0f}px'></span>{d.sure_contacts:,.0f}</span>",
             f"{d.contacted_sessions:,} / {d.sessions:,}",
             f"{actions.pct(d.contact_after_view_rate)}<br><span class='id'>≥ {actions.pct(d.rate_lower_bound)}</span>",
             f"{d.helpful_yes} / {d.helpful_no}",
@@ -73,18 +78,19 @@ def _doc_table(report: DeflectionReport) -> str:
 def _gap_table(report: DeflectionReport) -> str:
     rows = []
     for g in report.gap_clusters[: actions.FIX_GAPS]:
-        examples = "; ".join(g.queries[1:4])
+        examples = "; ".join(q if len(q) <= 48 else q[:47] + "…" for q in g.queries[1:3])
         verdict = g.verdict or ""
         action = escape(actions.gap_action(report, g))
         if g.verdict == "no_doc":
             action = f"<code>{action}</code>"
         rows.append([
-            f"<b>{escape(g.representative)}</b>" + (f"<br><span class='id'>+{len(g.queries) - 1}: {escape(examples)}</span>" if examples else ""),
+            f"<b>{escape(g.representative)}</b>" + (f"<br><span class='id'>{len(g.queries) - 1} more phrasing(s): {escape(examples)}"
+                                                    f"{'…' if len(g.queries) > 3 and not examples.endswith('…') else ''}</span>" if examples else ""),
             f"{g.contacted_sessions:,}",
             f"{g.zero_result_searches:,} / {g.searches:,}",
             (f"<span class='badge b-{verdict}'>{escape(actions.VERDICTS.get(verdict, verdict))}</span><br>" if verdict else "") + action,
         ])
-    return _table(["gap and phrasings", "contacted", "zero-result / searches", "verdict and action"], rows, raw=True)
+    return _table(["gap and phrasings", "contacted", "zero-result / searches", "verdict and action"], rows, raw=True, left=(0, 3))
 
 
 def page(report: DeflectionReport) -> str:
@@ -108,7 +114,7 @@ def page(report: DeflectionReport) -> str:
         f"{report.window_hours:g} h · audience {escape(report.audience)} · red = contacts and failures, green = deflection</div>",
         warnings,
         f"<div class='cards'>{_cards(report)}</div>",
-        "<div class='grid'><div><h2 class='fix'>Fix first: docs read, then contacted anyway</h2>"
+        "<div class='fixgrid'><div><h2 class='fix'>Fix first: docs read, then contacted anyway</h2>"
         f"<p class='muted'>Ranked by sure contacts: sessions × the 95% lower bound of the contact rate (≥ {report.min_doc_sessions} sessions).</p>"
         + _doc_table(report) + "</div><div><h2 class='fix'>Fix first: content gaps</h2>"
         "<p class='muted'>Near-duplicate queries grouped; verdict from running the top phrasing through search.</p>"
