@@ -7,13 +7,15 @@ to a temporary folder.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
 import re
 import tempfile
 from importlib import resources
-from typing import Any, Callable, Optional
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Optional
 
 import duckdb
 
@@ -171,10 +173,24 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
-def compute_deflection(
-    options: DeflectionOptions, *, doc_info: dict[str, DocInfo] | None = None, progress: Progress = None
-) -> DeflectionReport:
-    """Deflection, zero-result, click-through and self-service metrics over the given files."""
+@dataclass
+class Prepared:
+    """An open DuckDB connection with sessions, contacts and search outcomes computed (see `prepared`)."""
+
+    con: duckdb.DuckDBPyConnection
+    sources: list[Source]
+    unreadable: list[tuple[Source, str]]
+    scrubbed_queries: int
+    joined: Optional[IdentityJoin]
+
+
+@contextlib.contextmanager
+def prepared(options: DeflectionOptions, progress: Progress = None) -> Iterator[Prepared]:
+    """Read, validate, pseudonymise and scrub the files, and compute sessions, contacts and search outcomes.
+
+    The tables (`events`, `sessions`, `contacted_sessions`, `search_outcomes`, `query_forms`) stay
+    open for the caller: the deflection report, and the query suggestions of kbops.analytics.suggest.
+    """
     say = progress or (lambda message: None)
     sources = expand(options.events, "events")
     sources += expand(options.tickets, "tickets", start_id=len(sources)) if options.tickets else []
@@ -193,9 +209,17 @@ def compute_deflection(
             for name in ("events.sql", "sessions.sql", "searches.sql"):
                 con.execute(sql_file(name))
             joined = identity_join(con, *shapes, options.salt_configured) if has_tickets else None
-            return _assemble(con, options, sources, unreadable, scrubbed, doc_info or {}, joined)
+            yield Prepared(con, sources, unreadable, scrubbed, joined)
         finally:
             con.close()
+
+
+def compute_deflection(
+    options: DeflectionOptions, *, doc_info: dict[str, DocInfo] | None = None, progress: Progress = None
+) -> DeflectionReport:
+    """Deflection, zero-result, click-through and self-service metrics over the given files."""
+    with prepared(options, progress) as p:
+        return _assemble(p.con, options, p.sources, p.unreadable, p.scrubbed_queries, doc_info or {}, p.joined)
 
 
 def _rate(value: Optional[float]) -> float:

@@ -65,3 +65,52 @@ def deflection_command(
             console.print(block)
     if publish:
         err.print(f"published {publish_report(report, kb_settings)}", markup=False)
+
+
+@app.command("suggest-queries")
+def suggest_queries_command(
+    events: Optional[List[str]] = typer.Option(None, "--events", "-e", help="Event files, folders or globs (as kb deflection)."),
+    more_events: Optional[List[str]] = typer.Argument(None, metavar="[PATH]..."),
+    tickets: Optional[List[str]] = typer.Option(None, "--tickets", help="Ticket exports: their requesters' sessions count as contacted."),
+    per_doc: int = typer.Option(5, "--per-doc", min=1, help="At most this many new sample_queries per doc."),
+    min_sessions: int = typer.Option(2, "--min-sessions", min=1, help="A query must have led this many sessions to the doc."),
+    holdout: float = typer.Option(0.3, "--holdout", min=0.0, max=0.9, help="Share of sessions held out to evaluate the proposal."),
+    audience: Optional[str] = typer.Option(None, "--audience", help="Whose sessions: public (default) | partner | internal | all."),
+    write: bool = typer.Option(False, "--write", help="Write the proposal into the docs (default: print it as a patch)."),
+    run_eval: bool = typer.Option(False, "--eval", help="kb eval of the held-out queries before and after, on a scratch copy of the KB."),
+    format: str = typer.Option("text", "--format", "-f", help="text | json"),
+) -> None:
+    """Propose sample_queries from the logs: queries that led readers to a doc, with no contact after."""
+    from kbops.analytics.options import DeflectionOptions
+    from kbops.analytics.suggest import eval_before_after, proposed_texts, suggest_queries, unified_diff, write_changes
+    from kbops.errors import UsageError
+
+    events = [*(events or []), *(more_events or [])]
+    if not events:
+        raise UsageError("no event files: pass --events PATH... (files, folders or globs)")
+    if format not in ("text", "json"):
+        raise UsageError(f"unknown format {format!r}; expected text or json")
+    kb_settings = settings()
+    options = DeflectionOptions.build(kb_settings, events, tickets=tickets, audience=audience)
+    found = suggest_queries(options, kb_settings, per_doc=per_doc, min_sessions=min_sessions, holdout=holdout)
+    changes = proposed_texts(kb_settings, found)
+    evaluation = eval_before_after(kb_settings, found, "internal" if options.audience == "all" else options.audience) if run_eval else None
+    written = write_changes(changes) if write else []
+    if format == "json":
+        print_json({**found.as_dict(), "written": [str(p.relative_to(kb_settings.root)) for p in written], "eval": evaluation})
+        return
+    if write:
+        for path in written:
+            print(path.relative_to(kb_settings.root))
+    else:
+        print(unified_diff(kb_settings, changes), end="")
+    total = sum(len(d.queries) for d in found.docs)
+    err.print(f"{total} sample quer{'y' if total == 1 else 'ies'} proposed for {len(found.docs)} doc(s)"
+              + (f"; skipped: {', '.join(f'{n} {why}' for why, n in sorted(found.skipped.items()))}" if found.skipped else ""),
+              markup=False)
+    if evaluation and evaluation.get("queries"):
+        b, a = evaluation["before"], evaluation["after"]
+        err.print(f"kb eval on {evaluation['queries']} held-out queries: MRR {b['mrr']:.3f} -> {a['mrr']:.3f}, "
+                  f"recall@1 {b['recall@1']:.3f} -> {a['recall@1']:.3f}, recall@5 {b['recall@5']:.3f} -> {a['recall@5']:.3f}"
+                  + (f"; {evaluation['unseen_phrasings']} phrasings not proposed: MRR {b['unseen_mrr']:.3f} -> {a['unseen_mrr']:.3f}"
+                     if evaluation.get("unseen_phrasings") else ""), markup=False)
