@@ -1,20 +1,13 @@
 -- Content-gap clusters: the raw material (queries with a gap signal, clicks per query) and exact
 -- per-cluster counts once kbops.analytics.gaps has grouped near-duplicate phrasings.
--- Input: search_outcomes, contacted_sessions; query_cluster(query, cluster) for `cluster_counts`.
+-- Input: query_stats (gaps.sql), search_outcomes, contacted_sessions; query_cluster(query, cluster).
 
 -- name: candidates
--- Normalised queries with zero-result searches or contacted sessions, strongest signal first.
-SELECT
-    o.query_norm AS query,
-    count(*) AS searches,
-    count(*) FILTER (WHERE o.zero_result) AS zero_result_searches,
-    count(DISTINCT c.session) AS contacted_sessions,
-    mode(o.locale) AS locale
-FROM search_outcomes AS o
-LEFT JOIN contacted_sessions AS c USING (session)
-WHERE o.query_norm <> ''
-GROUP BY o.query_norm
-HAVING count(*) FILTER (WHERE o.zero_result) > 0 OR count(DISTINCT c.session) > 0
+-- Normalised queries with zero-result searches or contacted sessions, strongest signal first
+-- (query_stats: gaps.sql).
+SELECT query, searches, zero_result_searches, contacted_sessions, locale
+FROM query_stats
+WHERE query <> '' AND (zero_result_searches > 0 OR contacted_sessions > 0)
 ORDER BY zero_result_searches + contacted_sessions DESC, searches DESC, query
 LIMIT 500;
 

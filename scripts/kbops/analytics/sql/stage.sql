@@ -80,7 +80,9 @@ SELECT
     event,
     session,
     user_raw AS "user",
-    coalesce(NOT regexp_full_match(user_raw, 'u-[0-9a-f]{16}'), false) AS user_needs_pseudonym,
+    -- Not already a pseudonym (u- + 16 hex digits; ltrim with a character set instead of a regexp: cheaper).
+    coalesce(NOT (length(user_raw) = 18 AND starts_with(user_raw, 'u-')
+                  AND ltrim(substr(user_raw, 3), '0123456789abcdef') = ''), false) AS user_needs_pseudonym,
     from_ticket,
     (contains(user_raw, '@') AND NOT from_ticket) AS user_was_email,
     query,
