@@ -12,7 +12,7 @@ from typing import Optional
 import duckdb
 
 from kbops.analytics.report import IdentityJoin
-from kbops.identity import PSEUDONYM_SQL, user_pseudonym
+from kbops.identity import PSEUDONYM, PSEUDONYM_SQL, user_pseudonym
 
 # Warn when no requester matches, or when fewer than this share do among at least WARN_MIN requesters.
 WARN_SHARE = 0.05
@@ -48,8 +48,12 @@ def id_shapes(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], dict[str,
 
 
 def pseudonymise_users(con: duckdb.DuckDBPyConnection, salt: str) -> int:
-    """Replace every raw user id (event users and requesters alike) by its pseudonym, once per DISTINCT value."""
-    raw = [row[0] for row in con.execute('SELECT DISTINCT "user" FROM staged WHERE user_needs_pseudonym').fetchall()]
+    """Replace every raw user id (event users and requesters alike) by its pseudonym, once per DISTINCT value.
+
+    Values already in pseudonym form map to themselves and are left alone (a log written by the
+    collector needs no update at all)."""
+    distinct = [row[0] for row in con.execute('SELECT DISTINCT "user" FROM staged WHERE "user" IS NOT NULL').fetchall()]
+    raw = [value for value in distinct if not PSEUDONYM.match(value)]
     if not raw:
         return 0
     con.execute(

@@ -8,8 +8,8 @@
 -- help-desk export formats listed below. All become TIMESTAMP in UTC.
 -- Users: one identity rule for event users and ticket requesters alike (kbops.identity, the collector's
 -- too): every value that is not already a pseudonym (`u-` + 16 hex digits) is replaced by its salted
--- pseudonym. `user_needs_pseudonym` marks them; users.sql swaps them for the pseudonyms computed in
--- Python over the DISTINCT values. `from_ticket` marks ticket-export rows.
+-- pseudonym: users.sql swaps them for the pseudonyms computed in Python over the DISTINCT values
+-- (cheaper than any per-row test). `from_ticket` marks ticket-export rows.
 -- Audience: the reader's audience the collector recorded from the API key; none = public (logs
 -- written before the collector recorded it, and customers without a key). Tickets have none.
 CREATE OR REPLACE TEMP TABLE staged AS
@@ -80,9 +80,6 @@ SELECT
     event,
     session,
     user_raw AS "user",
-    -- Not already a pseudonym (u- + 16 hex digits; ltrim with a character set instead of a regexp: cheaper).
-    coalesce(NOT (length(user_raw) = 18 AND starts_with(user_raw, 'u-')
-                  AND ltrim(substr(user_raw, 3), '0123456789abcdef') = ''), false) AS user_needs_pseudonym,
     from_ticket,
     (contains(user_raw, '@') AND NOT from_ticket) AS user_was_email,
     query,
