@@ -123,3 +123,22 @@ def test_different_id_formats_are_named(tmp_path):
 
 def test_no_tickets_no_join_section(small_log):
     assert deflection(small_log).identity is None
+
+
+def test_the_warning_comes_first_in_every_format(tmp_path):
+    from kbops.analytics import render
+    from tests.conftest import run_kb
+
+    users = [pseudonymous_id(f"c{i}@example.com", SALT) for i in range(3)]
+    log = write_jsonl(tmp_path / "e.jsonl", [
+        ev("2026-11-02T10:00:00Z", "search", f"s-{i}", u, query="q", results=1) for i, u in enumerate(users)
+    ])
+    tickets = tickets_csv(tmp_path / "t.csv", [("2026-11-02T11:00:00Z", f"c{i}@example.com") for i in range(3)])
+    text = run_kb("deflection", "--events", str(log), "--tickets", tickets, cwd=tmp_path, env={"KB_USER_SALT": "wrong"})
+    assert text.returncode == 0, text.stderr
+    assert text.stdout.splitlines()[1].startswith("WARNING: Only 0 of 3 ticket requesters matched")
+    report = deflection(log, tickets=(tickets,), user_salt="wrong")
+    md = render.markdown(report)
+    assert md.index("> **Warning.** Only 0 of 3") < md.index("## Summary")
+    page = render.html(report)
+    assert page.index("class='warn'") < page.index("class='cards'")
