@@ -182,6 +182,7 @@ class Prepared:
     unreadable: list[tuple[Source, str]]
     scrubbed_queries: int
     joined: Optional[IdentityJoin]
+    summary: InputSummary
 
 
 @contextlib.contextmanager
@@ -206,10 +207,14 @@ def prepared(options: DeflectionOptions, progress: Progress = None) -> Iterator[
             pseudonymise_users(con, options.user_salt)
             scrubbed = _scrub_queries(con)
             say("computing sessions and metrics")
-            for name in ("events.sql", "sessions.sql", "searches.sql"):
+            con.execute(sql_file("events.sql"))
+            summary = _input_summary(con, sources, unreadable)
+            # Everything else reads the de-duplicated events table: free the raw records' memory.
+            con.execute("DROP TABLE staged")
+            for name in ("sessions.sql", "searches.sql"):
                 con.execute(sql_file(name))
             joined = identity_join(con, *shapes, options.salt_configured) if has_tickets else None
-            yield Prepared(con, sources, unreadable, scrubbed, joined)
+            yield Prepared(con, sources, unreadable, scrubbed, joined, summary)
         finally:
             con.close()
 
@@ -219,7 +224,7 @@ def compute_deflection(
 ) -> DeflectionReport:
     """Deflection, zero-result, click-through and self-service metrics over the given files."""
     with prepared(options, progress) as p:
-        return _assemble(p.con, options, p.sources, p.unreadable, p.scrubbed_queries, doc_info or {}, p.joined)
+        return _assemble(p.con, options, p.summary, p.scrubbed_queries, doc_info or {}, p.joined)
 
 
 def _rate(value: Optional[float]) -> float:
@@ -229,8 +234,7 @@ def _rate(value: Optional[float]) -> float:
 def _assemble(
     con: duckdb.DuckDBPyConnection,
     options: DeflectionOptions,
-    sources: list[Source],
-    unreadable: list[tuple[Source, str]],
+    summary: InputSummary,
     scrubbed_queries: int,
     doc_info: dict[str, DocInfo],
     joined: Optional[IdentityJoin] = None,
@@ -248,7 +252,6 @@ def _assemble(
     con.execute(gap_queries["query_stats"])
     gaps = tuple(ContentGap(**row) for row in _rows(con, gap_queries["ranked"]))
     span = con.execute("SELECT min(ts), max(ts) FROM events WHERE in_period").fetchone()
-    summary = _input_summary(con, sources, unreadable)
     notes = _notes(metrics, summary, options, scrubbed_queries, head)
     return DeflectionReport(
         metrics=metrics,

@@ -4,17 +4,25 @@
 
 -- name: query_stats
 -- One row per normalised query (also the candidates of the gap clusters, clusters.sql).
+-- Grouped by (query, session) first: the distinct counts become plain counts, and the join with the
+-- contacted sessions runs over one row per query and session.
 CREATE OR REPLACE TEMP TABLE query_stats AS
+WITH per_session AS (
+    SELECT query_norm, session, count(*) AS searches, count(*) FILTER (WHERE zero_result) AS zero_result_searches,
+           min(locale) AS locale
+    FROM search_outcomes
+    GROUP BY query_norm, session
+)
 SELECT
-    o.query_norm AS query,
-    count(*) AS searches,
-    count(*) FILTER (WHERE o.zero_result) AS zero_result_searches,
-    count(DISTINCT o.session) AS sessions,
-    count(DISTINCT c.session) AS contacted_sessions,
-    mode(o.locale) AS locale
-FROM search_outcomes AS o
+    p.query_norm AS query,
+    CAST(sum(p.searches) AS BIGINT) AS searches,
+    CAST(sum(p.zero_result_searches) AS BIGINT) AS zero_result_searches,
+    count(*) AS sessions,
+    count(c.session) AS contacted_sessions,
+    mode(p.locale) AS locale
+FROM per_session AS p
 LEFT JOIN contacted_sessions AS c USING (session)
-GROUP BY o.query_norm;
+GROUP BY p.query_norm;
 
 -- name: ranked
 -- Output: query, searches, zero_result_searches, sessions, contacted_sessions, zero_result_rank,
