@@ -25,6 +25,8 @@ SCRIPTS = str(Path(__file__).resolve().parents[1] / "scripts")
 if SCRIPTS not in sys.path:  # this checkout's kbops (hashing, anchors, section names) when run as a script
     sys.path.insert(0, SCRIPTS)
 
+from kbops.publishing import AUDIENCE_LEVEL, audience_may_see  # noqa: E402
+
 REFERENCE_DATE = "2026-11-01"  # last_reviewed dates fall in the year before this; lint with --today near it
 
 TEAMS = {
@@ -68,7 +70,6 @@ SECTIONS_ES = {"Overview": "Resumen", "Before you start": "Antes de empezar", "S
                "If it still does not work": "Si sigue sin funcionar", "Purpose": "Propósito", "Scope": "Alcance",
                "Procedure": "Procedimiento", "Escalation": "Escalamiento", "Symptoms": "Síntomas", "Cause": "Causa",
                "Resolution": "Resolución", "Trigger": "Disparador", "Communication": "Comunicación"}
-AUDIENCE_RANK = {"public": 0, "partner": 1, "internal": 2}
 
 
 @dataclass
@@ -172,7 +173,7 @@ def _link_plan(rng: random.Random, specs: list[_Spec]) -> None:
     for spec in specs:
         if spec.status != "published":
             continue
-        rank = AUDIENCE_RANK[spec.audience]
+        rank = AUDIENCE_LEVEL[spec.audience]
         if spec.index:
             specs[best_linker[rank]].links.append((spec.index, ""))
         for level in range(rank + 1):
@@ -184,7 +185,7 @@ def _link_plan(rng: random.Random, specs: list[_Spec]) -> None:
             target = specs[rng.randrange(len(specs))]
             if (
                 target.index != spec.index and target.status == "published"
-                and AUDIENCE_RANK[target.audience] <= AUDIENCE_RANK[spec.audience]
+                and audience_may_see(spec.audience, target.audience)
             ):
                 spec.links.append((target.index, "anchor"))
 

@@ -65,12 +65,13 @@ def kb_docs_for(intents: list[str], kb_root: Path | None) -> tuple[dict[str, lis
         try:
             from kbops.config import load_settings
             from kbops.model.loader import load_corpus
+            from kbops.publishing import ANONYMOUS_AUDIENCE, is_visible
 
             corpus = load_corpus(load_settings(kb_root))
             doc_ids = sorted({d.id for d in corpus.docs if d.id and d.get("status") == "published"})
             published = [d for d in corpus.docs if d.id and d.get("status") == "published"] if len(doc_ids) >= 10 else []
             # Customers on the help site reach public docs only.
-            for doc in sorted((d for d in published if d.get("audience") == "public"), key=lambda d: d.id):
+            for doc in sorted((d for d in published if is_visible(d, ANONYMOUS_AUDIENCE)), key=lambda d: d.id):
                 locale_of[doc.id] = doc.get("locale") or "en"
                 for intent in doc.get("intents") or []:
                     if intent in intents and doc.id not in serving[intent]:

@@ -29,6 +29,7 @@ sys.path[:0] = [str(REPO / "scripts"), str(HERE), str(REPO / "bench")]
 import httpx  # noqa: E402
 
 from kbops.config import load_settings  # noqa: E402
+from kbops.publishing import ANONYMOUS_AUDIENCE, AUDIENCES  # noqa: E402
 from kbops.search.engine import SearchEngine  # noqa: E402
 from kbops.search.indexer import build_index  # noqa: E402
 
@@ -57,7 +58,7 @@ def sample_queries(count: int, seed: int = 1) -> list[tuple[str, str | None, str
     rng = random.Random(seed)
     queries = []
     for number in range(count):
-        audience = ("public", "partner", "internal")[number % 3]
+        audience = AUDIENCES[number % len(AUDIENCES)]
         if number % 10 == 8:
             queries.append((rng.choice(ES_QUERIES), "es", audience))
         elif number % 10 == 9:
@@ -150,7 +151,7 @@ def run_size(docs: int, args) -> dict:
     incremental = build_index(settings)
     engine = SearchEngine(settings)
     queries = sample_queries(args.queries)
-    engine.search("warm up", audience="public")  # open the index; filter masks and field lengths load lazily
+    engine.search("warm up", audience=ANONYMOUS_AUDIENCE)  # open the index; filter masks and field lengths load lazily
     passes = []
     for _ in range(2):  # first pass: every query's postings read from disk; second: from the in-memory cache
         timings = []

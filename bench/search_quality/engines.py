@@ -15,6 +15,7 @@ from lunr.trimmer import trimmer
 from rank_bm25 import BM25Okapi
 from whoosh.lang import stemmer_for_language
 
+from kbops.publishing import WIDEST_AUDIENCE
 from kbops.search.backend import SearchRequest
 from kbops.search.config import SearchConfig
 from kbops.search.records import IndexRecord
@@ -43,7 +44,7 @@ class Ours:
         target = Path(self._tmp.name) / "gen"
         WhooshBackend().write(target, records, [], None, locales)
         self.searcher = WhooshBackend().open(target, config, synonyms)
-        self.audience = "internal"  # records are already the audience's docs
+        self.audience = WIDEST_AUDIENCE  # records are already the audience's docs
 
     def reconfigure(self, config: SearchConfig) -> None:
         self.searcher.config = config

@@ -33,7 +33,7 @@ from kbops.config import load_settings  # noqa: E402
 from kbops.export import chunks_of  # noqa: E402
 from kbops.model.loader import load_corpus  # noqa: E402
 from kbops.model.taxonomy import load_taxonomy  # noqa: E402
-from kbops.publishing import select_for_audience  # noqa: E402
+from kbops.publishing import ANONYMOUS_AUDIENCE, AUDIENCES, select_for_audience  # noqa: E402
 from kbops.search.config import FieldBoosts, search_config  # noqa: E402
 from kbops.search.records import record_for  # noqa: E402
 
@@ -139,7 +139,7 @@ def tune(ours: Ours, base, dev: list[Query]) -> tuple[FieldBoosts, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", type=Path, default=HERE.parents[1])
-    parser.add_argument("--audience", default="public")
+    parser.add_argument("--audience", default=ANONYMOUS_AUDIENCE, choices=AUDIENCES)
     parser.add_argument("--dev", type=int, default=10, help="Banking77 queries per intent for tuning")
     parser.add_argument("--test", type=int, default=20, help="Banking77 queries per intent for the report")
     parser.add_argument("--seed", type=int, default=77)

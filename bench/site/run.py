@@ -41,10 +41,11 @@ def same_nav(root: Path, docs: Path) -> list:
     import tempfile
 
     from kbops.config import load_settings
+    from kbops.publishing import WIDEST_AUDIENCE
     from kbops.site.stage import stage_site
 
     with tempfile.TemporaryDirectory() as tmp:
-        nav = stage_site(load_settings(root), "internal", Path(tmp) / "docs").nav
+        nav = stage_site(load_settings(root), WIDEST_AUDIENCE, Path(tmp) / "docs").nav
 
     def keep(items: list) -> list:
         kept = []
@@ -111,11 +112,12 @@ STAGE_ONLY = """
 import json, shutil, sys, tempfile, time
 from pathlib import Path
 from kbops.config import load_settings
+from kbops.publishing import WIDEST_AUDIENCE
 from kbops.site.stage import stage_site
 settings = load_settings(Path(sys.argv[1]))
 dest = Path(tempfile.mkdtemp()) / "docs"
 cpu, wall = time.process_time(), time.perf_counter()
-result = stage_site(settings, "internal", dest)
+result = stage_site(settings, WIDEST_AUDIENCE, dest)
 print(json.dumps({"cpu_seconds": time.process_time() - cpu, "seconds": time.perf_counter() - wall, "docs": result.docs}))
 shutil.rmtree(dest.parent)
 """

@@ -9,7 +9,7 @@ from typing import Iterable, Iterator, Optional
 from kbops.config import Settings
 from kbops.model.document import Document
 from kbops.model.loader import load_corpus
-from kbops.publishing import select_for_audience
+from kbops.publishing import ANONYMOUS_AUDIENCE, select_for_audience
 from kbops.search.records import doc_url, plain_text
 
 
@@ -73,7 +73,7 @@ def chunks_of(doc: Document) -> Iterator[Chunk]:
         )
 
 
-def export_chunks(settings: Settings, audience: str = "public") -> list[Chunk]:
+def export_chunks(settings: Settings, audience: str = ANONYMOUS_AUDIENCE) -> list[Chunk]:
     """Chunks of every doc published to `audience` (the same decision as the site and the index)."""
     docs = select_for_audience(load_corpus(settings).docs, audience)
     return [chunk for doc in docs for chunk in chunks_of(doc)]

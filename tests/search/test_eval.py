@@ -57,3 +57,38 @@ def test_bundled_knowledge_base_meets_its_mrr_floor(kb, kb_copy: Path):
     report = json.loads(done.stdout)
     assert done.returncode == 0, report["worst"]
     assert report["passed"] and report["mrr"] >= report["mrr_floor"] > 0
+
+
+def test_eval_as_an_audience_scores_only_what_it_could_find(indexed_kb: Path, engine):
+    queries = [
+        LabelledQuery("kestrel fraud escalation", ("kestrel-fraud-escalation",), "en"),  # internal only: left out
+        LabelledQuery("refund override", ("partner-refund-override", "card-declined"), "en"),  # partner answer dropped
+        LabelledQuery("zeppelin", ("upcoming-zeppelin",), "en"),  # a draft: nobody finds it, stays a miss
+    ]
+    public = evaluate(load_settings(indexed_kb), queries, audience="public", engine=engine)
+    assert (public.queries, public.excluded, public.audience) == (2, 1, "public")
+    assert [o.query.relevant for o in public.outcomes] == [("card-declined",), ("upcoming-zeppelin",)]
+    assert public.outcomes[1].rank is None
+    internal = evaluate(load_settings(indexed_kb), queries, audience="internal", engine=engine)
+    assert (internal.queries, internal.excluded) == (3, 0)
+    assert internal.outcomes[0].rank == 1 and internal.outcomes[1].query.relevant == queries[1].relevant
+
+
+def test_bundled_kb_eval_as_public_counts_only_public_answers(kb, kb_copy: Path):
+    """Before the publishing authority, `kb eval --audience public` scored partner and internal answers too
+    (MRR 0.705, exit 1 on the bundled KB); now it scores the sample queries of public docs only."""
+    from kbops.model.loader import load_corpus
+
+    docs = [d for d in load_corpus(load_settings(kb_copy)).docs if d.frontmatter is not None]
+    published = [d for d in docs if d.get("status") in ("published", "deprecated")]
+    public_queries = sum(len(d.frontmatter.sample_queries) for d in published if d.get("audience") == "public")
+    other_queries = sum(len(d.frontmatter.sample_queries) for d in published if d.get("audience") != "public")
+    assert public_queries and other_queries
+    assert kb("index", cwd=kb_copy).returncode == 0
+    done = kb("eval", "--audience", "public", "--format", "json", cwd=kb_copy)
+    report = json.loads(done.stdout)
+    assert done.returncode == 0, report["worst"]
+    assert (report["queries"], report["excluded"], report["audience"]) == (public_queries, other_queries, "public")
+    public_ids = {d.id for d in published if d.get("audience") == "public"}
+    assert all(set(item["relevant"]) <= public_ids for item in report["worst"])
+    assert report["passed"] and report["mrr"] >= report["mrr_floor"]

@@ -26,3 +26,28 @@ def test_api_key_lifecycle(kb, tmp_path: Path):
     assert kb("api-key", "revoke", "acme-bpo", cwd=root).returncode == 0
     assert json.loads(kb("api-key", "list", "--format", "json", cwd=root).stdout) == []
     assert kb("api-key", "revoke", "acme-bpo", cwd=root).returncode == 2
+
+
+def test_key_file_with_an_unknown_audience_is_refused_on_load(kb, tmp_path: Path):
+    """A hand-edited key file must not unlock an audience that does not exist (or silently lose the key)."""
+    from kbops.errors import ConfigError
+    from kbops.server.keys import ApiKeyStore, digest
+
+    root = copy_fixture_kb(tmp_path / "kb")
+    path = root / ".kb" / "api-keys.json"
+    path.parent.mkdir()
+    entries = [
+        {"sha256": digest("kb_good"), "audience": "partner", "label": "fine", "created": "2026-11-01T00:00:00+00:00"},
+        {"sha256": digest("kb_bad"), "audience": "superuser", "label": "edited", "created": "2026-11-01T00:00:00+00:00"},
+    ]
+    path.write_text(json.dumps({"keys": entries}), encoding="utf-8")
+    listed = kb("api-key", "list", cwd=root)
+    assert listed.returncode == 2 and "Traceback" not in listed.stderr
+    assert "key 2 ('edited'): unknown audience 'superuser'; expected one of public, partner, internal" in listed.stderr
+    store = ApiKeyStore(path)
+    try:
+        store.audience_for("kb_good")
+    except ConfigError as exc:
+        assert "superuser" in str(exc)
+    else:
+        raise AssertionError("the store loaded a key for an unknown audience")

@@ -20,6 +20,7 @@ from kbops.model.loader import Corpus, load_corpus, parse_document
 from kbops.model.schema import DocType
 from kbops.model.sections import SECTION_NAMES
 from kbops.model.taxonomy import load_taxonomy
+from kbops.publishing import ANONYMOUS_AUDIENCE, require_audience
 
 log = logging.getLogger(__name__)
 
@@ -117,9 +118,7 @@ def new_document(
     title = " ".join(title.split())
     if len(title) < 3:
         raise UsageError("the title needs at least 3 characters")
-    audience = audience or DEFAULT_AUDIENCE[doc_type]
-    if audience not in ("public", "partner", "internal"):
-        raise UsageError(f"unknown audience {audience!r}; expected public, partner or internal")
+    audience = require_audience(audience or DEFAULT_AUDIENCE[doc_type])
     governance = load_governance(settings.governance_path)
     taxonomy = load_taxonomy(settings.taxonomy_path)
     if product is not None and product not in taxonomy.products:
@@ -160,7 +159,7 @@ def new_document(
         "last_reviewed": today.isoformat(),
         "review_every": f"{interval}d",
         "risk": DEFAULT_RISK,
-        "classification": "public" if audience == "public" else "internal",
+        "classification": "public" if audience == ANONYMOUS_AUDIENCE else "internal",
     }
     queries = [" ".join(q.split()) for q in sample_queries if q and q.strip()]
     text = front_matter_text(meta, sample_queries=queries) + "\n" + render_body(doc_type, title, locale)

@@ -39,6 +39,35 @@ def settings() -> Settings:
     return load_settings(_state.get("root"), today=_state.get("today"))
 
 
+def _parse_audience(value: str) -> str:
+    from kbops.errors import UsageError
+    from kbops.publishing import require_audience
+
+    try:
+        return require_audience(value)
+    except UsageError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def audience_option(default: Any, help: str) -> Any:
+    """`--audience/-a`: a choice of the publishing audiences; a wrong value is a usage error (exit 2)
+    whose message comes from `kbops.publishing.require_audience`, the same as the API's and the library's."""
+    from kbops.publishing import AUDIENCES
+
+    return typer.Option(
+        default, "--audience", "-a", help=help, parser=_parse_audience, metavar="|".join(AUDIENCES),
+        autocompletion=lambda: list(AUDIENCES),
+    )
+
+
+def check_format(format: str, allowed: tuple[str, ...]) -> None:
+    """Usage error (exit 2) for an output format the command does not render."""
+    from kbops.errors import UsageError
+
+    if format not in allowed:
+        raise UsageError(f"unknown format {format!r}; expected one of {', '.join(allowed)}")
+
+
 def print_json(data: Any) -> None:
     """One JSON document on stdout (the command contract)."""
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")

@@ -7,7 +7,7 @@ import typer
 
 from kbops.authoring.new import new_document
 from kbops.authoring.translate import new_translation
-from kbops.cli._app import app, out, print_json, settings
+from kbops.cli._app import app, audience_option, out, print_json, settings
 from kbops.errors import UsageError
 from kbops.model.schema import json_schema
 
@@ -24,7 +24,7 @@ def new_command(
     title: str = typer.Option(..., "--title", "-t", help="Title; the id is made from it."),
     locale: Optional[str] = typer.Option(None, "--locale", "-l", help="Language of the doc (default: [tool.kbops] default_locale)."),
     owner: Optional[str] = typer.Option(None, "--owner", help="Team or person from governance.yml (default: the team owning most docs of the product or type)."),
-    audience: Optional[str] = typer.Option(None, "--audience", help="public | partner | internal (default depends on the type)."),
+    audience: Optional[str] = audience_option(None, "Who may read it (default depends on the type)."),
     product: Optional[str] = typer.Option(None, "--product", help="Product key from taxonomy.yml; articles and SOPs go into its subfolder."),
     doc_id: Optional[str] = typer.Option(None, "--id", help="Use this id instead of one made from the title."),
     translation_of: Optional[str] = typer.Option(

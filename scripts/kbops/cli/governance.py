@@ -6,9 +6,10 @@ from typing import List, Optional
 
 import typer
 
-from kbops.cli._app import app, err, out, print_json, settings
+from kbops.cli._app import app, audience_option, err, out, print_json, settings
 from kbops.errors import UsageError
 from kbops.model.governance import load_governance
+from kbops.publishing import WIDEST_AUDIENCE
 
 
 def _check_format(format: str, allowed: tuple[str, ...]) -> None:
@@ -130,7 +131,7 @@ def history_command(
 @app.command("changelog")
 def changelog_command(
     since: str = typer.Option(..., "--since", help="Start date, YYYY-MM-DD."),
-    audience: str = typer.Option("internal", "--audience", help="Only docs this audience may see: public | partner | internal."),
+    audience: str = audience_option(WIDEST_AUDIENCE, "Only docs this audience may see."),
     format: str = typer.Option("md", "--format", "-f", help="md | json | text"),
     write: Optional[Path] = typer.Option(None, "--write", help="Also write the digest as a site page, e.g. kb/changelog.md."),
     owner: Optional[str] = typer.Option(None, "--owner", help="Owner of the written page (default: the first team)."),
@@ -138,7 +139,7 @@ def changelog_command(
     """Digest of docs added, changed and deprecated since a date (for BPO trainers); --write makes it a page."""
     import datetime as dt
 
-    from kbops.governance.changelog import changelog, changelog_page, render_markdown, render_text
+    from kbops.governance.changelog import changelog, changelog_page, linkable_docs, render_markdown, render_text
     from kbops.governance.history import GitHistory
 
     _check_format(format, ("md", "json", "text"))
@@ -160,10 +161,7 @@ def changelog_command(
         if not owner or not governance.is_owner(owner):
             raise UsageError(f"--owner {owner!r}: not a team or person of governance.yml")
     log = changelog(corpus, GitHistory(s.root), start, s.today_date(), audience, exclude=page_rel if page else None)
-    from kbops.publishing import is_visible
-
-    by_id = {d.id: (d.relpath, d.title) for d in corpus.docs
-             if d.id and not d.get("translation_of") and is_visible(d, audience)}
+    by_id = linkable_docs(corpus, audience)
     if format == "json":
         print_json(log.as_dict())
     elif format == "text":

@@ -1,8 +1,7 @@
-"""Commands of the search domain: `kb index`, `kb search`, `kb eval`, `kb serve`, `kb export`, `kb api-key`."""
+"""Commands of the search domain: `kb index`, `kb search`, `kb eval`."""
 from __future__ import annotations
 
 import html
-import sys
 import re
 from pathlib import Path
 from typing import Optional
@@ -10,15 +9,10 @@ from typing import Optional
 import typer
 from rich.text import Text
 
-from kbops.cli._app import app, err, out, print_json, settings
-from kbops.errors import UsageError
+from kbops.cli._app import app, audience_option, check_format, err, out, print_json, settings
+from kbops.publishing import ANONYMOUS_AUDIENCE, WIDEST_AUDIENCE
 
 _MARK = re.compile(r"<mark[^>]*>(.*?)</mark>", re.S)
-
-
-def _check_format(format: str, allowed: tuple[str, ...]) -> None:
-    if format not in allowed:
-        raise UsageError(f"unknown format {format!r}; expected one of {', '.join(allowed)}")
 
 
 def snippet_text(snippet: str) -> Text:
@@ -41,7 +35,7 @@ def index_command(
     """Build or update the search index under .kb/index (only published and deprecated docs)."""
     from kbops.search.indexer import build_index
 
-    _check_format(format, ("text", "json"))
+    check_format(format, ("text", "json"))
 
     def progress(stage: str, done: int, total: int) -> None:
         err.print(f"{stage}: {done}/{total}", markup=False)
@@ -65,7 +59,7 @@ def index_command(
 def search_command(
     query: str = typer.Argument(..., help="What a reader would type."),
     locale: Optional[str] = typer.Option(None, "--locale", "-l", help="Language to search first (en, es, fr...); others are a marked fallback."),
-    audience: str = typer.Option("public", "--audience", "-a", help="public | partner | internal: who is searching."),
+    audience: str = audience_option(ANONYMOUS_AUDIENCE, "Who is searching: results hold only what this audience may see."),
     type: Optional[str] = typer.Option(None, "--type", help="Only this doc type (article, sop, troubleshooting, playbook, template)."),
     product: Optional[str] = typer.Option(None, "--product", help="Only this product key from taxonomy.yml."),
     limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Number of hits (default from [tool.kbops.search])."),
@@ -75,7 +69,7 @@ def search_command(
     from kbops.search.backend import hit_dict
     from kbops.search.engine import search
 
-    _check_format(format, ("text", "json"))
+    check_format(format, ("text", "json"))
     result = search(settings(), query, audience=audience, locale=locale, type=type, product=product, limit=limit)
     if format == "json":
         print_json([hit_dict(hit) for hit in result.hits])
@@ -110,22 +104,24 @@ def search_command(
 @app.command("eval")
 def eval_command(
     queries: Optional[Path] = typer.Option(None, "--queries", "-q", help='JSON lines {"query", "relevant": [ids], "locale"} (default: every doc\'s sample_queries).'),
-    audience: str = typer.Option("internal", "--audience", "-a", help="Search as this audience."),
+    audience: str = audience_option(WIDEST_AUDIENCE, "Search as this audience; only queries answerable by docs it may see are scored."),
     worst: int = typer.Option(10, "--worst", help="How many of the worst queries to list."),
     format: str = typer.Option("text", "--format", "-f", help="text | json"),
 ) -> None:
     """Measure search quality: recall@1, recall@5, MRR (cutoff 10); exit 1 below [tool.kbops.search] mrr_floor."""
     from kbops.search.evaluate import evaluate, load_queries
 
-    _check_format(format, ("text", "json"))
+    check_format(format, ("text", "json"))
     current = settings()
     report = evaluate(current, load_queries(queries) if queries else None, audience=audience)
     if format == "json":
         print_json(report.to_dict(worst))
     else:
         verdict = "ok" if report.passed else "BELOW FLOOR"
+        if report.excluded:
+            out.print(f"{report.excluded} queries left out: only docs above the {report.audience} audience answer them", markup=False)
         out.print(
-            f"{report.queries} queries  MRR {report.mrr:.3f}  recall@1 {report.recall_at_1:.3f}  "
+            f"{report.queries} queries ({report.audience})  MRR {report.mrr:.3f}  recall@1 {report.recall_at_1:.3f}  "
             f"recall@5 {report.recall_at_5:.3f}  (mrr_floor {report.mrr_floor:.2f}: {verdict})",
             markup=False,
         )
@@ -140,88 +136,3 @@ def eval_command(
                 markup=False,
             )
     raise typer.Exit(0 if report.passed else 1)
-
-
-@app.command("serve")
-def serve_command(
-    host: Optional[str] = typer.Option(None, "--host", help="Address to listen on (default 127.0.0.1)."),
-    port: Optional[int] = typer.Option(None, "--port", "-p", help="Port (default 8000)."),
-    workers: Optional[int] = typer.Option(None, "--workers", help="uvicorn worker processes (default 1)."),
-    no_build: bool = typer.Option(False, "--no-build", help="Serve as is: do not update the index or build missing sites."),
-    rebuild: bool = typer.Option(False, "--rebuild", help="Rebuild the index and every audience's site before serving."),
-) -> None:
-    """Serve the site for each caller's audience, the search API and the event collector."""
-    from kbops.server.run import prepare, serve
-
-    current = settings()
-    if not no_build:
-        result = prepare(current, rebuild=rebuild, notify=lambda message: err.print(message, markup=False))
-        for problem in result.site_problems:
-            err.print(f"warning: {problem}", markup=False)
-    from kbops.server.config import server_config
-
-    config = server_config(current)
-    err.print(f"serving {current.root} on http://{host or config.host}:{port or config.port}/ (Ctrl-C stops)", markup=False)
-    serve(current, host=host, port=port, workers=workers)
-
-
-api_key_app = typer.Typer(help="Create, list and revoke API keys (each unlocks one audience).", no_args_is_help=True)
-app.add_typer(api_key_app, name="api-key")
-
-
-@api_key_app.command("create")
-def api_key_create(
-    audience: str = typer.Option(..., "--audience", "-a", help="public | partner | internal"),
-    label: str = typer.Option(..., "--label", help="Who or what uses the key, e.g. the partner's name."),
-) -> None:
-    """Create a key and print it once (only its SHA-256 is stored in .kb/api-keys.json)."""
-    from kbops.server.keys import ApiKeyStore, keys_path
-
-    key = ApiKeyStore(keys_path(settings())).create(audience, label)
-    err.print(f"API key for {label!r} ({audience}); shown once, store it now:", markup=False)
-    print(key)
-
-
-@api_key_app.command("list")
-def api_key_list(format: str = typer.Option("text", "--format", "-f", help="text | json")) -> None:
-    """List keys (label, audience, creation date; never the secret)."""
-    from kbops.server.keys import ApiKeyStore, keys_path
-
-    _check_format(format, ("text", "json"))
-    keys = ApiKeyStore(keys_path(settings())).keys()
-    if format == "json":
-        print_json([{"label": k.label, "audience": k.audience, "created": k.created} for k in keys])
-        return
-    for k in keys:
-        out.print(f"{k.label:30} {k.audience:9} {k.created}", markup=False)
-
-
-@api_key_app.command("revoke")
-def api_key_revoke(label: str = typer.Argument(..., help="The label given at creation.")) -> None:
-    """Revoke a key at once (running servers re-read the key file)."""
-    from kbops.server.keys import ApiKeyStore, keys_path
-
-    revoked = ApiKeyStore(keys_path(settings())).revoke(label)
-    out.print(f"revoked {revoked.label!r} ({revoked.audience})", markup=False)
-
-
-@app.command("export")
-def export_command(
-    format: str = typer.Option("jsonl", "--format", "-f", help="jsonl (one chunk per line)"),
-    audience: str = typer.Option("public", "--audience", "-a", help="Export only what this audience may see."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
-) -> None:
-    """Export heading-sized chunks (id, title, url, locale, audience, intents, text...) for bots and assistants."""
-    from kbops.export import export_chunks, to_jsonl
-    from kbops.publishing import AUDIENCES
-
-    _check_format(format, ("jsonl",))
-    if audience not in AUDIENCES:
-        raise UsageError(f"unknown audience {audience!r}; expected one of {', '.join(AUDIENCES)}")
-    chunks = export_chunks(settings(), audience)
-    lines = "".join(line + "\n" for line in to_jsonl(chunks))
-    if output:
-        output.write_text(lines, encoding="utf-8")
-        err.print(f"wrote {len(chunks)} chunks to {output}", markup=False)
-    else:
-        sys.stdout.write(lines)

@@ -6,23 +6,20 @@ from typing import Optional
 
 import typer
 
-from kbops.cli._app import app, err, out, settings
-from kbops.publishing import AUDIENCES
+from kbops.cli._app import app, audience_option, err, out, settings
+from kbops.publishing import ANONYMOUS_AUDIENCE
 
 
 @app.command("build")
 def build_command(
-    audience: str = typer.Option("public", "--audience", "-a", help=f"Who the site is for: {' | '.join(AUDIENCES)}."),
+    audience: str = audience_option(ANONYMOUS_AUDIENCE, "Who the site is for."),
     site_dir: Optional[Path] = typer.Option(None, "--site-dir", help="Output folder (default: site/<audience>)."),
     draft_preview: bool = typer.Option(False, "--draft-preview", help="Include draft and in-review docs, bannered 'Draft'."),
     strict: bool = typer.Option(True, "--strict/--no-strict", help="Fail on any MkDocs warning (default: strict)."),
 ) -> None:
     """Build the static site for one audience: only what that audience may see, with trust signals."""
-    from kbops.errors import UsageError
     from kbops.site.build import build_site
 
-    if audience not in AUDIENCES:
-        raise UsageError(f"unknown audience {audience!r}; expected one of {', '.join(AUDIENCES)}")
     cfg = settings()
     target = site_dir or cfg.root / "site" / audience
     err.print(f"kb build: building the {audience} site…")

@@ -9,7 +9,7 @@ from kbops.errors import UsageError
 from kbops.governance.history import GitHistory
 from kbops.model.document import Document
 from kbops.model.loader import Corpus
-from kbops.publishing import AUDIENCES, PUBLISHED_STATUSES, is_visible
+from kbops.publishing import WIDEST_AUDIENCE, is_visible, require_audience, select_for_audience, status_is_publishable
 
 KINDS = ("added", "changed", "deprecated")
 HEADINGS = {"added": "New", "changed": "Updated", "deprecated": "Deprecated"}
@@ -45,11 +45,11 @@ class Changelog:
 
 
 def changelog(
-    corpus: Corpus, history: GitHistory, since: dt.date, today: dt.date, audience: str = "internal", exclude: str | None = None
+    corpus: Corpus, history: GitHistory, since: dt.date, today: dt.date, audience: str = WIDEST_AUDIENCE,
+    exclude: str | None = None,
 ) -> Changelog:
     """Compare each visible doc with its state at `since` (git): new, content changed, or newly deprecated."""
-    if audience not in AUDIENCES:
-        raise UsageError(f"unknown audience {audience!r}; expected one of {', '.join(AUDIENCES)}")
+    require_audience(audience)
     if not history.available:
         raise UsageError(f"kb changelog needs git: {history.reason}")
     start = since.isoformat()
@@ -79,8 +79,13 @@ def changelog(
     return Changelog(start, today.isoformat(), audience, tuple(entries))
 
 
+def linkable_docs(corpus: Corpus, audience: str) -> dict[str, tuple[str, str]]:
+    """id -> (path, title) of the source-language docs `audience` may see: the only successors a digest may name."""
+    return {d.id: (d.relpath, d.title) for d in select_for_audience(corpus.docs, audience) if d.id and not d.get("translation_of")}
+
+
 def _kind(doc: Document, base: Document | None) -> str | None:
-    was_published = base is not None and base.get("status") in PUBLISHED_STATUSES
+    was_published = base is not None and status_is_publishable(base.get("status"))
     if doc.get("status") == "deprecated" and (base is None or base.get("status") != "deprecated"):
         return "deprecated"  # even when new in the period: trainers must learn it is not to be used
     if not was_published:
@@ -133,7 +138,7 @@ def render_text(log: Changelog) -> str:
 def changelog_page(log: Changelog, page_path: str, owner: str, today: dt.date, by_id: dict[str, tuple[str, str]]) -> str:
     """A complete, valid KB article (front-matter + digest) for the site."""
     stem = os.path.splitext(os.path.basename(page_path))[0]
-    doc_id = stem if log.audience == "internal" or stem.endswith(log.audience) else f"{stem}-{log.audience}"
+    doc_id = stem if log.audience == WIDEST_AUDIENCE or stem.endswith(log.audience) else f"{stem}-{log.audience}"
     front = [
         "---",
         f"id: {doc_id}",

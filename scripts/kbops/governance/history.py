@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import weakref
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -197,17 +196,3 @@ def _unquote(path: str) -> str:
         return path[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape").encode("latin-1").decode("utf-8")
     return path
 
-
-_RUN_CACHE: dict[int, GitHistory] = {}
-
-
-def history_for(ctx: object, root: Path) -> GitHistory:
-    """One GitHistory per lint run, keyed by the run's context object (kept off the context so it stays picklable)."""
-    key = id(ctx)
-    cached = _RUN_CACHE.get(key)
-    if cached is None or cached.root != Path(root).resolve():
-        cached = GitHistory(root)
-        if key not in _RUN_CACHE:
-            weakref.finalize(ctx, _RUN_CACHE.pop, key, None)
-        _RUN_CACHE[key] = cached
-    return cached

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from kbops.config import Settings
+from kbops.governance.history import GitHistory
 from kbops.lint.settings import LintSettings
 from kbops.model.governance import Governance, load_governance
 from kbops.model.taxonomy import Taxonomy, load_taxonomy
@@ -24,6 +25,28 @@ class LintContext:
     @cached_property
     def allow_examples_lower(self) -> tuple[str, ...]:
         return tuple(v.lower() for v in self.lint.allow_examples)
+
+    @cached_property
+    def history(self) -> GitHistory:
+        """Git history of the knowledge base, opened on first use and shared by every rule of the run."""
+        return GitHistory(self.settings.root)
+
+    @cached_property
+    def codeowners(self) -> dict[str, tuple[int, list[str]]] | None:
+        """The repository's .github/CODEOWNERS as pattern -> (line, handles); None when there is no such file."""
+        from kbops.governance.codeowners import CODEOWNERS_PATH, parse
+
+        path = self.settings.root / CODEOWNERS_PATH
+        if not path.is_file():
+            return None
+        return parse(path.read_text(encoding="utf-8", errors="replace"))
+
+    def __getstate__(self) -> dict:
+        # Worker processes run document rules only; git history and CODEOWNERS stay in the parent.
+        state = dict(self.__dict__)
+        state.pop("history", None)
+        state.pop("codeowners", None)
+        return state
 
 
 def build_context(settings: Settings) -> LintContext:

@@ -8,6 +8,8 @@ from typing import Annotated, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from kbops.publishing import AUDIENCES
+
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 LOCALE_PATTERN = r"^[a-z]{2,3}(?:-[A-Z]{2})?$"
 DURATION_PATTERN = r"^[1-9][0-9]*[dwmy]$"
@@ -33,12 +35,9 @@ class DocStatus(str, Enum):
     archived = "archived"
 
 
-class Audience(str, Enum):
-    """Who may read a doc. Each audience sees its own level and those below it."""
-
-    public = "public"
-    partner = "partner"
-    internal = "internal"
+# Who may read a doc: the audiences of kbops.publishing, the one authority (each sees its own level and below).
+Audience = Enum("Audience", {name: name for name in AUDIENCES}, type=str, module=__name__)
+Audience.__doc__ = "Who may read a doc. Each audience sees its own level and those below it."
 
 
 class Classification(str, Enum):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
+from kbops.publishing import ANONYMOUS_AUDIENCE, visible_audiences
 from kbops.search.config import SearchConfig
 from kbops.search.records import IndexRecord
 
@@ -19,8 +20,11 @@ FACETS = ("type", "product", "locale", "audience")
 
 @dataclass(frozen=True)
 class SearchRequest:
+    """What a caller asks. `visible` is filled from `audience` by kbops.publishing (UsageError for an unknown
+    audience): backends filter on it and never rebuild the audience hierarchy themselves."""
+
     query: str
-    audience: str = "public"
+    audience: str = ANONYMOUS_AUDIENCE
     locale: Optional[str] = None  # None: every language, each analyzed with its own analyzer
     type: Optional[str] = None
     product: Optional[str] = None
@@ -28,6 +32,10 @@ class SearchRequest:
     snippets: bool = True
     facets: bool = True
     fallback: bool = True  # search other languages when the requested one has no hit
+    visible: tuple[str, ...] = field(init=False)  # audiences whose docs the caller may see
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "visible", visible_audiences(self.audience))
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Optional
 from kbops.config import Settings
 from kbops.errors import UsageError
 from kbops.model.taxonomy import load_taxonomy
-from kbops.publishing import AUDIENCES
+from kbops.publishing import ANONYMOUS_AUDIENCE, require_audience
 from kbops.search.backend import IndexSearcher, SearchRequest, SearchResult, get_backend
 from kbops.search.config import SearchConfig, search_config
 from kbops.search.indexer import index_root
@@ -58,7 +58,7 @@ class SearchEngine:
         return self._generation
 
     def request(
-        self, query: str, audience: str = "public", locale: Optional[str] = None, type: Optional[str] = None,
+        self, query: str, audience: str = ANONYMOUS_AUDIENCE, locale: Optional[str] = None, type: Optional[str] = None,
         product: Optional[str] = None, limit: Optional[int] = None, **options,
     ) -> SearchRequest:
         """Validate caller input into a request (raises UsageError with a clear message)."""
@@ -67,8 +67,7 @@ class SearchEngine:
             raise UsageError("the search query is empty")
         if len(query) > self.config.max_query_length:
             raise UsageError(f"the query is {len(query)} characters long; the limit is {self.config.max_query_length}")
-        if audience not in AUDIENCES:
-            raise UsageError(f"unknown audience {audience!r}; expected one of {', '.join(AUDIENCES)}")
+        require_audience(audience)
         limit = self.config.default_limit if limit is None else limit
         if not 1 <= limit <= self.config.max_limit:
             raise UsageError(f"limit must be between 1 and {self.config.max_limit}, got {limit}")

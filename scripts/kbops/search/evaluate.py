@@ -1,4 +1,8 @@
-"""`kb eval`: recall@1, recall@5 and MRR (cutoff 10) of the live index over labelled queries."""
+"""`kb eval`: recall@1, recall@5 and MRR (cutoff 10) of the live index over labelled queries.
+
+Searching as an audience scores only what that audience could find: a query whose answers are all above
+the audience is left out (and counted), and answers above it are dropped from a query's relevant set.
+"""
 from __future__ import annotations
 
 import json
@@ -8,8 +12,8 @@ from typing import Iterable, Optional
 
 from kbops.config import Settings
 from kbops.errors import UsageError
-from kbops.model.loader import load_corpus
-from kbops.publishing import is_visible
+from kbops.model.loader import Corpus, load_corpus
+from kbops.publishing import WIDEST_AUDIENCE, is_publishable, is_visible, require_audience
 from kbops.search.backend import SearchRequest
 from kbops.search.config import search_config
 from kbops.search.engine import SearchEngine
@@ -52,6 +56,8 @@ class EvalReport:
     recall_at_5: float
     mrr_floor: float
     outcomes: tuple[QueryOutcome, ...]
+    audience: str = WIDEST_AUDIENCE
+    excluded: int = 0  # labelled queries answerable only by docs above the audience
 
     @property
     def passed(self) -> bool:
@@ -65,7 +71,8 @@ class EvalReport:
         return {
             "queries": self.queries, "mrr": round(self.mrr, 4), "recall@1": round(self.recall_at_1, 4),
             "recall@5": round(self.recall_at_5, 4), "mrr_floor": self.mrr_floor, "passed": self.passed,
-            "cutoff": CUTOFF, "worst": [o.to_dict() for o in self.worst(worst)],
+            "cutoff": CUTOFF, "audience": self.audience, "excluded": self.excluded,
+            "worst": [o.to_dict() for o in self.worst(worst)],
         }
 
 
@@ -101,26 +108,48 @@ def load_queries(path: Path) -> list[LabelledQuery]:
     return queries
 
 
-def default_queries(settings: Settings) -> list[LabelledQuery]:
+def default_queries(settings: Settings, corpus: Optional[Corpus] = None) -> list[LabelledQuery]:
     """Every publishable doc's `sample_queries`, each labelled with that doc."""
     found = []
-    for doc in load_corpus(settings).docs:
-        if is_visible(doc, "internal") and doc.frontmatter is not None:
+    for doc in (corpus or load_corpus(settings)).docs:
+        if is_publishable(doc):
             for query in doc.frontmatter.sample_queries:
                 found.append(LabelledQuery(query, (doc.frontmatter.id,), doc.frontmatter.locale, doc.relpath))
     return found
 
 
+def answerable_by(queries: Iterable[LabelledQuery], corpus: Corpus, audience: str) -> tuple[list[LabelledQuery], int]:
+    """The queries `audience` could answer, with answers above it removed; and how many were left out.
+
+    Only published docs the audience may not see are removed: an id of no published doc (a typo, a
+    draft) stays, so a wrong label still shows up as a miss.
+    """
+    hidden = {doc.id for doc in corpus.docs if is_publishable(doc) and not is_visible(doc, audience)}
+    kept, excluded = [], 0
+    for query in queries:
+        relevant = tuple(doc_id for doc_id in query.relevant if doc_id not in hidden)
+        if relevant:
+            kept.append(query if relevant == query.relevant else LabelledQuery(query.query, relevant, query.locale, query.source))
+        else:
+            excluded += 1
+    return kept, excluded
+
+
 def evaluate(
     settings: Settings,
     queries: Optional[Iterable[LabelledQuery]] = None,
-    audience: str = "internal",
+    audience: str = WIDEST_AUDIENCE,
     engine: Optional[SearchEngine] = None,
 ) -> EvalReport:
+    require_audience(audience)
     config = search_config(settings)
-    labelled = list(queries) if queries is not None else default_queries(settings)
+    corpus = load_corpus(settings)
+    labelled = list(queries) if queries is not None else default_queries(settings, corpus)
     if not labelled:
         raise UsageError("no labelled queries: no publishable doc has sample_queries; pass --queries FILE")
+    labelled, excluded = answerable_by(labelled, corpus, audience)
+    if not labelled:
+        raise UsageError(f"no labelled query is answerable by docs the {audience} audience may see ({excluded} left out)")
     own = engine is None
     engine = engine or SearchEngine(settings, config)
     try:
@@ -136,6 +165,8 @@ def evaluate(
         recall_at_5=sum(o.found_at_5 for o in outcomes) / count,
         mrr_floor=config.mrr_floor,
         outcomes=outcomes,
+        audience=audience,
+        excluded=excluded,
     )
 
 

@@ -12,7 +12,7 @@ from typing import Callable, Optional
 from kbops.config import Settings
 from kbops.model.loader import load_document, markdown_files
 from kbops.model.taxonomy import Taxonomy, load_taxonomy
-from kbops.publishing import is_visible
+from kbops.publishing import is_publishable
 from kbops.search.analysis import ANALYSIS_VERSION
 from kbops.search.backend import get_backend
 from kbops.search.config import SearchConfig, search_config
@@ -85,7 +85,7 @@ def build_index(
                 skipped += 0 if before.get("indexed") else 1
                 continue
             doc = load_document(settings, Path(path))
-            indexed = is_visible(doc, "internal")
+            indexed = is_publishable(doc)
             manifest.files[relpath] = {"mtime_ns": stat.st_mtime_ns, "size": stat.st_size, "hash": doc.content_hash, "indexed": indexed}
             if not indexed:
                 skipped += 1

@@ -14,7 +14,6 @@ from whoosh import index as whoosh_index
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.query import And, Or, Query, Term
 
-from kbops.publishing import AUDIENCES, audience_may_see
 from kbops.search.analysis import (
     SynonymTable, analyzer_for, analyzer_groups, fold, language_group, query_terms, spelling_analyzer,
 )
@@ -119,13 +118,14 @@ class WhooshSearcher(IndexSearcher):
         self.searcher.close()
         self.ix.close()
 
-    def _allowed(self, audience: str, groups: tuple[str, ...], type_: Optional[str], product: Optional[str]) -> np.ndarray:
-        """Docs the request may return: audience at or below the caller's, languages, type, product (cached masks)."""
-        key = (audience, groups, type_, product)
+    def _allowed(self, visible: tuple[str, ...], groups: tuple[str, ...], type_: Optional[str], product: Optional[str]) -> np.ndarray:
+        """Docs the request may return: of the audiences the caller may see (decided by kbops.publishing), languages,
+        type, product (cached masks)."""
+        key = (visible, groups, type_, product)
         found = self._masks.get(key)
         if found is not None:
             return found
-        parts: list[Query] = [Or([Term("audience", a) for a in AUDIENCES if audience_may_see(audience, a)] or [Term("audience", "\x00")])]
+        parts: list[Query] = [Or([Term("audience", a) for a in visible] or [Term("audience", "\x00")])]
         parts.append(Or([Term("lang", g) for g in groups]))
         if type_:
             parts.append(Term("type", type_))
@@ -155,13 +155,13 @@ class WhooshSearcher(IndexSearcher):
 
     def _run(self, text: str, request: SearchRequest, groups: tuple[str, ...]):
         """Top hits, facet counts over every allowed match, the total and the query stems; None when nothing matches."""
-        allowed = self._allowed(request.audience, groups, request.type, request.product)
+        allowed = self._allowed(request.visible, groups, request.type, request.product)
         terms = self._terms(text, groups)
         if not terms or not allowed.any():
             return None
-        collection = self._allowed(request.audience, self.groups, None, None)
+        collection = self._allowed(request.visible, self.groups, None, None)
         scores = self.scorer.score(
-            ((field, term, boost) for (field, term), boost in terms.items()), collection, request.audience,
+            ((field, term, boost) for (field, term), boost in terms.items()), collection, request.visible,
         )
         chosen, total = top(scores, allowed, request.limit)
         if not total:
@@ -190,7 +190,7 @@ class WhooshSearcher(IndexSearcher):
             results = self._run(request.query, request, others)
             fallback = results is not None
         if results is None or results[2] < WEAK_RESULTS:
-            suggestion = self.suggest(request.query, request.audience)
+            suggestion = self.suggest(request.query, request.visible)
         if results is None and suggestion:
             results, corrected = self._run(suggestion, request, asked), True
             if results is None and request.fallback and others:
@@ -226,8 +226,8 @@ class WhooshSearcher(IndexSearcher):
         return tuple(hits)
 
     # -- "did you mean": only from words of documents the caller's audience may see --
-    def suggest(self, text: str, audience: str) -> Optional[str]:
-        visible = self._allowed(audience, self.groups, None, None)
+    def suggest(self, text: str, visible_audiences: tuple[str, ...]) -> Optional[str]:
+        visible = self._allowed(visible_audiences, self.groups, None, None)
         if not visible.any():
             return None
         words = re.findall(r"\w+", text)

@@ -18,7 +18,7 @@ from starlette.types import Scope
 
 from kbops.config import Settings, load_settings
 from kbops.errors import KbError, NotFoundError, UsageError
-from kbops.publishing import AUDIENCES, audience_may_see
+from kbops.publishing import ANONYMOUS_AUDIENCE, audience_may_see, require_audience
 from kbops.search.config import search_config
 from kbops.search.engine import SearchEngine
 from kbops.server.config import ServerConfig, server_config
@@ -68,15 +68,16 @@ class Services:
         return connection.headers.get("x-kb-key") or connection.cookies.get(COOKIE) or None
 
     def audience(self, connection: HTTPConnection, strict: bool = True) -> str:
-        """The caller's audience: no key means public; an unknown key is refused (strict) or treated as public."""
+        """The caller's audience: no key means the anonymous (public) audience; an unknown key is refused
+        (strict) or treated as anonymous."""
         key = self.presented_key(connection)
         if not key:
-            return "public"
+            return ANONYMOUS_AUDIENCE
         found = self.keys.audience_for(key)
         if found is None:
             if strict:
                 raise ApiError(401, "invalid API key")
-            return "public"
+            return ANONYMOUS_AUDIENCE
         return found
 
 
@@ -117,8 +118,10 @@ def create_app(settings: Settings) -> Starlette:
         params = request.query_params
         asked = params.get("audience")
         if asked:
-            if asked not in AUDIENCES:
-                raise ApiError(400, f"unknown audience {asked!r}; expected one of {', '.join(AUDIENCES)}")
+            try:
+                require_audience(asked)
+            except UsageError as exc:
+                raise ApiError(400, str(exc)) from None
             if not audience_may_see(audience, asked):
                 raise ApiError(403, f"your key does not give access to the {asked} audience")
             audience = asked

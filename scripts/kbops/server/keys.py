@@ -13,7 +13,7 @@ from typing import Optional
 
 from kbops.config import Settings
 from kbops.errors import ConfigError, UsageError
-from kbops.publishing import AUDIENCES
+from kbops.publishing import require_audience
 
 KEY_PREFIX = "kb_"
 
@@ -54,8 +54,7 @@ class ApiKeyStore:
         return found.audience if found else None
 
     def create(self, audience: str, label: str) -> str:
-        if audience not in AUDIENCES:
-            raise UsageError(f"unknown audience {audience!r}; expected one of {', '.join(AUDIENCES)}")
+        require_audience(audience)
         label = label.strip()
         if not label:
             raise UsageError("a key needs a --label (who or what uses it)")
@@ -90,6 +89,15 @@ class ApiKeyStore:
                 entries = [ApiKey(**item) for item in data.get("keys", [])]
             except (ValueError, TypeError, AttributeError) as exc:
                 raise ConfigError(f"{self.path}: unreadable API key file: {exc}") from None
+            # A hand-edited or corrupted entry must not unlock an audience that does not exist.
+            problems = []
+            for number, entry in enumerate(entries, 1):
+                try:
+                    require_audience(entry.audience)
+                except UsageError as exc:
+                    problems.append(f"{self.path}: key {number} ({entry.label!r}): {exc}")
+            if problems:
+                raise ConfigError(problems)
             self._by_hash = {k.sha256: k for k in entries}
             self._stamp = stamp
 

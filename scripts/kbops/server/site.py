@@ -11,7 +11,7 @@ from starlette.types import Receive, Scope, Send
 
 from kbops.config import Settings
 from kbops.errors import KbError
-from kbops.publishing import AUDIENCES
+from kbops.publishing import ANONYMOUS_AUDIENCE, AUDIENCES
 
 log = logging.getLogger(__name__)
 
@@ -76,13 +76,13 @@ class AudienceSite:
         return found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        audience = self.audience_of(scope) or "public"
+        audience = self.audience_of(scope) or ANONYMOUS_AUDIENCE
 
         async def send_with_headers(message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers.append((b"vary", b"Authorization, X-KB-Key, Cookie"))
-                if audience != "public":
+                if audience != ANONYMOUS_AUDIENCE:  # pages behind a key never sit in a shared cache
                     headers.append((b"cache-control", b"private, no-cache"))
                 message = {**message, "headers": headers}
             await send(message)

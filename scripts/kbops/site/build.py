@@ -7,7 +7,7 @@ from pathlib import Path
 
 from kbops.config import Settings
 from kbops.errors import ConfigError, KbError
-from kbops.publishing import AUDIENCES
+from kbops.publishing import require_audience
 
 log = logging.getLogger(__name__)
 CONFIG_FILE = "mkdocs.yml"
@@ -47,8 +47,7 @@ def build_site(
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException, PluginError
 
-    if audience not in AUDIENCES:
-        raise ConfigError(f"unknown audience {audience!r}; expected one of {', '.join(AUDIENCES)}")
+    require_audience(audience)
     config_file = settings.root / CONFIG_FILE
     if not config_file.is_file():
         raise ConfigError(f"{config_file}: not found; `kb build` needs the site's mkdocs.yml")

@@ -30,7 +30,7 @@ class Edition:
     families: dict[str, list[Document]] = field(init=False)  # source id -> its visible language versions
 
     def __post_init__(self) -> None:
-        docs = select_for_audience(self.corpus.docs, self.audience, include_drafts=self.include_drafts)
+        docs = select_for_audience(self.corpus.docs, self.audience, draft_preview=self.include_drafts)
         # Two files claiming the same id are a lint error; the site keeps the first so links stay deterministic.
         by_id: dict[str, Document] = {}
         for doc in docs:

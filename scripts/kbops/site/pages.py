@@ -85,7 +85,7 @@ def _type_sections(edition: Edition, docs: list[Document], locale: str) -> list:
 
 def landing_section(edition: Edition) -> list[str]:
     """The audience's landing block: what this edition holds, by type and product (default locale)."""
-    words = AUDIENCE_LANDING.get(edition.audience, AUDIENCE_LANDING["public"])
+    words = AUDIENCE_LANDING[edition.audience]
     locale = edition.default_locale
     out = [f"## {words['title']} {{ .kb-landing data-kb-audience={edition.audience} }}", "", words["intro"], ""]
     docs = [d for d in edition.docs if d.locale == locale and edition.path_of(d) != HOME_PATH]

@@ -16,7 +16,7 @@ from mkdocs.plugins import BasePlugin
 
 from kbops.config import Settings, load_settings
 from kbops.errors import KbError
-from kbops.publishing import AUDIENCES
+from kbops.publishing import ANONYMOUS_AUDIENCE, AUDIENCES, require_audience
 from kbops.site.stage import StageResult, stage_site
 
 log = logging.getLogger("mkdocs.plugins.kbops")
@@ -44,12 +44,14 @@ class KbopsPlugin(BasePlugin[KbopsPluginConfig]):
 
     @property
     def audience(self) -> str:
-        return self.config.audience or os.environ.get("KB_AUDIENCE") or "public"
+        return self.config.audience or os.environ.get("KB_AUDIENCE") or ANONYMOUS_AUDIENCE
 
     def on_config(self, config):
         audience = self.audience
-        if audience not in AUDIENCES:
-            raise PluginError(f"kbops: unknown audience {audience!r} (from KB_AUDIENCE); expected one of {', '.join(AUDIENCES)}")
+        try:
+            require_audience(audience)
+        except KbError as exc:
+            raise PluginError(f"kbops: {exc} (from KB_AUDIENCE)") from None
         root = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
         try:
             settings = self.settings or load_settings(root)

@@ -9,22 +9,18 @@ from kbops.lint.linkgraph import ResolvedLink, anchors, outgoing
 from kbops.lint.registry import Finding, rule
 from kbops.model.document import Document
 from kbops.model.loader import Corpus
-from kbops.publishing import PUBLISHED_STATUSES, PREVIEW_STATUSES, audience_may_see
+from kbops.publishing import audience_may_see, is_publishable
 
 HOME_PAGE = "kb/index.md"
 
 
 def _links(corpus: Corpus, published_only: bool = False) -> Iterator[tuple[Document, ResolvedLink]]:
     for doc in corpus.docs:
-        if not doc.parsed or (published_only and not _published(doc)):
+        if not doc.parsed or (published_only and not is_publishable(doc)):
             continue
         for resolved in outgoing(doc, corpus):
             if resolved.kind in ("path", "id", "anchor"):
                 yield doc, resolved
-
-
-def _published(doc: Document) -> bool:
-    return doc.parsed and doc.get("status") in PUBLISHED_STATUSES
 
 
 def _name(doc: Document) -> str:
@@ -218,7 +214,7 @@ def link_to_unpublished(corpus: Corpus, ctx: LintContext):
     """
     for doc, resolved in _links(corpus, published_only=True):
         target = resolved.target
-        if target is not None and target is not doc and target.get("status") in PREVIEW_STATUSES:
+        if target is not None and target is not doc and not is_publishable(target) and is_publishable(target, draft_preview=True):
             yield Finding(
                 resolved.link.line,
                 f"link to {target.get('status')} document {_name(target)}: it is not on the published site",
