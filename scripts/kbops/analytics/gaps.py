@@ -153,7 +153,10 @@ def diagnose(
     clusters = tuple(clusters)
     if not clusters:
         return clusters
-    engine_audience = "internal" if audience == "all" else audience
+    from kbops.analytics.options import ALL_AUDIENCES
+    from kbops.publishing import WIDEST_AUDIENCE
+
+    engine_audience = WIDEST_AUDIENCE if audience == ALL_AUDIENCES else audience
     try:
         engine = SearchEngine(settings)
         engine.searcher()

@@ -94,7 +94,7 @@ def suggest_queries_command(
     options = DeflectionOptions.build(kb_settings, events, tickets=tickets, audience=audience)
     found = suggest_queries(options, kb_settings, per_doc=per_doc, min_sessions=min_sessions, holdout=holdout)
     changes = proposed_texts(kb_settings, found)
-    evaluation = eval_before_after(kb_settings, found, "internal" if options.audience == "all" else options.audience) if run_eval else None
+    evaluation = eval_before_after(kb_settings, found, options.metric_search_audience) if run_eval else None
     written = write_changes(changes) if write else []
     if format == "json":
         print_json({**found.as_dict(), "written": [str(p.relative_to(kb_settings.root)) for p in written], "eval": evaluation})
