@@ -23,6 +23,7 @@ from kbops.analytics.engine import prepared
 from kbops.analytics.options import DeflectionOptions
 from kbops.authoring.sample_queries import add_sample_queries
 from kbops.config import Settings, load_settings
+from kbops.errors import UsageError
 from kbops.pii import scrub
 from kbops.search.analysis import fold
 
@@ -179,15 +180,23 @@ def eval_before_after(settings: Settings, suggestions: Suggestions, audience: st
             elif source.is_file():
                 shutil.copy2(source, root / name)
         copy = load_settings(root, **({"today": settings.today} if settings.today else {}))
-        results: dict[str, Any] = {"queries": len(queries), "unseen_phrasings": len(unseen)}
+        results: dict[str, Any] = {"queries": 0, "unseen_phrasings": 0}
         for stage in ("before", "after"):
             if stage == "after":
                 write_changes({root / p.relative_to(settings.root): t for p, t in proposed_texts(settings, suggestions).items()})
             build_index(copy, rebuild=True)
-            report = evaluate(copy, queries, audience=audience)
+            try:  # kb eval scores only the queries this audience could answer
+                report = evaluate(copy, queries, audience=audience)
+            except UsageError:
+                return {"queries": 0, "unseen_phrasings": 0}
+            results["queries"] = report.queries
             results[stage] = {"mrr": round(report.mrr, 4), "recall@1": round(report.recall_at_1, 4), "recall@5": round(report.recall_at_5, 4)}
-            if unseen:
-                part = evaluate(copy, unseen, audience=audience)
+            try:
+                part = evaluate(copy, unseen, audience=audience) if unseen else None
+            except UsageError:
+                part = None
+            if part is not None:
+                results["unseen_phrasings"] = part.queries
                 results[stage]["unseen_mrr"] = round(part.mrr, 4)
         return results
 
