@@ -59,6 +59,25 @@ WORDS = ("customer agent card payment merchant account balance transfer limit st
          "currency rate fee charge reversal dispute chargeback deadline business day partner contact channel "
          "chat phone email note record system dashboard setting option request response update check step").split()
 VERBS = "check confirm open review verify record update send ask explain escalate close note compare share".split()
+# Translations are written in their own language (lint's KB812 checks it), from the same kind of vocabulary.
+WORDS_BY_LOCALE = {
+    "en": WORDS,
+    "es": ("cliente agente tarjeta pago comercio cuenta saldo transferencia límite extracto factura recibo reembolso "
+           "aprobación responsable incidencia cola escalado verificación identidad documento revisión política equipo "
+           "empresa empleado gasto informe exportación contabilidad integración error estado confirmación referencia "
+           "importe moneda comisión cargo devolución disputa plazo día hábil socio contacto canal correo nota registro "
+           "sistema panel ajuste opción solicitud respuesta actualización paso para con por desde según cuando").split(),
+    "fr": ("client agent carte paiement commerçant compte solde virement plafond relevé facture reçu remboursement "
+           "approbation responsable ticket file escalade vérification identité document revue politique équipe "
+           "entreprise employé dépense rapport export comptabilité intégration erreur statut confirmation référence "
+           "montant devise frais débit annulation litige délai jour ouvré partenaire contact canal courriel note "
+           "dossier système tableau réglage option demande réponse mise étape pour avec par depuis selon quand").split(),
+}
+VERBS_BY_LOCALE = {
+    "en": VERBS,
+    "es": "revisa confirma abre verifica registra actualiza envía pregunta explica escala cierra anota compara comparte".split(),
+    "fr": "vérifiez confirmez ouvrez contrôlez enregistrez mettez envoyez demandez expliquez escaladez fermez notez comparez partagez".split(),
+}
 
 SECTIONS = {
     "article": ["Overview", "Before you start", "Steps", "If it still does not work"],
@@ -94,17 +113,18 @@ class _Spec:
     links: list[tuple[int, str]] = field(default_factory=list)  # (target index, anchor or "")
 
 
-def _sentence(rng: random.Random, words: int) -> str:
-    picked = [rng.choice(WORDS) for _ in range(words)]
-    picked[min(2, words - 1)] = rng.choice(VERBS)
+def _sentence(rng: random.Random, words: int, locale: str = "en") -> str:
+    vocabulary = WORDS_BY_LOCALE.get(locale, WORDS)
+    picked = [rng.choice(vocabulary) for _ in range(words)]
+    picked[min(2, words - 1)] = rng.choice(VERBS_BY_LOCALE.get(locale, VERBS))
     return " ".join(picked).capitalize() + "."
 
 
-def _paragraph(rng: random.Random, budget: int) -> tuple[str, int]:
+def _paragraph(rng: random.Random, budget: int, locale: str = "en") -> tuple[str, int]:
     sentences, used = [], 0
     while used < budget:
         n = rng.randint(8, 22)
-        sentences.append(_sentence(rng, n))
+        sentences.append(_sentence(rng, n, locale))
         used += n
     return " ".join(sentences), used
 
@@ -209,7 +229,7 @@ def _body(rng: random.Random, spec: _Spec, specs: list[_Spec]) -> tuple[str, int
     pending_links = list(spec.links)
     for number, name in enumerate(sections):
         lines += [f"## {name}", ""]
-        paragraph, used = _paragraph(rng, per_section // 2)
+        paragraph, used = _paragraph(rng, per_section // 2, spec.locale)
         words += used
         if pending_links:
             target_index, anchor = pending_links.pop()
@@ -223,11 +243,11 @@ def _body(rng: random.Random, spec: _Spec, specs: list[_Spec]) -> tuple[str, int
             lines += [f"### {rng.choice(VERBS).capitalize()} the {rng.choice(WORDS)}", ""]
         items = rng.randint(2, 5)
         for item in range(1, items + 1):
-            sentence = _sentence(rng, rng.randint(6, 14))
+            sentence = _sentence(rng, rng.randint(6, 14), spec.locale)
             words += len(sentence.split())
             lines.append(f"{item}. {sentence}" if spec.type in ("sop", "playbook") else f"- {sentence}")
         lines.append("")
-        paragraph, used = _paragraph(rng, per_section - per_section // 2)
+        paragraph, used = _paragraph(rng, per_section - per_section // 2, spec.locale)
         words += used
         lines += [paragraph, ""]
     while pending_links:

@@ -55,24 +55,27 @@ def banking77_queries(path: Path) -> dict[str, list[str]]:
     return dict(sorted(by_intent.items()))
 
 
-def kb_docs_for(intents: list[str], kb_root: Path | None) -> tuple[dict[str, list[str]], dict[str, str], str]:
-    """intent -> doc ids serving it (public docs first), and doc id -> locale: from the bundled KB when its
-    published docs name Banking77 intents, else synthetic ids."""
+def kb_docs_for(intents: list[str], kb_root: Path | None) -> tuple[dict[str, list[str]], dict[str, str], str, str]:
+    """intent -> doc ids serving it (public docs first), doc id -> locale, where they come from, and the KB's
+    default locale: from the bundled KB when its published docs name Banking77 intents, else synthetic ids."""
     serving: dict[str, list[str]] = defaultdict(list)
     locale_of: dict[str, str] = {}
     source = "synthetic"
+    default_locale = "en"  # synthetic ids: English, like the Banking77 queries
     if kb_root is not None:
         try:
             from kbops.config import load_settings
             from kbops.model.loader import load_corpus
             from kbops.publishing import ANONYMOUS_AUDIENCE, is_visible
 
-            corpus = load_corpus(load_settings(kb_root))
+            settings = load_settings(kb_root)
+            default_locale = settings.default_locale
+            corpus = load_corpus(settings)
             doc_ids = sorted({d.id for d in corpus.docs if d.id and d.get("status") == "published"})
             published = [d for d in corpus.docs if d.id and d.get("status") == "published"] if len(doc_ids) >= 10 else []
             # Customers on the help site reach public docs only.
             for doc in sorted((d for d in published if is_visible(d, ANONYMOUS_AUDIENCE)), key=lambda d: d.id):
-                locale_of[doc.id] = doc.get("locale") or "en"
+                locale_of[doc.id] = doc.get("locale") or default_locale
                 for intent in doc.get("intents") or []:
                     if intent in intents and doc.id not in serving[intent]:
                         serving[intent].append(doc.id)
@@ -85,7 +88,7 @@ def kb_docs_for(intents: list[str], kb_root: Path | None) -> tuple[dict[str, lis
         for index, intent in enumerate(intents):
             if index % 11 != 0:  # every 11th intent has no doc: a content gap
                 serving[intent].append(intent.replace("_", "-"))
-    return serving, locale_of, source
+    return serving, locale_of, source, default_locale
 
 
 def pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
@@ -114,7 +117,7 @@ class Generator:
         self.args = args
         self.queries = banking77_queries(args.banking77)
         self.intents = list(self.queries)
-        self.serving, self.locale_of, self.doc_source = kb_docs_for(self.intents, args.kb_root)
+        self.serving, self.locale_of, self.doc_source, self.default_locale = kb_docs_for(self.intents, args.kb_root)
         docs = sorted({d for ids in self.serving.values() for d in ids})
         self.bad_docs = set(self.rng.sample(docs, max(1, len(docs) // 12))) if docs else set()
         self.findability_gaps = set(self.intents[::11])
@@ -139,11 +142,13 @@ class Generator:
             bucket.append((key, line))
             self.truth["duplicate_lines"] += 1
 
-    def docs_of(self, intent: str, locale: str = "en") -> tuple[list[str], float]:
+    def docs_of(self, intent: str, locale: str) -> tuple[list[str], float]:
         docs = self.serving.get(intent) or []
-        # A reader gets the doc in their language when it exists (translations carry the same intents).
-        localized = [d for d in docs if self.locale_of.get(d, "en") == locale]
-        docs = localized or [d for d in docs if self.locale_of.get(d, "en") == "en"] or docs
+        # A reader gets the doc in their language when it exists (translations carry the same intents),
+        # else the one in the KB's default locale.
+        default = self.default_locale
+        localized = [d for d in docs if self.locale_of.get(d, default) == locale]
+        docs = localized or [d for d in docs if self.locale_of.get(d, default) == default] or docs
         # Content gaps: intents without a doc, and every 11th intent, whose doc customers' wording rarely finds.
         gap = not docs or intent in self.findability_gaps
         return docs, (0.75 if gap else 0.06)

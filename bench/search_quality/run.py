@@ -36,6 +36,7 @@ from kbops.model.taxonomy import load_taxonomy  # noqa: E402
 from kbops.publishing import ANONYMOUS_AUDIENCE, AUDIENCES, select_for_audience  # noqa: E402
 from kbops.search.config import FieldBoosts, search_config  # noqa: E402
 from kbops.search.records import record_for  # noqa: E402
+from kbops.site.urls import site_layout  # noqa: E402
 
 BANKING77 = Path("/work/shared/data/banking77/train.csv")
 
@@ -155,12 +156,13 @@ def main() -> int:
     if not docs:
         print(f"no docs visible to {args.audience} under {settings.root}", file=sys.stderr)
         return 2
-    records = [dataclasses.replace(record_for(doc, taxonomy), sample_queries=()) for doc in docs]
+    layout = site_layout(settings)
+    records = [dataclasses.replace(record_for(doc, taxonomy, layout), sample_queries=()) for doc in docs]
     by_locale: dict[str, list] = defaultdict(list)
     sections: dict[str, list] = defaultdict(list)
     for doc, record in zip(docs, records):
         by_locale[record.locale].append(record)
-        body = [(chunk.section, chunk.text) for chunk in chunks_of(doc) if chunk.section]
+        body = [(chunk.section, chunk.text) for chunk in chunks_of(doc, layout) if chunk.section]
         sections[record.locale].extend(sections_of(record, body))
     queries = load_queries(docs, args.dev, args.test, args.seed, args.banking77)
     dev = [q for q in queries if q.split == "dev"]

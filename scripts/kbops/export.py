@@ -10,7 +10,8 @@ from kbops.config import Settings
 from kbops.model.document import Document
 from kbops.model.loader import load_corpus
 from kbops.publishing import ANONYMOUS_AUDIENCE, select_for_audience
-from kbops.search.records import doc_url, plain_text
+from kbops.search.records import plain_text
+from kbops.site.urls import SiteLayout, site_layout
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,10 @@ class Chunk:
     text: str
 
 
-def chunks_of(doc: Document) -> Iterator[Chunk]:
-    """Split a doc at its headings (the H1 opens the first chunk); empty sections are skipped."""
+def chunks_of(doc: Document, layout: SiteLayout) -> Iterator[Chunk]:
+    """Split a doc at its headings (the H1 opens the first chunk); empty sections are skipped.
+
+    Chunk URLs are the built page's (`layout`), with the heading's anchor."""
     fm = doc.frontmatter
     assert fm is not None
     headings = sorted(doc.headings, key=lambda h: h.line)
@@ -52,7 +55,7 @@ def chunks_of(doc: Document) -> Iterator[Chunk]:
         text = plain_text(block.text)
         if text:
             sections.setdefault(index, []).append(text)
-    url = doc_url(doc.relpath)
+    url = layout.doc_url(doc.relpath)
     for index in sorted(sections):
         heading = headings[index] if index >= 0 else None
         is_top = heading is None or (heading.level == 1 and index == 0)
@@ -76,7 +79,8 @@ def chunks_of(doc: Document) -> Iterator[Chunk]:
 def export_chunks(settings: Settings, audience: str = ANONYMOUS_AUDIENCE) -> list[Chunk]:
     """Chunks of every doc published to `audience` (the same decision as the site and the index)."""
     docs = select_for_audience(load_corpus(settings).docs, audience)
-    return [chunk for doc in docs for chunk in chunks_of(doc)]
+    layout = site_layout(settings)
+    return [chunk for doc in docs for chunk in chunks_of(doc, layout)]
 
 
 def to_jsonl(chunks: Iterable[Chunk]) -> Iterator[str]:

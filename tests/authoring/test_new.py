@@ -145,3 +145,27 @@ def test_fresh_drafts_of_every_type_and_locale_lint_clean(kb_copy: Path):
     after = findings()
     assert [f for f in after if f[0] in created] == []
     assert sorted(after) == sorted(baseline)
+
+
+def test_new_keeps_codeowners_in_sync_when_the_file_exists(kb_copy):
+    import shutil
+
+    from tests.conftest import REPO
+
+    assert not (kb_copy / ".github/CODEOWNERS").exists()
+    plain = run_kb("new", "troubleshooting", "--title", "Contactless payment refused", cwd=kb_copy)
+    assert plain.returncode == 0 and not (kb_copy / ".github").exists()  # never created by kb new
+    (kb_copy / ".github").mkdir()
+    shutil.copy2(REPO / ".github/CODEOWNERS", kb_copy / ".github/CODEOWNERS")
+    assert run_kb("codeowners", cwd=kb_copy).returncode == 0  # includes the first new doc
+    result = run_kb("new", "sop", "--title", "Reverse a manual load", "--product", "top-ups", "--owner", "banking-ops", cwd=kb_copy)
+    assert result.returncode == 0, result.stderr
+    relpath = result.stdout.strip()
+    assert "updated .github/CODEOWNERS" in result.stderr
+    assert f"/{relpath} @northwind/banking-ops" in (kb_copy / ".github/CODEOWNERS").read_text()
+    check = run_kb("lint", "--select", "KB809", cwd=kb_copy)
+    assert check.returncode == 0, check.stdout
+    translation = run_kb("new", "sop", "--title", "Revertir una carga manual", "--locale", "es",
+                         "--translation-of", "reverse-a-manual-load", "--format", "json", cwd=kb_copy)
+    assert json.loads(translation.stdout)["codeowners"] == "updated"
+    assert run_kb("codeowners", "--check", cwd=kb_copy).returncode == 0

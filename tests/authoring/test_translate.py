@@ -39,7 +39,11 @@ def test_translation_is_stamped_localized_and_lints_clean_until_the_source_chang
     assert [h.text for h in translation.h1] == ["Carte refusée (guide agent)"]
     h2 = [h.text for h in translation.headings if h.level == 2]
     assert [SECTION_NAMES["fr"][name] for name in ("Symptoms", "Cause", "Resolution")] == h2
-    assert lint_findings(kb_copy) == baseline
+    # the draft is still the English source: every passage and the description are marked untranslated, and
+    # KB812 says so (a warning while it is a draft); nothing else changes
+    new_findings = [f for f in lint_findings(kb_copy) if f not in baseline]
+    assert [(path, code) for path, code, _ in new_findings] == [(relpath, "KB812"), (relpath, "KB812")]
+    assert [f for f in lint_findings(kb_copy) if f[0] != relpath] == [f for f in baseline if f[0] != relpath]
 
     # Editing the source makes the recorded hash stale: lint says so, naming the translation.
     source_path = kb_copy / source.relpath

@@ -105,9 +105,25 @@ def write(root: Path, relpath: str, text: str) -> Path:
     return path
 
 
-def approve_as(root: Path, email: str, *paths: str, today: str = "2026-11-01") -> None:
-    """`kb approve --as EMAIL PATH...` in-process (the CLI itself is tested in test_approve.py)."""
+def approve_as(root: Path, email: str, *paths: str, today: str = "2026-11-01", checked: bool = True) -> None:
+    """`kb approve --as EMAIL PATH...` in-process (the CLI itself is tested in test_approve.py).
+
+    `checked=False` writes the approval the way a hand edit (or a kb without the approval checks) would, so
+    lint's rules can be shown catching approvals that do not count.
+    """
     import datetime as dt
+
+    if not checked:
+        from kbops.governance.approvals import set_approval
+        from kbops.model.loader import parse_document
+
+        for relpath in paths:
+            path = root / relpath
+            text = path.read_text(encoding="utf-8")
+            current = parse_document(relpath, text.encode("utf-8")).content_hash
+            new_text, _ = set_approval(text, {email.lower()}, email, dt.date.fromisoformat(today), current)
+            path.write_text(new_text, encoding="utf-8")
+        return
 
     from kbops.config import load_settings
     from kbops.governance.approvals import approve

@@ -98,10 +98,20 @@ def test_content_hash_ignores_approvals_but_not_edits(small_kb: Path):
 
 
 def test_many_files_at_once_and_folders(small_kb: Path):
-    result = kb_inprocess("approve", "--as", "rita@acme.example", "sops", str(small_kb / "kb/card-declined.md"), cwd=small_kb)
-    # rita reviews compliance: she may approve anything as a reviewer-group member
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.count("approved") == 2
+    article = small_kb / "kb/card-declined.md"
+    before = article.read_text()
+    result = kb_inprocess("approve", "--as", "rita@acme.example", "sops", str(article), cwd=small_kb)
+    # rita reviews compliance: the SOP's approval counts; the public article needs a content reviewer, so
+    # her approval would count for nothing there (lint's KB803): refused with exit 1, the file untouched
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.count("approved") == 1 and "sops/data-deletion.md: approved" in result.stdout
+    assert "kb/card-declined.md: refused: rita@acme.example (compliance) is eligible for no requirement" in result.stderr
+    assert "who could approve: content-reviewers: carl@acme.example" in result.stderr
+    assert "kb approve --as carl@acme.example kb/card-declined.md" in result.stderr
+    assert article.read_text() == before
+    carl = kb_inprocess("approve", "--as", "carl@acme.example", "sops", str(article), cwd=small_kb)
+    assert carl.returncode == 1 and "kb/card-declined.md: approved" in carl.stdout
+    assert "approvals complete" in carl.stdout and "sops/data-deletion.md: refused" in carl.stderr
 
 
 def test_reviewer_must_be_declared_and_in_a_group(small_kb: Path):
@@ -109,15 +119,26 @@ def test_reviewer_must_be_declared_and_in_a_group(small_kb: Path):
     before = (small_kb / "kb/card-declined.md").read_text()
     unknown = run_kb("approve", "--as", "mallory@evil.example", path, cwd=small_kb)  # the real exit-code mapping
     assert unknown.returncode == 2 and "not declared in governance.yml" in unknown.stderr
+    # the identity error names who could approve that doc, and the --as form
+    assert "who could approve kb/card-declined.md: content-reviewers: carl@acme.example" in unknown.stderr
+    assert "approve as one of them: kb approve --as carl@acme.example kb/card-declined.md" in unknown.stderr
     inactive = kb_inprocess("approve", "--as", "ivan@acme.example", path, cwd=small_kb)
     assert inactive.returncode == 2 and "inactive" in inactive.stderr
-    # olga is in no reviewer group; she is in the owner team of the article, so she may approve it...
-    assert kb_inprocess("approve", "--as", "olga@acme.example", path, cwd=small_kb).returncode == 0
+    # olga is in no reviewer group; the public article needs a content reviewer, so her approval counts for nothing
+    refused = kb_inprocess("approve", "--as", "olga@acme.example", path, cwd=small_kb)
+    assert refused.returncode == 1 and "eligible for no requirement of this doc" in refused.stderr
+    # an ungoverned doc of her own team she may approve
+    internal = write(small_kb, "kb/internal-note.md", doc_text(
+        id="internal-note", title="Internal note", description="A note for staff about card declines.", type="article",
+        status="published", audience="internal", owner="support-ops"))
+    assert kb_inprocess("approve", "--as", "olga@acme.example", str(internal), cwd=small_kb).returncode == 0
+    assert "reviewer: olga@acme.example" in internal.read_text()
     # ...but not the compliance SOP owned by another team
     refused = kb_inprocess("approve", "--as", "olga@acme.example", str(small_kb / "sops/data-deletion.md"), cwd=small_kb)
-    assert refused.returncode == 2 and "belongs to no reviewer group" in refused.stderr
+    assert refused.returncode == 1 and "olga@acme.example (no reviewer group) is eligible for no requirement" in refused.stderr
+    assert "who could approve: compliance: rita@acme.example, wendy@acme.example" in refused.stderr
     assert "approvals" not in (small_kb / "sops/data-deletion.md").read_text()
-    assert before != (small_kb / "kb/card-declined.md").read_text()
+    assert before == (small_kb / "kb/card-declined.md").read_text()
 
 
 def test_reviewer_defaults_to_git_config(git_small_kb: Path):
@@ -129,7 +150,7 @@ def test_reviewer_defaults_to_git_config(git_small_kb: Path):
 
 def test_broken_file_is_refused_and_others_processed(small_kb: Path):
     write(small_kb, "kb/broken.md", "no front matter here\n")
-    result = kb_inprocess("approve", "--as", "rita@acme.example", "kb/broken.md", "kb/card-declined.md", "kb/missing.md", cwd=small_kb)
+    result = kb_inprocess("approve", "--as", "carl@acme.example", "kb/broken.md", "kb/card-declined.md", "kb/missing.md", cwd=small_kb)
     assert result.returncode == 2
     assert "kb/broken.md: cannot be parsed" in result.stderr and "kb/missing.md: no such file" in result.stderr
     assert "kb/card-declined.md: approved" in result.stdout
@@ -140,7 +161,8 @@ def test_only_needed_stamps_folders_one_reviewer_at_a_time(small_kb: Path):
     # carl may approve the public article; the compliance SOP needs neither him nor an owner from his team
     carl = kb_inprocess("approve", "--only-needed", "--as", "carl@acme.example", "kb", "sops", cwd=small_kb)
     assert carl.returncode == 0, carl.stderr
-    assert carl.stdout.splitlines() == [f"kb/card-declined.md: approved {_hash(small_kb, 'kb/card-declined.md')[:12]} as carl@acme.example"]
+    assert carl.stdout.splitlines() == [f"kb/card-declined.md: approved {_hash(small_kb, 'kb/card-declined.md')[:12]} as carl@acme.example",
+                                        "  approvals complete: every requirement of its policies is met"]
     assert "sops/data-deletion.md: skipped (approval not needed)" in carl.stderr
     rita = kb_inprocess("approve", "--only-needed", "--as", "rita@acme.example", "kb", "sops", "--format", "json", cwd=small_kb)
     actions = {a["path"]: a["action"] for a in json.loads(rita.stdout)["approved"]}

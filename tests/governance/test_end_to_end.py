@@ -32,20 +32,20 @@ def test_writer_cannot_approve_own_change_of_a_compliance_sop(git_small_kb: Path
     assert stale.returncode == 1
     assert f"{SOP}:" in stale.stdout and "KB801 approved content changed since 2026-09-02" in stale.stdout
 
-    # the same writer approves: four-eyes refuses to count it
+    # the same writer approves: kb approve applies lint's four-eyes rule first, refuses, writes nothing
     git(root, "config", "user.email", WENDY[1])
-    approved = run_kb("--today", "2026-11-03", "approve", SOP, cwd=root, env={"HOME": str(root)})
-    assert approved.returncode == 0, approved.stderr
-    commit(root, "Approve deletion window", WENDY, date="2026-11-03T10:00:00+00:00")
-    selfish = lint(root)
-    assert selfish.returncode == 1
-    assert "KB801" not in selfish.stdout
-    assert f"KB804 approval by {WENDY[1]} does not count: they changed the approved content in" in selfish.stdout
-    assert "'Shorten the deletion window'" in selfish.stdout
+    before = path.read_bytes()
+    refused = run_kb("--today", "2026-11-03", "approve", SOP, cwd=root, env={"HOME": str(root)})
+    assert refused.returncode == 1, refused.stderr
+    assert f"{SOP}: refused: {WENDY[1]} changed this content since its last approval" in refused.stderr
+    assert "'Shorten the deletion window'" in refused.stderr and "(KB804)" in refused.stderr
+    assert f"kb approve --as {RITA[1]} {SOP}" in refused.stderr
+    assert path.read_bytes() == before
 
     # a compliance reviewer approves: lint passes
     reviewed = run_kb("--today", "2026-11-04", "approve", "--as", RITA[1], SOP, cwd=root)
     assert reviewed.returncode == 0 and "re-approved" in reviewed.stdout
+    assert "approvals complete" in reviewed.stdout
     commit(root, "Compliance approval", RITA, date="2026-11-04T10:00:00+00:00")
     final = lint(root)
     assert final.returncode == 0, final.stdout

@@ -32,8 +32,8 @@ class RunningServer:
 
 
 @contextmanager
-def running_server(root: Path, *args: str, timeout: float = 60) -> Iterator[RunningServer]:
-    port = free_port()
+def running_server(root: Path, *args: str, timeout: float = 60, port: int | None = None) -> Iterator[RunningServer]:
+    port = port or free_port()
     log = root / f"server-{port}.log"
     with open(log, "w") as handle:
         process = subprocess.Popen(

@@ -119,11 +119,12 @@ def test_kb_serve_on_a_fresh_clone_builds_index_and_real_sites(kb_copy, tmp_path
     from kbops.config import load_settings
     from kbops.model.loader import load_corpus
     from kbops.publishing import is_visible
-    from kbops.search.records import doc_url
+    from kbops.site.urls import site_layout
     from kbops.server.keys import ApiKeyStore, keys_path
     from tests.server.conftest import running_server
 
     settings = load_settings(kb_copy)
+    doc_url = site_layout(settings).doc_url
     partner_only = next(
         d for d in load_corpus(settings).docs if is_visible(d, "partner") and not is_visible(d, "public")
     )

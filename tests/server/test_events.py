@@ -39,7 +39,7 @@ def test_schema_errors_name_each_field():
         "ts: expected an ISO 8601 time with a time zone, e.g. 2026-11-02T10:15:03Z",
         "session: required, a string of 1-128 characters",
         "doc: required for a click event",
-        "rank: an integer >= 1",
+        "rank: an integer from 1 to 2147483647",
     ]
 
 

@@ -44,6 +44,8 @@ def test_key_file_with_an_unknown_audience_is_refused_on_load(kb, tmp_path: Path
     listed = kb("api-key", "list", cwd=root)
     assert listed.returncode == 2 and "Traceback" not in listed.stderr
     assert "key 2 ('edited'): unknown audience 'superuser'; expected one of public, partner, internal" in listed.stderr
+    served = kb("serve", "--no-build", "--port", "0", cwd=root, timeout=60)
+    assert served.returncode == 2 and "unknown audience 'superuser'" in served.stderr and "Traceback" not in served.stderr
     store = ApiKeyStore(path)
     try:
         store.audience_for("kb_good")

@@ -12,7 +12,7 @@ import pytest
 from kbops.config import load_settings
 from kbops.model.loader import load_corpus
 from kbops.publishing import is_visible
-from kbops.site.urls import doc_staged_path, page_url
+from kbops.site.urls import site_layout
 
 MARKER = re.compile(r"MARKER-[A-Z]+-[0-9A-Z]{3}")
 
@@ -48,8 +48,9 @@ def test_build_contains_nothing_above_its_audience(built_sites, site_kb, audienc
     visible_titles = {d.title for d in visible}
     assert {"index.html", "404.html", "sitemap.xml", "search/search_index.json"} <= set(texts)
     needles: dict[str, str] = {}  # needle -> where it comes from
+    layout = site_layout(load_settings(site_kb))
     for doc in hidden:
-        found = [doc.id, doc_staged_path(doc)[:-3], *MARKER.findall(doc.body)]
+        found = [doc.id, layout.staged_path(doc.relpath)[:-3], *MARKER.findall(doc.body)]
         if doc.title not in visible_titles:
             found.append(doc.title)
         for needle in found:
@@ -80,9 +81,10 @@ def test_every_visible_doc_is_built_and_searchable(built_sites, site_kb, audienc
     index = json.loads((site / "search/search_index.json").read_text(encoding="utf-8"))
     locations = {entry["location"].split("#")[0] for entry in index["docs"]}
     sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    layout = site_layout(load_settings(site_kb))
     for doc in visible:
-        url = page_url(doc_staged_path(doc))
-        page = site / (url + "index.html" if url.endswith("/") or not url else url)
+        url = layout.page_url(layout.staged_path(doc.relpath))
+        page = site / layout.output_file(layout.staged_path(doc.relpath))
         assert page.is_file(), f"{doc.relpath} was not built at {url}"
         assert html.escape(doc.title, quote=False) in page.read_text(encoding="utf-8")
         assert url in locations, f"{doc.relpath} missing from the search index"

@@ -30,7 +30,7 @@ from kbops.analytics.sources import (
 )
 from kbops.analytics.gaps import gap_clusters
 from kbops.analytics.joins import id_shapes, identity_join, pseudonymise_users
-from kbops.pii import scrub
+from kbops.pii import redact
 
 log = logging.getLogger(__name__)
 Progress = Optional[Callable[[str], None]]
@@ -157,7 +157,7 @@ def _scrub_queries(con: duckdb.DuckDBPyConnection) -> int:
     """Scrub each distinct query once in Python, hand the pairs back to DuckDB, normalise in SQL."""
     distinct = [row[0] for row in con.execute(
         "SELECT DISTINCT query FROM staged WHERE problem IS NULL AND query IS NOT NULL").fetchall()]
-    scrubbed = [scrub(q) for q in distinct]
+    scrubbed = [redact(q) for q in distinct]
     con.execute(
         "CREATE OR REPLACE TEMP TABLE scrubbed_queries AS "
         "SELECT unnest(CAST($1 AS VARCHAR[])) AS query, unnest(CAST($2 AS VARCHAR[])) AS query_scrubbed",
@@ -227,6 +227,12 @@ def compute_deflection(
         return _assemble(p.con, options, p.summary, p.scrubbed_queries, doc_info or {}, p.joined)
 
 
+def _redacted(row: dict[str, Any], key: str) -> dict[str, Any]:
+    """Doc ids, channels and bad values are echoed in reports: personal data in them is redacted (kbops.pii)."""
+    value = row.get(key)
+    return {**row, key: redact(value)} if isinstance(value, str) else row
+
+
 def _rate(value: Optional[float]) -> float:
     return float(value) if value is not None else 0.0
 
@@ -243,9 +249,9 @@ def _assemble(
     metrics = Metrics(**{k: (_rate(v) if k.endswith(("_rate", "_score")) else int(v or 0)) for k, v in head.items()})
     breakdowns: dict[str, list[BreakdownRow]] = {"locale": [], "channel": [], "week": []}
     for row in _rows(con, sql_file("breakdown.sql")):
-        breakdowns[row["dimension"]].append(BreakdownRow(**row))
+        breakdowns[row["dimension"]].append(BreakdownRow(**_redacted(row, "value")))
     docs = tuple(
-        DocStats(**row, **dataclasses.asdict(doc_info.get(row["doc"], DocInfo())))
+        DocStats(**_redacted(row, "doc"), **dataclasses.asdict(doc_info.get(row["doc"], DocInfo())))
         for row in _rows(con, sql_file("docs.sql"))
     )
     gap_queries = named_queries("gaps.sql")
@@ -304,7 +310,8 @@ def _input_summary(
     ]
     problems += [ProblemCount(s.path, "unreadable_file", f"file could not be read: {why}", 1, 0) for s, why in unreadable]
     lines = tuple(
-        ProblemLine(path[r["file_id"]], r["line_no"], r["problem"], PROBLEM_MESSAGES.get(r["problem"], r["problem"]), r["problem_value"])
+        ProblemLine(path[r["file_id"]], r["line_no"], r["problem"], PROBLEM_MESSAGES.get(r["problem"], r["problem"]),
+                    redact(r["problem_value"]) if isinstance(r["problem_value"], str) else r["problem_value"])
         for r in _rows(con, queries["problem_examples"])
     )
     counts = _rows(con, queries["record_counts"])[0]

@@ -68,13 +68,14 @@ def doc_info(settings: Settings) -> dict[str, DocInfo]:
     """Doc id -> title, owner, last review, site link and path from the knowledge base; empty when there is none."""
     try:
         from kbops.model.loader import load_corpus
-        from kbops.site.urls import doc_staged_path, page_url
+        from kbops.site.urls import site_layout
 
         corpus = load_corpus(settings)
+        layout = site_layout(settings)
     except Exception as exc:  # a broken KB must not stop a metrics report; lint reports it
         log.info("no doc metadata: %s", exc)
         return {}
-    base = site_url(settings)
+    base = site_url(settings).rstrip("/")
     info: dict[str, DocInfo] = {}
     for doc in corpus.docs:
         fm = doc.frontmatter
@@ -84,14 +85,16 @@ def doc_info(settings: Settings) -> dict[str, DocInfo]:
             title=str(fm.title) if fm.title else None,
             owner=str(fm.owner) if fm.owner else None,
             last_reviewed=fm.last_reviewed.isoformat() if fm.last_reviewed else None,
-            url=base + page_url(doc_staged_path(doc)),
+            url=base + layout.doc_url(doc.relpath),
             path=doc.relpath,
         )
     return info
 
 
 def site_url(settings: Settings) -> str:
-    """mkdocs.yml's `site_url` (with a trailing slash), or "/" for links relative to the site root."""
+    """mkdocs.yml's `site_url` (with a trailing slash), or "/" for links relative to the site root.
+
+    (kbops.site.urls.SiteLayout owns the page paths; this only adds the host they are served from.)"""
     try:
         text = (settings.root / "mkdocs.yml").read_text(encoding="utf-8")
     except OSError:

@@ -7,6 +7,7 @@ import re
 from typing import Optional
 
 from kbops.authoring.new import NewDocument, front_matter_text
+from kbops.authoring.untranslated import mark_body, mark_field
 from kbops.config import Settings
 from kbops.errors import NotFoundError, UsageError
 from kbops.model.loader import load_corpus, parse_document
@@ -93,7 +94,10 @@ def new_translation(
         last_reviewed=(today or settings.today_date()).isoformat(),
     )
     meta = {key: meta[key] for key in KEY_ORDER if key in meta}
-    text = front_matter_text(meta, lists=("sample_queries",)) + "\n" + localize_headings(source.body, fm.type, title, locale)
+    body = localize_headings(source.body, fm.type, title, locale)
+    translated = {title} | {SECTION_NAMES.get(locale, {}).get(n, n) for n in REQUIRED_SECTIONS.get(fm.type, [])}
+    front = mark_field(front_matter_text(meta, lists=("sample_queries",)), "description")
+    text = front + "\n" + mark_body(body, translated)
     parsed = parse_document(relpath, text.encode("utf-8"))
     if parsed.schema_problems or parsed.problems:
         raise RuntimeError(f"kb new produced an invalid translation: {parsed.schema_problems or parsed.problems}")

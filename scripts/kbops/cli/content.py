@@ -7,7 +7,7 @@ import typer
 
 from kbops.authoring.new import new_document
 from kbops.authoring.translate import new_translation
-from kbops.cli._app import app, audience_option, out, print_json, settings
+from kbops.cli._app import app, audience_option, err, out, print_json, settings
 from kbops.errors import UsageError
 from kbops.model.schema import json_schema
 
@@ -47,8 +47,14 @@ def new_command(
             settings(), doc_type, title, locale=locale, owner=owner, audience=audience, product=product, doc_id=doc_id,
             sample_queries=tuple(sample_query or ()),
         )
+    from kbops.governance.codeowners import sync_if_present
+
+    codeowners = sync_if_present(settings())  # the next full `kb lint` (KB809) stays green
+    state = None if codeowners is None else "updated" if codeowners.written else "in sync"
     if format == "json":
         print_json({"path": created.relpath, "id": created.id, "type": created.type, "locale": created.locale,
-                    "owner": created.owner, "audience": created.audience})
+                    "owner": created.owner, "audience": created.audience, "codeowners": state})
     else:
         out.print(created.relpath, markup=False)
+        if state == "updated":
+            err.print(f"updated .github/CODEOWNERS ({codeowners.entries} entries)", markup=False)

@@ -35,21 +35,32 @@ def approve_command(
     if format == "json":
         print_json({
             "reviewer": report.reviewer,
-            "approved": [vars(a) for a in report.approved],
-            "refused": [vars(r) for r in report.refused],
+            "approved": [{**vars(a), "still_needs": list(a.still_needs)} for a in report.approved],
+            "refused": [{**vars(r), "could_approve": list(r.could_approve)} for r in report.refused],
         })
     else:
         for a in report.approved:
             verb = {"added": "approved", "replaced": "re-approved", "unchanged": "already approved",
                     "skipped": "skipped (approval not needed)"}[a.action]
-            if a.action == "skipped" and format == "text":
+            if a.action == "skipped":
                 err.print(f"{a.path}: {verb}", markup=False)
                 continue
             out.print(f"{a.path}: {verb} {a.hash[:12]} as {a.reviewer}", markup=False)
+            if a.still_needs:
+                out.print(f"  still needs {', '.join(a.still_needs)}", markup=False)
+            elif a.governed:
+                out.print("  approvals complete: every requirement of its policies is met", markup=False)
         for r in report.refused:
-            err.print(f"kb: error: {r.path}: {r.reason}", markup=False)
+            err.print(f"kb: error: {r.path}: refused: {r.reason}" if r.kind == "policy" else f"kb: error: {r.path}: {r.reason}",
+                      markup=False)
+            if r.could_approve:
+                err.print(f"  who could approve: {'; '.join(r.could_approve)}", markup=False)
+            if r.suggestion:
+                err.print(f"  e.g. kb approve --as {r.suggestion} {r.path}", markup=False)
+        if report.refused and any(r.kind == "policy" for r in report.refused):
+            err.print("nothing was written for the refused docs", markup=False)
     if report.refused:
-        raise typer.Exit(2)
+        raise typer.Exit(report.exit_code)
 
 
 def _corpus_and_governance():
@@ -97,12 +108,14 @@ def review_queue_command(
     _check_format(format, ("text", "json"))
     s, corpus, governance = _corpus_and_governance()
     if mine and not reviewer:
+        from kbops.governance.review_queue import reviewers_hint
+
         reviewer = git_user_email(s.root)
         if not reviewer:
-            raise UsageError("--mine needs `git config user.email`; or pass --reviewer EMAIL")
+            raise UsageError(f"--mine needs `git config user.email`; or pass --reviewer EMAIL\n{reviewers_hint(governance)}")
     from kbops.governance.history import GitHistory
 
-    queue = review_queue(corpus, governance, reviewer, GitHistory(s.root) if reviewer else None)
+    queue = review_queue(corpus, governance, reviewer, GitHistory(s.root))
     if format == "json":
         print_json(queue.as_dict())
     else:
@@ -112,7 +125,8 @@ def review_queue_command(
 @app.command("history")
 def history_command(
     doc: str = typer.Argument(..., help="A doc id (or path)."),
-    locale: Optional[str] = typer.Option(None, "--locale", help="Which translation, when several share the id."),
+    locale: Optional[str] = typer.Option(None, "--locale", help="The doc's translation in this locale (e.g. es)."),
+    diff: bool = typer.Option(False, "--diff", help="Show each version's content change as a word diff."),
     format: str = typer.Option("text", "--format", "-f", help="text | json"),
 ) -> None:
     """Show a doc's versions from git: date, author, message, approvals and status changes, across renames."""
@@ -121,11 +135,33 @@ def history_command(
 
     _check_format(format, ("text", "json"))
     s, corpus, _ = _corpus_and_governance()
-    result = doc_history(corpus, GitHistory(s.root), doc, locale)
+    result = doc_history(corpus, GitHistory(s.root), doc, locale, diffs=diff)
     if format == "json":
         print_json(result.as_dict())
     else:
         out.print(render_history(result), markup=False)
+
+
+@app.command("diff")
+def diff_command(
+    doc: str = typer.Argument(..., metavar="ID|PATH", help="A doc id or path."),
+    locale: Optional[str] = typer.Option(None, "--locale", help="The doc's translation in this locale (e.g. es)."),
+    context: int = typer.Option(3, "--context", "-U", min=0, help="Unchanged lines shown around each change."),
+    format: str = typer.Option("text", "--format", "-f", help="text | json"),
+) -> None:
+    """Content change since the last approved version: front-matter fields and body as a word diff (approvals left out)."""
+    from kbops.governance.audit import find_doc
+    from kbops.governance.content_diff import diff_since_approval, render_diff
+    from kbops.governance.history import GitHistory
+
+    _check_format(format, ("text", "json"))
+    s, corpus, governance = _corpus_and_governance()
+    found = find_doc(corpus, doc, locale)
+    result = diff_since_approval(found, GitHistory(s.root), governance, context)
+    if format == "json":
+        print_json(result.as_dict())
+    else:
+        out.print(render_diff(result), markup=False)
 
 
 @app.command("changelog")

@@ -17,9 +17,11 @@ def serve_command(
     rebuild: bool = typer.Option(False, "--rebuild", help="Rebuild the index and every audience's site before serving."),
 ) -> None:
     """Serve the site for each caller's audience, the search API and the event collector."""
+    from kbops.server.keys import ApiKeyStore, keys_path
     from kbops.server.run import prepare, serve
 
     current = settings()
+    ApiKeyStore(keys_path(current)).keys()  # a key file with an unknown audience stops the start (exit 2), not a request
     if not no_build:
         result = prepare(current, rebuild=rebuild, notify=lambda message: err.print(message, markup=False))
         for problem in result.site_problems:

@@ -16,7 +16,9 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from kbops.config import Settings
 from kbops.errors import UsageError
-from kbops.governance.policy import evaluate, may_approve
+from kbops.governance.approval_check import could_approve, describe_missing, objection, still_needed
+from kbops.governance.history import GitHistory
+from kbops.governance.policy import evaluate
 from kbops.model.governance import Governance
 from kbops.model.loader import markdown_files, parse_document, relative
 
@@ -34,12 +36,19 @@ class Approved:
     reviewer: str
     hash: str
     action: str  # "added" | "replaced" | "unchanged" | "skipped" (only_needed: the reviewer's approval is not needed)
+    # what the doc still needs after this approval, per policy: "1 from compliance (regulated-content)"
+    still_needs: tuple[str, ...] = ()
+    governed: bool = True
 
 
 @dataclass(frozen=True)
 class Refused:
     path: str
     reason: str
+    # "policy": the approval would not count (exit 1); "file": the file cannot be approved as it is (exit 2)
+    kind: str = "file"
+    could_approve: tuple[str, ...] = ()
+    suggestion: str | None = None  # an eligible reviewer's e-mail for the `--as` form
 
 
 @dataclass
@@ -47,6 +56,12 @@ class ApprovalReport:
     reviewer: str
     approved: list[Approved] = field(default_factory=list)
     refused: list[Refused] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """2 when a file could not be approved as it is, 1 when an approval would not count, else 0."""
+        kinds = {r.kind for r in self.refused}
+        return 2 if "file" in kinds else 1 if kinds else 0
 
 
 def git_user_email(root: Path) -> str | None:
@@ -74,6 +89,29 @@ def resolve_reviewer(email: str | None, settings: Settings, governance: Governan
     return key, person.emails[0]
 
 
+def who_could_approve_hint(settings: Settings, governance: Governance, paths: list[Path], limit: int = 5) -> str:
+    """Lines naming, per doc, the reviewers whose approval would count, and the `kb approve --as` form."""
+    lines, example = [], None
+    for path in paths[:limit]:
+        relpath = relative(settings, path)
+        if not path.is_file():
+            continue
+        doc = parse_document(relpath, path.read_bytes())
+        if not doc.parsed:
+            continue
+        found, first = could_approve(doc, governance)
+        if found:
+            lines.append(f"who could approve {relpath}: {'; '.join(found)}")
+            example = example or (first, relpath)
+    if len(paths) > limit:
+        lines.append(f"(and {len(paths) - limit} more docs)")
+    if example and example[0]:
+        lines.append(f"approve as one of them: kb approve --as {example[0]} {example[1]}")
+    else:
+        lines.append("approve as a declared reviewer: kb approve --as EMAIL PATH")
+    return "\n".join(lines)
+
+
 def approve(
     settings: Settings,
     governance: Governance,
@@ -87,20 +125,28 @@ def approve(
     With `only_needed`, docs are skipped unless the reviewer can meet a requirement that current approvals
     do not meet yet (convenient for stamping whole folders, one reviewer at a time).
     """
-    person, email = resolve_reviewer(reviewer_email, settings, governance)
+    files = _expand(settings, paths)
+    try:
+        person, email = resolve_reviewer(reviewer_email, settings, governance)
+    except UsageError as exc:
+        raise UsageError(f"{exc}\n{who_could_approve_hint(settings, governance, files)}") from None
     today = today or settings.today_date()
+    history = GitHistory(settings.root)
+    writer = git_user_email(settings.root) if history.available else None
     report = ApprovalReport(email)
-    for path in _expand(settings, paths):
+    for path in files:
         relpath = relative(settings, path)
         try:
-            report.approved.append(_approve_file(path, relpath, person, email, governance, today, only_needed))
+            report.approved.append(_approve_file(path, relpath, person, email, governance, today, only_needed, history, writer))
         except _Refusal as exc:
-            report.refused.append(Refused(relpath, str(exc)))
+            report.refused.append(Refused(relpath, str(exc), exc.kind, exc.could_approve, exc.suggestion))
     return report
 
 
 class _Refusal(Exception):
-    pass
+    def __init__(self, reason: str, kind: str = "file", could_approve: tuple[str, ...] = (), suggestion: str | None = None):
+        super().__init__(reason)
+        self.kind, self.could_approve, self.suggestion = kind, could_approve, suggestion
 
 
 def _expand(settings: Settings, paths: Iterable[Path]) -> list[Path]:
@@ -116,7 +162,8 @@ def _expand(settings: Settings, paths: Iterable[Path]) -> list[Path]:
 
 
 def _approve_file(
-    path: Path, relpath: str, person: str, email: str, governance: Governance, today: dt.date, only_needed: bool = False
+    path: Path, relpath: str, person: str, email: str, governance: Governance, today: dt.date, only_needed: bool = False,
+    history: GitHistory | None = None, writer: str | None = None,
 ) -> Approved:
     if not path.is_file():
         raise _Refusal("no such file")
@@ -128,12 +175,9 @@ def _approve_file(
         raise _Refusal(f"front-matter is invalid ({doc.schema_problems[0].message}); run `kb lint` and fix it first")
     if only_needed and not any(person in r.eligible for r in evaluate(doc, governance).missing):
         return Approved(relpath, doc.id, email, doc.content_hash, "skipped")
-    if not may_approve(person, doc, governance):
-        owner = doc.get("owner")
-        raise _Refusal(
-            f"{email} belongs to no reviewer group and is not in the owner {owner!r}; "
-            f"reviewer groups: {', '.join(governance.reviewer_groups) or 'none declared'}"
-        )
+    objected = objection(person, doc, governance, history, writer)
+    if objected is not None:  # the same eligibility and four-eyes rules as lint (KB803, KB804): nothing is written
+        raise _Refusal(objected.reason, "policy", objected.could_approve, objected.suggestion)
     same_person = {e.lower() for e in governance.people[person].emails}
     text = data.decode("utf-8-sig")
     bom = "\ufeff" if data.startswith(b"\xef\xbb\xbf") else ""
@@ -147,7 +191,9 @@ def _approve_file(
             raise _Refusal("the approval could not be written without changing other content; file left untouched")
         _write_atomically(path, (bom + new_text).encode("utf-8"))
         log.info("%s: %s approval of %s by %s", relpath, action, doc.content_hash[:12], email)
-    return Approved(relpath, doc.id, email, doc.content_hash, action)
+        doc = check
+    missing = describe_missing(still_needed(doc, governance, history, writer))
+    return Approved(relpath, doc.id, email, doc.content_hash, action, tuple(missing), evaluate(doc, governance).governed)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -23,6 +23,7 @@ class HistoryEntry:
     status_change: str | None  # "draft -> published"
     approvals_added: tuple[str, ...]  # "reviewer (date, hash prefix)"
     approvals_removed: tuple[str, ...]
+    diff: tuple[str, ...] = ()  # with `kb history --diff`: the content change against the older version
 
 
 @dataclass(frozen=True)
@@ -33,22 +34,29 @@ class DocHistory:
 
     def as_dict(self) -> dict:
         return {"id": self.id, "path": self.path, "entries": [
-            {**vars(e), "approvals_added": list(e.approvals_added), "approvals_removed": list(e.approvals_removed)}
+            {**vars(e), "approvals_added": list(e.approvals_added), "approvals_removed": list(e.approvals_removed),
+             "diff": list(e.diff)}
             for e in self.entries
         ]}
 
 
 def find_doc(corpus: Corpus, key: str, locale: str | None = None) -> Document:
-    """A doc by id (preferring `locale`, else the source over translations) or by path."""
-    if key in corpus.by_path:
-        return corpus.by_path[key]
-    candidates = corpus.by_id.get(key, [])
-    if locale:
-        candidates = [d for d in candidates if d.locale == locale]
+    """A doc by id or path; with `locale`, that doc's translation in the locale (or the doc, when in that locale)."""
+    found = corpus.by_path.get(key)
+    candidates = [found] if found is not None else corpus.by_id.get(key, [])
     if not candidates:
-        raise NotFoundError(f"no doc with id or path {key!r}" + (f" in locale {locale}" if locale else ""))
+        raise NotFoundError(f"no doc with id or path {key!r}")
     sources = [d for d in candidates if not d.get("translation_of")]
-    return (sources or candidates)[0]
+    doc = (sources or candidates)[0]
+    if not locale or doc.locale == locale:
+        return doc
+    same_id = [d for d in candidates if d.locale == locale]
+    source_id = str(doc.get("translation_of") or doc.id or "")
+    family = [d for d in corpus.by_id.get(source_id, []) + corpus.translations_of(source_id) if d.locale == locale]
+    if same_id or family:
+        return (same_id or family)[0]
+    have = sorted({d.locale for d in corpus.by_id.get(source_id, []) + corpus.translations_of(source_id)})
+    raise NotFoundError(f"{key!r} has no translation in locale {locale} (translations: {', '.join(have) or 'none'})")
 
 
 def _approvals(doc: Document | None) -> dict[tuple[str, str], str]:
@@ -83,7 +91,7 @@ def _entry(version: Version | None, doc: Document, older: Document | None) -> Hi
     )
 
 
-def doc_history(corpus: Corpus, history: GitHistory, key: str, locale: str | None = None) -> DocHistory:
+def doc_history(corpus: Corpus, history: GitHistory, key: str, locale: str | None = None, diffs: bool = False) -> DocHistory:
     """Every committed version of the doc (renames followed), plus uncommitted changes of the working copy."""
     if not history.available:
         raise UsageError(f"kb history needs git: {history.reason}")
@@ -102,7 +110,34 @@ def doc_history(corpus: Corpus, history: GitHistory, key: str, locale: str | Non
         if older is None and version.commit in history.shallow_commits:
             version = Version(**{**vars(version), "subject": version.subject + " (shallow clone: earlier history not fetched)"})
         entries.append(_entry(version, version_doc, older))
+    if diffs:
+        entries = _with_diffs(entries, doc, versions, docs)
     return DocHistory(doc.id or "", doc.relpath, tuple(entries))
+
+
+def _with_diffs(entries: list[HistoryEntry], working: Document, versions: list[Version],
+                docs: list[Document | None]) -> list[HistoryEntry]:
+    """Each entry whose content changed gets the word diff against the version before it."""
+    from dataclasses import replace
+
+    from kbops.governance.content_diff import compare
+
+    by_commit = {v.commit: i for i, v in enumerate(versions)}
+    result = []
+    for entry in entries:
+        if entry.change in ("added", "approvals only", "metadata only"):
+            result.append(entry)
+            continue
+        index = by_commit.get(entry.commit, -1)  # -1: the working copy, compared with the newest commit
+        older = docs[index + 1] if index + 1 < len(docs) else None
+        newer = docs[index] if index >= 0 else working
+        if newer is None or (older is not None and older.content_hash == newer.content_hash):
+            result.append(entry)
+            continue
+        change = compare(older, newer)
+        lines = [f"front-matter: {f.rendered}" for f in change.fields] + list(change.body)
+        result.append(replace(entry, diff=tuple(lines)))
+    return result
 
 
 def render_history(result: DocHistory) -> str:
@@ -117,4 +152,5 @@ def render_history(result: DocHistory) -> str:
         lines.append("    " + ", ".join(details))
         lines += [f"    + approval {a}" for a in e.approvals_added]
         lines += [f"    - approval {a}" for a in e.approvals_removed]
+        lines += [f"    {line}" if line else "" for line in e.diff]
     return "\n".join(lines)

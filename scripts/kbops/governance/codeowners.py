@@ -90,3 +90,13 @@ def sync_codeowners(root: Path, corpus: Corpus, governance: Governance, check: b
         path.write_text(wanted, encoding="utf-8")
         written = True
     return CodeownersResult(path, written, in_sync, diff, len(expected_entries(corpus, governance)))
+
+
+def sync_if_present(settings) -> CodeownersResult | None:
+    """Rewrite .github/CODEOWNERS when the knowledge base has one (after `kb new`); None when it has none."""
+    from kbops.model.governance import load_governance
+    from kbops.model.loader import load_corpus
+
+    if not (settings.root / CODEOWNERS_PATH).is_file():
+        return None
+    return sync_codeowners(settings.root, load_corpus(settings), load_governance(settings.governance_path))

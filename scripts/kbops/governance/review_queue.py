@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kbops.errors import UsageError
+from kbops.governance.content_diff import diff_since_approval
 from kbops.governance.four_eyes import changes_since_previous_approval
 from kbops.governance.history import GitHistory
 from kbops.governance.policy import evaluate
@@ -23,6 +24,7 @@ class QueueItem:
     content_hash: str
     # commits by the reviewer since the last approved content: four-eyes will not count their approval
     own_changes: tuple[str, ...] = ()
+    change: str = ""  # one-line summary of the content change since the last approved version (needs git)
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ def review_queue(
     if reviewer_email:
         found = governance.person_by_email(reviewer_email)
         if found is None:
-            raise UsageError(f"{reviewer_email} is not declared in governance.yml people")
+            raise UsageError(f"{reviewer_email} is not declared in governance.yml people\n{reviewers_hint(governance)}")
         person = found[0]
     items = []
     for doc in corpus.docs:
@@ -72,9 +74,10 @@ def review_queue(
         own = ()
         if person is not None and history is not None and history.available:
             own = tuple(c.describe() for c in changes_since_previous_approval(doc, governance, history) if c.who == person)
+        change = diff_since_approval(doc, history, governance, context=0).summary() if history is not None and history.available else ""
         items.append(QueueItem(
             doc.id or "", doc.title, doc.relpath, str(doc.get("status")), str(doc.get("owner")), reason,
-            tuple(f"{r.describe()} ({r.policy})" for r in unmet), doc.content_hash, own,
+            tuple(f"{r.describe()} ({r.policy})" for r in unmet), doc.content_hash, own, change,
         ))
     return ReviewQueue(person, tuple(items))
 
@@ -87,6 +90,23 @@ def render_queue(queue: ReviewQueue) -> str:
     lines = [f"{count} {'doc awaits' if count == 1 else 'docs await'} review{who}:"]
     for item in queue.items:
         lines.append(f"  {item.path}  [{item.status}] {item.reason}; waiting for {'; '.join(item.waiting_for)}")
+        if item.change:
+            lines.append(f"    {item.change}")
         if item.own_changes:
             lines.append(f"    you changed it in {', '.join(item.own_changes)}: your approval would not count (four-eyes)")
     return "\n".join(lines)
+
+
+def reviewers_hint(governance: Governance) -> str:
+    """Who reviews what (active members per reviewer group), and the `--reviewer` form with one of them."""
+    lines, first = [], None
+    for name, group in governance.reviewer_groups.items():
+        emails = sorted(governance.people[m].emails[0] for m in group.members
+                        if m in governance.people and governance.people[m].active)
+        if emails:
+            lines.append(f"  {name}: {', '.join(emails)}")
+            first = first or emails[0]
+    if not lines:
+        return "governance.yml declares no reviewer group with active members"
+    example = f"kb review-queue --reviewer {first}"
+    return "declared reviewers:\n" + "\n".join(lines) + f"\nshow one reviewer's queue: {example}"

@@ -153,11 +153,18 @@ def compact(doc: Document) -> Document:
     return dataclasses.replace(doc, text="", body="", blocks=())
 
 
+def _milder(configured: Severity, wanted: str | None) -> Severity:
+    """The finding's own severity when it is milder than the rule's configured one."""
+    if wanted is None:
+        return configured
+    return min(configured, Severity(wanted), key=lambda s: s.rank)
+
+
 def guarded(rule_: Rule, severity: Severity, relpath: str, call: Callable[[], Iterable]) -> list[Diagnostic]:
     """Run one rule; a crashing rule is reported as KB000 naming the rule and file, and the run goes on."""
     try:
         return [
-            Diagnostic(f.path or relpath, f.line, f.col, rule_.code, f.message, severity, rule_.slug)
+            Diagnostic(f.path or relpath, f.line, f.col, rule_.code, f.message, _milder(severity, f.severity), rule_.slug)
             for f in call() or ()
         ]
     except Exception as exc:  # noqa: BLE001 - a rule bug must not stop the run

@@ -30,6 +30,8 @@ class Finding(NamedTuple):
     message: str
     col: int = 1
     path: str | None = None
+    # a finding may be milder than its rule (e.g. "warning" for a draft); never more severe than configured
+    severity: str | None = None
 
 
 @dataclass(frozen=True)

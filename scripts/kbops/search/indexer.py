@@ -17,6 +17,7 @@ from kbops.search.analysis import ANALYSIS_VERSION
 from kbops.search.backend import get_backend
 from kbops.search.config import SearchConfig, search_config
 from kbops.search.records import IndexRecord, record_for
+from kbops.site.urls import SiteLayout, site_layout
 from kbops.search.store import MANIFEST, IndexStore, Manifest
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ def signature(settings: Settings, config: SearchConfig) -> str:
     """Anything that changes every record or the schema forces a full rebuild when it changes."""
     digest = hashlib.sha256()
     digest.update(f"{SCHEMA_VERSION}/{ANALYSIS_VERSION}/{config.backend}/{','.join(settings.locales)}".encode())
+    digest.update(site_layout(settings).fingerprint().encode())  # stored page URLs follow mkdocs.yml
     if settings.taxonomy_path.is_file():
         digest.update(settings.taxonomy_path.read_bytes())
     return digest.hexdigest()
@@ -67,6 +69,7 @@ def build_index(
     taxonomy = load_taxonomy(settings.taxonomy_path)
     store = IndexStore(index_root(settings))
     backend = get_backend(config.backend)
+    layout = site_layout(settings)
     sig = signature(settings, config)
     with store.writer_lock():
         base = store.current()
@@ -93,7 +96,7 @@ def build_index(
             if before and before.get("indexed") and before.get("hash") == doc.content_hash:
                 unchanged += 1  # touched but not changed
                 continue
-            upserts.append(_record(doc, taxonomy))
+            upserts.append(_record(doc, taxonomy, layout))
             if before and before.get("indexed"):
                 updated += 1
             else:
@@ -145,8 +148,8 @@ def scan_sources(settings: Settings) -> list[tuple[str, str, os.stat_result]]:
     return found
 
 
-def _record(doc, taxonomy: Taxonomy) -> IndexRecord:
-    return record_for(doc, taxonomy)
+def _record(doc, taxonomy: Taxonomy, layout: SiteLayout) -> IndexRecord:
+    return record_for(doc, taxonomy, layout)
 
 
 def _write_manifest(generation: Path, manifest: Manifest) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from kbops.model.document import Document
 from kbops.model.taxonomy import Taxonomy
+from kbops.site.urls import SiteLayout
 
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _HTML = re.compile(r"<[^>]+>")
@@ -36,13 +37,6 @@ class IndexRecord:
     content_hash: str
 
 
-def doc_url(relpath: str) -> str:
-    """Site URL of a doc, from the site's own URL rules (so search results link where `kb build` puts pages)."""
-    from kbops.site.urls import page_url, staged_path
-
-    return "/" + page_url(staged_path(relpath))
-
-
 def plain_text(markdown: str) -> str:
     """Markdown inline syntax removed; what a reader sees, good enough for matching and snippets."""
     text = _ADMONITION.sub("", markdown)
@@ -63,8 +57,10 @@ def _labels(keys: list[str], terms: dict, locale: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def record_for(doc: Document, taxonomy: Taxonomy) -> IndexRecord:
-    """The index record of a doc whose front-matter validated (callers check publishability first)."""
+def record_for(doc: Document, taxonomy: Taxonomy, layout: SiteLayout) -> IndexRecord:
+    """The index record of a doc whose front-matter validated (callers check publishability first).
+
+    Its `url` is where `kb build` puts the page, from the site's layout (`kbops.site.urls`)."""
     fm = doc.frontmatter
     assert fm is not None, "only validated documents are indexed"
     body_blocks = [plain_text(b.text) for b in doc.blocks if b.kind in ("text", "code")]
@@ -87,6 +83,6 @@ def record_for(doc: Document, taxonomy: Taxonomy) -> IndexRecord:
         status=str(fm.status),
         locale=fm.locale,
         path=doc.relpath,
-        url=doc_url(doc.relpath),
+        url=layout.doc_url(doc.relpath),
         content_hash=doc.content_hash,
     )

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 from typing import Optional
 from urllib.parse import parse_qs
@@ -23,6 +24,7 @@ from kbops.search.config import search_config
 from kbops.search.engine import SearchEngine
 from kbops.server.config import ServerConfig, server_config
 from kbops.server.events import EventLog, validate_batch, validate_event, user_salt
+from kbops.server.headers import SecurityHeaders
 from kbops.server.keys import ApiKeyStore, keys_path
 from kbops.server.site import AudienceSite
 
@@ -39,8 +41,22 @@ class ApiError(Exception):
         self.status, self.message, self.extra = status, message, extra
 
 
+class ApiJSONResponse(JSONResponse):
+    """JSON that always encodes: a lone surrogate echoed from a request becomes a JSON `\\udXXX` escape, not a 500."""
+
+    def render(self, content) -> bytes:
+        return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8", "backslashreplace")
+
+
 def error_response(status: int, message: str, **extra) -> JSONResponse:
-    return JSONResponse({"error": message, "status": status, **extra}, status_code=status)
+    return ApiJSONResponse({"error": message, "status": status, **extra}, status_code=status)
+
+
+_LIMIT = re.compile(r"[0-9]{1,6}", re.ASCII)
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")
 
 
 class Services:
@@ -97,9 +113,13 @@ async def read_json(request: Request, limit: int):
     if not text.strip():
         raise ApiError(400, "empty request body; expected a JSON event or a JSON array of events")
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise ApiError(400, f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise ApiError(400, "invalid JSON: nested too deeply") from None
+    except ValueError as exc:  # integers longer than Python's digit limit, NaN/Infinity
+        raise ApiError(400, f"invalid JSON: {str(exc)[:120]}") from None
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -126,13 +146,15 @@ def create_app(settings: Settings) -> Starlette:
                 raise ApiError(403, f"your key does not give access to the {asked} audience")
             audience = asked
         limit = params.get("limit")
-        if limit is not None and not limit.strip().isdigit():
+        if limit is not None and not _LIMIT.fullmatch(limit.strip()):
+            if limit.strip().isdigit() and limit.strip().isascii():
+                raise ApiError(400, f"limit must be between 1 and {services.search_config.max_limit}")
             raise ApiError(400, "limit: expected a whole number")
         try:
             search_request = services.engine.request(
                 params.get("q", ""), audience=audience, locale=params.get("locale") or None,
                 type=params.get("type") or None, product=params.get("product") or None,
-                limit=int(limit) if limit is not None else None,
+                limit=int(limit.strip()) if limit is not None else None,
             )
             result = services.engine.run(search_request)
         except UsageError as exc:
@@ -153,7 +175,7 @@ def create_app(settings: Settings) -> Starlette:
             if clean is None:
                 raise ApiError(400, "; ".join(errors))
             services.events.append([clean])
-        return JSONResponse(result.to_dict())
+        return ApiJSONResponse(result.to_dict())
 
     async def api_events(request: Request) -> Response:
         # Any content type: browsers send text/plain Blobs with navigator.sendBeacon to avoid a CORS preflight.
@@ -166,7 +188,7 @@ def create_app(settings: Settings) -> Starlette:
         if not batch.accepted:
             raise ApiError(422, "no valid event", rejected=rejected)
         services.events.append(batch.accepted)
-        return JSONResponse(
+        return ApiJSONResponse(
             {"accepted": len(batch.accepted), "rejected": rejected, "ignored_fields": sorted(batch.ignored_fields)},
             status_code=202,
         )
@@ -191,9 +213,10 @@ def create_app(settings: Settings) -> Starlette:
         return response
 
     async def api_not_found(request: Request) -> Response:
-        allowed = API_METHODS.get(request.url.path.rstrip("/"))
+        endpoint = request.url.path.rstrip("/")
+        allowed = API_METHODS.get(endpoint)
         if allowed:
-            return error_response(405, f"Method Not Allowed: use {allowed} {request.url.path}")
+            return error_response(405, f"Method Not Allowed: use {allowed} {endpoint}")
         return error_response(404, f"no API endpoint {request.url.path}")
 
     def site_audience(scope: Scope) -> str:
@@ -211,15 +234,17 @@ def create_app(settings: Settings) -> Starlette:
 
     routes = [
         Route("/healthz", healthz),
-        Route("/api/search", api_search, methods=["GET"]),
-        Route("/api/events", api_events, methods=["POST"]),
-        Route("/api/whoami", whoami, methods=["GET"]),
+        # Each endpoint also answers with a trailing slash (`POST /api/events/`), like the site's folders.
+        *(Route(path + tail, handler, methods=[API_METHODS[path]])
+          for path, handler in (("/api/search", api_search), ("/api/events", api_events), ("/api/whoami", whoami))
+          for tail in ("", "/")),
         Route("/api/{rest:path}", api_not_found, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
         Route("/login", login, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["GET", "POST"]),
         Mount("/", app=AudienceSite(settings, site_audience)),
     ]
     middleware = [
+        Middleware(SecurityHeaders),
         Middleware(CORSMiddleware, allow_origins=config.cors_origins, allow_methods=["GET", "POST"],
                    allow_headers=["Authorization", "X-KB-Key", "X-KB-Session", "Content-Type"], max_age=600),
     ]
@@ -247,5 +272,8 @@ LOGIN_FORM = """<!doctype html><meta charset="utf-8"><title>Sign in</title>
 
 
 def app_from_env() -> Starlette:
-    """uvicorn factory (`kb serve` sets $KB_ROOT for its workers)."""
+    """uvicorn factory (`kb serve` sets $KB_ROOT for its workers); a worker stops when its master dies."""
+    from kbops.server.supervision import exit_with_master
+
+    exit_with_master()
     return create_app(load_settings())

@@ -20,7 +20,7 @@ from typing import Any, Optional
 
 from kbops.config import Settings
 from kbops.identity import user_pseudonym
-from kbops.pii import scrub
+from kbops.pii import looks_personal, pseudonymous_id, redact
 from kbops.server.config import ServerConfig
 
 EVENT_TYPES = ("search", "click", "view", "feedback", "contact")
@@ -28,6 +28,9 @@ REQUIRED = {"search": ("query", "results"), "click": ("doc",), "view": ("doc",),
 KNOWN = ("ts", "event", "session", "user", "query", "results", "doc", "rank", "helpful", "locale", "channel")
 _LOCALE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?$")
 _CHANNEL = re.compile(r"^[\w.-]{1,32}$")
+# Document ids are slugs (DESIGN.md); anything else (an e-mail, free text) is refused, never stored.
+_DOC = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
+_MAX_COUNT = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -80,11 +83,29 @@ def _timestamp(value: Any) -> Optional[str]:
         return None
     try:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        if parsed.tzinfo is None:
+            return None
+        return parsed.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    except (ValueError, OverflowError):  # e.g. 9999-12-31T23:59:59-23:59 is past the largest datetime in UTC
         return None
-    if parsed.tzinfo is None:
-        return None
-    return parsed.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _encodable(value: Any) -> bool:
+    """A string that can be written as UTF-8 (JSON allows lone surrogates such as "\\ud800"; the log cannot)."""
+    if not isinstance(value, str):
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def session_id(value: str, salt: bytes) -> str:
+    """The session as stored: kept when it is an opaque token, pseudonymised when it carries personal data."""
+    if looks_personal(value):
+        return "s-" + pseudonymous_id(value, salt)[2:]
+    return value
 
 
 def validate_event(
@@ -100,9 +121,15 @@ def validate_event(
         return None, [f"expected a JSON object, got {type(item).__name__}"], set()
     errors: list[str] = []
     ignored = {str(k) for k in item if k not in KNOWN}
+    for name in KNOWN:
+        if not _encodable(item.get(name)):
+            errors.append(f"{name}: not valid Unicode (a lone surrogate such as \\ud800)")
+    if errors:
+        return None, errors, ignored
     kind = item.get("event")
-    if kind not in EVENT_TYPES:
-        errors.append(f"event: expected one of {', '.join(EVENT_TYPES)}, got {kind!r}")
+    if not isinstance(kind, str) or kind not in EVENT_TYPES:
+        errors.append(f"event: expected one of {', '.join(EVENT_TYPES)}, got {str(kind)[:40]!r}")
+        kind = None
     clean: dict[str, Any] = {}
     if "ts" in item and item["ts"] is not None:
         ts = _timestamp(item["ts"])
@@ -116,8 +143,8 @@ def validate_event(
     if not isinstance(session, str) or not 1 <= len(session.strip()) <= 128:
         errors.append("session: required, a string of 1-128 characters")
     else:
-        clean["session"] = session.strip()
-    for name in REQUIRED.get(kind, ()):
+        clean["session"] = session_id(session.strip(), salt)
+    for name in REQUIRED.get(kind, ()) if kind else ():
         if item.get(name) is None:
             errors.append(f"{name}: required for a {kind} event")
     if item.get("user") is not None:
@@ -130,17 +157,17 @@ def validate_event(
         if not isinstance(query, str) or len(query) > max_query_length:
             errors.append(f"query: a string of at most {max_query_length} characters")
         else:
-            clean["query"] = scrub(query)
+            clean["query"] = redact(query)  # scrubbed; a query that is only a phone number becomes [phone]
     for name, low in (("results", 0), ("rank", 1)):
         value = item.get(name)
         if value is not None:
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                errors.append(f"{name}: an integer >= {low}")
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= _MAX_COUNT:
+                errors.append(f"{name}: an integer from {low} to {_MAX_COUNT}")
             else:
                 clean[name] = value
     if item.get("doc") is not None:
-        if not isinstance(item["doc"], str) or not 1 <= len(item["doc"]) <= 200:
-            errors.append("doc: a document id (string of 1-200 characters)")
+        if not isinstance(item["doc"], str) or not _DOC.match(item["doc"]) or looks_personal(item["doc"]):
+            errors.append("doc: a document id (a slug of 1-200 letters, digits, '.', '_', '-' or '/')")
         else:
             clean["doc"] = item["doc"]
     if item.get("helpful") is not None:
@@ -154,7 +181,7 @@ def validate_event(
         else:
             clean["locale"] = item["locale"]
     channel = item.get("channel", default_channel)
-    if not isinstance(channel, str) or not _CHANNEL.match(channel):
+    if not isinstance(channel, str) or not _CHANNEL.match(channel) or looks_personal(channel):
         errors.append("channel: a short name such as site, api or chat")
     else:
         clean["channel"] = channel

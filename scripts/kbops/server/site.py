@@ -12,6 +12,7 @@ from starlette.types import Receive, Scope, Send
 from kbops.config import Settings
 from kbops.errors import KbError
 from kbops.publishing import ANONYMOUS_AUDIENCE, AUDIENCES
+from kbops.server.headers import content_security_policy
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ class AudienceSite:
         self.settings = settings
         self.audience_of = audience_of
         self._apps: dict[str, StaticFiles] = {}
+        self._policies: dict[str, bytes] = {}
 
     def _app(self, audience: str) -> Optional[StaticFiles]:
         found = self._apps.get(audience)
@@ -73,6 +75,12 @@ class AudienceSite:
             if not site_is_built(root):
                 return None
             found = self._apps[audience] = StaticFiles(directory=root, html=True)
+            from kbops.site.csp import read_manifest  # the publishing domain, like build_site below
+
+            manifest = read_manifest(root)
+            self._policies[audience] = content_security_policy(
+                manifest.get("script_hashes", ()), manifest.get("connect_origins", ())
+            ).encode()
         return found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -82,6 +90,8 @@ class AudienceSite:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers.append((b"vary", b"Authorization, X-KB-Key, Cookie"))
+                if audience in self._policies:
+                    headers.append((b"content-security-policy", self._policies[audience]))
                 if audience != ANONYMOUS_AUDIENCE:  # pages behind a key never sit in a shared cache
                     headers.append((b"cache-control", b"private, no-cache"))
                 message = {**message, "headers": headers}

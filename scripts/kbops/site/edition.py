@@ -9,7 +9,7 @@ from kbops.model.governance import Governance
 from kbops.model.loader import Corpus
 from kbops.model.taxonomy import Taxonomy
 from kbops.publishing import select_for_audience
-from kbops.site.urls import doc_staged_path
+from kbops.site.urls import SiteLayout
 
 
 @dataclass(frozen=True)
@@ -21,9 +21,8 @@ class Edition:
     governance: Governance
     taxonomy: Taxonomy
     today: dt.date
+    layout: SiteLayout  # where pages land and their URLs (mkdocs.yml + [tool.kbops])
     include_drafts: bool = False
-    use_directory_urls: bool = True
-    default_locale: str = "en"
     docs: tuple[Document, ...] = field(init=False)
     by_id: dict[str, Document] = field(init=False)
     by_path: dict[str, Document] = field(init=False)
@@ -48,8 +47,20 @@ class Edition:
     def visible(self, doc_id: str | None) -> Document | None:
         return self.by_id.get(doc_id or "")
 
+    @property
+    def default_locale(self) -> str:
+        return self.layout.default_locale
+
+    @property
+    def use_directory_urls(self) -> bool:
+        return self.layout.use_directory_urls
+
     def path_of(self, doc: Document) -> str:
-        return doc_staged_path(doc)
+        return self.layout.staged_path(doc.relpath)
+
+    def url_of(self, doc: Document) -> str:
+        """The page URL of a visible doc, relative to the site root."""
+        return self.layout.page_url(self.path_of(doc))
 
     def versions_of(self, doc: Document) -> list[Document]:
         """The visible language versions of `doc` (source and translations), itself included, by locale."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from kbops.model.document import Document
 from kbops.site.edition import Edition
 from kbops.site.labels import label
-from kbops.site.urls import relative_md, resolve_relative, staged_path
+from kbops.site.urls import relative_md, resolve_relative
 
 _INLINE = re.compile(r'(?P<bang>!?)\[(?P<text>[^\]\n]*)\]\((?P<target><[^>\n]*>|[^)\s]+)(?P<title>\s+"[^"\n]*")?\)')
 _REFDEF = re.compile(r'^(?P<indent> {0,3})\[(?P<label>[^\]\n]+)\]:\s*(?P<target>\S+)(?P<rest>.*)$')
@@ -30,7 +30,7 @@ def rewrite_links(doc: Document, body: str, edition: Edition, report: LinkReport
     prose: list[int] = []  # indexes of `out` outside code blocks
     hidden_refs: dict[str, str] = {}  # reference label (casefolded) -> its target, for definitions dropped
     fence: str | None = None
-    page = staged_path(doc.relpath)
+    page = edition.path_of(doc)
     for number, line in enumerate(body.split("\n")):
         marker = _FENCE.match(line)
         if fence:
@@ -100,7 +100,7 @@ def _target(raw: str, doc: Document, page: str, edition: Edition, report: LinkRe
         new = relative_md(page, edition.path_of(target))
     else:
         report.assets.add(resolved)
-        new = relative_md(page, staged_path(resolved))
+        new = relative_md(page, edition.layout.staged_path(resolved))
     return new + (f"?{query}" if query else "") + (f"#{anchor}" if anchor else "")
 
 

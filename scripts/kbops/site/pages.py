@@ -12,7 +12,7 @@ from kbops.model.schema import ID_PATTERN
 from kbops.site.edition import Edition
 from kbops.site.labels import AUDIENCE_LANDING, LOCALE_NAMES, TYPE_ORDER, label, type_label
 from kbops.site.render import front_matter
-from kbops.site.urls import output_file, page_url, relative_md, relative_url, staged_path
+from kbops.site.urls import SiteLayout, page_key, relative_md, relative_url
 
 HOME_PATH = "index.md"
 TAGS_DIR = "tags"
@@ -134,8 +134,8 @@ def redirect_pages(edition: Edition, taken: set[str]) -> dict[str, str]:
     """HTML redirect pages: `id/<id>/` for every doc (stable across renames), plus each `redirect_from` entry."""
     pages: dict[str, str] = {}
     for doc in edition.docs:
-        target = page_url(edition.path_of(doc), edition.use_directory_urls)
-        sources = [f"id/{doc.id}"] + [_redirect_source(entry) for entry in doc.frontmatter.redirect_from]
+        target = edition.url_of(doc)
+        sources = [f"id/{doc.id}"] + [_redirect_source(entry, edition.layout) for entry in doc.frontmatter.redirect_from]
         for source in filter(None, sources):
             file = source if source.endswith(".html") else f"{source.strip('/')}/index.html"
             if file in taken or file in pages:
@@ -144,7 +144,7 @@ def redirect_pages(edition: Edition, taken: set[str]) -> dict[str, str]:
     return pages
 
 
-def _redirect_source(entry: str) -> str | None:
+def _redirect_source(entry: str, layout: SiteLayout) -> str | None:
     """An old path (`kb/cards/old.md`, `cards/old/`) or an old id (`old-id`) -> the folder to redirect from.
 
     None for entries that would land outside the site (`..`), which must never be written.
@@ -154,7 +154,7 @@ def _redirect_source(entry: str) -> str | None:
     if entry in (".", "") or entry == ".." or entry.startswith("../"):
         return None
     if entry.endswith(".md"):
-        return page_url(staged_path(entry)).rstrip("/") or "index"
+        return layout.page_url(layout.staged_path(entry)).rstrip("/") or "index"
     if not written_as_path and re.fullmatch(ID_PATTERN, entry):
         return f"id/{entry}"
     return entry
@@ -173,9 +173,9 @@ def _redirect_html(url: str) -> str:
 
 def id_map(edition: Edition) -> str:
     """`{page URL: doc id}` so the site's scripts can report result clicks by document id."""
-    mapping = {page_url(edition.path_of(d), edition.use_directory_urls): d.id for d in edition.docs}
+    mapping = {page_key(edition.url_of(d)): d.id for d in edition.docs}
     return json.dumps(mapping, ensure_ascii=False, sort_keys=True)
 
 
-def output_files(paths: list[str], use_directory_urls: bool) -> set[str]:
-    return {output_file(p, use_directory_urls) for p in paths}
+def output_files(paths: list[str], layout: SiteLayout) -> set[str]:
+    return {layout.output_file(p) for p in paths}

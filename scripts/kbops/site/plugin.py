@@ -85,6 +85,13 @@ class KbopsPlugin(BasePlugin[KbopsPluginConfig]):
         log.info("kbops: %s edition staged at %s (%d docs, %d pages)", audience, self.result.docs_dir, self.result.docs, self.result.pages)
         return config
 
+    def on_post_build(self, config):
+        # The CSP of `kb serve` allows the theme's inline scripts by hash, and nothing else inline.
+        from kbops.site.csp import write_manifest
+
+        endpoint = (config.extra.get("analytics") or {}).get("endpoint") or ""
+        write_manifest(Path(config.site_dir), [endpoint])
+
     def on_serve(self, server, config, builder):
         # The staged tree is rewritten only where content changed, so watching sources cannot loop.
         for path in self.sources:

@@ -20,7 +20,7 @@ from kbops.site.pages import (
     HOME_PATH, IDS_FILE, generated_home, id_map, landing_section, navigation, output_files, redirect_pages, tag_pages,
 )
 from kbops.site.render import render_doc
-from kbops.site.urls import DOCS_ROOT, staged_path
+from kbops.site.urls import SiteLayout, site_layout
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +55,11 @@ def stage_site(
     """Select, render and write the audience's docs tree to `dest` (default `.kb/stage/<audience>/docs`)."""
     dest = dest or stage_dir(settings, audience)
     corpus = load_corpus(settings, structure=False)  # staging needs meta and body, not the Markdown tree
+    layout = site_layout(settings, use_directory_urls=use_directory_urls)
     edition = Edition(
         audience=audience, corpus=corpus, governance=load_governance(settings.governance_path),
-        taxonomy=load_taxonomy(settings.taxonomy_path), today=settings.today_date(), include_drafts=include_drafts,
-        use_directory_urls=use_directory_urls, default_locale=settings.default_locale,
+        taxonomy=load_taxonomy(settings.taxonomy_path), today=settings.today_date(), layout=layout,
+        include_drafts=include_drafts,
     )
     report = LinkReport()
     files: dict[str, bytes] = {}
@@ -78,10 +79,10 @@ def stage_site(
     tags = tag_pages(edition)
     files.update({path: text.encode("utf-8") for path, text in tags.items()})
     pages = [p for p in files if p.endswith(".md")]
-    redirects = redirect_pages(edition, output_files(pages, use_directory_urls))
+    redirects = redirect_pages(edition, output_files(pages, layout))
     files.update({path: text.encode("utf-8") for path, text in redirects.items()})
     files[IDS_FILE] = id_map(edition).encode("utf-8")
-    files.update(_assets(settings, report.assets, set(files)))
+    files.update(_assets(settings, layout, report.assets, set(files)))
     written = sync_tree(files, dest)
     problems = tuple(report.problems)
     log.debug("staged %s: %d docs, %d files changed", audience, len(edition.docs), written)
@@ -91,10 +92,10 @@ def stage_site(
     )
 
 
-def _assets(settings: Settings, referenced: set[str], taken: set[str]) -> dict[str, bytes]:
+def _assets(settings: Settings, layout: SiteLayout, referenced: set[str], taken: set[str]) -> dict[str, bytes]:
     """Non-Markdown files: everything under `kb/` (the site's own assets) plus files visible docs link to."""
     found: dict[str, bytes] = {}
-    docs_root = settings.root / DOCS_ROOT
+    docs_root = settings.root / layout.docs_root
     candidates: set[str] = set(referenced)
     if docs_root.is_dir():
         for path in docs_root.rglob("*"):
@@ -105,7 +106,7 @@ def _assets(settings: Settings, referenced: set[str], taken: set[str]) -> dict[s
         source = settings.root / relpath
         if root not in settings.roots or relpath.endswith(".md") or not source.is_file():
             continue  # outside the KB roots (or missing): never copied; MkDocs reports the broken link
-        target = staged_path(relpath)
+        target = layout.staged_path(relpath)
         if target not in taken:
             found[target] = source.read_bytes()
     return found

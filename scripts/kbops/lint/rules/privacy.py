@@ -1,19 +1,32 @@
-"""KB5xx: personal data and secrets in documents: e-mails, phones, IBANs, card numbers, API keys."""
+"""KB5xx: personal data and secrets in documents: e-mails, phones, IBANs, cards, national ids, API keys.
+
+Every rule reads the findings of the one detector the collector and analytics scrub with (kbops.pii):
+what lint reports is what the collector would scrub, and the other way round.
+"""
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from functools import lru_cache
+from typing import Iterator, Optional
 
 from kbops.lint.context import LintContext
 from kbops.lint.registry import Finding, rule
 from kbops.lint.rules._text import line_at, str_list, value_line
 from kbops.model.document import Document
-from kbops.pii import find_personal_data
+from kbops.pii import Finding as PersonalData, find_personal_data
 
 # Front-matter fields that carry free text readers (and the search index) see.
 SCANNED_FIELDS = ("title", "description", "sample_queries")
 _SEPARATORS = re.compile(r"[\s.\-()/]")
-KIND_LABELS = {"email": "e-mail address", "phone": "phone number", "iban": "IBAN", "card": "card number", "secret": "API key or token"}
+KIND_LABELS = {
+    "email": "e-mail address", "phone": "phone number", "iban": "IBAN", "account": "bank account number (CLABE)",
+    "card": "card number", "secret": "API key or token", "national_id": "national id number",
+}
+# What each rule reports (the detector's kinds).
+RULE_KINDS = {
+    "email": ("email",), "phone": ("phone",), "iban": ("iban", "account"), "card": ("card",), "secret": ("secret",),
+    "national_id": ("national_id",),
+}
 
 
 def _compact(value: str) -> str:
@@ -30,13 +43,6 @@ def _allowed(value: str, ctx: LintContext) -> bool:
     return lowered in team_emails
 
 
-def _plausible_phone(text: str, start: int, value: str) -> bool:
-    """Phone candidates must look dialled (+/00 prefix or grouped digits), not be part of an id such as a UUID."""
-    if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "-_/"):
-        return False
-    return value.startswith(("+", "00")) or len(re.findall(r"[\s.\-]", value.strip())) >= 2
-
-
 def _mask(value: str) -> str:
     """Show enough to find the value, not enough to leak it again in CI logs."""
     value = value.strip()
@@ -45,34 +51,30 @@ def _mask(value: str) -> str:
     return f"{value[:4]}{'*' * (len(value) - 6)}{value[-2:]}"
 
 
-def _scan(text: str, kind: str, ctx: LintContext) -> Iterator[tuple[int, str]]:
-    # Most text holds nothing: look for this kind alone first (cheap). When something turns up, rescan
-    # with every detector so overlaps resolve as in scrub() (an IBAN's digits are not also a phone).
-    if next(find_personal_data(text, (kind,)), None) is None:
-        return
-    for found in find_personal_data(text):
-        if found.kind != kind or _allowed(found.value, ctx):
-            continue
-        if kind == "phone" and not _plausible_phone(text, found.start, found.value):
-            continue
-        if kind == "card" and len(set(re.sub(r"\D", "", found.value))) == 1:
-            continue  # 0000 0000 0000 0000 is a placeholder, not a card
-        yield found.start, found.value
+@lru_cache(maxsize=256)
+def _findings(text: str, locale: Optional[str]) -> tuple[PersonalData, ...]:
+    """Every finding of the shared detector (kbops.pii), computed once per text for the five rules."""
+    return tuple(find_personal_data(text, locale=locale))
+
+
+def _scan(text: str, kinds: tuple[str, ...], ctx: LintContext, locale: Optional[str]) -> Iterator[tuple[int, str, str]]:
+    for found in _findings(text, locale):
+        if found.kind in kinds and not _allowed(found.value, ctx):
+            yield found.start, found.value, found.kind
 
 
 def personal_data(doc: Document, ctx: LintContext, kind: str) -> Iterator[Finding]:
-    """Findings of one kind in the body (code blocks included) and the free-text front-matter fields."""
+    """Findings of one rule in the body (code blocks included) and the free-text front-matter fields."""
     if not doc.parsed:
         return
-    label = KIND_LABELS[kind]
+    kinds = RULE_KINDS[kind]
+    locale = doc.get("locale") if isinstance(doc.get("locale"), str) else None
     for key in SCANNED_FIELDS:
         for item in str_list(doc.get(key)):
-            for _, value in _scan(item, kind, ctx):
-                yield Finding(value_line(doc, key, item), f"{label} {_mask(value)!r} in front-matter field {key!r}")
-    for start, value in _scan(doc.body, kind, ctx):
-        yield Finding(line_at(doc.body_line, doc.body, start), f"{label} {_mask(value)!r}")
-
-
+            for _, value, found in _scan(item, kinds, ctx, locale):
+                yield Finding(value_line(doc, key, item), f"{KIND_LABELS[found]} {_mask(value)!r} in front-matter field {key!r}")
+    for start, value, found in _scan(doc.body, kinds, ctx, locale):
+        yield Finding(line_at(doc.body_line, doc.body, start), f"{KIND_LABELS[found]} {_mask(value)!r}")
 
 
 @rule("KB501", "email-address")
@@ -107,8 +109,11 @@ def phone_number(doc: Document, ctx: LintContext):
 
     What it checks:
         The body (code blocks included), `title`, `description` and `sample_queries` contain no phone
-        number: 9 to 15 digits dialled with a `+`/`00` prefix or written in groups (`612 34 56 78`).
-        Bare digit runs (order or ticket numbers), dates and amounts are not reported. Values listed in
+        number: digits dialled with a `+`/`00` prefix, an area code in brackets (`(555) 123-4567`), a
+        word such as `phone`/`tel`/`móvil` before them (`phone612345678`), or written in groups
+        (`612 34 56 78`, `612.345.678`), that `phonenumbers` accepts as a number of the doc's locale or of
+        a market served (US, ES, FR, MX, GB). Bare digit runs (order or ticket numbers), versions
+        (`10.0.569.20009`), IP addresses, dates and amounts are not reported. Values listed in
         `allow_examples` pass.
 
     Why it matters:
@@ -129,12 +134,13 @@ def phone_number(doc: Document, ctx: LintContext):
 
 @rule("KB503", "iban")
 def iban(doc: Document, ctx: LintContext):
-    """A valid IBAN appears in a document.
+    """A valid IBAN or Mexican CLABE appears in a document.
 
     What it checks:
-        The body (code blocks included), `title`, `description` and `sample_queries` contain no string
-        shaped like an IBAN that passes the ISO 13616 mod-97 checksum (so product codes pass).
-        Values listed in `allow_examples` pass.
+        The body (code blocks included), `title`, `description` and `sample_queries` contain no IBAN
+        (any case, with spaces, hyphens or NBSPs, `ibanES91…`) that passes python-stdnum's check
+        (country format and ISO 13616 mod-97, so product codes pass), and no 18-digit CLABE with a
+        valid check digit. Values listed in `allow_examples` pass.
 
     Why it matters:
         A customer's IBAN identifies their bank account; with a name it enables fraud. Docs built from
@@ -159,8 +165,11 @@ def card_number(doc: Document, ctx: LintContext):
 
     What it checks:
         The body (code blocks included), `title`, `description` and `sample_queries` contain no 13–19
-        digit number (spaces or dashes allowed) that passes the Luhn check. Test card numbers listed in
-        `allow_examples` (e.g. `4111 1111 1111 1111`) pass, with or without separators.
+        digit number (grouped with spaces, `.`, `-`, `/`, `_`, tabs, NBSPs or zero-width spaces) in a
+        card network's issuer range that passes the Luhn check; an expiry date and CVV written right
+        after it are part of the finding. Test card numbers listed in `allow_examples`
+        (e.g. `4111 1111 1111 1111`) pass, with or without separators. Epoch milliseconds
+        (`1543885200000`) are not cards: no network issues numbers starting with 1.
 
     Why it matters:
         A primary account number in a document puts the knowledge base in PCI DSS scope and exposes
@@ -202,3 +211,30 @@ def secret(doc: Document, ctx: LintContext):
         variable in the example.
     """
     return personal_data(doc, ctx, "secret")
+
+
+@rule("KB506", "national-id")
+def national_id(doc: Document, ctx: LintContext):
+    """A national identity number appears in a document.
+
+    What it checks:
+        The body (code blocks included), `title`, `description` and `sample_queries` contain no
+        national id of the markets served, validated with its check digits by python-stdnum: Spain's
+        DNI and NIE, France's NIR (social security number), Mexico's CURP and RFC, and US social
+        security numbers written `123-45-6789`. Values listed in `allow_examples` pass.
+
+    Why it matters:
+        A national id identifies a person for life and opens accounts in their name; Spain's and
+        France's data-protection rules and Mexico's (CONDUSEF) treat it as sensitive. Docs built from
+        onboarding or KYC tickets leak them.
+
+    Bad:
+        The customer's DNI 12345678Z did not match the account holder.
+
+    Good:
+        The customer's DNI did not match the account holder (check it in the KYC tool).
+
+    How to fix:
+        Remove the number; describe the check instead of the value.
+    """
+    return personal_data(doc, ctx, "national_id")

@@ -8,6 +8,7 @@ from kbops.lint.context import LintContext
 from kbops.lint.registry import Finding, rule
 from kbops.lint.rules.governance.approvals import PUBLISHED, approvals_line
 from kbops.model.loader import Corpus
+from kbops.publishing import status_is_publishable
 
 
 @rule("KB804", "self-approval", kind="corpus")
@@ -85,7 +86,7 @@ def renamed_without_redirect(corpus: Corpus, ctx: LintContext):
         return
     earlier = old_paths(history.renames(ctx.settings.roots))
     for doc in corpus.docs:
-        if not doc.parsed or doc.get("status") not in (PUBLISHED, "deprecated") or doc.relpath not in earlier:
+        if not doc.parsed or not status_is_publishable(doc.get("status")) or doc.relpath not in earlier:
             continue
         missing = missing_redirects(doc, earlier[doc.relpath], ctx.settings.roots)
         if missing:
