@@ -76,9 +76,15 @@ def chunks_of(doc: Document, layout: SiteLayout) -> Iterator[Chunk]:
         )
 
 
-def export_chunks(settings: Settings, audience: str = ANONYMOUS_AUDIENCE) -> list[Chunk]:
-    """Chunks of every doc published to `audience` (the same decision as the site and the index)."""
-    docs = select_for_audience(load_corpus(settings).docs, audience)
+def export_chunks(settings: Settings, audience: str = ANONYMOUS_AUDIENCE, problems: list[str] | None = None) -> list[Chunk]:
+    """Chunks of every doc published to `audience` (the same decision as the site and the index).
+
+    `problems`, when given, receives `path:line: CODE message` of each file that could not be read.
+    """
+    corpus = load_corpus(settings)
+    if problems is not None:
+        problems.extend(corpus.refused())
+    docs = select_for_audience(corpus.docs, audience)
     layout = site_layout(settings)
     return [chunk for doc in docs for chunk in chunks_of(doc, layout)]
 

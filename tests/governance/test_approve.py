@@ -152,7 +152,7 @@ def test_broken_file_is_refused_and_others_processed(small_kb: Path):
     write(small_kb, "kb/broken.md", "no front matter here\n")
     result = kb_inprocess("approve", "--as", "carl@acme.example", "kb/broken.md", "kb/card-declined.md", "kb/missing.md", cwd=small_kb)
     assert result.returncode == 2
-    assert "kb/broken.md: cannot be parsed" in result.stderr and "kb/missing.md: no such file" in result.stderr
+    assert "kb/broken.md:1: KB001 cannot be parsed" in result.stderr and "kb/missing.md: no such file" in result.stderr
     assert "kb/card-declined.md: approved" in result.stdout
     assert (small_kb / "kb/broken.md").read_text() == "no front matter here\n"
 

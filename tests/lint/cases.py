@@ -8,7 +8,8 @@ Expected findings are marked on the line where they must be reported:
 `<!-- expect: KB301 -->` in Markdown, `# expect: KB102` in YAML front-matter; a code listed twice
 means two findings on that line. Files that cannot hold a comment (binary, invalid UTF-8, empty,
 line 1 of the front-matter) get a sidecar `NAME.expect` with one `CODE:LINE` per line. A file
-`NAME.oversize` is written as NAME padded past the loader's size limit (not committed at full size).
+`NAME.oversize` is written as NAME padded past the loader's size limit (not committed at full size);
+`NAME.symlink` becomes a symbolic link NAME to the path the file holds.
 A case without markers must produce no finding at all.
 """
 from __future__ import annotations
@@ -56,6 +57,10 @@ def materialize(case: Case, dest: Path) -> Path:
     shutil.copytree(case.path, dest, dirs_exist_ok=True)
     for root in ROOTS:
         (dest / root).mkdir(exist_ok=True)
+    for template in dest.rglob("*.symlink"):  # git keeps no FIFOs, and copying would follow links
+        target = template.read_text(encoding="utf-8").strip()
+        template.unlink()
+        template.with_suffix("").symlink_to(target)
     for template in dest.rglob("*.oversize"):
         data = template.read_bytes()
         padding = b"<!-- padding -->\n" * ((MAX_BYTES - len(data)) // 17 + 2)
@@ -68,7 +73,7 @@ def expected_findings(root: Path) -> Counter:
     """(path, line, code) of every marker in the materialized KB root."""
     expected: Counter = Counter()
     for path in sorted(root.rglob("*")):
-        if not path.is_file() or path.parent == root:
+        if path.is_symlink() or not path.is_file() or path.parent == root:
             continue
         relpath = path.relative_to(root).as_posix()
         if path.name.endswith(".expect"):

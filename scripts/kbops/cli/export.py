@@ -21,7 +21,10 @@ def export_command(
     from kbops.export import export_chunks, to_jsonl
 
     check_format(format, ("jsonl",))
-    chunks = export_chunks(settings(), audience)
+    problems: list[str] = []
+    chunks = export_chunks(settings(), audience, problems)
+    for problem in problems:
+        err.print(f"warning: {problem}; not exported", markup=False)
     lines = "".join(line + "\n" for line in to_jsonl(chunks))
     if output:
         output.write_text(lines, encoding="utf-8")

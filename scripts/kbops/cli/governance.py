@@ -51,7 +51,8 @@ def approve_command(
             elif a.governed:
                 out.print("  approvals complete: every requirement of its policies is met", markup=False)
         for r in report.refused:
-            err.print(f"kb: error: {r.path}: refused: {r.reason}" if r.kind == "policy" else f"kb: error: {r.path}: {r.reason}",
+            where = f"{r.path}:{r.line}" if r.line else r.path
+            err.print(f"kb: error: {where}: refused: {r.reason}" if r.kind == "policy" else f"kb: error: {where}: {r.reason}",
                       markup=False)
             if r.could_approve:
                 err.print(f"  who could approve: {'; '.join(r.could_approve)}", markup=False)
@@ -247,6 +248,7 @@ def translated_command(
             verb = "source_hash set to" if x.action == "stamped" else "already matches"
             out.print(f"{x.path}: {verb} {x.hash[:12]} ({x.source})", markup=False)
         for r in report.refused:
-            err.print(f"kb: error: {r.path}: {r.reason}", markup=False)
+            where = f"{r.path}:{r.line}" if r.line else r.path
+            err.print(f"kb: error: {where}: {r.reason}", markup=False)
     if report.refused:
         raise typer.Exit(2)

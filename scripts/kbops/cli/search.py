@@ -41,6 +41,8 @@ def index_command(
         err.print(f"{stage}: {done}/{total}", markup=False)
 
     report = build_index(settings(), rebuild=rebuild, progress=progress if err.is_terminal else None)
+    for problem in report.problems:
+        err.print(f"warning: {problem}; not indexed", markup=False)
     if format == "json":
         print_json(report.to_dict())
         return

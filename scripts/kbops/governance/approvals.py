@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError as RuamelYAMLError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from kbops.config import Settings
@@ -20,7 +21,8 @@ from kbops.governance.approval_check import could_approve, describe_missing, obj
 from kbops.governance.history import GitHistory
 from kbops.governance.policy import evaluate
 from kbops.model.governance import Governance
-from kbops.model.loader import markdown_files, parse_document, relative
+from kbops.model.files import Refused as FileRefused
+from kbops.model.loader import markdown_files, parse_document, read_file, relative
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,7 @@ class Refused:
     kind: str = "file"
     could_approve: tuple[str, ...] = ()
     suggestion: str | None = None  # an eligible reviewer's e-mail for the `--as` form
+    line: int | None = None  # where the problem is, when the file was read
 
 
 @dataclass
@@ -137,16 +140,21 @@ def approve(
     for path in files:
         relpath = relative(settings, path)
         try:
-            report.approved.append(_approve_file(path, relpath, person, email, governance, today, only_needed, history, writer))
+            report.approved.append(
+                _approve_file(settings, path, relpath, person, email, governance, today, only_needed, history, writer)
+            )
         except _Refusal as exc:
-            report.refused.append(Refused(relpath, str(exc), exc.kind, exc.could_approve, exc.suggestion))
+            report.refused.append(Refused(relpath, str(exc), exc.kind, exc.could_approve, exc.suggestion, exc.line))
     return report
 
 
 class _Refusal(Exception):
-    def __init__(self, reason: str, kind: str = "file", could_approve: tuple[str, ...] = (), suggestion: str | None = None):
+    def __init__(
+        self, reason: str, kind: str = "file", could_approve: tuple[str, ...] = (), suggestion: str | None = None,
+        line: int | None = None,
+    ):
         super().__init__(reason)
-        self.kind, self.could_approve, self.suggestion = kind, could_approve, suggestion
+        self.kind, self.could_approve, self.suggestion, self.line = kind, could_approve, suggestion, line
 
 
 def _expand(settings: Settings, paths: Iterable[Path]) -> list[Path]:
@@ -162,17 +170,22 @@ def _expand(settings: Settings, paths: Iterable[Path]) -> list[Path]:
 
 
 def _approve_file(
-    path: Path, relpath: str, person: str, email: str, governance: Governance, today: dt.date, only_needed: bool = False,
-    history: GitHistory | None = None, writer: str | None = None,
+    settings: Settings, path: Path, relpath: str, person: str, email: str, governance: Governance, today: dt.date,
+    only_needed: bool = False, history: GitHistory | None = None, writer: str | None = None,
 ) -> Approved:
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise _Refusal("no such file")
-    data = path.read_bytes()
+    try:
+        data = read_file(settings, path)
+    except FileRefused as refused:  # a FIFO, a link out of the KB, an unreadable file: never read, never written
+        raise _Refusal(f"{refused.code} {refused.message}", line=1) from None
     doc = parse_document(relpath, data)
     if not doc.parsed:
-        raise _Refusal(f"cannot be parsed ({doc.problems[0].code}: {doc.problems[0].message}); fix it first")
+        problem = doc.problems[0]
+        raise _Refusal(f"{problem.code} cannot be parsed: {problem.message}; fix it first", line=problem.line)
     if doc.schema_problems:
-        raise _Refusal(f"front-matter is invalid ({doc.schema_problems[0].message}); run `kb lint` and fix it first")
+        problem = doc.schema_problems[0]
+        raise _Refusal(f"front-matter is invalid ({problem.message}); run `kb lint` and fix it first", line=problem.line)
     if only_needed and not any(person in r.eligible for r in evaluate(doc, governance).missing):
         return Approved(relpath, doc.id, email, doc.content_hash, "skipped")
     objected = objection(person, doc, governance, history, writer)
@@ -234,7 +247,12 @@ def set_approval(text: str, reviewer_emails: set[str], email: str, date: dt.date
             end -= 1
         block_text = "".join(lines[start:end]).replace("\r\n", "\n")
     yaml = _round_trip_yaml(_sequence_indent(block_text.splitlines() + lines[1:close]))
-    data = yaml.load(block_text)
+    try:
+        data = yaml.load(block_text)
+    except (RuamelYAMLError, ValueError, RecursionError) as exc:  # e.g. an alias to an anchor outside the block
+        raise _Refusal(f"the approvals block cannot be rewritten safely: {str(exc).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise _Refusal("the approvals block is not a mapping")
     entries = data.get("approvals")
     if not isinstance(entries, list):
         entries = CommentedSeq()

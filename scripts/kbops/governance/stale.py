@@ -63,6 +63,9 @@ def read_usage(paths: Iterable[Path]) -> Usage:
                 except json.JSONDecodeError as exc:
                     usage.bad_lines.append(f"{path}:{number}: invalid JSON ({exc.msg})")
                     continue
+                except (ValueError, RecursionError):  # 5,000-digit numbers, 5,000 nested brackets
+                    usage.bad_lines.append(f"{path}:{number}: invalid JSON (nested too deeply or a number too long)")
+                    continue
                 if not isinstance(event, dict) or not isinstance(event.get("event"), str):
                     usage.bad_lines.append(f"{path}:{number}: not an event object")
                     continue

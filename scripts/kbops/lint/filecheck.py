@@ -24,7 +24,8 @@ from kbops.lint.diagnostics import Diagnostic, Severity
 from kbops.lint.registry import Rule, all_rules
 from kbops.lint.suppression import Suppression, parse_suppressions
 from kbops.model.document import Document
-from kbops.model.loader import MAX_BYTES, load_document, parse_document
+from kbops.model.files import Refused
+from kbops.model.loader import load_document, parse_document, read_file
 
 log = logging.getLogger(__name__)
 
@@ -197,14 +198,11 @@ def check_document(
     digest, declared, identity = task.digest, None, None
     try:
         st = os.stat(task.path)
-        if st.st_size > MAX_BYTES:
-            raise OSError("too large")
-        with open(task.path, "rb") as handle:
-            data = handle.read()
+        data = read_file(ctx.settings, task.path)
         digest, declared, identity = digest_of(data), declared_id(data), stat_key(st)
         doc = parse_document(task.relpath, data)
-    except OSError:
-        # unreadable or too large: the loader turns it into the right parse problem (KB003 / KB006)
+    except (OSError, Refused):
+        # a FIFO, a link out of the KB, unreadable or too large: the loader says which (KB010 / KB003 / KB006)
         doc = dataclasses.replace(load_document(ctx.settings, Path(task.path)), relpath=task.relpath)
     known = ctx.known_ids
     if isinstance(known, TrackedIds):

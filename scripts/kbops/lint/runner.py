@@ -28,7 +28,8 @@ from kbops.lint.diagnostics import Diagnostic, Severity
 from kbops.lint.filecheck import CRASH_CODE, FileOutcome, FileTask, TrackedIds, guarded
 from kbops.lint.registry import Rule, all_rules
 from kbops.lint.suppression import apply_suppressions
-from kbops.model.loader import Corpus, markdown_files
+from kbops.model.files import Refused
+from kbops.model.loader import Corpus, markdown_files, read_file
 
 log = logging.getLogger(__name__)
 
@@ -218,10 +219,9 @@ def _check_files(
             declared, digest = entry.declared_id, entry.digest  # unchanged since it was read: skip reading it
         else:
             try:
-                with open(path, "rb") as handle:
-                    data = handle.read()
-            except OSError:
-                data = b""
+                data = read_file(settings, path)
+            except (OSError, Refused):
+                data = b""  # the file's check reports why (FIFO, link out of the KB, unreadable)
             declared, digest = filecheck.declared_id(data), filecheck.digest_of(data)
             if entry is not None and entry.digest == digest and st is not None:
                 identity = filecheck.stat_key(st)

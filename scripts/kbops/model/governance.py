@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from kbops.errors import ConfigError
+from kbops.model.safe_yaml import config_yaml_problem, load_config_yaml
 from kbops.model.schema import DURATION_PATTERN, duration_days
 
 if TYPE_CHECKING:
@@ -105,7 +106,10 @@ class Governance(_Strict):
         """
         if fm.last_reviewed is None:
             return None
-        return fm.last_reviewed + dt.timedelta(days=self.review_interval_for(fm))
+        try:
+            return fm.last_reviewed + dt.timedelta(days=self.review_interval_for(fm))
+        except OverflowError:  # last_reviewed near 9999-12-31: due "never" rather than a crash
+            return dt.date.max
 
     def due_soon_days(self) -> int:
         return duration_days(self.due_soon)
@@ -116,9 +120,9 @@ def load_governance(path: Path) -> Governance:
     if not path.is_file():
         raise ConfigError(f"{path}: not found; every knowledge base needs a governance.yml")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+        data = load_config_yaml(path) or {}
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError, OSError) as exc:
+        raise ConfigError(config_yaml_problem(path, exc)) from None
     try:
         governance = Governance.model_validate(data)
     except pydantic.ValidationError as exc:

@@ -13,6 +13,7 @@ import pydantic
 import yaml
 
 from kbops.config import Settings
+from kbops.model import files, safe_yaml
 from kbops.model.document import Document, ParseProblem, SchemaProblem
 from kbops.model.hashing import content_hash
 from kbops.model.markdown import parse_structure
@@ -24,19 +25,9 @@ MAX_BYTES = 1_000_000  # larger files are refused (KB006): nobody reads a 1 MB h
 _KEY_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:", re.MULTILINE)
 
 
-class _DateAsTextLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe YAML loading that keeps dates as text, so pydantic validates them with a clear message."""
-
-
-_DateAsTextLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 class _Handler(frontmatter.YAMLHandler):
     def load(self, fm: str, **kwargs):
-        return yaml.load(fm, Loader=_DateAsTextLoader)  # noqa: S506 - a safe loader subclass
+        return safe_yaml.load(fm, dates_as_text=True)
 
 
 _HANDLER = _Handler()
@@ -64,16 +55,22 @@ class Corpus:
     def translations_of(self, doc_id: str) -> list[Document]:
         return [d for d in self.docs if d.get("translation_of") == doc_id]
 
+    def refused(self) -> list[str]:
+        """`path:line: CODE message` of every file that could not be read as a document (never published)."""
+        return [line for doc in self.docs for line in refusals(doc)]
+
+
+def refusals(doc: Document) -> list[str]:
+    """Why `doc` cannot be published although it may have been meant to be: unreadable or unparsable
+    files, and front-matter that claims `published`/`deprecated` but does not validate."""
+    found = [f"{doc.relpath}:{p.line}: {p.code} {p.message}" for p in doc.problems]
+    if not found and doc.schema_problems and doc.get("status") in ("published", "deprecated"):
+        found += [f"{doc.relpath}:{p.line}: invalid front-matter: {p.message}" for p in doc.schema_problems]
+    return found
+
 
 def _walk(folder: str, root: str) -> Iterator[tuple[str, str]]:
-    prefix = root.rstrip(os.sep) + os.sep
-    for current, dirs, names in os.walk(folder):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for name in names:
-            if name.endswith(".md"):
-                path = os.path.join(current, name)
-                inside = path.startswith(prefix)
-                yield (path[len(prefix):] if inside else path).replace(os.sep, "/"), path
+    return files.walk(folder, root)
 
 
 def markdown_files(settings: Settings, paths: Iterable[Path] | None = None) -> dict[str, str]:
@@ -90,12 +87,12 @@ def markdown_files(settings: Settings, paths: Iterable[Path] | None = None) -> d
             found.update(_walk(os.path.join(root, name), root))
     else:
         for given in paths:
-            target = Path(given) if Path(given).is_absolute() else Path.cwd() / given
-            if target.is_file():
-                resolved = target.resolve()
-                found[relative(settings, resolved)] = str(resolved)
-            elif target.is_dir():
+            target = Path(os.path.abspath(given))
+            if target.is_dir() and not target.is_symlink():
                 found.update(_walk(str(target.resolve()), root))
+            elif os.path.lexists(target):  # files, and also links and FIFOs: reading them is refused with a reason
+                target = _unresolved(target)
+                found[relative(settings, target)] = str(target)
     return dict(sorted(found.items()))
 
 
@@ -108,25 +105,34 @@ def folder_of(relpath: str) -> str:
     return relpath.split("/", 1)[0]
 
 
+def _unresolved(path: Path) -> Path:
+    """`path` with its folders resolved but not its last component (a symlink stays a symlink)."""
+    return Path(os.path.realpath(path.parent)) / path.name
+
+
 def relative(settings: Settings, path: Path) -> str:
     try:
-        return path.resolve().relative_to(settings.root).as_posix()
+        rel = _unresolved(Path(os.path.abspath(path))).relative_to(settings.root).as_posix()
     except ValueError:
-        return path.as_posix()
+        rel = path.as_posix()
+    return files.display_name(rel)
 
 
 def load_document(settings: Settings, path: Path, data: bytes | None = None, *, structure: bool = True) -> Document:
     """Read and parse one file. Never raises for a user mistake: problems are recorded on the Document."""
     relpath = relative(settings, path)
     folder = folder_of(relpath)
-    try:
-        if data is None:
-            if path.stat().st_size > MAX_BYTES:
-                return _broken(relpath, folder, "KB006", 1, f"file is {path.stat().st_size:,} bytes; the limit is {MAX_BYTES:,}")
-            data = path.read_bytes()
-    except OSError as exc:
-        return _broken(relpath, folder, "KB003", 1, f"cannot read file: {exc.strerror or exc}")
+    if data is None:
+        try:
+            data = read_file(settings, path)
+        except files.Refused as refused:
+            return _broken(relpath, folder, refused.code, 1, refused.message)
     return parse_document(relpath, data, structure=structure)
+
+
+def read_file(settings: Settings, path: Path | str) -> bytes:
+    """The bytes of a knowledge-base file; files.Refused for FIFOs, links out of the KB, unreadable files."""
+    return files.read_source(str(path), str(settings.root), MAX_BYTES)
 
 
 def parse_document(relpath: str, data: bytes, *, structure: bool = True) -> Document:
@@ -155,10 +161,9 @@ def parse_document(relpath: str, data: bytes, *, structure: bool = True) -> Docu
     fm_text_stripped = fm_text[1:] if fm_text.startswith("\n") else fm_text
     try:
         meta = _HANDLER.load(fm_text_stripped)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = fm_line + (mark.line if mark else 0)
-        problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: e.g. an integer of more than 4,300 digits
+        mark_line, problem = safe_yaml.describe(exc)
+        line = fm_line + (mark_line or 0)
         return _broken(relpath, folder, "KB002", line, f"invalid YAML front-matter: {problem}", text=text)
     if meta is None:
         meta = {}

@@ -98,6 +98,13 @@ class FrontMatter(BaseModel):
     redirect_from: list[str] = Field(default_factory=list, description="Old paths or ids that redirect here")
     approvals: list[Approval] = Field(default_factory=list)
 
+    @field_validator("review_every")
+    @classmethod
+    def _bounded_interval(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None:
+            duration_days(value)  # ValueError names the limit
+        return value
+
     @field_validator("tags", "intents", "compliance", "sample_queries", "redirect_from")
     @classmethod
     def _no_blank_items(cls, value: list[str]) -> list[str]:
@@ -121,9 +128,15 @@ def json_schema() -> dict:
 _DURATION_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
 
 
+MAX_DURATION_DAYS = 10 * 365  # a review interval over ten years is a typo, and dates past 9999 overflow
+
+
 def duration_days(value: str) -> int:
     """'90d' -> 90, '6m' -> 180, '1y' -> 365 (months are 30 days: review dates need no calendar precision)."""
-    match = re.fullmatch(r"([1-9][0-9]*)([dwmy])", value.strip())
+    match = re.fullmatch(r"([1-9][0-9]{0,5})([dwmy])", value.strip())
     if not match:
-        raise ValueError(f"invalid duration {value!r}; expected e.g. 90d, 12w, 6m, 1y")
-    return int(match.group(1)) * _DURATION_DAYS[match.group(2)]
+        raise ValueError(f"invalid duration {value[:40]!r}; expected e.g. 90d, 12w, 6m, 1y (at most 10y)")
+    days = int(match.group(1)) * _DURATION_DAYS[match.group(2)]
+    if days > MAX_DURATION_DAYS:
+        raise ValueError(f"duration {value!r} is {days:,} days; the longest review interval is 10y ({MAX_DURATION_DAYS:,} days)")
+    return days

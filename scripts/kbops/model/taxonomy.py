@@ -8,6 +8,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from kbops.errors import ConfigError
+from kbops.model.safe_yaml import config_yaml_problem, load_config_yaml
 
 
 class Term(BaseModel):
@@ -37,9 +38,9 @@ def load_taxonomy(path: Path) -> Taxonomy:
     if not path.is_file():
         raise ConfigError(f"{path}: not found; every knowledge base needs a taxonomy.yml")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_config_yaml(path) or {}
         return Taxonomy.model_validate(data)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError, OSError) as exc:
+        raise ConfigError(config_yaml_problem(path, exc)) from None
     except pydantic.ValidationError as exc:
         raise ConfigError([f"{path.name}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]) from None

@@ -12,6 +12,7 @@ from typing import Iterable, Optional
 
 from kbops.config import Settings
 from kbops.errors import UsageError
+from kbops.model.files import Refused, read_source
 from kbops.model.loader import Corpus, load_corpus
 from kbops.publishing import WIDEST_AUDIENCE, is_publishable, is_visible, require_audience
 from kbops.search.backend import SearchRequest
@@ -76,12 +77,25 @@ class EvalReport:
         }
 
 
+MAX_QUERIES_BYTES = 100_000_000
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 def load_queries(path: Path) -> list[LabelledQuery]:
     """JSON lines `{"query": ..., "relevant": [ids], "locale": ...}`; every bad line is reported with its number."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read queries: {exc}") from None
+        lines = read_source(str(path), None, MAX_QUERIES_BYTES).decode("utf-8").splitlines()
+    except Refused as exc:  # a FIFO, a folder, a file over the limit: never blocks
+        raise UsageError(f"{path}: cannot read queries: {exc.message}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: cannot read queries: invalid UTF-8 at byte {exc.start}") from None
     queries: list[LabelledQuery] = []
     problems: list[str] = []
     for number, line in enumerate(lines, 1):
@@ -92,8 +106,18 @@ def load_queries(path: Path) -> list[LabelledQuery]:
         except json.JSONDecodeError as exc:
             problems.append(f"{path}:{number}: invalid JSON: {exc.msg}")
             continue
+        except RecursionError:
+            problems.append(f"{path}:{number}: invalid JSON: nested too deeply")
+            continue
+        except ValueError as exc:  # e.g. a number of more than 4,300 digits
+            problems.append(f"{path}:{number}: invalid JSON: {str(exc).split(':')[0]}")
+            continue
         query, relevant, locale = (item.get("query"), item.get("relevant"), item.get("locale")) if isinstance(item, dict) else (None, None, None)
-        if not isinstance(query, str) or not query.strip():
+        if isinstance(query, str) and not _is_text(query) or isinstance(locale, str) and not _is_text(locale):
+            problems.append(f"{path}:{number}: \"query\" and \"locale\" must be valid Unicode text (no lone surrogates)")
+        elif isinstance(relevant, list) and not all(isinstance(r, str) and _is_text(r) for r in relevant):
+            problems.append(f"{path}:{number}: expected \"relevant\": a non-empty list of document ids")
+        elif not isinstance(query, str) or not query.strip():
             problems.append(f"{path}:{number}: expected a non-empty string \"query\"")
         elif not (isinstance(relevant, list) and relevant and all(isinstance(r, str) for r in relevant)):
             problems.append(f"{path}:{number}: expected \"relevant\": a non-empty list of document ids")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from kbops.config import Settings
-from kbops.model.loader import load_document, markdown_files
+from kbops.model.loader import load_document, markdown_files, refusals
 from kbops.model.taxonomy import Taxonomy, load_taxonomy
 from kbops.publishing import is_publishable
 from kbops.search.analysis import ANALYSIS_VERSION
@@ -39,6 +39,7 @@ class IndexReport:
     changed: bool  # a new generation was published
     generation: str
     seconds: float
+    problems: tuple[str, ...] = ()  # `path:line: CODE message` of files that cannot be read or parsed
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -80,16 +81,22 @@ def build_index(
         manifest = Manifest(signature=sig, backend=backend.name, built_at=time.time())
         upserts: list[IndexRecord] = []
         added = updated = unchanged = skipped = 0
+        problems: list[str] = []
         for number, (relpath, path, stat) in enumerate(files, 1):
             before = previous.get(relpath)
             if before and before.get("mtime_ns") == stat.st_mtime_ns and before.get("size") == stat.st_size:
                 manifest.files[relpath] = before
+                problems += before.get("problems", [])
                 unchanged += 1 if before.get("indexed") else 0
                 skipped += 0 if before.get("indexed") else 1
                 continue
             doc = load_document(settings, Path(path))
             indexed = is_publishable(doc)
             manifest.files[relpath] = {"mtime_ns": stat.st_mtime_ns, "size": stat.st_size, "hash": doc.content_hash, "indexed": indexed}
+            refused = refusals(doc)
+            if refused:
+                manifest.files[relpath]["problems"] = refused
+                problems += refused
             if not indexed:
                 skipped += 1
                 continue
@@ -113,7 +120,10 @@ def build_index(
         if not changed:
             if manifest.files != (old.files if old else {}):
                 _write_manifest(base, manifest)  # refresh stat info of touched-but-unchanged files
-            return IndexReport(0, 0, 0, unchanged, manifest.indexed_count, skipped, False, False, base.name, time.perf_counter() - started)
+            return IndexReport(
+                0, 0, 0, unchanged, manifest.indexed_count, skipped, False, False, base.name, time.perf_counter() - started,
+                tuple(problems),
+            )
         target = store.new_generation_dir()
         try:
             backend.write(
@@ -129,7 +139,7 @@ def build_index(
     log.info("indexed %d docs into %s", manifest.indexed_count, target.name)
     return IndexReport(
         added, updated, removed, unchanged, manifest.indexed_count, skipped, full, True, target.name,
-        time.perf_counter() - started,
+        time.perf_counter() - started, tuple(problems),
     )
 
 
@@ -143,8 +153,11 @@ def scan_sources(settings: Settings) -> list[tuple[str, str, os.stat_result]]:
     for relpath, path in markdown_files(settings).items():
         try:
             found.append((relpath, path, os.stat(path)))
-        except FileNotFoundError:  # removed while we listed it
-            continue
+        except OSError:  # a broken link, a loop, an unreadable folder: listed so that loading reports why
+            try:  # (a file removed since it was listed fails here too, and is left out)
+                found.append((relpath, path, os.lstat(path)))
+            except OSError:
+                continue
     return found
 
 

@@ -84,7 +84,7 @@ def build_site(
     )
 
 
-def _listed(messages: list[str], limit: int = 20) -> str:
+def _listed(messages: list[str], limit: int = 500) -> str:
     if not messages:
         return ""
     shown = "\n".join(f"  warning: {m}" for m in messages[:limit])

@@ -9,10 +9,13 @@ from kbops.site.edition import Edition
 from kbops.site.labels import label
 from kbops.site.urls import relative_md, resolve_relative
 
-_INLINE = re.compile(r'(?P<bang>!?)\[(?P<text>[^\]\n]*)\]\((?P<target><[^>\n]*>|[^)\s]+)(?P<title>\s+"[^"\n]*")?\)')
+# Link text: no brackets, or one level of balanced ones. Every class excludes `[`, so a scan from one `[`
+# ends at the next: linear on a line of 50,000 `[` (a `[^\]]*` text rescanned the line from each one).
+_TEXT = r"(?:[^\[\]\n]|\[[^\[\]\n]*\])"
+_INLINE = re.compile(r'(?P<bang>!?)\[(?P<text>' + _TEXT + r'*)\]\((?P<target><[^<>\n]*>|[^()\s]+)(?P<title>\s+"[^"\n]*")?\)')
 _REFDEF = re.compile(r'^(?P<indent> {0,3})\[(?P<label>[^\]\n]+)\]:\s*(?P<target>\S+)(?P<rest>.*)$')
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
-_REFUSE = re.compile(r"(?<![\]!])\[(?P<text>[^\]\n]+)\](?:\[(?P<label>[^\]\n]*)\])?(?![(:\[])")
+_REFUSE = re.compile(r"(?<![\]!])\[(?P<text>[^\[\]\n]+)\](?:\[(?P<label>[^\[\]\n]*)\])?(?![(:\[])")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 

@@ -6,12 +6,14 @@ import json
 import posixpath
 import re
 from collections import defaultdict
+from urllib.parse import quote
 
 from kbops.model.document import Document
 from kbops.model.schema import ID_PATTERN
 from kbops.site.edition import Edition
 from kbops.site.labels import AUDIENCE_LANDING, LOCALE_NAMES, TYPE_ORDER, label, type_label
-from kbops.site.render import front_matter
+from kbops.site.render import SAFE_TAG, front_matter
+from kbops.site.sanitize import attribute_text, markdown_text
 from kbops.site.urls import SiteLayout, page_key, relative_md, relative_url
 
 HOME_PATH = "index.md"
@@ -75,8 +77,8 @@ def _type_sections(edition: Edition, docs: list[Document], locale: str) -> list:
         products = groups[doc_type]
         children: list = []
         for product in sorted(products, key=lambda p: (p is None, _product_label(edition, p, locale).casefold())):
-            pages = [{d.title: edition.path_of(d)} for d in products[product]]
-            children.append({_product_label(edition, product, locale): pages})
+            pages = [{attribute_text(d.title): edition.path_of(d)} for d in products[product]]
+            children.append({attribute_text(_product_label(edition, product, locale)): pages})
         if len(children) == 1 and None in products:
             children = children[0][_product_label(edition, None, locale)]
         sections.append({type_label(doc_type, locale): children})
@@ -93,9 +95,11 @@ def landing_section(edition: Edition) -> list[str]:
     for doc_type in [t for t in TYPE_ORDER if t in groups] + sorted(set(groups) - set(TYPE_ORDER)):
         out += [f"### {type_label(doc_type, locale)}", ""]
         for product, members in sorted(groups[doc_type].items(), key=lambda kv: (kv[0] is None, str(kv[0]))):
-            links = ", ".join(f"[{d.title}]({relative_md(HOME_PATH, edition.path_of(d))})" for d in members[:LANDING_LIMIT])
+            links = ", ".join(
+                f"[{markdown_text(d.title)}]({relative_md(HOME_PATH, edition.path_of(d))})" for d in members[:LANDING_LIMIT]
+            )
             more = f" (+{len(members) - LANDING_LIMIT})" if len(members) > LANDING_LIMIT else ""
-            out.append(f"- **{_product_label(edition, product, locale)}**: {links}{more}")
+            out.append(f"- **{markdown_text(_product_label(edition, product, locale))}**: {links}{more}")
         out.append("")
     return out
 
@@ -110,7 +114,8 @@ def tag_pages(edition: Edition) -> dict[str, str]:
     tagged: dict[str, list[Document]] = defaultdict(list)
     for doc in edition.docs:
         for tag in doc.frontmatter.tags if doc.frontmatter else ():
-            tagged[tag].append(doc)
+            if SAFE_TAG.match(tag):  # a tag names a file: `../x` or `a/b` never becomes a path
+                tagged[tag].append(doc)
     if not tagged:
         return {}
     locale = edition.default_locale
@@ -120,12 +125,13 @@ def tag_pages(edition: Edition) -> dict[str, str]:
     for tag in sorted(tagged, key=lambda t: (terms[t].label if t in terms else t).casefold()):
         name = terms[tag].label if tag in terms else tag
         path = f"{TAGS_DIR}/{tag}.md"
-        lines = [f"# {label('tagged', locale)}: {name}", ""]
+        lines = [f"# {label('tagged', locale)}: {markdown_text(name)}", ""]
         for doc in sorted(tagged[tag], key=_title_key):
             lang = f" ({LOCALE_NAMES.get(doc.locale, doc.locale)})" if doc.locale != locale else ""
-            lines.append(f"- [{doc.title}]({relative_md(path, edition.path_of(doc))}){lang}")
-        pages[path] = front_matter({"title": name, "kbops": {"generated": "tag", "tag": tag}}) + "\n".join(lines) + "\n"
-        index.append(f"- [{name}]({tag}.md) ({len(tagged[tag])} {label('documents', locale)})")
+            lines.append(f"- [{markdown_text(doc.title)}]({relative_md(path, edition.path_of(doc))}){lang}")
+        meta = {"title": attribute_text(name), "kbops": {"generated": "tag", "tag": attribute_text(tag)}}
+        pages[path] = front_matter(meta) + "\n".join(lines) + "\n"
+        index.append(f"- [{markdown_text(name)}]({quote(tag)}.md) ({len(tagged[tag])} {label('documents', locale)})")
     pages[f"{TAGS_DIR}/index.md"] = front_matter({"title": label("tags", locale), "kbops": {"generated": "tags"}}) + "\n".join(index) + "\n"
     return pages
 

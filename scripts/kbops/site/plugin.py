@@ -17,6 +17,7 @@ from mkdocs.plugins import BasePlugin
 from kbops.config import Settings, load_settings
 from kbops.errors import KbError
 from kbops.publishing import ANONYMOUS_AUDIENCE, AUDIENCES, require_audience
+from kbops.site.sanitize import clean_html, clean_text, walk_toc
 from kbops.site.stage import StageResult, stage_site
 
 log = logging.getLogger("mkdocs.plugins.kbops")
@@ -84,6 +85,12 @@ class KbopsPlugin(BasePlugin[KbopsPluginConfig]):
             config.extra_css.append("assets/kbops/kbops.css")
         log.info("kbops: %s edition staged at %s (%d docs, %d pages)", audience, self.result.docs_dir, self.result.docs, self.result.pages)
         return config
+
+    def on_page_content(self, html, page, config, files):
+        # Whatever lint and the strict build said: no script, frame, handler or javascript: URL reaches a page.
+        for item in walk_toc(page.toc):
+            item.title = clean_text(item.title)
+        return clean_html(html)
 
     def on_post_build(self, config):
         # The CSP of `kb serve` allows the theme's inline scripts by hash, and nothing else inline.

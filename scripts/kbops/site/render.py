@@ -3,14 +3,18 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import quote
 
 from kbops.model.document import Document
 from kbops.model.translations import translation_status
 from kbops.site.edition import Edition
 from kbops.site.labels import LOCALE_NAMES, label
 from kbops.site.links import LinkReport, rewrite_links
+from kbops.site.sanitize import MAX_MARKERS_PER_PARAGRAPH, attribute_text, defuse_heavy_paragraphs, markdown_text
 from kbops.site.trust import owner_name, review_state
 from kbops.site.urls import relative_md
+
+SAFE_TAG = re.compile(r"^[A-Za-z0-9][\w-]*$")  # tags that name a tag page (pages.py writes the same set)
 
 _H1 = re.compile(r"^#\s+\S")
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
@@ -22,8 +26,8 @@ def page_meta(doc: Document, edition: Edition) -> dict:
     assert fm is not None
     review = review_state(doc, edition.governance, edition.today)
     return {
-        "title": fm.title,
-        "description": fm.description,
+        "title": attribute_text(fm.title),  # theme templates print page metadata without escaping
+        "description": attribute_text(fm.description),
         "kbops": {
             "id": fm.id,
             "locale": fm.locale,
@@ -48,10 +52,16 @@ def render_doc(doc: Document, edition: Edition, report: LinkReport) -> str:
     """The staged Markdown of `doc`: its body with links rewritten and trust signals under the title."""
     meta = page_meta(doc, edition)
     body = rewrite_links(doc, doc.body, edition, report)
+    body, heavy = defuse_heavy_paragraphs(body)
+    for offset, count in heavy:
+        report.problems.append(
+            f"{doc.relpath}:{doc.body_line + offset}: paragraph with {count:,} Markdown markers "
+            f"(the limit is {MAX_MARKERS_PER_PARAGRAPH:,}): rendered as plain text"
+        )
     lines = body.split("\n")
     at = _first_h1(lines)
     if at is None:
-        lines[:0] = [f"# {doc.title}", ""]
+        lines[:0] = [f"# {markdown_text(doc.title)}", ""]
         at = 0
     trust = trust_block(doc, edition, meta["kbops"])
     lines[at + 1:at + 1] = ["", *trust]
@@ -65,7 +75,7 @@ def trust_block(doc: Document, edition: Edition, info: dict) -> list[str]:
     loc = fm.locale
     page = edition.path_of(doc)
     reviewed = info["last_reviewed"] or label("never_reviewed", loc)
-    trust = f"{label('owner', loc)}: **{info['owner_name']}** · {label('last_reviewed', loc)}: **{reviewed}**"
+    trust = f"{label('owner', loc)}: **{markdown_text(info['owner_name'])}** · {label('last_reviewed', loc)}: **{reviewed}**"
     if info["review_due"]:
         trust += f" · {label('review_due', loc)}: {info['review_due']}"
     out = [trust, "{: .kb-trust }", ""]
@@ -73,7 +83,7 @@ def trust_block(doc: Document, edition: Edition, info: dict) -> list[str]:
         text = label("deprecated_text", loc)
         successor = edition.visible(fm.superseded_by)
         if successor is not None:
-            link = f"[{successor.title}]({relative_md(page, edition.path_of(successor))})"
+            link = f"[{markdown_text(successor.title)}]({relative_md(page, edition.path_of(successor))})"
             text += " " + label("deprecated_use", loc).format(link=link)
         out += _admonition("danger kb-deprecated", label("deprecated_title", loc), text)
     if fm.status in ("draft", "review"):
@@ -86,7 +96,7 @@ def trust_block(doc: Document, edition: Edition, info: dict) -> list[str]:
         text = label("outdated_text", loc)
         source = edition.visible(status.source.id if status.source else None)
         if source is not None:
-            link = f"[{source.title}]({relative_md(page, edition.path_of(source))})"
+            link = f"[{markdown_text(source.title)}]({relative_md(page, edition.path_of(source))})"
             text += " " + label("outdated_read", loc).format(link=link)
         out += _admonition("info kb-outdated", label("outdated_title", loc), text)
     others = [v for v in edition.versions_of(doc) if v is not doc]
@@ -100,7 +110,9 @@ def trust_block(doc: Document, edition: Edition, info: dict) -> list[str]:
     if tags:
         term = edition.taxonomy.tags
         links = " · ".join(
-            f"[{term[t].label_for(loc) if t in term else t}]({relative_md(page, f'tags/{t}.md')})" for t in tags
+            f"[{markdown_text(term[t].label_for(loc) if t in term else t)}]({relative_md(page, f'tags/{quote(t)}.md')})"
+            if SAFE_TAG.match(t) else markdown_text(t)
+            for t in tags
         )
         out += [f"{label('tags', loc)}: {links}", "{: .kb-tags }", ""]
     return out

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kbops.config import Settings
+from kbops.model.files import UNSAFE_CODE, Refused, display_name, read_source
 from kbops.model.governance import load_governance
 from kbops.model.loader import load_corpus
 from kbops.model.taxonomy import load_taxonomy
@@ -20,6 +21,7 @@ from kbops.site.pages import (
     HOME_PATH, IDS_FILE, generated_home, id_map, landing_section, navigation, output_files, redirect_pages, tag_pages,
 )
 from kbops.site.render import render_doc
+from kbops.site.sanitize import unsafe_html
 from kbops.site.urls import SiteLayout, site_layout
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,8 @@ def stage_site(
         include_drafts=include_drafts,
     )
     report = LinkReport()
+    # Files that cannot be read or parsed are never published, and never silently: a strict build fails.
+    report.problems += [f"{problem}; not published" for problem in corpus.refused()]
     files: dict[str, bytes] = {}
     home = None
     for doc in edition.docs:
@@ -69,6 +73,8 @@ def stage_site(
         if path in files:
             report.problems.append(f"{doc.relpath}: lands on the same page ({path}) as another document; skipped")
             continue
+        for found in unsafe_html(doc):  # the same rules as lint; the plugin removes them with nh3 in any case
+            report.problems.append(f"{doc.relpath}:{found.line}: {found.code} {found.message}; removed from the page")
         text = render_doc(doc, edition, report)
         if path == HOME_PATH:
             home = doc
@@ -82,7 +88,7 @@ def stage_site(
     redirects = redirect_pages(edition, output_files(pages, layout))
     files.update({path: text.encode("utf-8") for path, text in redirects.items()})
     files[IDS_FILE] = id_map(edition).encode("utf-8")
-    files.update(_assets(settings, layout, report.assets, set(files)))
+    files.update(_assets(settings, layout, report.assets, set(files), report.problems))
     written = sync_tree(files, dest)
     problems = tuple(report.problems)
     log.debug("staged %s: %d docs, %d files changed", audience, len(edition.docs), written)
@@ -92,23 +98,39 @@ def stage_site(
     )
 
 
-def _assets(settings: Settings, layout: SiteLayout, referenced: set[str], taken: set[str]) -> dict[str, bytes]:
-    """Non-Markdown files: everything under `kb/` (the site's own assets) plus files visible docs link to."""
+MAX_ASSET_BYTES = 50_000_000
+
+
+def _assets(
+    settings: Settings, layout: SiteLayout, referenced: set[str], taken: set[str], problems: list[str],
+) -> dict[str, bytes]:
+    """Non-Markdown files: everything under `kb/` (the site's own assets) plus files visible docs link to.
+
+    Read like documents: a symlink out of the KB (`kb/logo.png -> /etc/passwd`) or a FIFO is reported, never copied.
+    """
     found: dict[str, bytes] = {}
     docs_root = settings.root / layout.docs_root
     candidates: set[str] = set(referenced)
     if docs_root.is_dir():
         for path in docs_root.rglob("*"):
-            if path.is_file() and path.suffix != ".md" and not any(part.startswith(".") for part in path.parts):
+            linked = path.is_symlink() and not path.is_dir()  # symlinked folders are reported by the loader's walk
+            if (linked or path.is_file()) and path.suffix != ".md" and not any(part.startswith(".") for part in path.parts):
                 candidates.add(path.relative_to(settings.root).as_posix())
     for relpath in sorted(candidates):
         root = relpath.split("/", 1)[0]
         source = settings.root / relpath
-        if root not in settings.roots or relpath.endswith(".md") or not source.is_file():
+        if root not in settings.roots or relpath.endswith(".md") or not (source.is_symlink() or source.is_file()):
             continue  # outside the KB roots (or missing): never copied; MkDocs reports the broken link
+        if display_name(relpath) != relpath:  # a non-UTF-8 name cannot become a URL
+            problems.append(f"{display_name(relpath)}:1: {UNSAFE_CODE} name is not valid UTF-8; not copied to the site")
+            continue
         target = layout.staged_path(relpath)
-        if target not in taken:
-            found[target] = source.read_bytes()
+        if target in taken:
+            continue
+        try:
+            found[target] = read_source(str(source), str(settings.root), MAX_ASSET_BYTES)
+        except Refused as refused:
+            problems.append(f"{display_name(relpath)}:1: {refused.code} {refused.message}; not copied to the site")
     return found
 
 
@@ -118,6 +140,8 @@ def sync_tree(files: dict[str, bytes], dest: Path) -> int:
     written = 0
     made: set[Path] = {dest}
     for relpath, data in files.items():
+        if relpath.startswith("/") or ".." in relpath.split("/"):
+            raise ValueError(f"staged path {relpath!r} would leave the staging folder")
         target = dest / relpath
         try:
             if target.stat().st_size == len(data) and target.read_bytes() == data:

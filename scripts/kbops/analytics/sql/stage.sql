@@ -53,7 +53,8 @@ SELECT
         WHEN event IS NULL THEN 'missing_event'
         WHEN event NOT IN ('search', 'click', 'view', 'feedback', 'contact') THEN 'unknown_event_type'
         WHEN ts IS NULL THEN 'missing_ts'
-        WHEN ts_zoned IS NULL THEN 'invalid_ts'
+        WHEN ts_zoned IS NULL OR NOT ts_zoned BETWEEN TIMESTAMPTZ '0001-01-02 00:00:00+00' AND TIMESTAMPTZ '9999-12-30 00:00:00+00'
+            THEN 'invalid_ts'  -- year 0 or 9999-12-31 with an offset: outside what reports can print
         WHEN session IS NULL AND event <> 'contact' THEN 'missing_session'
         WHEN session IS NULL AND user_raw IS NULL THEN 'contact_without_session_or_user'
         WHEN event = 'search' AND query IS NULL THEN 'missing_query'
@@ -67,7 +68,8 @@ SELECT
     CASE
         WHEN record_problem IS NOT NULL THEN NULL
         WHEN event IS NULL OR event NOT IN ('search', 'click', 'view', 'feedback', 'contact') THEN left(event, 80)
-        WHEN ts_zoned IS NULL THEN left(CAST(ts AS VARCHAR), 80)
+        WHEN ts_zoned IS NULL OR NOT ts_zoned BETWEEN TIMESTAMPTZ '0001-01-02 00:00:00+00' AND TIMESTAMPTZ '9999-12-30 00:00:00+00'
+            THEN left(CAST(ts AS VARCHAR), 80)
         WHEN event = 'search' AND results_raw IS NOT NULL AND (results IS NULL OR results < 0) THEN left(CAST(results_raw AS VARCHAR), 80)
     END AS problem_value,
     timezone('UTC', ts_zoned) AS ts,

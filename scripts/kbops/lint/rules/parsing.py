@@ -45,14 +45,18 @@ def missing_front_matter(doc: Document, ctx: LintContext):
 
 @rule("KB002", "invalid-yaml")
 def invalid_yaml(doc: Document, ctx: LintContext):
-    """The front-matter is not valid YAML, or is not closed.
+    """The front-matter is not valid YAML, is not closed, repeats a key or exceeds the parser's limits.
 
     What it checks:
-        The block between the opening and closing `---` lines parses as YAML.
+        The block between the opening and closing `---` lines parses as YAML; no key is written twice in
+        one mapping (reported at the second one); aliases do not refer to themselves, nesting stays under
+        32 levels and aliases expand to at most 20,000 values.
 
     Why it matters:
         One stray colon or tab hides every governance field of the doc; the linter then cannot check
-        anything else in it.
+        anything else in it. With a repeated key the last one wins: `audience: internal` followed lower
+        down by `audience: public` publishes staff content while a reviewer reads the first line. A 1 KB
+        "billion laughs" front-matter expands to gigabytes and stalls every build.
 
     Bad:
         title: Card declined: what to do
@@ -70,14 +74,16 @@ def invalid_yaml(doc: Document, ctx: LintContext):
 
 @rule("KB003", "invalid-utf8")
 def invalid_utf8(doc: Document, ctx: LintContext):
-    """The file is not valid UTF-8 (or cannot be read).
+    """The file is not valid UTF-8, or a file or folder cannot be read.
 
     What it checks:
-        Every byte sequence decodes as UTF-8.
+        Every byte sequence decodes as UTF-8; every file and folder under the content roots can be read
+        (a folder without read permission is an error, never silently skipped).
 
     Why it matters:
         Files saved in Latin-1 or Windows-1252 (common when pasting from old help desks) show mangled
-        accents to Spanish and French readers and break search.
+        accents to Spanish and French readers and break search. An unreadable folder would otherwise
+        make `kb lint` report "0 errors" for documents it never checked.
 
     Bad:
         Contrase\\xf1a (Latin-1 byte for ñ)
@@ -182,3 +188,31 @@ def front_matter_not_mapping(doc: Document, ctx: LintContext):
         Write one `key: value` per line.
     """
     return _problems(doc, "KB007")
+
+
+@rule("KB010", "unsafe-path")
+def unsafe_path(doc: Document, ctx: LintContext):
+    """A path in a content folder that is not read: a special file, a symlink out of the KB, a bad name.
+
+    What it checks:
+        Every `.md` path under kb/, sops/ and playbooks/ is a regular file, or a symlink to one inside the
+        knowledge base, with a UTF-8 name. Named pipes (FIFOs), sockets, devices, symlink loops, broken
+        symlinks, symlinks that leave the knowledge base and symlinked folders are reported and never
+        followed or read.
+
+    Why it matters:
+        Content arrives through pull requests. A symlink `kb/help.md -> /etc/passwd` would publish a
+        system file to customers; a FIFO named `x.md` blocks every reader forever (a stalled CI job); a
+        file name that is not UTF-8 cannot become a URL. Skipping them silently would hide the problem.
+
+    Bad:
+        kb/cards/help.md -> /etc/passwd
+
+    Good:
+        kb/cards/help.md (a regular file with front-matter)
+
+    How to fix:
+        Replace the link or special file by a regular Markdown file inside the knowledge base; rename files
+        to UTF-8 names.
+    """
+    return _problems(doc, "KB010")
