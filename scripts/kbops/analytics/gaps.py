@@ -55,7 +55,8 @@ class GapCluster:
 @functools.lru_cache(maxsize=65536)
 def query_terms(query: str, locale: str | None) -> frozenset[str]:
     """The search engine's analysis of a query: one stem per word position, stop words removed."""
-    from kbops.search.analysis import language_group, query_terms as analysed
+    from kbops.search.text import language_group
+    from kbops.search.whoosh.analysis import query_terms as analysed  # the default backend's analyzer
 
     group = language_group(locale or "en", ANALYZER_GROUPS)
     return frozenset(variants[0] for variants in analysed(query, group) if variants)

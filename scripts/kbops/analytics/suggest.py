@@ -25,7 +25,7 @@ from kbops.authoring.sample_queries import add_sample_queries
 from kbops.config import Settings, load_settings
 from kbops.errors import UsageError
 from kbops.pii import scrub
-from kbops.search.analysis import fold
+from kbops.search.text import fold
 
 PAIRS_SQL = """
 WITH clicked AS (
