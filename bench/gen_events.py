@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import random
 import sys
 import time
@@ -277,11 +278,16 @@ def scale(source: Path, factor: int, out: Path) -> dict:
     if truth.get("tickets"):
         sys.exit("gen_events: --scale-from needs a source generated without --tickets")
     out.parent.mkdir(parents=True, exist_ok=True)
+    if factor > 16:
+        sys.exit("gen_events: --factor is at most 16 (one hex digit tags each copy's user ids)")
+    user = re.compile(r'"user": "u-[0-9a-f]')
     with source.open(encoding="utf-8") as src, out.open("w", encoding="utf-8") as dst:
         for line in src:
             for copy in range(factor):
-                tag = f"k{copy}-"
-                dst.write(line.replace('"session": "', '"session": "' + tag).replace('"user": "u-', '"user": "u-' + tag))
+                # Sessions get a prefix; user ids keep the collector's pseudonym shape (u- + 16 hex digits),
+                # their first digit replaced by the copy's, so copies never share a user.
+                tagged = line.replace('"session": "', f'"session": "k{copy}-')
+                dst.write(user.sub(f'"user": "u-{copy:x}', tagged) if '"user"' in tagged else tagged)
     for key in ("events", "lines", "searches", "zero_result_searches", "clicked_searches", "self_service_sessions",
                 "contacted_sessions", "duplicate_lines", "malformed_lines"):
         truth[key] *= factor

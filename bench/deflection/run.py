@@ -161,43 +161,52 @@ def run(args: argparse.Namespace) -> list[dict]:
     rows: list[dict] = []
     py = sys.executable
     env = {"PYTHONPATH": str(REPO / "scripts")}
-    for size in args.sizes:
-        truth = ensure_log(size, folder, args.seed)
-        for fmt in args.formats:
-            path = truth["files"]["events"] if fmt == "jsonl" else truth["files"]["parquet"]
-            contenders = {
-                "kb deflection": [py, "-m", "kbops", "deflection", "--events", path, "--format", "json"],
-                "raw DuckDB query (floor)": [py, __file__, "--child", "floor", "--file", path,
-                                             "--memory-limit", args.memory_limit, "--threads", str(args.threads)],
-            }
-            pandas_limit = args.pandas_max_jsonl if fmt == "jsonl" else args.pandas_max_parquet
-            if size <= pandas_limit:
-                contenders["pandas"] = [py, __file__, "--child", "pandas", "--file", path]
-            results: dict[str, dict] = {}
-            for name, command in contenders.items():
-                print(f"{size:,} {fmt}: {name} ...", file=sys.stderr, flush=True)
-                seconds, cpu, rss, out = measure(command, env)
-                metrics = json.loads(out)
-                results[name] = {"seconds": seconds, "cpu": cpu, "peak_rss_mib": rss, "metrics": {k: metrics[k] for k in METRICS}}
-            expected = {"searches": truth["searches"], "zero_result_rate": truth["zero_result_rate"],
-                        "click_through_rate": truth["click_through_rate"], "self_service_sessions": truth["self_service_sessions"],
-                        "contacted_sessions": truth["contacted_sessions"], "deflection_rate": truth["true_deflection_rate"]}
-            floor = results["raw DuckDB query (floor)"]["seconds"]
-            floor_cpu = results["raw DuckDB query (floor)"]["cpu"]
-            for name, result in results.items():
-                rows.append({
-                    "events": truth["events"], "lines": truth["lines"], "format": fmt, "contender": name,
-                    "seconds": round(result["seconds"], 2), "vs_floor": round(result["seconds"] / floor, 2),
-                    "cpu_seconds": round(result["cpu"], 2), "cpu_vs_floor": round(result["cpu"] / floor_cpu, 2),
-                    "peak_rss_mib": round(result["peak_rss_mib"]), "matches_truth": agree(result["metrics"], expected),
-                    "deflection_rate": round(float(result["metrics"]["deflection_rate"]), 4),
-                })
-            skipped = "pandas" not in results
-            if skipped:
-                rows.append({"events": truth["events"], "lines": truth["lines"], "format": fmt, "contender": "pandas",
-                             "seconds": None, "vs_floor": None, "cpu_seconds": None, "cpu_vs_floor": None,
-                             "peak_rss_mib": None, "matches_truth": None,
-                             "deflection_rate": None})
+    plan = [(size, fmt) for size in args.sizes for fmt in args.formats]
+    plan += [(size, "parquet-scaled") for size in args.scaled_parquet]
+    for size, fmt in plan:
+        if fmt == "parquet-scaled":
+            from scale_parquet import ensure_parquet_multiple
+
+            truth = ensure_parquet_multiple(ensure_log(10_000_000, folder, args.seed), size, folder)
+            fmt = "parquet"
+        else:
+            truth = ensure_log(size, folder, args.seed)
+        path = truth["files"]["events"] if fmt == "jsonl" else truth["files"]["parquet"]
+        contenders = {
+            "kb deflection": [py, "-m", "kbops", "deflection", "--events", path, "--format", "json"],
+            "raw DuckDB query (floor)": [py, __file__, "--child", "floor", "--file", path,
+                                         "--memory-limit", args.memory_limit, "--threads", str(args.threads)],
+        }
+        pandas_limit = args.pandas_max_jsonl if fmt == "jsonl" else args.pandas_max_parquet
+        if truth.get("scaled_from", {}).get("file", "").endswith(".parquet"):
+            pandas_limit = 0
+        if size <= pandas_limit:
+            contenders["pandas"] = [py, __file__, "--child", "pandas", "--file", path]
+        results: dict[str, dict] = {}
+        for name, command in contenders.items():
+            print(f"{size:,} {fmt}: {name} ...", file=sys.stderr, flush=True)
+            seconds, cpu, rss, out = measure(command, env)
+            metrics = json.loads(out)
+            results[name] = {"seconds": seconds, "cpu": cpu, "peak_rss_mib": rss, "metrics": {k: metrics[k] for k in METRICS}}
+        expected = {"searches": truth["searches"], "zero_result_rate": truth["zero_result_rate"],
+                    "click_through_rate": truth["click_through_rate"], "self_service_sessions": truth["self_service_sessions"],
+                    "contacted_sessions": truth["contacted_sessions"], "deflection_rate": truth["true_deflection_rate"]}
+        floor = results["raw DuckDB query (floor)"]["seconds"]
+        floor_cpu = results["raw DuckDB query (floor)"]["cpu"]
+        for name, result in results.items():
+            rows.append({
+                "events": truth["events"], "lines": truth["lines"], "format": fmt, "contender": name,
+                "seconds": round(result["seconds"], 2), "vs_floor": round(result["seconds"] / floor, 2),
+                "cpu_seconds": round(result["cpu"], 2), "cpu_vs_floor": round(result["cpu"] / floor_cpu, 2),
+                "peak_rss_mib": round(result["peak_rss_mib"]), "matches_truth": agree(result["metrics"], expected),
+                "deflection_rate": round(float(result["metrics"]["deflection_rate"]), 4),
+            })
+        skipped = "pandas" not in results
+        if skipped:
+            rows.append({"events": truth["events"], "lines": truth["lines"], "format": fmt, "contender": "pandas",
+                         "seconds": None, "vs_floor": None, "cpu_seconds": None, "cpu_vs_floor": None,
+                         "peak_rss_mib": None, "matches_truth": None,
+                         "deflection_rate": None})
     return rows
 
 
@@ -223,6 +232,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--pandas-max-jsonl", type=int, default=1_000_000, help="largest JSONL log pandas is run on (memory)")
     parser.add_argument("--pandas-max-parquet", type=int, default=10_000_000)
+    parser.add_argument("--scaled-parquet", type=lambda s: [int(float(x)) for x in s.split(",")], default=[],
+                        help="also these sizes (multiples of 10M) as Parquet: the 10M Parquet log x k (bench/deflection/scale_parquet.py), kb and floor only")
     parser.add_argument("--smoke", action="store_true", help="5k events in a temporary folder (used by the tests)")
     parser.add_argument("--child", choices=("floor", "pandas"), help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)

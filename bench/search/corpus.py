@@ -11,7 +11,6 @@ import shutil
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-BANKING77 = Path("/work/shared/data/banking77/train.csv")
 ES = ("la tarjeta fue rechazada en el comercio", "revisa el límite de gasto en la aplicación", "la recarga sigue pendiente",
       "el reembolso tarda cinco días hábiles", "verifica tu identidad con el pasaporte", "la transferencia no ha llegado",
       "contraseña olvidada y cuenta bloqueada", "el cajero no entregó el efectivo", "comisión por cambio de divisa")
@@ -22,7 +21,9 @@ TYPES = (("kb", "article"), ("sops", "sop"), ("playbooks", "troubleshooting"), (
 
 
 def banking77_sentences() -> list[tuple[str, str]]:
-    with BANKING77.open(encoding="utf-8") as handle:
+    from shared_data import banking77_csv
+
+    with banking77_csv().open(encoding="utf-8") as handle:
         return [(row["text"].strip(), row["category"]) for row in csv.DictReader(handle)]
 
 

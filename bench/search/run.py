@@ -1,4 +1,6 @@
-"""Search speed: full and one-doc incremental index builds, query latency in process and over HTTP, throughput.
+"""Search speed: full and one-doc incremental index builds (with embeddings), query latency in process
+(hybrid, including the query embedding, side by side with lexical-only on the same index) and over
+HTTP, throughput, memory.
 
     python bench/search/run.py [--sizes 1000 10000] [--queries 300] [--clients 50] [--seconds 10]
 
@@ -14,6 +16,7 @@ import csv
 import json
 import os
 import random
+import resource
 import shutil
 import socket
 import statistics
@@ -30,8 +33,9 @@ import httpx  # noqa: E402
 
 from kbops.config import load_settings  # noqa: E402
 from kbops.publishing import ANONYMOUS_AUDIENCE, AUDIENCES  # noqa: E402
+from kbops.search.config import search_config  # noqa: E402
 from kbops.search.engine import SearchEngine  # noqa: E402
-from kbops.search.indexer import build_index  # noqa: E402
+from kbops.search.indexer import build_index, index_root  # noqa: E402
 
 ES_QUERIES = ("tarjeta rechazada", "recarga pendiente", "contrasena olvidada", "reembolso", "transferencia no llego")
 FR_QUERIES = ("carte refusee", "rechargement en attente", "mot de passe oublie", "virement pas arrive")
@@ -53,7 +57,9 @@ def make_corpus(docs: int, corpus_dir: Path) -> Path:
 
 
 def sample_queries(count: int, seed: int = 1) -> list[tuple[str, str | None, str]]:
-    with open("/work/shared/data/banking77/train.csv", encoding="utf-8") as handle:
+    from shared_data import banking77_csv
+
+    with open(banking77_csv(), encoding="utf-8") as handle:
         texts = [row["text"] for row in csv.DictReader(handle)]
     rng = random.Random(seed)
     queries = []
@@ -141,30 +147,63 @@ def http_bench(root: Path, queries, clients: int, seconds: float, workers: int) 
         process.wait(timeout=20)
 
 
+def peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def disk_mb(path: Path) -> float:
+    return round(sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20, 1)
+
+
+def latency(engine: SearchEngine, queries) -> list[dict]:
+    """Two passes over the queries: cold (every query embedded, postings read from disk), then warm."""
+    engine.search("warm up", audience=ANONYMOUS_AUDIENCE)  # open the index; filter masks and field lengths load lazily
+    passes = []
+    for _ in range(2):
+        if engine.queries is not None:
+            engine.queries._cache.clear()  # every query pays its embedding in both passes
+        timings, cpu = [], []
+        for text, locale, audience in queries:
+            started, started_cpu = time.perf_counter(), time.process_time()
+            engine.search(text, locale=locale, audience=audience)
+            timings.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
+        # CPU time (all threads of this process) is what a query costs; wall time adds the shared machine's queue.
+        passes.append({**percentiles(timings), **{f"cpu_{k}": v for k, v in percentiles(cpu).items()}})
+    return passes
+
+
 def run_size(docs: int, args) -> dict:
     root = make_corpus(docs, args.corpus_dir)
     settings = load_settings(root)
+    rss_before = peak_rss_mb()
+    cpu_started = time.process_time()
     full = build_index(settings, rebuild=True)
+    full_cpu = time.process_time() - cpu_started
+    rss_build = peak_rss_mb()
     files = sorted((root / "kb").rglob("*.md"))
     target = files[len(files) // 2]
     target.write_text(target.read_text(encoding="utf-8") + "\nAn added sentence about a courier delay.\n", encoding="utf-8")
+    cpu_started = time.process_time()
     incremental = build_index(settings)
-    engine = SearchEngine(settings)
+    incremental_cpu = time.process_time() - cpu_started
     queries = sample_queries(args.queries)
-    engine.search("warm up", audience=ANONYMOUS_AUDIENCE)  # open the index; filter masks and field lengths load lazily
-    passes = []
-    for _ in range(2):  # first pass: every query's postings read from disk; second: from the in-memory cache
-        timings = []
-        for text, locale, audience in queries:
-            started = time.perf_counter()
-            engine.search(text, locale=locale, audience=audience)
-            timings.append(time.perf_counter() - started)
-        passes.append(percentiles(timings))
-    engine.close()
+    hybrid = SearchEngine(settings)
+    hybrid_passes = latency(hybrid, queries)
+    mode = hybrid.searcher().hybrid and "hybrid" or "lexical"
+    hybrid.close()
+    lexical = SearchEngine(settings, search_config(settings).model_copy(update={"model": "none"}))
+    lexical_passes = latency(lexical, queries)
+    lexical.close()
     result = {
-        "docs": docs, "indexed": full.indexed, "full_build_s": round(full.seconds, 2),
-        "one_doc_update_s": round(incremental.seconds, 3), "one_doc_update_changed": incremental.updated,
-        "in_process_cold": passes[0], "in_process": passes[1],
+        "docs": docs, "indexed": full.indexed, "mode": mode, "model": full.model, "chunks_embedded": full.embedded,
+        "full_build_s": round(full.seconds, 2), "full_build_cpu_s": round(full_cpu, 2),
+        "one_doc_update_s": round(incremental.seconds, 3), "one_doc_update_cpu_s": round(incremental_cpu, 3),
+        "one_doc_update_changed": incremental.updated, "one_doc_update_embedded": incremental.embedded,
+        "in_process_cold": hybrid_passes[0], "in_process": hybrid_passes[1],
+        "lexical_only_cold": lexical_passes[0], "lexical_only": lexical_passes[1],
+        "index_disk_mb": disk_mb(index_root(settings) / "current"), "peak_rss_mb": peak_rss_mb(),
+        "peak_rss_build_mb": rss_build, "rss_before_mb": rss_before,
     }
     if not args.no_http:
         result["http"] = http_bench(root, queries, args.clients, args.seconds, args.workers)
@@ -187,15 +226,17 @@ def main() -> int:
         print(f"== {size} docs", file=sys.stderr)
         results.append(run_size(size, args))
         print(json.dumps(results[-1]), file=sys.stderr)
-    print("| docs | indexed | full build | one-doc update | in-process p50 / p95 (warm) | in-process p50 / p95 (cold) | HTTP p50 / p95 (sequential, cold) | HTTP 50 clients |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| docs | mode | full build wall / CPU (chunks embedded) | one-doc update wall / CPU | hybrid p50 / p95 wall (cold) | hybrid p50 / p95 CPU (cold) | lexical-only p50 / p95 CPU (cold) | peak RSS | index on disk | HTTP p50 / p95 (sequential) | HTTP 50 clients |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         http = r.get("http")
         seq = f"{http['sequential']['p50_ms']} / {http['sequential']['p95_ms']} ms" if http else "-"
         conc = f"{http['concurrent']['searches_per_s']} searches/s (p95 {http['concurrent']['p95_ms']} ms, {http['concurrent']['errors']} errors)" if http else "-"
-        print(f"| {r['docs']} | {r['indexed']} | {r['full_build_s']} s | {r['one_doc_update_s']} s | "
-              f"{r['in_process']['p50_ms']} / {r['in_process']['p95_ms']} ms | "
-              f"{r['in_process_cold']['p50_ms']} / {r['in_process_cold']['p95_ms']} ms | {seq} | {conc} |")
+        hot, lex = r["in_process_cold"], r["lexical_only_cold"]
+        print(f"| {r['docs']} | {r['mode']} | {r['full_build_s']} / {r['full_build_cpu_s']} s ({r['chunks_embedded']}) | "
+              f"{r['one_doc_update_s']} / {r['one_doc_update_cpu_s']} s | {hot['p50_ms']} / {hot['p95_ms']} ms | "
+              f"{hot['cpu_p50_ms']} / {hot['cpu_p95_ms']} ms | {lex['cpu_p50_ms']} / {lex['cpu_p95_ms']} ms | "
+              f"{r['peak_rss_mb']} MB | {r['index_disk_mb']} MB | {seq} | {conc} |")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=2))

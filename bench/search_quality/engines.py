@@ -1,108 +1,164 @@
-"""The three engines of the quality harness over one corpus: ours (Whoosh), lunr (MkDocs' search), BM25."""
+"""The engines of the quality harness, each over the same records (title + body text, nothing else).
+
+* kbops lexical / kbops hybrid: a real index generation (Whoosh backend + chunk vectors) searched by
+  the engine every caller uses; "lexical" opens it without the embedding model.
+* lunr (MkDocs search): lunr.py configured as MkDocs' search plugin builds its index: one entry per
+  page and one per heading section, title boost 10; per language the pipeline lunr-languages gives
+  (trimmer, stop words, Snowball stemmer; English: lunr's own Porter pipeline).
+* bm25s: a modern BM25 library (Lucene scoring) over title + body, with PyStemmer's Snowball stemmer
+  and bm25s's stop words of the language.
+"""
 from __future__ import annotations
 
+import hashlib
 import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
-from lunr.builder import Builder
-from lunr.pipeline import Pipeline
-from lunr.stemmer import stemmer as porter_stemmer
-from lunr.stop_word_filter import stop_word_filter
-from lunr.trimmer import trimmer
-from rank_bm25 import BM25Okapi
-from whoosh.lang import stemmer_for_language
+import numpy as np
 
-from kbops.publishing import WIDEST_AUDIENCE
+from kbops.publishing import ANONYMOUS_AUDIENCE
 from kbops.search.backend import SearchRequest
 from kbops.search.config import SearchConfig
+from kbops.search.engine import GenerationSearcher
+from kbops.search.models import QueryVectors
 from kbops.search.records import IndexRecord
-from kbops.search.whoosh_backend import WhooshBackend
+from kbops.search.vectors import write_vectors
+from kbops.search.whoosh import WhooshBackend
+
+LANGUAGES = {"en": "english", "es": "spanish", "fr": "french"}
 
 
-@dataclass(frozen=True)
-class Section:
-    """What MkDocs' search indexes: the page, and each heading's section as its own entry."""
+class CachedEmbedder:
+    """The real embedder behind a disk cache keyed by model + text (embedding 20k long chunks takes minutes)."""
 
-    doc_id: str
-    title: str
-    text: str
+    def __init__(self, embedder, cache: Path, tag: str = "all"):
+        self.embedder, self.name, self.dim = embedder, embedder.name, embedder.dim
+        self.max_length = getattr(embedder, "max_length", 0)
+        stem = re.sub(r"[^A-Za-z0-9_.-]", "_", embedder.name)
+        self.path = cache / f"{stem}-{tag}.npz"
+        self.vectors: dict[str, np.ndarray] = {}
+        self.dirty = False
+        for path in sorted(cache.glob(f"{stem}-*.npz")):  # every run's cache of this model
+            with np.load(path) as data:
+                self.vectors.update(zip(data["keys"].tolist(), data["matrix"].astype(np.float32)))
 
+    def _embed(self, kind: str, texts: list[str]) -> np.ndarray:
+        keys = [hashlib.sha1(f"{kind}\0{self.max_length}\0{t}".encode()).hexdigest() for t in texts]
+        missing = [i for i, k in enumerate(keys) if k not in self.vectors]
+        if missing:
+            method = self.embedder.embed_queries if kind == "q" else self.embedder.embed_passages
+            for start in range(0, len(missing), 64):
+                part = missing[start:start + 64]
+                for i, vector in zip(part, method([texts[i] for i in part])):
+                    self.vectors[keys[i]] = np.asarray(vector, dtype=np.float32)
+                self.dirty = True
+                if start and start % 512 == 0:
+                    self.save()  # a long run killed halfway keeps what it embedded
+        return np.stack([self.vectors[k] for k in keys]) if keys else np.zeros((0, self.dim), dtype=np.float32)
 
-def sections_of(record: IndexRecord, body_sections: list[tuple[str, str]]) -> list[Section]:
-    page = Section(record.id, record.title, record.text)
-    return [page] + [Section(record.id, heading, text) for heading, text in body_sections if text]
+    def embed_queries(self, texts):
+        return self._embed("q", list(texts))
+
+    def embed_passages(self, texts):
+        return self._embed("p", list(texts))
+
+    def save(self) -> None:
+        if self.dirty:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            keys = list(self.vectors)
+            np.savez(self.path, keys=np.asarray(keys), matrix=np.stack([self.vectors[k] for k in keys]).astype(np.float16))
+            self.dirty = False
 
 
 class Ours:
-    name = "kbops (whoosh)"
+    """One index generation of the set; `hybrid=False` searches it without vectors (lexical only)."""
 
-    def __init__(self, records: list[IndexRecord], locales: tuple[str, ...], config: SearchConfig, synonyms: dict):
+    def __init__(self, records: list[IndexRecord], config: SearchConfig, embedder=None, locales=("en", "es", "fr")):
         self._tmp = tempfile.TemporaryDirectory(prefix="kbops-quality-")
-        target = Path(self._tmp.name) / "gen"
-        WhooshBackend().write(target, records, [], None, locales)
-        self.searcher = WhooshBackend().open(target, config, synonyms)
-        self.audience = WIDEST_AUDIENCE  # records are already the audience's docs
+        self.target = Path(self._tmp.name) / "gen"
+        backend = WhooshBackend()
+        backend.write(self.target, records, [], None, locales)
+        if embedder is not None:
+            write_vectors(self.target, embedder, records, [], None, max_chunks=config.embed_chunks)
+        self.config = config
+        self.lexical = backend.open(self.target, config, {})
+        self.lexical_only = GenerationSearcher(self.target, self.lexical, config, None)
+        self.hybrid = GenerationSearcher(self.target, self.lexical, config, QueryVectors(embedder)) if embedder else None
 
     def reconfigure(self, config: SearchConfig) -> None:
-        self.searcher.config = config
+        self.config = self.lexical.config = self.lexical_only.config = config
+        if self.hybrid:
+            self.hybrid.config = config
+
+    def engine(self, hybrid: bool) -> "OursView":
+        return OursView(self, hybrid)
+
+
+@dataclass
+class OursView:
+    ours: Ours
+    use_hybrid: bool
+
+    @property
+    def name(self) -> str:
+        return "kbops hybrid" if self.use_hybrid else "kbops lexical"
 
     def rank(self, query: str, locale: str) -> list[str]:
-        request = SearchRequest(query=query, audience=self.audience, locale=locale, limit=10, snippets=False, facets=False)
-        return [hit.id for hit in self.searcher.search(request).hits]
+        searcher = self.ours.hybrid if self.use_hybrid else self.ours.lexical_only
+        request = SearchRequest(query=query[:1000], audience=ANONYMOUS_AUDIENCE, locale=locale, limit=10, snippets=False,
+                                facets=False, fallback=False)
+        return [hit.id for hit in searcher.search(request).hits]
 
 
 _LUNR_SPECIAL = re.compile(r"[:~^+\-*]")
 
 
-def _snowball_pipeline(language: str):
-    stem = stemmer_for_language(language)
-
-    def snowball(token, i, tokens):
-        return token.update(lambda text, metadata: stem(text))
-
-    Pipeline.register_function(snowball, f"snowball-{language}")
-    return snowball
-
-
 class Lunr:
-    """lunr.py like MkDocs' built-in search: page + section entries, title boost 10, one index per language.
-
-    English uses lunr's own pipeline (trimmer, stop words, Porter stemmer), as MkDocs does by default;
-    es/fr get the Snowball stemmer of their language, as lunr-languages gives Material's search.
-    """
+    """lunr.py as MkDocs' search plugin uses it: page + section entries, title boost 10, one index per set."""
 
     name = "lunr (MkDocs search)"
 
-    def __init__(self, sections_by_locale: dict[str, list[Section]]):
-        self.indexes = {}
-        for locale, sections in sections_by_locale.items():
-            builder = Builder()
-            if locale == "en":
-                builder.pipeline.add(trimmer, stop_word_filter, porter_stemmer)
-                builder.search_pipeline.add(porter_stemmer)
-            else:
-                stem = _snowball_pipeline(locale)
-                builder.pipeline.add(trimmer, stem)
-                builder.search_pipeline.add(stem)
-            builder.ref("ref")
-            builder.field("title", boost=10)
-            builder.field("text")
-            self.doc_of: dict[str, str] = getattr(self, "doc_of", {})
-            for number, section in enumerate(sections):
-                ref = f"{locale}-{number}"
-                self.doc_of[ref] = section.doc_id
-                builder.add({"ref": ref, "title": section.title, "text": section.text})
-            self.indexes[locale] = builder.build()
+    def __init__(self, records: list[IndexRecord], locale: str):
+        from lunr.builder import Builder
+        from lunr.pipeline import Pipeline
+        from lunr.stemmer import stemmer as porter_stemmer
+        from lunr.stop_word_filter import generate_stop_word_filter, stop_word_filter
+        from lunr.trimmer import trimmer
+        from whoosh.lang import stemmer_for_language, stopwords_for_language
+
+        builder = Builder()
+        if locale == "en":
+            builder.pipeline.add(trimmer, stop_word_filter, porter_stemmer)
+            builder.search_pipeline.add(porter_stemmer)
+        else:
+            stem = stemmer_for_language(locale)
+
+            def snowball(token, i, tokens):
+                return token.update(lambda text, metadata: stem(text))
+
+            Pipeline.register_function(snowball, f"snowball-{locale}")
+            stop = generate_stop_word_filter(sorted(stopwords_for_language(locale)), locale)
+            builder.pipeline.add(trimmer, stop, snowball)
+            builder.search_pipeline.add(snowball)
+        builder.ref("ref")
+        builder.field("title", boost=10)
+        builder.field("text")
+        self.doc_of: dict[str, str] = {}
+        number = 0
+        for record in records:
+            sections = [(record.title, record.text)] + _sections(record)
+            for title, text in sections:
+                ref = str(number)
+                number += 1
+                self.doc_of[ref] = record.id
+                builder.add({"ref": ref, "title": title, "text": text})
+        self.index = builder.build()
 
     def rank(self, query: str, locale: str) -> list[str]:
-        index = self.indexes.get(locale)
-        if index is None:
-            return []
         try:
-            results = index.search(_LUNR_SPECIAL.sub(" ", query))
+            results = self.index.search(_LUNR_SPECIAL.sub(" ", query))
         except Exception:  # noqa: BLE001 - lunr's query parser rejects some inputs; count as no result
             return []
         ranked: list[str] = []
@@ -110,28 +166,42 @@ class Lunr:
             doc = self.doc_of[result["ref"]]
             if doc not in ranked:
                 ranked.append(doc)
-        return ranked[:10]
+            if len(ranked) == 10:
+                break
+        return ranked
 
 
-_WORD = re.compile(r"\w+")
+def _sections(record: IndexRecord) -> list[tuple[str, str]]:
+    """(heading, text) per section, from the record's passages ("title › heading\\ntext")."""
+    found = []
+    for passage in record.chunks:
+        head, _, text = passage.partition("\n")
+        if " › " in head and text:
+            found.append((head.split(" › ", 1)[1], text))
+    return found
 
 
-class PlainBM25:
-    """rank-bm25's BM25Okapi over lower-cased words of title + text, one index per language."""
+class BM25S:
+    """bm25s (Lucene BM25) with Snowball stemming and stop words, over title + body."""
 
-    name = "BM25 (rank-bm25)"
+    name = "bm25s"
 
-    def __init__(self, records_by_locale: dict[str, list[IndexRecord]]):
-        self.indexes = {}
-        for locale, records in records_by_locale.items():
-            tokens = [_WORD.findall(f"{r.title}\n{chr(10).join(r.headings)}\n{r.text}".lower()) for r in records]
-            self.indexes[locale] = (BM25Okapi(tokens), [r.id for r in records])
+    def __init__(self, records: list[IndexRecord], locale: str):
+        import bm25s
+        import Stemmer
+
+        self.bm25s = bm25s
+        self.stemmer = Stemmer.Stemmer(LANGUAGES.get(locale, "english"))
+        self.stopwords = locale if locale in LANGUAGES else "en"
+        self.ids = [r.id for r in records]
+        corpus = [f"{r.title}\n{r.text}" for r in records]
+        tokens = bm25s.tokenize(corpus, stopwords=self.stopwords, stemmer=self.stemmer, show_progress=False)
+        self.index = bm25s.BM25()
+        self.index.index(tokens, show_progress=False)
 
     def rank(self, query: str, locale: str) -> list[str]:
-        found: Optional[tuple] = self.indexes.get(locale)
-        if found is None:
+        tokens = self.bm25s.tokenize([query], stopwords=self.stopwords, stemmer=self.stemmer, show_progress=False)
+        if not tokens.vocab:
             return []
-        index, ids = found
-        scores = index.get_scores(_WORD.findall(query.lower()))
-        order = sorted(range(len(ids)), key=lambda i: -scores[i])
-        return [ids[i] for i in order[:10] if scores[i] > 0]
+        results, scores = self.index.retrieve(tokens, k=min(10, len(self.ids)), show_progress=False)
+        return [self.ids[int(i)] for i, s in zip(results[0], scores[0]) if s > 0]

@@ -1,7 +1,6 @@
 """`kb export`: heading-sized chunks of the docs an audience may see, with metadata, for bots and RAG."""
 from __future__ import annotations
 
-import bisect
 import json
 from dataclasses import asdict, dataclass
 from typing import Iterable, Iterator, Optional
@@ -10,7 +9,7 @@ from kbops.config import Settings
 from kbops.model.document import Document
 from kbops.model.loader import load_corpus
 from kbops.publishing import ANONYMOUS_AUDIENCE, select_for_audience
-from kbops.search.records import plain_text
+from kbops.search.records import split_sections
 from kbops.site.urls import SiteLayout, site_layout
 
 
@@ -45,22 +44,11 @@ def chunks_of(doc: Document, layout: SiteLayout) -> Iterator[Chunk]:
     Chunk URLs are the built page's (`layout`), with the heading's anchor."""
     fm = doc.frontmatter
     assert fm is not None
-    headings = sorted(doc.headings, key=lambda h: h.line)
-    starts = [h.line for h in headings]
-    sections: dict[int, list[str]] = {}
-    for block in doc.blocks:
-        if block.kind not in ("text", "code"):
-            continue
-        index = bisect.bisect_right(starts, block.line) - 1
-        text = plain_text(block.text)
-        if text:
-            sections.setdefault(index, []).append(text)
     url = layout.doc_url(doc.relpath)
-    for index in sorted(sections):
-        heading = headings[index] if index >= 0 else None
-        is_top = heading is None or (heading.level == 1 and index == 0)
+    first_h1 = next((h for h in sorted(doc.headings, key=lambda h: h.line)), None)
+    for heading, body in split_sections(doc.headings, doc.blocks):
+        is_top = heading is None or (heading.level == 1 and heading is first_h1)
         section = "" if is_top else heading.text
-        body = "\n\n".join(sections[index])
         yield Chunk(
             id=fm.id if is_top else f"{fm.id}#{heading.anchor}",
             doc_id=fm.id,

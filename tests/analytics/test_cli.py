@@ -36,13 +36,31 @@ def test_text_md_and_html_formats(small_log, tmp_path):
     assert "http://" not in html.stdout.replace("http://www.w3.org/2000/svg", "")  # nothing to fetch
 
 
-def test_out_writes_json_md_and_html(small_log, tmp_path):
+def test_out_writes_json_md_and_html_and_prints_only_their_paths(small_log, tmp_path):
     out = tmp_path / "report"
-    result = run_kb("deflection", "--events", str(small_log), "--format", "json", "--out", str(out), cwd=tmp_path)
+    result = run_kb("deflection", "--events", str(small_log), "--format", "html", "--out", str(out), cwd=tmp_path)
     assert result.returncode == 0
     assert sorted(p.name for p in out.iterdir()) == ["deflection.html", "deflection.json", "deflection.md"]
-    assert json.loads((out / "deflection.json").read_text()) == json.loads(result.stdout)
-    assert (out / "deflection.html").read_text().count("<svg") == 4
+    assert result.stdout.splitlines() == [str(out / name) for name in ("deflection.json", "deflection.md", "deflection.html")]
+    data = json.loads((out / "deflection.json").read_text())
+    assert (data["searches"], data["contacted_sessions"]) == (7, 3)
+    assert (out / "deflection.html").read_text().count("<svg") == 2
+
+
+def test_text_redirected_to_a_file_never_folds_the_doc_column(tmp_path):
+    # A doc id far longer than half of an 80-column terminal: piped output keeps it on one line.
+    doc = "what-to-do-when-a-card-payment-is-declined-abroad-at-a-merchant-terminal"
+    events = [
+        {"ts": f"2026-11-02T10:{i:02d}:00Z", "event": "view", "session": f"s-{i}", "doc": doc} for i in range(6)
+    ] + [{"ts": "2026-11-02T11:00:00Z", "event": "contact", "session": "s-0"}]
+    log = tmp_path / "long.jsonl"
+    log.write_text("".join(json.dumps(e) + "\n" for e in events))
+    result = run_kb("deflection", "--events", str(log), cwd=tmp_path)
+    assert result.returncode == 0
+    row = next(line for line in result.stdout.splitlines() if doc in line)
+    # the whole row on one line: id, 6 sessions, 1 contacted, rate 1/6 = 16.7% (Wilson low 3.0%)
+    cells = [c.strip() for c in row.split("│")]
+    assert cells[0] == doc and cells[3:6] == ["6", "1", "16.7% (≥ 3.0%)"]
 
 
 def test_bad_lines_are_reported_on_stdout_and_do_not_fail(tmp_path):

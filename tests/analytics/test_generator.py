@@ -36,6 +36,18 @@ def test_known_deflection_rate_is_recovered_within_half_a_point(generated):
         truth["self_service_sessions"], truth["contacted_sessions"])
     assert report.input.bad_records == truth["malformed_lines"]
     assert report.input.duplicate_records_removed == truth["duplicate_lines"]
+    # every requester of the generator's tickets self-served: all of them match, no warning
+    assert report.identity.requesters > 0 and report.identity.matched == report.identity.requesters
+    assert report.warnings == ()
+
+
+def test_a_wrong_salt_gives_the_warning_and_a_too_high_rate(generated):
+    out, truth = generated
+    report = deflection(out, tickets=(truth["files"]["tickets"],), user_salt="not-the-collectors")
+    assert report.identity.matched == 0 and report.identity.likely_cause == "salt"
+    assert "salt" in report.warnings[0]
+    assert report.metrics.contacted_sessions < truth["contacted_sessions"]
+    assert report.metrics.deflection_rate > truth["true_deflection_rate"]
 
 
 def test_parquet_copy_gives_the_same_numbers(generated):

@@ -89,10 +89,11 @@ def test_analytics_reports_hold_no_labelled_item(tmp_path: Path, field: str):
 
 
 def test_analytics_pseudonymises_user_ids_that_hold_personal_data(tmp_path: Path):
-    from kbops.analytics.engine import _pseudonymise_users, _stage, connect
+    from kbops.analytics.engine import _stage, connect
+    from kbops.analytics.joins import pseudonymise_users
+    from kbops.identity import user_pseudonym
     from kbops.analytics.options import DeflectionOptions
     from kbops.analytics.sources import expand
-    from kbops.pii import pseudonymous_id
 
     items = [item for item in LABELLED if item.kind in ("phone", "card", "email")][:10]
     events = [ev("2026-11-02T10:00:00Z", "search", f"s-{n}", item.value, query="card", results=1) for n, item in enumerate(items)]
@@ -102,8 +103,11 @@ def test_analytics_pseudonymises_user_ids_that_hold_personal_data(tmp_path: Path
     con = connect(options, str(tmp_path))
     try:
         _stage(con, expand(options.events, "events"), options, set())
-        _pseudonymise_users(con, "s")
+        pseudonymise_users(con, "s")
         users = {row[0] for row in con.execute('SELECT "user" FROM staged').fetchall()}
     finally:
         con.close()
-    assert users == {pseudonymous_id(item.value, "s") for item in items} | {"u-7"}
+    # Issue 12's identity rule: every raw id is pseudonymised (personal or not, e.g. the plain "u-7"), the
+    # same way on the ticket side; no personal value survives.
+    assert users == {user_pseudonym(item.value, "s") for item in items} | {user_pseudonym("u-7", "s")}
+    assert not any(item.value in users for item in items)

@@ -1,7 +1,8 @@
 """Per-language analysis: Snowball stemming, stop words, accent folding, synonyms."""
 from __future__ import annotations
 
-from kbops.search.analysis import SynonymTable, fold, language_group, query_terms
+from kbops.search.text import SynonymTable, fold, language_group
+from kbops.search.whoosh.analysis import query_terms
 
 
 def flat(terms):

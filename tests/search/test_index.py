@@ -114,7 +114,7 @@ def test_readers_never_see_a_partial_index_while_it_is_rebuilt(fixture_kb: Path)
         stop.set()
         thread.join(timeout=60)
     assert not failures, failures[:3]
-    assert seen and {total for total, _ in seen} == {5}  # every search saw one complete index
+    assert seen and len({total for total, _ in seen}) == 1  # every search saw one complete index
     assert len({generation for _, generation in seen}) > 1  # and readers did follow the swaps
 
 

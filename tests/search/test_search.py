@@ -63,8 +63,12 @@ def test_type_and_product_filters(engine):
 
 @pytest.mark.parametrize("word", SECRET_WORDS)
 def test_anonymous_never_sees_partner_or_internal_content(engine, word):
-    public = engine.search(word, audience="public")
-    assert public.hits == () and public.total == 0 and public.facets == {}
+    public = engine.search(word, audience="public", limit=50)
+    # A public doc may be a semantic neighbour of the word; nothing above public may show, not even the word.
+    assert all(h.audience == "public" for h in public.hits) and set(public.facets.get("audience", {})) <= {"public"}
+    assert public.total == len(public.hits)
+    assert not any(word in f"{h.title} {h.snippet}".lower() for h in public.hits)
+    assert not any(h.id in ("partner-refund-override", "kestrel-fraud-escalation") for h in public.hits)
     # not even a correction towards a hidden word
     typo = word[:-2] + word[-1] + word[-2]
     assert engine.search(typo, audience="public").suggestion is None
@@ -85,12 +89,16 @@ def test_suggestions_and_facets_come_only_from_visible_docs(engine):
 
 @pytest.mark.parametrize("word", UNPUBLISHED_WORDS)
 def test_drafts_and_archived_docs_are_never_indexed(engine, word):
-    assert engine.search(word, audience="internal").hits == ()
+    hits = engine.search(word, audience="internal", limit=50).hits  # semantic neighbours may come; never the doc
+    assert not any(word in f"{h.title} {h.snippet}".lower() for h in hits)
+    assert not any(h.id in ("upcoming-zeppelin", "archived-fax") for h in hits)
 
 
-def test_deprecated_docs_are_indexed_and_flagged(engine):
-    hit = engine.search("old card limits").hits[0]
-    assert (hit.id, hit.status) == ("old-card-limits", "deprecated")
+def test_deprecated_docs_are_indexed_demoted_and_name_their_successor(engine):
+    hits = engine.search("old card limits", limit=20).hits
+    old = next(h for h in hits if h.id == "old-card-limits")
+    assert (old.status, old.superseded_by) == ("deprecated", "card-declined")
+    assert all(h.superseded_by == "" for h in hits if h.status != "deprecated")
 
 
 def test_cli_json_is_a_list_of_hits(kb, indexed_kb):

@@ -19,8 +19,10 @@ def test_healthz_and_index_built_on_first_start(served_kb):
 def test_anonymous_gets_no_hit_snippet_suggestion_or_facet_above_public(served_kb, word):
     _, server, _ = served_kb
     body = server.client().get("/api/search", params={"q": word}).json()
-    assert body["audience"] == "public" and body["hits"] == [] and body["total"] == 0
-    assert body["facets"] == {} and body["suggestion"] is None
+    # A public doc may be a semantic neighbour of the word (mode "hybrid"); nothing above public may show.
+    assert body["audience"] == "public" and {h["audience"] for h in body["hits"]} <= {"public"}
+    assert set(body["facets"].get("audience", {})) <= {"public"} and body["suggestion"] is None
+    assert not {h["id"] for h in body["hits"]} & {"partner-refund-override", "kestrel-fraud-escalation"}
     assert word not in json.dumps(body).replace(json.dumps(word), "")  # only the echoed query mentions it
 
 

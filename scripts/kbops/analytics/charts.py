@@ -5,6 +5,8 @@ from html import escape
 from typing import Callable, Optional, Sequence
 
 PALETTE = ("#2563eb", "#dc2626", "#059669", "#d97706")
+# Colours that mean something: GOOD where higher is better, BAD for failures and contacts, WARN for gaps.
+GOOD, BAD, WARN, NEUTRAL = "#059669", "#dc2626", "#d97706", "#2563eb"
 FONT = "font-family='system-ui, -apple-system, Segoe UI, Roboto, sans-serif'"
 
 
@@ -19,6 +21,7 @@ def line_chart(
     *,
     width: int = 560,
     height: int = 260,
+    colors: Sequence[str] | None = None,
 ) -> str:
     """Rates (0..1) over time, one polyline per series; gaps where a value is undefined."""
     left, right, top, bottom = 48, 16, 36, 52
@@ -42,7 +45,7 @@ def line_chart(
             anchor = "middle" if count == 1 else ("start" if i == 0 else "end" if i == count - 1 else "middle")
             parts.append(f"<text x='{x_at(i):.1f}' y='{top + plot_h + 16}' {FONT} font-size='10' text-anchor='{anchor}' fill='#6b7280'>{escape(label)}</text>")
     for index, (name, values) in enumerate(series.items()):
-        color = PALETTE[index % len(PALETTE)]
+        color = (colors or PALETTE)[index % len(colors or PALETTE)]
         segment: list[str] = []
         for i, value in enumerate(values):
             if value is None:

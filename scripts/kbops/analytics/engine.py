@@ -7,25 +7,30 @@ to a temporary folder.
 """
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
 import logging
 import re
 import tempfile
 from importlib import resources
-from typing import Any, Callable, Optional
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Optional
 
 import duckdb
 
 from kbops.analytics import jsonl
 from kbops.analytics.options import DeflectionOptions
 from kbops.analytics.report import (
-    PROBLEM_MESSAGES, BreakdownRow, ContentGap, DeflectionReport, DocStats, InputFile, InputSummary,
-    Metrics, ProblemCount, ProblemLine,
+    PROBLEM_MESSAGES, AgentQuery, AgentSearch, BreakdownRow, ContentGap, DeflectionReport, DocInfo, DocStats,
+    IdentityJoin, InputFile, InputSummary, Metrics, ProblemCount, ProblemLine,
 )
 from kbops.analytics.sources import (
     Source, expand, sql_text, tabular_records_sql, ticket_records_sql,
 )
-from kbops.pii import looks_personal, pseudonymous_id, redact
+from kbops.analytics.gaps import gap_clusters
+from kbops.analytics.joins import id_shapes, identity_join, pseudonymise_users
+from kbops.pii import redact
 
 log = logging.getLogger(__name__)
 Progress = Optional[Callable[[str], None]]
@@ -33,8 +38,8 @@ Progress = Optional[Callable[[str], None]]
 _EMPTY_RECORDS = (
     "SELECT CAST(NULL AS BIGINT) AS file_id, CAST(NULL AS BIGINT) AS line_no, CAST(NULL AS VARCHAR) AS record_problem, "
     + ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in ("ts", "ts_text", "event", "session", '"user"'))
-    + ", false AS user_is_raw, "
-    + ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in ("query", "results", "doc", "rank", "helpful", "locale", "channel"))
+    + ", false AS from_ticket, "
+    + ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in ("query", "results", "doc", "rank", "helpful", "locale", "channel", "audience"))
     + " WHERE false"
 )
 
@@ -75,6 +80,7 @@ def connect(options: DeflectionOptions, temp_dir: str) -> duckdb.DuckDBPyConnect
         "until": options.until,
         "gap_limit": options.gap_limit,
         "example_limit": options.example_limit,
+        "audience": None if options.audience == "all" else options.audience,
     }
     for name, value in variables.items():
         literal = _literal(value)
@@ -147,27 +153,6 @@ def _stage(
             readable = still
 
 
-def _pseudonymise_users(con: duckdb.DuckDBPyConnection, salt: str) -> int:
-    """Pseudonymise raw user ids (e-mails, ticket requesters) once per DISTINCT value; SQL swaps them in."""
-    raw = [row[0] for row in con.execute('SELECT DISTINCT "user" FROM staged WHERE user_needs_pseudonym').fetchall()]
-    # Other raw ids that hold personal data (a phone, a card...) are pseudonymised too (kbops.pii decides).
-    others = [row[0] for row in con.execute(
-        'SELECT DISTINCT "user" FROM staged WHERE NOT user_needs_pseudonym AND "user" IS NOT NULL '
-        "AND NOT regexp_full_match(\"user\", 'u-[0-9a-f]{16}')").fetchall()]
-    personal = [value for value in others if looks_personal(value)]
-    if personal:
-        con.execute('UPDATE staged SET user_needs_pseudonym = true WHERE list_contains(CAST($1 AS VARCHAR[]), "user")', [personal])
-        raw += personal
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE user_pseudonyms AS "
-        "SELECT unnest(CAST($1 AS VARCHAR[])) AS raw, unnest(CAST($2 AS VARCHAR[])) AS pseudonym",
-        [raw, [pseudonymous_id(value, salt) for value in raw]],
-    )
-    if raw:
-        con.execute(sql_file("users.sql"))
-    return len(raw)
-
-
 def _scrub_queries(con: duckdb.DuckDBPyConnection) -> int:
     """Scrub each distinct query once in Python, hand the pairs back to DuckDB, normalise in SQL."""
     distinct = [row[0] for row in con.execute(
@@ -188,10 +173,25 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
-def compute_deflection(
-    options: DeflectionOptions, *, doc_titles: dict[str, str] | None = None, progress: Progress = None
-) -> DeflectionReport:
-    """Deflection, zero-result, click-through and self-service metrics over the given files."""
+@dataclass
+class Prepared:
+    """An open DuckDB connection with sessions, contacts and search outcomes computed (see `prepared`)."""
+
+    con: duckdb.DuckDBPyConnection
+    sources: list[Source]
+    unreadable: list[tuple[Source, str]]
+    scrubbed_queries: int
+    joined: Optional[IdentityJoin]
+    summary: InputSummary
+
+
+@contextlib.contextmanager
+def prepared(options: DeflectionOptions, progress: Progress = None) -> Iterator[Prepared]:
+    """Read, validate, pseudonymise and scrub the files, and compute sessions, contacts and search outcomes.
+
+    The tables (`events`, `sessions`, `contacted_sessions`, `search_outcomes`, `query_forms`) stay
+    open for the caller: the deflection report, and the query suggestions of kbops.analytics.suggest.
+    """
     say = progress or (lambda message: None)
     sources = expand(options.events, "events")
     sources += expand(options.tickets, "tickets", start_id=len(sources)) if options.tickets else []
@@ -202,14 +202,29 @@ def compute_deflection(
             exact = {s.file_id for s in sources} if options.exact_json else set()
             unreadable = _stage(con, sources, options, exact)
             say("pseudonymising users and scrubbing queries")
-            _pseudonymise_users(con, options.user_salt)
+            has_tickets = any(s.role == "tickets" for s in sources)
+            shapes = id_shapes(con) if has_tickets else ({}, {})
+            pseudonymise_users(con, options.user_salt)
             scrubbed = _scrub_queries(con)
             say("computing sessions and metrics")
-            for name in ("events.sql", "sessions.sql", "searches.sql"):
+            con.execute(sql_file("events.sql"))
+            summary = _input_summary(con, sources, unreadable)
+            # Everything else reads the de-duplicated events table: free the raw records' memory.
+            con.execute("DROP TABLE staged")
+            for name in ("sessions.sql", "searches.sql"):
                 con.execute(sql_file(name))
-            return _assemble(con, options, sources, unreadable, scrubbed, doc_titles or {})
+            joined = identity_join(con, *shapes, options.salt_configured) if has_tickets else None
+            yield Prepared(con, sources, unreadable, scrubbed, joined, summary)
         finally:
             con.close()
+
+
+def compute_deflection(
+    options: DeflectionOptions, *, doc_info: dict[str, DocInfo] | None = None, progress: Progress = None
+) -> DeflectionReport:
+    """Deflection, zero-result, click-through and self-service metrics over the given files."""
+    with prepared(options, progress) as p:
+        return _assemble(p.con, options, p.summary, p.scrubbed_queries, doc_info or {}, p.joined)
 
 
 def _redacted(row: dict[str, Any], key: str) -> dict[str, Any]:
@@ -225,10 +240,10 @@ def _rate(value: Optional[float]) -> float:
 def _assemble(
     con: duckdb.DuckDBPyConnection,
     options: DeflectionOptions,
-    sources: list[Source],
-    unreadable: list[tuple[Source, str]],
+    summary: InputSummary,
     scrubbed_queries: int,
-    doc_titles: dict[str, str],
+    doc_info: dict[str, DocInfo],
+    joined: Optional[IdentityJoin] = None,
 ) -> DeflectionReport:
     head = _rows(con, sql_file("metrics.sql"))[0]
     metrics = Metrics(**{k: (_rate(v) if k.endswith(("_rate", "_score")) else int(v or 0)) for k, v in head.items()})
@@ -236,11 +251,13 @@ def _assemble(
     for row in _rows(con, sql_file("breakdown.sql")):
         breakdowns[row["dimension"]].append(BreakdownRow(**_redacted(row, "value")))
     docs = tuple(
-        DocStats(**_redacted(row, "doc"), title=doc_titles.get(row["doc"])) for row in _rows(con, sql_file("docs.sql"))
+        DocStats(**_redacted(row, "doc"), **dataclasses.asdict(doc_info.get(row["doc"], DocInfo())))
+        for row in _rows(con, sql_file("docs.sql"))
     )
-    gaps = tuple(ContentGap(**row) for row in _rows(con, sql_file("gaps.sql")))
+    gap_queries = named_queries("gaps.sql")
+    con.execute(gap_queries["query_stats"])
+    gaps = tuple(ContentGap(**row) for row in _rows(con, gap_queries["ranked"]))
     span = con.execute("SELECT min(ts), max(ts) FROM events WHERE in_period").fetchone()
-    summary = _input_summary(con, sources, unreadable)
     notes = _notes(metrics, summary, options, scrubbed_queries, head)
     return DeflectionReport(
         metrics=metrics,
@@ -255,6 +272,24 @@ def _assemble(
         input=summary,
         notes=tuple(notes),
         min_doc_sessions=options.min_doc_sessions,
+        audience=options.audience,
+        identity=joined,
+        agents=_agent_search(con),
+        gap_clusters=gap_clusters(con, named_queries("clusters.sql"), options.gap_limit),
+    )
+
+
+def _agent_search(con: duckdb.DuckDBPyConnection) -> AgentSearch:
+    queries = named_queries("agents.sql")
+    totals = _rows(con, queries["totals"])
+    if not totals:
+        return AgentSearch()
+    return AgentSearch(
+        searches=sum(int(r["searches"]) for r in totals),
+        zero_result_searches=sum(int(r["zero_result_searches"]) for r in totals),
+        sessions=sum(int(r["sessions"]) for r in totals),
+        by_audience={r["audience"]: int(r["searches"]) for r in totals},
+        queries=tuple(AgentQuery(**r) for r in _rows(con, queries["queries"])),
     )
 
 

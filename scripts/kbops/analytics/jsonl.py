@@ -78,11 +78,11 @@ def fast_records_sql(sources: list[Source], has_blank_lines: bool) -> str:
     ids = ", ".join(str(s.file_id) for s in sources)
     return (
         f"WITH json_rows AS ({rows}), {mapped} "
-        f"SELECT m.file_id, m.line_no, p.kind AS record_problem, {fields}, m.ts AS ts_text, false AS user_is_raw "
+        f"SELECT m.file_id, m.line_no, p.kind AS record_problem, {fields}, m.ts AS ts_text, false AS from_ticket "
         "FROM mapped AS m LEFT JOIN jsonl_line_problems AS p "
         "ON p.file_id = m.file_id AND p.line_no = m.line_no AND p.kind <> 'blank_line' "
         "UNION ALL BY NAME "
-        "SELECT file_id, line_no, 'blank_line' AS record_problem, false AS user_is_raw "
+        "SELECT file_id, line_no, 'blank_line' AS record_problem, false AS from_ticket "
         f"FROM jsonl_line_problems WHERE kind = 'blank_line' AND file_id IN ({ids})"
     )
 

@@ -11,8 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kbops.config import Settings
 from kbops.errors import ConfigError, UsageError
+from kbops.publishing import ANONYMOUS_AUDIENCE, AUDIENCES, require_audience
 
 DEFAULT_SALT = "kbops-unsalted"
+ALL_AUDIENCES = "all"  # --audience all: every reader's sessions
+METRIC_AUDIENCES = (*AUDIENCES, ALL_AUDIENCES)
 SALT_ENV = "KB_USER_SALT"
 
 # Ticket fields and, for each, the export columns tried in order when no mapping names one.
@@ -135,8 +138,18 @@ class DeflectionOptions:
     gap_limit: int = 20
     min_doc_sessions: int = 5
     example_limit: int = 20
+    # Whose searches and sessions the metrics are about: public (customers, the default), partner,
+    # internal, or all. Ticket contacts count for every audience (they join by user).
+    audience: str = ANONYMOUS_AUDIENCE
     # Parse JSON lines one by one in SQL instead of the verified fast reader (slower; for cross-checks).
     exact_json: bool = False
+
+    @property
+    def metric_search_audience(self) -> str:
+        """The audience to search as for these metrics (the widest one for `all`)."""
+        from kbops.publishing import WIDEST_AUDIENCE
+
+        return WIDEST_AUDIENCE if self.audience == ALL_AUDIENCES else self.audience
 
     @classmethod
     def build(
@@ -149,6 +162,7 @@ class DeflectionOptions:
         window: str | None = None,
         since: str | None = None,
         until: str | None = None,
+        audience: str | None = None,
     ) -> "DeflectionOptions":
         """Defaults < `[tool.kbops.analytics]` < flags."""
         config = settings.section("analytics", AnalyticsConfig)
@@ -168,6 +182,8 @@ class DeflectionOptions:
         salt, configured = resolve_salt(settings, config)
         start = parse_instant(since, end_of_day=False) if since else None
         end = parse_instant(until, end_of_day=True) if until else None
+        if audience is not None and audience != ALL_AUDIENCES:
+            require_audience(audience)  # the publishing authority's message (exit 2); `all` is ours
         if start and end and end <= start:
             raise UsageError(f"--until {until} is not after --since {since}")
         return cls(
@@ -183,4 +199,5 @@ class DeflectionOptions:
             threads=config.threads,
             gap_limit=config.gap_limit,
             min_doc_sessions=config.min_doc_sessions,
+            audience=audience or ANONYMOUS_AUDIENCE,
         )

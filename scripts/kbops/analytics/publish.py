@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 
 from kbops.analytics import render
 from kbops.analytics.options import AnalyticsConfig
-from kbops.analytics.report import DeflectionReport
+from kbops.analytics.report import DeflectionReport, DocInfo
 from kbops.config import Settings
 from kbops.errors import UsageError
 
@@ -63,18 +64,40 @@ def publish_report(report: DeflectionReport, settings: Settings) -> Path:
     return path
 
 
-def doc_titles(settings: Settings) -> dict[str, str]:
-    """Doc id -> title from the knowledge base, to label docs in reports; empty when there is none."""
+def doc_info(settings: Settings) -> dict[str, DocInfo]:
+    """Doc id -> title, owner, last review, site link and path from the knowledge base; empty when there is none."""
     try:
         from kbops.model.loader import load_corpus
+        from kbops.site.urls import site_layout
 
         corpus = load_corpus(settings)
+        layout = site_layout(settings)
     except Exception as exc:  # a broken KB must not stop a metrics report; lint reports it
-        log.info("no doc titles: %s", exc)
+        log.info("no doc metadata: %s", exc)
         return {}
-    titles: dict[str, str] = {}
+    base = site_url(settings).rstrip("/")
+    info: dict[str, DocInfo] = {}
     for doc in corpus.docs:
-        title = doc.get("title")
-        if doc.id and title and doc.id not in titles:
-            titles[doc.id] = str(title)
-    return titles
+        fm = doc.frontmatter
+        if not doc.id or doc.id in info or fm is None:
+            continue
+        info[doc.id] = DocInfo(
+            title=str(fm.title) if fm.title else None,
+            owner=str(fm.owner) if fm.owner else None,
+            last_reviewed=fm.last_reviewed.isoformat() if fm.last_reviewed else None,
+            url=base + layout.doc_url(doc.relpath),
+            path=doc.relpath,
+        )
+    return info
+
+
+def site_url(settings: Settings) -> str:
+    """mkdocs.yml's `site_url` (with a trailing slash), or "/" for links relative to the site root.
+
+    (kbops.site.urls.SiteLayout owns the page paths; this only adds the host they are served from.)"""
+    try:
+        text = (settings.root / "mkdocs.yml").read_text(encoding="utf-8")
+    except OSError:
+        return "/"
+    match = re.search(r"^site_url:\s*['\"]?([^'\"\s#]+)", text, flags=re.MULTILINE)
+    return (match.group(1).rstrip("/") + "/") if match else "/"

@@ -10,7 +10,7 @@ from typing import Any, Optional
 from rich.table import Table
 from rich.text import Text
 
-from kbops.analytics import charts
+from kbops.analytics import actions
 from kbops.analytics.report import DeflectionReport
 
 TOP = 10
@@ -23,12 +23,13 @@ DEFINITIONS = (
     ("Deflection rate", "1 − contacted sessions ÷ self-service sessions."),
     ("Self-service score", "distinct self-service users (a session without a user counts as one) ÷ distinct users with a contact in the period."),
     ("Contact-after-view rate", "sessions that viewed or clicked a doc and were contacted ÷ sessions that viewed or clicked it."),
-    ("Content gaps", "normalised queries (lowercased, accent-folded, whitespace collapsed) ranked by zero-result searches and by contacted sessions."),
+    ("Sure contacts", "a doc's sessions × the 95% Wilson lower bound of its contact-after-view rate: the contacts after reading it that the sample size vouches for; docs are fixed in this order."),
+    ("Content gaps", "normalised queries (lowercased, accent-folded, whitespace collapsed), near-duplicates grouped by the search engine's analysis (shared stems, Jaccard ≥ 0.5), ranked by contacted sessions; the verdict runs the group's most searched phrasing through search."),
+    ("Audience", "customer metrics count public events (no key) by default; partner and internal (agent) searches are reported on their own; ticket contacts count for every audience."),
 )
 
 
-def pct(value: Optional[float]) -> str:
-    return "–" if value is None else f"{value * 100:.1f}%"
+pct = actions.pct
 
 
 def _period(report: DeflectionReport) -> str:
@@ -67,15 +68,6 @@ def _gap_rows(report: DeflectionReport, key: str) -> list[list[str]]:
     return [[g.query, f"{g.searches:,}", f"{g.zero_result_searches:,}", f"{g.contacted_sessions:,}"] for g in report.gaps_by(key)[:TOP]]
 
 
-def _doc_rows(report: DeflectionReport) -> list[list[str]]:
-    return [
-        [d.doc, f"{d.sessions:,}", f"{d.contacted_sessions:,}", pct(d.contact_after_view_rate), f"{d.views:,}",
-         f"{d.clicks:,}", f"{d.helpful_yes}/{d.helpful_no}"]
-        for d in report.worst_docs[:TOP]
-    ]
-
-
-DOC_HEADER = ["doc", "sessions", "contacted", "contact after view", "views", "clicks", "helpful yes/no"]
 GAP_HEADER = ["query", "searches", "zero-result", "contacted sessions"]
 
 
@@ -95,21 +87,36 @@ def _problem_counts(report: DeflectionReport) -> list[list[str]]:
 def _table(title: str, header: list[str], rows: list[list[str]]) -> Table:
     table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
     for index, name in enumerate(header):
-        table.add_column(name, justify="left" if index == 0 else "right", overflow="fold", no_wrap=index > 0)
+        longest = max([len(name)] + [len(row[index]) for row in rows]) if rows else len(name)
+        # Labels never fold below a readable width, whatever the console's.
+        table.add_column(name, justify="left" if index == 0 or header is actions.GAP_HEADER else "right",
+                         overflow="fold", no_wrap=index > 0 and header is not actions.GAP_HEADER,
+                         min_width=min(longest, 28) if index == 0 else None)
     for row in rows:
         table.add_row(*[Text(cell) for cell in row])
     return table
 
 
 def text(report: DeflectionReport) -> list[Any]:
-    """Rich renderables for the terminal, in reading order."""
-    blocks: list[Any] = [Text(f"Deflection report  {_period(report)}  (W = {report.window_hours:g} h)", style="bold")]
+    """Rich renderables for the terminal, in reading order: warnings, what to fix first, then the numbers."""
+    blocks: list[Any] = [Text(f"Deflection report  {_period(report)}  (W = {report.window_hours:g} h, audience {report.audience})", style="bold")]
+    for warning in report.warnings:
+        blocks.append(Text(f"WARNING: {warning}", style="bold red"))
     blocks.append(_table("Summary", ["metric", "value"], [list(row) for row in _headline(report)]))
+    blocks.append(_table(f"Fix first: docs read, then contacted anyway (≥ {report.min_doc_sessions} sessions; "
+                         "ranked by sure contacts = sessions × 95% lower bound of the rate)", actions.DOC_HEADER, actions.doc_rows(report)))
+    blocks.append(_table("Fix first: content gaps (near-duplicate queries grouped, verdict from search)",
+                         actions.GAP_HEADER, actions.gap_rows(report)))
+    join = actions.join_summary(report)
+    if join:
+        blocks.append(Text(f"Tickets: {join}"))
     for dimension in ("week", "locale", "channel"):
         blocks.append(_table(f"By {dimension}", [dimension, *SHORT_BREAKDOWN_HEADER], _breakdown_rows(report, dimension)))
-    blocks.append(_table("Content gaps by zero-result searches", GAP_HEADER, _gap_rows(report, "zero_result")))
-    blocks.append(_table("Content gaps by contacted sessions", GAP_HEADER, _gap_rows(report, "contacted")))
-    blocks.append(_table(f"Worst docs (read, then contacted; ≥ {report.min_doc_sessions} sessions)", DOC_HEADER, _doc_rows(report)))
+    blocks.append(_table("Queries by zero-result searches", GAP_HEADER, _gap_rows(report, "zero_result")))
+    blocks.append(_table("Queries by contacted sessions", GAP_HEADER, _gap_rows(report, "contacted")))
+    blocks.append(Text(f"Agent search: {actions.agent_summary(report)}"))
+    if report.agents.queries:
+        blocks.append(_table("Agent searches (partner and internal), zero results first", actions.AGENT_HEADER, actions.agent_rows(report)))
     i = report.input
     blocks.append(Text(
         f"Input: {len(i.files)} file(s), {i.records:,} records, {i.valid_records:,} valid, {i.bad_records:,} invalid, "
@@ -143,14 +150,24 @@ def markdown(report: DeflectionReport, *, heading: bool = True) -> str:
     parts: list[str] = []
     if heading:
         parts.append("# Deflection report\n")
-    parts.append(f"Period {_period(report)} (UTC); contact window W = {report.window_hours:g} h.\n")
+    parts.append(f"Period {_period(report)} (UTC); contact window W = {report.window_hours:g} h; audience {report.audience}.\n")
+    for warning in report.warnings:
+        parts.append(f"> **Warning.** {warning}\n")
     parts.append("## Summary\n\n" + _md_table(["metric", "value"], [list(r) for r in _headline(report)]))
+    parts.append(f"## Fix first: docs\n\nRead or clicked, then contacted anyway (at least {report.min_doc_sessions} sessions), ranked by "
+                 "sure contacts: sessions × the 95% Wilson lower bound of the contact rate.\n\n"
+                 + _md_table(actions.DOC_HEADER, actions.doc_rows(report)))
+    parts.append("## Fix first: content gaps\n\nNear-duplicate queries grouped; the verdict comes from running the "
+                 "representative query through search.\n\n" + _md_table(actions.GAP_HEADER, actions.gap_rows(report)))
+    join = actions.join_summary(report)
+    if join:
+        parts.append(f"## Tickets\n\n{join}\n")
     for dimension in ("week", "locale", "channel"):
         parts.append(f"## By {dimension}\n\n" + _md_table([dimension, *BREAKDOWN_HEADER], _breakdown_rows(report, dimension)))
-    parts.append("## Content gaps\n\nBy zero-result searches:\n\n" + _md_table(GAP_HEADER, _gap_rows(report, "zero_result")))
+    parts.append("## Queries\n\nBy zero-result searches:\n\n" + _md_table(GAP_HEADER, _gap_rows(report, "zero_result")))
     parts.append("By contacted sessions:\n\n" + _md_table(GAP_HEADER, _gap_rows(report, "contacted")))
-    parts.append(f"## Worst docs\n\nRead or clicked, then contacted anyway (at least {report.min_doc_sessions} sessions).\n\n"
-                 + _md_table(DOC_HEADER, _doc_rows(report)))
+    parts.append(f"## Agent search\n\n{actions.agent_summary(report)}\n\n"
+                 + (_md_table(actions.AGENT_HEADER, actions.agent_rows(report)) if report.agents.queries else ""))
     i = report.input
     parts.append(
         f"## Input\n\n{len(i.files)} file(s), {i.records:,} records: {i.valid_records:,} valid, {i.bad_records:,} invalid, "
@@ -166,76 +183,8 @@ def markdown(report: DeflectionReport, *, heading: bool = True) -> str:
     return "\n".join(parts)
 
 
-# -- HTML -----------------------------------------------------------------------------------------
-
-STYLE = """
-body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:24px auto;max-width:1200px;color:#111827;padding:0 16px}
-h1{font-size:26px;margin:0 0 4px} h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #e5e7eb;padding-bottom:4px}
-.muted{color:#6b7280;font-size:13px} .cards{display:grid;grid-template-columns:repeat(4,1fr);gap:12px;margin:16px 0}
-.card{border:1px solid #e5e7eb;border-radius:8px;padding:12px 14px} .card .v{font-size:24px;font-weight:650} .card .k{font-size:12px;color:#6b7280}
-.grid{display:grid;grid-template-columns:1fr 1fr;gap:18px} table{border-collapse:collapse;font-size:13px;width:100%}
-th,td{padding:4px 8px;border-bottom:1px solid #f3f4f6;text-align:right} th:first-child,td:first-child{text-align:left}
-th{background:#f9fafb;font-weight:600} svg{max-width:100%;height:auto} pre{background:#f9fafb;padding:8px;font-size:12px;overflow:auto} li{font-size:13px;margin:2px 0}
-"""
-
-
-def _html_table(header: list[str], rows: list[list[str]]) -> str:
-    if not rows:
-        return "<p class='muted'>None.</p>"
-    head = "".join(f"<th>{escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 def html(report: DeflectionReport) -> str:
-    """A standalone HTML page: summary cards, inline SVG charts, tables; no scripts, no external files."""
-    weeks = report.breakdowns.get("week", ())
-    trend = charts.line_chart(
-        "Weekly deflection and zero-result rates",
-        [w.value for w in weeks],
-        {"deflection rate": [w.deflection_rate for w in weeks], "zero-result rate": [w.zero_result_rate for w in weeks]},
-    )
-    gaps = charts.bar_chart(
-        "Top content gaps (zero-result searches)",
-        [(g.query, g.zero_result_searches) for g in report.gaps_by("zero_result")[:TOP]],
-        value_label=lambda v: f"{v:,.0f}", color=charts.PALETTE[1],
-    )
-    contacted = charts.bar_chart(
-        "Top content gaps (contacted sessions)",
-        [(g.query, g.contacted_sessions) for g in report.gaps_by("contacted")[:TOP]],
-        value_label=lambda v: f"{v:,.0f}", color=charts.PALETTE[3],
-    )
-    worst = charts.bar_chart(
-        "Worst docs (contact after view)",
-        [(d.title or d.doc, d.contact_after_view_rate or 0.0) for d in report.worst_docs[:TOP]],
-        value_label=charts.percent, maximum=1.0, color=charts.PALETTE[2],
-    )
-    cards = "".join(f"<div class='card'><div class='v'>{escape(v)}</div><div class='k'>{escape(k)}</div></div>" for k, v in _headline(report))
-    i = report.input
-    sections = [
-        f"<h1>Deflection report</h1><div class='muted'>Period {escape(_period(report))} (UTC) · contact window W = {report.window_hours:g} h</div>",
-        f"<div class='cards'>{cards}</div>",
-        f"<div class='grid'><div>{trend}</div><div>{worst}</div><div>{gaps}</div><div>{contacted}</div></div>",
-        "<h2>By week</h2>" + _html_table(["week", *BREAKDOWN_HEADER], _breakdown_rows(report, "week")),
-        "<div class='grid'><div><h2>By locale</h2>" + _html_table(["locale", *BREAKDOWN_HEADER], _breakdown_rows(report, "locale"))
-        + "</div><div><h2>By channel</h2>" + _html_table(["channel", *BREAKDOWN_HEADER], _breakdown_rows(report, "channel")) + "</div></div>",
-        f"<h2>Worst docs</h2><p class='muted'>Read or clicked, then contacted anyway (at least {report.min_doc_sessions} sessions).</p>"
-        + _html_table(DOC_HEADER, _doc_rows(report)),
-        "<div class='grid'><div><h2>Content gaps: zero results</h2>" + _html_table(GAP_HEADER, _gap_rows(report, "zero_result"))
-        + "</div><div><h2>Content gaps: contacted</h2>" + _html_table(GAP_HEADER, _gap_rows(report, "contacted")) + "</div></div>",
-        f"<h2>Input</h2><p class='muted'>{len(i.files)} file(s), {i.records:,} records: {i.valid_records:,} valid, {i.bad_records:,} invalid, "
-        f"{i.duplicate_records_removed:,} duplicates removed, {i.out_of_order_events:,} out of order, {i.blank_lines:,} blank lines.</p>"
-        + (_html_table(["file", "problem", "records", "first line", "meaning"], _problem_counts(report)) if i.problems else ""),
-    ]
-    problem_lines = _problem_lines(report)
-    if problem_lines:
-        sections.append("<pre>" + escape("\n".join(problem_lines)) + "</pre>")
-    if report.notes:
-        sections.append("<h2>Notes</h2><ul>" + "".join(f"<li>{escape(n)}</li>" for n in report.notes) + "</ul>")
-    sections.append("<h2>Definitions</h2><ul>" + "".join(
-        f"<li><b>{escape(n)}</b>: {escape(t).replace('`', '')}</li>" for n, t in DEFINITIONS) + "</ul>")
-    return (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Deflection report</title>"
-        f"<meta name='viewport' content='width=device-width, initial-scale=1'><style>{STYLE}</style></head><body>"
-        + "\n".join(sections) + "</body></html>\n"
-    )
+    """A standalone HTML page (kbops.analytics.render_html)."""
+    from kbops.analytics.render_html import page
+
+    return page(report)

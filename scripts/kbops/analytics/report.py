@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -62,6 +63,34 @@ class BreakdownRow:
     deflection_rate: Optional[float]
 
 
+Z95 = 1.959963984540054  # two-sided 95 % normal quantile
+
+
+def wilson_lower(successes: int, trials: int, z: float = Z95) -> float:
+    """Lower bound of the Wilson score interval of successes/trials (0 when there are no trials).
+
+    A small-sample guard: 4 of 14 (28.6 %) has a lower bound of 11.7 %, 53 of 232 (22.8 %) one of 17.9 %.
+    """
+    if trials <= 0:
+        return 0.0
+    p = successes / trials
+    denominator = 1 + z * z / trials
+    centre = p + z * z / (2 * trials)
+    margin = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials))
+    return max(0.0, (centre - margin) / denominator)
+
+
+@dataclass(frozen=True)
+class DocInfo:
+    """What the knowledge base says about a doc, to make a report row actionable."""
+
+    title: Optional[str] = None
+    owner: Optional[str] = None
+    last_reviewed: Optional[str] = None
+    url: Optional[str] = None
+    path: Optional[str] = None
+
+
 @dataclass(frozen=True)
 class DocStats:
     doc: str
@@ -73,6 +102,60 @@ class DocStats:
     contacted_sessions: int
     contact_after_view_rate: Optional[float]
     title: Optional[str] = None
+    owner: Optional[str] = None
+    last_reviewed: Optional[str] = None
+    url: Optional[str] = None
+    path: Optional[str] = None
+
+    @property
+    def rate_lower_bound(self) -> float:
+        """Wilson lower bound (95 %) of the contact-after-view rate."""
+        return wilson_lower(self.contacted_sessions, self.sessions)
+
+    @property
+    def sure_contacts(self) -> float:
+        """Contacted sessions after reading this doc that the sample size vouches for:
+        sessions x the Wilson lower bound of the rate. The ranking key of "what to fix first"."""
+        return self.sessions * self.rate_lower_bound
+
+
+@dataclass(frozen=True)
+class IdentityJoin:
+    """How ticket requesters joined self-service users (only when tickets were given)."""
+
+    requesters: int
+    matched: int
+    event_id_shapes: dict[str, int]
+    requester_id_shapes: dict[str, int]
+    warning: Optional[str] = None
+    likely_cause: Optional[str] = None  # salt | id_format | no_event_users
+
+    @property
+    def match_rate(self) -> Optional[float]:
+        return self.matched / self.requesters if self.requesters else None
+
+
+@dataclass(frozen=True)
+class AgentQuery:
+    query: str
+    searches: int
+    zero_result_searches: int
+    sessions: int
+
+
+@dataclass(frozen=True)
+class AgentSearch:
+    """Searches by agents (partner and internal audiences), kept out of the customer metrics."""
+
+    searches: int = 0
+    zero_result_searches: int = 0
+    sessions: int = 0
+    by_audience: dict[str, int] = field(default_factory=dict)
+    queries: tuple[AgentQuery, ...] = ()
+
+    @property
+    def zero_result_rate(self) -> Optional[float]:
+        return self.zero_result_searches / self.searches if self.searches else None
 
 
 @dataclass(frozen=True)
@@ -152,13 +235,23 @@ class DeflectionReport:
     input: InputSummary
     notes: tuple[str, ...] = ()
     min_doc_sessions: int = 5
+    audience: str = "public"
+    identity: Optional[IdentityJoin] = None
+    agents: AgentSearch = field(default_factory=AgentSearch)
+    gap_clusters: tuple[Any, ...] = ()  # kbops.analytics.gaps.GapCluster, filled by diagnose_gaps
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def warnings(self) -> tuple[str, ...]:
+        """What must be read before any number (shown first in every format)."""
+        return tuple(w for w in (self.identity.warning if self.identity else None,) if w)
+
+    @property
     def worst_docs(self) -> tuple[DocStats, ...]:
-        """Docs read and then contacted anyway, with enough sessions to mean something."""
-        ranked = [d for d in self.docs if d.sessions >= self.min_doc_sessions and d.contact_after_view_rate is not None]
-        return tuple(sorted(ranked, key=lambda d: (-(d.contact_after_view_rate or 0), -d.contacted_sessions, d.doc)))
+        """What to fix first: docs read and then contacted anyway, ranked by the contacts the sample vouches
+        for (sessions x Wilson lower bound of the rate), among docs with at least `min_doc_sessions` sessions."""
+        ranked = [d for d in self.docs if d.sessions >= self.min_doc_sessions and d.contacted_sessions > 0]
+        return tuple(sorted(ranked, key=lambda d: (-d.sure_contacts, -d.contacted_sessions, d.doc)))
 
     def gaps_by(self, key: str) -> tuple[ContentGap, ...]:
         """`zero_result` or `contacted` ranking."""
@@ -177,8 +270,19 @@ class DeflectionReport:
             "window_hours": self.window_hours,
             "period": {"since": self.since, "until": self.until, "first_event": self.first_event, "last_event": self.last_event},
             "breakdowns": {k: [dataclasses.asdict(r) for r in rows] for k, rows in self.breakdowns.items()},
+            "audience": self.audience,
+            "warnings": list(self.warnings),
+            "identity_join": dataclasses.asdict(self.identity) if self.identity else None,
             "docs": [dataclasses.asdict(d) for d in self.docs],
-            "worst_docs": [d.doc for d in self.worst_docs[:10]],
+            "worst_docs": [
+                {"doc": d.doc, "title": d.title, "owner": d.owner, "last_reviewed": d.last_reviewed, "url": d.url,
+                 "sessions": d.sessions, "contacted_sessions": d.contacted_sessions,
+                 "contact_after_view_rate": d.contact_after_view_rate, "rate_lower_bound": round(d.rate_lower_bound, 4),
+                 "sure_contacts": round(d.sure_contacts, 2), "helpful_yes": d.helpful_yes, "helpful_no": d.helpful_no}
+                for d in self.worst_docs[:10]
+            ],
+            "agent_search": {**dataclasses.asdict(self.agents), "zero_result_rate": self.agents.zero_result_rate},
+            "gap_clusters": [c.as_dict() for c in self.gap_clusters],
             "content_gaps": {
                 "by_zero_results": [dataclasses.asdict(g) for g in self.gaps_by("zero_result")],
                 "by_contacted_sessions": [dataclasses.asdict(g) for g in self.gaps_by("contacted")],

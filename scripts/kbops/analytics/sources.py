@@ -20,7 +20,7 @@ import duckdb
 from kbops.analytics.options import REQUIRED_TICKET_FIELDS, TICKET_COLUMNS
 from kbops.errors import UsageError
 
-EVENT_FIELDS = ("ts", "event", "session", "user", "query", "results", "doc", "rank", "helpful", "locale", "channel")
+EVENT_FIELDS = ("ts", "event", "session", "user", "query", "results", "doc", "rank", "helpful", "locale", "channel", "audience")
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json", ".log")
 CSV_SUFFIXES = (".csv", ".tsv")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -106,7 +106,7 @@ def tabular_records_sql(con: duckdb.DuckDBPyConnection, source: Source) -> str:
             is_text = columns.get("ts") == "VARCHAR"
             select.append('"ts" AS ts_text' if is_text else "CAST(NULL AS VARCHAR) AS ts_text")
         if name == "user":
-            select.append("false AS user_is_raw")
+            select.append("false AS from_ticket")
     return f"SELECT {', '.join(select)} FROM {reader}"
 
 
@@ -145,8 +145,8 @@ def ticket_records_sql(con: duckdb.DuckDBPyConnection, source: Source, mapping: 
     return (
         f"SELECT {source.file_id} AS file_id, ordinality + 1 AS line_no, CAST(NULL AS VARCHAR) AS record_problem, "
         f"{col('created_at')} AS ts, {col('created_at')} AS ts_text, 'contact' AS event, "
-        f"CAST(NULL AS VARCHAR) AS session, {col('requester')} AS \"user\", true AS user_is_raw, "
+        f"CAST(NULL AS VARCHAR) AS session, {col('requester')} AS \"user\", true AS from_ticket, "
         "CAST(NULL AS VARCHAR) AS query, CAST(NULL AS VARCHAR) AS results, CAST(NULL AS VARCHAR) AS doc, "
         "CAST(NULL AS VARCHAR) AS rank, CAST(NULL AS VARCHAR) AS helpful, CAST(NULL AS VARCHAR) AS locale, "
-        f"{col('channel')} AS channel FROM {_csv_reader(source.path)} WITH ORDINALITY"
+        f"{col('channel')} AS channel, CAST(NULL AS VARCHAR) AS audience FROM {_csv_reader(source.path)} WITH ORDINALITY"
     )

@@ -106,6 +106,7 @@ def new_document(
     product: Optional[str] = None,
     doc_id: Optional[str] = None,
     today: Optional[dt.date] = None,
+    sample_queries: tuple[str, ...] = (),
 ) -> NewDocument:
     """Write a new draft document and return where it went. Refuses to overwrite anything."""
     types = [t.value for t in DocType]
@@ -160,7 +161,8 @@ def new_document(
         "risk": DEFAULT_RISK,
         "classification": "public" if audience == ANONYMOUS_AUDIENCE else "internal",
     }
-    text = front_matter_text(meta) + "\n" + render_body(doc_type, title, locale)
+    queries = [" ".join(q.split()) for q in sample_queries if q and q.strip()]
+    text = front_matter_text(meta, sample_queries=queries) + "\n" + render_body(doc_type, title, locale)
     parsed = parse_document(relpath, text.encode("utf-8"))
     if parsed.schema_problems or parsed.problems:  # a template bug, never a user mistake
         raise RuntimeError(f"kb new produced an invalid document: {parsed.schema_problems or parsed.problems}")
@@ -190,12 +192,22 @@ _LIST_GUIDANCE = {
 }
 
 
-def front_matter_text(meta: dict, lists: tuple[str, ...] = ("tags", "intents", "sample_queries")) -> str:
-    """Front-matter in the repository's key order, then the empty lists a writer fills in next."""
+def front_matter_text(
+    meta: dict, lists: tuple[str, ...] = ("tags", "intents", "sample_queries"), sample_queries: list[str] | None = None
+) -> str:
+    """Front-matter in the repository's key order, then the lists a writer fills in next.
+
+    `sample_queries` given (e.g. from a content gap of `kb deflection`) fill that list instead of the
+    empty one, one query per line so that reviewers can strike any of them.
+    """
     dumped = "".join(_yaml_line(key, value) for key, value in meta.items())
     # Dates stay unquoted so they read like every other doc; safe_dump quotes ISO strings.
     dumped = re.sub(r"^last_reviewed: '(\d{4}-\d{2}-\d{2})'$", r"last_reviewed: \1", dumped, flags=re.M)
-    return "---\n" + dumped + "".join(_LIST_GUIDANCE[name] for name in lists) + "---\n"
+    guidance = dict(_LIST_GUIDANCE)
+    if sample_queries:
+        items = "".join("  - " + yaml.safe_dump(q, allow_unicode=True, width=1000).replace("\n...\n", "\n") for q in sample_queries)
+        guidance["sample_queries"] = "# From search logs (kb deflection); keep the ones this doc answers:\nsample_queries:\n" + items
+    return "---\n" + dumped + "".join(guidance[name] for name in lists) + "---\n"
 
 
 def _yaml_line(key: str, value) -> str:

@@ -1,7 +1,7 @@
 """Content-model commands: `kb schema` and `kb new`."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
@@ -30,6 +30,9 @@ def new_command(
     translation_of: Optional[str] = typer.Option(
         None, "--translation-of", help="Source doc id: write a draft translation beside it (needs --locale)."
     ),
+    sample_query: Optional[List[str]] = typer.Option(
+        None, "--sample-query", help="A query readers type to find this doc (repeatable); fills sample_queries."
+    ),
     format: str = typer.Option("text", "--format", "-f", help="text | json"),
 ) -> None:
     """Scaffold a new draft document of TYPE from its template (or a translation of a doc) and print its path."""
@@ -41,7 +44,8 @@ def new_command(
         created = new_translation(settings(), translation_of, locale, title, doc_type=doc_type, doc_id=doc_id)
     else:
         created = new_document(
-            settings(), doc_type, title, locale=locale, owner=owner, audience=audience, product=product, doc_id=doc_id
+            settings(), doc_type, title, locale=locale, owner=owner, audience=audience, product=product, doc_id=doc_id,
+            sample_queries=tuple(sample_query or ()),
         )
     from kbops.governance.codeowners import sync_if_present
 

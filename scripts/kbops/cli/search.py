@@ -88,7 +88,9 @@ def search_command(
         line.append(hit.title, style="bold")
         line.append(f"  [{tags}]  score {hit.score:.2f}")
         if hit.fallback:
-            line.append("  (other language)")
+            line.append(f"  (other language: {hit.locale})")
+        if hit.superseded_by:
+            line.append(f"  (deprecated: see {hit.superseded_by})")
         out.print(line)
         out.print(f"   {hit.url}  ({hit.path})", markup=False)
         if hit.snippet:

@@ -1,4 +1,4 @@
-"""Search: per-language Whoosh index of publishable docs, audience-filtered queries, evaluation."""
+"""Search: hybrid (lexical + dense vectors) retrieval of publishable docs, audience-filtered, and its evaluation."""
 from __future__ import annotations
 
 from kbops.search.backend import SearchHit, SearchRequest, SearchResult

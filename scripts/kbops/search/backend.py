@@ -1,8 +1,11 @@
-"""The small interface every search engine implements, and the request/result types callers use.
+"""The backend seam: request/result types, and the interface a lexical index implements.
 
-Callers (CLI, server, eval, benchmarks) only see `SearchRequest` -> `SearchResult`; the index store
-only asks a backend to write a generation directory and to open one for reading. Another engine
-(e.g. Tantivy) plugs in by implementing `SearchBackend` and registering it in `BACKENDS`.
+Callers (CLI, server, eval, export, benchmarks) only see `SearchRequest` -> `SearchResult` through
+`kbops.search.engine`. The engine owns what every backend shares: dense vectors, score fusion,
+cross-language blending, lifecycle demotion, fallback, suggestions and facets. A backend only writes
+a generation of its lexical index and, opened, answers a few primitive questions over numpy arrays
+indexed by its document numbers. Backends are found by entry point (group `kbops.search_backends`),
+as MkDocs finds plugins; Whoosh (`kbops.search.whoosh`) is the default.
 """
 from __future__ import annotations
 
@@ -11,10 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
+import numpy as np
+
 from kbops.publishing import ANONYMOUS_AUDIENCE, visible_audiences
 from kbops.search.config import SearchConfig
 from kbops.search.records import IndexRecord
 
+ENTRY_POINT_GROUP = "kbops.search_backends"
 FACETS = ("type", "product", "locale", "audience")
 
 
@@ -31,7 +37,7 @@ class SearchRequest:
     limit: int = 10
     snippets: bool = True
     facets: bool = True
-    fallback: bool = True  # search other languages when the requested one has no hit
+    fallback: bool = True  # other languages may answer (blended by score; lexical-only: when the asked one has no hit)
     visible: tuple[str, ...] = field(init=False)  # audiences whose docs the caller may see
 
     def __post_init__(self) -> None:
@@ -52,6 +58,8 @@ class SearchHit:
     audience: str
     status: str
     fallback: bool = False  # from another language than the one asked for
+    superseded_by: str = ""  # a deprecated doc's successor
+    translation_of: str = ""  # the original doc of a translation (its family)
 
 
 @dataclass(frozen=True)
@@ -65,12 +73,13 @@ class SearchResult:
     suggestion: Optional[str] = None  # "did you mean", from terms of docs the audience may see
     corrected: bool = False  # hits are for `suggestion` because the query itself had none
     fallback: bool = False  # hits come from other languages than `locale`
+    mode: str = "lexical"  # "hybrid" when dense vectors took part
 
     def to_dict(self) -> dict:
         return {
             "query": self.query, "audience": self.audience, "locale": self.locale, "total": self.total,
             "suggestion": self.suggestion, "corrected": self.corrected, "fallback": self.fallback,
-            "facets": self.facets, "hits": [hit_dict(h) for h in self.hits],
+            "facets": self.facets, "mode": self.mode, "hits": [hit_dict(h) for h in self.hits],
         }
 
 
@@ -79,24 +88,61 @@ def hit_dict(hit: SearchHit) -> dict:
         "id": hit.id, "title": hit.title, "path": hit.path, "url": hit.url, "score": hit.score,
         "snippet": hit.snippet, "locale": hit.locale, "type": hit.type, "product": hit.product,
         "audience": hit.audience, "status": hit.status, "fallback": hit.fallback,
+        "superseded_by": hit.superseded_by or None, "translation_of": hit.translation_of or None,
     }
 
 
-class IndexSearcher(abc.ABC):
-    """An open, read-only view of one index generation."""
+class LexicalIndex(abc.ABC):
+    """An open, read-only lexical index of one generation. Thread-safe.
 
-    @abc.abstractmethod
-    def search(self, request: SearchRequest) -> SearchResult: ...
+    Documents are numbered 0..size-1 (deleted slots included: masks never allow them). Every array
+    argument and result is indexed by those numbers.
+    """
+
+    groups: tuple[str, ...]  # analyzer groups (language codes + the fallback group)
+    size: int
 
     @abc.abstractmethod
     def doc_count(self) -> int: ...
+
+    @abc.abstractmethod
+    def keys(self) -> list[str]:
+        """The record key of every document number ("" for deleted slots)."""
+
+    @abc.abstractmethod
+    def allowed(self, visible: tuple[str, ...], groups: tuple[str, ...], type: Optional[str] = None, product: Optional[str] = None) -> np.ndarray:
+        """Boolean mask: live docs of the `visible` audiences (decided by kbops.publishing, never here), of the
+        given language groups, type and product."""
+
+    @abc.abstractmethod
+    def scores(self, text: str, groups: tuple[str, ...], collection: np.ndarray, collection_key: object) -> tuple[np.ndarray, dict[str, set[str]]]:
+        """Lexical scores of every doc for `text` analyzed per group, statistics from `collection` only; plus the
+        analyzed query terms per group (for snippets)."""
+
+    @abc.abstractmethod
+    def stored(self, docnum: int) -> dict:
+        """The stored fields: key, id, title, summary, text, path, url, locale, lang, type, product, audience,
+        status, superseded_by, translation_of."""
+
+    @abc.abstractmethod
+    def column(self, name: str) -> tuple[np.ndarray, list[str]]:
+        """A keyword column (type, product, locale, lang, audience, status) as a code per doc and the code -> value
+        table ("" = none); facets and the engine's per-language and lifecycle weights come from it."""
+
+    @abc.abstractmethod
+    def word_docs(self, word: str) -> np.ndarray:
+        """Doc numbers whose text contains the unstemmed, accent-folded `word` (the spelling dictionary)."""
+
+    @abc.abstractmethod
+    def similar_words(self, word: str, maxdist: int) -> set[str]:
+        """Dictionary words within `maxdist` edits of `word` (candidates for "did you mean")."""
 
     def close(self) -> None:  # pragma: no cover - default no-op
         return None
 
 
 class SearchBackend(abc.ABC):
-    """Writes index generations and opens them for searching."""
+    """Writes lexical index generations and opens them for searching."""
 
     name: str = ""
 
@@ -110,25 +156,32 @@ class SearchBackend(abc.ABC):
         locales: tuple[str, ...],
         progress: Optional[Callable[[int], None]] = None,
     ) -> None:
-        """Create generation `target`: a copy of `base` (None = empty) with `deletes` removed and `upserts` added."""
+        """Create generation `target`: a copy of `base` (None = empty) with `deletes` removed and `upserts` added.
+
+        The target directory may already exist (the engine writes its vectors there too); backend files must
+        not collide with `manifest.json` or `vectors.*`."""
 
     @abc.abstractmethod
-    def open(self, generation: Path, config: SearchConfig, synonyms: dict[str, list[list[str]]]) -> IndexSearcher: ...
+    def open(self, generation: Path, config: SearchConfig, synonyms: dict[str, list[list[str]]]) -> LexicalIndex: ...
 
 
-BACKENDS: dict[str, Callable[[], SearchBackend]] = {}
+def available_backends() -> dict[str, Callable[[], SearchBackend]]:
+    """Every installed backend, by name, from the `kbops.search_backends` entry points."""
+    from importlib.metadata import entry_points
 
-
-def register_backend(name: str, factory: Callable[[], SearchBackend]) -> None:
-    BACKENDS[name] = factory
+    found: dict[str, Callable[[], SearchBackend]] = {}
+    for point in entry_points(group=ENTRY_POINT_GROUP):
+        found.setdefault(point.name, point.load)
+    if "whoosh" not in found:  # running from a source tree that was never pip-installed
+        found["whoosh"] = lambda: __import__("kbops.search.whoosh", fromlist=["WhooshBackend"]).WhooshBackend
+    return found
 
 
 def get_backend(name: str) -> SearchBackend:
-    if name not in BACKENDS:
-        from kbops.search import whoosh_backend  # noqa: F401 - registers "whoosh"
-    try:
-        return BACKENDS[name]()
-    except KeyError:
-        from kbops.errors import ConfigError
+    from kbops.errors import ConfigError
 
-        raise ConfigError(f"[tool.kbops.search] backend: unknown {name!r}; available: {', '.join(BACKENDS)}") from None
+    found = available_backends()
+    if name not in found:
+        raise ConfigError(f"[tool.kbops.search] backend: unknown {name!r}; installed: {', '.join(sorted(found))}")
+    factory = found[name]()
+    return factory()

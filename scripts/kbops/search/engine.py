@@ -1,20 +1,222 @@
-"""The one search entry point shared by the CLI, the API server, `kb eval` and the benchmarks."""
+"""The one search entry point shared by the CLI, the API server, `kb eval`, the export and the benchmarks.
+
+The engine owns everything backends share: audience filtering before ranking, dense vectors and the
+weighted score mix per locale, cross-language blending, deprecated-doc demotion, the lexical
+fallback when no embedding model is available (said once), "did you mean" and facets.
+"""
 from __future__ import annotations
 
+import html
 import logging
+import re
 import threading
+from collections import OrderedDict
+from pathlib import Path
 from typing import Optional
+
+import numpy as np
 
 from kbops.config import Settings
 from kbops.errors import UsageError
 from kbops.model.taxonomy import load_taxonomy
-from kbops.publishing import ANONYMOUS_AUDIENCE, require_audience
-from kbops.search.backend import IndexSearcher, SearchRequest, SearchResult, get_backend
+from kbops.publishing import ANONYMOUS_AUDIENCE, require_audience, visible_audiences
+from kbops.search import fusion
+from kbops.search.backend import FACETS, LexicalIndex, SearchHit, SearchRequest, SearchResult, get_backend
 from kbops.search.config import SearchConfig, search_config
 from kbops.search.indexer import index_root
+from kbops.search.models import QueryVectors, embedder_for
+from kbops.search.snippets import make_snippet, stem_pattern
 from kbops.search.store import IndexStore
+from kbops.search.text import edit_distance, fold, language_group
+from kbops.search.vectors import VectorView, read_vectors
 
 log = logging.getLogger(__name__)
+
+WEAK_RESULTS = 3  # fewer word matches than this also earns a "did you mean"
+
+
+class GenerationSearcher:
+    """Searches one index generation: a backend's lexical index plus, when present, its chunk vectors."""
+
+    def __init__(self, generation: Path, lexical: LexicalIndex, config: SearchConfig, queries: Optional[QueryVectors]):
+        self.generation = generation
+        self.lexical = lexical
+        self.config = config
+        self.vectors: Optional[VectorView] = None
+        self.queries = None
+        stored = read_vectors(generation)
+        if stored is not None and queries is not None:
+            if stored.model == queries.embedder.name:
+                self.vectors = VectorView(stored, lexical.keys(), lexical.size)
+                self.queries = queries
+            else:
+                log.warning("index vectors were made by %s, the configured model is %s: lexical search until `kb index --rebuild`",
+                            stored.model, queries.embedder.name)
+        lang_codes, lang_names = lexical.column("lang")
+        self.doc_group = np.asarray(lang_names, dtype=object)[lang_codes] if len(lang_names) else np.zeros(0, dtype=object)
+        self.family, _ = lexical.column("family")
+        status_codes, status_names = lexical.column("status")
+        self.deprecated = status_codes == (status_names.index("deprecated") if "deprecated" in status_names else -1)
+        self._lock = threading.Lock()
+
+    @property
+    def hybrid(self) -> bool:
+        return self.vectors is not None
+
+    def doc_count(self) -> int:
+        return self.lexical.doc_count()
+
+    def close(self) -> None:
+        self.lexical.close()
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        with self._lock:
+            return self._search(request)
+
+    # -- ranking --------------------------------------------------------------------------------
+    def _search(self, request: SearchRequest) -> SearchResult:
+        everywhere = self.lexical.groups
+        asked = (language_group(request.locale, everywhere),) if request.locale else everywhere
+        collection = self.lexical.allowed(request.visible, everywhere)  # statistics: what the caller may see
+        text, suggestion, corrected = request.query, None, False
+        ranked = self._rank(text, request, asked, collection)
+        if ranked["word_matches"] < WEAK_RESULTS:
+            suggestion = self.suggest(text, request.audience)
+        if ranked["word_matches"] == 0 and suggestion:
+            retry = self._rank(suggestion, request, asked, collection)
+            if retry["word_matches"]:
+                ranked, text, corrected = retry, suggestion, True
+        if suggestion and fold(suggestion) == fold(request.query):
+            suggestion = None
+        matched, scores, stems, fallback = ranked["matched"], ranked["scores"], ranked["stems"], ranked["fallback"]
+        if request.locale:
+            matched, scores = self._one_per_translation_family(matched, scores, np.isin(self.doc_group, asked))
+        chosen, total = fusion.top(scores, matched, request.limit)
+        if not total:
+            return SearchResult(request.query, request.audience, request.locale, (), 0, {}, suggestion, False, False,
+                                "hybrid" if self.hybrid else "lexical")
+        facets = self._facets(np.flatnonzero(matched)) if request.facets else {}
+        hits = self._hits(chosen, scores, request, asked, stems)
+        return SearchResult(
+            request.query, request.audience, request.locale, hits, total, facets, suggestion, corrected,
+            fallback or all(h.fallback for h in hits), "hybrid" if self.hybrid else "lexical",
+        )
+
+    def _rank(self, text: str, request: SearchRequest, asked: tuple[str, ...], collection: np.ndarray) -> dict:
+        everywhere = self.lexical.groups
+        if self.hybrid:
+            scope = everywhere if request.fallback else asked
+            candidates = self.lexical.allowed(request.visible, scope, request.type, request.product)
+            lexical, stems = self.lexical.scores(text, scope, collection, request.visible)
+            words = (lexical > 0) & candidates
+            cosine = self.vectors.similarities(self.queries.vector(text), candidates)
+            weight = self.config.weight_for(request.locale) if request.locale else self._weights(candidates)
+            scaled = fusion.scaled_lexical(lexical, candidates)
+            scores = fusion.mix(scaled, fusion.scaled_cosine(cosine, candidates), weight)
+            scores = np.where(np.isfinite(cosine), scores, scaled)  # a doc without vectors (a landing page): words only
+            matched = candidates & (words | (cosine >= self.config.min_similarity))
+            if request.locale:
+                scores = np.where(np.isin(self.doc_group, asked), scores, scores * self.config.other_language_weight)
+            scores = np.where(self.deprecated, scores * self.config.deprecated_weight, scores).astype(np.float32)
+            return {"matched": matched, "scores": scores, "stems": stems, "fallback": False,
+                    "word_matches": int((words & np.isin(self.doc_group, asked)).sum())}
+        # Lexical only: the asked language first; other languages only when it has no match.
+        found = self._lexical(text, request, asked, collection)
+        fallback = False
+        others = tuple(g for g in everywhere if g not in asked)
+        if not found["matched"].any() and request.fallback and others:
+            found, fallback = self._lexical(text, request, others, collection), True
+            fallback = bool(found["matched"].any())
+        found["fallback"] = fallback
+        return found
+
+    def _lexical(self, text: str, request: SearchRequest, groups: tuple[str, ...], collection: np.ndarray) -> dict:
+        candidates = self.lexical.allowed(request.visible, groups, request.type, request.product)
+        lexical, stems = self.lexical.scores(text, groups, collection, request.visible)
+        matched = (lexical > 0) & candidates
+        scores = np.where(self.deprecated, lexical * self.config.deprecated_weight, lexical).astype(np.float32)
+        return {"matched": matched, "scores": scores, "stems": stems, "fallback": False, "word_matches": int(matched.sum())}
+
+    def _one_per_translation_family(self, matched: np.ndarray, scores: np.ndarray, mine: np.ndarray):
+        """A doc and its translations are one answer: the version in the asked language when it matched, else the
+        original (scored with the family's best), else the family's best version."""
+        matched = matched & ~(~mine & np.isin(self.family, self.family[matched & mine]))
+        elsewhere = np.flatnonzero(matched & ~mine)
+        families, counts = np.unique(self.family[elsewhere], return_counts=True)
+        if not (counts > 1).any():
+            return matched, scores
+        matched, scores = matched.copy(), scores.copy()
+        for family in families[counts > 1]:
+            members = elsewhere[self.family[elsewhere] == family]
+            best = float(scores[members].max())
+            originals = [d for d in members if self.lexical.stored(int(d))["translation_of"] == ""]
+            keep = originals[0] if originals else members[np.argmax(scores[members])]
+            matched[members] = False
+            matched[keep], scores[keep] = True, best
+        return matched, scores
+
+    def _weights(self, candidates: np.ndarray) -> np.ndarray:
+        """Per-doc lexical weight by the doc's own language (queries with no locale)."""
+        weights = np.full(self.lexical.size, self.config.weight_for(None), dtype=np.float32)
+        for group in set(self.doc_group[candidates].tolist()):
+            weights[self.doc_group == group] = self.config.weight_for(group)
+        return weights
+
+    def _facets(self, docnums: np.ndarray) -> dict[str, dict[str, int]]:
+        facets: dict[str, dict[str, int]] = {}
+        for name in FACETS:
+            codes, names = self.lexical.column(name)
+            tally = np.bincount(codes[docnums], minlength=len(names))
+            counts = {names[i]: int(n) for i, n in enumerate(tally) if n and names[i]}
+            facets[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        return facets
+
+    def _hits(self, chosen, scores, request: SearchRequest, asked: tuple[str, ...], stems) -> tuple[SearchHit, ...]:
+        patterns = {group: stem_pattern(words) for group, words in stems.items()}
+        hits = []
+        for docnum in chosen:
+            fields = self.lexical.stored(int(docnum))
+            snippet = ""
+            if request.snippets:
+                snippet = make_snippet(fields["text"], patterns.get(fields["lang"])) or html.escape(fields["summary"])
+            hits.append(SearchHit(
+                id=fields["id"], title=fields["title"], path=fields["path"], url=fields["url"],
+                score=round(float(scores[docnum]), 4), snippet=snippet, locale=fields["locale"], type=fields["type"],
+                product=fields["product"], audience=fields["audience"], status=fields["status"],
+                fallback=bool(request.locale) and fields["lang"] not in asked,
+                superseded_by=fields.get("superseded_by") or "", translation_of=fields.get("translation_of") or "",
+            ))
+        return tuple(hits)
+
+    # -- "did you mean": only from words of documents the caller's audience may see ---------------
+    def suggest(self, text: str, audience: str) -> Optional[str]:
+        visible = self.lexical.allowed(visible_audiences(audience), self.lexical.groups)
+        if not visible.any():
+            return None
+        changed, output = False, []
+        for word in re.findall(r"\w+", text):
+            folded = fold(word)
+            if len(folded) < 4 or not folded.isalpha() or self._visible_df(folded, visible) > 0:
+                output.append(word)
+                continue
+            best = self._closest(folded, visible)
+            output.append(best or word)
+            changed = changed or bool(best)
+        return " ".join(output) if changed else None
+
+    def _visible_df(self, word: str, visible: np.ndarray) -> int:
+        docs = self.lexical.word_docs(word)
+        return int(visible[docs].sum()) if docs.size else 0
+
+    def _closest(self, word: str, visible: np.ndarray) -> Optional[str]:
+        candidates = self.lexical.similar_words(word, 1 if len(word) <= 5 else 2)
+        ranked = sorted((edit_distance(word, c), c) for c in candidates if c != word)
+        best: Optional[tuple[int, int, str]] = None
+        for distance, candidate in ranked[:20]:
+            df = self._visible_df(candidate, visible)
+            if df and (best is None or (distance, -df) < (best[0], -best[1])):
+                best = (distance, df, candidate)
+        return best[2] if best else None
 
 
 class SearchEngine:
@@ -31,17 +233,19 @@ class SearchEngine:
         self.backend = get_backend(self.config.backend)
         taxonomy = load_taxonomy(settings.taxonomy_path) if settings.taxonomy_path.is_file() else None
         self.synonyms = dict(taxonomy.synonyms) if taxonomy else {}
-        self._searcher: Optional[IndexSearcher] = None
+        embedder = embedder_for(self.config, settings.root)
+        self.queries = QueryVectors(embedder) if embedder is not None else None
+        self._searcher: Optional[GenerationSearcher] = None
         self._generation: Optional[str] = None
         self._lock = threading.Lock()
 
-    def searcher(self) -> IndexSearcher:
+    def searcher(self) -> GenerationSearcher:
         generation = self.store.require_current()
         with self._lock:
             if self._searcher is None or generation.name != self._generation:
                 for attempt in range(3):
                     try:
-                        opened = self.backend.open(generation, self.config, self.synonyms)
+                        opened = self.open(generation)
                         break
                     except FileNotFoundError:
                         # Pruned between readlink and open (a reader several generations behind): look again.
@@ -52,6 +256,9 @@ class SearchEngine:
                 if old is not None:
                     old.close()
             return self._searcher
+
+    def open(self, generation: Path) -> GenerationSearcher:
+        return GenerationSearcher(generation, self.backend.open(generation, self.config, self.synonyms), self.config, self.queries)
 
     @property
     def generation(self) -> Optional[str]:

@@ -13,16 +13,17 @@ from kbops.config import Settings
 from kbops.model.loader import load_document, markdown_files, refusals
 from kbops.model.taxonomy import Taxonomy, load_taxonomy
 from kbops.publishing import is_publishable
-from kbops.search.analysis import ANALYSIS_VERSION
 from kbops.search.backend import get_backend
 from kbops.search.config import SearchConfig, search_config
+from kbops.search.models import embedder_for
 from kbops.search.records import IndexRecord, record_for
 from kbops.site.urls import SiteLayout, site_layout
 from kbops.search.store import MANIFEST, IndexStore, Manifest
+from kbops.search.vectors import write_vectors
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 4  # bump when records, stored fields or analysis change: forces a full rebuild
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class IndexReport:
     changed: bool  # a new generation was published
     generation: str
     seconds: float
+    embedded: int = 0  # chunks embedded by this run
+    model: str = ""  # the embedding model of the live generation ("" = lexical only)
     problems: tuple[str, ...] = ()  # `path:line: CODE message` of files that cannot be read or parsed
 
     def to_dict(self) -> dict:
@@ -49,10 +52,10 @@ def index_root(settings: Settings) -> Path:
     return settings.state_dir / "index"
 
 
-def signature(settings: Settings, config: SearchConfig) -> str:
-    """Anything that changes every record or the schema forces a full rebuild when it changes."""
+def signature(settings: Settings, config: SearchConfig, model: str = "") -> str:
+    """Anything that changes every record, the schema or the vectors forces a full rebuild when it changes."""
     digest = hashlib.sha256()
-    digest.update(f"{SCHEMA_VERSION}/{ANALYSIS_VERSION}/{config.backend}/{','.join(settings.locales)}".encode())
+    digest.update(f"{SCHEMA_VERSION}/{config.backend}/{','.join(settings.locales)}/{model}/{config.embed_chunks}/{config.model_max_length}".encode())
     digest.update(site_layout(settings).fingerprint().encode())  # stored page URLs follow mkdocs.yml
     if settings.taxonomy_path.is_file():
         digest.update(settings.taxonomy_path.read_bytes())
@@ -70,8 +73,10 @@ def build_index(
     taxonomy = load_taxonomy(settings.taxonomy_path)
     store = IndexStore(index_root(settings))
     backend = get_backend(config.backend)
+    embedder = embedder_for(config, settings.root)
+    model = embedder.name if embedder is not None else ""
+    sig = signature(settings, config, model)
     layout = site_layout(settings)
-    sig = signature(settings, config)
     with store.writer_lock():
         base = store.current()
         old = Manifest.read(base) if base is not None else None
@@ -122,7 +127,7 @@ def build_index(
                 _write_manifest(base, manifest)  # refresh stat info of touched-but-unchanged files
             return IndexReport(
                 0, 0, 0, unchanged, manifest.indexed_count, skipped, False, False, base.name, time.perf_counter() - started,
-                tuple(problems),
+                0, model, tuple(problems),
             )
         target = store.new_generation_dir()
         try:
@@ -130,6 +135,13 @@ def build_index(
                 target, upserts, sorted(set(deletes)), None if full else base, settings.locales,
                 progress=(lambda n: progress("index", n, len(upserts))) if progress else None,
             )
+            embedded = 0
+            if embedder is not None:
+                chunks = sum(min(len(r.chunks) or 1, config.embed_chunks) for r in upserts)
+                embedded = write_vectors(
+                    target, embedder, upserts, sorted(set(deletes)), None if full else base,
+                    progress=(lambda n: progress("embed", n, chunks)) if progress else None, max_chunks=config.embed_chunks,
+                )
             _write_manifest(target, manifest)
         except BaseException:
             store.discard(target)
@@ -139,7 +151,7 @@ def build_index(
     log.info("indexed %d docs into %s", manifest.indexed_count, target.name)
     return IndexReport(
         added, updated, removed, unchanged, manifest.indexed_count, skipped, full, True, target.name,
-        time.perf_counter() - started, tuple(problems),
+        time.perf_counter() - started, embedded, model, tuple(problems),
     )
 
 

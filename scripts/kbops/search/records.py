@@ -1,10 +1,12 @@
 """What the index stores about one publishable document, derived from the content model."""
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
+from typing import Iterable, Optional
 
-from kbops.model.document import Document
+from kbops.model.document import Block, Document, Heading
 from kbops.model.taxonomy import Taxonomy
 from kbops.site.urls import SiteLayout
 
@@ -36,6 +38,12 @@ class IndexRecord:
     path: str
     url: str
     content_hash: str
+    chunks: tuple[str, ...] = ()  # heading-sized passages (the export's chunks) that get embedded
+    superseded_by: str = ""
+    translation_of: str = ""
+    # Taxonomy labels of the doc's intents and tags in the other languages: (locale, label). The taxonomy is
+    # a controlled, translated vocabulary, so an English doc labelled "PIN blocked" answers "PIN bloqueado".
+    labels_elsewhere: tuple[tuple[str, str], ...] = ()
 
 
 def plain_text(markdown: str) -> str:
@@ -47,6 +55,35 @@ def plain_text(markdown: str) -> str:
     return re.sub(r"[ \t]+", " ", text).strip()
 
 
+def split_sections(headings: Iterable[Heading], blocks: Iterable[Block]) -> list[tuple[Optional[Heading], str]]:
+    """A body cut at its headings: (heading or None before the first one, plain text); empty sections skipped.
+
+    The one definition of a heading-sized chunk, shared by `kb export` and the embedded passages.
+    """
+    ordered = sorted(headings, key=lambda h: h.line)
+    starts = [h.line for h in ordered]
+    sections: dict[int, list[str]] = {}
+    for block in blocks:
+        if block.kind not in ("text", "code"):
+            continue
+        text = plain_text(block.text)
+        if text:
+            sections.setdefault(bisect.bisect_right(starts, block.line) - 1, []).append(text)
+    return [(ordered[i] if i >= 0 else None, "\n\n".join(sections[i])) for i in sorted(sections)]
+
+
+def passages(title: str, description: str, sections: list[tuple[Optional[Heading], str]], limit: int = 2000) -> tuple[str, ...]:
+    """What gets embedded: one passage per section, each carrying the doc title (and the first one the description)."""
+    found: list[str] = []
+    for heading, body in sections:
+        top = heading is None or heading.level == 1
+        head = f"{title}. {description}" if top and description else title if top else f"{title} › {heading.text}"
+        found.append(f"{head}\n{body}"[:limit])
+    if not found:
+        found.append(f"{title}. {description}" if description else title)
+    return tuple(found)
+
+
 def _labels(keys: list[str], terms: dict, locale: str) -> tuple[str, ...]:
     found: list[str] = []
     for key in keys:
@@ -55,6 +92,20 @@ def _labels(keys: list[str], terms: dict, locale: str) -> tuple[str, ...]:
         if term is not None:
             found.append(term.label_for(locale.split("-")[0]))
             found.extend(term.synonyms.get(locale.split("-")[0], []))
+    return tuple(dict.fromkeys(found))
+
+
+def labels_elsewhere(keys: list[str], terms: dict, locale: str, languages: tuple[str, ...] = ("en", "es", "fr")) -> tuple[tuple[str, str], ...]:
+    own = locale.split("-")[0]
+    found: list[tuple[str, str]] = []
+    for language in languages:
+        if language == own:
+            continue
+        for key in keys:
+            term = terms.get(key)
+            if term is not None:
+                found.append((language, term.label_for(language)))
+                found.extend((language, synonym) for synonym in term.synonyms.get(language, []))
     return tuple(dict.fromkeys(found))
 
 
@@ -86,4 +137,9 @@ def record_for(doc: Document, taxonomy: Taxonomy, layout: SiteLayout) -> IndexRe
         path=doc.relpath,
         url=layout.doc_url(doc.relpath),
         content_hash=doc.content_hash,
+        chunks=passages(fm.title, fm.description, split_sections(doc.headings, doc.blocks)),
+        superseded_by=fm.superseded_by or "",
+        translation_of=fm.translation_of or "",
+        labels_elsewhere=labels_elsewhere(list(fm.intents), taxonomy.intents, fm.locale)
+        + labels_elsewhere(list(fm.tags), taxonomy.tags, fm.locale),
     )

@@ -169,7 +169,8 @@ def create_app(settings: Settings) -> Starlette:
             for name in ("locale", "user"):
                 if params.get(name):
                     event[name] = params[name]
-            clean, errors, _ = validate_event(event, services.salt, services.search_config.max_query_length, "api")
+            clean, errors, _ = validate_event(
+                event, services.salt, services.search_config.max_query_length, "api", audience=services.audience(request))
             if clean is None:
                 raise ApiError(400, "; ".join(errors))
             services.events.append([clean])
@@ -180,7 +181,8 @@ def create_app(settings: Settings) -> Starlette:
         payload = await read_json(request, config.max_body_bytes)
         if not isinstance(payload, (dict, list)) or payload == []:
             raise ApiError(400, "expected a JSON event object or a non-empty array of them")
-        batch = validate_batch(payload, services.salt, services.search_config.max_query_length, config.max_events_per_request)
+        batch = validate_batch(payload, services.salt, services.search_config.max_query_length,
+                               config.max_events_per_request, audience=services.audience(request, strict=False))
         rejected = [{"index": r.index, "errors": list(r.errors)} for r in batch.rejected]
         if not batch.accepted:
             raise ApiError(422, "no valid event", rejected=rejected)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from kbops.config import Settings
+from kbops.identity import user_pseudonym
 from kbops.pii import looks_personal, pseudonymous_id, redact
 from kbops.server.config import ServerConfig
 
@@ -69,8 +70,8 @@ def user_salt(settings: Settings, config: ServerConfig) -> bytes:
 
 
 def pseudonym(user: str, salt: bytes) -> str:
-    """A stable pseudonymous id (the one definition in kbops.pii, shared with analytics)."""
-    return pseudonymous_id(user, salt)
+    """A stable pseudonymous id (the one identity rule of kbops.identity, shared with analytics)."""
+    return user_pseudonym(user, salt)
 
 
 def utc_now() -> str:
@@ -107,8 +108,15 @@ def session_id(value: str, salt: bytes) -> str:
     return value
 
 
-def validate_event(item: Any, salt: bytes, max_query_length: int, default_channel: str = "site") -> tuple[Optional[dict], list[str], set[str]]:
-    """One incoming event -> (clean event or None, errors, unknown keys that were dropped)."""
+def validate_event(
+    item: Any, salt: bytes, max_query_length: int, default_channel: str = "site", audience: str = "public"
+) -> tuple[Optional[dict], list[str], set[str]]:
+    """One incoming event -> (clean event or None, errors, unknown keys that were dropped).
+
+    `audience` is the caller's, from its API key (no key: public); it is recorded on the event so that
+    analytics can tell customers from agents. A client cannot claim one: an `audience` field it sends
+    is ignored like any unknown field.
+    """
     if not isinstance(item, dict):
         return None, [f"expected a JSON object, got {type(item).__name__}"], set()
     errors: list[str] = []
@@ -177,17 +185,18 @@ def validate_event(item: Any, salt: bytes, max_query_length: int, default_channe
         errors.append("channel: a short name such as site, api or chat")
     else:
         clean["channel"] = channel
+    clean["audience"] = audience
     return (None if errors else clean), errors, ignored
 
 
-def validate_batch(payload: Any, salt: bytes, max_query_length: int, max_events: int) -> Validated:
+def validate_batch(payload: Any, salt: bytes, max_query_length: int, max_events: int, audience: str = "public") -> Validated:
     items = payload if isinstance(payload, list) else [payload]
     result = Validated()
     if len(items) > max_events:
         result.rejected.append(Rejected(-1, (f"at most {max_events} events per request, got {len(items)}",)))
         return result
     for index, item in enumerate(items):
-        clean, errors, ignored = validate_event(item, salt, max_query_length)
+        clean, errors, ignored = validate_event(item, salt, max_query_length, audience=audience)
         result.ignored_fields |= ignored
         if clean is None:
             result.rejected.append(Rejected(index, tuple(errors)))

@@ -18,14 +18,15 @@ SELECT
     f[2] AS event,
     f[3] AS session,
     f[4] AS "user",
-    false AS user_is_raw,
+    false AS from_ticket,
     f[5] AS query,
     f[6] AS results,
     f[7] AS doc,
     f[8] AS rank,
     f[9] AS helpful,
     f[10] AS locale,
-    f[11] AS channel
+    f[11] AS channel,
+    f[12] AS audience
 FROM (
     SELECT
         file_id,
@@ -33,7 +34,7 @@ FROM (
         line,
         CASE WHEN json_valid(line) THEN
             json_extract_string(line, ['$.ts', '$.event', '$.session', '$.user', '$.query', '$.results',
-                                       '$.doc', '$.rank', '$.helpful', '$.locale', '$.channel'])
+                                       '$.doc', '$.rank', '$.helpful', '$.locale', '$.channel', '$.audience'])
         END AS f
     FROM raw_lines
 );

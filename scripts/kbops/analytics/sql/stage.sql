@@ -1,14 +1,17 @@
 -- Type every field, normalise timestamps to UTC and name what is wrong with each record.
--- Input:  raw_records(file_id, line_no, record_problem, ts, ts_text, event, session, user, user_is_raw,
---                     query, results, doc, rank, helpful, locale, channel)  -- any column types
+-- Input:  raw_records(file_id, line_no, record_problem, ts, ts_text, event, session, user, from_ticket,
+--                     query, results, doc, rank, helpful, locale, channel, audience)  -- any column types
 -- Output: staged, one row per record; `problem` is NULL for a valid event, else a stable code.
 -- `is_search`: a search whose query is non-empty after trimming (the only searches that count).
 --
 -- Timestamps: ISO 8601 with `Z`, an offset (`+01:00`) or none (taken as UTC); epoch seconds; and the
 -- help-desk export formats listed below. All become TIMESTAMP in UTC.
--- Users: a value that looks like an e-mail, and every ticket requester, must be replaced by its salted
--- pseudonym (kbops.pii.pseudonymous_id, an HMAC the collector uses too): `user_needs_pseudonym`
--- marks them and users.sql swaps them for the pseudonyms computed over the DISTINCT values.
+-- Users: one identity rule for event users and ticket requesters alike (kbops.identity, the collector's
+-- too): every value that is not already a pseudonym (`u-` + 16 hex digits) is replaced by its salted
+-- pseudonym: users.sql swaps them for the pseudonyms computed in Python over the DISTINCT values
+-- (cheaper than any per-row test). `from_ticket` marks ticket-export rows.
+-- Audience: the reader's audience the collector recorded from the API key; none = public (logs
+-- written before the collector recorded it, and customers without a key). Tickets have none.
 CREATE OR REPLACE TEMP TABLE staged AS
 WITH typed AS (
     SELECT
@@ -27,7 +30,7 @@ WITH typed AS (
         CAST(event AS VARCHAR) AS event,
         nullif(CAST(session AS VARCHAR), '') AS session,
         nullif(CAST("user" AS VARCHAR), '') AS user_raw,
-        user_is_raw,
+        from_ticket,
         CAST(query AS VARCHAR) AS query,
         results AS results_raw,
         TRY_CAST(results AS BIGINT) AS results,
@@ -37,7 +40,8 @@ WITH typed AS (
         helpful AS helpful_raw,
         TRY_CAST(helpful AS BOOLEAN) AS helpful,
         nullif(CAST(locale AS VARCHAR), '') AS locale,
-        nullif(CAST(channel AS VARCHAR), '') AS channel
+        nullif(CAST(channel AS VARCHAR), '') AS channel,
+        nullif(CAST(audience AS VARCHAR), '') AS audience
     FROM raw_records
 )
 SELECT
@@ -77,13 +81,9 @@ SELECT
     END AS ts_zone,
     event,
     session,
-    CASE WHEN user_is_raw THEN trim(user_raw) ELSE user_raw END AS "user",
-    CASE
-        WHEN user_raw IS NULL THEN false
-        WHEN NOT user_is_raw AND NOT contains(user_raw, '@') THEN false
-        ELSE NOT regexp_full_match(trim(user_raw), 'u-[0-9a-f]{16}')
-    END AS user_needs_pseudonym,
-    (contains(user_raw, '@') AND NOT user_is_raw) AS user_was_email,
+    user_raw AS "user",
+    from_ticket,
+    (contains(user_raw, '@') AND NOT from_ticket) AS user_was_email,
     query,
     (event = 'search' AND trim(query) <> '') AS is_search,
     results,
@@ -92,6 +92,7 @@ SELECT
     helpful,
     locale,
     channel,
+    CASE WHEN from_ticket THEN NULL ELSE coalesce(audience, 'public') END AS audience,
     -- Exact duplicates share this hash (events.sql confirms equality field by field).
-    hash(ts_zoned, event, session, user_raw, query, results, doc, rank, helpful, locale, channel) AS fingerprint
+    hash(ts_zoned, event, session, user_raw, query, results, doc, rank, helpful, locale, channel, audience) AS fingerprint
 FROM typed;

@@ -3,8 +3,8 @@
 Whoosh scores posting by posting in Python (~15k postings for a ten-word query on 1k docs). Here
 each (field, term) postings list becomes arrays of doc numbers and term frequencies the first time it
 is used; a query is then a few numpy operations over a dense score vector, and filters and facets are
-boolean masks and bincounts. The model is Whoosh's BM25F: per field BM25 (k1=1.2, b=0.75) times the
-field's boost, summed, with collection statistics restricted to the caller's audience.
+boolean masks and bincounts. The model: per field BM25 (k1, and b per field from the configuration)
+times the field's boost, summed, with collection statistics restricted to the caller's audience.
 """
 from __future__ import annotations
 
@@ -15,8 +15,6 @@ from typing import Iterable
 
 import numpy as np
 
-K1 = 1.2
-B = 0.75
 CACHE_TERMS = 50_000
 
 
@@ -75,7 +73,8 @@ class VectorScorer:
             found = self._averages[key] = float(present.mean()) if present.size else 1.0
         return found
 
-    def score(self, weighted_terms: Iterable[tuple[str, str, float]], collection: np.ndarray, collection_key: object) -> np.ndarray:
+    def score(self, weighted_terms: Iterable[tuple[str, str, float, float]], collection: np.ndarray, collection_key: object,
+              k1: float = 1.2) -> np.ndarray:
         """BM25F scores of every doc, with document frequencies and lengths taken from `collection` only.
 
         `collection` is the caller's audience: statistics never depend on documents the caller may not
@@ -85,7 +84,7 @@ class VectorScorer:
         total = self._collection_sizes.get(collection_key)
         if total is None:
             total = self._collection_sizes[collection_key] = int(collection.sum())
-        for field, term, boost in weighted_terms:
+        for field, term, boost, b in weighted_terms:
             ids, tf = self.postings(field, term)
             if not ids.size:
                 continue
@@ -97,8 +96,8 @@ class VectorScorer:
             lengths, _ = self.field_lengths(field)
             average = self._average_length(field, collection, collection_key)
             idf = math.log(1 + (total - df + 0.5) / (df + 0.5))
-            norm = K1 * (1 - B + B * lengths[ids] / average)
-            scores[ids] += boost * idf * tf * (K1 + 1) / (tf + norm)  # ids are unique within one postings list
+            norm = k1 * (1 - b + b * lengths[ids] / average)
+            scores[ids] += boost * idf * tf * (k1 + 1) / (tf + norm)  # ids are unique within one postings list
         return scores
 
     def mask(self, docnums: Iterable[int]) -> np.ndarray:
@@ -115,27 +114,6 @@ class VectorScorer:
             codes = np.fromiter((values.setdefault(reader[d], len(values)) for d in range(self.size)), dtype=np.int64, count=self.size)
             found = self._codes[column] = (codes, list(values))
         return found
-
-    def counts(self, column: str, docnums: np.ndarray) -> dict[str, int]:
-        codes, names = self.codes(column)
-        tally = np.bincount(codes[docnums], minlength=len(names))
-        return {names[i]: int(n) for i, n in enumerate(tally) if n}
-
-
-def top(scores: np.ndarray, allowed: np.ndarray, limit: int) -> tuple[np.ndarray, int]:
-    """Doc numbers of the best `limit` allowed matches (ties by doc number) and the number of matches."""
-    matched = np.flatnonzero((scores > 0) & allowed)
-    if matched.size > limit:
-        part = np.argpartition(-scores[matched], limit - 1)[:limit]
-        chosen = matched[part]
-    else:
-        chosen = matched
-    order = np.lexsort((chosen, -scores[chosen]))
-    return chosen[order], int(matched.size)
-
-
-def matched_docs(scores: np.ndarray, allowed: np.ndarray) -> np.ndarray:
-    return np.flatnonzero((scores > 0) & allowed)
 
 
 def _read_postings(matcher, offset: int, id_parts: list, weight_parts: list) -> None:

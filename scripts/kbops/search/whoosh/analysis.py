@@ -1,38 +1,15 @@
-"""Per-locale text analysis: stemming, stop words, accent folding and taxonomy synonyms."""
+"""Whoosh analyzers per language group: Snowball stemming, stop words and accent folding."""
 from __future__ import annotations
 
 import functools
-import re
-from typing import Iterable
-
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter, CharsetFilter
 from whoosh.lang import has_stemmer, has_stopwords, stemmer_for_language, stopwords_for_language
 from whoosh.support.charset import accent_map
 
+from kbops.search.text import FALLBACK_GROUP
+
 TOKEN_PATTERN = r"\w+(?:[.,]\d+)*"
-ANALYSIS_VERSION = 1  # bump when analysis changes: forces a full rebuild
-FALLBACK_GROUP = "xx"  # analyzer group for locales without a Snowball stemmer: no stemming, folding only
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip accents, so "Contraseña" and "contrasena" compare equal."""
-    return text.lower().translate(accent_map)
-
-
-def language_group(locale: str, groups: Iterable[str]) -> str:
-    """The analyzer group of a BCP-47 locale ("es-MX" -> "es"), or the fallback group."""
-    base = (locale or "").split("-")[0].lower()
-    return base if base in set(groups) else FALLBACK_GROUP
-
-
-def analyzer_groups(locales: Iterable[str]) -> tuple[str, ...]:
-    """Every analyzer group the index needs: one per configured language, plus the fallback group."""
-    seen: list[str] = []
-    for locale in locales:
-        base = locale.split("-")[0].lower()
-        if base not in seen and base != FALLBACK_GROUP:
-            seen.append(base)
-    return (*seen, FALLBACK_GROUP)
+ANALYSIS_VERSION = 2  # bump when analysis changes: forces a full rebuild
 
 
 class VariantStemFilter(Filter):
@@ -134,20 +111,3 @@ def query_terms(text: str, group: str) -> list[tuple[str, ...]]:
 
 def spelling_words(text: str) -> list[str]:
     return [t.text for t in spelling_analyzer()(text)]
-
-
-class SynonymTable:
-    """Taxonomy synonym groups of one language: a phrase in the query brings in its group's other phrases."""
-
-    def __init__(self, groups: Iterable[Iterable[str]]):
-        self.groups = [tuple(dict.fromkeys(fold(p).strip() for p in group if str(p).strip())) for group in groups]
-
-    def alternatives(self, query: str) -> list[str]:
-        """Phrases to add to `query` (not already in it), in group order."""
-        folded = " " + " ".join(re.findall(r"\w+", fold(query))) + " "
-        extra: list[str] = []
-        for group in self.groups:
-            present = [p for p in group if f" {' '.join(re.findall(chr(92) + 'w+', p))} " in folded]
-            if present:
-                extra.extend(p for p in group if p not in present and p not in extra)
-        return extra

@@ -1,0 +1,127 @@
+"""The quality benchmark's sets: the same docs (title + body) and queries for every engine.
+
+* dev-en / dev-es / dev-fr: ../shared/data/search-dev — real Business Central help articles
+  (Microsoft, CC-BY-4.0); a query is the authors' one-sentence summary, which is not in the article.
+* banking77: the bundled KB's English articles visible to `public`, with intents, sample_queries,
+  tags and descriptions removed, among the 1,022 English dev articles as distractors, queried with
+  held-out Banking77 customer questions (PolyAI, CC-BY-4.0); a question is relevant to every
+  bundled doc tagged with its intent.
+
+Queries are split in halves deterministically: `dev` (the only half tuning looks at) and `test`
+(reported). search-dev: by a hash of the relevant article's id; Banking77: per intent, a seeded
+shuffle, the first `dev_per_intent` questions dev and the next `test_per_intent` test.
+"""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import json
+import random
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Optional
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+sys.path[:0] = [str(REPO / "scripts"), str(REPO / "bench")]
+
+from kbops.model.markdown import parse_structure  # noqa: E402
+from kbops.search.records import IndexRecord, passages, plain_text, split_sections  # noqa: E402
+
+
+def shared_data() -> Path:
+    candidates = [base / "shared" / "data" for base in (REPO.parent, REPO.parent.parent)]
+    return next((c for c in candidates if c.is_dir()), candidates[0])
+
+
+@dataclasses.dataclass(frozen=True)
+class Query:
+    text: str
+    relevant: frozenset[str]
+    locale: str
+    split: str  # dev | test
+
+
+@dataclasses.dataclass
+class QualitySet:
+    name: str
+    locale: str
+    records: list[IndexRecord]
+    queries: list[Query]
+
+    def split(self, name: str) -> list[Query]:
+        return [q for q in self.queries if q.split == name]
+
+
+def record(doc_id: str, title: str, markdown: str, locale: str, key_prefix: str = "") -> IndexRecord:
+    """An index record from a title and a Markdown body: headings, plain text and heading-sized passages."""
+    headings, _, blocks = parse_structure(markdown, 1)
+    sections = split_sections(headings, blocks)
+    return IndexRecord(
+        key=f"{key_prefix}{doc_id}", id=doc_id, title=title, description="",
+        headings=tuple(plain_text(h.text) for h in headings if h.text.strip() and h.text.strip() != title),
+        text="\n".join(body for _, body in sections), tags=(), product="", intents=(), sample_queries=(),
+        type="article", audience="public", status="published", locale=locale, path=f"{doc_id}.md", url=f"/{doc_id}/",
+        content_hash=hashlib.sha256(markdown.encode()).hexdigest(), chunks=passages(title, "", sections),
+    )
+
+
+def half(doc_id: str) -> str:
+    return "dev" if int(hashlib.sha256(doc_id.encode()).hexdigest(), 16) % 2 == 0 else "test"
+
+
+def dev_set(locale: str, data: Path, max_docs: Optional[int] = None) -> QualitySet:
+    folder = data / "search-dev"
+    docs = [json.loads(line) for line in (folder / f"docs.{locale}.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    if max_docs:
+        docs = docs[:max_docs]
+    records = [record(d["id"], d["title"], d["body"], locale) for d in docs]
+    known = {r.id for r in records}
+    queries = []
+    for line in (folder / f"queries.{locale}.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            item = json.loads(line)
+            relevant = frozenset(item["relevant"]) & known
+            if relevant:
+                queries.append(Query(item["query"], relevant, locale, half(sorted(relevant)[0])))
+    return QualitySet(f"dev-{locale}", locale, records, queries)
+
+
+def banking77_set(kb_root: Path, data: Path, dev_per_intent: int, test_per_intent: int, seed: int,
+                  max_distractors: Optional[int] = None) -> QualitySet:
+    from kbops.config import load_settings
+    from kbops.model.loader import load_corpus
+    from kbops.publishing import select_for_audience
+
+    settings = load_settings(kb_root)
+    docs = [d for d in select_for_audience(load_corpus(settings).docs, "public") if d.frontmatter.locale == "en"]
+    records: list[IndexRecord] = []
+    by_intent: dict[str, set[str]] = defaultdict(set)
+    for doc in docs:
+        fm = doc.frontmatter
+        sections = split_sections(doc.headings, doc.blocks)
+        records.append(IndexRecord(
+            key=doc.relpath, id=fm.id, title=fm.title, description="",
+            headings=tuple(plain_text(h.text) for h in doc.headings if h.text.strip() and h.text.strip() != fm.title),
+            text="\n".join(body for _, body in sections), tags=(), product="", intents=(), sample_queries=(),
+            type=str(fm.type), audience="public", status=str(fm.status), locale="en", path=doc.relpath, url="/",
+            content_hash=doc.content_hash, chunks=passages(fm.title, "", sections),
+            superseded_by=fm.superseded_by or "",
+        ))
+        for intent in fm.intents:
+            by_intent[intent].add(fm.id)
+    distractors = dev_set("en", data, max_distractors).records
+    rows: dict[str, list[str]] = defaultdict(list)
+    with (data / "banking77" / "train.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            rows[row["category"]].append(row["text"].strip())
+    queries = []
+    for intent in sorted(by_intent):
+        texts = sorted(set(rows.get(intent, [])))
+        random.Random(f"{seed}-{intent}").shuffle(texts)
+        for number, text in enumerate(texts[: dev_per_intent + test_per_intent]):
+            split = "dev" if number < dev_per_intent else "test"
+            queries.append(Query(text, frozenset(by_intent[intent]), "en", split))
+    return QualitySet("banking77", "en", records + distractors, queries)

@@ -1,0 +1,205 @@
+"""Content gaps grouped and diagnosed: near-duplicate queries clustered, each cluster run through search.
+
+Six phrasings of one question ("exchange rate", "what exchange rate do you use", ...) are one gap.
+Queries are already normalised in SQL (scrubbed, lower-cased, accent-folded); here each is analysed
+by the search engine's own analyzer for its language (stop words out, Snowball stems, both accent
+variants), and a query joins the first, larger cluster whose representative shares at least half of
+its terms (Jaccard >= 0.5). Counts per cluster are then computed exactly in SQL (a session that
+searched two phrasings counts once).
+
+The verdict comes from running the cluster's representative query through the search engine:
+- `ranks_low`: a doc answers (readers who searched a phrasing of the cluster clicked it and were
+  not contacted, or its title covers the query) but search puts it below rank 3 -> fix that doc's
+  findability (title, sample_queries);
+- `found`: search ranks that doc in the top 3; readers still contacted -> the doc falls short;
+- `no_doc`: no doc answers -> a ready `kb new` command with the cluster's queries as sample_queries;
+- `no_index`: no search index to ask (run `kb index`).
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import logging
+import shlex
+from dataclasses import dataclass
+from typing import Any, Iterable, Optional, Sequence
+
+import duckdb
+
+log = logging.getLogger(__name__)
+SIMILARITY = 0.5
+TOP_RANK = 3
+MAX_SAMPLE_QUERIES = 6
+ANALYZER_GROUPS = ("en", "es", "fr")
+
+
+@dataclass(frozen=True)
+class GapCluster:
+    representative: str
+    locale: str
+    queries: tuple[str, ...]  # phrasings, most searched first
+    searches: int
+    zero_result_searches: int
+    sessions: int
+    contacted_sessions: int
+    clicked_doc: Optional[str] = None  # the doc its readers clicked and then did not contact
+    verdict: Optional[str] = None  # no_doc | ranks_low | found | no_index
+    doc: Optional[str] = None
+    doc_rank: Optional[int] = None
+    command: Optional[str] = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@functools.lru_cache(maxsize=65536)
+def query_terms(query: str, locale: str | None) -> frozenset[str]:
+    """The search engine's analysis of a query: one stem per word position, stop words removed."""
+    from kbops.search.text import language_group
+    from kbops.search.whoosh.analysis import query_terms as analysed  # the default backend's analyzer
+
+    group = language_group(locale or "en", ANALYZER_GROUPS)
+    return frozenset(variants[0] for variants in analysed(query, group) if variants)
+
+
+def _language(locale: Optional[str]) -> str:
+    """The language of a locale; events without one ("unknown") are analysed as English, the default."""
+    base = (locale or "").split("-")[0].lower()
+    return "en" if not base or base == "unknown" else base
+
+
+def similar(a: frozenset[str], b: frozenset[str]) -> bool:
+    if not a or not b:
+        return False
+    return len(a & b) / len(a | b) >= SIMILARITY
+
+
+def cluster_queries(rows: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Greedy clustering of query rows (query, locale, searches, ...), strongest first.
+
+    Each row joins the first cluster of the same language whose representative (its first row) is
+    similar; a query whose terms are all stop words stays alone.
+    """
+    clusters: list[tuple[str, frozenset[str], list[dict[str, Any]]]] = []
+    for row in rows:
+        locale = _language(row.get("locale"))
+        terms = query_terms(row["query"], locale)
+        for c_locale, c_terms, members in clusters:
+            if c_locale == locale and similar(terms, c_terms):
+                members.append(row)
+                break
+        else:
+            clusters.append((locale, terms, [row]))
+    return [members for _, _, members in clusters]
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
+    cursor = con.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def gap_clusters(con: duckdb.DuckDBPyConnection, queries: dict[str, str], limit: int) -> tuple[GapCluster, ...]:
+    """Clusters of the gap queries in the open deflection connection, most contacted sessions first."""
+    candidates = _rows(con, queries["candidates"])
+    if not candidates:
+        return ()
+    # Strongest phrasing first, so that it becomes its cluster's representative.
+    candidates.sort(key=lambda r: (-r["searches"], r["query"]))
+    groups = cluster_queries(candidates)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE query_cluster AS "
+        "SELECT unnest(CAST($1 AS VARCHAR[])) AS query, unnest(CAST($2 AS BIGINT[])) AS cluster",
+        [[r["query"] for g in groups for r in g], [i for i, g in enumerate(groups) for _ in g]],
+    )
+    counts = {r["cluster"]: r for r in _rows(con, queries["cluster_counts"])}
+    clusters = []
+    for index, members in enumerate(groups):
+        c = counts[index]
+        rep = members[0]
+        clusters.append(GapCluster(
+            representative=rep["query"], locale=_language(rep.get("locale")),
+            queries=tuple(m["query"] for m in members),
+            searches=int(c["searches"]), zero_result_searches=int(c["zero_result_searches"]),
+            sessions=int(c["sessions"]), contacted_sessions=int(c["contacted_sessions"]),
+        ))
+    clusters.sort(key=lambda g: (-g.contacted_sessions, -g.zero_result_searches, -g.searches, g.representative))
+    top = clusters[:limit]
+    clicks = [r for r in _rows(con, queries["clicks"]) if r["resolved"]]
+    return tuple(dataclasses.replace(g, clicked_doc=_helpful_click(g, clicks)) for g in top)
+
+
+def _helpful_click(cluster: GapCluster, clicks: list[dict[str, Any]]) -> Optional[str]:
+    """The doc most often clicked, without a contact after, by the cluster's own phrasings; failing that,
+    by other queries similar to its representative (phrasings that were never a gap)."""
+    names = set(cluster.queries)
+    own = [r for r in clicks if r["query"] in names]
+    if not own:
+        rep_terms = query_terms(cluster.representative, cluster.locale)
+        own = [r for r in clicks if _language(r.get("locale")) == cluster.locale
+               and similar(query_terms(r["query"], cluster.locale), rep_terms)]
+    score: dict[str, int] = {}
+    for row in own:
+        score[row["doc"]] = score.get(row["doc"], 0) + int(row["resolved"])
+    return max(sorted(score), key=lambda d: score[d]) if score else None
+
+
+def diagnose(
+    clusters: Iterable[GapCluster], settings: Any, audience: str = "public", titles: dict[str, str] | None = None
+) -> tuple[GapCluster, ...]:
+    """Run each cluster's representative through the search engine and give its verdict."""
+    from kbops.errors import KbError
+    from kbops.search.engine import SearchEngine
+
+    clusters = tuple(clusters)
+    if not clusters:
+        return clusters
+    from kbops.analytics.options import ALL_AUDIENCES
+    from kbops.publishing import WIDEST_AUDIENCE
+
+    engine_audience = WIDEST_AUDIENCE if audience == ALL_AUDIENCES else audience
+    try:
+        engine = SearchEngine(settings)
+        engine.searcher()
+    except (KbError, OSError) as exc:
+        log.info("no search index for gap verdicts: %s", exc)
+        return tuple(dataclasses.replace(c, verdict="no_index") for c in clusters)
+    try:
+        return tuple(_verdict(c, engine, engine_audience) for c in clusters)
+    finally:
+        engine.close()
+
+
+def _verdict(cluster: GapCluster, engine: Any, audience: str) -> GapCluster:
+    from kbops.search.backend import SearchRequest
+
+    request = SearchRequest(query=cluster.representative[: engine.config.max_query_length], audience=audience,
+                            locale=cluster.locale, limit=10, snippets=False, facets=False)
+    hits = engine.run(request).hits
+    ranked = [h.id for h in hits]
+    doc = cluster.clicked_doc
+    if doc is None:  # no reader evidence: a hit whose title covers the query answers it
+        wanted = query_terms(cluster.representative, cluster.locale)
+        doc = next((h.id for h in hits if wanted and len(wanted & query_terms(h.title, cluster.locale)) * 2 >= len(wanted)), None)
+    if doc is None:
+        return dataclasses.replace(cluster, verdict="no_doc", command=new_doc_command(cluster))
+    rank = ranked.index(doc) + 1 if doc in ranked else None
+    verdict = "found" if rank is not None and rank <= TOP_RANK else "ranks_low"
+    return dataclasses.replace(cluster, verdict=verdict, doc=doc, doc_rank=rank)
+
+
+def new_doc_command(cluster: GapCluster) -> str:
+    """`kb new article --title ... --locale ... --sample-query ...` for a gap no doc answers."""
+    title = cluster.representative[:1].upper() + cluster.representative[1:]
+    parts = ["kb", "new", "article", "--title", title, "--locale", cluster.locale]
+    for query in cluster.queries[:MAX_SAMPLE_QUERIES]:
+        parts += ["--sample-query", query]
+    return " ".join(_quote(p) for p in parts)
+
+
+def _quote(word: str) -> str:
+    """Shell quoting that stays readable: double quotes unless the word needs shlex's single quotes."""
+    quoted = shlex.quote(word)
+    if quoted == word or "'" not in word or any(c in word for c in '"$`\\!'):
+        return quoted
+    return f'"{word}"'

@@ -1,0 +1,72 @@
+"""The bundled KB through `/api/search` as a partner agent would use it: real index, real model, real HTTP."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests.conftest import copy_kb
+from tests.server.conftest import RunningServer, running_server
+
+
+@pytest.fixture(scope="module")
+def partner_api(tmp_path_factory) -> Iterator[tuple[RunningServer, dict]]:
+    from kbops.config import load_settings
+    from kbops.server.keys import ApiKeyStore, keys_path
+
+    root = copy_kb(tmp_path_factory.mktemp("bundled") / "kb")
+    key = ApiKeyStore(keys_path(load_settings(root))).create("partner", "test-partner")
+    with running_server(root, timeout=300) as server:  # builds the index (and its vectors) first
+        yield server, {"X-KB-Key": key}
+
+
+def ranked(api, query: str, locale: str, limit: int = 10) -> list[dict]:
+    server, headers = api
+    response = server.client().get("/api/search", params={"q": query, "locale": locale, "limit": limit, "log": "false"},
+                                             headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["audience"] == "partner" and body["mode"] == "hybrid"
+    return body["hits"]
+
+
+@pytest.mark.parametrize(
+    ("query", "locale", "article", "language"),
+    [
+        ("contrasena", "es", "sign-in-help", "es"),  # sign-in-help-es
+        ("transferencia no llego", "es", "transfer-not-received", "es"),  # transfer-not-received-es
+        ("mot de passe oublie", "fr", "sign-in-help", "en"),  # no French version: the original answers
+        ("virement pas recu", "fr", "transfer-not-received", "fr"),  # transfer-not-received-fr
+    ],
+)
+def test_the_right_article_comes_first_in_the_agents_language_or_another(partner_api, query, locale, article, language):
+    hits = ranked(partner_api, query, locale)
+    assert hits, query
+    top = hits[0]
+    assert (top["translation_of"] or top["id"], top["locale"]) == (article, language), [(h["id"], h["score"]) for h in hits[:5]]
+    assert top["fallback"] == (language != locale)  # a hit in another language is marked with its language
+    family = [h for h in hits if (h["translation_of"] or h["id"]) == article]
+    assert len(family) == 1  # a doc and its translations are one answer
+
+
+def test_pin_bloqueado_finds_the_card_and_pin_article(partner_api):
+    hits = ranked(partner_api, "pin bloqueado", "es")
+    assert "activate-card-and-pin" in [h["id"] for h in hits][:3], [(h["id"], h["score"]) for h in hits[:5]]
+
+
+def test_deprecated_doc_ranks_below_the_current_one_and_names_its_successor(partner_api):
+    hits = ranked(partner_api, "card blocked", "en", limit=20)
+    order = [h["id"] for h in hits]
+    assert "lost-or-stolen-card" in order
+    if "freeze-card" in order:
+        assert order.index("lost-or-stolen-card") < order.index("freeze-card")
+        old = hits[order.index("freeze-card")]
+        assert old["status"] == "deprecated" and old["superseded_by"] == "lost-or-stolen-card"
+
+
+def test_kb_eval_floor_still_holds_with_the_hybrid_engine(kb, tmp_path: Path):
+    root = copy_kb(tmp_path / "kb")
+    assert kb("index", cwd=root).returncode == 0
+    done = kb("eval", "--format", "json", cwd=root)
+    assert done.returncode == 0, done.stdout + done.stderr
