@@ -13,6 +13,7 @@ from kbops.config import load_settings
 from kbops.search.engine import SearchEngine
 from kbops.search.indexer import build_index, index_root
 from kbops.search.store import IndexStore
+from tests.conftest import run_kb
 
 
 def test_incremental_update_touches_only_changed_docs(fixture_kb: Path):
@@ -137,4 +138,20 @@ def test_hidden_docs_do_not_change_public_scores(fixture_kb: Path):
     build_index(settings)
     assert [(h.id, h.score) for h in engine.search("card payment declined", limit=50).hits] == before
     assert "card-drill" in [h.id for h in engine.search("card payment declined", audience="internal").hits]
+    engine.close()
+
+
+def test_an_index_written_by_another_kb_version_is_refused_with_the_fix(fixture_kb: Path):
+    settings = load_settings(fixture_kb)
+    build_index(settings)
+    generation = IndexStore(index_root(settings)).require_current()
+    manifest = json.loads((generation / "manifest.json").read_text())
+    manifest.pop("schema")  # as generations written before the format was recorded
+    (generation / "manifest.json").write_text(json.dumps(manifest))
+    done = run_kb("search", "card declined", cwd=fixture_kb, timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "built by another version of kb" in done.stderr and "run `kb index`" in done.stderr
+    assert build_index(settings).full  # the next `kb index` rebuilds it
+    engine = SearchEngine(settings)
+    assert engine.search("card declined").hits
     engine.close()

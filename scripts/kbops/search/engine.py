@@ -17,16 +17,16 @@ from typing import Optional
 import numpy as np
 
 from kbops.config import Settings
-from kbops.errors import UsageError
+from kbops.errors import NotFoundError, UsageError
 from kbops.model.taxonomy import load_taxonomy
 from kbops.publishing import ANONYMOUS_AUDIENCE, require_audience, visible_audiences
 from kbops.search import fusion
 from kbops.search.backend import FACETS, LexicalIndex, SearchHit, SearchRequest, SearchResult, get_backend
 from kbops.search.config import SearchConfig, search_config
-from kbops.search.indexer import index_root
+from kbops.search.indexer import SCHEMA_VERSION, index_root
 from kbops.search.models import QueryVectors, embedder_for
 from kbops.search.snippets import make_snippet, stem_pattern
-from kbops.search.store import IndexStore
+from kbops.search.store import IndexStore, Manifest
 from kbops.search.text import edit_distance, fold, language_group
 from kbops.search.vectors import VectorView, read_vectors
 
@@ -258,6 +258,12 @@ class SearchEngine:
             return self._searcher
 
     def open(self, generation: Path) -> GenerationSearcher:
+        manifest = Manifest.read(generation)
+        if manifest is None or manifest.schema != SCHEMA_VERSION:
+            # An index written by another kbops version may not even unpickle (its analyzers moved): say so plainly.
+            raise NotFoundError(f"the search index at {generation.parent} was built by another version of kb "
+                                f"(format {manifest.schema if manifest else 'unknown'}, this kb reads {SCHEMA_VERSION}); "
+                                "run `kb index` to rebuild it")
         return GenerationSearcher(generation, self.backend.open(generation, self.config, self.synonyms), self.config, self.queries)
 
     @property

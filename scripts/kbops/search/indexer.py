@@ -80,10 +80,11 @@ def build_index(
     with store.writer_lock():
         base = store.current()
         old = Manifest.read(base) if base is not None else None
-        full = rebuild or base is None or old is None or old.signature != sig or old.backend != backend.name
+        full = (rebuild or base is None or old is None or old.signature != sig or old.backend != backend.name
+                or old.schema != SCHEMA_VERSION)
         previous = {} if full else old.files
         files = scan_sources(settings)
-        manifest = Manifest(signature=sig, backend=backend.name, built_at=time.time())
+        manifest = Manifest(signature=sig, backend=backend.name, built_at=time.time(), schema=SCHEMA_VERSION)
         upserts: list[IndexRecord] = []
         added = updated = unchanged = skipped = 0
         problems: list[str] = []

@@ -35,16 +35,18 @@ class Manifest:
     files: dict[str, dict] = field(default_factory=dict)  # relpath -> {"mtime_ns", "size", "hash", "indexed"}
     backend: str = "whoosh"
     built_at: float = 0.0
+    schema: int = 0  # the indexer's SCHEMA_VERSION; generations written before it was recorded read as 0
 
     def to_json(self) -> str:
-        return json.dumps({"signature": self.signature, "backend": self.backend, "built_at": self.built_at, "files": self.files},
-                          separators=(",", ":"), sort_keys=True)
+        return json.dumps({"signature": self.signature, "backend": self.backend, "built_at": self.built_at,
+                           "schema": self.schema, "files": self.files}, separators=(",", ":"), sort_keys=True)
 
     @classmethod
     def read(cls, generation: Path) -> Optional["Manifest"]:
         try:
             data = json.loads((generation / MANIFEST).read_text(encoding="utf-8"))
-            return cls(data["signature"], data["files"], data.get("backend", "whoosh"), data.get("built_at", 0.0))
+            return cls(data["signature"], data["files"], data.get("backend", "whoosh"), data.get("built_at", 0.0),
+                       int(data.get("schema", 0)))
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
