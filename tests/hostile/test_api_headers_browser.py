@@ -80,7 +80,8 @@ def test_the_site_works_under_its_csp_and_a_foreign_script_does_not_run(served_s
                 " return m && m.textContent.trim() !== t['search.result.initializer']; }"
             )
             page.locator("input.md-search__input").press_sequentially("tarjeta rechazada", delay=40)
-            first = page.locator(".md-search-result__list > li a").first
+            # The first *visible* hit: collapsed "more on this page" links of an earlier keystroke's results are hidden.
+            first = page.locator(".md-search-result__list > li a >> visible=true").first
             first.wait_for(state="visible")
             first.click()
             page.wait_for_function("() => document.querySelector('[data-kb-doc]') && !location.hash.includes('search')")
@@ -93,7 +94,8 @@ def test_the_site_works_under_its_csp_and_a_foreign_script_does_not_run(served_s
             target = root / "site" / "public" / "es" / "fx" / "tarjeta-rechazada" / "index.html"
             html = target.read_text(encoding="utf-8")
             target.write_text(html.replace("</body>", "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\"></body>"), encoding="utf-8")
-            page.goto(server.base + "/es/fx/tarjeta-rechazada/")
+            # A new URL, so the browser fetches the planted page rather than reusing the copy it just cached.
+            page.goto(server.base + "/es/fx/tarjeta-rechazada/?planted=1")
             page.wait_for_load_state("load")
             # Violation reports are dispatched as events after the blocked element: wait for them, don't race them.
             page.wait_for_function("() => window.__csp.some(v => v.includes('script-src'))", timeout=10000)

@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import logging
 import os
-import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError as RuamelYAMLError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -22,13 +19,10 @@ from kbops.governance.history import GitHistory
 from kbops.governance.policy import evaluate
 from kbops.model.governance import Governance
 from kbops.model.files import Refused as FileRefused
+from kbops.model.key_block import KeyBlockError, key_block
 from kbops.model.loader import markdown_files, parse_document, read_file, relative
 
 log = logging.getLogger(__name__)
-
-_BOUNDARY = re.compile(r"^-{3,}\s*$")
-_APPROVALS_KEY = re.compile(r"^approvals\s*:")
-_SEQ_ITEM = re.compile(r"^( *)- ")
 
 
 @dataclass(frozen=True)
@@ -228,27 +222,12 @@ def set_approval(text: str, reviewer_emails: set[str], email: str, date: dt.date
     Only the `approvals` block of the front-matter is re-emitted (by a ruamel.yaml round trip, so its
     comments and style survive); every other byte of the file stays as it was.
     """
-    newline = "\r\n" if "\r\n" in text.split("\n", 1)[0] + "\n" else "\n"
-    lines = text.splitlines(keepends=True)
-    if not lines or not _BOUNDARY.match(lines[0].rstrip("\r\n")):
-        raise _Refusal("no front-matter")
-    close = next((i for i in range(1, len(lines)) if _BOUNDARY.match(lines[i].rstrip("\r\n"))), None)
-    if close is None:
-        raise _Refusal("front-matter is not closed")
-    start = next((i for i in range(1, close) if _APPROVALS_KEY.match(lines[i])), None)
-    if start is None:
-        end = start = close
-        block_text = "approvals:\n"
-    else:
-        end = start + 1
-        while end < close and (lines[end][:1] in (" ", "\t", "-") or not lines[end].strip()):
-            end += 1
-        while end > start + 1 and not lines[end - 1].strip():
-            end -= 1
-        block_text = "".join(lines[start:end]).replace("\r\n", "\n")
-    yaml = _round_trip_yaml(_sequence_indent(block_text.splitlines() + lines[1:close]))
     try:
-        data = yaml.load(block_text)
+        block = key_block(text, "approvals")
+    except KeyBlockError as exc:
+        raise _Refusal(str(exc)) from None
+    try:
+        data = block.yaml.load(block.text)
     except (RuamelYAMLError, ValueError, RecursionError) as exc:  # e.g. an alias to an anchor outside the block
         raise _Refusal(f"the approvals block cannot be rewritten safely: {str(exc).splitlines()[0]}") from None
     if not isinstance(data, dict):
@@ -272,27 +251,4 @@ def set_approval(text: str, reviewer_emails: set[str], email: str, date: dt.date
         entry = CommentedMap()
         entry["reviewer"], entry["date"], entry["hash"] = email, date, content_hash
         entries.append(entry)
-    buffer = io.StringIO()
-    yaml.dump(data, buffer)
-    block = buffer.getvalue().replace("\n", newline)
-    if start == close and lines[close - 1][-1:] != "\n":
-        block = newline + block
-    return "".join(lines[:start]) + block + "".join(lines[end:]), action
-
-
-def _sequence_indent(fm_lines: list[str]) -> int:
-    """How far this file indents block-sequence dashes under their key (0 or 2, usually)."""
-    for line in fm_lines:
-        found = _SEQ_ITEM.match(line)
-        if found:
-            return len(found.group(1))
-    return 2
-
-
-def _round_trip_yaml(dash_indent: int) -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    yaml.indent(mapping=2, sequence=dash_indent + 2, offset=dash_indent)
-    return yaml
-
+    return block.replace(data), action
