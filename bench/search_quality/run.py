@@ -110,6 +110,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=77)
     parser.add_argument("--tune", nargs="?", const="all", choices=["all", "weights"],
                         help="tune on the dev half first: lexical parameters and per-locale weights (all), or the weights only")
+    parser.add_argument("--embed-chunks", type=int, default=None,
+                        help="heading-sized chunks embedded per doc (default: the config's embed_chunks)")
     parser.add_argument("--cache", type=Path, default=HERE.parent / ".cache", help="embedding cache folder")
     parser.add_argument("--json", type=Path, help="also write the numbers as JSON here")
     args = parser.parse_args()
@@ -117,6 +119,8 @@ def main() -> int:
     data = args.data or shared_data()
     settings = load_settings(args.root)
     config = search_config(settings)
+    if args.embed_chunks:
+        config = config.model_copy(update={"embed_chunks": args.embed_chunks})
     model = embedder_for(config, settings.root)
     embedder = CachedEmbedder(model, args.cache, "-".join(args.sets) + (f"-{args.max_docs}" if args.max_docs else "")) if model is not None else None
     if embedder is None:
