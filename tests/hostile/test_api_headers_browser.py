@@ -15,6 +15,7 @@ import pytest
 from kbops.config import load_settings
 from kbops.site.build import build_site
 from tests.server.conftest import running_server
+from tests.site.browser import search_like_a_reader
 from tests.site.conftest import make_site_kb
 
 CHROMIUM = "/usr/bin/chromium"
@@ -73,16 +74,7 @@ def test_the_site_works_under_its_csp_and_a_foreign_script_does_not_run(served_s
             page.on("console", lambda m: console.append(m.text))
             page.set_default_timeout(20000)
             page.goto(server.base + "/es/fx/tarjeta-rechazada/")
-            page.click("input.md-search__input")
-            page.wait_for_function(
-                "() => { const m = document.querySelector('.md-search-result__meta');"
-                " const t = JSON.parse(document.getElementById('__config').textContent).translations;"
-                " return m && m.textContent.trim() !== t['search.result.initializer']; }"
-            )
-            page.locator("input.md-search__input").press_sequentially("tarjeta rechazada", delay=40)
-            # The first *visible* hit: collapsed "more on this page" links of an earlier keystroke's results are hidden.
-            first = page.locator(".md-search-result__list > li a >> visible=true").first
-            first.wait_for(state="visible")
+            first = search_like_a_reader(page, "tarjeta rechazada", timeout=20000)
             first.click()
             page.wait_for_function("() => document.querySelector('[data-kb-doc]') && !location.hash.includes('search')")
             page.locator("form[name=feedback] button[data-md-value='1']").click()

@@ -9,6 +9,7 @@ import pytest
 
 from kbops.config import load_settings
 from kbops.site.build import build_site
+from tests.site.browser import search_like_a_reader
 from tests.site.conftest import make_site_kb
 from tests.site.servers import capture_events, serve_static
 
@@ -69,16 +70,7 @@ def test_search_click_view_and_trust_signals(live_site, tmp_path):
             page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="es-ES")
             page.goto(base + "es/fx/tarjeta-rechazada/")
             page.set_default_timeout(15000)
-            page.click("input.md-search__input")
-            # Type like a reader once Material's search worker has loaded the index.
-            page.wait_for_function(
-                "() => { const m = document.querySelector('.md-search-result__meta');"
-                " const t = JSON.parse(document.getElementById('__config').textContent).translations;"
-                " return m && m.textContent.trim() !== t['search.result.initializer']; }"
-            )
-            page.locator("input.md-search__input").press_sequentially("tarjeta rechazada", delay=40)
-            first = page.locator(".md-search-result__list > li a").first
-            first.wait_for(state="visible", timeout=15000)
+            first = search_like_a_reader(page, "tarjeta rechazada")
             summary = page.locator(".md-search-result__meta").inner_text()
             # Let the debounced search event go out before leaving the results (a quick click flushes it too).
             wait_for(lambda: [e for e in events if e.get("event") == "search"], timeout=5)
