@@ -2,10 +2,11 @@
 (hybrid, including the query embedding, side by side with lexical-only on the same index) and over
 HTTP, throughput, memory.
 
-    python bench/search/run.py [--sizes 1000 10000] [--queries 300] [--clients 50] [--seconds 10]
+    python bench/search/run.py [--sizes 1000 10000] [--queries 300] [--clients 50] [--seconds 10] [--reuse]
 
 Corpora are synthetic (bench/gen_corpus.py when present, else bench/search/corpus.py) under
-bench/.corpus/. The HTTP part runs `kb serve --no-build --workers 2` on a free 127.0.0.1 port and
+bench/.corpus/search-N/, kept with their index and the full build's numbers: `--reuse` measures updates and
+latency on them again without regenerating or rebuilding (a 10k build embeds ~16k chunks). The HTTP part runs `kb serve --no-build --workers 2` on a free 127.0.0.1 port and
 drives it from this process (50 concurrent httpx clients, bounded by --seconds).
 """
 from __future__ import annotations
@@ -39,6 +40,10 @@ from kbops.search.indexer import build_index, index_root  # noqa: E402
 
 ES_QUERIES = ("tarjeta rechazada", "recarga pendiente", "contrasena olvidada", "reembolso", "transferencia no llego")
 FR_QUERIES = ("carte refusee", "rechargement en attente", "mot de passe oublie", "virement pas arrive")
+
+
+BUILD_FILE = "bench-build.json"  # the full build's numbers, kept beside a corpus for --reuse
+UPDATE_MARK = "\nAn added sentence about a courier delay.\n"
 
 
 def make_corpus(docs: int, corpus_dir: Path) -> Path:
@@ -156,54 +161,124 @@ def disk_mb(path: Path) -> float:
 
 
 def latency(engine: SearchEngine, queries) -> list[dict]:
-    """Two passes over the queries: cold (every query embedded, postings read from disk), then warm."""
+    """Two passes over the queries: cold (every query embedded, postings read from disk), then warm.
+
+    Besides each query's total, the time spent embedding it is recorded apart (`embed_*`), so that the
+    rest of a query (lexical scoring, cosines, fusion, snippets, "did you mean") is visible on its own.
+    """
     engine.search("warm up", audience=ANONYMOUS_AUDIENCE)  # open the index; filter masks and field lengths load lazily
+    embedded: list[tuple[float, float]] = []
+    if engine.queries is not None:
+        vector = engine.queries.vector
+
+        def timed(text):
+            started, started_cpu = time.perf_counter(), time.process_time()
+            try:
+                return vector(text)
+            finally:
+                embedded.append((time.perf_counter() - started, time.process_time() - started_cpu))
+
+        engine.queries.vector = timed
     passes = []
     for _ in range(2):
         if engine.queries is not None:
             engine.queries._cache.clear()  # every query pays its embedding in both passes
-        timings, cpu = [], []
+        timings, cpu, embed, embed_cpu = [], [], [], []
         for text, locale, audience in queries:
+            embedded.clear()
             started, started_cpu = time.perf_counter(), time.process_time()
             engine.search(text, locale=locale, audience=audience)
             timings.append(time.perf_counter() - started)
             cpu.append(time.process_time() - started_cpu)
+            embed.append(sum(w for w, _ in embedded))
+            embed_cpu.append(sum(c for _, c in embedded))
         # CPU time (all threads of this process) is what a query costs; wall time adds the shared machine's queue.
-        passes.append({**percentiles(timings), **{f"cpu_{k}": v for k, v in percentiles(cpu).items()}})
+        found = {**percentiles(timings), **{f"cpu_{k}": v for k, v in percentiles(cpu).items()}}
+        if engine.queries is not None:
+            found |= {f"embed_cpu_{k}": v for k, v in percentiles(embed_cpu).items()}
+            found |= {f"rest_cpu_{k}": v for k, v in percentiles([c - e for c, e in zip(cpu, embed_cpu)]).items()}
+            found |= {f"rest_{k}": v for k, v in percentiles([t - e for t, e in zip(timings, embed)]).items()}
+        passes.append(found)
+    if engine.queries is not None:
+        del engine.queries.vector
     return passes
 
 
-def run_size(docs: int, args) -> dict:
+def profile(engine: SearchEngine, queries, top: int) -> None:
+    """cProfile one cold pass (every query embedded) and print the `top` functions by own time to stderr."""
+    import cProfile
+    import pstats
+
+    engine.search("warm up", audience=ANONYMOUS_AUDIENCE)
+    if engine.queries is not None:
+        engine.queries._cache.clear()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for text, locale, audience in queries:
+        engine.search(text, locale=locale, audience=audience)
+    profiler.disable()
+    stats = pstats.Stats(profiler, stream=sys.stderr)
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+
+
+def full_build(docs: int, args) -> tuple[Path, dict]:
+    """A fresh corpus and a full build with embeddings, or (--reuse) the last ones kept under --corpus-dir."""
+    root = args.corpus_dir / f"search-{docs}"
+    saved = root / BUILD_FILE
+    if args.reuse and saved.is_file() and (root / ".kb" / "index" / "current").exists():
+        build = json.loads(saved.read_text(encoding="utf-8"))
+        print(f"   reusing {root} (built {build['built']}, load average then {build['build_loadavg']})", file=sys.stderr)
+        return root, build | {"reused": True}
     root = make_corpus(docs, args.corpus_dir)
     settings = load_settings(root)
-    rss_before = peak_rss_mb()
+    load = os.getloadavg()[0]
     cpu_started = time.process_time()
     full = build_index(settings, rebuild=True)
     full_cpu = time.process_time() - cpu_started
-    rss_build = peak_rss_mb()
+    build = {
+        "built": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "build_loadavg": round((load + os.getloadavg()[0]) / 2, 1),
+        "indexed": full.indexed, "model": full.model, "chunks_embedded": full.embedded,
+        "full_build_s": round(full.seconds, 2), "full_build_cpu_s": round(full_cpu, 2), "peak_rss_build_mb": peak_rss_mb(),
+    }
+    saved.write_text(json.dumps(build, indent=2), encoding="utf-8")
+    return root, build | {"reused": False}
+
+
+def one_doc_update(root: Path, settings) -> dict:
+    """Change one doc (add, or on the next run remove, one sentence), then an incremental `kb index`."""
     files = sorted((root / "kb").rglob("*.md"))
     target = files[len(files) // 2]
-    target.write_text(target.read_text(encoding="utf-8") + "\nAn added sentence about a courier delay.\n", encoding="utf-8")
+    text = target.read_text(encoding="utf-8")
+    target.write_text(text[: -len(UPDATE_MARK)] if text.endswith(UPDATE_MARK) else text + UPDATE_MARK, encoding="utf-8")
     cpu_started = time.process_time()
     incremental = build_index(settings)
-    incremental_cpu = time.process_time() - cpu_started
+    return {"one_doc_update_s": round(incremental.seconds, 3), "one_doc_update_cpu_s": round(time.process_time() - cpu_started, 3),
+            "one_doc_update_changed": incremental.updated, "one_doc_update_embedded": incremental.embedded}
+
+
+def run_size(docs: int, args) -> dict:
+    rss_before = peak_rss_mb()
+    root, build = full_build(docs, args)
+    settings = load_settings(root)
+    update = one_doc_update(root, settings)
+    load = os.getloadavg()[0]
     queries = sample_queries(args.queries)
     hybrid = SearchEngine(settings)
     hybrid_passes = latency(hybrid, queries)
+    if args.profile:
+        profile(hybrid, queries, args.profile)
     mode = hybrid.searcher().hybrid and "hybrid" or "lexical"
     hybrid.close()
     lexical = SearchEngine(settings, search_config(settings).model_copy(update={"model": "none"}))
     lexical_passes = latency(lexical, queries)
     lexical.close()
     result = {
-        "docs": docs, "indexed": full.indexed, "mode": mode, "model": full.model, "chunks_embedded": full.embedded,
-        "full_build_s": round(full.seconds, 2), "full_build_cpu_s": round(full_cpu, 2),
-        "one_doc_update_s": round(incremental.seconds, 3), "one_doc_update_cpu_s": round(incremental_cpu, 3),
-        "one_doc_update_changed": incremental.updated, "one_doc_update_embedded": incremental.embedded,
+        "docs": docs, "mode": mode, **build, **update,
+        "query_loadavg": round((load + os.getloadavg()[0]) / 2, 1),
         "in_process_cold": hybrid_passes[0], "in_process": hybrid_passes[1],
         "lexical_only_cold": lexical_passes[0], "lexical_only": lexical_passes[1],
-        "index_disk_mb": disk_mb(index_root(settings) / "current"), "peak_rss_mb": peak_rss_mb(),
-        "peak_rss_build_mb": rss_build, "rss_before_mb": rss_before,
+        "index_disk_mb": disk_mb(index_root(settings) / "current"), "peak_rss_mb": peak_rss_mb(), "rss_before_mb": rss_before,
     }
     if not args.no_http:
         result["http"] = http_bench(root, queries, args.clients, args.seconds, args.workers)
@@ -220,23 +295,30 @@ def main() -> int:
     parser.add_argument("--no-http", action="store_true")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--corpus-dir", type=Path, default=REPO / "bench" / ".corpus")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="cProfile a cold pass of the hybrid queries and print the N costliest functions (stderr)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="reuse the corpus and full build of an earlier run under --corpus-dir (its build numbers are reported)")
     args = parser.parse_args()
     results = []
     for size in args.sizes:
         print(f"== {size} docs", file=sys.stderr)
         results.append(run_size(size, args))
         print(json.dumps(results[-1]), file=sys.stderr)
-    print("| docs | mode | full build wall / CPU (chunks embedded) | one-doc update wall / CPU | hybrid p50 / p95 wall (cold) | hybrid p50 / p95 CPU (cold) | lexical-only p50 / p95 CPU (cold) | peak RSS | index on disk | HTTP p50 / p95 (sequential) | HTTP 50 clients |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| docs | mode | full build wall / CPU (chunks embedded; load) | one-doc update wall / CPU | hybrid p50 / p95 wall (cold) "
+          "| hybrid p50 / p95 CPU (cold) | without the query embedding p50 / p95 CPU | lexical-only p50 / p95 CPU (cold) "
+          "| load (queries) | peak RSS build / queries | index on disk | HTTP p50 / p95 (sequential) | HTTP 50 clients |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         http = r.get("http")
         seq = f"{http['sequential']['p50_ms']} / {http['sequential']['p95_ms']} ms" if http else "-"
         conc = f"{http['concurrent']['searches_per_s']} searches/s (p95 {http['concurrent']['p95_ms']} ms, {http['concurrent']['errors']} errors)" if http else "-"
         hot, lex = r["in_process_cold"], r["lexical_only_cold"]
-        print(f"| {r['docs']} | {r['mode']} | {r['full_build_s']} / {r['full_build_cpu_s']} s ({r['chunks_embedded']}) | "
+        rest = f"{hot['rest_cpu_p50_ms']} / {hot['rest_cpu_p95_ms']} ms" if "rest_cpu_p50_ms" in hot else "-"
+        print(f"| {r['docs']} | {r['mode']} | {r['full_build_s']} / {r['full_build_cpu_s']} s ({r['chunks_embedded']}; {r['build_loadavg']}) | "
               f"{r['one_doc_update_s']} / {r['one_doc_update_cpu_s']} s | {hot['p50_ms']} / {hot['p95_ms']} ms | "
-              f"{hot['cpu_p50_ms']} / {hot['cpu_p95_ms']} ms | {lex['cpu_p50_ms']} / {lex['cpu_p95_ms']} ms | "
-              f"{r['peak_rss_mb']} MB | {r['index_disk_mb']} MB | {seq} | {conc} |")
+              f"{hot['cpu_p50_ms']} / {hot['cpu_p95_ms']} ms | {rest} | {lex['cpu_p50_ms']} / {lex['cpu_p95_ms']} ms | {r['query_loadavg']} | "
+              f"{r['peak_rss_build_mb']} / {r['peak_rss_mb'] if r['reused'] else '-'} MB | {r['index_disk_mb']} MB | {seq} | {conc} |")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=2))

@@ -38,3 +38,23 @@ def test_synonyms_add_the_other_phrases_of_a_group():
     assert table.alternatives("card rejected") == ["declined"]
     assert table.alternatives("nothing relevant") == []
     assert fold("Déclinée") == "declinee"
+
+
+def test_fast_folding_paths_equal_the_character_table():
+    """fold() and the snippets' offset-keeping fold skip per-character lookups where they can; same output."""
+    import random
+
+    from whoosh.support.charset import accent_map
+
+    from kbops.search.snippets import _folded
+
+    rng = random.Random(5)
+    alphabet = [chr(code) for code in accent_map] + list("abcXYZ 09;.-—’İ")
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 30)))
+        assert fold(text) == text.lower().translate(accent_map), text
+        table = text.translate(accent_map).lower()
+        expected = table if len(table) == len(text) else text.lower() if len(text.lower()) == len(text) else text
+        assert _folded(text) == expected, text
+        assert len(_folded(text)) == len(text)
+    assert _folded("Contraseña OLVIDÉE") == "contrasena olvidee" and fold("Ça COÛTE") == "ca coute"

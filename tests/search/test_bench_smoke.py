@@ -44,3 +44,14 @@ def test_speed_harness_runs_in_process(tmp_path: Path):
     assert done.returncode == 0, done.stderr
     result = json.loads(out.read_text())[0]
     assert result["docs"] == 40 and result["indexed"] > 0 and result["one_doc_update_changed"] == 1
+    assert result["reused"] is False
+    # --reuse: the same corpus and full build again (its numbers reported), a fresh one-doc update and the latencies.
+    again = subprocess.run(
+        [sys.executable, str(REPO / "bench/search/run.py"), "--sizes", "40", "--queries", "20", "--no-http", "--reuse",
+         "--profile", "5", "--corpus-dir", str(tmp_path / "corpus"), "--json", str(out)], capture_output=True, text=True, timeout=300,
+    )
+    assert again.returncode == 0, again.stderr
+    reused = json.loads(out.read_text())[0]
+    assert reused["reused"] is True and reused["one_doc_update_changed"] == 1
+    assert (reused["full_build_s"], reused["built"]) == (result["full_build_s"], result["built"])
+    assert "reusing" in again.stderr and "cumulative" in again.stderr  # the profile's second table

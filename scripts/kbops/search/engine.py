@@ -172,13 +172,16 @@ class GenerationSearcher:
         return facets
 
     def _hits(self, chosen, scores, request: SearchRequest, asked: tuple[str, ...], stems) -> tuple[SearchHit, ...]:
-        patterns = {group: stem_pattern(words) for group, words in stems.items()}
+        patterns: dict[str, Optional[re.Pattern]] = {}  # compiled for the hits' languages only
         hits = []
         for docnum in chosen:
             fields = self.lexical.stored(int(docnum))
             snippet = ""
             if request.snippets:
-                snippet = make_snippet(fields["text"], patterns.get(fields["lang"])) or html.escape(fields["summary"])
+                group = fields["lang"]
+                if group not in patterns:
+                    patterns[group] = stem_pattern(stems.get(group, ()))
+                snippet = make_snippet(fields["text"], patterns[group]) or html.escape(fields["summary"])
             hits.append(SearchHit(
                 id=fields["id"], title=fields["title"], path=fields["path"], url=fields["url"],
                 score=round(float(scores[docnum]), 4), snippet=snippet, locale=fields["locale"], type=fields["type"],

@@ -17,8 +17,24 @@ _FOLD = str.maketrans({code: value for code, value in accent_map.items() if isin
 MAX_SCAN = 6_000  # characters of a doc searched for the snippet
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# Replacing each distinct accented character in turn equals one translate() when no replacement is itself
+# replaced again (true of Whoosh's table; checked here so that a new table cannot change snippets silently).
+_REPLACE_EACH = not any(code >= 128 and ord(value) >= 128 and _FOLD.get(ord(value), value) != value for code, value in _FOLD.items())
+
+
 def _folded(text: str) -> str:
-    folded = text.translate(_FOLD).lower()
+    if text.isascii():  # the table maps ASCII letters only to their lower case: same result, no per-character lookups
+        return text.lower()
+    if _REPLACE_EACH:  # a few str.replace calls instead of a dictionary lookup per character (4-5x faster)
+        folded = text
+        for char in set(_NON_ASCII.findall(text)):
+            value = _FOLD.get(ord(char))
+            if value is not None:
+                folded = folded.replace(char, value)
+        folded = folded.lower()
+    else:
+        folded = text.translate(_FOLD).lower()
     return folded if len(folded) == len(text) else text.lower() if len(text.lower()) == len(text) else text
 
 

@@ -11,7 +11,9 @@ FALLBACK_GROUP = "xx"  # analyzer group for locales without a Snowball stemmer: 
 
 def fold(text: str) -> str:
     """Lower-case and strip accents, so "Contraseña" and "contrasena" compare equal."""
-    return text.lower().translate(accent_map)
+    lowered = text.lower()
+    # accent_map maps ASCII letters only to their lower case: an ASCII text needs no per-character lookups.
+    return lowered if lowered.isascii() else lowered.translate(accent_map)
 
 
 def language_group(locale: str, groups: Iterable[str]) -> str:

@@ -35,7 +35,9 @@ class VectorScorer:
     def field_lengths(self, field: str) -> tuple[np.ndarray, float]:
         found = self._lengths.get(field)
         if found is None:
-            lengths = np.fromiter((self.reader.doc_field_length(d, field, 0) for d in range(self.size)), dtype=np.float32, count=self.size)
+            lengths = _column_lengths(self.reader, field, self.size)
+            if lengths is None:  # not the W3 codec's layout: one call per doc
+                lengths = np.fromiter((self.reader.doc_field_length(d, field, 0) for d in range(self.size)), dtype=np.float32, count=self.size)
             present = lengths[lengths > 0]
             average = float(present.mean()) if present.size else 1.0
             found = self._lengths[field] = (lengths, average)
@@ -114,6 +116,36 @@ class VectorScorer:
             codes = np.fromiter((values.setdefault(reader[d], len(values)) for d in range(self.size)), dtype=np.int64, count=self.size)
             found = self._codes[column] = (codes, list(values))
         return found
+
+
+def _column_lengths(reader, field: str, size: int) -> "np.ndarray | None":
+    """Every doc's length of `field`, as `reader.doc_field_length(d, field, 0)` gives it (NaN where Whoosh's
+    length byte is 0, as that method then returns None), read as one block per segment.
+
+    Whoosh W3 keeps a field's lengths as a column of one byte per doc (a logarithmic code); reading it
+    doc by doc costs ~8 us a call, 1-2 s for the ~20 text fields of a 10k-doc index on its first query.
+    None when a segment is not laid out that way (another codec or Whoosh version): the caller loops.
+    """
+    try:
+        from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+        from whoosh.util.numeric import byte_to_length
+
+        table = np.asarray(byte_to_length.__self__, dtype=np.float32)  # the code -> length table (256 entries)
+        table[0] = np.nan
+        lengths = np.zeros(size, dtype=np.float32)
+        for segment, offset in reader.leaf_readers():
+            column = segment._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+            if column is None:
+                continue  # no doc of this segment has the field: doc_field_length gives the default, 0
+            if column._fixedlen != 1 or column._typecode != "B" or table.shape != (256,):
+                return None
+            count = min(column._count, segment.doc_count_all())
+            codes = np.frombuffer(column._dbfile.get(column._basepos, count), dtype=np.uint8)
+            lengths[offset:offset + segment.doc_count_all()] = np.nan  # docs past the column's end: code 0
+            lengths[offset:offset + count] = table[codes]
+        return lengths
+    except (ImportError, AttributeError, TypeError, ValueError):
+        return None
 
 
 def _read_postings(matcher, offset: int, id_parts: list, weight_parts: list) -> None:
