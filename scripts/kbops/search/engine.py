@@ -57,7 +57,16 @@ class GenerationSearcher:
         self.family, _ = lexical.column("family")
         status_codes, status_names = lexical.column("status")
         self.deprecated = status_codes == (status_names.index("deprecated") if "deprecated" in status_names else -1)
+        self._group_masks: dict[tuple[str, ...], np.ndarray] = {}
         self._lock = threading.Lock()
+
+    def _in_groups(self, groups: tuple[str, ...]) -> np.ndarray:
+        """Docs in these language groups (np.isin over the string column costs ~0.2 ms a call at 10k docs: cached)."""
+        found = self._group_masks.get(groups)
+        if found is None:
+            found = self._group_masks[groups] = np.isin(self.doc_group, groups)
+            found.flags.writeable = False
+        return found
 
     @property
     def hybrid(self) -> bool:
@@ -90,7 +99,7 @@ class GenerationSearcher:
             suggestion = None
         matched, scores, stems, fallback = ranked["matched"], ranked["scores"], ranked["stems"], ranked["fallback"]
         if request.locale:
-            matched, scores = self._one_per_translation_family(matched, scores, np.isin(self.doc_group, asked))
+            matched, scores = self._one_per_translation_family(matched, scores, self._in_groups(asked))
         chosen, total = fusion.top(scores, matched, request.limit)
         if not total:
             return SearchResult(request.query, request.audience, request.locale, (), 0, {}, suggestion, False, False,
@@ -116,10 +125,10 @@ class GenerationSearcher:
             scores = np.where(np.isfinite(cosine), scores, scaled)  # a doc without vectors (a landing page): words only
             matched = candidates & (words | (cosine >= self.config.min_similarity))
             if request.locale:
-                scores = np.where(np.isin(self.doc_group, asked), scores, scores * self.config.other_language_weight)
+                scores = np.where(self._in_groups(asked), scores, scores * self.config.other_language_weight)
             scores = np.where(self.deprecated, scores * self.config.deprecated_weight, scores).astype(np.float32)
             return {"matched": matched, "scores": scores, "stems": stems, "fallback": False,
-                    "word_matches": int((words & np.isin(self.doc_group, asked)).sum())}
+                    "word_matches": int((words & self._in_groups(asked)).sum())}
         # Lexical only: the asked language first; other languages only when it has no match.
         found = self._lexical(text, request, asked, collection)
         fallback = False
@@ -159,7 +168,7 @@ class GenerationSearcher:
         """Per-doc lexical weight by the doc's own language (queries with no locale)."""
         weights = np.full(self.lexical.size, self.config.weight_for(None), dtype=np.float32)
         for group in set(self.doc_group[candidates].tolist()):
-            weights[self.doc_group == group] = self.config.weight_for(group)
+            weights[self._in_groups((group,))] = self.config.weight_for(group)
         return weights
 
     def _facets(self, docnums: np.ndarray) -> dict[str, dict[str, int]]:

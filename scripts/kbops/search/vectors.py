@@ -106,9 +106,9 @@ class VectorView:
         position = {key: number for number, key in enumerate(doc_keys) if key}
         docnums = np.fromiter((position.get(k, -1) for k in vectors.keys.tolist()), dtype=np.int64, count=len(vectors.keys))
         present = docnums >= 0  # vectors of docs the lexical index does not hold (never expected) are ignored
-        order = np.argsort(docnums[present], kind="stable")
-        self.matrix = np.ascontiguousarray(vectors.matrix[present][order])
-        self.chunk_doc = docnums[present][order]
+        rows = np.flatnonzero(present)[np.argsort(docnums[present], kind="stable")]
+        self.matrix = np.ascontiguousarray(vectors.matrix[rows])  # one copy (25 MB at 10k docs), not two
+        self.chunk_doc = docnums[rows]
         self.size = size
         self.model = vectors.model
         if len(self.chunk_doc):
