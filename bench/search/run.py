@@ -222,6 +222,33 @@ def profile(engine: SearchEngine, queries, top: int) -> None:
     stats.sort_stats("cumulative").print_stats(top)
 
 
+class LoadSampler:
+    """The machine's 1-minute load average every few seconds while a long step runs (mean and max reported)."""
+
+    def __init__(self, every: float = 5.0):
+        import threading
+
+        self.samples = [os.getloadavg()[0]]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(every,), daemon=True)
+
+    def _run(self, every: float) -> None:
+        while not self._stop.wait(every):
+            self.samples.append(os.getloadavg()[0])
+
+    def __enter__(self) -> "LoadSampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.samples.append(os.getloadavg()[0])
+
+    def summary(self) -> str:
+        return f"{statistics.mean(self.samples):.1f} (max {max(self.samples):.1f})"
+
+
 def full_build(docs: int, args) -> tuple[Path, dict]:
     """A fresh corpus and a full build with embeddings, or (--reuse) the last ones kept under --corpus-dir."""
     root = args.corpus_dir / f"search-{docs}"
@@ -232,12 +259,12 @@ def full_build(docs: int, args) -> tuple[Path, dict]:
         return root, build | {"reused": True}
     root = make_corpus(docs, args.corpus_dir)
     settings = load_settings(root)
-    load = os.getloadavg()[0]
     cpu_started = time.process_time()
-    full = build_index(settings, rebuild=True)
+    with LoadSampler() as load:
+        full = build_index(settings, rebuild=True)
     full_cpu = time.process_time() - cpu_started
     build = {
-        "built": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "build_loadavg": round((load + os.getloadavg()[0]) / 2, 1),
+        "built": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "build_loadavg": load.summary(),
         "indexed": full.indexed, "model": full.model, "chunks_embedded": full.embedded,
         "full_build_s": round(full.seconds, 2), "full_build_cpu_s": round(full_cpu, 2), "peak_rss_build_mb": peak_rss_mb(),
     }
@@ -262,20 +289,20 @@ def run_size(docs: int, args) -> dict:
     root, build = full_build(docs, args)
     settings = load_settings(root)
     update = one_doc_update(root, settings)
-    load = os.getloadavg()[0]
     queries = sample_queries(args.queries)
-    hybrid = SearchEngine(settings)
-    hybrid_passes = latency(hybrid, queries)
+    with LoadSampler() as load:
+        hybrid = SearchEngine(settings)
+        hybrid_passes = latency(hybrid, queries)
+        mode = hybrid.searcher().hybrid and "hybrid" or "lexical"
+        lexical = SearchEngine(settings, search_config(settings).model_copy(update={"model": "none"}))
+        lexical_passes = latency(lexical, queries)
+        lexical.close()
     if args.profile:
         profile(hybrid, queries, args.profile)
-    mode = hybrid.searcher().hybrid and "hybrid" or "lexical"
     hybrid.close()
-    lexical = SearchEngine(settings, search_config(settings).model_copy(update={"model": "none"}))
-    lexical_passes = latency(lexical, queries)
-    lexical.close()
     result = {
         "docs": docs, "mode": mode, **build, **update,
-        "query_loadavg": round((load + os.getloadavg()[0]) / 2, 1),
+        "query_loadavg": load.summary(),
         "in_process_cold": hybrid_passes[0], "in_process": hybrid_passes[1],
         "lexical_only_cold": lexical_passes[0], "lexical_only": lexical_passes[1],
         "index_disk_mb": disk_mb(index_root(settings) / "current"), "peak_rss_mb": peak_rss_mb(), "rss_before_mb": rss_before,
