@@ -2,8 +2,8 @@
 
 * dev-en / dev-es / dev-fr: ../shared/data/search-dev — real Business Central help articles
   (Microsoft, CC-BY-4.0); a query is the authors' one-sentence summary, which is not in the article.
-* banking77: the bundled KB's English articles visible to `public`, with intents, sample_queries,
-  tags and descriptions removed, among the 1,022 English dev articles as distractors, queried with
+* banking77: the bundled KB's English articles visible to `public`, with intents, sample_queries and
+  tags removed (the description stays, as the body's first lines for every engine), among the 1,022 English dev articles as distractors, queried with
   held-out Banking77 customer questions (PolyAI, CC-BY-4.0); a question is relevant to every
   bundled doc tagged with its intent.
 
@@ -105,9 +105,10 @@ def banking77_set(kb_root: Path, data: Path, dev_per_intent: int, test_per_inten
         records.append(IndexRecord(
             key=doc.relpath, id=fm.id, title=fm.title, description="",
             headings=tuple(plain_text(h.text) for h in doc.headings if h.text.strip() and h.text.strip() != fm.title),
-            text="\n".join(body for _, body in sections), tags=(), product="", intents=(), sample_queries=(),
-            type=str(fm.type), audience="public", status=str(fm.status), locale="en", path=doc.relpath, url="/",
-            content_hash=doc.content_hash, chunks=passages(fm.title, "", sections),
+            # The description is the article's first lines for every engine (lunr and bm25s read title + text).
+            text="\n".join([fm.description or ""] + [body for _, body in sections]).strip(), tags=(), product="",
+            intents=(), sample_queries=(), type=str(fm.type), audience="public", status=str(fm.status), locale="en",
+            path=doc.relpath, url="/", content_hash=doc.content_hash, chunks=passages(fm.title, fm.description or "", sections),
             superseded_by=fm.superseded_by or "",
         ))
         for intent in fm.intents:

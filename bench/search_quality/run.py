@@ -1,9 +1,10 @@
 """Search quality, side by side in one run: kbops (lexical, hybrid) vs lunr (MkDocs' search) vs bm25s.
 
-Sets (bench/search_quality/datasets.py): dev-en, dev-es, dev-fr (real help-center articles, query =
+Sets (bench/search_quality/quality_sets.py): dev-en, dev-es, dev-fr (real help-center articles, query =
 the authors' summary sentence) and banking77 (the bundled KB's articles stripped of intents,
-sample_queries, tags and descriptions, among the English dev articles, queried with Banking77
-questions). Every engine indexes the same records (title + body) and ranks only the set's docs.
+sample_queries and tags, the description kept as the first lines, among the English dev articles,
+queried with Banking77 questions). Every engine indexes the same records (title + body) and ranks
+only the set's docs.
 `--tune` tunes our lexical parameters, then the lexical weight of the score mix per locale, on the
 dev half only; the table reports the test half (and dev, to show the gap).
 
