@@ -45,7 +45,7 @@ def _detector(candidates: tuple[str, ...]):
     if len(codes) < 2:
         return None
     # low-accuracy mode uses trigram models only: 0.1 s to load instead of 1.5 s (the 1- to 5-gram models),
-    # and as accurate on what lint judges (passages of 8+ words, bodies of 20+); see bench/lint/README.md
+    # and as accurate on what lint judges (passages of 8+ words, bodies of 20+); see bench/README.md, "Lint (`bench/lint`)"
     return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).with_low_accuracy_mode().build()
 
 

@@ -102,6 +102,7 @@ def test_site_is_served_for_the_callers_audience(served_kb):
     with server.client() as anonymous:
         home = anonymous.get("/")
         assert home.text == "<h1>PUBLIC HOME</h1>" and "Cookie" in home.headers["vary"]
+        assert home.headers["cache-control"] == "no-cache"  # a rebuilt page is never shown stale from a heuristic cache
         assert anonymous.get("/cards/").text == "public cards page"
     with server.client() as agent:
         assert agent.post("/login", data={"key": "kb_wrong"}).status_code == 401

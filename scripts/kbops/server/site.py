@@ -60,6 +60,10 @@ _NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>Site not built</titl
 The search API works meanwhile: <a href="/api/search?q=card">/api/search?q=card</a>.</p>"""
 
 
+def _is_html(headers: list[tuple[bytes, bytes]]) -> bool:
+    return any(name.lower() == b"content-type" and value.startswith(b"text/html") for name, value in headers)
+
+
 class AudienceSite:
     """ASGI app serving `site/<audience>/` for the audience the request resolves to.
 
@@ -99,6 +103,8 @@ class AudienceSite:
                     headers.append((b"content-security-policy", self._policies[audience]))
                 if audience != ANONYMOUS_AUDIENCE:  # pages behind a key never sit in a shared cache
                     headers.append((b"cache-control", b"private, no-cache"))
+                elif _is_html(headers):  # revalidated (ETag) on every visit: a rebuilt page shows at once
+                    headers.append((b"cache-control", b"no-cache"))
                 message = {**message, "headers": headers}
             await send(message)
 
