@@ -92,14 +92,15 @@ class Ours:
         if self.hybrid:
             self.hybrid.config = config
 
-    def engine(self, hybrid: bool) -> "OursView":
-        return OursView(self, hybrid)
+    def engine(self, hybrid: bool, cross_language: bool = False) -> "OursView":
+        return OursView(self, hybrid, cross_language)
 
 
 @dataclass
 class OursView:
     ours: Ours
     use_hybrid: bool
+    cross_language: bool = False  # other languages may answer (the API's default); off: the query's language only
 
     @property
     def name(self) -> str:
@@ -108,7 +109,7 @@ class OursView:
     def rank(self, query: str, locale: str) -> list[str]:
         searcher = self.ours.hybrid if self.use_hybrid else self.ours.lexical_only
         request = SearchRequest(query=query[:1000], audience=ANONYMOUS_AUDIENCE, locale=locale, limit=10, snippets=False,
-                                facets=False, fallback=False)
+                                facets=False, fallback=self.cross_language)
         return [hit.id for hit in searcher.search(request).hits]
 
 

@@ -2,8 +2,15 @@
 
 * dev-en / dev-es / dev-fr: ../shared/data/search-dev — real Business Central help articles
   (Microsoft, CC-BY-4.0); a query is the authors' one-sentence summary, which is not in the article.
-* banking77: the bundled KB's English articles visible to `public`, with intents, sample_queries,
-  tags and descriptions removed, among the 1,022 English dev articles as distractors, queried with
+* xl-es / xl-fr (and xl-es-own / xl-fr-own): cross-language. The search-dev articles are translations of
+  each other (`bc-en-X`, `bc-es-X`, `bc-fr-X`). Corpus: the first N Spanish (French) articles and their
+  English originals; the Spanish version of half of them (by a hash of X) is removed. xl-es queries ask
+  in Spanish for an article whose Spanish version is gone: the English original is the answer. xl-es-own
+  queries ask for one whose Spanish version exists: that version is the answer, its English original
+  (same translation family) must not hide it. Searched with other languages allowed, as the API does.
+* banking77: the bundled KB's English articles visible to `public`, with intents, sample_queries and
+  tags removed (the description stays, as the body's first lines for every engine), among the 1,022
+  English dev articles as distractors, queried with
   held-out Banking77 customer questions (PolyAI, CC-BY-4.0); a question is relevant to every
   bundled doc tagged with its intent.
 
@@ -50,6 +57,7 @@ class QualitySet:
     locale: str
     records: list[IndexRecord]
     queries: list[Query]
+    cross_language: bool = False  # search every language (the API's default), not only the query's
 
     def split(self, name: str) -> list[Query]:
         return [q for q in self.queries if q.split == name]
@@ -89,6 +97,31 @@ def dev_set(locale: str, data: Path, max_docs: Optional[int] = None) -> QualityS
     return QualitySet(f"dev-{locale}", locale, records, queries)
 
 
+def cross_language_set(locale: str, data: Path, max_docs: Optional[int] = None, own: bool = False) -> QualitySet:
+    """xl-<locale> (`own=False`) or xl-<locale>-own: see the module docstring."""
+    folder = data / "search-dev"
+    load = lambda name: [json.loads(line) for line in (folder / name).read_text(encoding="utf-8").splitlines() if line.strip()]  # noqa: E731
+    english = {d["id"].split("-", 2)[2]: d for d in load("docs.en.jsonl")}
+    theirs = [d for d in load(f"docs.{locale}.jsonl") if d["id"].split("-", 2)[2] in english]
+    if max_docs:
+        theirs = theirs[:max_docs]
+    removed = {d["id"] for d in theirs if int(hashlib.sha256(f"xl-{d['id'].split('-', 2)[2]}".encode()).hexdigest(), 16) % 2}
+    records = []
+    for doc in theirs:
+        source = english[doc["id"].split("-", 2)[2]]
+        records.append(record(source["id"], source["title"], source["body"], "en"))
+        if doc["id"] not in removed:
+            records.append(dataclasses.replace(record(doc["id"], doc["title"], doc["body"], locale), translation_of=source["id"]))
+    known = {d["id"] for d in theirs}
+    queries = []
+    for item in load(f"queries.{locale}.jsonl"):
+        for relevant in set(item["relevant"]) & known:
+            if (relevant in removed) != own:
+                answer = f"bc-en-{relevant.split('-', 2)[2]}" if relevant in removed else relevant
+                queries.append(Query(item["query"], frozenset([answer]), locale, half(relevant)))
+    return QualitySet(f"xl-{locale}" + ("-own" if own else ""), locale, records, queries, cross_language=True)
+
+
 def banking77_set(kb_root: Path, data: Path, dev_per_intent: int, test_per_intent: int, seed: int,
                   max_distractors: Optional[int] = None) -> QualitySet:
     from kbops.config import load_settings
@@ -105,9 +138,10 @@ def banking77_set(kb_root: Path, data: Path, dev_per_intent: int, test_per_inten
         records.append(IndexRecord(
             key=doc.relpath, id=fm.id, title=fm.title, description="",
             headings=tuple(plain_text(h.text) for h in doc.headings if h.text.strip() and h.text.strip() != fm.title),
-            text="\n".join(body for _, body in sections), tags=(), product="", intents=(), sample_queries=(),
-            type=str(fm.type), audience="public", status=str(fm.status), locale="en", path=doc.relpath, url="/",
-            content_hash=doc.content_hash, chunks=passages(fm.title, "", sections),
+            # The description is the article's first lines for every engine (lunr and bm25s read title + text).
+            text="\n".join([fm.description or ""] + [body for _, body in sections]).strip(), tags=(), product="",
+            intents=(), sample_queries=(), type=str(fm.type), audience="public", status=str(fm.status), locale="en",
+            path=doc.relpath, url="/", content_hash=doc.content_hash, chunks=passages(fm.title, fm.description or "", sections),
             superseded_by=fm.superseded_by or "",
         ))
         for intent in fm.intents:

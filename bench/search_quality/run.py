@@ -1,9 +1,10 @@
 """Search quality, side by side in one run: kbops (lexical, hybrid) vs lunr (MkDocs' search) vs bm25s.
 
-Sets (bench/search_quality/datasets.py): dev-en, dev-es, dev-fr (real help-center articles, query =
+Sets (bench/search_quality/quality_sets.py): dev-en, dev-es, dev-fr (real help-center articles, query =
 the authors' summary sentence) and banking77 (the bundled KB's articles stripped of intents,
-sample_queries, tags and descriptions, among the English dev articles, queried with Banking77
-questions). Every engine indexes the same records (title + body) and ranks only the set's docs.
+sample_queries and tags, the description kept as the first lines, among the English dev articles,
+queried with Banking77 questions). Every engine indexes the same records (title + body) and ranks
+only the set's docs.
 `--tune` tunes our lexical parameters, then the lexical weight of the score mix per locale, on the
 dev half only; the table reports the test half (and dev, to show the gap).
 
@@ -20,7 +21,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parents[1] / "scripts"), str(HERE)]
 
-from quality_sets import QualitySet, banking77_set, dev_set, shared_data  # noqa: E402
+from quality_sets import QualitySet, banking77_set, cross_language_set, dev_set, shared_data  # noqa: E402
 from engines import BM25S, CachedEmbedder, Lunr, Ours  # noqa: E402
 
 from kbops.config import load_settings  # noqa: E402
@@ -57,7 +58,7 @@ def tune_lexical(ours: dict, sets: list[QualitySet], config: SearchConfig, round
     def apply(candidate: SearchConfig) -> float:
         for s in sets:
             ours[s.name].reconfigure(candidate)
-        return dev_mrr([ours[s.name].engine(False) for s in sets], sets)
+        return dev_mrr([ours[s.name].engine(False, s.cross_language) for s in sets], sets)
 
     best = apply(config)
     print(f"  lexical dev MRR {best:.4f} at start", file=sys.stderr)
@@ -90,7 +91,7 @@ def tune_weights(ours: dict, sets: list[QualitySet], config: SearchConfig) -> Se
             candidate = config.model_copy(update={"lexical_weight": {**weights, locale: weight}})
             for s in mine:
                 ours[s.name].reconfigure(candidate)
-            results[weight] = dev_mrr([ours[s.name].engine(True) for s in mine], mine)
+            results[weight] = dev_mrr([ours[s.name].engine(True, s.cross_language) for s in mine], mine)
             print(f"  {locale}: hybrid dev MRR {results[weight]:.4f} at lexical weight {weight}", file=sys.stderr)
         weights[locale] = max(results, key=lambda w: (round(results[w], 3), -abs(w - 0.3)))
     tuned = config.model_copy(update={"lexical_weight": weights})
@@ -129,6 +130,8 @@ def main() -> int:
     for name in args.sets:
         if name == "banking77":
             sets.append(banking77_set(args.root, data, args.dev, args.test, args.seed, args.max_docs))
+        elif name.startswith("xl-"):
+            sets.append(cross_language_set(name.split("-")[1], data, args.max_docs, own=name.endswith("-own")))
         else:
             sets.append(dev_set(name.split("-", 1)[1], data, args.max_docs))
         print(f"{name}: {len(sets[-1].records)} docs, {len(sets[-1].split('dev'))} dev / {len(sets[-1].split('test'))} test queries",
@@ -158,7 +161,7 @@ def main() -> int:
                                                         "lexical_weight": config.lexical_weight}, indent=1), file=sys.stderr)
     results: dict[str, dict] = {}
     for s in sets:
-        engines = [ours[s.name].engine(False)] + ([ours[s.name].engine(True)] if embedder else []) + peers[s.name]
+        engines = [ours[s.name].engine(False, s.cross_language)] + ([ours[s.name].engine(True, s.cross_language)] if embedder else []) + peers[s.name]
         results[s.name] = {e.name: {split: metrics(e, s.split(split)) for split in ("test", "dev")} for e in engines}
     if embedder:
         embedder.save()

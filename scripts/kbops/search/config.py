@@ -64,6 +64,13 @@ class SearchConfig(BaseModel):
     )
     min_similarity: float = Field(default=0.83, ge=-1, le=1, description="A doc with no word match is a hit only at this cosine or above")
     other_language_weight: float = Field(default=0.85, ge=0, le=1, description="Score factor of docs in another language than the query's")
+    cross_language_bias: float = Field(
+        default=0.02, ge=0, le=0.5,
+        description="Added to the cosine of docs in another language than the query's: the advantage the model gives "
+                    "text in the query's language (multilingual-e5-small: median cosine 0.024 es / 0.025 fr above the "
+                    "English docs' on the dev half of bench/search_quality's xl-*-own sets; chosen there with "
+                    "own-language losses held within 0.02 MRR)",
+    )
     deprecated_weight: float = Field(default=0.5, ge=0, le=1, description="Score factor of deprecated docs (their hit names the successor)")
     mrr_floor: float = Field(default=0.0, ge=0, le=1, description="`kb eval` exits 1 when MRR is below this")
     default_limit: int = Field(default=10, ge=1, le=100)

@@ -119,16 +119,25 @@ class GenerationSearcher:
             lexical, stems = self.lexical.scores(text, scope, collection, request.visible)
             words = (lexical > 0) & candidates
             cosine = self.vectors.similarities(self.queries.vector(text), candidates)
+            mine = self._in_groups(asked)
+            # The model rates text in the query's language above text in another language, relevant or not:
+            # other languages' cosines get that measured advantage back before anything compares them.
+            if request.locale:
+                cosine = np.where(mine, cosine, cosine + self.config.cross_language_bias)
             weight = self.config.weight_for(request.locale) if request.locale else self._weights(candidates)
             scaled = fusion.scaled_lexical(lexical, candidates)
-            scores = fusion.mix(scaled, fusion.scaled_cosine(cosine, candidates), weight)
+            semantic = fusion.scaled_cosine(cosine, candidates)
+            if request.locale:
+                scores = fusion.blend_languages(scaled, semantic, weight, mine)
+            else:
+                scores = fusion.mix(scaled, semantic, weight)
             scores = np.where(np.isfinite(cosine), scores, scaled)  # a doc without vectors (a landing page): words only
             matched = candidates & (words | (cosine >= self.config.min_similarity))
             if request.locale:
-                scores = np.where(self._in_groups(asked), scores, scores * self.config.other_language_weight)
+                scores = np.where(mine, scores, scores * self.config.other_language_weight)
             scores = np.where(self.deprecated, scores * self.config.deprecated_weight, scores).astype(np.float32)
             return {"matched": matched, "scores": scores, "stems": stems, "fallback": False,
-                    "word_matches": int((words & self._in_groups(asked)).sum())}
+                    "word_matches": int((words & mine).sum())}
         # Lexical only: the asked language first; other languages only when it has no match.
         found = self._lexical(text, request, asked, collection)
         fallback = False

@@ -33,6 +33,18 @@ def mix(lexical: np.ndarray, cosine: np.ndarray, lexical_weight: np.ndarray | fl
     return lexical_weight * lexical + (1 - lexical_weight) * cosine
 
 
+def blend_languages(lexical: np.ndarray, cosine: np.ndarray, lexical_weight: np.ndarray | float, mine: np.ndarray) -> np.ndarray:
+    """The score mix when docs in other languages than the query's compete (scaled inputs; `mine`: the query's language).
+
+    The query's words can only match text in their own language (a doc in another language matches at most
+    through its translated taxonomy labels), so a missing word match there is no evidence against the doc:
+    its semantic score stands in for the word match it could not have, unless its words did better.
+    """
+    own = mix(lexical, cosine, lexical_weight)
+    other = mix(np.maximum(lexical, cosine), cosine, lexical_weight)
+    return np.where(mine, own, other)
+
+
 def top(scores: np.ndarray, matched: np.ndarray, limit: int) -> tuple[np.ndarray, int]:
     """Doc numbers of the best `limit` matched docs (ties by doc number) and the number of matches."""
     docs = np.flatnonzero(matched)
