@@ -58,6 +58,7 @@ class GenerationSearcher:
         status_codes, status_names = lexical.column("status")
         self.deprecated = status_codes == (status_names.index("deprecated") if "deprecated" in status_names else -1)
         self._group_masks: dict[tuple[str, ...], np.ndarray] = {}
+        self._originals: dict[int, bool] = {}  # docnum -> not a translation (searches hold self._lock)
         self._lock = threading.Lock()
 
     def _in_groups(self, groups: tuple[str, ...]) -> np.ndarray:
@@ -167,11 +168,18 @@ class GenerationSearcher:
         for family in families[counts > 1]:
             members = elsewhere[self.family[elsewhere] == family]
             best = float(scores[members].max())
-            originals = [d for d in members if self.lexical.stored(int(d))["translation_of"] == ""]
+            originals = [d for d in members if self._is_original(int(d))]
             keep = originals[0] if originals else members[np.argmax(scores[members])]
             matched[members] = False
             matched[keep], scores[keep] = True, best
         return matched, scores
+
+    def _is_original(self, docnum: int) -> bool:
+        """Whether a doc is not a translation; read from its stored fields once per generation."""
+        found = self._originals.get(docnum)
+        if found is None:
+            found = self._originals[docnum] = self.lexical.stored(docnum)["translation_of"] == ""
+        return found
 
     def _weights(self, candidates: np.ndarray) -> np.ndarray:
         """Per-doc lexical weight by the doc's own language (queries with no locale)."""
