@@ -50,6 +50,20 @@ def test_the_right_article_comes_first_in_the_agents_language_or_another(partner
     assert len(family) == 1  # a doc and its translations are one answer
 
 
+@pytest.mark.parametrize(("query", "locale"), [
+    ("carte perdue", "fr"), ("customer wants copy of their data", "en"), ("tarjeta rechazada", "es"),
+    ("card declined abroad", "en"), ("recarga pendiente", "es"), ("remboursement", "fr"),
+])
+def test_another_languages_family_is_answered_by_its_original(partner_api, query, locale):
+    """A translation in a third language never stands in for an original the agent may read: the original answers
+    for its family (it says what the translation says), and the model's own-language bias never admits a doc."""
+    hits = ranked(partner_api, query, locale)
+    # every original of the bundled KB is visible to a partner: a hit in another language is never a translation
+    assert not [h["id"] for h in hits if h["fallback"] and h["translation_of"]], [(h["id"], h["locale"]) for h in hits]
+    families = [h["translation_of"] or h["id"] for h in hits]
+    assert len(families) == len(set(families)), families  # one answer per family
+
+
 def test_pin_bloqueado_finds_the_card_and_pin_article(partner_api):
     hits = ranked(partner_api, "pin bloqueado", "es")
     assert "activate-card-and-pin" in [h["id"] for h in hits][:3], [(h["id"], h["score"]) for h in hits[:5]]

@@ -100,7 +100,7 @@ class GenerationSearcher:
             suggestion = None
         matched, scores, stems, fallback = ranked["matched"], ranked["scores"], ranked["stems"], ranked["fallback"]
         if request.locale:
-            matched, scores = self._one_per_translation_family(matched, scores, self._in_groups(asked))
+            matched, scores = self._one_per_translation_family(matched, scores, self._in_groups(asked), ranked["candidates"])
         chosen, total = fusion.top(scores, matched, request.limit)
         if not total:
             return SearchResult(request.query, request.audience, request.locale, (), 0, {}, suggestion, False, False,
@@ -119,7 +119,7 @@ class GenerationSearcher:
             candidates = self.lexical.allowed(request.visible, scope, request.type, request.product)
             lexical, stems = self.lexical.scores(text, scope, collection, request.visible)
             words = (lexical > 0) & candidates
-            cosine = self.vectors.similarities(self.queries.vector(text), candidates)
+            raw = cosine = self.vectors.similarities(self.queries.vector(text), candidates)
             mine = self._in_groups(asked)
             # The model rates text in the query's language above text in another language, relevant or not:
             # other languages' cosines get that measured advantage back before anything compares them.
@@ -133,11 +133,13 @@ class GenerationSearcher:
             else:
                 scores = fusion.mix(scaled, semantic, weight)
             scores = np.where(np.isfinite(cosine), scores, scaled)  # a doc without vectors (a landing page): words only
-            matched = candidates & (words | (cosine >= self.config.min_similarity))
+            # Being a hit on meaning alone takes the model's own cosine: the bias ranks, it does not admit (else a
+            # translation would pass the bar its original, the same text in the asked language, does not).
+            matched = candidates & (words | (raw >= self.config.min_similarity))
             if request.locale:
                 scores = np.where(mine, scores, scores * self.config.other_language_weight)
             scores = np.where(self.deprecated, scores * self.config.deprecated_weight, scores).astype(np.float32)
-            return {"matched": matched, "scores": scores, "stems": stems, "fallback": False,
+            return {"matched": matched, "scores": scores, "stems": stems, "fallback": False, "candidates": candidates,
                     "word_matches": int((words & mine).sum())}
         # Lexical only: the asked language first; other languages only when it has no match.
         found = self._lexical(text, request, asked, collection)
@@ -154,21 +156,27 @@ class GenerationSearcher:
         lexical, stems = self.lexical.scores(text, groups, collection, request.visible)
         matched = (lexical > 0) & candidates
         scores = np.where(self.deprecated, lexical * self.config.deprecated_weight, lexical).astype(np.float32)
-        return {"matched": matched, "scores": scores, "stems": stems, "fallback": False, "word_matches": int(matched.sum())}
+        return {"matched": matched, "scores": scores, "stems": stems, "fallback": False, "candidates": candidates,
+                "word_matches": int(matched.sum())}
 
-    def _one_per_translation_family(self, matched: np.ndarray, scores: np.ndarray, mine: np.ndarray):
+    def _one_per_translation_family(self, matched: np.ndarray, scores: np.ndarray, mine: np.ndarray, candidates: np.ndarray):
         """A doc and its translations are one answer: the version in the asked language when it matched, else the
-        original (scored with the family's best), else the family's best version."""
+        original (scored with the family's best; the caller may see it, and it need not have matched itself: it says
+        what its translation says), else the family's best version."""
         matched = matched & ~(~mine & np.isin(self.family, self.family[matched & mine]))
         elsewhere = np.flatnonzero(matched & ~mine)
-        families, counts = np.unique(self.family[elsewhere], return_counts=True)
-        if not (counts > 1).any():
+        if not elsewhere.size:
             return matched, scores
         matched, scores = matched.copy(), scores.copy()
-        for family in families[counts > 1]:
+        for family in np.unique(self.family[elsewhere]):
             members = elsewhere[self.family[elsewhere] == family]
-            best = float(scores[members].max())
             originals = [d for d in members if self._is_original(int(d))]
+            if not originals:  # only translations matched: look for the original among what the caller may see
+                others = np.flatnonzero((self.family == family) & candidates & ~mine)
+                originals = [d for d in others if self._is_original(int(d))]
+            if len(members) == 1 and (not originals or originals[0] == members[0]):
+                continue
+            best = float(scores[members].max())
             keep = originals[0] if originals else members[np.argmax(scores[members])]
             matched[members] = False
             matched[keep], scores[keep] = True, best
