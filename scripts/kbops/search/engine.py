@@ -59,6 +59,7 @@ class GenerationSearcher:
         self.deprecated = status_codes == (status_names.index("deprecated") if "deprecated" in status_names else -1)
         self._group_masks: dict[tuple[str, ...], np.ndarray] = {}
         self._originals: dict[int, bool] = {}  # docnum -> not a translation (searches hold self._lock)
+        self._family_original: dict[int, int] = {}  # family code -> its original's docnum, or -1
         self._lock = threading.Lock()
 
     def _in_groups(self, groups: tuple[str, ...]) -> np.ndarray:
@@ -171,9 +172,10 @@ class GenerationSearcher:
         for family in np.unique(self.family[elsewhere]):
             members = elsewhere[self.family[elsewhere] == family]
             originals = [d for d in members if self._is_original(int(d))]
-            if not originals:  # only translations matched: look for the original among what the caller may see
-                others = np.flatnonzero((self.family == family) & candidates & ~mine)
-                originals = [d for d in others if self._is_original(int(d))]
+            if not originals:  # only translations matched: the original answers if the caller may see it
+                original = self._original_of(int(family))
+                if original >= 0 and candidates[original] and not mine[original]:
+                    originals = [original]
             if len(members) == 1 and (not originals or originals[0] == members[0]):
                 continue
             best = float(scores[members].max())
@@ -181,6 +183,14 @@ class GenerationSearcher:
             matched[members] = False
             matched[keep], scores[keep] = True, best
         return matched, scores
+
+    def _original_of(self, family: int) -> int:
+        """The docnum of a translation family's original (-1 when it is not indexed); found once per generation."""
+        found = self._family_original.get(family)
+        if found is None:
+            members = np.flatnonzero(self.family == family)
+            found = self._family_original[family] = next((int(d) for d in members if self._is_original(int(d))), -1)
+        return found
 
     def _is_original(self, docnum: int) -> bool:
         """Whether a doc is not a translation; read from its stored fields once per generation."""
