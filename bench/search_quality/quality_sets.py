@@ -10,9 +10,8 @@
   (same translation family) must not hide it. Searched with other languages allowed, as the API does.
 * banking77: the bundled KB's English articles visible to `public`, with intents, sample_queries and
   tags removed (the description stays, as the body's first lines for every engine), among the 1,022
-  English dev articles as distractors, queried with
-  held-out Banking77 customer questions (PolyAI, CC-BY-4.0); a question is relevant to every
-  bundled doc tagged with its intent.
+  English dev articles as distractors, queried with held-out Banking77 customer questions (PolyAI,
+  CC-BY-4.0); a question is relevant to every bundled doc tagged with its intent.
 
 Queries are split in halves deterministically: `dev` (the only half tuning looks at) and `test`
 (reported). search-dev: by a hash of the relevant article's id; Banking77: per intent, a seeded

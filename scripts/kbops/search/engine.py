@@ -169,8 +169,10 @@ class GenerationSearcher:
         if not elsewhere.size:
             return matched, scores
         matched, scores = matched.copy(), scores.copy()
-        for family in np.unique(self.family[elsewhere]):
-            members = elsewhere[self.family[elsewhere] == family]
+        order = np.argsort(self.family[elsewhere], kind="stable")  # members grouped, each group in docnum order
+        families, starts, counts = np.unique(self.family[elsewhere][order], return_index=True, return_counts=True)
+        for family, start, count in zip(families, starts, counts):
+            members = elsewhere[order[start:start + count]]
             originals = [d for d in members if self._is_original(int(d))]
             if not originals:  # only translations matched: the original answers if the caller may see it
                 original = self._original_of(int(family))
