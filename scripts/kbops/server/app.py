@@ -120,7 +120,13 @@ class Services:
     def client(self, connection: HTTPConnection) -> str:
         """Who a rate limit counts: the sign-in session, else the key, else the peer address."""
         address = connection.client.host if connection.client else None
-        return client_id(connection.cookies.get(COOKIE), self.presented_key(connection), address)
+        session = connection.cookies.get(COOKIE)
+        if session:  # only a valid one: junk cookies must not buy a fresh allowance each
+            try:
+                self.sessions.check(session)
+            except SessionError:
+                session = None
+        return client_id(session, self.presented_key(connection), address)
 
     def manifest(self) -> tuple[Optional[str], Optional[Manifest]]:
         """The live index generation and its manifest (read once per generation)."""

@@ -1,8 +1,8 @@
 """Rewrite links in a staged page: `id:` links and relative links become staged paths; hidden targets become text.
 
 `hide_unseen_links` is the one rule for every output (site pages, the search index and its snippets,
-`kb export`): a link to a doc the reader may not see loses its URL, and its text when the text names
-the hidden doc (its title, id or path), so neither reaches a page, a snippet or a chunk.
+`kb export`): a link to a doc the reader may not see becomes "(link not available)" in the doc's
+language — URL and link text both — so neither reaches a page, a snippet or a chunk.
 """
 from __future__ import annotations
 
@@ -201,13 +201,13 @@ def _target(raw: str, doc: Document, page: str, edition: Edition, report: LinkRe
 
 
 def _hidden_text(text: str, raw: str, doc: Document, corpus: Corpus) -> str:
-    """Plain text in place of a link to a page above the audience; never its URL, id or title."""
+    """Plain text in place of a link to a page above the audience: a label, never its URL, id, title or the
+    writer's words about it ("the partner refund override" says what exists). A link to an unknown id keeps
+    its words (lint reports it)."""
     if raw.startswith("id:"):
         hidden = corpus.get(raw[3:].partition("#")[0])
     else:
         hidden = corpus.by_path.get(resolve_relative(doc.relpath, raw.partition("#")[0]))
-    folded = text.casefold()
-    giveaway = [hidden.title, hidden.id or "", hidden.relpath] if hidden else []
-    if not text.strip() or ".md" in folded or any(g and g.casefold() in folded for g in giveaway):
+    if hidden is not None or not text.strip() or ".md" in text.casefold():
         return label("link_unavailable", doc.locale)
     return text
