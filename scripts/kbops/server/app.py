@@ -84,7 +84,7 @@ class Services:
         self.salt = user_salt(settings, config)
         processes = config.search_workers or max(1, available_cores() // max(1, workers))
         queue = config.search_queue if config.search_queue is not None else 4 * processes
-        self.pool = SearchPool(settings.root, processes, queue, config.search_max_wait)
+        self.pool = SearchPool(settings.root, processes, queue, config.search_max_wait, config.search_timeout)
         self.limiter = RateLimiter(config.search_rate, config.search_burst)
         self.index = IndexStore(index_root(settings))
         self._manifest: tuple[Optional[str], Optional[Manifest]] = (None, None)

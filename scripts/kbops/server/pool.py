@@ -8,8 +8,11 @@ with its own SearchEngine that follows index swaps) and the event loop only hand
 parameters and gets back the JSON-ready answer.
 
 Admission is explicit: at most `search_workers` searches run and `search_queue` wait; a search that
-cannot start within `search_max_wait` seconds, or finds the queue full, is answered 503 with
-`Retry-After` instead of piling up. A pool process that dies is replaced on the next search.
+finds the queue full, or would by the measured search time (a moving average) not start within
+`search_max_wait` seconds, is answered 503 with `Retry-After` at once instead of piling up. A search
+not answered within `search_timeout` seconds in all is answered 503 too; its process finishes the work
+(it cannot be interrupted halfway) and only then takes the next one. A pool process that dies is
+replaced on the next search.
 """
 from __future__ import annotations
 
@@ -95,8 +98,9 @@ class PoolState:
 class SearchPool:
     """The server side of the pool: admission (run now, queue with a deadline, or refuse) and recovery."""
 
-    def __init__(self, root: Path, workers: int, queue: int, max_wait: float):
-        self.root, self.workers, self.queue, self.max_wait = str(root), workers, queue, max_wait
+    def __init__(self, root: Path, workers: int, queue: int, max_wait: float, timeout: float = 2.0):
+        self.root, self.workers, self.queue, self.max_wait, self.timeout = str(root), workers, queue, max_wait, timeout
+        self.service_time = 0.2  # seconds a search takes here, a moving average of the measured ones
         self._executor: Optional[concurrent.futures.ProcessPoolExecutor] = None
         self._running = 0
         self._waiting: collections.deque[asyncio.Future] = collections.deque()
@@ -124,11 +128,26 @@ class SearchPool:
         return PoolState(self.workers, self._running, len(self._waiting), self.ready)
 
     async def search(self, params: dict) -> tuple[str, Any]:
+        started = time.monotonic()
         await self._slot()
+        handed_over = False
         try:
-            return await self._run(params)
+            running = self._submit(params)
+            left = self.timeout - (time.monotonic() - started)
+            try:
+                return await asyncio.wait_for(asyncio.shield(running), max(left, 0.01))
+            except asyncio.TimeoutError:
+                # The process is still busy with it: the slot is freed when it is done, not now.
+                running.add_done_callback(lambda _f: self._release())
+                handed_over = True
+                raise PoolBusy(f"the search took longer than {self.timeout:g} s", retry_after=2) from None
+            except asyncio.CancelledError:  # the client went away: same as above
+                running.add_done_callback(lambda _f: self._release())
+                handed_over = True
+                raise
         finally:
-            self._release()
+            if not handed_over:
+                self._release()
 
     async def _slot(self) -> None:
         if self._running < self.workers and not self._waiting:
@@ -136,6 +155,10 @@ class SearchPool:
             return
         if len(self._waiting) >= self.queue:
             raise PoolBusy(f"the search queue is full ({self.workers} running, {len(self._waiting)} waiting)")
+        expected = (len(self._waiting) + 1) / self.workers * self.service_time
+        if expected > self.max_wait:
+            raise PoolBusy(f"searches take {self.service_time:.2f} s now: a slot would take about {expected:.1f} s",
+                           retry_after=max(1, round(expected)))
         granted = asyncio.get_running_loop().create_future()
         self._waiting.append(granted)
         try:
@@ -169,17 +192,35 @@ class SearchPool:
                 return
         self._running -= 1
 
-    async def _run(self, params: dict) -> tuple[str, Any]:
+    def _submit(self, params: dict) -> asyncio.Future:
         self.start()
         assert self._executor is not None
         started = time.monotonic()
-        try:
-            return await asyncio.wrap_future(self._executor.submit(_search, params))
-        except BrokenProcessPool:
-            # A search process died (killed, out of memory): replace the pool; this caller may retry.
-            log.error("a search process died after %.1f s; restarting the search pool", time.monotonic() - started)
-            broken, self._executor = self._executor, None
-            if broken is not None:
-                broken.shutdown(wait=False, cancel_futures=True)
-            self.start()
-            raise PoolBusy("the search process restarted; try again", retry_after=2) from None
+        executor = self._executor
+        outer = asyncio.get_running_loop().create_future()
+
+        def finished(inner: asyncio.Future) -> None:
+            if outer.done():
+                return
+            if inner.cancelled():
+                outer.set_exception(PoolBusy("the search was cancelled"))
+            elif isinstance(inner.exception(), BrokenProcessPool):
+                self._restart(executor, started)
+                outer.set_exception(PoolBusy("the search process restarted; try again", retry_after=2))
+            elif inner.exception() is not None:
+                outer.set_exception(inner.exception())
+            else:
+                self.service_time = 0.8 * self.service_time + 0.2 * (time.monotonic() - started)
+                outer.set_result(inner.result())
+
+        asyncio.wrap_future(executor.submit(_search, params)).add_done_callback(finished)
+        return outer
+
+    def _restart(self, broken: concurrent.futures.ProcessPoolExecutor, started: float) -> None:
+        """A search process died (killed, out of memory): replace the pool once."""
+        if self._executor is not broken:
+            return
+        log.error("a search process died after %.1f s; restarting the search pool", time.monotonic() - started)
+        self._executor = None
+        broken.shutdown(wait=False, cancel_futures=True)
+        self.start()
