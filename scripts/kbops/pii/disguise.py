@@ -19,17 +19,26 @@ from urllib.parse import unquote
 _ESCAPE = re.compile(r"(?:%[0-9A-Fa-f]{2})+|&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?")
 HINT = re.compile(r"%[0-9A-Fa-f]{2}|&#|&[A-Za-z]{2,31};|(?i:\b(?:at|arroba|arobase)\b)")
 
-_LOCAL = r"(?P<local>[\w.+'\-]{1,64})"
+# A local part has a letter (`10. At this point…` is a numbered step, not `10.@this.point`).
+_LOCAL = r"(?P<local>(?=[\w.+'\-]*[^\W\d_])[\w.+'\-]{1,64})"
 _LABEL = r"[^\W_][\w\-]{0,62}"
 _OPEN, _CLOSE = r"(?:[\(\[\{<]\s*)?", r"(?:\s*[\)\]\}>])?"
-_SPELLED_DOT = rf"\s*{_OPEN}(?i:dot|punto|point){_CLOSE}\s*"
+
+
+def _dot(words: str) -> str:
+    return rf"\s*{_OPEN}(?i:{words}){_CLOSE}\s*"
+
+
+# Each language's `@` with its own `.`: at/dot, arroba/punto, arobase/point ("this point in" is prose).
 # `at` as a word needs a spelled dot; arroba/arobase (the names of `@`) also take a plain one.
 SPELLED = re.compile(
     rf"(?<![\w.+'\-]){_LOCAL}\s+{_OPEN}(?:"
-    rf"(?i:at){_CLOSE}\s+(?P<domain_at>{_LABEL}(?:{_SPELLED_DOT}{_LABEL})+)"
-    rf"|(?i:arroba|arobase){_CLOSE}\s+(?P<domain_name>{_LABEL}(?:(?:{_SPELLED_DOT}|\.){_LABEL})+)"
+    rf"(?i:at){_CLOSE}\s+(?P<domain_at>{_LABEL}(?:{_dot('dot')}{_LABEL})+)"
+    rf"|(?i:arroba){_CLOSE}\s+(?P<domain_es>{_LABEL}(?:(?:{_dot('punto|dot')}|\.){_LABEL})+)"
+    rf"|(?i:arobase){_CLOSE}\s+(?P<domain_fr>{_LABEL}(?:(?:{_dot('point|dot')}|\.){_LABEL})+)"
     rf")(?![\w\-])"
 )
+_SPELLED_DOT = _dot("dot|punto|point")
 _DOT_SPLIT = re.compile(rf"{_SPELLED_DOT}|\.")
 PLAIN = re.compile(rf"(?<![\w.+'\-]){_LOCAL}@(?P<domain>{_LABEL}(?:\.{_LABEL})+)(?![\w\-]|\.[^\W_])")
 
@@ -66,7 +75,7 @@ def disguised_emails(text: str, real_tld: Callable[[str], bool]) -> Iterator[tup
             if real_tld(match.group("domain")) and not _unchanged(where, match.start(), match.end()):
                 yield where[match.start()], _end(where, match.end(), text)
     for match in SPELLED.finditer(plain):
-        domain = match.group("domain_at") or match.group("domain_name")
+        domain = match.group("domain_at") or match.group("domain_es") or match.group("domain_fr")
         labels = [label for label in _DOT_SPLIT.split(domain) if label]
         if len(labels) >= 2 and real_tld(".".join(labels)):
             yield where[match.start()], _end(where, match.end(), text)
