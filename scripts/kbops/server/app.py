@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import secrets
+import time
 from typing import Any, Callable, Optional
 
 from starlette.applications import Starlette
@@ -195,6 +196,7 @@ def create_app(settings: Settings, host: Optional[str] = None, port: Optional[in
         return JSONResponse(body)
 
     async def api_search(request: Request) -> Response:
+        started = time.perf_counter()
         audience = services.audience(request)
         wait = services.limiter.allow(services.client(request))
         if wait:
@@ -244,7 +246,8 @@ def create_app(settings: Settings, host: Optional[str] = None, port: Optional[in
             if clean is None:
                 raise ApiError(400, "; ".join(errors))
             services.events.append([clean])
-        return ApiJSONResponse(result)
+        # The server's own time (queue + search + logging), apart from the network and the client (Server-Timing).
+        return ApiJSONResponse(result, headers={"server-timing": f"search;dur={1000 * (time.perf_counter() - started):.1f}"})
 
     def audience_of_caller(request: Request) -> str:
         return services.audience(request, strict=False)
