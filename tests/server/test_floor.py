@@ -70,6 +70,14 @@ def floor(tmp_path_factory):
         (root / "site" / audience / "cards").mkdir(parents=True)
         (root / "site" / audience / "index.html").write_text(f"<h1>{audience} home</h1>", encoding="utf-8")
         (root / "site" / audience / "cards" / "index.html").write_text(f"{audience} cards", encoding="utf-8")
+        (root / "site" / audience / "login").mkdir()
+        (root / "site" / audience / "login" / "index.html").write_text(
+            '<html lang="en"><p data-kb-error="key" role="alert" hidden>Not accepted</p>'
+            '<form method="post"><input type="hidden" name="next" value="/"></form></html>', encoding="utf-8")
+        (root / "site" / audience / "404.html").write_text("<h1>Not found</h1>", encoding="utf-8")  # as MkDocs writes
+        (root / "site" / audience / "_kbops").mkdir()
+        (root / "site" / audience / "_kbops" / "csp.json").write_text(json.dumps(
+            {"script_hashes": [f"sha256-{audience}ThemeScriptHash="], "connect_origins": [], "foreign_scripts": []}))
     with running_server(root, "--no-build", timeout=180) as server:
         yield root, server, keys, store
 
@@ -188,6 +196,18 @@ def test_expired_and_revoked_sessions_read_as_public(floor):
         store.revoke("doomed")  # revoking the key ends every session made with it, in every worker
         assert agent.get("/api/whoami").json()["audience"] == "public"
         assert agent.get("/cards/").text == "public cards"
+
+
+def test_every_html_answer_carries_the_themes_script_hashes(floor):
+    _, server, keys, _ = floor
+    refused = anonymous(server).post("/login/", data={"key": "kb_wrong"})
+    assert refused.status_code == 401 and "Not accepted" in refused.text
+    assert "'sha256-publicThemeScriptHash='" in refused.headers["content-security-policy"]
+    for client, audience in ((anonymous(server), "public"), (server.client(headers={"X-KB-Key": keys["partner"]}), "partner")):
+        for path in ("/", "/no/such/page/"):
+            response = client.get(path)
+            assert response.headers["content-type"].startswith("text/html")
+            assert f"'sha256-{audience}ThemeScriptHash='" in response.headers["content-security-policy"], (audience, path)
 
 
 def test_redirects_never_echo_the_host(floor):
