@@ -47,7 +47,7 @@ def test_id_links_resolve_and_hidden_targets_become_text(built_sites):
     assert 'href="../stale-topup/"' in public and 'href="../fees/#monthly-fees"' in public
     assert "(link not available)" in public and "internal runbook" not in public  # its words say what exists
     assert "partner-sop" not in public and "internal-playbook" not in public
-    assert "Reference-style: steps, and" in public and "[steps]" not in public  # reference to a hidden page
+    assert "Reference-style: (link not available), and" in public and "[steps]" not in public  # reference to a hidden page
     assert 'href="../fees/">Fees</a>' in public  # a collapsed reference to a visible page stays a link
     partner = page(built_sites["partner"].site_dir, "fx/declined-card")
     assert 'href="../../sops/fx/partner-sop/"' in partner and "Partner escalation ZEBRA procedure</a>" in partner
