@@ -26,11 +26,12 @@ from typing import Any, Iterable, Optional, Sequence
 
 import duckdb
 
+from kbops.locale import DEFAULT_LOCALE, SNOWBALL_LANGUAGES, language_of
+
 log = logging.getLogger(__name__)
 SIMILARITY = 0.5
 TOP_RANK = 3
 MAX_SAMPLE_QUERIES = 6
-ANALYZER_GROUPS = ("en", "es", "fr")
 
 
 @dataclass(frozen=True)
@@ -58,13 +59,13 @@ def query_terms(query: str, locale: str | None) -> frozenset[str]:
     from kbops.search.text import language_group
     from kbops.search.whoosh.analysis import query_terms as analysed  # the default backend's analyzer
 
-    group = language_group(locale or "en", ANALYZER_GROUPS)
+    group = language_group(locale or DEFAULT_LOCALE, SNOWBALL_LANGUAGES)  # every language with a stemmer
     return frozenset(variants[0] for variants in analysed(query, group) if variants)
 
 
 def _language(locale: Optional[str]) -> str:
     """The language of a locale; events without one ("unknown") are analysed as English, the default."""
-    base = (locale or "").split("-")[0].lower()
+    base = language_of(locale)
     return "en" if not base or base == "unknown" else base
 
 

@@ -6,6 +6,7 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field
 
 from kbops.config import Settings
+from kbops.locale import language_of
 
 
 class FieldBoosts(BaseModel):
@@ -79,7 +80,7 @@ class SearchConfig(BaseModel):
     keep_generations: int = Field(default=2, ge=1, le=20, description="Older index generations kept for slow readers")
 
     def weight_for(self, locale: Optional[str]) -> float:
-        base = (locale or "").split("-")[0].lower()
+        base = language_of(locale)
         return self.lexical_weight.get(base, self.lexical_weight.get("default", 0.3))
 
 

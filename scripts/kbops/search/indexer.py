@@ -17,6 +17,7 @@ from kbops.search.backend import get_backend
 from kbops.search.config import SearchConfig, search_config
 from kbops.search.models import embedder_for
 from kbops.search.records import IndexRecord, record_for
+from kbops import locale as locales
 from kbops.site.urls import SiteLayout, site_layout
 from kbops.search.store import MANIFEST, IndexStore, Manifest
 from kbops.search.vectors import write_vectors
@@ -77,6 +78,7 @@ def build_index(
     model = embedder.name if embedder is not None else ""
     sig = signature(settings, config, model)
     layout = site_layout(settings)
+    languages = locales.languages(settings.locales)  # taxonomy labels of every configured language are indexed
     with store.writer_lock():
         base = store.current()
         old = Manifest.read(base) if base is not None else None
@@ -109,7 +111,7 @@ def build_index(
             if before and before.get("indexed") and before.get("hash") == doc.content_hash:
                 unchanged += 1  # touched but not changed
                 continue
-            upserts.append(_record(doc, taxonomy, layout))
+            upserts.append(_record(doc, taxonomy, layout, languages))
             if before and before.get("indexed"):
                 updated += 1
             else:
@@ -174,8 +176,8 @@ def scan_sources(settings: Settings) -> list[tuple[str, str, os.stat_result]]:
     return found
 
 
-def _record(doc, taxonomy: Taxonomy, layout: SiteLayout) -> IndexRecord:
-    return record_for(doc, taxonomy, layout)
+def _record(doc, taxonomy: Taxonomy, layout: SiteLayout, languages: tuple[str, ...]) -> IndexRecord:
+    return record_for(doc, taxonomy, layout, languages)
 
 
 def _write_manifest(generation: Path, manifest: Manifest) -> None:
