@@ -88,21 +88,17 @@ def languages(locales: Iterable[str], *more: str) -> tuple[str, ...]:
 # -- the configured set -----------------------------------------------------------------------------------------
 
 
-def locale_problems(locales: Iterable[object], default_locale: object) -> list[str]:
-    """What is wrong with `[tool.kbops] locales` and `default_locale` (key path first), for the config validator."""
+def locale_problems(codes: Iterable[object]) -> list[str]:
+    """What is wrong with a list of locale codes (`[tool.kbops] locales`): invalid or repeated codes."""
     problems = []
     seen: set[str] = set()
-    for number, code in enumerate(locales):
+    for number, code in enumerate(codes):
         if not is_locale(code):
-            problems.append(f"locales.{number}: invalid locale {str(code)[:40]!r}; expected a BCP 47 code such as en, es or pt-BR")
+            problems.append(f"locales[{number}] {str(code)[:40]!r} is not a BCP 47 code such as en, es or pt-BR")
         elif code in seen:
-            problems.append(f"locales.{number}: {code!r} is listed twice")
+            problems.append(f"locales[{number}] {code!r} is listed twice")
         else:
             seen.add(code)
-    if not is_locale(default_locale):
-        problems.append(f"default_locale: invalid locale {str(default_locale)[:40]!r}; expected a BCP 47 code such as en")
-    elif seen and default_locale not in seen:
-        problems.append(f"default_locale: {default_locale!r} is not one of locales ({', '.join(sorted(seen))})")
     return problems
 
 

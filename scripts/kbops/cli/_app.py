@@ -32,11 +32,14 @@ def _global(
 ) -> None:
     _state["root"] = root
     _state["today"] = today
+    _state.pop("settings", None)
 
 
 def settings() -> Settings:
-    """Settings for the current invocation: defaults < [tool.kbops] < global flags."""
-    return load_settings(_state.get("root"), today=_state.get("today"))
+    """Settings for the current invocation: defaults < [tool.kbops] < global flags (read and validated once)."""
+    if "settings" not in _state:
+        _state["settings"] = load_settings(_state.get("root"), today=_state.get("today"))
+    return _state["settings"]
 
 
 def _parse_audience(value: str) -> str:

@@ -53,7 +53,11 @@ class SearchConfig(BaseModel):
     model: Optional[str] = None
     model_threads: Optional[int] = Field(default=None, ge=1, le=64)
     model_batch_size: Optional[int] = Field(default=None, ge=1, le=1024)
-    model_max_length: Optional[int] = Field(default=128, ge=8, le=8192, description="Tokens embedded per chunk or query (CPU cost)")
+    model_max_length: Optional[int] = Field(
+        default=None, ge=8, le=8192,
+        description="Tokens embedded per chunk or query (CPU cost); unset: the model folder's own max_length "
+                    "(kbops-embedding.json), else kbops.search.embedding.DEFAULT_MAX_LENGTH (128)",
+    )
     query_prefix: Optional[str] = None
     passage_prefix: Optional[str] = None
     pooling: Optional[Literal["mean", "cls"]] = None

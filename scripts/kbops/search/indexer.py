@@ -15,6 +15,7 @@ from kbops.model.taxonomy import Taxonomy, load_taxonomy
 from kbops.publishing import is_publishable
 from kbops.search.backend import get_backend
 from kbops.search.config import SearchConfig, search_config
+from kbops.search.embedding import DEFAULT_MAX_LENGTH
 from kbops.search.models import embedder_for
 from kbops.search.records import IndexRecord, record_for
 from kbops import locale as locales
@@ -56,7 +57,7 @@ def index_root(settings: Settings) -> Path:
 def signature(settings: Settings, config: SearchConfig, model: str = "") -> str:
     """Anything that changes every record, the schema or the vectors forces a full rebuild when it changes."""
     digest = hashlib.sha256()
-    digest.update(f"{SCHEMA_VERSION}/{config.backend}/{','.join(settings.locales)}/{model}/{config.embed_chunks}/{config.model_max_length}".encode())
+    digest.update(f"{SCHEMA_VERSION}/{config.backend}/{','.join(settings.locales)}/{model}/{config.embed_chunks}/{config.model_max_length or DEFAULT_MAX_LENGTH}".encode())
     digest.update(site_layout(settings).fingerprint().encode())  # stored page URLs follow mkdocs.yml
     if settings.taxonomy_path.is_file():
         digest.update(settings.taxonomy_path.read_bytes())
