@@ -57,10 +57,19 @@ class GapCluster:
 def query_terms(query: str, locale: str | None) -> frozenset[str]:
     """The search engine's analysis of a query: one stem per word position, stop words removed."""
     from kbops.search.text import language_group
-    from kbops.search.whoosh.analysis import query_terms as analysed  # the default backend's analyzer
 
     group = language_group(locale or DEFAULT_LOCALE, SNOWBALL_LANGUAGES)  # every language with a stemmer
-    return frozenset(variants[0] for variants in analysed(query, group) if variants)
+    analysed = _default_backend().query_terms(query, group)
+    return frozenset(variants[0] for variants in analysed if variants)
+
+
+@functools.lru_cache(maxsize=1)
+def _default_backend():
+    """The default search backend, whose analyzer the index uses (behind the backend seam, not imported)."""
+    from kbops.search.backend import get_backend
+    from kbops.search.config import SearchConfig
+
+    return get_backend(SearchConfig().backend)
 
 
 def _language(locale: Optional[str]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from whoosh.support.charset import accent_map  # a plain character table; no Whoosh index involved
+from kbops.search.folding import accent_map
 from kbops.locale import language_of
 
 FALLBACK_GROUP = "xx"  # analyzer group for locales without a Snowball stemmer: no stemming, folding only
