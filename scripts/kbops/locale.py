@@ -76,6 +76,12 @@ def language_of(code: Optional[str]) -> str:
     return (code or "").replace("_", "-").split("-", 1)[0].lower()
 
 
+def region_of(code: Optional[str]) -> Optional[str]:
+    """The region subtag, upper case: "es-MX" -> "MX", "pt_br" -> "BR", "es" or "es-419" -> None."""
+    parts = (code or "").replace("_", "-").split("-")
+    return parts[1].upper() if len(parts) > 1 and len(parts[1]) == 2 and parts[1].isalpha() else None
+
+
 def same_language(a: Optional[str], b: Optional[str]) -> bool:
     return language_of(a) == language_of(b)
 
@@ -192,6 +198,11 @@ def site_words(code: str, group: str) -> dict:
     english = ((_raw_data(FALLBACK_LANGUAGE).get("site") or {}).get(group)) or {}
     own = ((_raw_data(language_of(code)).get("site") or {}).get(group)) or {}
     return {**english, **own}
+
+
+def language_regions(code: Optional[str]) -> tuple[str, ...]:
+    """Countries (ISO 3166) whose phone numbers a doc in this language most likely holds (`regions:` of its data)."""
+    return tuple(str(r) for r in (_raw_data(language_of(code)).get("regions") or ()))
 
 
 def template_source(doc_type: str, code: str) -> Optional[Traversable]:
