@@ -56,19 +56,19 @@ class Locale:
 
 def parse_locale(text: object) -> Locale:
     """A front-matter or configuration locale; ValueError names what is expected."""
-    if not isinstance(text, str) or not _LOCALE.match(text):
+    if not isinstance(text, str) or not _LOCALE.fullmatch(text):
         raise ValueError(f"invalid locale {str(text)[:40]!r}; expected a BCP 47 code such as en, es or pt-BR")
     language, _, region = text.partition("-")
     return Locale(text, language, region or None)
 
 
 def is_locale(text: object) -> bool:
-    return isinstance(text, str) and bool(_LOCALE.match(text))
+    return isinstance(text, str) and bool(_LOCALE.fullmatch(text))
 
 
 def looks_like_locale(text: object) -> bool:
     """A language tag as clients send it (`en`, `pt-BR`, `pt_br`, `es-419`): safe to store and to put in a URL."""
-    return isinstance(text, str) and bool(_CLIENT_LOCALE.match(text))
+    return isinstance(text, str) and bool(_CLIENT_LOCALE.fullmatch(text))
 
 
 def language_of(code: Optional[str]) -> str:

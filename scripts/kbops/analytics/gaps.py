@@ -75,7 +75,7 @@ def _default_backend():
 def _language(locale: Optional[str]) -> str:
     """The language of a locale; events without one ("unknown") are analysed as English, the default."""
     base = language_of(locale)
-    return "en" if not base or base == "unknown" else base
+    return DEFAULT_LOCALE if not base or base == "unknown" else base
 
 
 def similar(a: frozenset[str], b: frozenset[str]) -> bool:
