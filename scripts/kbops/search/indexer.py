@@ -80,6 +80,9 @@ def build_index(
     sig = signature(settings, config, model)
     layout = site_layout(settings)
     languages = locales.languages(settings.locales)  # taxonomy labels of every configured language are indexed
+    if embedder is not None and not config.model:  # the default model's training languages (kbops.locale)
+        for language in (code for code in languages if not locales.embedding_supports(code)):
+            log.warning("the default embedding model was not trained on %r: expect weaker semantic matches (words still match)", language)
     with store.writer_lock():
         base = store.current()
         old = Manifest.read(base) if base is not None else None
