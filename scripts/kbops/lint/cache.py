@@ -40,7 +40,8 @@ SHARDS = 32
 def _package_source_digest() -> str:
     digest = hashlib.sha256()
     package = Path(kbops.__file__).parent
-    for path in sorted(package.rglob("*.py")):
+    # the code, and the language data rules read (section names per language: kbops/locales/*/language.yml)
+    for path in sorted([*package.rglob("*.py"), *(package / "locales").rglob("*.yml")]):
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
