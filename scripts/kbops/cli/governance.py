@@ -143,8 +143,8 @@ def history_command(
     from kbops.governance.history import GitHistory
 
     _check_format(format, ("text", "json"))
-    s, corpus, _ = _corpus_and_governance()
-    result = doc_history(corpus, GitHistory(s.root), doc, locale, diffs=diff)
+    s, corpus, governance = _corpus_and_governance()
+    result = doc_history(corpus, GitHistory(s.root), doc, locale, diffs=diff, governance=governance)
     if format == "json":
         print_json(result.as_dict())
     else:
