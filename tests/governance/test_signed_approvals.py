@@ -283,3 +283,13 @@ def openssh_verifies(doc: Path, root: Path, email: str, key: Path) -> bool:
     done = subprocess.run(["ssh-keygen", "-Y", "verify", "-f", str(allowed), "-I", email, "-n", NAMESPACE, "-s", str(sig)],
                           input=message, capture_output=True, check=False)
     return done.returncode == 0 and b"Good" in done.stdout
+
+
+def test_unusable_key_files_are_usage_errors(signed_kb):
+    root, _ = signed_kb
+    (root / "notakey").write_text("hello\n")
+    for key, expected in ((root / "missing", "cannot read the key"), (root / "notakey", "not an SSH private or public key")):
+        result = approve(root, RITA[1], key)
+        assert result.returncode == 2 and expected in result.stderr, result.stderr
+    explained = kb_inprocess("rule", "KB813", cwd=root)
+    assert explained.returncode == 0 and "kbops-approval" in explained.stdout and "How to fix" in explained.stdout

@@ -61,6 +61,7 @@ def _public_line(text: str) -> str:
 
 def identity_from_file(path: Path, origin: str) -> SigningIdentity:
     """A key file: a private key (OpenSSH or PEM), or a public key whose private half is in ssh-agent."""
+    from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
@@ -82,10 +83,10 @@ def identity_from_file(path: Path, origin: str) -> SigningIdentity:
         if not pub.is_file():
             raise UsageError(f"{origin}: the key is passphrase-protected and {pub.name} is missing next to it") from None
         return SigningIdentity(_public_line(pub.read_text(encoding="utf-8", errors="replace")), origin, path)
-    except (ValueError, serialization.UnsupportedAlgorithm) as exc:
+    except (ValueError, UnsupportedAlgorithm) as exc:
         try:
             key = serialization.load_pem_private_key(data, password=None)
-        except (TypeError, ValueError, serialization.UnsupportedAlgorithm):
+        except (TypeError, ValueError, UnsupportedAlgorithm):
             raise UsageError(f"{origin}: not an SSH private or public key ({exc})") from None
     public = key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
     if isinstance(key, (ed25519.Ed25519PrivateKey, rsa.RSAPrivateKey)):

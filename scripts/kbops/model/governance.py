@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import hashlib
 import re
 from pathlib import Path
@@ -246,6 +247,7 @@ def key_problem(line: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1 << 12)  # asked for every approval lint evaluates
 def key_fingerprint(line: str) -> str:
     """`SHA256:...` as `ssh-keygen -lf` prints it; "" for a key line that does not parse."""
     try:
