@@ -184,6 +184,7 @@ def test_keys_from_git_config_agent_and_allowed_signers_file(signed_kb, monkeypa
     # git's user.signingkey (a private key file, ECDSA: signed and verified through ssh-keygen)
     ecdsa.chmod(0o600)
     git(root, "config", "user.signingkey", str(ecdsa))
+    git(root, "config", "gpg.format", "ssh")
     monkeypatch.setenv("HOME", str(root))
     result = run_kb("--today", "2026-11-03", "approve", "--as", RITA[1], SOP, cwd=root,
                     env={"HOME": str(root), "GIT_CONFIG_NOSYSTEM": "1"})
@@ -293,3 +294,19 @@ def test_unusable_key_files_are_usage_errors(signed_kb):
         assert result.returncode == 2 and expected in result.stderr, result.stderr
     explained = kb_inprocess("rule", "KB813", cwd=root)
     assert explained.returncode == 0 and "kbops-approval" in explained.stdout and "How to fix" in explained.stdout
+
+
+def test_a_kb_that_does_not_sign_yet_is_not_blocked_by_a_git_signing_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """No key enrolled anywhere, no policy requiring signatures: a reviewer's git SSH signing key changes nothing."""
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    root = make_kb(tmp_path / "kb")
+    monkeypatch.setenv("HOME", str(root))
+    init_repo(root)
+    commit(root, "Initial knowledge base", WENDY, date="2026-09-01T10:00:00+00:00")
+    git(root, "config", "gpg.format", "ssh")
+    git(root, "config", "user.signingkey", str(keygen(tmp_path / "keys", "carl")))
+    result = approve(root, CARL[1], None, ARTICLE)
+    assert result.returncode == 0, result.stderr
+    assert "the approval is unsigned: anyone with write access could have written it" in result.stderr
+    found = kb813(root, ARTICLE)
+    assert [d["severity"] for d in found] == ["warning"] and "is unsigned" in found[0]["message"]

@@ -119,6 +119,9 @@ def signing_identity(settings: Settings, governance: Governance, person: str, em
     None when no key is available at all: approvals are then written unsigned, and refused where a policy
     requires signatures.
     """
+    in_use = any(p.keys for p in governance.people.values()) or any(p.require_signed for p in governance.approval_policies)
+    if not in_use and key_file is None:
+        return None  # this knowledge base does not sign approvals (yet): a git signing key is not a reason to refuse
     enrolled = {k.fingerprint: k for k in governance.keys_of(person)}
     usable = {fp for fp, k in enrolled.items() if k.revoked is None and not key_accepts(k, today)}
     usable -= set(governance.signing.revoked_keys)

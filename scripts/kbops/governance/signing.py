@@ -111,7 +111,7 @@ def find_signing_identity(root: Path, key_file: Path | None, wanted: set[str]) -
     if key_file is not None:
         return identity_from_file(Path(key_file), f"--key {key_file}")
     configured = _git_config(root, "user.signingkey")
-    if configured and (_git_config(root, "gpg.format") or "ssh") == "ssh":
+    if configured and _git_config(root, "gpg.format") == "ssh":  # as git: user.signingkey is a GPG key id otherwise
         literal = configured[len("key::"):] if configured.startswith("key::") else configured
         if literal.startswith(PUBLIC_PREFIXES):
             line = _public_line(literal)
