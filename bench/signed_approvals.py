@@ -1,7 +1,7 @@
 """Cost of verifying signed approvals (KB813): `kb lint --no-cache` on N synthetic docs, signed vs unsigned, side by side.
 
 Every doc gets one current approval by its owner team's lead under a policy that matches every doc:
-- `unsigned`: plain approvals, `require_signed: false` (KB813 warns on each);
+- `unsigned`: plain approvals, no keys enrolled, no `require_signed` (KB813 warns on each);
 - `signed`: the same approvals signed with the lead's ed25519 key, `require_signed: true` (KB813 verifies each);
 - with `--base TREE` (e.g. a worktree of main), the `unsigned` corpus is also linted by that tree's code.
 Runs alternate (signed, unsigned, base, signed, ...) so that machine noise hits each alike; CPU is user + sys of
@@ -44,9 +44,11 @@ def make_corpus(out: Path, docs: int, signed: bool, keys: Path) -> None:
         if not key.exists():
             subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"bench-{lead}", "-f", str(key)], check=True)
         identities[lead] = identity_from_file(key, "bench")
-        governance["people"][lead]["keys"] = [{"key": identities[lead].public_key}]
-    governance["approval_policies"] = [{"name": "owner-review", "match": {}, "require": [{"group": "owner", "count": 1}],
-                                        "require_signed": signed}]
+        if signed:
+            governance["people"][lead]["keys"] = [{"key": identities[lead].public_key}]
+    policy = {"name": "owner-review", "match": {}, "require": [{"group": "owner", "count": 1}]}
+    # the unsigned corpus is plain pre-signing governance (no keys, no require_signed): the base tree reads it too
+    governance["approval_policies"] = [{**policy, "require_signed": True} if signed else policy]
     (out / "governance.yml").write_text(yaml.safe_dump(governance, sort_keys=False, allow_unicode=True), encoding="utf-8")
     for path in sorted(out.glob("*/**/*.md")):
         relpath = path.relative_to(out).as_posix()
