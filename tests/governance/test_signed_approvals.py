@@ -310,3 +310,22 @@ def test_a_kb_that_does_not_sign_yet_is_not_blocked_by_a_git_signing_key(tmp_pat
     assert "the approval is unsigned: anyone with write access could have written it" in result.stderr
     found = kb813(root, ARTICLE)
     assert [d["severity"] for d in found] == ["warning"] and "is unsigned" in found[0]["message"]
+
+
+def test_lint_cache_follows_the_allowed_signers_file(signed_kb, monkeypatch: pytest.MonkeyPatch):
+    """Document-rule results are cached per file; a key removed from the allowed_signers file must still be noticed."""
+    root, keys = signed_kb
+    monkeypatch.setenv("XDG_CACHE_HOME", str(root.parent / "xdg"))
+    allowed = root / "allowed_signers"
+    allowed.write_text(f"rita@acme.example {public(keys['rita'])}\n")
+    (root / "governance.yml").write_text(governance_with({}, "signing:\n  allowed_signers: allowed_signers\n"))
+    assert approve(root, RITA[1], keys["rita"]).returncode == 0
+
+    def cached_kb813() -> list[str]:
+        result = kb_inprocess("--today", "2026-11-05", "lint", "--format", "json", cwd=root)
+        return [d["message"] for d in json.loads(result.stdout)["diagnostics"] if d["code"] == "KB813"]
+
+    assert cached_kb813() == [] and cached_kb813() == []  # second run from the cache
+    allowed.write_text("# Rita's key removed\n")
+    found = cached_kb813()
+    assert len(found) == 1 and "not enrolled for rita@acme.example" in found[0]
