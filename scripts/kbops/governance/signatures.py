@@ -26,7 +26,9 @@ log = logging.getLogger(__name__)
 
 NAMESPACE = "kbops-approval"
 STATEMENT_VERSION = "kbops-approval v1"
-IN_PROCESS_TYPES = frozenset({"ssh-ed25519", "ssh-rsa"})  # what sshsig verifies; other types go to ssh-keygen
+IN_PROCESS_TYPES = frozenset({"ssh-ed25519", "ssh-rsa"})  # what sshsig verifies
+ECDSA_HASHES = {"ecdsa-sha2-nistp256": "SHA256", "ecdsa-sha2-nistp384": "SHA384", "ecdsa-sha2-nistp521": "SHA512"}
+# security-key (sk-) signatures carry flags and a counter over an application hash: ssh-keygen checks those
 
 VERIFIED, UNSIGNED, INVALID = "verified", "unsigned", "invalid"
 
@@ -90,6 +92,8 @@ def verify_signature(message: bytes, signature: str) -> Verified:
         namespace = outer.namespace.decode("ascii", "replace")[:40]
         return Verified(fingerprint, key_type, f"it was made for namespace {namespace!r}, not {NAMESPACE!r} "
                                                "(e.g. a commit signature pasted in)")
+    if key_type in ECDSA_HASHES:
+        return Verified(fingerprint, key_type, _verify_ecdsa(outer, key_type, message))
     if key_type not in IN_PROCESS_TYPES:
         error = _verify_with_ssh_keygen(message, blob)
         return Verified(fingerprint, key_type, error)
@@ -99,13 +103,46 @@ def verify_signature(message: bytes, signature: str) -> Verified:
         log.debug("signature rejected: %r", exc)
         result = exc
     if isinstance(result, Exception):
-        return Verified(fingerprint, key_type, "it does not sign this approval: the doc id, hash, reviewer, date or "
-                                               "policy differ from what was signed (copied from another approval, or edited)")
+        return Verified(fingerprint, key_type, MISMATCH)
     return Verified(fingerprint, key_type)
 
 
+MISMATCH = ("it does not sign this approval: the doc id, hash, reviewer, date or policy differ from what was signed "
+            "(copied from another approval, or edited)")
+
+
+def _verify_ecdsa(outer, key_type: str, message: bytes) -> str:
+    """ECDSA (nistp256/384/521) in-process: sshsig's wrapper bytes, the key and the math from `cryptography`."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+    from sshsig.sshsig import SshsigWrapper
+
+    try:
+        hash_name = outer.hash_algo.decode("ascii")
+        if hash_name not in ("sha256", "sha512"):
+            return f"it uses hash {hash_name[:20]!r}, which SSH signatures do not allow"
+        digest = hashlib.new(hash_name, message).digest()
+        wrapped = SshsigWrapper(namespace=NAMESPACE.encode(), hash_algo=outer.hash_algo, hash=digest).to_bytes()
+        key = serialization.load_ssh_public_key(f"{key_type} {base64.b64encode(outer.public_key).decode()}".encode())
+        algorithm, offset = _ssh_string(outer.signature, 0)
+        if algorithm.decode("ascii") != key_type:
+            return MISMATCH
+        inner = _ssh_string(outer.signature, offset)[0]
+        r, rest = _ssh_string(inner, 0)
+        s = _ssh_string(inner, rest)[0]
+        if not isinstance(key, ec.EllipticCurvePublicKey):
+            return MISMATCH
+        key.verify(encode_dss_signature(int.from_bytes(r, "big"), int.from_bytes(s, "big")), wrapped,
+                   ec.ECDSA(getattr(hashes, ECDSA_HASHES[key_type])()))
+    except (InvalidSignature, ValueError, UnicodeDecodeError, TypeError):
+        return MISMATCH
+    return ""
+
+
 def _verify_with_ssh_keygen(message: bytes, blob: bytes) -> str:
-    """ECDSA and security-key (sk-) signatures: `ssh-keygen -Y check-novalidate` does the cryptography."""
+    """Security-key (sk-) signatures: `ssh-keygen -Y check-novalidate` does the cryptography."""
     program = shutil.which("ssh-keygen")
     if program is None:
         return "its key type needs ssh-keygen (OpenSSH) to verify, and ssh-keygen is not installed"
@@ -119,7 +156,7 @@ def _verify_with_ssh_keygen(message: bytes, blob: bytes) -> str:
         except (OSError, subprocess.TimeoutExpired) as exc:
             return f"ssh-keygen could not check it ({exc})"
     if done.returncode != 0:
-        return "it does not sign this approval: the doc id, hash, reviewer, date or policy differ from what was signed"
+        return MISMATCH
     return ""
 
 
