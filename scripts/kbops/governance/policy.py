@@ -182,9 +182,28 @@ def _entry_lines(doc: Document, first: int, count: int) -> list[int]:
     return found + [first] * (count - len(found)) if len(found) <= count else found[:count]
 
 
+# Lint's rules ask about the same doc several times in a row (KB801, KB802, KB803, KB813, four-eyes); the answer
+# depends only on the two objects, so recent answers are kept, keyed by identity (holding the objects keeps their
+# ids from being reused). Documents are not edited in place: tools re-parse after writing.
+_RECENT: dict[tuple[int, int, frozenset[str]], tuple[Document, Governance, "ApprovalStatus"]] = {}
+_RECENT_MAX = 512
+
+
 def evaluate(doc: Document, governance: Governance, discounted: Iterable[str] = ()) -> ApprovalStatus:
     """Evaluate the doc's policies. `discounted` names people whose approvals must not count (four-eyes)."""
-    discounted = set(discounted)
+    discounted = frozenset(discounted)
+    key = (id(doc), id(governance), discounted)
+    hit = _RECENT.get(key)
+    if hit is not None and hit[0] is doc and hit[1] is governance:
+        return hit[2]
+    status = _evaluate(doc, governance, discounted)
+    if len(_RECENT) >= _RECENT_MAX:
+        _RECENT.clear()
+    _RECENT[key] = (doc, governance, status)
+    return status
+
+
+def _evaluate(doc: Document, governance: Governance, discounted: frozenset[str]) -> ApprovalStatus:
     policies = matching_policies(doc, governance)
     records = approval_records(doc, governance)
     requirements = []
