@@ -20,8 +20,9 @@ def approval_signature(doc: Document, ctx: LintContext):
         policy, by a key enrolled for that reviewer in governance.yml (`people.X.keys`, or the
         `signing.allowed_signers` file it names), not revoked, and valid on the approval's date.
         Verified offline, in-process. An approval whose signature fails does not count, whatever the
-        policy. An unsigned approval is an error where a matching policy has `require_signed: true`,
-        and a warning elsewhere (it counts there, but proves nothing).
+        policy (error). Where a matching policy has `require_signed: true` an unsigned approval does not
+        count either: an error when the published doc needs it, a warning when signed approvals meet its
+        policies anyway. Elsewhere an unsigned approval counts, with a warning: it proves nothing.
 
     Why it matters:
         Without a signature an approval is a line of YAML that anyone with write access can type:
@@ -64,9 +65,11 @@ def approval_signature(doc: Document, ctx: LintContext):
             yield Finding(approval.line, f"{who} does not count: {check.reason}. Remove the entry and ask "
                           f"{approval.reviewer} to run `kb approve {doc.relpath}` with their own enrolled key")
         elif check.state == UNSIGNED and required:
+            needed = published and not status.sufficient  # met by signed approvals anyway: only clutter
             yield Finding(approval.line, f"{who} is unsigned and policy {', '.join(required)} requires signed "
-                          f"approvals; ask {approval.reviewer} to re-approve with `kb approve {doc.relpath}` (signs "
-                          "with their enrolled SSH key)", severity=None if published else "warning")
+                          f"approvals, so it does not count; ask {approval.reviewer} to re-approve with `kb approve "
+                          f"{doc.relpath}` (signs with their enrolled SSH key)" + ("" if needed else ", or remove it"),
+                          severity=None if needed else "warning")
         elif check.state == UNSIGNED:
             yield Finding(approval.line, f"{who} is unsigned: anyone with write access could have written it; "
                           f"re-approve with `kb approve` and a key enrolled in governance.yml (or set "
