@@ -64,6 +64,8 @@ def fingerprint(ctx: LintContext, plan: Iterable[tuple[str, str]]) -> str:
     digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode())
     for path in (settings.governance_path, settings.taxonomy_path):
         digest.update(path.read_bytes() if path.is_file() else b"")
+    # approval signatures verify against keys that may live in a file governance.yml names (KB813)
+    digest.update(ctx.governance.model_dump_json(include={"people", "signing"}).encode())
     return digest.hexdigest()
 
 

@@ -14,6 +14,7 @@ from kbops.publishing import AUDIENCES
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 DURATION_PATTERN = r"^[1-9][0-9]*[dwmy]$"
 HASH_PATTERN = r"^[0-9a-f]{64}$"
+SIGNATURE_PATTERN = r"^[A-Za-z0-9+/]+={0,2}$"
 
 # Fields written by tools, not people: they never enter the content hash.
 TOOL_WRITTEN_FIELDS = frozenset({"approvals", "source_hash"})
@@ -64,6 +65,11 @@ class Approval(BaseModel):
     reviewer: str = Field(description="Reviewer e-mail, as declared in governance.yml people")
     date: dt.date
     hash: str = Field(pattern=HASH_PATTERN, description="SHA-256 content hash that was approved")
+    policy: Optional[str] = Field(default=None, max_length=300, description="Policies the approval was given for (signed)")
+    signature: Optional[str] = Field(
+        default=None, pattern=SIGNATURE_PATTERN, max_length=8000,
+        description="SSH signature (base64 SSHSIG, namespace kbops-approval) over doc id, hash, reviewer, date and policy",
+    )
 
 
 class FrontMatter(BaseModel):
