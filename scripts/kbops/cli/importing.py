@@ -58,6 +58,7 @@ def markdown_command(
     source: Path = typer.Argument(..., metavar="DIR", help="A folder of Markdown (plain, MkDocs docs/, MS-Learn front-matter)."),
     mapping: Optional[Path] = typer.Option(None, "--mapping", help="YAML mapping file (default_owner, locales)."),
     audience: str = typer.Option("public", "--audience", help="Audience of docs that do not say (public | partner | internal)."),
+    into: Optional[str] = typer.Option(None, "--into", help="Folder under kb/ (default: the source folder's name)."),
     check: bool = typer.Option(True, "--check/--no-check", help="Run kb lint after writing and hold back docs that cannot be published."),
     format: str = typer.Option("text", "--format", "-f", help="text | json"),
 ) -> None:
@@ -65,6 +66,6 @@ def markdown_command(
     from kbops.importers import import_markdown
 
     check_format(format, ("text", "json"))
-    report = import_markdown(settings(), source, mapping_path=mapping, audience=audience, check=check,
+    report = import_markdown(settings(), source, mapping_path=mapping, audience=audience, into=into, check=check,
                              progress=lambda m: err.print(m, markup=False))
     _render(report, format)

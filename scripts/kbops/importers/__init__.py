@@ -37,3 +37,28 @@ def import_zendesk(
     report.seconds = {"read": read - started, "convert": converted - read, **report.seconds,
                       "total": time.perf_counter() - started}
     return report
+
+
+def import_markdown(
+    settings: Settings, folder: Path, *, mapping_path: Path | None = None, audience: str = "public",
+    into: str | None = None, check: bool = True, jobs: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ImportReport:
+    """Import a folder of Markdown (see `kbops.importers.markdown_source`) under `kb/<into>/`."""
+    from kbops.errors import UsageError
+    from kbops.importers.markdown_source import plan_markdown
+    from kbops.importers.plan import slug
+    from kbops.publishing import require_audience
+
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: no such folder")
+    governance = load_governance(settings.governance_path)
+    mapping = load_mapping(mapping_path)
+    mapping.check_owners(governance)
+    into = slug(into or folder.resolve().name, 40) or "imported"
+    plan = plan_markdown(
+        folder, mapping, locales=settings.locales, default_locale=settings.default_locale,
+        default_owner=default_owner(mapping, governance), audience=require_audience(audience), into=into,
+        previous=load_manifest(settings, "markdown"),
+    )
+    return apply_plan(settings, plan, check=check, jobs=jobs, progress=progress)

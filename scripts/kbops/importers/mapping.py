@@ -27,6 +27,7 @@ class Owners(BaseModel):
 
     authors: dict[int, str] = Field(default_factory=dict, description="Zendesk author id -> owner key")
     permission_groups: dict[int, str] = Field(default_factory=dict, description="permission group id -> owner key")
+    people: dict[str, str] = Field(default_factory=dict, description="Markdown `ms.author` / `author` -> owner key")
 
 
 class Mapping(BaseModel):
@@ -47,7 +48,7 @@ class Mapping(BaseModel):
 
     def check_owners(self, governance: Governance) -> None:
         named = [self.default_owner] if self.default_owner else []
-        named += list(self.owners.authors.values()) + list(self.owners.permission_groups.values())
+        named += [*self.owners.authors.values(), *self.owners.permission_groups.values(), *self.owners.people.values()]
         unknown = sorted({o for o in named if not governance.is_owner(o)})
         if unknown:
             raise ConfigError([f"mapping: owner {o!r} is not a team or person in governance.yml" for o in unknown])
