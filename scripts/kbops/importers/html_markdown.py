@@ -27,7 +27,7 @@ _MARK = "KBOPSCALLOUT"
 _HEADING = re.compile(r"^(#{1,6}) +(.*?) *#*$")
 _OPTIONS = html_to_markdown.ConversionOptions(
     heading_style="atx", bullets="-", list_indent_width=4, code_block_style="backticks", escape_misc=False,
-    autolinks=False, extract_metadata=False, wrap=False,
+    autolinks=False, extract_metadata=False, wrap=False, compact_tables=True,
 )
 
 
