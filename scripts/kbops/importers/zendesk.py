@@ -200,9 +200,11 @@ def plan_zendesk(
     folders = _folders(export, mapping, plan)
     base = next((f"{urlsplit(a['html_url']).scheme}://{urlsplit(a['html_url']).netloc}"
                  for a in export.articles if a.get("html_url")), "")
+    source_locales = {a["id"]: kb_locale(str(a.get("source_locale") or a.get("locale") or ""), mapping, locales)
+                      for a in export.articles}
     translated = frozenset(
         (aid, loc) for aid, items in export.translations.items() for t in items
-        if (loc := kb_locale(str(t.get("locale") or ""), mapping, locales))
+        if (loc := kb_locale(str(t.get("locale") or ""), mapping, locales)) and loc != source_locales.get(aid)
     )
     known = Known(_ids(export, previous), translated, base,
                   {aid: str(p) for aid in export.attachments if (p := export.attachment_file(aid))})
