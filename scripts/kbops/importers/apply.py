@@ -150,6 +150,10 @@ def apply_plan(
             if key not in planned and (root / entry["path"]).is_file():
                 report.deleted_upstream.append(entry["path"])
     report.taxonomy_added = add_terms(settings.taxonomy_path, plan.products, plan.tags)
+    if written:
+        from kbops.governance.codeowners import sync_if_present
+
+        sync_if_present(settings)  # new docs have owners: .github/CODEOWNERS stays in sync (KB809)
     say(f"wrote {len(written)} docs ({report.unchanged} unchanged, {len(report.conflicts)} conflicts)")
     if check:
         lint_started = time.perf_counter()

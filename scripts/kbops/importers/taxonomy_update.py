@@ -4,8 +4,19 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import yaml as pyyaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+
+def _text(value: str) -> str:
+    """Quoted when YAML 1.1 (what kbops reads with) would read it as something else: `no`, `on`, `1e3`..."""
+    try:
+        plain = pyyaml.safe_load(value) == value
+    except pyyaml.YAMLError:
+        plain = False
+    return value if plain else DoubleQuotedScalarString(value)
 
 
 def add_terms(path: Path, products: dict[str, str], tags: dict[str, str]) -> dict[str, list[str]]:
@@ -21,9 +32,9 @@ def add_terms(path: Path, products: dict[str, str], tags: dict[str, str]) -> dic
         for key, label in sorted(terms.items()):
             if key in data[section]:
                 continue
-            term = CommentedMap(label=label)
+            term = CommentedMap(label=_text(label))
             term.fa.set_flow_style()
-            data[section][key] = term
+            data[section][_text(key)] = term
             added.setdefault(section, []).append(key)
     if added:
         out = io.StringIO()

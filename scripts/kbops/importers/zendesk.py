@@ -165,9 +165,20 @@ def make_rewriter(known: Known, doc_id: str, locale: str, folder: str, page_url:
     return rewrite
 
 
+_KNOWN: Known | None = None  # set once per worker process (a per-job copy would pickle the whole id map each time)
+
+
+def _set_known(known: Known) -> None:
+    global _KNOWN
+    _KNOWN = known
+
+
 def convert_one(job: tuple) -> tuple[str, dict[str, str], list[str]]:
     """One article body: (markdown, attachments used, links to articles that were not imported)."""
-    html, title, known, doc_id, locale, folder, page_url = job
+    html, title, doc_id, locale, folder, page_url = job
+    known = _KNOWN
+    if known is None:  # pragma: no cover - the pool initializer or _convert_all sets it
+        raise RuntimeError("convert_one called before _set_known")
     used: dict[str, str] = {}
     missing: list[str] = []
     body = convert(html, title, make_rewriter(known, doc_id, locale, folder, page_url, used, missing))
@@ -262,8 +273,8 @@ def plan_zendesk(
             if source_key and item.get("outdated"):
                 doc.notes.append("outdated upstream: translation left unstamped (needs review)")
             body = str(item.get("body") or "") + _attachment_list(export, article["id"], known)
-            work.append((doc, (body, title, known, doc_id, locale, folder, str(item.get("html_url") or ""))))
-    _convert_all(work, plan, jobs)
+            work.append((doc, (body, title, doc_id, locale, folder, str(item.get("html_url") or ""))))
+    _convert_all(work, plan, jobs, known)
     return plan
 
 
@@ -276,12 +287,13 @@ def _attachment_list(export: ZendeskExport, article_id: int, known: Known) -> st
     return f"<h2>Attachments</h2><ul>{items}</ul>"
 
 
-def _convert_all(work: list[tuple[PlannedDoc, tuple]], plan: ImportPlan, jobs: int) -> None:
+def _convert_all(work: list[tuple[PlannedDoc, tuple]], plan: ImportPlan, jobs: int, known: Known) -> None:
     jobs_list = [job for _, job in work]
     if jobs > 1 and len(work) >= 200:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_set_known, initargs=(known,)) as pool:
             results = list(pool.map(convert_one, jobs_list, chunksize=64))
     else:
+        _set_known(known)
         results = [convert_one(job) for job in jobs_list]
     for (doc, job), (body, used, missing) in zip(work, results):
         title = doc.meta["title"]
