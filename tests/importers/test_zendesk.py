@@ -178,3 +178,23 @@ def test_a_broken_export_is_a_usage_error_not_a_traceback(tmp_path):
     (export / "sections.json").write_text("{not json", encoding="utf-8")
     code, summary, _ = import_zendesk(root, str(export), "--no-check")
     assert code == 0 and any("sections.json" in p for p in summary["notes"]["export problems"])
+
+
+def test_hostile_records_are_listed_not_crashed_on(tmp_path):
+    root = new_kb(tmp_path / "kb")
+    export = copy_export(tmp_path / "export")
+    data = json.loads((export / "articles.json").read_text(encoding="utf-8"))
+    data["articles"][0]["id"] = "drop table"
+    data["articles"][1]["user_segment_ids"] = ["staff"]
+    data["articles"][2]["title"] = {"en": "x"}
+    data["articles"][3]["body"] = '<img src="javascript:alert(1)"><a href="data:text/html,x">x</a><iframe src="//evil"></iframe>'
+    data["articles"][4]["section_id"] = 424242  # a section the export does not have
+    data["articles"].append(data["articles"][5])  # the same article twice (a page boundary read twice)
+    (export / "articles.json").write_text(json.dumps(data), encoding="utf-8")
+    code, summary, stderr = import_zendesk(root, str(export), "--no-check")
+    assert code == 0 and "Traceback" not in stderr
+    assert len(summary["notes"]["export problems"]) == 3
+    assert summary["created"] == len(ARTICLES) - 3 + sum(1 for t in TRANSLATIONS if t["source_id"] not in
+                                                         {a["id"] for a in ARTICLES[:3]})
+    text = "\n".join(p.read_text(encoding="utf-8") for p in (root / "kb").rglob("*.md"))
+    assert "javascript:" not in text and "data:text" not in text and "iframe" not in text

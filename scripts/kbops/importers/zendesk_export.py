@@ -82,6 +82,27 @@ def _records(folder: Path, name: str, key: str, problems: list[str]) -> list[dic
     return records
 
 
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _article_problem(article: dict) -> str | None:
+    """Why an article record cannot be imported as it is (the API's types, checked before anything uses them)."""
+    if not _is_id(article.get("id")):
+        return "id is not a number"
+    for key in ("title", "body", "html_url", "locale", "source_locale", "updated_at"):
+        if article.get(key) is not None and not isinstance(article[key], str):
+            return f"{key} is not text"
+    segments = article.get("user_segment_ids") or []
+    if not isinstance(segments, list) or not all(_is_id(s) for s in segments):
+        return "user_segment_ids is not a list of numbers"
+    if article.get("user_segment_id") is not None and not _is_id(article["user_segment_id"]):
+        return "user_segment_id is not a number"
+    if not isinstance(article.get("label_names") or [], list):
+        return "label_names is not a list"
+    return None
+
+
 def read_export(folder: Path) -> ZendeskExport:
     """Everything the folder holds; a missing articles list is a usage error, unreadable pages are problems."""
     if not folder.is_dir():
@@ -92,11 +113,18 @@ def read_export(folder: Path) -> ZendeskExport:
     data = {name: _records(folder, name, key, export.problems) for name, key in RESOURCES.items()}
     seen: set[int] = set()
     for article in data["articles"]:
+        problem = _article_problem(article)
+        if problem:
+            export.problems.append(f"article {str(article.get('id'))[:40]!r}: {problem}; skipped")
+            continue
         if article["id"] in seen:  # a page boundary fetched twice, or pages written again after a resume
             continue
         seen.add(article["id"])
         export.articles.append(article)
     for item in data["translations"]:
+        if not all(item.get(k) is None or isinstance(item[k], str) for k in ("title", "body", "locale", "html_url")):
+            export.problems.append(f"translation {str(item.get('id'))[:40]!r}: title, body, locale or URL not text; skipped")
+            continue
         export.translations.setdefault(item.get("source_id"), []).append(item)
     export.sections = {s["id"]: s for s in data["sections"]}
     export.categories = {c["id"]: c for c in data["categories"]}
