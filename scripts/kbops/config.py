@@ -70,6 +70,17 @@ class Settings:
         return dt.date.fromisoformat(self.today) if self.today else dt.date.today()
 
 
+NOT_A_KB = "{root}: not a kbops knowledge base; cd into one, pass --root, or run `kb init`"
+
+
+def is_knowledge_base(folder: Path) -> bool:
+    """A folder is a knowledge base when it has governance.yml or a `[tool.kbops]` table (as `find_root` looks)."""
+    if (folder / "governance.yml").is_file():
+        return True
+    pyproject = folder / "pyproject.toml"
+    return pyproject.is_file() and "[tool.kbops" in pyproject.read_text(encoding="utf-8", errors="replace")
+
+
 def find_root(start: Path | None = None) -> Path:
     """The knowledge-base root: $KB_ROOT, else the nearest folder upward with governance.yml or [tool.kbops]."""
     env = os.environ.get("KB_ROOT")
@@ -77,10 +88,7 @@ def find_root(start: Path | None = None) -> Path:
         return Path(env).resolve()
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
-        if (folder / "governance.yml").is_file():
-            return folder
-        pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and "[tool.kbops" in pyproject.read_text(encoding="utf-8", errors="replace"):
+        if is_knowledge_base(folder):
             return folder
     return here
 

@@ -9,7 +9,8 @@ from typing import Any, Optional
 import typer
 from rich.console import Console
 
-from kbops.config import Settings, load_settings
+from kbops.config import NOT_A_KB, Settings, is_knowledge_base, load_settings
+from kbops.errors import ConfigError
 
 app = typer.Typer(
     name="kb",
@@ -36,9 +37,15 @@ def _global(
 
 
 def settings() -> Settings:
-    """Settings for the current invocation: defaults < [tool.kbops] < global flags (read and validated once)."""
+    """Settings for the current invocation: defaults < [tool.kbops] < global flags (read and validated once).
+
+    Outside a knowledge base every command says so, and how to get into one, before anything else fails.
+    """
     if "settings" not in _state:
-        _state["settings"] = load_settings(_state.get("root"), today=_state.get("today"))
+        cfg = load_settings(_state.get("root"), today=_state.get("today"))
+        if not is_knowledge_base(cfg.root):
+            raise ConfigError(NOT_A_KB.format(root=cfg.root))
+        _state["settings"] = cfg
     return _state["settings"]
 
 

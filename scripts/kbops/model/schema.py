@@ -17,7 +17,7 @@ HASH_PATTERN = r"^[0-9a-f]{64}$"
 SIGNATURE_PATTERN = r"^[A-Za-z0-9+/]+={0,2}$"
 
 # Fields written by tools, not people: they never enter the content hash.
-TOOL_WRITTEN_FIELDS = frozenset({"approvals", "source_hash"})
+TOOL_WRITTEN_FIELDS = frozenset({"approvals", "source_hash", "upstream"})
 
 
 class DocType(str, Enum):
@@ -72,6 +72,22 @@ class Approval(BaseModel):
     )
 
 
+class Upstream(BaseModel):
+    """Where an imported doc came from (written by `kb import`; a re-import compares `updated_at`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    system: str = Field(description="zendesk | markdown")
+    id: str = Field(description="The doc's id upstream (a Zendesk article id, a source path)")
+    url: Optional[str] = Field(default=None, description="Its address upstream (old URLs redirect here)")
+    updated_at: Optional[str] = None
+    segment_ids: list[int] = Field(default_factory=list, description="Zendesk user segments that could see it")
+    permission_group_id: Optional[int] = None
+    author_id: Optional[int] = None
+    vote_sum: Optional[int] = None
+    vote_count: Optional[int] = None
+
+
 class FrontMatter(BaseModel):
     """Governance metadata at the top of every knowledge-base document."""
 
@@ -106,6 +122,7 @@ class FrontMatter(BaseModel):
     superseded_by: Optional[Slug] = None
     redirect_from: list[str] = Field(default_factory=list, description="Old paths or ids that redirect here")
     approvals: list[Approval] = Field(default_factory=list)
+    upstream: Optional[Upstream] = Field(default=None, description="Written by `kb import`: the doc's origin")
 
     @field_validator("review_every")
     @classmethod
