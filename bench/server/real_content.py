@@ -42,7 +42,7 @@ def articles(sets: list[str]) -> list[dict]:
     return found
 
 
-_LINK = re.compile(r"(!?)\[([^\[\]\n]*)\]\(([^()\s]+)(?:\s+\"[^\"\n]*\")?\)")
+_LINK = re.compile(r"(!?)\[([^\[\]\n]*)\]\(\s*([^()\s]+)(?:\s+\"[^\"\n]*\")?\s*\)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -72,7 +72,11 @@ def kbops_links(body: str, locale: str, anchors: dict[str, set[str]], prefix: st
             anchor = anchor if anchor in anchors[candidate] else ""
             return f"[{text}](id:{candidate}{'#' + anchor if anchor else ''})"
         return text
-    return _LINK.sub(convert, body)
+    for _ in range(3):  # `[![alt](media/x.png)](media/x.png#lightbox)`: the image first, then its link
+        body, changed = _LINK.subn(convert, body)
+        if not changed:
+            break
+    return body
 
 
 def write_kb(root: Path, docs: list[dict]) -> None:
