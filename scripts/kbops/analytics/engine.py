@@ -30,6 +30,7 @@ from kbops.analytics.sources import (
 )
 from kbops.analytics.gaps import gap_clusters
 from kbops.analytics.joins import id_shapes, identity_join, pseudonymise_users
+from kbops.analytics.translations import candidates as translation_candidates
 from kbops.pii import redact
 
 log = logging.getLogger(__name__)
@@ -276,6 +277,7 @@ def _assemble(
         identity=joined,
         agents=_agent_search(con),
         gap_clusters=gap_clusters(con, named_queries("clusters.sql"), options.gap_limit),
+        translation_rows=tuple(translation_candidates(con, named_queries("translations.sql")["candidates"], doc_info)),
     )
 
 

@@ -31,7 +31,7 @@ def deflection_command(
 ) -> None:
     """Deflection, zero-result, click-through and self-service metrics from event logs and ticket exports."""
     from kbops.analytics import render
-    from kbops.analytics.gaps import diagnose
+    from kbops.analytics.verdicts import ask_search
     from kbops.analytics.engine import compute_deflection
     from kbops.analytics.options import DeflectionOptions
     from kbops.analytics.publish import doc_info, publish_report, write_reports
@@ -47,8 +47,9 @@ def deflection_command(
         kb_settings, events, tickets=tickets, mapping=mapping, window=window, since=since, until=until, audience=audience
     )
     progress = (lambda message: err.print(f"deflection: {message}", markup=False)) if err.is_terminal else None
-    report = compute_deflection(options, doc_info=doc_info(kb_settings), progress=progress)
-    report = dataclasses.replace(report, gap_clusters=diagnose(report.gap_clusters, kb_settings, options.audience))
+    docs = doc_info(kb_settings)
+    report = compute_deflection(options, doc_info=docs, progress=progress)
+    report = ask_search(dataclasses.replace(report, locale=kb_settings.default_locale), kb_settings, docs)
     if out_dir:
         for path in write_reports(report, out_dir):
             print(path)
