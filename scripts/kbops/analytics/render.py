@@ -5,6 +5,7 @@ Reports never contain user ids: only aggregate counts, doc ids and scrubbed, nor
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from rich.table import Table
@@ -24,7 +25,7 @@ DEFINITIONS = (
     ("Self-service score", "distinct self-service users (a session without a user counts as one) ÷ distinct users with a contact in the period."),
     ("Contact-after-view rate", "sessions that viewed or clicked a doc and were contacted ÷ sessions that viewed or clicked it."),
     ("Excess contacts", "a doc's sessions × (the 95% Wilson lower bound of its contact-after-view rate − the usual rate): the contacts beyond what a typical doc gets that the sample size vouches for. The usual rate is the session-weighted median rate of docs of the same audience and language (of the same audience in every language when fewer than 5 such docs are read); docs are fixed in this order. Second reason: the 95% Wilson lower bound of the share of \"not helpful\" votes above one half and above that of the same docs."),
-    ("Content gaps", "normalised queries (lowercased, accent-folded, whitespace collapsed), near-duplicates grouped by the search engine's analysis (shared stems, Jaccard ≥ 0.5), ranked by contacted sessions. The verdict runs up to 8 phrasings through search as the readers would (same audience and language): a doc first for at least half of them (or, for one or two phrasings, a first hit whose title covers the query) answers the gap; when most of the gap's searches found nothing, add the phrasings to that doc, else improve it; when no doc answers and none covers the proposed title, write one."),
+    ("Content gaps", "normalised queries (lowercased, accent-folded, whitespace collapsed), near-duplicates grouped by the search engine's analysis (shared stems, Jaccard ≥ 0.5), ranked by contacted sessions. The verdict runs up to 8 phrasings through search as the readers would (same audience and language): a doc first for at least half of them answers the gap (for one or two phrasings: the doc that helped readers, else search's first hit, since so few phrasings cannot show that no doc answers); when most of the gap's searches found nothing, add the phrasings to that doc, else improve it; an answer only in another language: translate it; when no doc answers and none covers the proposed title, write one."),
     ("Translation demand", "queries of readers browsing in one language who opened a doc that exists only in another language, or clicked nothing while search answers with such a doc; grouped by language and doc, ranked by sessions (per query, summed)."),
     ("Audience", "customer metrics count public events (no key) by default; partner and internal (agent) searches are reported on their own; ticket contacts count for every audience."),
 )
@@ -175,6 +176,9 @@ def text(report: DeflectionReport) -> list[Any]:
 
 # -- Markdown -------------------------------------------------------------------------------------
 
+_NUMERIC = re.compile(r"^[\d,.%/()≥–\s-]*$")
+
+
 def _md_table(header: list[str], rows: list[list[str]]) -> str:
     if not rows:
         return "_None._\n"
@@ -182,7 +186,9 @@ def _md_table(header: list[str], rows: list[list[str]]) -> str:
     def cell(value: str) -> str:
         return value.replace("|", "\\|").replace("\n", " ")
 
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
+    # Numbers align right, words left (a column is numeric when every cell is a count, a rate or a ratio).
+    numeric = [i > 0 and any(row[i] for row in rows) and all(_NUMERIC.match(row[i]) for row in rows) for i in range(len(header))]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---:" if n else "---" for n in numeric) + "|"]
     lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 

@@ -2,10 +2,10 @@
 
 Each gap's phrasings (up to RUN_PHRASINGS, most searched first) are run through `SearchEngine.run`.
 
-- **A confident answer** is a doc that search puts first for at least half of three or more phrasings,
-  or, for a gap of one or two phrasings, a first hit whose title covers at least half of the query's
-  stems (the engine's own analysis). What readers did then names the verdict, driven by the share of the
-  gap's searches that found nothing:
+- **A confident answer** is a doc that search puts first for at least half of three or more phrasings;
+  for a gap of only one or two phrasings, search's first hit for the top one (too few phrasings to prove
+  that no doc answers: the report says so). What readers did then names the verdict, driven by the share
+  of the gap's searches that found nothing:
   - most of them found nothing (`ranks_low`): the doc exists but readers' words do not reach it -> add
     the phrasings to its `sample_queries` (a ready `kb suggest-queries --doc ... --query ...`);
   - most of them had results and readers still contacted support (`found`): improve that doc.
@@ -108,17 +108,20 @@ class _Searcher:
         return self.cache[query]
 
     def covers(self, query: str) -> Optional[str]:
-        """The first hit when its title covers at least half of the query's stems, else None."""
+        """The first hit when its title covers more than half of the query's stems, else None."""
         hits = self.hits(query)
         if not hits:
             return None
         wanted = query_terms(query, self.locale)
         title = query_terms(hits[0].title, self.locale)
-        return hits[0].id if wanted and len(wanted & title) * 2 >= len(wanted) else None
+        return hits[0].id if wanted and len(wanted & title) * 2 > len(wanted) else None
 
 
 def confident_answer(cluster: GapCluster, searcher: _Searcher) -> tuple[Optional[str], int, int]:
-    """(doc, phrasings that put it first, phrasings run): the doc search answers the gap with, if any."""
+    """(doc, phrasings that put it first, phrasings run): the doc search answers the gap with, if any.
+
+    Three or more phrasings vote; one or two cannot outvote search's first hit, which answers them (a gap
+    of one phrasing is never proved to lack a doc: search always returns its nearest one)."""
     phrasings = list(cluster.queries[:RUN_PHRASINGS])
     firsts = [hits[0].id for hits in map(searcher.hits, phrasings) if hits]
     if not firsts:
@@ -126,8 +129,8 @@ def confident_answer(cluster: GapCluster, searcher: _Searcher) -> tuple[Optional
     doc, votes = Counter(firsts).most_common(1)[0]
     if len(phrasings) >= 3:
         return (doc if votes >= math.ceil(len(phrasings) / 2) else None), votes, len(phrasings)
-    covered = searcher.covers(cluster.representative)
-    return covered, (firsts.count(covered) if covered else 0), len(phrasings)
+    first = searcher.hits(cluster.representative)
+    return (first[0].id if first else doc), firsts.count(first[0].id) if first else votes, len(phrasings)
 
 
 def _rank(searcher: _Searcher, query: str, doc: str) -> Optional[int]:
@@ -137,6 +140,8 @@ def _rank(searcher: _Searcher, query: str, doc: str) -> Optional[int]:
 
 def _verdict(cluster: GapCluster, searcher: _Searcher) -> GapCluster:
     doc, votes, run = confident_answer(cluster, searcher)
+    if run < 3 and cluster.clicked_doc:  # what helped readers outweighs search's guess for one or two phrasings
+        doc, votes = cluster.clicked_doc, 0
     rank = _rank(searcher, cluster.representative, doc) if doc else None
     share = cluster.zero_result_searches / cluster.searches if cluster.searches else 0.0
     common = dict(votes=votes, phrasings_run=run)
