@@ -133,7 +133,7 @@ def _table(title: str, header: list[str], rows: list[list[str]]) -> Table:
         wide = header in (actions.GAP_HEADER, actions.DOC_HEADER, TRANSLATION_HEADER, HEADLINE_HEADER)
         table.add_column(name, justify="left" if index == 0 or wide else "right",
                          overflow="fold", no_wrap=index > 0 and not wide,
-                         min_width=min(longest, 40) if name in ("doc", "gap (phrasings)", "doc to translate", "metric") else None)
+                         min_width=min(longest, 80 if index == 0 else 40) if name in ("doc", "gap (phrasings)", "doc to translate", "metric") else None)
     for row in rows:
         table.add_row(*[Text(cell) for cell in row])
     return table
