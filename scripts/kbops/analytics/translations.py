@@ -21,7 +21,7 @@ import duckdb
 from kbops.analytics.report import DocInfo
 
 log = logging.getLogger(__name__)
-UNANSWERED_PER_LANGUAGE = 40
+UNANSWERED_PER_LANGUAGE = 25
 QUERIES_PER_ROW = 5
 
 
@@ -63,7 +63,8 @@ def candidates(con: duckdb.DuckDBPyConnection, sql: str, doc_info: dict[str, Doc
 
 
 def demand(
-    rows: Iterable[dict[str, Any]], doc_info: dict[str, DocInfo], settings: Any = None, audience: str = "public"
+    rows: Iterable[dict[str, Any]], doc_info: dict[str, DocInfo], settings: Any = None, audience: str = "public",
+    *, engine: Any = None,
 ) -> tuple[TranslationDemand, ...]:
     """Group the candidate rows by (language, doc), asking search about the unclicked queries."""
     rows = list(rows)
@@ -83,7 +84,7 @@ def demand(
         if row["doc"] is not None:
             add(row["language"], row["doc"], row["query"], int(row["sessions"]), "clicked")
     unanswered = [r for r in rows if r["doc"] is None and r["language"] in languages]
-    for (language, query, doc), sessions in _answers(unanswered, settings, audience, doc_info, family_languages):
+    for (language, query, doc), sessions in _answers(unanswered, settings, audience, doc_info, family_languages, engine):
         add(language, doc, query, sessions, "unanswered")
     result = []
     for (language, doc), entry in found.items():
@@ -100,25 +101,22 @@ def demand(
 
 def _answers(
     rows: list[dict[str, Any]], settings: Any, audience: str, doc_info: dict[str, DocInfo],
-    family_languages: dict[str, set[str]],
+    family_languages: dict[str, set[str]], engine: Any = None,
 ) -> list[tuple[tuple[str, str, str], int]]:
     """((language, query, doc), sessions) for unclicked queries that search answers in another language."""
-    if settings is None or not rows:
+    if (settings is None and engine is None) or not rows:
         return []
-    from kbops.errors import KbError
+    from kbops.analytics.verdicts import open_engine
     from kbops.search.backend import SearchRequest
-    from kbops.search.engine import SearchEngine
 
     per_language: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         bucket = per_language.setdefault(row["language"], [])
         if len(bucket) < UNANSWERED_PER_LANGUAGE:
             bucket.append(row)
-    try:
-        engine = SearchEngine(settings)
-        engine.searcher()
-    except (KbError, OSError) as exc:
-        log.info("no search index for translation demand: %s", exc)
+    own = engine is None
+    engine = open_engine(settings) if own else engine
+    if engine is None:
         return []
     answers = []
     try:
@@ -133,7 +131,8 @@ def _answers(
                 if language not in family_languages.get(family, set()) and family in doc_info:
                     answers.append(((language, row["query"], family), int(row["sessions"])))
     finally:
-        engine.close()
+        if own:
+            engine.close()
     return answers
 
 

@@ -37,16 +37,40 @@ MOSTLY_ZERO = 0.5  # zero-result share from which a gap is about findability, no
 
 
 def ask_search(report: Any, settings: Any, doc_info: dict[str, Any]) -> Any:
-    """The report with what the search engine says: gap verdicts and translation demand."""
-    from kbops.analytics.options import ALL_AUDIENCES
+    """The report with what the search engine says: gap verdicts and translation demand (one engine, one
+    model load, for both)."""
     from kbops.analytics.translations import demand
+
+    engine = open_engine(settings)
+    try:
+        clusters = diagnose(report.gap_clusters, settings, report.audience, engine=engine)
+        clusters = tuple(_translate_instead(c, doc_info) for c in clusters)
+        return dataclasses.replace(report, gap_clusters=clusters, translation_demand=demand(
+            report.translation_rows, doc_info, settings, search_audience(report.audience), engine=engine))
+    finally:
+        if engine is not None:
+            engine.close()
+
+
+def search_audience(audience: str) -> str:
+    from kbops.analytics.options import ALL_AUDIENCES
     from kbops.publishing import WIDEST_AUDIENCE
 
-    audience = WIDEST_AUDIENCE if report.audience == ALL_AUDIENCES else report.audience
-    clusters = tuple(_translate_instead(c, doc_info) for c in diagnose(report.gap_clusters, settings, report.audience))
-    return dataclasses.replace(
-        report, gap_clusters=clusters, translation_demand=demand(report.translation_rows, doc_info, settings, audience),
-    )
+    return WIDEST_AUDIENCE if audience == ALL_AUDIENCES else audience
+
+
+def open_engine(settings: Any) -> Optional[Any]:
+    """The search engine on the live index, or None when there is none (run `kb index`)."""
+    from kbops.errors import KbError
+    from kbops.search.engine import SearchEngine
+
+    try:
+        engine = SearchEngine(settings)
+        engine.searcher()
+        return engine
+    except (KbError, OSError) as exc:
+        log.info("no search index to ask: %s", exc)
+        return None
 
 
 def _translate_instead(cluster: GapCluster, doc_info: dict[str, Any]) -> GapCluster:
@@ -64,28 +88,21 @@ def _translate_instead(cluster: GapCluster, doc_info: dict[str, Any]) -> GapClus
 
 
 def diagnose(
-    clusters: Iterable[GapCluster], settings: Any, audience: str = "public", titles: dict[str, str] | None = None
+    clusters: Iterable[GapCluster], settings: Any, audience: str = "public", *, engine: Any = None
 ) -> tuple[GapCluster, ...]:
-    """Run each gap's phrasings through the search engine and give its verdict."""
-    from kbops.analytics.options import ALL_AUDIENCES
-    from kbops.errors import KbError
-    from kbops.publishing import WIDEST_AUDIENCE
-    from kbops.search.engine import SearchEngine
-
+    """Run each gap's phrasings through the search engine (opened here unless given) and give its verdict."""
     clusters = tuple(clusters)
     if not clusters:
         return clusters
-    engine_audience = WIDEST_AUDIENCE if audience == ALL_AUDIENCES else audience
-    try:
-        engine = SearchEngine(settings)
-        engine.searcher()
-    except (KbError, OSError) as exc:
-        log.info("no search index for gap verdicts: %s", exc)
+    own = engine is None
+    engine = open_engine(settings) if own else engine
+    if engine is None:
         return tuple(dataclasses.replace(c, verdict="no_index") for c in clusters)
     try:
-        return tuple(_verdict(c, _Searcher(engine, engine_audience, c.locale)) for c in clusters)
+        return tuple(_verdict(c, _Searcher(engine, search_audience(audience), c.locale)) for c in clusters)
     finally:
-        engine.close()
+        if own:
+            engine.close()
 
 
 class _Searcher:
