@@ -22,6 +22,8 @@ import duckdb
 
 log = logging.getLogger(__name__)
 SIMILARITY = 0.5
+TOP_RANK = 3
+MAX_SAMPLE_QUERIES = 6
 ANALYZER_GROUPS = ("en", "es", "fr")
 
 

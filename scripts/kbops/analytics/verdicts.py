@@ -26,13 +26,11 @@ import shlex
 from collections import Counter
 from typing import Any, Iterable, Optional, Sequence
 
-from kbops.analytics.gaps import GapCluster, query_terms
+from kbops.analytics.gaps import MAX_SAMPLE_QUERIES, TOP_RANK, GapCluster, query_terms
 from kbops.analytics.titles import proposed_title
 
 log = logging.getLogger(__name__)
 RUN_PHRASINGS = 8
-TOP_RANK = 3
-MAX_SAMPLE_QUERIES = 6
 MOSTLY_ZERO = 0.5  # zero-result share from which a gap is about findability, not the doc's content
 
 
