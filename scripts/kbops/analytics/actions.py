@@ -58,10 +58,10 @@ def gap_reason(cluster) -> str:
     found = f"{cluster.zero_result_searches:,} of {cluster.searches:,} searches found nothing"
     if cluster.verdict == "no_doc":
         return f"{found}; no doc is search's first hit for most phrasings, nor covers \"{cluster.title}\""
-    if cluster.verdict in ("ranks_low", "found", "translate") and cluster.votes and cluster.phrasings_run < 3:
-        return f"{found}; search puts the doc first for the {cluster.phrasings_run} phrasing(s) (too few to rule out a new doc)"
+    if cluster.verdict in ("ranks_low", "found", "translate") and cluster.votes and len(cluster.queries) < 3:
+        return f"{found}; search puts the doc first for the {len(cluster.queries)} phrasing(s) (too few to rule out a new doc)"
     if cluster.verdict in ("ranks_low", "found", "translate") and cluster.votes:
-        return f"{found}; search puts the doc first for {cluster.votes} of {cluster.phrasings_run} phrasings"
+        return f"{found}; search puts the doc first for {cluster.votes} of the {cluster.phrasings_run} phrasings tried"
     if cluster.verdict == "ranks_low" and cluster.clicked_doc == cluster.doc:
         return f"{found}; readers who clicked it did not contact support"
     if cluster.verdict == "ranks_low":
