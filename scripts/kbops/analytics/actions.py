@@ -96,8 +96,8 @@ def gap_rows(report: DeflectionReport, limit: int = FIX_GAPS) -> list[list[str]]
 
 
 def gap_commands(report: DeflectionReport, limit: int = FIX_GAPS) -> list[str]:
-    """`#N: command` for each listed gap with a ready command (the numbers of gap_rows)."""
-    return [f"#{n}: {g.command}" for n, g in enumerate(report.gap_clusters[:limit], 1) if g.command]
+    """Each listed gap's ready command, its row number as a trailing shell comment (copy-pasteable)."""
+    return [f"{g.command}  # gap {n}" for n, g in enumerate(report.gap_clusters[:limit], 1) if g.command]
 
 
 def agent_rows(report: DeflectionReport, limit: int = 10) -> list[list[str]]:

@@ -90,7 +90,7 @@ def translation_rows(report: DeflectionReport, limit: int = TOP) -> list[list[st
 
 
 def translation_commands(report: DeflectionReport, limit: int = TOP) -> list[str]:
-    return [f"#{n}: {d.command}" for n, d in enumerate(report.translation_demand[:limit], 1)]
+    return [f"{d.command}  # translation {n}" for n, d in enumerate(report.translation_demand[:limit], 1)]
 
 
 TRANSLATION_HEADER = ["#", "language", "doc to translate", "sessions", "opened it in another language",
