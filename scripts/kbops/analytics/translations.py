@@ -19,6 +19,7 @@ from typing import Any, Iterable, Optional
 import duckdb
 
 from kbops.analytics.report import DocInfo
+from kbops.locale import language_of
 
 log = logging.getLogger(__name__)
 UNANSWERED_PER_LANGUAGE = 25
@@ -43,10 +44,6 @@ class TranslationDemand:
             "clicked_sessions": self.clicked_sessions, "unanswered_sessions": self.unanswered_sessions,
             "queries": [{"query": q, "sessions": n} for q, n in self.queries], "command": self.command,
         }
-
-
-def language_of(locale: Optional[str]) -> str:
-    return (locale or "").split("-")[0].lower()
 
 
 def candidates(con: duckdb.DuckDBPyConnection, sql: str, doc_info: dict[str, DocInfo]) -> list[dict[str, Any]]:

@@ -73,7 +73,8 @@ def open_engine(settings: Any) -> Optional[Any]:
 
 def _translate_instead(cluster: GapCluster, doc_info: dict[str, Any]) -> GapCluster:
     """A gap in one language answered by a doc that exists only in another: translate it (`translate`)."""
-    from kbops.analytics.translations import language_of, translation_command
+    from kbops.analytics.translations import translation_command
+    from kbops.locale import language_of
 
     info = doc_info.get(cluster.doc or "")
     if info is None or not info.locale or language_of(info.locale) == cluster.locale:
