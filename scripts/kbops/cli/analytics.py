@@ -83,7 +83,7 @@ def suggest_queries_command(
     doc: Optional[str] = typer.Option(None, "--doc", help="Propose the --query phrasings (e.g. a content gap's, from kb deflection) for this doc instead of learning from events."),
     queries: Optional[List[str]] = typer.Option(None, "--query", "-q", help="With --doc: a phrasing to add to its sample_queries (repeatable)."),
 ) -> None:
-    """Propose sample_queries from the logs: queries that led readers to a doc, with no contact after."""
+    """Propose sample_queries: from the logs (queries that led readers to a doc, with no contact after), or given phrasings for one doc (--doc ID --query ..., as kb deflection prints for a content gap)."""
     from kbops.analytics.options import DeflectionOptions
     from kbops.analytics.suggest import (
         eval_before_after, given_queries, proposed_texts, suggest_queries, unified_diff, write_changes,
