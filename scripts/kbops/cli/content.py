@@ -56,5 +56,5 @@ def new_command(
                     "owner": created.owner, "audience": created.audience, "codeowners": state})
     else:
         out.print(created.relpath, markup=False)
-        if state == "updated":
+        if codeowners is not None and codeowners.written:  # state == "updated"
             err.print(f"updated .github/CODEOWNERS ({codeowners.entries} entries)", markup=False)
