@@ -2,6 +2,7 @@
 
 * kbops lexical / kbops hybrid: a real index generation (Whoosh backend + chunk vectors) searched by
   the engine every caller uses; "lexical" opens it without the embedding model.
+(Where a set gives docs sample_queries, banking77-sq, every engine reads them: lunr and bm25s as body text.)
 * lunr (MkDocs search): lunr.py configured as MkDocs' search plugin builds its index: one entry per
   page and one per heading section, title boost 10; per language the pipeline lunr-languages gives
   (trimmer, stop words, Snowball stemmer; English: lunr's own Porter pipeline).
@@ -81,7 +82,8 @@ class Ours:
         backend = WhooshBackend()
         backend.write(self.target, records, [], None, locales)
         if embedder is not None:
-            write_vectors(self.target, embedder, records, [], None, max_chunks=config.embed_chunks)
+            write_vectors(self.target, embedder, records, [], None, max_chunks=config.embed_chunks,
+                          titles=config.embed_titles, questions=config.embed_sample_queries)
         self.config = config
         self.lexical = backend.open(self.target, config, {})
         self.lexical_only = GenerationSearcher(self.target, self.lexical, config, None)
@@ -149,7 +151,7 @@ class Lunr:
         self.doc_of: dict[str, str] = {}
         number = 0
         for record in records:
-            sections = [(record.title, record.text)] + _sections(record)
+            sections = [(record.title, "\n".join((record.text, *record.sample_queries)))] + _sections(record)
             for title, text in sections:
                 ref = str(number)
                 number += 1
@@ -195,7 +197,7 @@ class BM25S:
         self.stemmer = Stemmer.Stemmer(LANGUAGES.get(locale, "english"))
         self.stopwords = locale if locale in LANGUAGES else "en"
         self.ids = [r.id for r in records]
-        corpus = [f"{r.title}\n{r.text}" for r in records]
+        corpus = ["\n".join((r.title, r.text, *r.sample_queries)) for r in records]
         tokens = bm25s.tokenize(corpus, stopwords=self.stopwords, stemmer=self.stemmer, show_progress=False)
         self.index = bm25s.BM25()
         self.index.index(tokens, show_progress=False)

@@ -57,6 +57,13 @@ class SearchConfig(BaseModel):
     passage_prefix: Optional[str] = None
     pooling: Optional[Literal["mean", "cls"]] = None
     embed_chunks: int = Field(default=2, ge=1, le=1000, description="Heading-sized chunks embedded per doc, from the top (CPU cost)")
+    embed_titles: bool = Field(default=False, description="Also embed each doc's title + description as its own vector")
+    embed_sample_queries: bool = Field(default=True, description="Also embed each of a doc's sample_queries as its own vector")
+    vector_offsets: dict[str, float] = Field(
+        default_factory=lambda: {"title": 0.0, "question": 0.0},
+        description="Added to the cosine of a doc's title or sample-query vector before the doc's best vector is taken "
+                    "(chunks: 0)",
+    )
     lexical_weight: dict[str, float] = Field(
         default_factory=lambda: {"en": 0.4, "es": 0.4, "fr": 0.3, "default": 0.3},
         description="Per locale: final score = w * lexical + (1 - w) * cosine (both scaled to 0..1); tuned with "
@@ -77,6 +84,10 @@ class SearchConfig(BaseModel):
     max_limit: int = Field(default=50, ge=1, le=500)
     max_query_length: int = Field(default=256, ge=8, le=4096)
     keep_generations: int = Field(default=2, ge=1, le=20, description="Older index generations kept for slow readers")
+
+    def offsets(self) -> tuple[float, float, float]:
+        """Per vector kind (kbops.search.vectors.KINDS: chunk, title, question), the offset added to its cosine."""
+        return (0.0, self.vector_offsets.get("title", 0.0), self.vector_offsets.get("question", 0.0))
 
     def weight_for(self, locale: Optional[str]) -> float:
         base = (locale or "").split("-")[0].lower()

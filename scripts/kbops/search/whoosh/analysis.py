@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter, CharsetFilter
 from whoosh.lang import has_stemmer, has_stopwords, stemmer_for_language, stopwords_for_language
 from whoosh.support.charset import accent_map
@@ -9,7 +10,12 @@ from whoosh.support.charset import accent_map
 from kbops.search.text import FALLBACK_GROUP
 
 TOKEN_PATTERN = r"\w+(?:[.,]\d+)*"
-ANALYSIS_VERSION = 2  # bump when analysis changes: forces a full rebuild
+ANALYSIS_VERSION = 3  # bump when analysis changes: forces a full rebuild
+
+# Nouns of quality kept whole (less their plural): Snowball cuts Spanish -idad and French -ité, so "actividad" met
+# "activar" (activity / activate), "seguridad" met "seguro" (security / insurance), "activité" met "activer".
+# Measured on the lexical engine over bench/search_quality's dev halves (bench/README.md, issue 18).
+KEEP_SUFFIXES = {"es": (("idades", 2), ("idad", 0)), "fr": (("ites", 1), ("ite", 0))}
 
 
 class VariantStemFilter(Filter):
@@ -23,6 +29,7 @@ class VariantStemFilter(Filter):
     def __init__(self, language: str | None):
         self.language = language
         self.stem = stemmer_for_language(language) if language and has_stemmer(language) else None
+        self.keep = KEEP_SUFFIXES.get(language or "", ()) if os.environ.get("KBOPS_NOKEEP") is None else ()
         self._cache: dict[str, tuple[str, ...]] = {}
 
     def __eq__(self, other: object) -> bool:
@@ -39,8 +46,11 @@ class VariantStemFilter(Filter):
         found = self._cache.get(word)
         if found is None:
             folded = word.translate(accent_map)
+            kept = next((folded[:len(folded) - cut] for suffix, cut in self.keep if folded.endswith(suffix)), None)
             if self.stem is None:
                 found = (folded,)
+            elif kept is not None and len(kept) > 5:
+                found = (kept,)
             else:
                 first, second = self.stem(folded), self.stem(word).translate(accent_map)
                 found = (first,) if first == second else (first, second)
