@@ -41,6 +41,7 @@ class CachedEmbedder:
         self.path = cache / f"{stem}-{tag}.npz"
         self.vectors: dict[str, np.ndarray] = {}
         self.dirty = False
+        self.unsaved = 0
         for path in sorted(cache.glob(f"{stem}-*.npz")):  # every run's cache of this model
             with np.load(path) as data:
                 self.vectors.update(zip(data["keys"].tolist(), data["matrix"].astype(np.float32)))
@@ -55,7 +56,8 @@ class CachedEmbedder:
                 for i, vector in zip(part, method([texts[i] for i in part])):
                     self.vectors[keys[i]] = np.asarray(vector, dtype=np.float32)
                 self.dirty = True
-                if start and start % 512 == 0:
+                self.unsaved += len(part)
+                if self.unsaved >= 1024:
                     self.save()  # a long run killed halfway keeps what it embedded
         return np.stack([self.vectors[k] for k in keys]) if keys else np.zeros((0, self.dim), dtype=np.float32)
 
@@ -69,8 +71,10 @@ class CachedEmbedder:
         if self.dirty:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             keys = list(self.vectors)
-            np.savez(self.path, keys=np.asarray(keys), matrix=np.stack([self.vectors[k] for k in keys]).astype(np.float16))
-            self.dirty = False
+            tmp = self.path.with_suffix(".tmp.npz")
+            np.savez(tmp, keys=np.asarray(keys), matrix=np.stack([self.vectors[k] for k in keys]).astype(np.float16))
+            tmp.replace(self.path)
+            self.dirty, self.unsaved = False, 0
 
 
 class Ours:
@@ -82,8 +86,8 @@ class Ours:
         backend = WhooshBackend()
         backend.write(self.target, records, [], None, locales)
         if embedder is not None:
-            write_vectors(self.target, embedder, records, [], None, max_chunks=config.embed_chunks,
-                          titles=config.embed_titles, questions=config.embed_sample_queries)
+            kinds = {"titles": config.embed_titles, "questions": config.embed_sample_queries} if hasattr(config, "embed_titles") else {}
+            write_vectors(self.target, embedder, records, [], None, max_chunks=config.embed_chunks, **kinds)  # kinds: not in older kbops
         self.config = config
         self.lexical = backend.open(self.target, config, {})
         self.lexical_only = GenerationSearcher(self.target, self.lexical, config, None)

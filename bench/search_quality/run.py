@@ -159,6 +159,8 @@ def main() -> int:
                              "once, with leave-one-set-out")
     parser.add_argument("--embed-chunks", type=int, default=None,
                         help="heading-sized chunks embedded per doc (default: the config's embed_chunks)")
+    parser.add_argument("--threads", type=int, default=1, help="model threads (one: a shared machine)")
+    parser.add_argument("--no-peers", action="store_true", help="kbops only (no lunr, no bm25s: their builds are slow)")
     parser.add_argument("--no-model", action="store_true", help="lexical engines only (no embedding model)")
     parser.add_argument("--cache", type=Path, default=HERE.parent / ".cache", help="embedding cache folder")
     parser.add_argument("--json", type=Path, help="also write the numbers as JSON here")
@@ -167,6 +169,7 @@ def main() -> int:
     data = args.data or shared_data()
     settings = load_settings(args.root)
     config = search_config(settings)
+    config = config.model_copy(update={"model_threads": args.threads})
     if args.embed_chunks:
         config = config.model_copy(update={"embed_chunks": args.embed_chunks})
     today = config
@@ -198,12 +201,14 @@ def main() -> int:
         build[s.name] = {"kbops_s": round(time.perf_counter() - started, 1)}
         if embedder:
             embedder.save()
-        started = time.perf_counter()
-        peers[s.name] = [Lunr(s.records, s.locale)]
-        build[s.name]["lunr_s"] = round(time.perf_counter() - started, 1)
-        started = time.perf_counter()
-        peers[s.name].append(BM25S(s.records, s.locale))
-        build[s.name]["bm25s_s"] = round(time.perf_counter() - started, 1)
+        peers[s.name] = []
+        if not args.no_peers:
+            started = time.perf_counter()
+            peers[s.name].append(Lunr(s.records, s.locale))
+            build[s.name]["lunr_s"] = round(time.perf_counter() - started, 1)
+            started = time.perf_counter()
+            peers[s.name].append(BM25S(s.records, s.locale))
+            build[s.name]["bm25s_s"] = round(time.perf_counter() - started, 1)
         print(f"{s.name}: built in {build[s.name]}", file=sys.stderr)
     loso: dict = {}
     if args.tune == "pooled" and embedder:
@@ -231,7 +236,7 @@ def main() -> int:
                   f"{t.get('recall@5', 0):.3f} | {d.get('mrr', 0):.3f} | {t.get('ms_per_query', 0)} |")
     verdict = {}
     for name, engines in results.items():
-        lunr = engines["lunr (MkDocs search)"]["test"].get("mrr", 0)
+        lunr = engines.get("lunr (MkDocs search)", {}).get("test", {}).get("mrr", 0)
         entry = {"lexical_vs_lunr": round(engines["kbops lexical"]["test"].get("mrr", 0) - lunr, 4)}
         if "kbops hybrid" in engines:
             entry["hybrid"] = engines["kbops hybrid"]["test"].get("mrr", 0)

@@ -60,7 +60,7 @@ class SearchConfig(BaseModel):
     embed_titles: bool = Field(default=False, description="Also embed each doc's title + description as its own vector")
     embed_sample_queries: bool = Field(default=True, description="Also embed each of a doc's sample_queries as its own vector")
     vector_offsets: dict[str, float] = Field(
-        default_factory=lambda: {"title": 0.0, "question": 0.0},
+        default_factory=lambda: {"title": 0.0, "question": -0.05},
         description="Added to the cosine of a doc's title or sample-query vector before the doc's best vector is taken "
                     "(chunks: 0)",
     )

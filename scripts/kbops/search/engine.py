@@ -7,6 +7,7 @@ fallback when no embedding model is available (said once), "did you mean" and fa
 from __future__ import annotations
 
 import html
+import os
 import logging
 import re
 import threading
@@ -91,6 +92,8 @@ class GenerationSearcher:
         # Typos: a word no doc of the asked language knows (spelled or stemmed) is searched with its closest word of
         # that language's vocabulary too, and the query so corrected is the "did you mean".
         fixes = self.corrections(request.query, request, asked, collection)
+        if os.environ.get("KBOPS_NOTYPO"):  # experiment toggle, removed after measuring
+            fixes = []
         lexical_text = " ".join([request.query] + [word for _, _, word in fixes])
         ranked = self._rank(request.query, request, asked, collection, lexical_text)
         suggestion, corrected = None, False
@@ -125,7 +128,8 @@ class GenerationSearcher:
             candidates = self.lexical.allowed(request.visible, scope, request.type, request.product)
             lexical, stems = self.lexical.scores(lexical_text, scope, collection, request.visible)
             words = (lexical > 0) & candidates
-            raw = cosine = self.vectors.similarities(self.queries.vector(text), candidates, self.config.offsets())
+            raw = cosine = self.vectors.similarities(self.queries.vector(text), candidates, self.config.offsets(),
+                                                    asked[0] if request.locale else None)
             mine = self._in_groups(asked)
             # The model rates text in the query's language above text in another language, relevant or not:
             # other languages' cosines get that measured advantage back before anything compares them.
@@ -138,7 +142,9 @@ class GenerationSearcher:
                 scores = fusion.blend_languages(scaled, semantic, weight, mine)
             else:
                 scores = fusion.mix(scaled, semantic, weight)
-            scores = np.where(np.isfinite(cosine), scores, scaled)  # a doc without vectors (a landing page): words only
+            # A doc without vectors (a landing page, which lists every topic) is ranked on its words alone, as if its
+            # cosine were the lowest: else one word of a long topic list outranked every doc that matched in meaning.
+            scores = np.where(np.isfinite(cosine), scores, fusion.mix(scaled, 0.0, weight))
             # Being a hit on meaning alone takes the model's own cosine: the bias ranks, it does not admit (else a
             # translation would pass the bar its original, the same text in the asked language, does not).
             matched = candidates & (words | (raw >= self.config.min_similarity))

@@ -36,6 +36,7 @@ class ChunkVectors:
     keys: np.ndarray  # (n,) str
     matrix: np.ndarray  # (n, d) float32, rows L2-normalised
     kinds: Optional[np.ndarray] = None  # (n,) int8 code in KINDS; None: every row a chunk (older generations)
+    languages: Optional[np.ndarray] = None  # (n,) str: "" = the doc's own language, else a taxonomy label's language
 
     @property
     def dim(self) -> int:
@@ -48,7 +49,8 @@ def read_vectors(generation: Path) -> Optional[ChunkVectors]:
         return None
     with np.load(path, allow_pickle=False) as data:
         kinds = data["kinds"].astype(np.int8) if "kinds" in data.files else None
-        return ChunkVectors(str(data["model"]), data["keys"], data["matrix"].astype(np.float32), kinds)
+        languages = data["languages"] if "languages" in data.files else None
+        return ChunkVectors(str(data["model"]), data["keys"], data["matrix"].astype(np.float32), kinds, languages)
 
 
 def write_vectors(
@@ -73,17 +75,20 @@ def write_vectors(
     keep_keys: list[np.ndarray] = []
     keep_rows: list[np.ndarray] = []
     keep_kinds: list[np.ndarray] = []
+    keep_langs: list[np.ndarray] = []
     if old is not None and old.model == embedder.name and old.dim == embedder.dim:
         keep = ~np.isin(old.keys, list(dropped)) if dropped else np.ones(len(old.keys), dtype=bool)
         keep_keys.append(old.keys[keep])
         keep_rows.append(old.matrix[keep])
         keep_kinds.append(old.kinds[keep] if old.kinds is not None else np.zeros(int(keep.sum()), dtype=np.int8))
+        keep_langs.append(old.languages[keep] if old.languages is not None else np.full(int(keep.sum()), "", dtype="<U8"))
     elif old is not None:
         raise ValueError(f"{base / VECTORS} was made by {old.model!r}, not {embedder.name!r}: a full rebuild is needed")
     texts: list[str] = []  # passages, then queries
     owners: list[str] = []
     kinds: list[int] = []
-    asked: list[tuple[str, str]] = []  # (owner, sample query)
+    languages: list[str] = []  # "" = the doc's own language; a label's language otherwise
+    asked: dict[tuple[str, str], str] = {}  # (owner, question) -> language
     for record in upserts:
         if is_landing_page(record.path):
             continue
@@ -96,11 +101,19 @@ def write_vectors(
             owners.append(record.key)
             kinds.append(1)
         if questions:
-            asked += [(record.key, q) for q in dict.fromkeys(q.strip() for q in record.sample_queries + record.intent_labels) if q]
+            own = record.locale.split("-")[0].lower()
+            for question in record.sample_queries:
+                asked.setdefault((record.key, question.strip()), "")
+            for language, label in record.intent_labels:
+                asked.setdefault((record.key, label.strip()), "" if language == own else language)
+    languages = [""] * len(texts)
     passages = len(texts)
-    texts += [q for _, q in asked]
-    owners += [owner for owner, _ in asked]
-    kinds += [2] * len(asked)
+    for (owner, question), language in asked.items():
+        if question:
+            texts.append(question)
+            owners.append(owner)
+            kinds.append(2)
+            languages.append(language)
     vectors: list[np.ndarray] = []
     for start in range(0, len(texts), BATCH):
         part = texts[start:min(start + BATCH, passages)] if start < passages else []
@@ -115,12 +128,15 @@ def write_vectors(
         keep_keys.append(np.asarray(owners, dtype=str))
         keep_rows.append(np.concatenate(vectors))
         keep_kinds.append(np.asarray(kinds, dtype=np.int8))
+        keep_langs.append(np.asarray(languages, dtype="<U8"))
     dim = embedder.dim
     keys = np.concatenate(keep_keys) if keep_keys else np.zeros(0, dtype=str)
     matrix = np.concatenate(keep_rows) if keep_rows else np.zeros((0, dim), dtype=np.float32)
     kind_codes = np.concatenate(keep_kinds) if keep_kinds else np.zeros(0, dtype=np.int8)
+    langs = np.concatenate(keep_langs) if keep_langs else np.zeros(0, dtype="<U8")
     tmp = target / (VECTORS + ".tmp.npz")
-    np.savez(tmp, model=np.asarray(embedder.name), keys=keys.astype(str), matrix=matrix.astype(np.float16), kinds=kind_codes)
+    np.savez(tmp, model=np.asarray(embedder.name), keys=keys.astype(str), matrix=matrix.astype(np.float16), kinds=kind_codes,
+             languages=langs.astype(str))
     tmp.replace(target / VECTORS)
     log.info("embedded %d texts (%d vectors kept from the previous generation)", len(texts), len(keys) - len(texts))
     return len(texts)
@@ -145,7 +161,9 @@ class VectorView:
         self.chunk_doc = docnums[rows]
         kinds = vectors.kinds if vectors.kinds is not None else np.zeros(len(vectors.keys), dtype=np.int8)
         self.kinds = kinds[rows]
+        self.languages = vectors.languages[rows] if vectors.languages is not None else np.full(len(rows), "", dtype="<U8")
         self._offsets: dict[tuple[float, ...], Optional[np.ndarray]] = {}
+        self._foreign: dict[str, Optional[np.ndarray]] = {}
         self.size = size
         self.model = vectors.model
         if len(self.chunk_doc):
@@ -155,9 +173,11 @@ class VectorView:
         self.starts = starts
         self.segment_doc = self.chunk_doc[starts] if len(starts) else np.zeros(0, dtype=np.int64)
 
-    def similarities(self, query: np.ndarray, allowed: np.ndarray, offsets: tuple[float, ...] = ()) -> np.ndarray:
+    def similarities(self, query: np.ndarray, allowed: np.ndarray, offsets: tuple[float, ...] = (),
+                     language: Optional[str] = None) -> np.ndarray:
         """Best vector's cosine per doc (plus its kind's offset, `offsets[code]`), for allowed docs only; -inf
-        elsewhere (hidden docs take no part)."""
+        elsewhere (hidden docs take no part). With `language` (the query's), a taxonomy label in a third language
+        takes no part: short labels in any language sit close to any short question, and only add noise."""
         found = np.full(self.size, -np.inf, dtype=np.float32)
         if not len(self.starts):
             return found
@@ -167,11 +187,21 @@ class VectorView:
         per_row = self._row_offsets(tuple(offsets))
         if per_row is not None:
             sims += per_row
+        foreign = self._third_language(language) if language else None
+        if foreign is not None:
+            sims[foreign] = -np.inf
         best = np.maximum.reduceat(sims, self.starts)
         docs = self.segment_doc
         keep = allowed[docs]
         found[docs[keep]] = best[keep]
         return found
+
+    def _third_language(self, language: str) -> Optional[np.ndarray]:
+        """Rows of labels in neither the doc's language nor `language` (None when there are none)."""
+        if language not in self._foreign:
+            found = (self.languages != "") & (self.languages != language)
+            self._foreign[language] = np.flatnonzero(found) if found.any() else None
+        return self._foreign[language]
 
     def _row_offsets(self, offsets: tuple[float, ...]) -> Optional[np.ndarray]:
         """Each row's kind offset (None when all are 0), computed once per setting."""

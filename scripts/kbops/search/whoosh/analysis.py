@@ -70,10 +70,19 @@ class VariantStemFilter(Filter):
             token.text = original
 
 
+# "Can" is a stop word in English's list; Snowball's Spanish and French lists lack the forms of poder / pouvoir
+# ("no puedo activar la tarjeta" matched every Spanish doc saying "puedes").
+MODAL_STOP_WORDS = {
+    "es": ("puedo", "puedes", "puede", "podemos", "podeis", "pueden", "podria", "podrias", "podriamos", "podrian"),
+    "fr": ("peux", "peut", "pouvons", "pouvez", "peuvent", "pourrais", "pourrait", "pourrions", "pourriez", "pourraient"),
+}
+
+
 def _stoplist(language: str | None) -> frozenset[str]:
     if not language or not has_stopwords(language):
         return frozenset()
-    return frozenset(w.translate(accent_map) for w in stopwords_for_language(language))
+    extra = MODAL_STOP_WORDS.get(language, ()) if os.environ.get("KBOPS_NOMODAL") is None else ()
+    return frozenset(w.translate(accent_map) for w in (*stopwords_for_language(language), *extra))
 
 
 class FoldedStopFilter(StopFilter):
