@@ -88,10 +88,17 @@ class Ours:
         if embedder is not None:
             kinds = {"titles": config.embed_titles, "questions": config.embed_sample_queries} if hasattr(config, "embed_titles") else {}
             write_vectors(self.target, embedder, records, [], None, max_chunks=config.embed_chunks, **kinds)  # kinds: not in older kbops
-        self.config = config
+        self.config, self.records, self.embedder = config, records, embedder
         self.lexical = backend.open(self.target, config, {})
         self.lexical_only = GenerationSearcher(self.target, self.lexical, config, None)
         self.hybrid = GenerationSearcher(self.target, self.lexical, config, QueryVectors(embedder)) if embedder else None
+
+    def revector(self, config: SearchConfig) -> None:
+        """Rewrite the vectors at another `embed_chunks` (cached embeddings: cheap) and search with them."""
+        kinds = {"titles": config.embed_titles, "questions": config.embed_sample_queries} if hasattr(config, "embed_titles") else {}
+        write_vectors(self.target, self.embedder, self.records, [], None, max_chunks=config.embed_chunks, **kinds)
+        self.hybrid = GenerationSearcher(self.target, self.lexical, config, QueryVectors(self.embedder))
+        self.reconfigure(config)
 
     def reconfigure(self, config: SearchConfig) -> None:
         self.config = self.lexical.config = self.lexical_only.config = config

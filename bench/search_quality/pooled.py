@@ -33,4 +33,4 @@ def choose(table: dict[str, dict[str, float]], names: list[str], prefer: str = "
 
 def leave_one_set_out(table: dict[str, dict[str, float]], names: list[str], prefer: str = "") -> dict[str, str]:
     """For each set, the candidate chosen on every other set's dev half."""
-    return {name: choose(table, [n for n in names if n != name], prefer) for name in names}
+    return {name: choose(table, [n for n in names if n != name] or names, prefer) for name in names}

@@ -130,11 +130,19 @@ def tune_pooled(ours: dict, sets: list[QualitySet], config: SearchConfig, today:
     chosen = candidates[pooled]
     if any(s.name == "banking77-sq" for s in sets):
         offsets = {q: chosen.model_copy(update={"vector_offsets": {**chosen.vector_offsets, "question": q}})
-                   for q in (-0.08, -0.05, -0.03, -0.01, 0.0, 0.02)}
+                   for q in (-1.0, -0.08, -0.05, -0.03, -0.01, 0.0, 0.02)}
         found = {q: evaluate("banking77-sq", c, "dev") for q, c in offsets.items()}
         print(f"  banking77-sq dev MRR by sample-query offset: {found}", file=sys.stderr)
         report["question_offset_dev"] = found
-        chosen = offsets[max(found, key=lambda q: (round(found[q], 3), -abs(q)))]
+        chosen = offsets[max(found, key=lambda q: (round(found[q], 3), -abs(q)))]  # -1.0: the sample queries off
+        report["question_offset_test"] = {q: evaluate("banking77-sq", offsets[q], "test") for q in (-1.0, chosen.vector_offsets["question"])}
+    chunks = {}
+    for count in (1, config.embed_chunks):  # fewer chunks than the index holds: vectors rewritten from the cache
+        for s in sets:
+            ours[s.name].revector(chosen.model_copy(update={"embed_chunks": count}))
+        chunks[count] = {s.name: evaluate(s.name, chosen, "dev") for s in sets}
+        print(f"  embed_chunks={count}: dev MRR {chunks[count]}", file=sys.stderr)
+    report["embed_chunks_dev"] = chunks
     print("| set | left-out pick | test MRR, tuned without the set | test MRR, pooled pick | test MRR, today's settings |", file=sys.stderr)
     for name, row in report["sets"].items():
         print(f"| {name} | {row['loso_pick']} | {row['loso_test']:.3f} | {row['pooled_test']:.3f} | {row['today_test']:.3f} |", file=sys.stderr)

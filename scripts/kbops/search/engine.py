@@ -7,7 +7,6 @@ fallback when no embedding model is available (said once), "did you mean" and fa
 from __future__ import annotations
 
 import html
-import os
 import logging
 import re
 import threading
@@ -92,8 +91,6 @@ class GenerationSearcher:
         # Typos: a word no doc of the asked language knows (spelled or stemmed) is searched with its closest word of
         # that language's vocabulary too, and the query so corrected is the "did you mean".
         fixes = self.corrections(request.query, request, asked, collection)
-        if os.environ.get("KBOPS_NOTYPO"):  # experiment toggle, removed after measuring
-            fixes = []
         lexical_text = " ".join([request.query] + [word for _, _, word in fixes])
         ranked = self._rank(request.query, request, asked, collection, lexical_text)
         suggestion, corrected = None, False

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import os
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter, CharsetFilter
 from whoosh.lang import has_stemmer, has_stopwords, stemmer_for_language, stopwords_for_language
 from whoosh.support.charset import accent_map
@@ -29,7 +28,7 @@ class VariantStemFilter(Filter):
     def __init__(self, language: str | None):
         self.language = language
         self.stem = stemmer_for_language(language) if language and has_stemmer(language) else None
-        self.keep = KEEP_SUFFIXES.get(language or "", ()) if os.environ.get("KBOPS_NOKEEP") is None else ()
+        self.keep = KEEP_SUFFIXES.get(language or "", ())
         self._cache: dict[str, tuple[str, ...]] = {}
 
     def __eq__(self, other: object) -> bool:
@@ -81,7 +80,7 @@ MODAL_STOP_WORDS = {
 def _stoplist(language: str | None) -> frozenset[str]:
     if not language or not has_stopwords(language):
         return frozenset()
-    extra = MODAL_STOP_WORDS.get(language, ()) if os.environ.get("KBOPS_NOMODAL") is None else ()
+    extra = MODAL_STOP_WORDS.get(language, ())
     return frozenset(w.translate(accent_map) for w in (*stopwords_for_language(language), *extra))
 
 

@@ -16,8 +16,6 @@ from typing import Iterable
 import numpy as np
 
 CACHE_TERMS = 50_000
-import os
-_GLOBAL_N = os.environ.get('KBOPS_GLOBALN') is not None
 
 
 class VectorScorer:
@@ -98,8 +96,6 @@ class VectorScorer:
             average, total = self._field_statistics(field, collection, collection_key)
             # N is the docs that have the field (Lucene's docCount), not the whole collection: body_es exists only in
             # Spanish docs, and counting the English ones made "tarjeta", in nearly every Spanish doc, look rare.
-            if _GLOBAL_N:  # experiment toggle, removed after measuring
-                total = int(collection.sum())
             idf = math.log(1 + (max(total, df) - df + 0.5) / (df + 0.5))
             norm = k1 * (1 - b + b * lengths[ids] / average)
             scores[ids] += boost * idf * tf * (k1 + 1) / (tf + norm)  # ids are unique within one postings list
