@@ -39,16 +39,29 @@ class CachedEmbedder:
         self.max_length = getattr(embedder, "max_length", 0)
         stem = re.sub(r"[^A-Za-z0-9_.-]", "_", embedder.name)
         self.path = cache / f"{stem}-{tag}.npz"
+        self.cache, self.stem = cache, stem
         self.vectors: dict[str, np.ndarray] = {}
         self.dirty = False
         self.unsaved = 0
-        for path in sorted(cache.glob(f"{stem}-*.npz")):  # every run's cache of this model
+        self.seen: dict[Path, float] = {}
+        self._load()
+
+    def _load(self) -> None:
+        """Every run's cache of this model, each file read again when another run has rewritten it since."""
+        for path in sorted(self.cache.glob(f"{self.stem}-*.npz")):
+            if path.name.endswith(".tmp.npz") or self.seen.get(path) == path.stat().st_mtime:
+                continue
+            self.seen[path] = path.stat().st_mtime
             with np.load(path) as data:
-                self.vectors.update(zip(data["keys"].tolist(), data["matrix"].astype(np.float32)))
+                for key, vector in zip(data["keys"].tolist(), data["matrix"].astype(np.float32)):
+                    self.vectors.setdefault(key, vector)
 
     def _embed(self, kind: str, texts: list[str]) -> np.ndarray:
         keys = [hashlib.sha1(f"{kind}\0{self.max_length}\0{t}".encode()).hexdigest() for t in texts]
         missing = [i for i, k in enumerate(keys) if k not in self.vectors]
+        if len(missing) > 16:  # another run may have embedded them meanwhile
+            self._load()
+            missing = [i for i, k in enumerate(keys) if k not in self.vectors]
         if missing:
             method = self.embedder.embed_queries if kind == "q" else self.embedder.embed_passages
             for start in range(0, len(missing), 64):

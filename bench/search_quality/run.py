@@ -112,7 +112,7 @@ def tune_pooled(ours: dict, sets: list[QualitySet], config: SearchConfig, today:
 
     today = today.model_copy(update={"vector_offsets": {"title": -1.0, "question": 0.0}})  # no title vectors today
     weights = {"today": dict(today.lexical_weight)}
-    weights |= {f"w{w}": {"en": w, "es": w, "fr": w, "default": w} for w in (0.2, 0.3, 0.4, 0.5)}
+    weights |= {f"w{w}": {"en": w, "es": w, "fr": w, "default": w} for w in (0.3, 0.5)}
     titles = {"titles-off": -1.0, "titles+0": 0.0}
     candidates = {f"{wl} {tl}": config.model_copy(update={"lexical_weight": w, "vector_offsets": {"title": t, "question": 0.0}})
                   for wl, w in weights.items() for tl, t in titles.items()}

@@ -139,6 +139,10 @@ class LexicalIndex(abc.ABC):
         """Dictionary words of the given language groups (default: every group) within `maxdist` edits of `word`
         (candidates for "did you mean")."""
 
+    def stop_words(self, group: str) -> frozenset[str]:
+        """The accent-folded stop words of a language group (never typos). Default: none."""
+        return frozenset()
+
     def vocabulary_terms(self, group: str) -> frozenset[str]:
         """Accent-folded words the KB's controlled vocabulary (taxonomy synonyms) gives a language group: spelling
         candidates even where no doc of that language contains them. Default: none."""

@@ -27,7 +27,7 @@ from kbops.search.indexer import SCHEMA_VERSION, index_root
 from kbops.search.models import QueryVectors, embedder_for
 from kbops.search.snippets import make_snippet, stem_pattern
 from kbops.search.store import IndexStore, Manifest
-from kbops.search.text import edit_distance, fold, is_stop_word, language_group
+from kbops.search.text import edit_distance, fold, language_group
 from kbops.search.vectors import VectorView, read_vectors
 
 log = logging.getLogger(__name__)
@@ -265,7 +265,8 @@ class GenerationSearcher:
         found = []
         for match in re.finditer(r"\w+", text):
             folded = fold(match.group())
-            if len(folded) < 4 or not folded.isalpha() or is_stop_word(folded, groups) or self._visible_df(folded, collection):
+            stop = any(folded in self.lexical.stop_words(group) for group in groups)
+            if len(folded) < 4 or not folded.isalpha() or stop or self._visible_df(folded, collection):
                 continue  # a word some visible doc contains, in any language ("contrasena" asked in English), is no typo
             stemmed, _ = self.lexical.scores(folded, groups, collection, request.visible)  # "cobraron" meets "cobrar"
             if ((stemmed > 0) & visible).any():

@@ -1,12 +1,10 @@
 """Language notions every backend shares: accent folding, locale -> analyzer group, taxonomy synonyms."""
 from __future__ import annotations
 
-import functools
 import re
 from typing import Iterable
 
-from whoosh.lang import has_stopwords, stopwords_for_language  # word lists; no Whoosh index involved
-from whoosh.support.charset import accent_map
+from whoosh.support.charset import accent_map  # a plain character table; no Whoosh index involved
 
 FALLBACK_GROUP = "xx"  # analyzer group for locales without a Snowball stemmer: no stemming, folding only
 
@@ -16,18 +14,6 @@ def fold(text: str) -> str:
     lowered = text.lower()
     # accent_map maps ASCII letters only to their lower case: an ASCII text needs no per-character lookups.
     return lowered if lowered.isascii() else lowered.translate(accent_map)
-
-
-@functools.lru_cache(maxsize=None)
-def stop_words(group: str) -> frozenset[str]:
-    """The accent-folded stop words of a language group (empty for the fallback group)."""
-    if group == FALLBACK_GROUP or not has_stopwords(group):
-        return frozenset()
-    return frozenset(fold(w) for w in stopwords_for_language(group))
-
-
-def is_stop_word(folded: str, groups: Iterable[str]) -> bool:
-    return any(folded in stop_words(group) for group in groups)
 
 
 def language_group(locale: str, groups: Iterable[str]) -> str:

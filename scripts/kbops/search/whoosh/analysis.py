@@ -100,6 +100,12 @@ class FoldedStopFilter(StopFilter):
 
 
 @functools.lru_cache(maxsize=None)
+def stop_words(group: str) -> frozenset[str]:
+    """The accent-folded stop words of a language group, as its analyzer drops them."""
+    return _stoplist(None if group == FALLBACK_GROUP else group)
+
+
+@functools.lru_cache(maxsize=None)
 def analyzer_for(group: str):
     """The analyzer of one language group (index and query side use the same one)."""
     language = None if group == FALLBACK_GROUP else group

@@ -16,7 +16,7 @@ from kbops.search.backend import LexicalIndex, SearchBackend
 from kbops.search.config import SearchConfig
 from kbops.search.records import IndexRecord
 from kbops.search.text import SynonymTable, analyzer_groups, language_group
-from kbops.search.whoosh.analysis import analyzer_for, query_terms, spelling_analyzer, spelling_words
+from kbops.search.whoosh.analysis import analyzer_for, query_terms, spelling_analyzer, spelling_words, stop_words
 from kbops.search.whoosh.scoring import VectorScorer
 from kbops.search.whoosh.spelling import SpellingVocabulary
 
@@ -205,6 +205,9 @@ class WhooshIndex(LexicalIndex):
                     vocabulary = self._spelling[group] = SpellingVocabulary(words, prefix=1)
             found |= vocabulary.within(word, maxdist)
         return found
+
+    def stop_words(self, group: str) -> frozenset[str]:
+        return stop_words(group)
 
     def vocabulary_terms(self, group: str) -> frozenset[str]:
         found = self._vocabulary.get(group)
