@@ -294,15 +294,15 @@ class E5Int8Embedder(Embedder):
         return [self._weights.bos, *ids, self._weights.eos]
 
     def _encode(self, texts: list[str], *, is_query: bool) -> np.ndarray:
-        encoded = [self.token_ids(t, is_query=is_query) for t in texts]
-        width = max(len(ids) for ids in encoded)
-        ids = np.zeros((len(texts), width), dtype=np.int64)
-        mask = np.zeros((len(texts), width), dtype=np.float32)
-        for row, tokens in enumerate(encoded):
-            ids[row, : len(tokens)] = tokens
-            mask[row, : len(tokens)] = 1.0
-        embeddings = dequantise(self._word[ids.ravel()], self.dim).reshape(len(texts), width, self.dim)
-        embeddings += self._positions[:width] + self._type
-        bias = ((1.0 - mask) * -1e4)[:, None, None, :]
-        hidden = self._session.run(["last_hidden_state"], {"embeddings": embeddings, "mask_bias": bias})[0]
-        return (hidden * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
+        # One text per run: dynamic quantisation scales activations per tensor, so a text batched with others
+        # (and their padding) would get a slightly different vector than alone, and an incremental build would
+        # not reproduce a full one. A 128-token passage is a large enough matrix on its own.
+        return np.vstack([self._encode_one(self.token_ids(t, is_query=is_query)) for t in texts])
+
+    def _encode_one(self, tokens: list[int]) -> np.ndarray:
+        ids = np.asarray(tokens, dtype=np.int64)
+        embeddings = dequantise(self._word[ids], self.dim)
+        embeddings += self._positions[: len(ids)] + self._type
+        feed = {"embeddings": embeddings[None], "mask_bias": np.zeros((1, 1, 1, len(ids)), dtype=np.float32)}
+        hidden = self._session.run(["last_hidden_state"], feed)[0]
+        return hidden[0].mean(axis=0, keepdims=True)
