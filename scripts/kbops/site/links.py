@@ -19,6 +19,56 @@ _REFUSE = re.compile(r"(?<![\]!])\[(?P<text>[^\[\]\n]+)\](?:\[(?P<label>[^\[\]\n
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
+@dataclass(frozen=True)
+class BuildLink:
+    """A link target as the site build sees it (lint checks the same ones: `kb lint` is the build's gate)."""
+
+    line: int  # 0-based line of the body
+    target: str
+    in_comment: bool  # inside an HTML comment: readers never see it, the build still resolves it
+
+
+def build_links(body: str) -> list[BuildLink]:
+    """Every inline link or reference definition `rewrite_links` resolves, in the same places (code fences skipped).
+
+    Unlike a Markdown parser, the build's rewrite also reaches links inside HTML comments and raw HTML.
+    """
+    found: list[BuildLink] = []
+    comments = _comment_spans(body) if "<!--" in body else []
+    fence: str | None = None
+    offset = 0
+    for number, line in enumerate(body.split("\n")):
+        start, offset = offset, offset + len(line) + 1
+        marker = _FENCE.match(line)
+        if fence:
+            if marker and marker.group(1)[0] == fence[0] and len(marker.group(1)) >= len(fence):
+                fence = None
+            continue
+        if marker:
+            fence = marker.group(1)
+            continue
+        ref = _REFDEF.match(line)
+        matches = [(ref.start("target"), ref.group("target"))] if ref else [
+            (m.start("target"), m.group("target").strip("<>")) for m in _INLINE.finditer(line)
+        ]
+        for column, target in matches:
+            at = start + column
+            found.append(BuildLink(number, target, any(a <= at < b for a, b in comments)))
+    return found
+
+
+def _comment_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of `<!-- ... -->` comments, by a linear scan; an unclosed one runs to the end."""
+    spans: list[tuple[int, int]] = []
+    at = 0
+    while (start := text.find("<!--", at)) >= 0:
+        end = text.find("-->", start + 4)
+        end = len(text) if end < 0 else end + 3
+        spans.append((start, end))
+        at = end
+    return spans
+
+
 @dataclass
 class LinkReport:
     """What rewriting one page found: assets to copy and links that point nowhere."""
