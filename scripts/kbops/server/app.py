@@ -126,11 +126,14 @@ def create_app(settings: Settings) -> Starlette:
     services = Services(settings, config)
 
     async def healthz(request: Request) -> Response:
+        from kbops.site.live import read_status  # the watcher's report: a failed rebuild says why here
+
+        live = read_status(settings)
         try:
             searcher = services.engine.searcher()
         except NotFoundError:
-            return JSONResponse({"status": "no index", "index": None}, status_code=503)
-        return JSONResponse({"status": "ok", "index": services.engine.generation, "docs": searcher.doc_count()})
+            return JSONResponse({"status": "no index", "index": None, **live}, status_code=503)
+        return JSONResponse({"status": "ok", "index": services.engine.generation, "docs": searcher.doc_count(), **live})
 
     async def api_search(request: Request) -> Response:
         audience = services.audience(request)
