@@ -20,6 +20,7 @@ from kbops.publishing import ANONYMOUS_AUDIENCE, AUDIENCES, require_audience
 from kbops.site.i18n import material_languages
 from kbops.site.labels import LOCALE_NAMES
 from kbops.site.notfound import not_found_words, write_localized_404s
+from kbops.site.marker import insert_marker
 from kbops.site.render import insert_chrome
 from kbops.site.sanitize import clean_html, clean_text, walk_toc
 from kbops.site.stage import StageResult, stage_site
@@ -112,6 +113,11 @@ class KbopsPlugin(BasePlugin[KbopsPluginConfig]):
         if kb.get("generated") != "login":  # the sign-in form is kbops' own fixed markup (no content in it)
             html = clean_html(html)
         return insert_chrome(html, kb.get("chrome"))  # escaped when staged (render.chrome_html)
+
+    def on_post_page(self, output, page, config):
+        # Proof that kbops ran on this page: `build_site` fails when a built page lacks it (a generator that
+        # silently drops plugins must not publish pages without the audience filter's other guarantees).
+        return insert_marker(output, self.audience)
 
     def on_nav(self, nav, config, files):
         self._nav, self._files = nav, files  # for the per-locale 404 pages rendered after the build

@@ -45,6 +45,7 @@ class StageResult:
     locales: tuple[str, ...] = ("en",)  # site sections, the default locale first
     site_names: dict = field(default_factory=dict)  # locale -> the header's site name
     header: dict = field(default_factory=dict)  # locale -> sign-in words and URLs for the header
+    page_files: tuple[str, ...] = ()  # the HTML file each staged page builds to (the marker check reads them)
     digest: str = ""  # SHA-256 of the staged tree: equal digests build equal sites (`kb serve` skips the build)
 
 
@@ -110,6 +111,7 @@ def stage_site(
         audience=audience, docs_dir=dest, docs=len(edition.docs), pages=len(pages), redirects=len(redirects),
         nav=navigation(edition, homes, bool(tags)), problems=problems, written=written,
         locales=tuple(locales), site_names=names, header=header_words(edition), digest=digest,
+        page_files=tuple(sorted(output_files(pages, layout))),
     )
 
 
