@@ -1,10 +1,11 @@
 """Generated reference pages of the manual (docs/): the CLI from `--help`, configuration from the pydantic models.
 
 Regenerate with `python -m kbops.reference docs` (a test fails when a page is stale). The rule
-reference (docs/reference/lint-rules.md) comes from `kbops.lint.reference` the same way.
+reference (docs/kb/reference/lint-rules.md) comes from the rule docstrings (`kbops.lint.reference`).
 """
 from __future__ import annotations
 
+import json
 import sys
 import typing
 from pathlib import Path
@@ -14,12 +15,14 @@ REGENERATE = "PYTHONPATH=scripts python -m kbops.reference docs"
 HELP_WIDTH = 100
 
 
-def _front_matter(doc_id: str, title: str, description: str) -> str:
+def _front_matter(doc_id: str, title: str, description: str, tags: str) -> str:
     """Front-matter of a generated page of the manual (docs/ is a kbops knowledge base)."""
     return "\n".join([
-        "---", f"id: {doc_id}", f"title: {title}", f"description: {description}", "type: article",
-        "status: published", "audience: public", "owner: kbops-maintainers", "product: kbops", "locale: en",
-        "last_reviewed: 2026-12-07", "review_every: 1y", "classification: public", "---", "",
+        "---", f"id: {doc_id}", f"title: {title}", f"description: {json.dumps(description)}", "type: article",
+        "status: published", "audience: public", "owner: kbops-maintainers", "product: kbops", f"tags: [{tags}]", "locale: en",
+        "last_reviewed: 2026-12-07", "review_every: 1y",
+        "classification: internal",  # no approval policy matches: the tests check it against the code (docs/governance.yml)
+        "---", "",
     ])
 
 
@@ -61,7 +64,8 @@ def command_help(name: str, command: Any) -> str:
 
 def cli_reference() -> str:
     lines = [
-        _front_matter("cli-reference", "Command reference", "Every kb command and its options, as --help prints them."),
+        _front_matter("cli-reference", "Command reference", "Every kb command and its options, as --help prints them.",
+                      "reference, writer, reviewer, manager, operator"),
         "# Command reference",
         "",
         f"<!-- Generated from `kb --help`; do not edit. Regenerate with: {REGENERATE} -->",
@@ -144,7 +148,7 @@ def config_reference() -> str:
 
     lines = [
         _front_matter("configuration-reference", "Configuration reference",
-                      "Every key of [tool.kbops] in pyproject.toml, its type and default."),
+                      "Every key of [tool.kbops] in pyproject.toml, its type and default.", "reference, operator"),
         "# Configuration reference",
         "",
         f"<!-- Generated from the pydantic models; do not edit. Regenerate with: {REGENERATE} -->",
@@ -169,7 +173,7 @@ def config_reference() -> str:
         doc = (model.__doc__ or "").strip().split("\n\n")[0]
         if doc and not doc.startswith("!!!"):
             lines += [" ".join(doc.split()), ""]
-        lines += ["| key | type | default | constraints |", "|---|---|---|---|", *_model_rows(model)]
+        lines += ["| key | type | default | notes |", "|---|---|---|---|", *_model_rows(model)]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -177,10 +181,14 @@ def generated_pages() -> dict[str, str]:
     """docs/-relative path -> content of every generated reference page."""
     from kbops.lint.reference import render as rules
 
+    lint_page = _front_matter("lint-rules", "Lint rules", "Every kb lint rule: what it checks, why it matters, how to fix it.",
+                              "reference, writer")
+    # The reference shows what each personal-data rule refuses: those examples are the point of the page.
+    examples = "<!-- kb-disable-file KB501, KB502, KB503, KB504, KB505, KB506: the rule reference quotes each rule's examples -->\n"
     return {
-        "reference/cli.md": cli_reference(),
-        "reference/configuration.md": config_reference(),
-        "reference/lint-rules.md": rules(),
+        "kb/reference/cli.md": cli_reference(),
+        "kb/reference/configuration.md": config_reference(),
+        "kb/reference/lint-rules.md": lint_page + examples + rules(),
     }
 
 

@@ -17,6 +17,16 @@ _REFDEF = re.compile(r'^(?P<indent> {0,3})\[(?P<label>[^\]\n]+)\]:\s*(?P<target>
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _REFUSE = re.compile(r"(?<![\]!])\[(?P<text>[^\[\]\n]+)\](?:\[(?P<label>[^\[\]\n]*)\])?(?![(:\[])")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+_CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")  # inline code on one line: shown as written, never a link
+
+
+def _code_spans(line: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _CODE_SPAN.finditer(line)] if "`" in line else []
+
+
+def _in_code(offset: int, spans: list[tuple[int, int]]) -> bool:
+    """A link whose `[` sits inside inline code is text (a code span inside link text is fine)."""
+    return any(start <= offset < end for start, end in spans)
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,7 @@ def build_links(body: str) -> list[BuildLink]:
         ref = _REFDEF.match(line)
         matches = [(ref.start("target"), ref.group("target"))] if ref else [
             (m.start("target"), m.group("target").strip("<>")) for m in _INLINE.finditer(line)
+            if not _in_code(m.start(), _code_spans(line))
         ]
         for column, target in matches:
             at = start + column
@@ -105,7 +116,9 @@ def rewrite_links(doc: Document, body: str, edition: Edition, report: LinkReport
                 hidden_refs[ref.group("label").strip().casefold()] = ref.group("target")
             continue
         prose.append(len(out))
-        out.append(_INLINE.sub(lambda m: _inline(m, doc, page, edition, report, where), line))
+        spans = _code_spans(line)
+        out.append(_INLINE.sub(
+            lambda m: m.group(0) if _in_code(m.start(), spans) else _inline(m, doc, page, edition, report, where), line))
     if hidden_refs:  # `[text][label]`, `[label][]` and `[label]` uses of a dropped definition become text
         def unlink(match: re.Match) -> str:
             label = (match.group("label") or match.group("text")).strip().casefold()
