@@ -35,14 +35,14 @@ def not_found_words(locales: tuple[str, ...], site_url: str | None) -> dict[str,
     return words
 
 
-def write_localized_404s(config, nav, files) -> list[str]:
+def write_localized_404s(config, nav, files, env=None) -> list[str]:
     """Render the theme's 404 template for each non-default locale into `<site>/<locale>/404.html`."""
     from mkdocs.commands.build import get_context
 
     kb = config.extra.get("kbops") or {}
     locales = list((kb.get("not_found") or {}).keys())
     default = kb.get("default_locale")
-    env = config.theme.get_env()
+    env = env or config.theme.get_env()
     template = env.get_template("404.html")
     base_url = urlsplit(config.site_url or "/").path
     written = []

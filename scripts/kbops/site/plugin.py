@@ -49,7 +49,7 @@ class KbopsPlugin(BasePlugin[KbopsPluginConfig]):
         self.result: StageResult | None = None
         self.sources: list[Path] = []
         self.settings: Settings | None = None  # set by `build_site` so its flags (e.g. --today) apply
-        self._nav = self._files = None
+        self._nav = self._files = self._env = None
 
     @property
     def audience(self) -> str:
@@ -123,8 +123,12 @@ class KbopsPlugin(BasePlugin[KbopsPluginConfig]):
         self._nav, self._files = nav, files  # for the per-locale 404 pages rendered after the build
         return nav
 
+    def on_env(self, env, config, files):
+        self._env = env  # MkDocs' own template environment: its compiled templates are reused for the 404 pages
+        return env
+
     def on_post_build(self, config):
-        write_localized_404s(config, self._nav, self._files)
+        write_localized_404s(config, self._nav, self._files, self._env)
         # The CSP of `kb serve` allows the theme's inline scripts by hash, and nothing else inline.
         from kbops.site.csp import write_manifest
 
