@@ -9,7 +9,8 @@ from typing import Any, Optional
 import typer
 from rich.console import Console
 
-from kbops.config import Settings, load_settings
+from kbops.config import NOT_A_KB, Settings, is_knowledge_base, load_settings
+from kbops.errors import ConfigError
 
 app = typer.Typer(
     name="kb",
@@ -32,11 +33,20 @@ def _global(
 ) -> None:
     _state["root"] = root
     _state["today"] = today
+    _state.pop("settings", None)
 
 
 def settings() -> Settings:
-    """Settings for the current invocation: defaults < [tool.kbops] < global flags."""
-    return load_settings(_state.get("root"), today=_state.get("today"))
+    """Settings for the current invocation: defaults < [tool.kbops] < global flags (read and validated once).
+
+    Outside a knowledge base every command says so, and how to get into one, before anything else fails.
+    """
+    if "settings" not in _state:
+        cfg = load_settings(_state.get("root"), today=_state.get("today"))
+        if not is_knowledge_base(cfg.root):
+            raise ConfigError(NOT_A_KB.format(root=cfg.root))
+        _state["settings"] = cfg
+    return _state["settings"]
 
 
 def _parse_audience(value: str) -> str:

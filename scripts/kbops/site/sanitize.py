@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import re
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import nh3
 
@@ -52,8 +52,11 @@ _STYLE_PROPERTIES = {"text-align", "vertical-align", "width", "height", "color",
 _URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 
-def clean_html(fragment: str) -> str:
-    """The page body without scripts, frames, event handlers or `javascript:`/`data:` URLs."""
+def clean_html(fragment: str, attribute_filter: Callable[[str, str, str], str | None] | None = None) -> str:
+    """The page body without scripts, frames, event handlers or `javascript:`/`data:` URLs.
+
+    `attribute_filter(tag, attribute, value)` may rewrite an allowed attribute (`kb import` rewrites links with it).
+    """
     if not fragment:
         return fragment
     return nh3.clean(
@@ -66,6 +69,7 @@ def clean_html(fragment: str) -> str:
         link_rel=None,
         strip_comments=True,
         filter_style_properties=_STYLE_PROPERTIES,
+        attribute_filter=attribute_filter,
     )
 
 

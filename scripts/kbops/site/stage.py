@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ from kbops.site.pages import (
 )
 from kbops.site.render import render_doc
 from kbops.site.sanitize import unsafe_html
-from kbops.site.urls import SiteLayout, site_layout
+from kbops.site.urls import SiteLayout, resolve_relative, site_layout
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,8 @@ def stage_site(
     files.update({path: text.encode("utf-8") for path, text in redirects.items()})
     files[IDS_FILE] = id_map(edition).encode("utf-8")
     files.update({path: text.encode("utf-8") for path, text in ui_files(edition).items()})
-    files.update(_assets(settings, layout, report.assets, set(files), report.problems))
+    withheld = withheld_assets(corpus.docs, {doc.relpath for doc in edition.docs}) - report.assets
+    files.update(_assets(settings, layout, report.assets, set(files), report.problems, withheld))
     written = sync_tree(files, dest)
     digest = tree_digest(files)
     problems = tuple(report.problems)
@@ -125,10 +127,31 @@ def tree_digest(files: dict[str, bytes]) -> str:
 MAX_ASSET_BYTES = 50_000_000
 
 
+_LOCAL_REFERENCE = re.compile(r"\]\(\s*<?([^)\s>]+)|\bsrc=[\"']([^\"']+)")
+
+
+def withheld_assets(docs, visible: set[str]) -> set[str]:
+    """KB-relative files that documents the audience may not see refer to (an internal article's screenshots).
+
+    They are copied only when a visible document refers to them too: a file beside a hidden doc is hidden.
+    """
+    found: set[str] = set()
+    for doc in docs:
+        if doc.relpath in visible or not doc.body:
+            continue
+        for match in _LOCAL_REFERENCE.finditer(doc.body):
+            target = (match.group(1) or match.group(2)).partition("#")[0].partition("?")[0]
+            if target and not target.startswith(("/", "#", "id:")) and ":" not in target.split("/")[0]:
+                found.add(resolve_relative(doc.relpath, target))
+    return found
+
+
 def _assets(
     settings: Settings, layout: SiteLayout, referenced: set[str], taken: set[str], problems: list[str],
+    withheld: set[str] = frozenset(),
 ) -> dict[str, bytes]:
-    """Non-Markdown files: everything under `kb/` (the site's own assets) plus files visible docs link to.
+    """Non-Markdown files: everything under `kb/` (the site's own assets) plus files visible docs link to,
+    less those only hidden docs refer to (`withheld`).
 
     Read like documents: a symlink out of the KB (`kb/logo.png -> /etc/passwd`) or a FIFO is reported, never copied.
     """
@@ -139,7 +162,9 @@ def _assets(
         for path in docs_root.rglob("*"):
             linked = path.is_symlink() and not path.is_dir()  # symlinked folders are reported by the loader's walk
             if (linked or path.is_file()) and path.suffix != ".md" and not any(part.startswith(".") for part in path.parts):
-                candidates.add(path.relative_to(settings.root).as_posix())
+                relpath = path.relative_to(settings.root).as_posix()
+                if relpath not in withheld:
+                    candidates.add(relpath)
     for relpath in sorted(candidates):
         root = relpath.split("/", 1)[0]
         source = settings.root / relpath
