@@ -1,6 +1,7 @@
 """Rewrite links in a staged page: `id:` links and relative links become staged paths; hidden targets become text."""
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -17,16 +18,40 @@ _REFDEF = re.compile(r'^(?P<indent> {0,3})\[(?P<label>[^\]\n]+)\]:\s*(?P<target>
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _REFUSE = re.compile(r"(?<![\]!])\[(?P<text>[^\[\]\n]+)\](?:\[(?P<label>[^\[\]\n]*)\])?(?![(:\[])")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-_CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")  # inline code on one line: shown as written, never a link
+_BACKTICKS = re.compile(r"`+")
 
 
 def _code_spans(line: str) -> list[tuple[int, int]]:
-    return [m.span() for m in _CODE_SPAN.finditer(line)] if "`" in line else []
+    """(start, end) of inline code on one line: a run of N backticks up to the next run of exactly N.
+
+    By runs and binary search, O(n log n): a regex rescans the line from every unclosed run.
+    """
+    if "`" not in line:
+        return []
+    runs = [m.span() for m in _BACKTICKS.finditer(line)]
+    by_length: dict[int, list[int]] = {}
+    for index, (start, end) in enumerate(runs):
+        by_length.setdefault(end - start, []).append(index)
+    spans: list[tuple[int, int]] = []
+    index = 0
+    while index < len(runs):
+        start, end = runs[index]
+        same = by_length[end - start]
+        later = bisect.bisect_right(same, index)
+        if later >= len(same):
+            index += 1
+            continue
+        closing = same[later]
+        spans.append((start, runs[closing][1]))
+        index = closing + 1
+    return spans
 
 
 def _in_code(offset: int, spans: list[tuple[int, int]]) -> bool:
-    """A link whose `[` sits inside inline code is text (a code span inside link text is fine)."""
-    return any(start <= offset < end for start, end in spans)
+    """Whether `offset` falls in one of `spans` (sorted, disjoint): a link whose `[` sits inside inline code
+    is text (a code span inside link text is fine). Binary search: a line may hold thousands of both."""
+    index = bisect.bisect_right(spans, (offset, float("inf"))) - 1
+    return index >= 0 and spans[index][0] <= offset < spans[index][1]
 
 
 @dataclass(frozen=True)
@@ -57,14 +82,16 @@ def build_links(body: str) -> list[BuildLink]:
         if marker:
             fence = marker.group(1)
             continue
+        if "[" not in line:
+            continue
         ref = _REFDEF.match(line)
+        spans = _code_spans(line)
         matches = [(ref.start("target"), ref.group("target"))] if ref else [
             (m.start("target"), m.group("target").strip("<>")) for m in _INLINE.finditer(line)
-            if not _in_code(m.start(), _code_spans(line))
+            if not _in_code(m.start(), spans)
         ]
         for column, target in matches:
-            at = start + column
-            found.append(BuildLink(number, target, any(a <= at < b for a, b in comments)))
+            found.append(BuildLink(number, target, _in_code(start + column, comments)))
     return found
 
 
@@ -104,6 +131,10 @@ def rewrite_links(doc: Document, body: str, edition: Edition, report: LinkReport
             continue
         if marker:
             fence = marker.group(1)
+            out.append(line)
+            continue
+        if "[" not in line:  # no link, no reference definition: most lines
+            prose.append(len(out))
             out.append(line)
             continue
         where = f"{doc.relpath}:{doc.body_line + number}"
