@@ -187,6 +187,9 @@ def create_app(settings: Settings, host: Optional[str] = None, port: Optional[in
         from kbops.site.live import read_status  # the watcher's report: a failed rebuild says why here
 
         live = read_status(settings)
+        if live.get("sites") and services.audience(request, strict=False) != "internal":
+            # Why a build failed names files and ids: only a caller who sees everything reads it.
+            live["sites"] = {a: {k: v for k, v in site.items() if k != "error"} for a, site in live["sites"].items()}
         generation, manifest = services.manifest()
         pool = services.pool.state()
         search = {"ready": pool.started, "processes": pool.workers, "running": pool.running, "queued": pool.queued}
