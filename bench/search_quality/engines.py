@@ -2,6 +2,7 @@
 
 * kbops lexical / kbops hybrid: a real index generation (Whoosh backend + chunk vectors) searched by
   the engine every caller uses; "lexical" opens it without the embedding model.
+(Where a set gives docs sample_queries, banking77-sq, every engine reads them: lunr and bm25s as body text.)
 * lunr (MkDocs search): lunr.py configured as MkDocs' search plugin builds its index: one entry per
   page and one per heading section, title boost 10; per language the pipeline lunr-languages gives
   (trimmer, stop words, Snowball stemmer; English: lunr's own Porter pipeline).
@@ -38,15 +39,29 @@ class CachedEmbedder:
         self.max_length = getattr(embedder, "max_length", 0)
         stem = re.sub(r"[^A-Za-z0-9_.-]", "_", embedder.name)
         self.path = cache / f"{stem}-{tag}.npz"
+        self.cache, self.stem = cache, stem
         self.vectors: dict[str, np.ndarray] = {}
         self.dirty = False
-        for path in sorted(cache.glob(f"{stem}-*.npz")):  # every run's cache of this model
+        self.unsaved = 0
+        self.seen: dict[Path, float] = {}
+        self._load()
+
+    def _load(self) -> None:
+        """Every run's cache of this model, each file read again when another run has rewritten it since."""
+        for path in sorted(self.cache.glob(f"{self.stem}-*.npz")):
+            if path.name.endswith(".tmp.npz") or self.seen.get(path) == path.stat().st_mtime:
+                continue
+            self.seen[path] = path.stat().st_mtime
             with np.load(path) as data:
-                self.vectors.update(zip(data["keys"].tolist(), data["matrix"].astype(np.float32)))
+                for key, vector in zip(data["keys"].tolist(), data["matrix"].astype(np.float32)):
+                    self.vectors.setdefault(key, vector)
 
     def _embed(self, kind: str, texts: list[str]) -> np.ndarray:
         keys = [hashlib.sha1(f"{kind}\0{self.max_length}\0{t}".encode()).hexdigest() for t in texts]
         missing = [i for i, k in enumerate(keys) if k not in self.vectors]
+        if len(missing) > 16:  # another run may have embedded them meanwhile
+            self._load()
+            missing = [i for i, k in enumerate(keys) if k not in self.vectors]
         if missing:
             method = self.embedder.embed_queries if kind == "q" else self.embedder.embed_passages
             for start in range(0, len(missing), 64):
@@ -54,7 +69,8 @@ class CachedEmbedder:
                 for i, vector in zip(part, method([texts[i] for i in part])):
                     self.vectors[keys[i]] = np.asarray(vector, dtype=np.float32)
                 self.dirty = True
-                if start and start % 512 == 0:
+                self.unsaved += len(part)
+                if self.unsaved >= 1024:
                     self.save()  # a long run killed halfway keeps what it embedded
         return np.stack([self.vectors[k] for k in keys]) if keys else np.zeros((0, self.dim), dtype=np.float32)
 
@@ -68,8 +84,10 @@ class CachedEmbedder:
         if self.dirty:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             keys = list(self.vectors)
-            np.savez(self.path, keys=np.asarray(keys), matrix=np.stack([self.vectors[k] for k in keys]).astype(np.float16))
-            self.dirty = False
+            tmp = self.path.with_suffix(".tmp.npz")
+            np.savez(tmp, keys=np.asarray(keys), matrix=np.stack([self.vectors[k] for k in keys]).astype(np.float16))
+            tmp.replace(self.path)
+            self.dirty, self.unsaved = False, 0
 
 
 class Ours:
@@ -81,11 +99,19 @@ class Ours:
         backend = WhooshBackend()
         backend.write(self.target, records, [], None, locales)
         if embedder is not None:
-            write_vectors(self.target, embedder, records, [], None, max_chunks=config.embed_chunks)
-        self.config = config
+            kinds = {"titles": config.embed_titles, "questions": config.embed_sample_queries} if hasattr(config, "embed_titles") else {}
+            write_vectors(self.target, embedder, records, [], None, max_chunks=config.embed_chunks, **kinds)  # kinds: not in older kbops
+        self.config, self.records, self.embedder = config, records, embedder
         self.lexical = backend.open(self.target, config, {})
         self.lexical_only = GenerationSearcher(self.target, self.lexical, config, None)
         self.hybrid = GenerationSearcher(self.target, self.lexical, config, QueryVectors(embedder)) if embedder else None
+
+    def revector(self, config: SearchConfig) -> None:
+        """Rewrite the vectors at another `embed_chunks` (cached embeddings: cheap) and search with them."""
+        kinds = {"titles": config.embed_titles, "questions": config.embed_sample_queries} if hasattr(config, "embed_titles") else {}
+        write_vectors(self.target, self.embedder, self.records, [], None, max_chunks=config.embed_chunks, **kinds)
+        self.hybrid = GenerationSearcher(self.target, self.lexical, config, QueryVectors(self.embedder))
+        self.reconfigure(config)
 
     def reconfigure(self, config: SearchConfig) -> None:
         self.config = self.lexical.config = self.lexical_only.config = config
@@ -149,7 +175,7 @@ class Lunr:
         self.doc_of: dict[str, str] = {}
         number = 0
         for record in records:
-            sections = [(record.title, record.text)] + _sections(record)
+            sections = [(record.title, "\n".join((record.text, *record.sample_queries)))] + _sections(record)
             for title, text in sections:
                 ref = str(number)
                 number += 1
@@ -195,7 +221,7 @@ class BM25S:
         self.stemmer = Stemmer.Stemmer(LANGUAGES.get(locale, "english"))
         self.stopwords = locale if locale in LANGUAGES else "en"
         self.ids = [r.id for r in records]
-        corpus = [f"{r.title}\n{r.text}" for r in records]
+        corpus = ["\n".join((r.title, r.text, *r.sample_queries)) for r in records]
         tokens = bm25s.tokenize(corpus, stopwords=self.stopwords, stemmer=self.stemmer, show_progress=False)
         self.index = bm25s.BM25()
         self.index.index(tokens, show_progress=False)

@@ -2,19 +2,23 @@
 
 * dev-en / dev-es / dev-fr: ../shared/data/search-dev — real Business Central help articles
   (Microsoft, CC-BY-4.0); a query is the authors' one-sentence summary, which is not in the article.
+* support-es / support-fr: ../shared/data/search-support — short Office help answers (Microsoft, CC-BY-4.0)
+  under a neutral placeholder title; a query is the answer's own title, the customer's problem in a few words.
 * xl-es / xl-fr (and xl-es-own / xl-fr-own): cross-language. The search-dev articles are translations of
   each other (`bc-en-X`, `bc-es-X`, `bc-fr-X`). Corpus: the first N Spanish (French) articles and their
   English originals; the Spanish version of half of them (by a hash of X) is removed. xl-es queries ask
   in Spanish for an article whose Spanish version is gone: the English original is the answer. xl-es-own
   queries ask for one whose Spanish version exists: that version is the answer, its English original
   (same translation family) must not hide it. Searched with other languages allowed, as the API does.
+* banking77-sq: banking77 where each bundled doc has, as its sample_queries, a few more Banking77 questions of
+  each of its intents (neither dev nor test queries): what writers and `kb suggest-queries` attach to a doc.
 * banking77: the bundled KB's English articles visible to `public`, with intents, sample_queries and
   tags removed (the description stays, as the body's first lines for every engine), among the 1,022
   English dev articles as distractors, queried with held-out Banking77 customer questions (PolyAI,
   CC-BY-4.0); a question is relevant to every bundled doc tagged with its intent.
 
 Queries are split in halves deterministically: `dev` (the only half tuning looks at) and `test`
-(reported). search-dev: by a hash of the relevant article's id; Banking77: per intent, a seeded
+(reported). search-dev and search-support: by a hash of the relevant article's id; Banking77: per intent, a seeded
 shuffle, the first `dev_per_intent` questions dev and the next `test_per_intent` test.
 """
 from __future__ import annotations
@@ -96,6 +100,24 @@ def dev_set(locale: str, data: Path, max_docs: Optional[int] = None) -> QualityS
     return QualitySet(f"dev-{locale}", locale, records, queries)
 
 
+def support_set(locale: str, data: Path, max_docs: Optional[int] = None) -> QualitySet:
+    """support-<locale>: search-support's answers, queried by their own titles (see the module docstring)."""
+    folder = data / "search-support"
+    docs = [json.loads(line) for line in (folder / f"docs.{locale}.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    if max_docs:
+        docs = docs[:max_docs]
+    records = [record(d["id"], d["title"], d["body"], locale) for d in docs]
+    known = {r.id for r in records}
+    queries = []
+    for line in (folder / f"queries.{locale}.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            item = json.loads(line)
+            relevant = frozenset(item["relevant"]) & known
+            if relevant:
+                queries.append(Query(item["query"], relevant, locale, half(sorted(relevant)[0])))
+    return QualitySet(f"support-{locale}", locale, records, queries)
+
+
 def cross_language_set(locale: str, data: Path, max_docs: Optional[int] = None, own: bool = False) -> QualitySet:
     """xl-<locale> (`own=False`) or xl-<locale>-own: see the module docstring."""
     folder = data / "search-dev"
@@ -122,7 +144,9 @@ def cross_language_set(locale: str, data: Path, max_docs: Optional[int] = None, 
 
 
 def banking77_set(kb_root: Path, data: Path, dev_per_intent: int, test_per_intent: int, seed: int,
-                  max_distractors: Optional[int] = None) -> QualitySet:
+                  max_distractors: Optional[int] = None, sample_per_intent: int = 0) -> QualitySet:
+    """banking77, or with `sample_per_intent` (banking77-sq) each bundled doc given that many further Banking77
+    questions of each of its intents as its sample_queries (never one that is a dev or test query)."""
     from kbops.config import load_settings
     from kbops.model.loader import load_corpus
     from kbops.publishing import select_for_audience
@@ -151,10 +175,17 @@ def banking77_set(kb_root: Path, data: Path, dev_per_intent: int, test_per_inten
         for row in csv.DictReader(handle):
             rows[row["category"]].append(row["text"].strip())
     queries = []
+    samples: dict[str, list[str]] = defaultdict(list)
     for intent in sorted(by_intent):
         texts = sorted(set(rows.get(intent, [])))
         random.Random(f"{seed}-{intent}").shuffle(texts)
         for number, text in enumerate(texts[: dev_per_intent + test_per_intent]):
             split = "dev" if number < dev_per_intent else "test"
             queries.append(Query(text, frozenset(by_intent[intent]), "en", split))
-    return QualitySet("banking77", "en", records + distractors, queries)
+        start = dev_per_intent + test_per_intent
+        for doc_id in by_intent[intent]:
+            samples[doc_id] += texts[start:start + sample_per_intent]
+    if sample_per_intent:
+        records = [dataclasses.replace(r, sample_queries=tuple(samples.get(r.id, ()))) for r in records]
+    name = "banking77-sq" if sample_per_intent else "banking77"
+    return QualitySet(name, "en", records + distractors, queries)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import typing
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -19,6 +19,9 @@ from kbops.analytics.options import AnalyticsConfig
 from kbops.lint.settings import LintSettings
 from kbops.search.config import SearchConfig
 from kbops.server.config import ServerConfig
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 SOURCE = "pyproject.toml"
 
@@ -92,7 +95,7 @@ def validate_config(table: dict[str, Any]) -> tuple[Optional[KbopsConfig], list[
     return (None if problems else config), problems
 
 
-def _describe(error: dict) -> str:
+def _describe(error: ErrorDetails) -> str:
     """One pydantic error as `pyproject.toml [tool.kbops.<table>] <key path>: <message>`."""
     path = [str(part) for part in error["loc"]]
     table = "tool.kbops"

@@ -47,14 +47,16 @@ def chunks_of(doc: Document, layout: SiteLayout) -> Iterator[Chunk]:
     url = layout.doc_url(doc.relpath)
     first_h1 = next((h for h in sorted(doc.headings, key=lambda h: h.line)), None)
     for heading, body in split_sections(doc.headings, doc.blocks):
-        is_top = heading is None or (heading.level == 1 and heading is first_h1)
-        section = "" if is_top else heading.text
+        # the doc's own chunk (before any heading, or under its first H1) or a section's
+        own = None if heading is None or (heading.level == 1 and heading is first_h1) else heading
+        is_top = own is None
+        section = "" if own is None else own.text
         yield Chunk(
-            id=fm.id if is_top else f"{fm.id}#{heading.anchor}",
+            id=fm.id if own is None else f"{fm.id}#{own.anchor}",
             doc_id=fm.id,
             title=fm.title if is_top else f"{fm.title} › {section}",
             section=section,
-            url=url if is_top else f"{url}#{heading.anchor}",
+            url=url if own is None else f"{url}#{own.anchor}",
             locale=fm.locale, audience=str(fm.audience), type=str(fm.type), product=fm.product,
             intents=list(fm.intents), tags=list(fm.tags), status=str(fm.status), owner=fm.owner,
             last_reviewed=fm.last_reviewed.isoformat() if fm.last_reviewed else None,

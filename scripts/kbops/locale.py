@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from importlib.abc import Traversable
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Iterable, Mapping, Optional, TypeGuard
 
 import yaml
 
@@ -62,7 +62,7 @@ def parse_locale(text: object) -> Locale:
     return Locale(text, language, region or None)
 
 
-def is_locale(text: object) -> bool:
+def is_locale(text: object) -> TypeGuard[str]:
     return isinstance(text, str) and bool(_LOCALE.fullmatch(text))
 
 

@@ -58,3 +58,18 @@ def test_fast_folding_paths_equal_the_character_table():
         assert _folded(text) == expected, text
         assert len(_folded(text)) == len(text)
     assert _folded("Contraseña OLVIDÉE") == "contrasena olvidee" and fold("Ça COÛTE") == "ca coute"
+
+
+def test_nouns_of_quality_do_not_meet_the_verb_they_share_a_stem_with():
+    """Snowball cuts -idad / -ité: "actividad" (activity) met "activar" (activate), "seguridad" met "seguro"."""
+    assert not flat(query_terms("actividad", "es")) & flat(query_terms("activar", "es"))
+    assert not flat(query_terms("seguridad", "es")) & flat(query_terms("seguro", "es"))
+    assert not flat(query_terms("activité", "fr")) & flat(query_terms("activer", "fr"))
+    # the plural still meets the singular, with or without accents
+    assert flat(query_terms("actividades", "es")) == flat(query_terms("actividad", "es"))
+    assert flat(query_terms("sécurités", "fr")) == flat(query_terms("securite", "fr"))
+
+
+def test_forms_of_poder_and_pouvoir_are_stop_words():
+    assert query_terms("no puedo activar la tarjeta", "es") == query_terms("activar tarjeta", "es")
+    assert query_terms("je ne peux pas activer ma carte", "fr") == query_terms("activer carte", "fr")

@@ -33,7 +33,8 @@ def test_vectors_live_in_the_generation_and_only_changed_docs_are_reembedded(fix
     doc.write_text(doc.read_text().replace("ten working days", "seven working days, via courier"), encoding="utf-8")
     second = build_index(settings)
     assert (second.updated, second.full) == (1, False)
-    assert 1 <= second.embedded <= 2  # the changed doc's chunks only
+    changed = before.keys == "kb/cards/card-arrival.md"
+    assert second.embedded == changed.sum()  # the changed doc's vectors only
     after = read_vectors(store.current())
     assert after.matrix.shape == before.matrix.shape
     unchanged = before.keys != "kb/cards/card-arrival.md"
@@ -63,3 +64,29 @@ def test_lexical_only_when_the_model_is_off(indexed_kb: Path):
     result = engine.search("card declined", locale="en")
     assert result.mode == "lexical" and result.hits[0].id == "card-declined"
     engine.close()
+
+
+def test_sample_queries_and_intent_labels_get_their_own_vectors(indexed_kb: Path):
+    from kbops.search.vectors import KINDS
+
+    vectors = read_vectors(IndexStore(index_root(load_settings(indexed_kb))).current())
+    mine = vectors.keys == "kb/account/reset-password.md"
+    questions = mine & (vectors.kinds == KINDS.index("question"))
+    # forgot my password, reset password, locked out of my account (+ its intents' labels, if the taxonomy has them)
+    assert questions.sum() >= 3 and (mine & (vectors.kinds == KINDS.index("chunk"))).any()
+    assert set(vectors.languages[questions].tolist()) <= {"", "es", "fr"}
+
+
+def test_a_label_in_a_third_language_takes_no_part(indexed_kb: Path):
+    """Vectors of one doc: a chunk, its Spanish label, its French label; a Spanish query ignores the French one."""
+    from kbops.search.vectors import ChunkVectors, VectorView
+
+    rows = np.eye(3, 4, dtype=np.float32)
+    stored = ChunkVectors("m", np.array(["a", "a", "a"]), rows, np.array([0, 2, 2], dtype=np.int8), np.array(["", "es", "fr"]))
+    view = VectorView(stored, ["a"], 1)
+    allowed = np.ones(1, dtype=bool)
+    french = rows[2]
+    assert view.similarities(french, allowed)[0] == 1.0
+    assert view.similarities(french, allowed, language="es")[0] == 0.0
+    assert view.similarities(french, allowed, language="fr")[0] == 1.0
+    assert view.similarities(rows[1], allowed, (0.0, 0.0, -0.25), language="es")[0] == 0.75  # the question kind's offset

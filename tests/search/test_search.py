@@ -144,3 +144,20 @@ def test_cli_usage_errors_exit_2(kb, indexed_kb, args, message):
 def test_search_without_index_is_a_clear_error(kb, fixture_kb):
     done = kb("search", "card", cwd=fixture_kb)
     assert done.returncode == 2 and "run `kb index` first" in done.stderr
+
+
+def test_did_you_mean_comes_from_the_query_language_only(engine):
+    """"plafon" is 1-2 edits from the French "plafond": a French query is offered it, a Spanish one never is."""
+    assert engine.search("plafon", locale="fr").suggestion == "plafond"
+    spanish = engine.search("plafon", locale="es")
+    assert spanish.suggestion is None or "plafond" not in spanish.suggestion
+
+
+def test_a_word_another_language_knows_is_not_a_typo(engine):
+    result = engine.search("contrasena", locale="en")
+    assert result.suggestion is None and not result.corrected
+
+
+def test_did_you_mean_keeps_the_query_as_typed_around_the_fix(engine):
+    result = engine.search("¿pasword?", locale="en")
+    assert result.suggestion == "¿password?" and result.corrected

@@ -106,7 +106,7 @@ def _records_sql(
     if fast:
         for statement in jsonl.line_check_sql(fast):
             con.execute(statement)
-        blanks = con.execute("SELECT count(*) FROM jsonl_line_problems WHERE kind = 'blank_line'").fetchone()[0]
+        blanks = _one_row(con, "SELECT count(*) FROM jsonl_line_problems WHERE kind = 'blank_line'")[0]
         parts.append(jsonl.fast_records_sql(fast, has_blank_lines=blanks > 0))
     if slow:
         con.execute(jsonl.raw_lines_view_sql(slow))
@@ -238,6 +238,13 @@ def _rate(value: Optional[float]) -> float:
     return float(value) if value is not None else 0.0
 
 
+def _one_row(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[Any, ...]:
+    """The row of an aggregate query without GROUP BY (count, min, max): there is always exactly one."""
+    row = con.execute(sql).fetchone()
+    assert row is not None
+    return row
+
+
 def _assemble(
     con: duckdb.DuckDBPyConnection,
     options: DeflectionOptions,
@@ -247,7 +254,8 @@ def _assemble(
     joined: Optional[IdentityJoin] = None,
 ) -> DeflectionReport:
     head = _rows(con, sql_file("metrics.sql"))[0]
-    metrics = Metrics(**{k: (_rate(v) if k.endswith(("_rate", "_score")) else int(v or 0)) for k, v in head.items()})
+    values: dict[str, Any] = {k: (_rate(v) if k.endswith(("_rate", "_score")) else int(v or 0)) for k, v in head.items()}
+    metrics = Metrics(**values)
     breakdowns: dict[str, list[BreakdownRow]] = {"locale": [], "channel": [], "week": []}
     for row in _rows(con, sql_file("breakdown.sql")):
         breakdowns[row["dimension"]].append(BreakdownRow(**_redacted(row, "value")))
@@ -258,7 +266,7 @@ def _assemble(
     gap_queries = named_queries("gaps.sql")
     con.execute(gap_queries["query_stats"])
     gaps = tuple(ContentGap(**row) for row in _rows(con, gap_queries["ranked"]))
-    span = con.execute("SELECT min(ts), max(ts) FROM events WHERE in_period").fetchone()
+    span = _one_row(con, "SELECT min(ts), max(ts) FROM events WHERE in_period")
     notes = _notes(metrics, summary, options, scrubbed_queries, head, joined)
     return DeflectionReport(
         metrics=metrics,

@@ -100,11 +100,11 @@ def baselines(docs: Iterable[DocStats], min_sessions: int) -> dict[tuple[str, st
         by_audience.setdefault(audience, []).extend(members)
     result: dict[tuple[str, str], Baseline] = {}
     for (audience, locale), members in groups.items():
-        docs = "docs" if audience == "unknown" else f"{audience} docs"
+        peers = "docs" if audience == "unknown" else f"{audience} docs"
         if len(members) >= MIN_PEERS:
-            result[audience, locale] = _baseline(docs if locale == "unknown" else f"{docs} in {locale}", members)
+            result[audience, locale] = _baseline(peers if locale == "unknown" else f"{peers} in {locale}", members)
         elif len(by_audience[audience]) >= MIN_PEERS:
-            result[audience, locale] = _baseline(f"{docs} (all languages)", by_audience[audience])
+            result[audience, locale] = _baseline(f"{peers} (all languages)", by_audience[audience])
         else:
             result[audience, locale] = _baseline("all docs", measured)
     return result

@@ -74,12 +74,14 @@ def identity_join(
     """How many ticket requesters are also self-service users, and a warning when (almost) none are."""
     if not ticket_shapes:
         return None
-    requesters, matched = con.execute(_MATCH_SQL).fetchone()
+    row = con.execute(_MATCH_SQL).fetchone()
+    assert row is not None  # two scalar subqueries: always exactly one row
+    requesters, matched = row
     requesters, matched = int(requesters or 0), int(matched or 0)
     low = requesters > 0 and (matched == 0 or (requesters >= WARN_MIN and matched / requesters < WARN_SHARE))
     cause = likely_cause(event_shapes, ticket_shapes, salt_configured) if low else None
     warning = None
-    if low:
+    if cause is not None:  # exactly when `low`
         warning = (
             f"Only {matched} of {requesters} ticket requesters matched a self-service user, so tickets barely count "
             f"against sessions and the deflection rate is probably too high. Likely cause: {cause[1]}"

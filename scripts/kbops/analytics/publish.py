@@ -89,7 +89,7 @@ def doc_info(settings: Settings) -> dict[str, DocInfo]:
             url=base + layout.doc_url(doc.relpath),
             path=doc.relpath,
             locale=str(fm.locale) if fm.locale else settings.default_locale,
-            audience=getattr(fm.audience, "value", fm.audience) or None,
+            audience=getattr(fm.audience, "value", str(fm.audience)) or None,  # a str (use_enum_values)
             translation_of=str(fm.translation_of) if fm.translation_of else None,
             doc_type=getattr(fm.type, "value", fm.type) or None,
         )

@@ -140,7 +140,8 @@ def ticket_records_sql(con: duckdb.DuckDBPyConnection, source: Source, mapping: 
     cols = ticket_columns_for(con, source, mapping)
 
     def col(name: str) -> str:
-        return sql_name(cols[name]) if cols.get(name) else "CAST(NULL AS VARCHAR)"
+        column = cols.get(name)
+        return sql_name(column) if column else "CAST(NULL AS VARCHAR)"
 
     return (
         f"SELECT {source.file_id} AS file_id, ordinality + 1 AS line_no, CAST(NULL AS VARCHAR) AS record_problem, "

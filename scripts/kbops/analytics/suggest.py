@@ -109,7 +109,8 @@ def suggest_queries(
             skip("doc not in the knowledge base")
             continue
         query = row["query"]
-        fm = doc.frontmatter
+        fm, doc_id = doc.frontmatter, doc.id
+        assert fm is not None and doc_id is not None  # `docs` holds only docs with an id and a valid front-matter
         if row["had_personal_data"] or scrub(query) != query:
             skip("contained personal data")
         elif not 3 <= len(query) <= 120:
@@ -118,12 +119,12 @@ def suggest_queries(
             skip("not in the doc's language")
         elif row["sessions"] < min_sessions:
             skip(f"fewer than {min_sessions} sessions")
-        elif _key(query) in {_key(q) for q in fm.sample_queries} | {_key(q) for _, q in proposals.get(doc.id, [])}:
+        elif _key(query) in {_key(q) for q in fm.sample_queries} | {_key(q) for _, q in proposals.get(doc_id, [])}:
             skip("already a sample query")
-        elif len(proposals.get(doc.id, [])) >= per_doc:
+        elif len(proposals.get(doc_id, [])) >= per_doc:
             skip(f"over the cap of {per_doc} per doc")
         else:
-            proposals.setdefault(doc.id, []).append((int(row["sessions"]), query))
+            proposals.setdefault(doc_id, []).append((int(row["sessions"]), query))
     result.docs = [
         DocSuggestion(doc_id, docs[doc_id].relpath, tuple(q for _, q in found), tuple(n for n, _ in found))
         for doc_id, found in sorted(proposals.items())
@@ -142,8 +143,10 @@ def given_queries(settings: Settings, doc_id: str, queries: list[str]) -> Sugges
     doc = next((d for d in load_corpus(settings).docs if d.id == doc_id and d.frontmatter is not None), None)
     if doc is None:
         raise UsageError(f"--doc {doc_id}: no such doc in the knowledge base")
+    fm = doc.frontmatter
+    assert fm is not None  # chosen for its valid front-matter
     result = Suggestions()
-    present = {_key(q) for q in doc.frontmatter.sample_queries}
+    present = {_key(q) for q in fm.sample_queries}
     kept: list[str] = []
     for query in queries:
         query = " ".join(query.split())
@@ -154,7 +157,7 @@ def given_queries(settings: Settings, doc_id: str, queries: list[str]) -> Sugges
         else:
             kept.append(query)
     if kept:
-        result.docs = [DocSuggestion(doc.id, doc.relpath, tuple(kept), tuple(0 for _ in kept))]
+        result.docs = [DocSuggestion(doc_id, doc.relpath, tuple(kept), tuple(0 for _ in kept))]
     return result
 
 
@@ -170,7 +173,7 @@ def proposed_texts(settings: Settings, suggestions: Suggestions) -> dict[Path, t
 
 def unified_diff(settings: Settings, changes: dict[Path, tuple[str, str]]) -> str:
     """The proposal as a reviewable patch (`git apply`-able, paths relative to the repository root)."""
-    parts = []
+    parts: list[str] = []
     for path, (before, after) in changes.items():
         rel = path.relative_to(settings.root).as_posix()
         parts.extend(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),

@@ -80,6 +80,8 @@ def _translate_instead(cluster: GapCluster, doc_info: dict[str, Any]) -> GapClus
     if info is None or not info.locale or language_of(info.locale) == cluster.locale:
         return cluster
     family = info.translation_of or cluster.doc
+    if family is None:  # never: `info` was found under cluster.doc
+        return cluster
     if any(language_of(i.locale) == cluster.locale and (i.translation_of or d) == family for d, i in doc_info.items()):
         return cluster
     return dataclasses.replace(cluster, verdict="translate", doc=family,
@@ -169,7 +171,7 @@ def _verdict(cluster: GapCluster, searcher: _Searcher) -> GapCluster:
         doc, votes = cluster.clicked_doc, 0
     rank = _rank(searcher, cluster.representative, doc) if doc else None
     share = cluster.zero_result_searches / cluster.searches if cluster.searches else 0.0
-    common = dict(votes=votes, phrasings_run=run)
+    common: dict[str, Any] = dict(votes=votes, phrasings_run=run)
     if doc is not None:
         verdict = "ranks_low" if share >= MOSTLY_ZERO or rank is None or rank > TOP_RANK else "found"
         command = add_phrasings_command(doc, cluster) if verdict == "ranks_low" else None

@@ -57,6 +57,7 @@ def template_text(doc_type: str, locale: str) -> str:
     if source is None:
         log.info("no %s template for locale %s; using English", doc_type, locale)
         source = locales.template_source(doc_type, locales.FALLBACK_LANGUAGE)
+    assert source is not None, f"kbops ships no English {doc_type} template"  # package data: one per DocType
     return source.read_text(encoding="utf-8")
 
 
@@ -137,7 +138,8 @@ def new_document(
     path = settings.root / relpath
     taken = set(corpus.by_id)
     if base in taken or path.exists():
-        where = corpus.get(base).relpath if base in taken else relpath
+        holder = corpus.get(base)
+        where = holder.relpath if holder is not None else relpath
         taken |= {p.name.split(".")[0] for p in path.parent.glob("*.md")} if path.parent.is_dir() else set()
         raise UsageError(f"id {base!r} is already used by {where}; nothing was written. Try --id {free_id(base, taken)}")
 

@@ -32,7 +32,7 @@ def add_sample_queries(text: str, queries: list[str], source: str = "") -> str:
         current = CommentedSeq()
         current.fa.set_block_style()
         data["sample_queries"] = current
-    elif not current and current.fa.flow_style():
+    elif not current and isinstance(current, CommentedSeq) and current.fa.flow_style():  # round-trip YAML: always
         current.fa.set_block_style()
     current.extend(queries)
     return block.replace(data)

@@ -85,7 +85,7 @@ def new_translation(
     path = settings.root / relpath
     existing = [d.relpath for d in corpus.translations_of(source_id) if d.locale == locale]
     if existing or new_id in corpus.by_id or path.exists():
-        where = existing[0] if existing else (corpus.get(new_id).relpath if new_id in corpus.by_id else relpath)
+        where = existing[0] if existing else (holder.relpath if (holder := corpus.get(new_id)) is not None else relpath)
         raise UsageError(f"a {locale} translation or the id {new_id!r} already exists ({where}); nothing was written")
 
     raw = source.meta
@@ -107,4 +107,4 @@ def new_translation(
     with path.open("x", encoding="utf-8") as handle:
         handle.write(text)
     log.info("created %s (translation of %s)", relpath, source.relpath)
-    return NewDocument(path, relpath, new_id, fm.type, locale, fm.owner, fm.audience)
+    return NewDocument(path, relpath, new_id, fm.type, locale, fm.owner, str(fm.audience))  # a str (use_enum_values)

@@ -67,5 +67,5 @@ def new_command(
         if owner is None:
             basis = f"the team owning most {product} docs" if product else f"the team owning most {doc_type} docs"
             err.print(f"owner: {created.owner} ({basis}; choose another with --owner)", markup=False)
-        if state == "updated":
+        if codeowners is not None and codeowners.written:  # state == "updated"
             err.print(f"updated .github/CODEOWNERS ({codeowners.entries} entries)", markup=False)

@@ -214,6 +214,7 @@ def changelog_command(
     else:
         out.print(render_markdown(log, None, by_id), markup=False)
     if page is not None:
+        assert owner is not None  # checked with --write above
         page.parent.mkdir(parents=True, exist_ok=True)
         page.write_text(changelog_page(log, page_rel, owner, s.today_date(), by_id), encoding="utf-8")
         err.print(f"wrote {page_rel}", markup=False)

@@ -1,6 +1,7 @@
 """Would an approval count? Lint's eligibility and four-eyes rules, asked before `kb approve` writes, and what a doc still needs."""
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from kbops.governance.four_eyes import ContentChange, changes_since_previous_approval
@@ -59,7 +60,7 @@ def key_holders(governance: Governance) -> frozenset[str]:
                      if any(k.revoked is None and k.fingerprint not in revoked for k in person.keys))
 
 
-def could_approve(doc: Document, governance: Governance, excluded: set[str] = frozenset()) -> tuple[tuple[str, ...], str | None]:
+def could_approve(doc: Document, governance: Governance, excluded: AbstractSet[str] = frozenset()) -> tuple[tuple[str, ...], str | None]:
     """("group: e-mails" per requirement, first suggestion): only people whose approval would count now.
 
     Left out: `excluded` (authors of the change, four-eyes), people already counted, and, for a policy with

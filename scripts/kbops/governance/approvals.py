@@ -217,8 +217,8 @@ def _approve_file(
         problem = doc.problems[0]
         raise _Refusal(f"{problem.code} cannot be parsed: {problem.message}; fix it first", line=problem.line)
     if doc.schema_problems:
-        problem = doc.schema_problems[0]
-        raise _Refusal(f"front-matter is invalid ({problem.message}); run `kb lint` and fix it first", line=problem.line)
+        invalid = doc.schema_problems[0]
+        raise _Refusal(f"front-matter is invalid ({invalid.message}); run `kb lint` and fix it first", line=invalid.line)
     if only_needed and not any(person in r.eligible for r in evaluate(doc, governance).missing):
         return Approved(relpath, doc.id, email, doc.content_hash, "skipped")
     objected = objection(person, doc, governance, history, writer)
@@ -297,7 +297,7 @@ def set_approval(text: str, reviewer_emails: set[str], email: str, date: dt.date
         entries = CommentedSeq()
         entries.fa.set_block_style()
         data["approvals"] = entries
-    elif not entries:
+    elif not entries and isinstance(entries, CommentedSeq):  # round-trip YAML: always
         entries.fa.set_block_style()
     action = "added"
     for entry in entries:

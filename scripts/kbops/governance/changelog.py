@@ -88,7 +88,7 @@ def _kind(doc: Document, base: Document | None) -> str | None:
     was_published = base is not None and status_is_publishable(base.get("status"))
     if doc.get("status") == "deprecated" and (base is None or base.get("status") != "deprecated"):
         return "deprecated"  # even when new in the period: trainers must learn it is not to be used
-    if not was_published:
+    if base is None or not was_published:
         return "added"
     if base.content_hash != doc.content_hash:
         return "changed"

@@ -98,15 +98,15 @@ def _chunks(before: str, after: str) -> list[tuple[str, str, str]]:
         # a pure insertion or deletion "word " between "... " and "next" reads better rotated to
         # "..." + " word" + " next" (same texts on both sides), then shown as `... {+word+} next`
         text = run[1] or run[2]
-        before = runs[index - 1] if index else None
-        after = runs[index + 1] if index + 1 < len(runs) else None
-        if run[0] != "change" or (run[1] and run[2]) or not before or not after or before[0] != "equal" or after[0] != "equal":
+        prev = runs[index - 1] if index else None
+        nxt = runs[index + 1] if index + 1 < len(runs) else None
+        if run[0] != "change" or (run[1] and run[2]) or not prev or not nxt or prev[0] != "equal" or nxt[0] != "equal":
             continue
-        space = re.search(r"\s+$", text)
-        if space and before[1].endswith(space.group()) and not text.isspace():
-            before[1] = before[2] = before[1][: -len(space.group())]
-            after[1] = after[2] = space.group() + after[1]
-            run[1 if run[1] else 2] = space.group() + text[: space.start()]
+        trailing = re.search(r"\s+$", text)
+        if trailing and prev[1].endswith(trailing.group()) and not text.isspace():
+            prev[1] = prev[2] = prev[1][: -len(trailing.group())]
+            nxt[1] = nxt[2] = trailing.group() + nxt[1]
+            run[1 if run[1] else 2] = trailing.group() + text[: trailing.start()]
     return [tuple(r) for r in runs]  # type: ignore[misc]
 
 
@@ -248,7 +248,7 @@ def diff_since_approval(doc: Document, history: GitHistory | None, governance: G
         raise UsageError(f"{doc.relpath}:{problem.line}: cannot be parsed ({problem.code}: {problem.message}); "
                          f"fix it first (`kb lint {doc.relpath}`)")
     versions = [v for v in history.versions(doc.relpath) if v.blob] if history is not None and history.available else []
-    documents = [history.document_at(v) for v in versions]
+    documents = [history.document_at(v) for v in versions] if history is not None else []
     approved: dict[str, list[dict]] = {}
     for source in [doc, *documents]:
         for content, entries in _approval_entries(source).items():

@@ -5,9 +5,13 @@ import logging
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kbops.model.document import Document
 from kbops.model.loader import parse_document
+
+if TYPE_CHECKING:
+    import git
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +49,7 @@ class GitHistory:
     def __init__(self, root: Path):
         self.root = Path(root).resolve()
         self.reason = ""
-        self._repo = None
+        self._repo: git.Repo | None = None
         self._prefix = ""
         self._histories: dict[str, tuple[Version, ...]] = {}
         self._docs: dict[tuple[str, str], Document] = {}
@@ -54,6 +58,9 @@ class GitHistory:
 
             self._git = git
             repo = git.Repo(self.root, search_parent_directories=True)
+            if repo.working_tree_dir is None:  # no checked-out files whose history could be followed
+                self.reason = "the knowledge base is inside a bare git repository"
+                return
             toplevel = Path(repo.working_tree_dir).resolve()
             self._prefix = self.root.relative_to(toplevel).as_posix()
             self._prefix = "" if self._prefix == "." else self._prefix + "/"
@@ -74,6 +81,11 @@ class GitHistory:
     def available(self) -> bool:
         return self._repo is not None
 
+    @property
+    def _checked_repo(self) -> git.Repo:
+        assert self._repo is not None  # callers check `available` first
+        return self._repo
+
     @cached_property
     def shallow_commits(self) -> frozenset[str]:
         """Boundary commits of a shallow clone: their diff against "nothing" is not a real creation."""
@@ -87,7 +99,7 @@ class GitHistory:
         if not self.available:
             return set()
         try:
-            output = self._repo.git.log(f"--since={since}", "-M", "--name-only", "--no-color", "--format=", "--",
+            output = self._checked_repo.git.log(f"--since={since}", "-M", "--name-only", "--no-color", "--format=", "--",
                                         *[self._to_repo(r) for r in roots])
         except self._git.GitCommandError as exc:
             log.warning("git log --since failed: %s", exc)
@@ -100,7 +112,7 @@ class GitHistory:
             return []
         pathspecs = [self._to_repo(r) for r in roots]
         try:
-            output = self._repo.git.log("-M", "--diff-filter=R", "--name-status", "--no-color", "--reverse", "--format=", "--", *pathspecs)
+            output = self._checked_repo.git.log("-M", "--diff-filter=R", "--name-status", "--no-color", "--reverse", "--format=", "--", *pathspecs)
         except self._git.GitCommandError as exc:
             log.warning("git log of renames failed: %s", exc)
             return []
@@ -138,7 +150,7 @@ class GitHistory:
 
     def _log(self, relpath: str) -> tuple[Version, ...]:
         try:
-            output = self._repo.git.log(
+            output = self._checked_repo.git.log(
                 "--follow", "-M", "--no-abbrev", "--raw", "--no-color", f"--format={_FORMAT}", "--", self._to_repo(relpath)
             )
         except self._git.GitCommandError as exc:
@@ -178,7 +190,7 @@ class GitHistory:
         key = (version.blob, version.path)
         if key not in self._docs:
             try:
-                data = self._repo.odb.stream(bytes.fromhex(version.blob)).read()
+                data = self._checked_repo.odb.stream(bytes.fromhex(version.blob)).read()
             except Exception as exc:  # noqa: BLE001 - e.g. a blob missing from a shallow or partial clone
                 log.warning("cannot read blob %s of %s: %s", version.blob, version.path, exc)
                 return None

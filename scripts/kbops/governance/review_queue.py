@@ -78,7 +78,7 @@ def review_queue(
             reason = "never approved"
         else:
             reason = "approvals insufficient"
-        own = ()
+        own: tuple[str, ...] = ()
         if person is not None and history is not None and history.available:
             own = tuple(c.describe() for c in changes_since_previous_approval(doc, governance, history) if c.who == person)
         change = diff_since_approval(doc, history, governance, context=0).summary() if history is not None and history.available else ""

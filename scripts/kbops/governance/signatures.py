@@ -97,6 +97,7 @@ def verify_signature(message: bytes, signature: str) -> Verified:
     if key_type not in IN_PROCESS_TYPES:
         error = _verify_with_ssh_keygen(message, blob)
         return Verified(fingerprint, key_type, error)
+    result: object
     try:
         result = do_sshsig_verify(outer, io.BytesIO(message), NAMESPACE)
     except Exception as exc:  # noqa: BLE001 - hostile bytes: the library asserts on some malformed signatures

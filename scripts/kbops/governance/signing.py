@@ -14,10 +14,17 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kbops.errors import UsageError
 from kbops.governance.signatures import NAMESPACE, fingerprint_of_blob
 from kbops.model.governance import key_fingerprint, key_problem
+
+if TYPE_CHECKING:  # cryptography is imported only when a key is loaded
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+    from cryptography.hazmat.primitives.serialization import SSHPrivateKeyTypes
 
 PUBLIC_PREFIXES = ("ssh-", "ecdsa-", "sk-")
 
@@ -29,7 +36,7 @@ class SigningIdentity:
     public_key: str  # "TYPE BASE64"
     origin: str  # for messages: "--key ~/.ssh/id_ed25519", "git config user.signingkey", "ssh-agent"
     private_file: Path | None = None  # sign with ssh-keygen -f (or in-process when `in_process`)
-    in_process: object | None = None  # a cryptography private key, when the file is unencrypted ed25519/RSA
+    in_process: Ed25519PrivateKey | RSAPrivateKey | None = None  # a cryptography private key, when the file is unencrypted ed25519/RSA
 
     @property
     def fingerprint(self) -> str:
@@ -76,6 +83,7 @@ def identity_from_file(path: Path, origin: str) -> SigningIdentity:
         if key_problem(line):
             raise UsageError(f"{origin}: {key_problem(line)}")
         return SigningIdentity(line, origin + " (private half in ssh-agent)", path)
+    key: SSHPrivateKeyTypes | PrivateKeyTypes
     try:
         key = serialization.load_ssh_private_key(data, password=None)
     except TypeError:  # encrypted: ssh-keygen asks for the passphrase on the terminal
@@ -140,6 +148,7 @@ def _sign_in_process(identity: SigningIdentity, message: bytes) -> str:
     if isinstance(key, ed25519.Ed25519PrivateKey):
         raw = _string(b"ssh-ed25519") + _string(key.sign(wrapper))
     else:
+        assert key is not None  # callers sign in process only when the identity holds a key
         raw = _string(b"rsa-sha2-512") + _string(key.sign(wrapper, padding.PKCS1v15(), hashes.SHA512()))
     public_blob = base64.b64decode(identity.public_key.split()[1])
     blob = (b"SSHSIG" + (1).to_bytes(4, "big") + _string(public_blob) + _string(NAMESPACE.encode()) + _string(b"")

@@ -132,7 +132,7 @@ def stale_report(
         if not doc.parsed or doc.get("status") != "published" or (owner and doc.get("owner") != owner):
             continue
         due = review_due(doc, governance)
-        if due.due is None:
+        if due.due is None or due.last_reviewed is None:  # both None together: never reviewed
             state, days, staleness = "never-reviewed", None, NEVER_REVIEWED_STALENESS
         else:
             days = (today - due.due).days
@@ -143,13 +143,12 @@ def stale_report(
                 state = "due-soon"
             else:
                 continue
-        used = usage.of(doc.id or "") if usage else None
         found.append(StaleDoc(
             doc.id or "", doc.title, doc.relpath, str(doc.get("owner")), state,
             due.last_reviewed.isoformat() if due.last_reviewed else None, due.due.isoformat() if due.due else None,
             days, staleness,
             usage.views.get(doc.id or "", 0) if usage else None, usage.clicks.get(doc.id or "", 0) if usage else None,
-            round(used * staleness, 2) if usage else None,
+            round(usage.of(doc.id or "") * staleness, 2) if usage else None,
         ))
     if usage:
         found.sort(key=lambda d: (-(d.score or 0), -d.staleness, d.path))

@@ -112,14 +112,16 @@ def plan_markdown(
             is_source = True  # a translation whose source is missing stands alone
         raw = (root / rel).read_bytes()
         text = raw.decode("utf-8", errors="replace")
-        front, body = {}, text
+        front: dict = {}
+        body = text
         found = _FRONT.match(text)
         if found:
+            loaded: object = {}
             try:
-                front = safe_load(found.group(1)) or {}
+                loaded = safe_load(found.group(1)) or {}
             except Exception:  # noqa: BLE001 - broken front-matter is reported, the body still imported
                 plan.note("front-matter not readable: ignored", rel)
-            front = front if isinstance(front, dict) else {}
+            front = loaded if isinstance(loaded, dict) else {}
             body = text[found.end():]
         dropped = sorted(k for k in map(str, front) if k not in CARRIED)
         for key in dropped:

@@ -15,6 +15,7 @@ import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from kbops.importers.html_markdown import convert
@@ -32,7 +33,7 @@ class Known:
     """What every conversion needs to know about the whole import (picklable for worker processes)."""
 
     doc_ids: dict[int, str]  # article id -> doc id
-    translated: frozenset[tuple[int, str]]  # (article id, kbops locale) of every translation imported
+    translated: frozenset[tuple[int | None, str]]  # (article id, kbops locale) of every translation imported
     base_url: str  # https://acme.zendesk.com, for relative /hc/ links
     attachment_files: dict[int, str]  # attachment id -> file in the export
 
@@ -57,9 +58,9 @@ def audience_of(article: dict, export: ZendeskExport, mapping: Mapping, plan: Im
     return max(audiences, key=AUDIENCE_LEVEL.__getitem__), ids
 
 
-def _folders(export: ZendeskExport, mapping: Mapping, plan: ImportPlan) -> dict[int, tuple[str, str | None]]:
+def _folders(export: ZendeskExport, mapping: Mapping, plan: ImportPlan) -> dict[int | None, tuple[str, str | None]]:
     """section id -> (folder under kb/, product key); categories become products with taxonomy entries."""
-    category_folder: dict[int, tuple[str, str]] = {}
+    category_folder: dict[int | None, tuple[str, str | None]] = {}  # looked up by a section's category_id, maybe None
     taken: set[str] = set()
     for cid, category in sorted(export.categories.items()):
         place = mapping.categories.get(cid)
@@ -68,7 +69,7 @@ def _folders(export: ZendeskExport, mapping: Mapping, plan: ImportPlan) -> dict[
         folder = (place.folder if place and place.folder else None) or key
         category_folder[cid] = (folder, key)
         plan.products[key] = str(category.get("name") or key)
-    folders: dict[int, tuple[str, str | None]] = {}
+    folders: dict[int | None, tuple[str, str | None]] = {}  # looked up by an article's section_id, maybe None
 
     def folder_of(sid: int, depth: int = 0) -> tuple[str, str | None]:
         if sid in folders:
@@ -239,7 +240,7 @@ def plan_zendesk(
                     "vote_sum": article.get("vote_sum"), "vote_count": article.get("vote_count")}
         common = {"type": "article", "audience": audience, "owner": owner, "product": product,
                   "tags": _tags(article, mapping, plan)}
-        versions = [(article, source_locale, None)]
+        versions: list[tuple[dict, str, str | None]] = [(article, source_locale, None)]
         for translation in export.translations.get(article["id"], []):
             locale = kb_locale(str(translation.get("locale") or ""), mapping, locales)
             if locale is None:
@@ -249,7 +250,7 @@ def plan_zendesk(
         for item, locale, source_key in versions:
             title = str(item.get("title") or f"Article {article['id']}").strip()
             path = relpath if source_key is None else relpath[:-3] + f".{locale}.md"
-            meta = {"id": doc_id if source_key is None else translation_id(doc_id, locale), "title": title, "description": "", "type": "article",
+            meta: dict[str, Any] = {"id": doc_id if source_key is None else translation_id(doc_id, locale), "title": title, "description": "", "type": "article",
                     "status": "draft" if item.get("draft") else "published", **common, "locale": locale}
             if source_key:
                 meta["translation_of"] = doc_id

@@ -33,12 +33,12 @@ REQUIRED = ("articles",)
 class ZendeskExport:
     folder: Path
     articles: list[dict] = field(default_factory=list)
-    translations: dict[int, list[dict]] = field(default_factory=dict)  # article id -> its translations
+    translations: dict[int | None, list[dict]] = field(default_factory=dict)  # article id (None: unnamed) -> its translations
     sections: dict[int, dict] = field(default_factory=dict)
     categories: dict[int, dict] = field(default_factory=dict)
     segments: dict[int, dict] = field(default_factory=dict)
     attachments: dict[int, dict] = field(default_factory=dict)  # attachment id -> metadata
-    attachments_of: dict[int, list[dict]] = field(default_factory=dict)  # article id -> its attachments
+    attachments_of: dict[int | None, list[dict]] = field(default_factory=dict)  # article id (None: unnamed) -> its attachments
     problems: list[str] = field(default_factory=list)
 
     def attachment_file(self, attachment_id: int) -> Path | None:

@@ -109,7 +109,8 @@ class LintCache:
         return zlib.crc32(relpath.encode("utf-8")) % SHARDS
 
     def load(self) -> "LintCache":
-        if not self.enabled or not self.path.is_dir():
+        key = self._key
+        if key is None or not self.path.is_dir():  # not self.enabled
             return self
         for number in range(SHARDS):
             shard = self.path / f"shard-{number:02d}.pickle"
@@ -120,7 +121,7 @@ class LintCache:
                 if not blob.startswith(MAGIC):
                     raise ValueError("not a kbops lint cache")
                 signature, payload = blob[len(MAGIC):len(MAGIC) + 32], blob[len(MAGIC) + 32:]
-                if not hmac.compare_digest(signature, hmac.new(self._key, payload, hashlib.sha256).digest()):
+                if not hmac.compare_digest(signature, hmac.new(key, payload, hashlib.sha256).digest()):
                     raise ValueError("signature mismatch (written by another user or machine, or tampered with)")
                 entries = pickle.loads(payload)  # noqa: S301 - authenticated above
                 if not isinstance(entries, dict):
@@ -150,13 +151,14 @@ class LintCache:
                 self.dirty.add(number)
 
     def save(self) -> None:
-        if not self.enabled or not self.dirty:
+        key = self._key
+        if key is None or not self.dirty:  # not self.enabled
             return
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             for number in sorted(self.dirty):
                 payload = pickle.dumps(self.shards[number], protocol=pickle.HIGHEST_PROTOCOL)
-                signature = hmac.new(self._key, payload, hashlib.sha256).digest()
+                signature = hmac.new(key, payload, hashlib.sha256).digest()
                 _atomic_write(self.path / f"shard-{number:02d}.pickle", MAGIC + signature + payload)
             self.dirty.clear()
             os.utime(self.path)

@@ -31,9 +31,12 @@ class ChangeSet:
 
 def _open_repo(root: Path) -> git.Repo:
     try:
-        return git.Repo(root, search_parent_directories=True)
+        repo = git.Repo(root, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise UsageError(f"--changed needs a git repository, and {root} is not inside one") from None
+    if repo.working_tree_dir is None:
+        raise UsageError(f"--changed needs a git working tree, and {root} is inside a bare repository")
+    return repo
 
 
 def _resolve_base(repo: git.Repo, base: str | None) -> str:
@@ -58,6 +61,7 @@ def _resolve_base(repo: git.Repo, base: str | None) -> str:
 
 
 def _relative_to_root(repo: git.Repo, root: Path, path: str, roots: tuple[str, ...]) -> str | None:
+    assert repo.working_tree_dir is not None  # _open_repo refuses bare repositories
     absolute = Path(repo.working_tree_dir) / path
     try:
         relpath = absolute.relative_to(root).as_posix()

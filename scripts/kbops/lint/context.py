@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from kbops.config import Settings
 from kbops.governance.history import GitHistory
@@ -54,7 +55,7 @@ def build_context(settings: Settings) -> LintContext:
     from kbops.errors import ConfigError
 
     problems: list[str] = []
-    loaded = {}
+    loaded: dict[str, Any] = {}  # governance: Governance, taxonomy: Taxonomy
     for name, loader, path in (
         ("governance", load_governance, settings.governance_path),
         ("taxonomy", load_taxonomy, settings.taxonomy_path),

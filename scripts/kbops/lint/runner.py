@@ -95,7 +95,7 @@ def effective_rules(
         )
     selected = _selectors(select, "--select", rules)
     ignored = _selectors(ignore, "--ignore", rules) or []
-    chosen = {}
+    chosen: dict[str, tuple[Rule, Severity]] = {}
     for code, rule_ in rules.items():
         if selected is not None and not _matches(code, selected):
             continue
@@ -223,7 +223,7 @@ def _check_files(
             except (OSError, Refused):
                 data = b""  # the file's check reports why (FIFO, link out of the KB, unreadable)
             declared, digest = filecheck.declared_id(data), filecheck.digest_of(data)
-            if entry is not None and entry.digest == digest and st is not None:
+            if cache is not None and entry is not None and entry.digest == digest and st is not None:
                 identity = filecheck.stat_key(st)
                 if identity != entry.stat:
                     entry = dataclasses.replace(entry, stat=identity)
@@ -310,9 +310,9 @@ def _corpus_and_suppressions(
         involves = involved_filter(corpus, targets | deleted, linked_before)
         corpus_diagnostics = [d for d in corpus_diagnostics if involves(d)]
     by_path: dict[str, list[Diagnostic]] = {}
-    for relpath, outcome in outcomes.items():
+    for relpath, checked in outcomes.items():
         if targets is None or relpath in targets:
-            by_path[relpath] = list(outcome.diagnostics)
+            by_path[relpath] = list(checked.diagnostics)
     for diagnostic in corpus_diagnostics:
         by_path.setdefault(diagnostic.path, []).append(diagnostic)
     enabled = set(plan.rules)

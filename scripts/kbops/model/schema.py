@@ -37,7 +37,7 @@ class DocStatus(str, Enum):
 
 
 # Who may read a doc: the audiences of kbops.publishing, the one authority (each sees its own level and below).
-Audience = Enum("Audience", {name: name for name in AUDIENCES}, type=str, module=__name__)
+Audience = Enum("Audience", {name: name for name in AUDIENCES}, type=str, module=__name__)  # type: ignore[misc]  # members from AUDIENCES, unknown to mypy
 Audience.__doc__ = "Who may read a doc. Each audience sees its own level and those below it."
 
 

@@ -131,12 +131,23 @@ class LexicalIndex(abc.ABC):
         table ("" = none); facets and the engine's per-language and lifecycle weights come from it."""
 
     @abc.abstractmethod
-    def word_docs(self, word: str) -> np.ndarray:
-        """Doc numbers whose text contains the unstemmed, accent-folded `word` (the spelling dictionary)."""
+    def word_docs(self, word: str, groups: Optional[tuple[str, ...]] = None) -> np.ndarray:
+        """Doc numbers whose text contains the unstemmed, accent-folded `word` (the spelling dictionary), in docs
+        of the given language groups (default: every group)."""
 
     @abc.abstractmethod
-    def similar_words(self, word: str, maxdist: int) -> set[str]:
-        """Dictionary words within `maxdist` edits of `word` (candidates for "did you mean")."""
+    def similar_words(self, word: str, maxdist: int, groups: Optional[tuple[str, ...]] = None) -> set[str]:
+        """Dictionary words of the given language groups (default: every group) within `maxdist` edits of `word`
+        (candidates for "did you mean")."""
+
+    def stop_words(self, group: str) -> frozenset[str]:
+        """The accent-folded stop words of a language group (never typos). Default: none."""
+        return frozenset()
+
+    def vocabulary_terms(self, group: str) -> frozenset[str]:
+        """Accent-folded words the KB's controlled vocabulary (taxonomy synonyms) gives a language group: spelling
+        candidates even where no doc of that language contains them. Default: none."""
+        return frozenset()
 
     def close(self) -> None:  # pragma: no cover - default no-op
         return None

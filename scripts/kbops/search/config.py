@@ -62,6 +62,25 @@ class SearchConfig(BaseModel):
     passage_prefix: Optional[str] = None
     pooling: Optional[Literal["mean", "cls"]] = None
     embed_chunks: int = Field(default=2, ge=1, le=1000, description="Heading-sized chunks embedded per doc, from the top (CPU cost)")
+    embed_titles: bool = Field(
+        default=False,
+        description="Also embed each doc's title + description as its own vector. Off: the first chunk already "
+                    "starts with them; measured with bench/search_quality/run.py --tune pooled (bench/README.md, issue 18)",
+    )
+    embed_sample_queries: bool = Field(
+        default=True,
+        description="Also embed each sample query and each intent's taxonomy label (every language) as its own vector, "
+                    "as a query: a customer's question meets the questions attached to a doc. Measured on banking77-sq "
+                    "and with `kb suggest-queries --eval` (bench/README.md, issue 18)",
+    )
+    vector_offsets: dict[str, float] = Field(
+        default_factory=lambda: {"title": 0.0, "question": -0.03},
+        description="Added to the cosine of a doc's title or sample-query vector before its best vector is taken "
+                    "(chunks: 0). Short questions sit closer to any short query than passages do (multilingual-e5-small: "
+                    "unrelated sample queries of the bundled KB at 0.83-0.90): the question offset puts them on the "
+                    "chunks' scale, so that `min_similarity` admits on meaning alone only what it did. Chosen on the dev "
+                    "half of banking77-sq: -0.03 best of -0.08..+0.02 (0.852 vs 0.797 with the sample queries off; bench/README.md, issue 18)",
+    )
     lexical_weight: dict[str, float] = Field(
         default_factory=lambda: {"en": 0.4, "es": 0.4, "fr": 0.3, "default": 0.3},
         description="Per locale: final score = w * lexical + (1 - w) * cosine (both scaled to 0..1); tuned with "
@@ -82,6 +101,10 @@ class SearchConfig(BaseModel):
     max_limit: int = Field(default=50, ge=1, le=500)
     max_query_length: int = Field(default=256, ge=8, le=4096)
     keep_generations: int = Field(default=2, ge=1, le=20, description="Older index generations kept for slow readers")
+
+    def offsets(self) -> tuple[float, float, float]:
+        """Per vector kind (kbops.search.vectors.KINDS: chunk, title, question), the offset added to its cosine."""
+        return (0.0, self.vector_offsets.get("title", 0.0), self.vector_offsets.get("question", 0.0))
 
     def weight_for(self, locale: Optional[str]) -> float:
         base = language_of(locale)

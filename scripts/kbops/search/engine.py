@@ -33,8 +33,7 @@ from kbops.search.vectors import VectorView, read_vectors
 
 log = logging.getLogger(__name__)
 
-WEAK_RESULTS = 3  # fewer word matches than this also earns a "did you mean"
-
+WEAK_RESULTS = 3  # with fewer word matches than this in the asked language, a corrected query is offered as "did you mean"
 
 class GenerationSearcher:
     """Searches one index generation: a backend's lexical index plus, when present, its chunk vectors."""
@@ -90,14 +89,17 @@ class GenerationSearcher:
         everywhere = self.lexical.groups
         asked = (language_group(request.locale, everywhere),) if request.locale else everywhere
         collection = self.lexical.allowed(request.visible, everywhere)  # statistics: what the caller may see
-        text, suggestion, corrected = request.query, None, False
-        ranked = self._rank(text, request, asked, collection)
-        if ranked["word_matches"] < WEAK_RESULTS:
-            suggestion = self.suggest(text, request.audience)
-        if ranked["word_matches"] == 0 and suggestion:
-            retry = self._rank(suggestion, request, asked, collection)
-            if retry["word_matches"]:
-                ranked, text, corrected = retry, suggestion, True
+        # Typos: a word no doc of the asked language knows (spelled or stemmed) is searched with its closest word of
+        # that language's vocabulary too, and the query so corrected is the "did you mean".
+        fixes = self.corrections(request.query, request, asked, collection)
+        lexical_text = " ".join([request.query] + [word for _, _, word in fixes])
+        ranked = self._rank(request.query, request, asked, collection, lexical_text)
+        suggestion, corrected = None, False
+        if fixes:  # the hits are for the suggestion when the typed words alone match nothing of the asked language
+            own, _ = self.lexical.scores(request.query, asked, collection, request.visible)
+            corrected = not ((own > 0) & self.lexical.allowed(request.visible, asked, request.type, request.product)).any()
+            if corrected or ranked["word_matches"] < WEAK_RESULTS:  # else a valid word the KB lacks would be "corrected"
+                suggestion = _apply(request.query, fixes)
         if suggestion and fold(suggestion) == fold(request.query):
             suggestion = None
         matched, scores, stems, fallback = ranked["matched"], ranked["scores"], ranked["stems"], ranked["fallback"]
@@ -114,14 +116,18 @@ class GenerationSearcher:
             fallback or all(h.fallback for h in hits), "hybrid" if self.hybrid else "lexical",
         )
 
-    def _rank(self, text: str, request: SearchRequest, asked: tuple[str, ...], collection: np.ndarray) -> dict:
+    def _rank(self, text: str, request: SearchRequest, asked: tuple[str, ...], collection: np.ndarray,
+              lexical_text: Optional[str] = None) -> dict:
+        """`text` is embedded; `lexical_text` (default `text`: the query and its typo corrections) is matched."""
         everywhere = self.lexical.groups
+        lexical_text = lexical_text or text
         if self.hybrid:
             scope = everywhere if request.fallback else asked
             candidates = self.lexical.allowed(request.visible, scope, request.type, request.product)
-            lexical, stems = self.lexical.scores(text, scope, collection, request.visible)
+            lexical, stems = self.lexical.scores(lexical_text, scope, collection, request.visible)
             words = (lexical > 0) & candidates
-            raw = cosine = self.vectors.similarities(self.queries.vector(text), candidates)
+            raw = cosine = self.vectors.similarities(self.queries.vector(text), candidates, self.config.offsets(),
+                                                    asked[0] if request.locale else None)
             mine = self._in_groups(asked)
             # The model rates text in the query's language above text in another language, relevant or not:
             # other languages' cosines get that measured advantage back before anything compares them.
@@ -134,7 +140,9 @@ class GenerationSearcher:
                 scores = fusion.blend_languages(scaled, semantic, weight, mine)
             else:
                 scores = fusion.mix(scaled, semantic, weight)
-            scores = np.where(np.isfinite(cosine), scores, scaled)  # a doc without vectors (a landing page): words only
+            # A doc without vectors (a landing page, which lists every topic) is ranked on its words alone, as if its
+            # cosine were the lowest: else one word of a long topic list outranked every doc that matched in meaning.
+            scores = np.where(np.isfinite(cosine), scores, fusion.mix(scaled, 0.0, weight))
             # Being a hit on meaning alone takes the model's own cosine: the bias ranks, it does not admit (else a
             # translation would pass the bar its original, the same text in the asked language, does not).
             matched = candidates & (words | (raw >= self.config.min_similarity))
@@ -144,11 +152,11 @@ class GenerationSearcher:
             return {"matched": matched, "scores": scores, "stems": stems, "fallback": False, "candidates": candidates,
                     "word_matches": int((words & mine).sum())}
         # Lexical only: the asked language first; other languages only when it has no match.
-        found = self._lexical(text, request, asked, collection)
+        found = self._lexical(lexical_text, request, asked, collection)
         fallback = False
         others = tuple(g for g in everywhere if g not in asked)
         if not found["matched"].any() and request.fallback and others:
-            found, fallback = self._lexical(text, request, others, collection), True
+            found, fallback = self._lexical(lexical_text, request, others, collection), True
             fallback = bool(found["matched"].any())
         found["fallback"] = fallback
         return found
@@ -238,35 +246,65 @@ class GenerationSearcher:
             ))
         return tuple(hits)
 
-    # -- "did you mean": only from words of documents the caller's audience may see ---------------
-    def suggest(self, text: str, audience: str) -> Optional[str]:
-        visible = self.lexical.allowed(visible_audiences(audience), self.lexical.groups)
-        if not visible.any():
-            return None
-        changed, output = False, []
-        for word in re.findall(r"\w+", text):
-            folded = fold(word)
-            if len(folded) < 4 or not folded.isalpha() or self._visible_df(folded, visible) > 0:
-                output.append(word)
-                continue
-            best = self._closest(folded, visible)
-            output.append(best or word)
-            changed = changed or bool(best)
-        return " ".join(output) if changed else None
+    # -- "did you mean": words of the query's language that documents the caller may see contain -------
+    def suggest(self, text: str, audience: str, locale: Optional[str] = None) -> Optional[str]:
+        """The query with its unknown words replaced by their closest known words, or None (nothing to correct)."""
+        request = SearchRequest(query=text, audience=audience, locale=locale)
+        everywhere = self.lexical.groups
+        asked = (language_group(locale, everywhere),) if locale else everywhere
+        fixes = self.corrections(text, request, asked, self.lexical.allowed(request.visible, everywhere))
+        return _apply(text, fixes) if fixes else None
 
-    def _visible_df(self, word: str, visible: np.ndarray) -> int:
-        docs = self.lexical.word_docs(word)
+    def corrections(self, text: str, request: SearchRequest, groups: tuple[str, ...], collection: np.ndarray) -> list[tuple[int, int, str]]:
+        """(start, end, word) for each word of `text` that no visible doc contains as typed (in any language) nor
+        stemmed (in `groups`), and that is not a stop word of `groups`: its closest word of those groups' spelling
+        vocabulary (unstemmed words of the docs the caller may see, and the taxonomy's synonyms), 1 edit for words
+        of 5 letters or fewer, else 2. `collection`: the docs the caller may see, every language."""
+        visible = self.lexical.allowed(request.visible, groups)
+        if not visible.any():
+            return []
+        found = []
+        for match in re.finditer(r"\w+", text):
+            folded = fold(match.group())
+            stop = any(folded in self.lexical.stop_words(group) for group in groups)
+            if len(folded) < 4 or not folded.isalpha() or stop or self._visible_df(folded, collection):
+                continue  # a word some visible doc contains, in any language ("contrasena" asked in English), is no typo
+            stemmed, _ = self.lexical.scores(folded, groups, collection, request.visible)  # "cobraron" meets "cobrar"
+            if ((stemmed > 0) & visible).any():
+                continue
+            best = self._closest(folded, visible, groups)
+            if best:
+                found.append((match.start(), match.end(), best))
+        return found
+
+    def _visible_df(self, word: str, visible: np.ndarray, groups: Optional[tuple[str, ...]] = None) -> int:
+        docs = self.lexical.word_docs(word, groups)
         return int(visible[docs].sum()) if docs.size else 0
 
-    def _closest(self, word: str, visible: np.ndarray) -> Optional[str]:
-        candidates = self.lexical.similar_words(word, 1 if len(word) <= 5 else 2)
+    def _closest(self, word: str, visible: np.ndarray, groups: Optional[tuple[str, ...]] = None) -> Optional[str]:
+        """The nearest candidate; among equally near ones a longer word first (a letter left out is the commonest
+        typo: "arived", "pase"), then a shorter one, then a word of the taxonomy's synonyms in that language (the
+        KB's own terms: "mot de passe" before "pause"), then the most frequent."""
+        candidates = self.lexical.similar_words(word, 1 if len(word) <= 5 else 2, groups)
         ranked = sorted((edit_distance(word, c), c) for c in candidates if c != word)
-        best: Optional[tuple[int, int, str]] = None
+        controlled = frozenset().union(*(self.lexical.vocabulary_terms(g) for g in groups or self.lexical.groups))
+        best: Optional[tuple] = None
         for distance, candidate in ranked[:20]:
-            df = self._visible_df(candidate, visible)
-            if df and (best is None or (distance, -df) < (best[0], -best[1])):
-                best = (distance, df, candidate)
-        return best[2] if best else None
+            df = self._visible_df(candidate, visible, groups)
+            key = (distance, 0 if len(candidate) > len(word) else 1 if len(candidate) == len(word) else 2,
+                   candidate not in controlled, -df, candidate)
+            if (df or candidate in controlled) and (best is None or key < best):
+                best = key
+        return best[-1] if best else None
+
+
+def _apply(text: str, fixes: list[tuple[int, int, str]]) -> str:
+    """`text` with each (start, end) span replaced by its word; everything else as typed."""
+    parts, last = [], 0
+    for start, end, word in fixes:
+        parts += [text[last:start], word]
+        last = end
+    return "".join(parts + [text[last:]])
 
 
 class SearchEngine:

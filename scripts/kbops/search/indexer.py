@@ -25,7 +25,7 @@ from kbops.search.vectors import write_vectors
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4  # bump when records, stored fields or analysis change: forces a full rebuild
+SCHEMA_VERSION = 5  # bump when records, stored fields or analysis change: forces a full rebuild
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,8 @@ def index_root(settings: Settings) -> Path:
 def signature(settings: Settings, config: SearchConfig, model: str = "") -> str:
     """Anything that changes every record, the schema or the vectors forces a full rebuild when it changes."""
     digest = hashlib.sha256()
-    digest.update(f"{SCHEMA_VERSION}/{config.backend}/{','.join(settings.locales)}/{model}/{config.embed_chunks}/{config.model_max_length or DEFAULT_MAX_LENGTH}".encode())
+    digest.update(f"{SCHEMA_VERSION}/{config.backend}/{','.join(settings.locales)}/{model}/{config.embed_chunks}"
+                  f"/{config.model_max_length or DEFAULT_MAX_LENGTH}/{config.embed_titles}/{config.embed_sample_queries}".encode())
     digest.update(site_layout(settings).fingerprint().encode())  # stored page URLs follow mkdocs.yml
     if settings.taxonomy_path.is_file():
         digest.update(settings.taxonomy_path.read_bytes())
@@ -145,10 +146,12 @@ def build_index(
             )
             embedded = 0
             if embedder is not None:
-                chunks = sum(min(len(r.chunks) or 1, config.embed_chunks) for r in upserts)
+                texts = sum(min(len(r.chunks) or 1, config.embed_chunks) + (config.embed_titles and bool(r.chunks))
+                            + (len(r.sample_queries) + len(r.intent_labels) if config.embed_sample_queries else 0) for r in upserts)
                 embedded = write_vectors(
                     target, embedder, upserts, sorted(set(deletes)), None if full else base,
-                    progress=(lambda n: progress("embed", n, chunks)) if progress else None, max_chunks=config.embed_chunks,
+                    progress=(lambda n: progress("embed", n, texts)) if progress else None, max_chunks=config.embed_chunks,
+                    titles=config.embed_titles, questions=config.embed_sample_queries,
                 )
             _write_manifest(target, manifest)
         except BaseException:

@@ -45,6 +45,8 @@ class IndexRecord:
     # Taxonomy labels of the doc's intents and tags in the other languages: (locale, label). The taxonomy is
     # a controlled, translated vocabulary, so an English doc labelled "PIN blocked" answers "PIN bloqueado".
     labels_elsewhere: tuple[tuple[str, str], ...] = ()
+    # (language, label) of the doc's intents in every language: embedded beside the sample queries.
+    intent_labels: tuple[tuple[str, str], ...] = ()
 
 
 def plain_text(markdown: str) -> str:
@@ -143,4 +145,6 @@ def record_for(doc: Document, taxonomy: Taxonomy, layout: SiteLayout, languages:
         translation_of=fm.translation_of or "",
         labels_elsewhere=labels_elsewhere(list(fm.intents), taxonomy.intents, fm.locale, languages)
         + labels_elsewhere(list(fm.tags), taxonomy.tags, fm.locale, languages),
+        intent_labels=tuple(dict.fromkeys((lang, taxonomy.intents[k].label_for(lang)) for lang in languages
+                                          for k in fm.intents if k in taxonomy.intents)),
     )

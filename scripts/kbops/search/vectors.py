@@ -1,8 +1,14 @@
-"""Dense vectors of heading-sized chunks, stored beside the lexical index in each generation.
+"""Dense vectors of each doc, stored beside the lexical index in each generation.
 
-`vectors.npz` holds, per chunk, the key of its doc and its L2-normalised embedding (float16 on disk);
-the model name and dimension guard against mixing models. An incremental build copies the vectors of
-unchanged docs from the previous generation and embeds only the chunks of added or changed docs.
+A doc has up to three kinds of vector (`KINDS`): its first heading-sized chunks (passages), its title +
+description (a passage), and each of its `sample_queries` and of its intents' taxonomy labels in every
+language (embedded as queries: a customer's question meets a question writers attached to the doc
+query to query, and "Activar mi tarjeta" lets a Spanish question find an English-only doc). A doc's similarity to a query is its best
+vector's cosine plus that kind's offset (`[tool.kbops.search] vector_offsets`).
+
+`vectors.npz` holds, per vector, the key of its doc, its kind and its L2-normalised embedding (float16
+on disk); the model name and dimension guard against mixing models. An incremental build copies the
+vectors of unchanged docs from the previous generation and embeds only those of added or changed docs.
 """
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ log = logging.getLogger(__name__)
 
 VECTORS = "vectors.npz"
 BATCH = 32
+KINDS = ("chunk", "title", "question")  # the code of a vector's kind is its position here
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,8 @@ class ChunkVectors:
     model: str
     keys: np.ndarray  # (n,) str
     matrix: np.ndarray  # (n, d) float32, rows L2-normalised
+    kinds: Optional[np.ndarray] = None  # (n,) int8 code in KINDS; None: every row a chunk (older generations)
+    languages: Optional[np.ndarray] = None  # (n,) str: "" = the doc's own language, else a taxonomy label's language
 
     @property
     def dim(self) -> int:
@@ -39,7 +48,9 @@ def read_vectors(generation: Path) -> Optional[ChunkVectors]:
     if not path.is_file():
         return None
     with np.load(path, allow_pickle=False) as data:
-        return ChunkVectors(str(data["model"]), data["keys"], data["matrix"].astype(np.float32))
+        kinds = data["kinds"].astype(np.int8) if "kinds" in data.files else None
+        languages = data["languages"] if "languages" in data.files else None
+        return ChunkVectors(str(data["model"]), data["keys"], data["matrix"].astype(np.float32), kinds, languages)
 
 
 def write_vectors(
@@ -50,45 +61,84 @@ def write_vectors(
     base: Optional[Path],
     progress: Optional[Callable[[int], None]] = None,
     max_chunks: int = 1000,
+    titles: bool = False,
+    questions: bool = False,
 ) -> int:
-    """Write `target/vectors.npz`: the base's vectors minus deleted/replaced docs, plus the upserts' chunks.
+    """Write `target/vectors.npz`: the base's vectors minus deleted/replaced docs, plus the upserts' vectors: the
+    first `max_chunks` chunks, and with `titles` the title + description, with `questions` each sample query.
 
-    Returns the number of chunks embedded (0 when nothing changed but the copy).
+    Returns the number of texts embedded (0 when nothing changed but the copy).
     """
     upserts = list(upserts)
     dropped = set(deletes) | {r.key for r in upserts}
     old = read_vectors(base) if base is not None else None
     keep_keys: list[np.ndarray] = []
     keep_rows: list[np.ndarray] = []
+    keep_kinds: list[np.ndarray] = []
+    keep_langs: list[np.ndarray] = []
     if old is not None and old.model == embedder.name and old.dim == embedder.dim:
         keep = ~np.isin(old.keys, list(dropped)) if dropped else np.ones(len(old.keys), dtype=bool)
         keep_keys.append(old.keys[keep])
         keep_rows.append(old.matrix[keep])
+        keep_kinds.append(old.kinds[keep] if old.kinds is not None else np.zeros(int(keep.sum()), dtype=np.int8))
+        keep_langs.append(old.languages[keep] if old.languages is not None else np.full(int(keep.sum()), "", dtype="<U8"))
     elif old is not None:
         raise ValueError(f"{base / VECTORS} was made by {old.model!r}, not {embedder.name!r}: a full rebuild is needed")
-    texts: list[str] = []
+    texts: list[str] = []  # passages, then queries
     owners: list[str] = []
+    kinds: list[int] = []
+    languages: list[str] = []  # "" = the doc's own language; a label's language otherwise
+    asked: dict[tuple[str, str], str] = {}  # (owner, question) -> language
     for record in upserts:
         if is_landing_page(record.path):
             continue
         for passage in (record.chunks or (record.title,))[:max_chunks]:
             texts.append(passage)
             owners.append(record.key)
+            kinds.append(0)
+        if titles and record.chunks:  # a doc without chunks already has its title as its one vector
+            texts.append(f"{record.title}. {record.description}" if record.description else record.title)
+            owners.append(record.key)
+            kinds.append(1)
+        if questions:
+            own = record.locale.split("-")[0].lower()
+            for question in record.sample_queries:
+                asked.setdefault((record.key, question.strip()), "")
+            for language, label in record.intent_labels:
+                asked.setdefault((record.key, label.strip()), "" if language == own else language)
+    languages = [""] * len(texts)
+    passages = len(texts)
+    for (owner, question), language in asked.items():
+        if question:
+            texts.append(question)
+            owners.append(owner)
+            kinds.append(2)
+            languages.append(language)
     vectors: list[np.ndarray] = []
     for start in range(0, len(texts), BATCH):
-        vectors.append(np.asarray(embedder.embed_passages(texts[start:start + BATCH]), dtype=np.float32))
+        part = texts[start:min(start + BATCH, passages)] if start < passages else []
+        if part:
+            vectors.append(np.asarray(embedder.embed_passages(part), dtype=np.float32))
+        queries = texts[max(start, passages):start + BATCH]
+        if queries:
+            vectors.append(np.asarray(embedder.embed_queries(queries), dtype=np.float32))
         if progress:
             progress(min(start + BATCH, len(texts)))
     if vectors:
         keep_keys.append(np.asarray(owners, dtype=str))
         keep_rows.append(np.concatenate(vectors))
+        keep_kinds.append(np.asarray(kinds, dtype=np.int8))
+        keep_langs.append(np.asarray(languages, dtype="<U8"))
     dim = embedder.dim
     keys = np.concatenate(keep_keys) if keep_keys else np.zeros(0, dtype=str)
     matrix = np.concatenate(keep_rows) if keep_rows else np.zeros((0, dim), dtype=np.float32)
+    kind_codes = np.concatenate(keep_kinds) if keep_kinds else np.zeros(0, dtype=np.int8)
+    langs = np.concatenate(keep_langs) if keep_langs else np.zeros(0, dtype="<U8")
     tmp = target / (VECTORS + ".tmp.npz")
-    np.savez(tmp, model=np.asarray(embedder.name), keys=keys.astype(str), matrix=matrix.astype(np.float16))
+    np.savez(tmp, model=np.asarray(embedder.name), keys=keys.astype(str), matrix=matrix.astype(np.float16), kinds=kind_codes,
+             languages=langs.astype(str))
     tmp.replace(target / VECTORS)
-    log.info("embedded %d chunks (%d kept from the previous generation)", len(texts), len(keys) - len(texts))
+    log.info("embedded %d texts (%d vectors kept from the previous generation)", len(texts), len(keys) - len(texts))
     return len(texts)
 
 
@@ -109,6 +159,11 @@ class VectorView:
         rows = np.flatnonzero(present)[np.argsort(docnums[present], kind="stable")]
         self.matrix = np.ascontiguousarray(vectors.matrix[rows])  # one copy (25 MB at 10k docs), not two
         self.chunk_doc = docnums[rows]
+        kinds = vectors.kinds if vectors.kinds is not None else np.zeros(len(vectors.keys), dtype=np.int8)
+        self.kinds = kinds[rows]
+        self.languages = vectors.languages[rows] if vectors.languages is not None else np.full(len(rows), "", dtype="<U8")
+        self._offsets: dict[tuple[float, ...], Optional[np.ndarray]] = {}
+        self._foreign: dict[str, Optional[np.ndarray]] = {}
         self.size = size
         self.model = vectors.model
         if len(self.chunk_doc):
@@ -118,16 +173,40 @@ class VectorView:
         self.starts = starts
         self.segment_doc = self.chunk_doc[starts] if len(starts) else np.zeros(0, dtype=np.int64)
 
-    def similarities(self, query: np.ndarray, allowed: np.ndarray) -> np.ndarray:
-        """Best chunk cosine per doc, for allowed docs only; -inf elsewhere (hidden docs take no part)."""
+    def similarities(self, query: np.ndarray, allowed: np.ndarray, offsets: tuple[float, ...] = (),
+                     language: Optional[str] = None) -> np.ndarray:
+        """Best vector's cosine per doc (plus its kind's offset, `offsets[code]`), for allowed docs only; -inf
+        elsewhere (hidden docs take no part). With `language` (the query's), a taxonomy label in a third language
+        takes no part: short labels in any language sit close to any short question, and only add noise."""
         found = np.full(self.size, -np.inf, dtype=np.float32)
         if not len(self.starts):
             return found
         # numpy's own single-threaded SIMD loop, not BLAS: a multi-threaded sgemv spins for its threads, which on a
         # shared machine costs 2-3x the CPU and wall time of one thread for this memory-bound product.
         sims = np.einsum("ij,j->i", self.matrix, query.astype(np.float32, copy=False))
+        per_row = self._row_offsets(tuple(offsets))
+        if per_row is not None:
+            sims += per_row
+        foreign = self._third_language(language) if language else None
+        if foreign is not None:
+            sims[foreign] = -np.inf
         best = np.maximum.reduceat(sims, self.starts)
         docs = self.segment_doc
         keep = allowed[docs]
         found[docs[keep]] = best[keep]
         return found
+
+    def _third_language(self, language: str) -> Optional[np.ndarray]:
+        """Rows of labels in neither the doc's language nor `language` (None when there are none)."""
+        if language not in self._foreign:
+            found = (self.languages != "") & (self.languages != language)
+            self._foreign[language] = np.flatnonzero(found) if found.any() else None
+        return self._foreign[language]
+
+    def _row_offsets(self, offsets: tuple[float, ...]) -> Optional[np.ndarray]:
+        """Each row's kind offset (None when all are 0), computed once per setting."""
+        if offsets not in self._offsets:
+            table = np.zeros(len(KINDS), dtype=np.float32)
+            table[:len(offsets)] = offsets[:len(KINDS)]
+            self._offsets[offsets] = table[self.kinds] if table.any() and len(self.kinds) else None
+        return self._offsets[offsets]

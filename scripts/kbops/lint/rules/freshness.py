@@ -58,9 +58,10 @@ def review_overdue(doc: Document, ctx: LintContext):
         to today (`kb stale` lists every overdue doc by owner).
     """
     due = review_due(doc, ctx)
-    if due is not None and due < ctx.today:
+    fm = doc.frontmatter
+    if due is not None and due < ctx.today and fm is not None and fm.last_reviewed is not None:  # both set with `due`
         overdue = (ctx.today - due).days
-        yield Finding(doc.line_of("last_reviewed"), f"review overdue since {due.isoformat()} ({overdue} days; last reviewed {doc.frontmatter.last_reviewed.isoformat()})")
+        yield Finding(doc.line_of("last_reviewed"), f"review overdue since {due.isoformat()} ({overdue} days; last reviewed {fm.last_reviewed.isoformat()})")
 
 
 @rule("KB402", "review-due-soon", "warning")

@@ -10,7 +10,12 @@ from kbops.locale import stemmer_language, stopword_language
 from kbops.search.text import FALLBACK_GROUP
 
 TOKEN_PATTERN = r"\w+(?:[.,]\d+)*"
-ANALYSIS_VERSION = 2  # bump when analysis changes: forces a full rebuild
+ANALYSIS_VERSION = 3  # bump when analysis changes: forces a full rebuild
+
+# Nouns of quality kept whole (less their plural): Snowball cuts Spanish -idad and French -ité, so "actividad" met
+# "activar" (activity / activate), "seguridad" met "seguro" (security / insurance), "activité" met "activer".
+# Measured on the lexical engine over bench/search_quality's dev halves (bench/README.md, issue 18).
+KEEP_SUFFIXES = {"es": (("idades", 2), ("idad", 0)), "fr": (("ites", 1), ("ite", 0))}
 
 
 class VariantStemFilter(Filter):
@@ -24,6 +29,7 @@ class VariantStemFilter(Filter):
     def __init__(self, language: str | None):
         self.language = language
         self.stem = stemmer_for_language(language) if language and has_stemmer(language) else None
+        self.keep = KEEP_SUFFIXES.get(language or "", ())
         self._cache: dict[str, tuple[str, ...]] = {}
 
     def __eq__(self, other: object) -> bool:
@@ -40,8 +46,11 @@ class VariantStemFilter(Filter):
         found = self._cache.get(word)
         if found is None:
             folded = word.translate(accent_map)
+            kept = next((folded[:len(folded) - cut] for suffix, cut in self.keep if folded.endswith(suffix)), None)
             if self.stem is None:
                 found = (folded,)
+            elif kept is not None and len(kept) > 5:
+                found = (kept,)
             else:
                 first, second = self.stem(folded), self.stem(word).translate(accent_map)
                 found = (first,) if first == second else (first, second)
@@ -61,10 +70,19 @@ class VariantStemFilter(Filter):
             token.text = original
 
 
+# "Can" is a stop word in English's list; Snowball's Spanish and French lists lack the forms of poder / pouvoir
+# ("no puedo activar la tarjeta" matched every Spanish doc saying "puedes").
+MODAL_STOP_WORDS = {
+    "es": ("puedo", "puedes", "puede", "podemos", "podeis", "pueden", "podria", "podrias", "podriamos", "podrian"),
+    "fr": ("peux", "peut", "pouvons", "pouvez", "peuvent", "pourrais", "pourrait", "pourrions", "pourriez", "pourraient"),
+}
+
+
 def _stoplist(language: str | None) -> frozenset[str]:
     if not language or not has_stopwords(language):
         return frozenset()
-    return frozenset(w.translate(accent_map) for w in stopwords_for_language(language))
+    extra = MODAL_STOP_WORDS.get(language, ())
+    return frozenset(w.translate(accent_map) for w in (*stopwords_for_language(language), *extra))
 
 
 class FoldedStopFilter(StopFilter):
@@ -80,6 +98,12 @@ class FoldedStopFilter(StopFilter):
             elif not token.removestops:
                 token.stopped = True
                 yield token
+
+
+@functools.lru_cache(maxsize=None)
+def stop_words(group: str) -> frozenset[str]:
+    """The accent-folded stop words of a language group, as its analyzer drops them."""
+    return _stoplist(None if group == FALLBACK_GROUP else group)
 
 
 @functools.lru_cache(maxsize=None)

@@ -16,7 +16,7 @@ from kbops.search.backend import LexicalIndex, SearchBackend
 from kbops.search.config import SearchConfig
 from kbops.search.records import IndexRecord
 from kbops.search.text import SynonymTable, analyzer_groups, language_group
-from kbops.search.whoosh.analysis import analyzer_for, query_terms, spelling_analyzer
+from kbops.search.whoosh.analysis import analyzer_for, query_terms, spelling_analyzer, spelling_words, stop_words
 from kbops.search.whoosh.scoring import VectorScorer
 from kbops.search.whoosh.spelling import SpellingVocabulary
 
@@ -116,7 +116,8 @@ class WhooshIndex(LexicalIndex):
         self.synonyms = {g: SynonymTable(synonyms.get(g, [])) for g in self.groups}
         self._lock = threading.Lock()
         self._masks: OrderedDict[tuple, np.ndarray] = OrderedDict()
-        self._spelling: Optional[SpellingVocabulary] = None
+        self._spelling: dict[str, SpellingVocabulary] = {}
+        self._vocabulary: dict[str, frozenset[str]] = {}
 
     def doc_count(self) -> int:
         return self.searcher.doc_count()
@@ -191,21 +192,36 @@ class WhooshIndex(LexicalIndex):
         codes, names = self.scorer.codes(name)
         return codes, ["" if value == "-" else value for value in names]
 
-    def word_docs(self, word: str) -> np.ndarray:
-        parts = [self.scorer.postings(f"spell_{group}", word)[0] for group in self.groups]
+    def word_docs(self, word: str, groups: Optional[tuple[str, ...]] = None) -> np.ndarray:
+        parts = [self.scorer.postings(f"spell_{group}", word)[0] for group in (groups or self.groups)]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
-    def similar_words(self, word: str, maxdist: int) -> set[str]:
-        """Words of any group's spelling field within `maxdist` edits, sharing the first letter (as
-        `reader.terms_within(field, word, maxdist, prefix=1)` over every group, without its per-call automaton)."""
-        with self._lock:
-            if self._spelling is None:  # read once per generation, on the first "did you mean"
-                self._spelling = SpellingVocabulary(self._spelling_words(), prefix=1)
-        return self._spelling.within(word, maxdist)
+    def similar_words(self, word: str, maxdist: int, groups: Optional[tuple[str, ...]] = None) -> set[str]:
+        """Words of the groups' spelling fields within `maxdist` edits, sharing the first letter (as
+        `reader.terms_within(field, word, maxdist, prefix=1)` per group, without its per-call automaton)."""
+        found: set[str] = set()
+        for group in groups or self.groups:
+            with self._lock:
+                vocabulary = self._spelling.get(group)
+                if vocabulary is None:  # read once per generation and group, on the first "did you mean"
+                    words = [*self._spelling_words(group), *self.vocabulary_terms(group)]
+                    vocabulary = self._spelling[group] = SpellingVocabulary(words, prefix=1)
+            found |= vocabulary.within(word, maxdist)
+        return found
 
-    def _spelling_words(self) -> Iterable[str]:
-        for group in self.groups:
-            try:
-                yield from self.reader.field_terms(f"spell_{group}")
-            except KeyError:
-                continue
+    def stop_words(self, group: str) -> frozenset[str]:
+        return stop_words(group)
+
+    def vocabulary_terms(self, group: str) -> frozenset[str]:
+        found = self._vocabulary.get(group)
+        if found is None:
+            table = self.synonyms.get(group)
+            phrases = [phrase for synonyms in (table.groups if table else ()) for phrase in synonyms]
+            found = self._vocabulary[group] = frozenset(w for phrase in phrases for w in spelling_words(phrase))
+        return found
+
+    def _spelling_words(self, group: str) -> Iterable[str]:
+        try:
+            yield from self.reader.field_terms(f"spell_{group}")
+        except KeyError:
+            return

@@ -26,8 +26,7 @@ class VectorScorer:
         self.size = reader.doc_count_all()  # doc numbers run 0..size-1 across segments, deleted ones included
         self.live = reader.doc_count()
         self._postings: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self._averages: dict[tuple[str, object], float] = {}
-        self._collection_sizes: dict[object, int] = {}
+        self._averages: dict[tuple[str, object], tuple[float, int]] = {}
         self._lengths: dict[str, tuple[np.ndarray, float]] = {}
         self._codes: dict[str, tuple[np.ndarray, list[str]]] = {}
         self._lock = threading.Lock()
@@ -66,26 +65,24 @@ class VectorScorer:
                 self._postings.popitem(last=False)
         return found
 
-    def _average_length(self, field: str, collection: np.ndarray, collection_key: object) -> float:
+    def _field_statistics(self, field: str, collection: np.ndarray, collection_key: object) -> tuple[float, int]:
+        """(average length, number of docs) of the collection's docs that have the field."""
         key = (field, collection_key)
         found = self._averages.get(key)
         if found is None:
             lengths, _ = self.field_lengths(field)
             present = lengths[collection & (lengths > 0)]
-            found = self._averages[key] = float(present.mean()) if present.size else 1.0
+            found = self._averages[key] = (float(present.mean()) if present.size else 1.0, int(present.size))
         return found
 
     def score(self, weighted_terms: Iterable[tuple[str, str, float, float]], collection: np.ndarray, collection_key: object,
               k1: float = 1.2) -> np.ndarray:
-        """BM25F scores of every doc, with document frequencies and lengths taken from `collection` only.
+        """BM25F scores of every doc, with document frequencies, lengths and counts taken from `collection` only.
 
         `collection` is the caller's audience: statistics never depend on documents the caller may not
         see, so scores leak nothing about them, and each audience ranks as if its docs were the whole index.
         """
         scores = np.zeros(self.size, dtype=np.float32)
-        total = self._collection_sizes.get(collection_key)
-        if total is None:
-            total = self._collection_sizes[collection_key] = int(collection.sum())
         for field, term, boost, b in weighted_terms:
             ids, tf = self.postings(field, term)
             if not ids.size:
@@ -96,8 +93,10 @@ class VectorScorer:
                 continue
             ids, tf = ids[visible], tf[visible]
             lengths, _ = self.field_lengths(field)
-            average = self._average_length(field, collection, collection_key)
-            idf = math.log(1 + (total - df + 0.5) / (df + 0.5))
+            average, total = self._field_statistics(field, collection, collection_key)
+            # N is the docs that have the field (Lucene's docCount), not the whole collection: body_es exists only in
+            # Spanish docs, and counting the English ones made "tarjeta", in nearly every Spanish doc, look rare.
+            idf = math.log(1 + (max(total, df) - df + 0.5) / (df + 0.5))
             norm = k1 * (1 - b + b * lengths[ids] / average)
             scores[ids] += boost * idf * tf * (k1 + 1) / (tf + norm)  # ids are unique within one postings list
         return scores

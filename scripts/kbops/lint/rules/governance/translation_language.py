@@ -87,7 +87,7 @@ def translation_not_in_locale(doc: Document, ctx: LintContext):
     for _, g in judged:
         by_language[g.language] = by_language.get(g.language, 0) + g.words
     if by_language:  # passages long enough to judge: the language most of their words are in
-        dominant = max(by_language, key=by_language.get)
+        dominant = max(by_language, key=by_language.__getitem__)
         total = sum(by_language.values())
         if dominant is None or dominant == locale or by_language[dominant] * 2 <= total or total < MIN_WORDS:
             return
