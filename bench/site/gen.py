@@ -62,3 +62,60 @@ def make_corpus(dest: Path, pages: int, seed: int = 7) -> Path:
         encoding="utf-8",
     )
     return dest
+
+
+def make_real_corpus(dest: Path, per_locale: int, data: Path | None = None) -> Path:
+    """Real help-center articles (search-dev: Business Central docs in en/es/fr, CC-BY-4.0) in kbops format.
+
+    `per_locale` articles of each language (0: all), spread over the products like the synthetic corpus.
+    The articles keep their authors' Markdown: tables, notes, images and links (some point to pages
+    outside the set: both builds are non-strict and see the same ones).
+    """
+    import json
+
+    import yaml
+
+    data = data or _search_dev()
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    for name in ("governance.yml", "taxonomy.yml"):
+        shutil.copy2(REPO / name, dest / name)
+    (dest / "pyproject.toml").write_text('[tool.kbops]\nroots = ["kb", "sops", "playbooks"]\n', encoding="utf-8")
+    number = 0
+    for locale in ("en", "es", "fr"):
+        lines = (data / f"docs.{locale}.jsonl").read_text(encoding="utf-8").splitlines()
+        for line in lines[:per_locale or None]:
+            article = json.loads(line)
+            product = PRODUCTS[number % len(PRODUCTS)]
+            meta = {
+                "id": article["id"], "title": article["title"],
+                "description": f"Business Central article {number} ({locale}), real text for the site benchmark.",
+                "type": "article", "status": "published", "audience": "public", "owner": OWNERS[number % len(OWNERS)],
+                "product": product, "locale": locale, "last_reviewed": "2026-06-01", "review_every": "1y",
+                "classification": "public",
+            }
+            front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
+            # es/fr under kb/<locale>/, where the site puts them: the vanilla build gets the same paths and nav
+            folder = dest / "kb" / (product if locale == "en" else f"{locale}/{product}")
+            path = folder / f"{article['id']}.md"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(f"---\n{front}---\n# {article['title']}\n\n{article['body']}\n", encoding="utf-8")
+            number += 1
+    for empty in ("sops", "playbooks"):
+        (dest / empty).mkdir()
+    (dest / "kb" / "index.md").write_text(
+        "---\nid: home\ntitle: Benchmark help center\ndescription: Home page of the real-article benchmark corpus.\n"
+        "type: article\nstatus: published\naudience: public\nowner: support-ops\nlocale: en\n"
+        "last_reviewed: 2026-01-01\nclassification: public\n---\n# Benchmark help center\n\nWelcome.\n",
+        encoding="utf-8",
+    )
+    return dest
+
+
+def _search_dev() -> Path:
+    for base in (REPO.parent, REPO.parent.parent, REPO.parent.parent.parent):
+        found = base / "shared" / "data" / "search-dev"
+        if (found / "docs.en.jsonl").is_file():
+            return found
+    raise SystemExit("search-dev not found: put the shared data sets beside the repository (../shared/data)")

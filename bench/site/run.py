@@ -2,6 +2,7 @@
 
     python bench/site/run.py                      # 1k and 5k pages, once each (the recorded run)
     python bench/site/run.py --sizes 1000 --repeat 3
+    python bench/site/run.py --real 300 --repeat 2   # real articles (search-dev en/es/fr): 300 per language
 
 Each build runs in its own process; wall time and that process's peak RSS (wait4) are recorded.
 The plugin build uses audience `internal`, which sees every published doc, so both builds emit the same pages.
@@ -21,7 +22,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(HERE))
-from gen import make_corpus  # noqa: E402
+from gen import make_corpus, make_real_corpus  # noqa: E402
 
 COMMON = """\
 site_name: Benchmark help center
@@ -130,16 +131,20 @@ def timed_stage(root: Path) -> dict:
     return json.loads(done.stdout)
 
 
-def run(sizes: list[int], repeat: int, workdir: Path) -> list[dict]:
+def run(sizes: list[int], repeat: int, workdir: Path, real: int | None = None) -> list[dict]:
     rows = []
     for size in sizes:
-        root = make_corpus(workdir / f"site-{size}", size)
+        if real is not None:
+            root = make_real_corpus(workdir / f"site-real-{real}", real)
+            size = sum(1 for _ in (root / "kb").rglob("*.md"))
+        else:
+            root = make_corpus(workdir / f"site-{size}", size)
         configs = write_configs(root)
         samples: dict[str, list[dict]] = {"vanilla": [], "plugin": []}
         for _ in range(repeat):
             for name in ("vanilla", "plugin"):  # interleaved, so machine load hits both alike
                 samples[name].append(timed_build(configs[name], root / f"out-{name}"))
-        row = {"pages": size}
+        row = {"pages": size, "corpus": "real (search-dev)" if real is not None else "synthetic"}
         for name, runs in samples.items():
             row[name] = {
                 "seconds": statistics.median(r["seconds"] for r in runs),
@@ -178,10 +183,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--real", type=int, metavar="N", help="real articles instead: N per language from search-dev (0: all)")
     parser.add_argument("--workdir", type=Path, default=REPO / "bench" / ".corpus")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
     args = parser.parse_args(argv)
-    rows = run(args.sizes, args.repeat, args.workdir)
+    rows = run([0] if args.real is not None else args.sizes, args.repeat, args.workdir, args.real)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(rows, indent=2), encoding="utf-8")

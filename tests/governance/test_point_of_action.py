@@ -130,7 +130,7 @@ def test_diff_of_a_never_approved_doc_and_field_changes(git_small_kb: Path):
     assert missing.returncode == 2 and "no doc with id or path 'no-such-doc'" in missing.stderr
     write(root, "kb/broken.md", "---\nid: broken\ntitle: [unclosed\n---\nBody\n")
     broken = kb_inprocess("diff", "kb/broken.md", cwd=root)
-    assert broken.returncode == 2 and "kb/broken.md:4: cannot be parsed (KB002" in broken.stderr
+    assert broken.returncode == 2 and "kb/broken.md:3: cannot be parsed (KB002" in broken.stderr  # where the [ opens
 
 
 def test_word_diff_marks_words_like_git():

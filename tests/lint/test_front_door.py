@@ -1,4 +1,4 @@
-"""The pre-commit hook, the example PR workflow and the README's lint section say what the code does."""
+"""The pre-commit hook, the example PR workflow and the writer guide's lint section say what the code does."""
 from __future__ import annotations
 
 import re
@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _lint_section() -> str:
-    text = (REPO / "README.md").read_text(encoding="utf-8")
+    text = (REPO / "docs" / "kb" / "guides" / "writer.md").read_text(encoding="utf-8")
     return re.search(r"<!-- section:lint -->(.*?)<!-- /section:lint -->", text, re.S).group(1)
 
 
@@ -26,7 +26,7 @@ def test_pre_commit_hook():
 
 
 def test_example_workflow_annotates_changed_docs_and_uploads_sarif():
-    workflow = yaml.safe_load((REPO / "docs/examples/github-workflow-kb-lint.yml").read_text())
+    workflow = yaml.safe_load((REPO / "docs/kb/examples/github-workflow-kb-lint.yml").read_text())
     steps = workflow["jobs"]["lint"]["steps"]
     commands = [s.get("run", "") for s in steps]
     assert any("kb lint --changed" in c and "--format github" in c for c in commands)
@@ -44,7 +44,7 @@ def test_readme_lint_section_documents_every_option_and_format():
         names = getattr(option, "param_decls", None) or ()
         long_names = [n for n in names if n.startswith("--")]
         if long_names:
-            assert f"`{long_names[0]}" in section, f"README lint section misses {long_names[0]}"
+            assert f"`{long_names[0]}" in section, f"writer guide lint section misses {long_names[0]}"
     for name in FORMATTERS:
         assert f"`{name}`" in section
     for phrase in ("kb-disable-file", "[tool.kbops.lint]", "kb rule --list", "kb schema", ".pre-commit-hooks.yaml"):

@@ -64,7 +64,8 @@ def new_translation(
     corpus = load_corpus(settings)
     source = corpus.get(source_id)
     if source is None:
-        raise NotFoundError(f"no document has the id {source_id!r}; --translation-of names the source doc's id")
+        hint = corpus.did_you_mean(source_id) or "; --translation-of names the source doc's id"
+        raise NotFoundError(f"no document has the id {source_id!r}{hint}")
     if source.frontmatter is None:
         raise UsageError(f"{source.relpath} does not pass the schema (`kb lint {source.relpath}`); fix it before translating")
     fm = source.frontmatter

@@ -43,6 +43,14 @@ def new_command(
             raise UsageError("a translation inherits --owner, --audience and --product from its source")
         created = new_translation(settings(), translation_of, locale, title, doc_type=doc_type, doc_id=doc_id)
     else:
+        if doc_type == "sop" and product is None:
+            from kbops.model.taxonomy import load_taxonomy
+
+            products = ", ".join(load_taxonomy(settings().taxonomy_path).products) or "none declared in taxonomy.yml"
+            raise UsageError(
+                "kb new sop needs --product: it picks the folder (sops/<product>/) and the owning team "
+                f"(choose another with --owner). Products: {products}"
+            )
         created = new_document(
             settings(), doc_type, title, locale=locale, owner=owner, audience=audience, product=product, doc_id=doc_id,
             sample_queries=tuple(sample_query or ()),
@@ -56,5 +64,8 @@ def new_command(
                     "owner": created.owner, "audience": created.audience, "codeowners": state})
     else:
         out.print(created.relpath, markup=False)
+        if owner is None:
+            basis = f"the team owning most {product} docs" if product else f"the team owning most {doc_type} docs"
+            err.print(f"owner: {created.owner} ({basis}; choose another with --owner)", markup=False)
         if codeowners is not None and codeowners.written:  # state == "updated"
             err.print(f"updated .github/CODEOWNERS ({codeowners.entries} entries)", markup=False)

@@ -50,7 +50,7 @@ def find_doc(corpus: Corpus, key: str, locale: str | None = None) -> Document:
     found = corpus.by_path.get(key)
     candidates = [found] if found is not None else corpus.by_id.get(key, [])
     if not candidates:
-        raise NotFoundError(f"no doc with id or path {key!r}")
+        raise NotFoundError(f"no doc with id or path {key!r}{corpus.did_you_mean(key)}")
     sources = [d for d in candidates if not d.get("translation_of")]
     doc = (sources or candidates)[0]
     if not locale or doc.locale == locale:

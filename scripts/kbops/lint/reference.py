@@ -1,6 +1,6 @@
-"""The rules reference page (docs/lint-rules.md), generated from the rule docstrings.
+"""The rules reference page of the manual (docs/kb/reference/lint-rules.md), generated from the rule docstrings.
 
-Regenerate with: `python -m kbops.lint.reference > docs/lint-rules.md` (a test keeps it current).
+Regenerate with `python -m kbops.reference docs` (with the other generated pages; a test keeps it current).
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from itertools import groupby
 
 from kbops.lint.registry import DOC_SECTIONS, FAMILIES, Rule, all_rules, parse_sections
 
-REGENERATE = "PYTHONPATH=scripts python -m kbops.lint.reference > docs/lint-rules.md"
+REGENERATE = "PYTHONPATH=scripts python -m kbops.reference docs"
 _EXAMPLE_SECTIONS = ("Bad", "Good")
 
 

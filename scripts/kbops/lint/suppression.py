@@ -6,7 +6,7 @@ Three forms, each naming one or more comma-separated codes and a reason after a 
 - at the end of a line of text: silences them on that line;
 - `<!-- kb-disable-file KB123: reason -->` anywhere: silences them in the whole file.
 
-Comments inside fenced or indented code blocks are examples, not suppressions.
+Comments inside code blocks or inline code are examples, not suppressions.
 """
 from __future__ import annotations
 
@@ -75,6 +75,10 @@ def parse_suppressions(doc: Document) -> tuple[Suppression, ...]:
         line = lines[number - 1]
         if "kb-disable" not in line or number in in_code:
             continue
+        if "`" in line:  # `<!-- kb-disable ... -->` in inline code is an example, like one in a code block
+            from kbops.lint.rules._text import _INLINE_CODE, blank_out  # the rules package imports this module
+
+            line = blank_out(_INLINE_CODE, line)
         for match in _COMMENT.finditer(line):
             codes, reason = _split(match.group("rest"))
             if match.group("file"):

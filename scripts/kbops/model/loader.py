@@ -53,6 +53,14 @@ class Corpus:
         found = self.by_id.get(doc_id)
         return found[0] if found else None
 
+    def did_you_mean(self, key: str) -> str:
+        """" did you mean 'card-fees'?" for a mistyped id or path (closest of each), else ""."""
+        import difflib
+
+        pool = list(self.by_path) if "/" in key or key.endswith(".md") else list(self.by_id)
+        close = difflib.get_close_matches(key, pool, n=3, cutoff=0.75)
+        return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
     def translations_of(self, doc_id: str) -> list[Document]:
         return [d for d in self.docs if d.get("translation_of") == doc_id]
 
@@ -163,7 +171,7 @@ def parse_document(relpath: str, data: bytes, *, structure: bool = True, default
     try:
         meta = _HANDLER.load(fm_text_stripped)
     except (yaml.YAMLError, ValueError) as exc:  # ValueError: e.g. an integer of more than 4,300 digits
-        mark_line, problem = safe_yaml.describe(exc)
+        mark_line, problem = safe_yaml.describe(exc, fm_text_stripped)
         line = fm_line + (mark_line or 0)
         return _broken(relpath, folder, "KB002", line, f"invalid YAML front-matter: {problem}", text=text)
     if meta is None:

@@ -8,6 +8,7 @@ written twice in one mapping (last-wins would let `audience: public` hide under 
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,18 @@ DateAsTextLoader.yaml_implicit_resolvers = {
 }
 
 
+def _plainly_within(text: str, max_depth: int, max_nodes: int) -> bool:
+    """True when `text` cannot break a limit, so the event walk is skipped (it doubled the cost of loading a doc).
+
+    No `&` or `*`: no anchor or alias, so at most one node per character. Nesting needs a bracket, a brace or
+    one more leading space, dash, `?` or `:` per level, so their counts bound the depth.
+    """
+    if "&" in text or "*" in text or len(text) >= max_nodes:
+        return False
+    lead = max((len(line) - len(line.lstrip(" -?:\t")) for line in text.split("\n")), default=0)
+    return lead + text.count("[") + text.count("{") + 2 < max_depth
+
+
 def check_limits(text: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES, max_chars: int = MAX_CHARS) -> None:
     """Raise YamlLimitError when `text` nests too deep, aliases itself or expands past `max_nodes`.
 
@@ -84,6 +97,8 @@ def check_limits(text: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_
     """
     if len(text) > max_chars:
         raise YamlLimitError(None, None, f"YAML of {len(text):,} characters; the limit is {max_chars:,}", None)
+    if _plainly_within(text, max_depth, max_nodes):
+        return
     sizes: dict[str, int] = {}  # anchor -> expanded node count of the node it names
     stack: list[list[Any]] = []  # open collections: [anchor, expanded count]
     total = 0
@@ -141,13 +156,36 @@ def load(text: str, *, dates_as_text: bool = False, max_depth: int = MAX_DEPTH, 
     return yaml.load(text, Loader=DateAsTextLoader if dates_as_text else StrictLoader)  # noqa: S506 - safe loaders
 
 
-def describe(exc: Exception) -> tuple[int | None, str]:
-    """(0-based line or None, one-line problem) of a YAML error, for diagnostics."""
+def describe(exc: Exception, text: str | None = None) -> tuple[int | None, str]:
+    """(0-based line or None, one-line problem) of a YAML error, for diagnostics, with a hint of what to do.
+
+    `text` (the YAML) lets the hint quote the offending line. An unclosed quote or bracket is reported
+    where it opens, not at the end of the front-matter where the parser gave up.
+    """
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]
     if isinstance(exc, ValueError) and "digits" in problem:  # int(): Python refuses 4,300+ digit numbers
         problem = "a number with too many digits (the limit is 4,300)"
-    return (mark.line if mark is not None else None), problem
+    line = mark.line if mark is not None else None
+    context, opened = getattr(exc, "context", None) or "", getattr(exc, "context_mark", None)
+    if opened is not None and context == "while scanning a quoted scalar":
+        return opened.line, "this quoted value is never closed; end it with the same quote on this line"
+    if opened is not None and context in ("while parsing a flow sequence", "while parsing a flow mapping"):
+        bracket = "[ ... ]" if "sequence" in context else "{ ... }"
+        return opened.line, f"the {bracket} opened on this line is not closed on it ({problem})"
+    if line is not None and text is not None and problem.startswith("mapping values are not allowed"):
+        source = text.split("\n")[line] if line < len(text.split("\n")) else ""
+        pair = _KEY_VALUE.match(source)
+        if source[:1].isspace():
+            problem += "; this line is indented as if it continued the line above: remove the indentation"
+        elif pair and ": " in pair.group(2) + " ":
+            value = pair.group(2).strip()
+            quoted = '"' + value + '"' if '"' not in value else "'" + value.replace("'", "''") + "'"
+            problem += f"; a value containing ': ' must be quoted: {pair.group(1)}: {quoted}"
+    return line, problem
+
+
+_KEY_VALUE = re.compile(r"^([A-Za-z_][\w-]*):\s+(.*)$")
 
 
 __all__ = ["DateAsTextLoader", "StrictLoader", "YamlLimitError", "check_limits", "describe", "load"]

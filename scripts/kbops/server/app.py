@@ -184,12 +184,18 @@ def create_app(settings: Settings, host: Optional[str] = None, port: Optional[in
 
     async def healthz(request: Request) -> Response:
         # Never touches the search processes: a load balancer's probe is answered while every search slot is busy.
+        from kbops.site.live import read_status  # the watcher's report: a failed rebuild says why here
+
+        live = read_status(settings)
+        if live.get("sites") and services.audience(request, strict=False) != "internal":
+            # Why a build failed names files and ids: only a caller who sees everything reads it.
+            live["sites"] = {a: {k: v for k, v in site.items() if k != "error"} for a, site in live["sites"].items()}
         generation, manifest = services.manifest()
         pool = services.pool.state()
         search = {"ready": pool.started, "processes": pool.workers, "running": pool.running, "queued": pool.queued}
         if generation is None:
-            return JSONResponse({"status": "no index", "index": None, "search": search}, status_code=503)
-        body: dict[str, Any] = {"status": "ok", "index": generation, "search": search}
+            return JSONResponse({"status": "no index", "index": None, "search": search, **live}, status_code=503)
+        body: dict[str, Any] = {"status": "ok", "index": generation, "search": search, **live}
         # Counts say how much is hidden; only a caller who may see everything gets one.
         if services.audience(request, strict=False) == "internal" and manifest is not None:
             body["docs"] = manifest.indexed_count

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -60,6 +62,33 @@ _NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>Site not built</titl
 The search API works meanwhile: <a href="/api/search?q=card">/api/search?q=card</a>.</p>"""
 
 
+_LOCALE_SEGMENT = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
+
+
+class SiteFiles(StaticFiles):
+    """A built site: a page missing under `/<locale>/` answers with that language's 404 page when the site has one."""
+
+    async def get_response(self, path: str, scope: Scope):
+        from starlette.exceptions import HTTPException
+        from starlette.responses import FileResponse
+
+        try:
+            response = await super().get_response(path, scope)
+        except HTTPException as exc:
+            if exc.status_code != 404:
+                raise
+            response = None
+        if response is None or response.status_code == 404:
+            first = path.replace("\\", "/").split("/", 1)[0]
+            if _LOCALE_SEGMENT.match(first):
+                full_path, found = self.lookup_path(f"{first}/404.html")
+                if found is not None and stat.S_ISREG(found.st_mode):
+                    return FileResponse(full_path, stat_result=found, status_code=404)
+        if response is None:
+            raise HTTPException(status_code=404)
+        return response
+
+
 def _is_html(headers: list[tuple[bytes, bytes]]) -> bool:
     return any(name.lower() == b"content-type" and value.startswith(b"text/html") for name, value in headers)
 
@@ -73,24 +102,26 @@ class AudienceSite:
     def __init__(self, settings: Settings, audience_of: Callable[[Scope], Optional[str]]):
         self.settings = settings
         self.audience_of = audience_of
-        self._apps: dict[str, StaticFiles] = {}
+        self._apps: dict[str, tuple[str, StaticFiles]] = {}
         self._id_maps: dict[str, tuple[int, dict[str, str]]] = {}
         self._policies: dict[str, bytes] = {}
 
     def _app(self, audience: str) -> Optional[StaticFiles]:
+        # `site/<audience>` may be a link that `kb serve` switches to each new build (kbops.site.live): it is
+        # resolved once per request, so the whole response comes from one build, never from two.
+        real = os.path.realpath(site_dir(self.settings, audience))
         found = self._apps.get(audience)
-        if found is None:
-            root = site_dir(self.settings, audience)
-            if not site_is_built(root):
+        if found is None or found[0] != real:
+            if not site_is_built(Path(real)):
                 return None
-            found = self._apps[audience] = StaticFiles(directory=root, html=True)
             from kbops.site.csp import read_manifest  # the publishing domain, like build_site below
 
-            manifest = read_manifest(root)
+            manifest = read_manifest(Path(real))
             self._policies[audience] = content_security_policy(
                 manifest.get("script_hashes", ()), manifest.get("connect_origins", ())
             ).encode()
-        return found
+            found = self._apps[audience] = (real, SiteFiles(directory=real, html=True))
+        return found[1]
 
     def policy_for(self, audience: str) -> Optional[str]:
         """The CSP of `audience`'s built pages (its theme's script hashes), for pages other handlers answer."""

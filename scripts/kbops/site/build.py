@@ -8,6 +8,7 @@ from pathlib import Path
 from kbops.config import Settings
 from kbops.errors import ConfigError, KbError
 from kbops.publishing import require_audience
+from kbops.site.marker import pages_without_marker
 
 log = logging.getLogger(__name__)
 CONFIG_FILE = "mkdocs.yml"
@@ -85,6 +86,12 @@ def build_site(
         mkdocs_log.removeHandler(warnings)
     staged = plugin.result
     assert staged is not None
+    unmarked = pages_without_marker(site_dir, list(staged.page_files), audience)
+    if unmarked:
+        raise SiteBuildError(
+            f"{audience} site build failed: {len(unmarked)} of {len(staged.page_files)} pages lack the kbops plugin's "
+            f"marker (first: {', '.join(unmarked[:3])}); the generator did not run the plugin on them"
+        )
     return BuildResult(
         audience=audience, site_dir=site_dir, stage_dir=staged.docs_dir, pages=staged.pages, docs=staged.docs,
         redirects=staged.redirects, warnings=tuple(warnings.messages),

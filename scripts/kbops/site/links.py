@@ -6,6 +6,7 @@ language — URL and link text both — so neither reaches a page, a snippet or 
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import re
 from dataclasses import dataclass, field
@@ -25,6 +26,93 @@ _REFDEF = re.compile(r'^(?P<indent> {0,3})\[(?P<label>[^\]\n]+)\]:\s*(?P<target>
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _REFUSE = re.compile(r"(?<![\]!])\[(?P<text>[^\[\]\n]+)\](?:\[(?P<label>[^\[\]\n]*)\])?(?![(:\[])")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+_BACKTICKS = re.compile(r"`+")
+
+
+def _code_spans(line: str) -> list[tuple[int, int]]:
+    """(start, end) of inline code on one line: a run of N backticks up to the next run of exactly N.
+
+    By runs and binary search, O(n log n): a regex rescans the line from every unclosed run.
+    """
+    if "`" not in line:
+        return []
+    runs = [m.span() for m in _BACKTICKS.finditer(line)]
+    by_length: dict[int, list[int]] = {}
+    for index, (start, end) in enumerate(runs):
+        by_length.setdefault(end - start, []).append(index)
+    spans: list[tuple[int, int]] = []
+    index = 0
+    while index < len(runs):
+        start, end = runs[index]
+        same = by_length[end - start]
+        later = bisect.bisect_right(same, index)
+        if later >= len(same):
+            index += 1
+            continue
+        closing = same[later]
+        spans.append((start, runs[closing][1]))
+        index = closing + 1
+    return spans
+
+
+def _in_code(offset: int, spans: list[tuple[int, int]]) -> bool:
+    """Whether `offset` falls in one of `spans` (sorted, disjoint): a link whose `[` sits inside inline code
+    is text (a code span inside link text is fine). Binary search: a line may hold thousands of both."""
+    index = bisect.bisect_right(spans, (offset, float("inf"))) - 1
+    return index >= 0 and spans[index][0] <= offset < spans[index][1]
+
+
+@dataclass(frozen=True)
+class BuildLink:
+    """A link target as the site build sees it (lint checks the same ones: `kb lint` is the build's gate)."""
+
+    line: int  # 0-based line of the body
+    target: str
+    in_comment: bool  # inside an HTML comment: readers never see it, the build still resolves it
+
+
+def build_links(body: str) -> list[BuildLink]:
+    """Every inline link or reference definition `rewrite_links` resolves, in the same places (code fences skipped).
+
+    Unlike a Markdown parser, the build's rewrite also reaches links inside HTML comments and raw HTML.
+    """
+    found: list[BuildLink] = []
+    comments = _comment_spans(body) if "<!--" in body else []
+    fence: str | None = None
+    offset = 0
+    for number, line in enumerate(body.split("\n")):
+        start, offset = offset, offset + len(line) + 1
+        marker = _FENCE.match(line)
+        if fence:
+            if marker and marker.group(1)[0] == fence[0] and len(marker.group(1)) >= len(fence):
+                fence = None
+            continue
+        if marker:
+            fence = marker.group(1)
+            continue
+        if "[" not in line:
+            continue
+        ref = _REFDEF.match(line)
+        spans = _code_spans(line)
+        matches = [(ref.start("target"), ref.group("target"))] if ref else [
+            (m.start("target"), m.group("target").strip("<>")) for m in _INLINE.finditer(line)
+            if not _in_code(m.start(), spans)
+        ]
+        for column, target in matches:
+            found.append(BuildLink(number, target, _in_code(start + column, comments)))
+    return found
+
+
+def _comment_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of `<!-- ... -->` comments, by a linear scan; an unclosed one runs to the end."""
+    spans: list[tuple[int, int]] = []
+    at = 0
+    while (start := text.find("<!--", at)) >= 0:
+        end = text.find("-->", start + 4)
+        end = len(text) if end < 0 else end + 3
+        spans.append((start, end))
+        at = end
+    return spans
 
 
 @dataclass
@@ -138,6 +226,10 @@ def rewrite_links(doc: Document, body: str, edition: Edition, report: LinkReport
             fence = marker.group(1)
             out.append(line)
             continue
+        if "[" not in line:  # no link, no reference definition: most lines
+            prose.append(len(out))
+            out.append(line)
+            continue
         where = f"{doc.relpath}:{doc.body_line + number}"
         ref = _REFDEF.match(line)
         if ref:
@@ -148,7 +240,9 @@ def rewrite_links(doc: Document, body: str, edition: Edition, report: LinkReport
                 hidden_refs[ref.group("label").strip().casefold()] = ref.group("target")
             continue
         prose.append(len(out))
-        out.append(_INLINE.sub(lambda m: _inline(m, doc, page, edition, report, where), line))
+        spans = _code_spans(line)
+        out.append(_INLINE.sub(
+            lambda m: m.group(0) if _in_code(m.start(), spans) else _inline(m, doc, page, edition, report, where), line))
     if hidden_refs:  # `[text][label]`, `[label][]` and `[label]` uses of a dropped definition become text
         def unlink(match: re.Match) -> str:
             label = (match.group("label") or match.group("text")).strip().casefold()

@@ -20,6 +20,8 @@ from kbops.publishing import ANONYMOUS_AUDIENCE, AUDIENCES, require_audience
 from kbops.locale import interface_language, site_words
 from kbops.site.i18n import material_languages
 from kbops.site.labels import LOCALE_NAMES
+from kbops.site.notfound import not_found_words, write_localized_404s
+from kbops.site.marker import insert_marker
 from kbops.site.render import insert_chrome
 from kbops.site.sanitize import clean_html, clean_text, walk_toc
 from kbops.site.stage import StageResult, stage_site
@@ -48,6 +50,7 @@ class KbopsPlugin(BasePlugin[KbopsPluginConfig]):
         self.result: StageResult | None = None
         self.sources: list[Path] = []
         self.settings: Settings | None = None  # set by `build_site` so its flags (e.g. --today) apply
+        self._nav = self._files = self._env = None
 
     @property
     def audience(self) -> str:
@@ -96,6 +99,7 @@ class KbopsPlugin(BasePlugin[KbopsPluginConfig]):
             "nav_sections": {LOCALE_NAMES.get(loc, loc): loc for loc in staged.locales},
             "site_names": staged.site_names, "header": staged.header,
             "locale_names": {loc: LOCALE_NAMES.get(loc, loc) for loc in staged.locales},
+            "not_found": not_found_words(staged.locales, config.site_url),
         }
         if "assets/kbops/kbops.css" not in config.extra_css:
             config.extra_css.append("assets/kbops/kbops.css")
@@ -112,7 +116,21 @@ class KbopsPlugin(BasePlugin[KbopsPluginConfig]):
             html = clean_html(html)
         return insert_chrome(html, kb.get("chrome"))  # escaped when staged (render.chrome_html)
 
+    def on_post_page(self, output, page, config):
+        # Proof that kbops ran on this page: `build_site` fails when a built page lacks it (a generator that
+        # silently drops plugins must not publish pages without the audience filter's other guarantees).
+        return insert_marker(output, self.audience)
+
+    def on_nav(self, nav, config, files):
+        self._nav, self._files = nav, files  # for the per-locale 404 pages rendered after the build
+        return nav
+
+    def on_env(self, env, config, files):
+        self._env = env  # MkDocs' own template environment: its compiled templates are reused for the 404 pages
+        return env
+
     def on_post_build(self, config):
+        write_localized_404s(config, self._nav, self._files, self._env)
         # The CSP of `kb serve` allows the theme's inline scripts by hash, and nothing else inline.
         from kbops.site.csp import write_manifest
 

@@ -4,6 +4,7 @@ The generator never sees a file above the audience: it is pointed at this tree i
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -45,6 +46,8 @@ class StageResult:
     locales: tuple[str, ...] = ("en",)  # site sections, the default locale first
     site_names: dict = field(default_factory=dict)  # locale -> the header's site name
     header: dict = field(default_factory=dict)  # locale -> sign-in words and URLs for the header
+    page_files: tuple[str, ...] = ()  # the HTML file each staged page builds to (the marker check reads them)
+    digest: str = ""  # SHA-256 of the staged tree: equal digests build equal sites (`kb serve` skips the build)
 
 
 def stage_dir(settings: Settings, audience: str) -> Path:
@@ -103,13 +106,22 @@ def stage_site(
     withheld = withheld_assets(corpus.docs, {doc.relpath for doc in edition.docs}) - report.assets
     files.update(_assets(settings, layout, report.assets, set(files), report.problems, withheld))
     written = sync_tree(files, dest)
+    digest = tree_digest(files)
     problems = tuple(report.problems)
     log.debug("staged %s: %d docs, %d files changed", audience, len(edition.docs), written)
     return StageResult(
         audience=audience, docs_dir=dest, docs=len(edition.docs), pages=len(pages), redirects=len(redirects),
         nav=navigation(edition, homes, bool(tags)), problems=problems, written=written,
-        locales=tuple(locales), site_names=names, header=header_words(edition),
+        locales=tuple(locales), site_names=names, header=header_words(edition), digest=digest,
+        page_files=tuple(sorted(output_files(pages, layout))),
     )
+
+
+def tree_digest(files: dict[str, bytes]) -> str:
+    total = hashlib.sha256()
+    for path in sorted(files):
+        total.update(hashlib.sha256(path.encode("utf-8")).digest() + hashlib.sha256(files[path]).digest())
+    return total.hexdigest()
 
 
 MAX_ASSET_BYTES = 50_000_000

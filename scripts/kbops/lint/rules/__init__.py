@@ -13,3 +13,4 @@ from kbops.lint.rules import style  # noqa: F401
 from kbops.lint.rules import suppression  # noqa: F401
 from kbops.lint.rules import governance  # noqa: F401
 from kbops.lint.rules import locales  # noqa: F401
+from kbops.lint.rules import templates  # noqa: F401

@@ -10,6 +10,7 @@ from kbops.lint.registry import Finding, rule
 from kbops.model.document import Document
 from kbops.model.loader import Corpus
 from kbops.publishing import audience_may_see, is_publishable
+from kbops.site.links import build_links
 
 HOME_PAGE = "kb/index.md"
 
@@ -259,3 +260,47 @@ def published_orphan(corpus: Corpus, ctx: LintContext):
             and doc.relpath not in linked
         ):
             yield Finding(doc.line_of("status"), f"published document {_name(doc)} is not linked from any published document", path=doc.relpath)
+
+
+@rule("KB307", "link-in-comment")
+def link_in_comment(doc: Document, ctx: LintContext):
+    """A link hides where the site build still resolves it: in an HTML comment, or text Markdown shows as no link.
+
+    What it checks:
+        The site build rewrites every `[text](target)` outside code fences, including those inside
+        HTML comments and raw HTML, which a Markdown reader never shows as links. Each such link inside
+        a comment is reported, and so is a link by id (`id:doc-id`) that names no document anywhere
+        the build resolves it (links Markdown shows are KB303's).
+
+    Why it matters:
+        The strict build stops on a link to an unknown id even inside a comment: a guidance comment
+        with a sample link by id, left in a new article, passes review and then fails the publish that
+        was meant to put the article live. A valid link in a comment is dead weight that readers never
+        see.
+
+    Bad:
+        <!-- Link related articles, e.g. [Title](id:doc-id). -->
+
+    Good:
+        <!-- Link related articles by path or by id. -->
+
+    How to fix:
+        Delete the comment (guidance comments have done their job once the doc is written), or write
+        the link as plain words without `[...](...)`.
+    """
+    if not doc.parsed or "](" not in doc.body and "]:" not in doc.body:
+        return
+    shown = {(link.line, link.target) for link in doc.links}
+    for found in build_links(doc.body):
+        line = doc.body_line + found.line
+        doc_id = found.target[3:].partition("#")[0] if found.target.startswith("id:") else None
+        unknown = bool(doc_id) and bool(ctx.known_ids) and doc_id not in ctx.known_ids
+        if found.in_comment:
+            if unknown:
+                yield Finding(line, f"link to unknown id {doc_id!r} inside an HTML comment: the site build resolves "
+                                    "links in comments too, and stops on it; delete the comment or the link")
+            else:
+                yield Finding(line, f"link {found.target!r} inside an HTML comment: readers never see it, the site "
+                                    "build still resolves it; delete it or write it as plain words", severity="warning")
+        elif unknown and (line, found.target) not in shown:
+            yield Finding(line, f"link to unknown id {doc_id!r}: the site build resolves it here and stops on it")
