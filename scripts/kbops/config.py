@@ -10,13 +10,14 @@ from typing import Any, TypeVar
 import pydantic
 
 from kbops.errors import ConfigError
+from kbops.locale import DEFAULT_LOCALE, DEFAULT_LOCALES
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-# Sub-tables of [tool.kbops] that a domain validates with its own model (see `Settings.section`).
+# Sub-tables of [tool.kbops], each a domain's model in kbops.configuration (see `Settings.section`).
 KNOWN_SECTIONS = ("lint", "search", "site", "analytics", "governance", "server")
 CORE_KEYS = ("roots", "default_locale", "locales", "today")
 TYPE_FOLDERS = {"kb": ("article",), "sops": ("sop",), "playbooks": ("troubleshooting", "playbook", "template")}
@@ -30,11 +31,13 @@ class Settings:
 
     root: Path
     roots: tuple[str, ...] = ("kb", "sops", "playbooks")
-    default_locale: str = "en"
-    locales: tuple[str, ...] = ("en", "es", "fr")
+    default_locale: str = DEFAULT_LOCALE
+    locales: tuple[str, ...] = DEFAULT_LOCALES
     # Fixed "today" for reproducible runs (tests, golden files); None means the real date.
     today: str | None = None
-    sections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sections: dict[str, dict[str, Any]] = field(default_factory=dict)  # the tables as written (cache keys)
+    # The whole validated configuration (kbops.configuration.KbopsConfig); None for a Settings made in code.
+    config: Any = field(default=None, compare=False, repr=False)
 
     @property
     def governance_path(self) -> Path:
@@ -50,7 +53,10 @@ class Settings:
         return self.root / ".kb"
 
     def section(self, name: str, model: type[M]) -> M:
-        """Validate the `[tool.kbops.<name>]` table with a domain's pydantic model."""
+        """The `[tool.kbops.<name>]` table as a domain's pydantic model (validated once by `load_settings`)."""
+        validated = getattr(self.config, name, None) if self.config is not None else None
+        if isinstance(validated, model):
+            return validated
         try:
             return model.model_validate(self.sections.get(name, {}))
         except pydantic.ValidationError as exc:
@@ -88,7 +94,10 @@ def find_root(start: Path | None = None) -> Path:
 
 
 def load_settings(root: Path | None = None, **overrides: Any) -> Settings:
-    """Read `[tool.kbops]` from pyproject.toml under `root`; collect every problem before failing."""
+    """Read `[tool.kbops]` from pyproject.toml under `root` once and validate every table (kbops.configuration):
+    every problem is reported together, with its key path, before anything runs."""
+    from kbops.configuration import validate_config  # imports each domain's settings model
+
     root = (root or find_root()).resolve()
     table: dict[str, Any] = {}
     pyproject = root / "pyproject.toml"
@@ -97,30 +106,14 @@ def load_settings(root: Path | None = None, **overrides: Any) -> Settings:
             table = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}).get("kbops", {})
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{pyproject}: {exc}") from None
-    problems: list[str] = []
-    core: dict[str, Any] = {}
-    sections: dict[str, dict[str, Any]] = {}
-    for key, value in table.items():
-        if key in KNOWN_SECTIONS:
-            if not isinstance(value, dict):
-                problems.append(f"pyproject.toml [tool.kbops] {key}: expected a table")
-            else:
-                sections[key] = value
-        elif key in CORE_KEYS:
-            core[key] = value
-        else:
-            problems.append(
-                f"pyproject.toml [tool.kbops] unknown key {key!r}; allowed: {', '.join(CORE_KEYS + KNOWN_SECTIONS)}"
-            )
-    for key in ("roots", "locales"):
-        if key in core:
-            if not (isinstance(core[key], list) and all(isinstance(v, str) for v in core[key])):
-                problems.append(f"pyproject.toml [tool.kbops] {key}: expected a list of strings")
-            else:
-                core[key] = tuple(core[key])
-    for key, value in overrides.items():
-        if value is not None:
-            core[key] = value
-    if problems:
+    if not isinstance(table, dict):
+        raise ConfigError("pyproject.toml [tool.kbops]: expected a table")
+    table = {**table, **{key: value for key, value in overrides.items() if value is not None}}
+    config, problems = validate_config(table)
+    if problems or config is None:
         raise ConfigError(problems)
-    return Settings(root=root, sections=sections, **core)
+    sections = {key: value for key, value in table.items() if key in KNOWN_SECTIONS and isinstance(value, dict)}
+    return Settings(
+        root=root, roots=tuple(config.roots), default_locale=config.default_locale, locales=tuple(config.locales),
+        today=config.today, sections=sections, config=config,
+    )

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from kbops.locale import languages
+
 log = logging.getLogger(__name__)
 
 # Written by `kb new --translation-of` on every field and passage still in the source language; lint KB812 reads them.
@@ -51,7 +53,7 @@ def _detector(candidates: tuple[str, ...]):
 
 def candidates_for(locales: tuple[str, ...] | list[str], *more: str) -> tuple[str, ...]:
     """Primary language subtags of the configured locales (es-MX -> es), sorted, without duplicates."""
-    return tuple(sorted({code.split("-")[0].split("_")[0].lower() for code in (*locales, *more) if code}))
+    return languages(locales, *more)
 
 
 def guess_language(text: str, candidates: tuple[str, ...], min_words: int = MIN_WORDS) -> Guess:

@@ -124,7 +124,9 @@ def test_new_fill_publish_lint_clean(git_kb: Path, case: str):
     git(git_kb, "commit", "-q", "-m", f"Add {relpath}", author=WRITER)
 
     # Four-eyes: a reviewer who did not write the change approves the new doc and the edited index.
-    approved = run_kb("approve", relpath, spec["index"], "--as", REVIEWER[1], cwd=git_kb)
+    # the bundled KB requires signed approvals: Lucía signs with her DEMO-ONLY key
+    key = Path(__file__).parents[1] / "governance" / "demo_keys" / "lucia.martin"
+    approved = run_kb("approve", relpath, spec["index"], "--as", REVIEWER[1], "--key", str(key), cwd=git_kb)
     assert approved.returncode == 0, approved.stdout + approved.stderr
     git(git_kb, "commit", "-q", "-am", f"Approve {relpath}", author=REVIEWER)
 

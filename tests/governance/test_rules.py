@@ -127,12 +127,12 @@ def test_owner_deprecation_and_reserved_ids(small_kb: Path):
     write(small_kb, "kb/gone.md", doc_text(id="legacy-faq", status="draft", owner="ivan", **base))
     gov = small_kb / "governance.yml"
     gov.write_text(gov.read_text() + "retired_ids: [legacy-faq]\n")
-    found = findings(small_kb, "KB805", "KB807", "KB808")
+    found = findings(small_kb, "KB120", "KB805", "KB807", "KB808")
     assert found == [
         "kb/gone.md:2 KB808 id 'legacy-faq' is reserved (retired in governance.yml retired_ids); choose a new id",
         "kb/gone.md:4 KB805 owner 'ivan' is marked inactive in governance.yml; hand the doc to a team",
         "kb/new.md:2 KB808 id 'refunds-2024' is reserved (archived doc kb/archived.md); choose a new id",
-        "kb/new.md:4 KB805 owner 'payments-team' is not declared in governance.yml; declared teams: support-ops, compliance",
+        "kb/new.md:4 KB120 owner 'payments-team' is not declared in governance.yml (teams or people)",
         "kb/old-refunds.md:3 KB807 deprecated doc has no superseded_by; name the id of the doc that replaces it",
     ]
 

@@ -26,11 +26,12 @@ from typing import Any, Iterable, Optional, Sequence
 
 import duckdb
 
+from kbops.locale import DEFAULT_LOCALE, SNOWBALL_LANGUAGES, language_of
+
 log = logging.getLogger(__name__)
 SIMILARITY = 0.5
 TOP_RANK = 3
 MAX_SAMPLE_QUERIES = 6
-ANALYZER_GROUPS = ("en", "es", "fr")
 
 
 @dataclass(frozen=True)
@@ -56,16 +57,25 @@ class GapCluster:
 def query_terms(query: str, locale: str | None) -> frozenset[str]:
     """The search engine's analysis of a query: one stem per word position, stop words removed."""
     from kbops.search.text import language_group
-    from kbops.search.whoosh.analysis import query_terms as analysed  # the default backend's analyzer
 
-    group = language_group(locale or "en", ANALYZER_GROUPS)
-    return frozenset(variants[0] for variants in analysed(query, group) if variants)
+    group = language_group(locale or DEFAULT_LOCALE, SNOWBALL_LANGUAGES)  # every language with a stemmer
+    analysed = _default_backend().query_terms(query, group)
+    return frozenset(variants[0] for variants in analysed if variants)
+
+
+@functools.lru_cache(maxsize=1)
+def _default_backend():
+    """The default search backend, whose analyzer the index uses (behind the backend seam, not imported)."""
+    from kbops.search.backend import get_backend
+    from kbops.search.config import SearchConfig
+
+    return get_backend(SearchConfig().backend)
 
 
 def _language(locale: Optional[str]) -> str:
     """The language of a locale; events without one ("unknown") are analysed as English, the default."""
-    base = (locale or "").split("-")[0].lower()
-    return "en" if not base or base == "unknown" else base
+    base = language_of(locale)
+    return DEFAULT_LOCALE if not base or base == "unknown" else base
 
 
 def similar(a: frozenset[str], b: frozenset[str]) -> bool:

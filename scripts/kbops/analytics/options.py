@@ -112,8 +112,9 @@ def resolve_salt(settings: Settings, config: AnalyticsConfig) -> tuple[str, bool
     KB_USER_SALT, else a random salt it keeps in `.kb/user-salt`; analytics looks in the same places
     (after its own `[tool.kbops.analytics] user_salt`), so ticket requesters match collected user ids.
     """
-    server = settings.sections.get("server", {})
-    salt = config.user_salt or server.get("user_salt") or os.environ.get(SALT_ENV)
+    from kbops.server.config import ServerConfig
+
+    salt = config.user_salt or settings.section("server", ServerConfig).user_salt or os.environ.get(SALT_ENV)
     if not salt:
         stored = settings.state_dir / "user-salt"
         salt = stored.read_text(encoding="utf-8").strip() if stored.is_file() else None

@@ -24,6 +24,7 @@ from kbops.analytics.options import DeflectionOptions
 from kbops.authoring.sample_queries import add_sample_queries
 from kbops.config import Settings, load_settings
 from kbops.errors import UsageError
+from kbops.locale import same_language
 from kbops.pii import scrub
 from kbops.search.text import fold
 
@@ -113,7 +114,7 @@ def suggest_queries(
             skip("contained personal data")
         elif not 3 <= len(query) <= 120:
             skip("too short or too long")
-        elif locale and locale.split("-")[0] != str(fm.locale).split("-")[0]:
+        elif locale and not same_language(locale, str(fm.locale)):
             skip("not in the doc's language")
         elif row["sessions"] < min_sessions:
             skip(f"fewer than {min_sessions} sessions")

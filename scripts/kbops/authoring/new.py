@@ -6,7 +6,6 @@ import logging
 import re
 from collections import Counter
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Optional
 
@@ -18,7 +17,7 @@ from kbops.model.document import slugify
 from kbops.model.governance import Governance, load_governance
 from kbops.model.loader import Corpus, load_corpus, parse_document
 from kbops.model.schema import DocType
-from kbops.model.sections import SECTION_NAMES
+from kbops import locale as locales
 from kbops.model.taxonomy import load_taxonomy
 from kbops.publishing import ANONYMOUS_AUDIENCE, require_audience
 
@@ -53,19 +52,17 @@ class NewDocument:
 
 
 def template_text(doc_type: str, locale: str) -> str:
-    """The body template of a type in a locale (package data under kbops/authoring/templates/)."""
-    name = f"{doc_type}.md" if locale == "en" else f"{doc_type}.{locale}.md"
-    folder = resources.files("kbops.authoring") / "templates"
-    source = folder / name
-    if not source.is_file():
+    """The body template of a type in a locale (package data under kbops/locales/<language>/templates/)."""
+    source = locales.template_source(doc_type, locale)
+    if source is None:
         log.info("no %s template for locale %s; using English", doc_type, locale)
-        source = folder / f"{doc_type}.md"
+        source = locales.template_source(doc_type, locales.FALLBACK_LANGUAGE)
     return source.read_text(encoding="utf-8")
 
 
 def render_body(doc_type: str, title: str, locale: str) -> str:
     """Fill the template: the title as H1 and each `{{ section:Name }}` with the locale's heading."""
-    names = SECTION_NAMES.get(locale, SECTION_NAMES["en"])
+    names = locales.section_names(locale)
     text = template_text(doc_type, locale).replace("{{ title }}", title)
     return _SECTION_SLOT.sub(lambda m: names.get(m.group(1), m.group(1)), text)
 
@@ -163,7 +160,7 @@ def new_document(
     }
     queries = [" ".join(q.split()) for q in sample_queries if q and q.strip()]
     text = front_matter_text(meta, sample_queries=queries) + "\n" + render_body(doc_type, title, locale)
-    parsed = parse_document(relpath, text.encode("utf-8"))
+    parsed = parse_document(relpath, text.encode("utf-8"), default_locale=settings.default_locale)
     if parsed.schema_problems or parsed.problems:  # a template bug, never a user mistake
         raise RuntimeError(f"kb new produced an invalid document: {parsed.schema_problems or parsed.problems}")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -173,16 +170,9 @@ def new_document(
     return NewDocument(path, relpath, base, doc_type, locale, owner, audience)
 
 
-_DESCRIPTIONS = {
-    "en": "One or two sentences that say what this {kind} answers, shown in search results.",
-    "es": "Una o dos frases que dicen qué resuelve este documento; se muestran en los resultados de búsqueda.",
-    "fr": "Une ou deux phrases qui disent à quoi répond ce document ; elles s'affichent dans les résultats de recherche.",
-}
-_KINDS = {"article": "article", "sop": "procedure", "troubleshooting": "guide", "playbook": "playbook", "template": "macro"}
-
-
 def _description(doc_type: str, locale: str) -> str:
-    return _DESCRIPTIONS.get(locale, _DESCRIPTIONS["en"]).format(kind=_KINDS[doc_type])
+    kinds = locales.new_doc_text(locale, "kinds") or {}
+    return str(locales.new_doc_text(locale, "description")).format(kind=kinds.get(doc_type, doc_type))
 
 
 _LIST_GUIDANCE = {

@@ -12,7 +12,8 @@ from kbops.config import Settings
 from kbops.errors import NotFoundError, UsageError
 from kbops.model.loader import load_corpus, parse_document
 from kbops.model.schema import ID_PATTERN
-from kbops.model.sections import REQUIRED_SECTIONS, SECTION_NAMES
+from kbops import locale as locales
+from kbops.model.sections import REQUIRED_SECTIONS
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +28,13 @@ INHERITED = ("type", "audience", "owner", "product", "tags", "intents", "review_
 
 def translation_path(source_relpath: str, locale: str) -> str:
     """`kb/payments/card-declined.md` -> `kb/payments/card-declined.es.md` (the locale-suffix convention)."""
-    stem = re.sub(r"(\.[a-z]{2,3})?\.md$", "", source_relpath)
+    stem, _ = locales.suffix_locale(source_relpath)
     return f"{stem}.{locale}.md"
 
 
 def localize_headings(body: str, doc_type: str, title: str, locale: str) -> str:
     """The source body with the new title as H1 and the required sections under their localized names."""
-    names = SECTION_NAMES.get(locale, {})
+    names = locales.section_names(locale)
     required = set(REQUIRED_SECTIONS.get(doc_type, []))
     lines = []
     h1_done = False
@@ -95,10 +96,10 @@ def new_translation(
     )
     meta = {key: meta[key] for key in KEY_ORDER if key in meta}
     body = localize_headings(source.body, fm.type, title, locale)
-    translated = {title} | {SECTION_NAMES.get(locale, {}).get(n, n) for n in REQUIRED_SECTIONS.get(fm.type, [])}
+    translated = {title} | {locales.section_names(locale).get(n, n) for n in REQUIRED_SECTIONS.get(fm.type, [])}
     front = mark_field(front_matter_text(meta, lists=("sample_queries",)), "description")
     text = front + "\n" + mark_body(body, translated)
-    parsed = parse_document(relpath, text.encode("utf-8"))
+    parsed = parse_document(relpath, text.encode("utf-8"), default_locale=settings.default_locale)
     if parsed.schema_problems or parsed.problems:
         raise RuntimeError(f"kb new produced an invalid translation: {parsed.schema_problems or parsed.problems}")
     path.parent.mkdir(parents=True, exist_ok=True)

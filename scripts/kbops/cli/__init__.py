@@ -13,6 +13,7 @@ from kbops.errors import KbError
 # Each module registers its commands on `app`.
 from kbops.cli import content, lint  # noqa: E402,F401
 from kbops.cli import search, serve, api_keys, export, site, analytics, governance  # noqa: E402,F401
+from kbops.cli import config  # noqa: E402,F401
 from kbops.cli import init, importing  # noqa: E402,F401
 
 

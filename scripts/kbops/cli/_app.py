@@ -33,17 +33,20 @@ def _global(
 ) -> None:
     _state["root"] = root
     _state["today"] = today
+    _state.pop("settings", None)
 
 
 def settings() -> Settings:
-    """Settings for the current invocation: defaults < [tool.kbops] < global flags.
+    """Settings for the current invocation: defaults < [tool.kbops] < global flags (read and validated once).
 
     Outside a knowledge base every command says so, and how to get into one, before anything else fails.
     """
-    cfg = load_settings(_state.get("root"), today=_state.get("today"))
-    if not is_knowledge_base(cfg.root):
-        raise ConfigError(NOT_A_KB.format(root=cfg.root))
-    return cfg
+    if "settings" not in _state:
+        cfg = load_settings(_state.get("root"), today=_state.get("today"))
+        if not is_knowledge_base(cfg.root):
+            raise ConfigError(NOT_A_KB.format(root=cfg.root))
+        _state["settings"] = cfg
+    return _state["settings"]
 
 
 def _parse_audience(value: str) -> str:

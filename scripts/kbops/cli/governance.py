@@ -24,14 +24,18 @@ def approve_command(
     only_needed: bool = typer.Option(
         False, "--only-needed", help="Skip docs where this reviewer meets no missing requirement (bulk stamping)."
     ),
+    key: Optional[Path] = typer.Option(
+        None, "--key", help="SSH key to sign with (private key, or .pub held by ssh-agent); default: git's "
+        "user.signingkey, else an ssh-agent key enrolled for the reviewer."
+    ),
     format: str = typer.Option("text", "--format", "-f", help="text | json"),
 ) -> None:
-    """Approve the current content of docs: records reviewer, date and content hash in the front-matter."""
+    """Approve the current content of docs: records reviewer, date, content hash and the reviewer's SSH signature."""
     from kbops.governance.approvals import approve
 
     _check_format(format, ("text", "json"))
     s = settings()
-    report = approve(s, load_governance(s.governance_path), paths, as_, only_needed=only_needed)
+    report = approve(s, load_governance(s.governance_path), paths, as_, only_needed=only_needed, key_file=key)
     if format == "json":
         print_json({
             "reviewer": report.reviewer,
@@ -45,7 +49,11 @@ def approve_command(
             if a.action == "skipped":
                 err.print(f"{a.path}: {verb}", markup=False)
                 continue
-            out.print(f"{a.path}: {verb} {a.hash[:12]} as {a.reviewer}", markup=False)
+            signed = f", signed with {a.signed_with}" if a.signed_with else ""
+            out.print(f"{a.path}: {verb} {a.hash[:12]} as {a.reviewer}{signed}", markup=False)
+            if not a.signed_with and a.governed:
+                err.print(f"  warning: {a.path}: the approval is unsigned: anyone with write access could have written "
+                          "it (KB813); sign with --key FILE, git's user.signingkey or an ssh-agent key", markup=False)
             if a.still_needs:
                 out.print(f"  still needs {', '.join(a.still_needs)}", markup=False)
             elif a.governed:
@@ -135,8 +143,8 @@ def history_command(
     from kbops.governance.history import GitHistory
 
     _check_format(format, ("text", "json"))
-    s, corpus, _ = _corpus_and_governance()
-    result = doc_history(corpus, GitHistory(s.root), doc, locale, diffs=diff)
+    s, corpus, governance = _corpus_and_governance()
+    result = doc_history(corpus, GitHistory(s.root), doc, locale, diffs=diff, governance=governance)
     if format == "json":
         print_json(result.as_dict())
     else:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from kbops.governance.four_eyes import ContentChange, changes_since_previous_approval
 from kbops.governance.history import GitHistory, Version
-from kbops.governance.policy import RequirementStatus, evaluate, may_approve, reviewer_groups_of
+from kbops.governance.policy import RequirementStatus, evaluate, matching_policies, may_approve, reviewer_groups_of
 from kbops.model.document import Document
 from kbops.model.governance import Governance
 
@@ -52,16 +52,39 @@ def _emails(people, governance: Governance) -> list[str]:
     return sorted(governance.people[p].emails[0] for p in people if p in governance.people)
 
 
+def key_holders(governance: Governance) -> frozenset[str]:
+    """People with at least one enrolled, unrevoked signing key (those whose approval can be signed)."""
+    revoked = set(governance.signing.revoked_keys)
+    return frozenset(p for p, person in governance.people.items()
+                     if any(k.revoked is None and k.fingerprint not in revoked for k in person.keys))
+
+
 def could_approve(doc: Document, governance: Governance, excluded: set[str] = frozenset()) -> tuple[tuple[str, ...], str | None]:
-    """("group: e-mails" per requirement still missing (all requirements when none is), first suggestion)."""
+    """("group: e-mails" per requirement, first suggestion): only people whose approval would count now.
+
+    Left out: `excluded` (authors of the change, four-eyes), people already counted, and, for a policy with
+    `require_signed`, people with no enrolled signing key. A requirement already met says so.
+    """
     status = evaluate(doc, governance, discounted=excluded)
-    requirements = status.missing or status.requirements
+    signers = key_holders(governance)
+    signed_policies = {p.name for p in matching_policies(doc, governance) if p.require_signed}
     lines, first = [], None
-    for req in requirements:
-        emails = _emails(req.eligible - excluded - set(req.approvers), governance)
-        lines.append(f"{req.label}: {', '.join(emails) if emails else f'nobody left (add a reviewer to {req.group!r} in governance.yml)'}")
+    for req in status.requirements:
+        if req.satisfied:
+            lines.append(f"{req.label}: already satisfied (by {', '.join(_emails(req.approvers, governance))})")
+            continue
+        candidates = req.eligible - excluded - set(req.approvers)
+        keyless = candidates - signers if req.policy in signed_policies else set()
+        emails = _emails(candidates - keyless, governance)
+        if emails:
+            lines.append(f"{req.label}: {', '.join(emails)}")
+        elif keyless:
+            lines.append(f"{req.label}: nobody with an enrolled signing key ({', '.join(_emails(keyless, governance))} "
+                         "must enrol one in governance.yml first)")
+        else:
+            lines.append(f"{req.label}: nobody left (add a reviewer to {req.group!r} in governance.yml)")
         first = first or (emails[0] if emails else None)
-    if not requirements:  # ungoverned: any reviewer-group member or the owner team
+    if not status.requirements:  # ungoverned: any reviewer-group member or the owner team
         people = {p for p, person in governance.people.items() if person.active and may_approve(p, doc, governance)} - excluded
         emails = _emails(people, governance)
         if emails:
@@ -75,19 +98,19 @@ def objection(person: str, doc: Document, governance: Governance, history: GitHi
     """None when `person`'s approval of the doc's current content would count; else why not (lint's KB803, KB804)."""
     email = governance.people[person].emails[0]
     status = evaluate(doc, governance)
+    changes = authored_changes(doc, governance, history, working_copy_email)
+    authors = {c.who for c in changes}
     if status.governed and not any(person in r.eligible for r in status.requirements):
         needs = "; ".join(f"{r.policy}: {r.describe()}" for r in status.requirements)
         groups = ", ".join(reviewer_groups_of(person, governance)) or "no reviewer group"
-        lines, first = could_approve(doc, governance)
+        lines, first = could_approve(doc, governance, excluded=authors)
         return Objection(f"{email} ({groups}) is eligible for no requirement of this doc ({needs}); "
                          "the approval would count for nothing (KB803)", lines, first)
     if not status.governed and not may_approve(person, doc, governance):
-        lines, first = could_approve(doc, governance)
+        lines, first = could_approve(doc, governance, excluded=authors)
         return Objection(f"{email} belongs to no reviewer group and is not in the owner {doc.get('owner')!r}", lines, first)
-    changes = authored_changes(doc, governance, history, working_copy_email)
     own = [c for c in changes if c.who == person]
     if own:
-        authors = {c.who for c in changes}
         lines, first = could_approve(doc, governance, excluded=authors)
         where = "; ".join(describe_change(c) for c in own[:3]) + (f" and {len(own) - 3} more" if len(own) > 3 else "")
         return Objection(f"{email} changed this content since its last approval ({where}); four-eyes: their "

@@ -16,7 +16,9 @@ from kbops.config import Settings
 from kbops.errors import UsageError
 from kbops.governance.approval_check import could_approve, describe_missing, objection, still_needed
 from kbops.governance.history import GitHistory
-from kbops.governance.policy import evaluate
+from kbops.governance.policy import approval_records, evaluate, matching_policies, signatures_required, signed_policy
+from kbops.governance.signatures import UNSIGNED, key_accepts, statement
+from kbops.governance.signing import SigningIdentity, find_signing_identity, sign
 from kbops.model.governance import Governance
 from kbops.model.files import Refused as FileRefused
 from kbops.model.key_block import KeyBlockError, key_block
@@ -35,6 +37,7 @@ class Approved:
     # what the doc still needs after this approval, per policy: "1 from compliance (regulated-content)"
     still_needs: tuple[str, ...] = ()
     governed: bool = True
+    signed_with: str = ""  # fingerprint of the key that signed it; "" when unsigned
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,38 @@ def who_could_approve_hint(settings: Settings, governance: Governance, paths: li
     return "\n".join(lines)
 
 
+def signing_identity(settings: Settings, governance: Governance, person: str, email: str, today: dt.date,
+                     key_file: Path | None) -> SigningIdentity | None:
+    """The key `kb approve` signs with; UsageError when it is not one of the reviewer's enrolled keys (no `--as` forgery).
+
+    None when no key is available at all: approvals are then written unsigned, and refused where a policy
+    requires signatures.
+    """
+    in_use = any(p.keys for p in governance.people.values()) or any(p.require_signed for p in governance.approval_policies)
+    if not in_use and key_file is None:
+        return None  # this knowledge base does not sign approvals (yet): a git signing key is not a reason to refuse
+    enrolled = {k.fingerprint: k for k in governance.keys_of(person)}
+    usable = {fp for fp, k in enrolled.items() if k.revoked is None and not key_accepts(k, today)}
+    usable -= set(governance.signing.revoked_keys)
+    identity = find_signing_identity(settings.root, key_file, usable)
+    if identity is None or identity.fingerprint in usable:
+        return identity
+    fp = identity.fingerprint
+    if fp in enrolled:
+        key = enrolled[fp]
+        why = f"revoked ({key.revoked})" if key.revoked or fp in governance.signing.revoked_keys else key_accepts(key, today)
+        raise UsageError(f"{identity.origin} holds {email}'s key {fp}, which cannot sign approvals today: {why}; "
+                         "enrol the new key in governance.yml")
+    owners = sorted({governance.people[p].emails[0] for p, _ in governance.key_owners().get(fp, []) if p != person})
+    whose = f" (it is {', '.join(owners)}'s key)" if owners else ""
+    raise UsageError(
+        f"{identity.origin} holds key {fp}{whose}, which is not enrolled for {email}; an approval as {email} "
+        f"must be signed with {email}'s own key, so `--as` works only for the holder of that key.\n"
+        f"if you are {email}: add your public key to governance.yml people.{person}.keys (a governed change) "
+        "or pass your key with --key FILE"
+    )
+
+
 def approve(
     settings: Settings,
     governance: Governance,
@@ -116,8 +151,9 @@ def approve(
     reviewer_email: str | None = None,
     today: dt.date | None = None,
     only_needed: bool = False,
+    key_file: Path | None = None,
 ) -> ApprovalReport:
-    """Approve each doc's current content hash as the reviewer. Files that cannot be approved are refused, not touched.
+    """Approve each doc's current content hash as the reviewer, signed with their key. Refused files are not touched.
 
     With `only_needed`, docs are skipped unless the reviewer can meet a requirement that current approvals
     do not meet yet (convenient for stamping whole folders, one reviewer at a time).
@@ -128,6 +164,7 @@ def approve(
     except UsageError as exc:
         raise UsageError(f"{exc}\n{who_could_approve_hint(settings, governance, files)}") from None
     today = today or settings.today_date()
+    identity = signing_identity(settings, governance, person, email, today, key_file)
     history = GitHistory(settings.root)
     writer = git_user_email(settings.root) if history.available else None
     report = ApprovalReport(email)
@@ -135,7 +172,8 @@ def approve(
         relpath = relative(settings, path)
         try:
             report.approved.append(
-                _approve_file(settings, path, relpath, person, email, governance, today, only_needed, history, writer)
+                _approve_file(settings, path, relpath, person, email, governance, today, only_needed, history, writer,
+                              identity)
             )
         except _Refusal as exc:
             report.refused.append(Refused(relpath, str(exc), exc.kind, exc.could_approve, exc.suggestion, exc.line))
@@ -166,6 +204,7 @@ def _expand(settings: Settings, paths: Iterable[Path]) -> list[Path]:
 def _approve_file(
     settings: Settings, path: Path, relpath: str, person: str, email: str, governance: Governance, today: dt.date,
     only_needed: bool = False, history: GitHistory | None = None, writer: str | None = None,
+    identity: SigningIdentity | None = None,
 ) -> Approved:
     if not os.path.lexists(path):
         raise _Refusal("no such file")
@@ -185,10 +224,23 @@ def _approve_file(
     objected = objection(person, doc, governance, history, writer)
     if objected is not None:  # the same eligibility and four-eyes rules as lint (KB803, KB804): nothing is written
         raise _Refusal(objected.reason, "policy", objected.could_approve, objected.suggestion)
+    if identity is None and signatures_required(doc, governance):
+        required = ", ".join(p.name for p in matching_policies(doc, governance) if p.require_signed)
+        raise _Refusal(f"policy {required} requires a signed approval and no signing key was found; pass --key FILE, "
+                       "set `git config user.signingkey`, or load your key into ssh-agent", "policy")
     same_person = {e.lower() for e in governance.people[person].emails}
     text = data.decode("utf-8-sig")
     bom = "\ufeff" if data.startswith(b"\xef\xbb\xbf") else ""
-    new_text, action = set_approval(text, same_person, email, today, doc.content_hash)
+    policy = signed_policy(person, doc, governance)
+    mine = [r for r in approval_records(doc, governance) if r.person == person and r.current and r.reviewer == email]
+    if mine and (mine[0].signature.verified or (identity is None and mine[0].signature.state == UNSIGNED)):
+        new_text, action = text, "unchanged"  # a valid approval of this content is there: nothing to sign again
+    else:
+        signature = None
+        if identity is not None:
+            signature = sign(settings.root, identity,
+                             statement(doc.id or "", doc.content_hash, email, today.isoformat(), policy))
+        new_text, action = set_approval(text, same_person, email, today, doc.content_hash, policy, signature)
     if action != "unchanged":
         check = parse_document(relpath, (bom + new_text).encode("utf-8"))
         stored = [a for a in (check.get("approvals") or []) if str(a.get("reviewer", "")).lower() == email.lower()]
@@ -196,11 +248,18 @@ def _approve_file(
         rest_after = {k: v for k, v in check.meta.items() if k != "approvals"}
         if check.content_hash != doc.content_hash or rest_before != rest_after or [str(a.get("hash")) for a in stored] != [doc.content_hash]:
             raise _Refusal("the approval could not be written without changing other content; file left untouched")
+        written = [r for r in approval_records(check, governance) if r.person == person]
+        if identity is not None and not (written and written[0].signature.verified):
+            reason = written[0].signature.reason if written else "entry not found"
+            raise _Refusal(f"the signed approval does not verify ({reason}); file left untouched")
         _write_atomically(path, (bom + new_text).encode("utf-8"))
         log.info("%s: %s approval of %s by %s", relpath, action, doc.content_hash[:12], email)
         doc = check
     missing = describe_missing(still_needed(doc, governance, history, writer))
-    return Approved(relpath, doc.id, email, doc.content_hash, action, tuple(missing), evaluate(doc, governance).governed)
+    mine = [r for r in approval_records(doc, governance) if r.person == person and r.current]
+    signed_with = mine[0].signature.fingerprint if mine and mine[0].signature.verified else ""
+    return Approved(relpath, doc.id, email, doc.content_hash, action, tuple(missing), evaluate(doc, governance).governed,
+                    signed_with)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -216,7 +275,8 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def set_approval(text: str, reviewer_emails: set[str], email: str, date: dt.date, content_hash: str) -> tuple[str, str]:
+def set_approval(text: str, reviewer_emails: set[str], email: str, date: dt.date, content_hash: str,
+                 policy: str = "", signature: str | None = None) -> tuple[str, str]:
     """Return the text with the reviewer's approval set, and "added" | "replaced" | "unchanged".
 
     Only the `approvals` block of the front-matter is re-emitted (by a ruamel.yaml round trip, so its
@@ -242,7 +302,8 @@ def set_approval(text: str, reviewer_emails: set[str], email: str, date: dt.date
     action = "added"
     for entry in entries:
         if isinstance(entry, dict) and str(entry.get("reviewer", "")).lower() in reviewer_emails:
-            if str(entry.get("hash")) == content_hash and str(entry.get("reviewer")) == email:
+            if (str(entry.get("hash")) == content_hash and str(entry.get("reviewer")) == email
+                    and signature is None and not entry.get("signature")):
                 return text, "unchanged"
             entry["reviewer"], entry["date"], entry["hash"] = email, date, content_hash
             action = "replaced"
@@ -251,4 +312,9 @@ def set_approval(text: str, reviewer_emails: set[str], email: str, date: dt.date
         entry = CommentedMap()
         entry["reviewer"], entry["date"], entry["hash"] = email, date, content_hash
         entries.append(entry)
+    for key, value in (("policy", policy if signature else ""), ("signature", signature)):  # policy: part of what is signed
+        if value:
+            entry[key] = value
+        elif key in entry:
+            del entry[key]  # an old signature would not verify against the new date and hash
     return block.replace(data), action

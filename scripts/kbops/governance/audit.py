@@ -5,6 +5,9 @@ from dataclasses import dataclass
 
 from kbops.errors import NotFoundError, UsageError
 from kbops.governance.history import GitHistory, Version
+from kbops.governance.policy import approval_records
+from kbops.governance.signatures import describe_signer
+from kbops.model.governance import Governance
 from kbops.model.document import Document
 from kbops.model.loader import Corpus
 
@@ -24,6 +27,8 @@ class HistoryEntry:
     approvals_added: tuple[str, ...]  # "reviewer (date, hash prefix)"
     approvals_removed: tuple[str, ...]
     diff: tuple[str, ...] = ()  # with `kb history --diff`: the content change against the older version
+    # per added approval: reviewer, hash, signature state (verified | unsigned | invalid), key fingerprint, reason
+    signatures: tuple[dict, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,7 @@ class DocHistory:
     def as_dict(self) -> dict:
         return {"id": self.id, "path": self.path, "entries": [
             {**vars(e), "approvals_added": list(e.approvals_added), "approvals_removed": list(e.approvals_removed),
-             "diff": list(e.diff)}
+             "diff": list(e.diff), "signatures": list(e.signatures)}
             for e in self.entries
         ]}
 
@@ -59,20 +64,29 @@ def find_doc(corpus: Corpus, key: str, locale: str | None = None) -> Document:
     raise NotFoundError(f"{key!r} has no translation in locale {locale} (translations: {', '.join(have) or 'none'})")
 
 
-def _approvals(doc: Document | None) -> dict[tuple[str, str], str]:
+def _approvals(doc: Document | None, governance: Governance | None = None) -> dict[tuple[str, str, str], tuple[str, dict]]:
+    """(reviewer, hash, signature) -> (description, signature check as a dict); signatures checked with today's keys."""
     found = {}
+    checks = {}
+    if doc is not None and governance is not None:
+        checks = {(r.reviewer, r.hash, r.date): r.signature for r in approval_records(doc, governance)}
     for entry in (doc.get("approvals") or []) if doc is not None else []:
         if isinstance(entry, dict):
-            key = (str(entry.get("reviewer", "")), str(entry.get("hash", "")))
-            found[key] = f"{key[0]} ({entry.get('date', '')}, {key[1][:12]})"
+            key = (str(entry.get("reviewer", "")).strip(), str(entry.get("hash", "")), str(entry.get("signature") or ""))
+            check = checks.get((key[0], key[1], str(entry.get("date", ""))))
+            signer = f", {describe_signer(check)}" if check is not None else ""
+            info = {"reviewer": key[0], "hash": key[1], "state": check.state if check else "",
+                    "fingerprint": check.fingerprint if check else "", "reason": check.reason if check else ""}
+            found[key] = (f"{key[0]} ({entry.get('date', '')}, {key[1][:12]}{signer})", info)
     return found
 
 
-def _entry(version: Version | None, doc: Document, older: Document | None) -> HistoryEntry:
+def _entry(version: Version | None, doc: Document, older: Document | None,
+           governance: Governance | None = None) -> HistoryEntry:
     status, before = doc.get("status"), older.get("status") if older is not None else None
-    now, then = _approvals(doc), _approvals(older)
-    added = tuple(v for k, v in now.items() if k not in then)
-    removed = tuple(v for k, v in then.items() if k not in now)
+    now, then = _approvals(doc, governance), _approvals(older)
+    added = tuple(v[0] for k, v in now.items() if k not in then)
+    removed = tuple(v[0] for k, v in then.items() if k not in now)
     if older is None:
         change = "added"
     elif version is not None and version.change == "R" and version.old_path:
@@ -88,11 +102,16 @@ def _entry(version: Version | None, doc: Document, older: Document | None) -> Hi
         version.author_email if version else "", version.subject if version else "(uncommitted changes)",
         version.path if version else doc.relpath, change, doc.content_hash, status,
         f"{before} -> {status}" if older is not None and before != status else None, added, removed,
+        signatures=tuple(v[1] for k, v in now.items() if k not in then and governance is not None),
     )
 
 
-def doc_history(corpus: Corpus, history: GitHistory, key: str, locale: str | None = None, diffs: bool = False) -> DocHistory:
-    """Every committed version of the doc (renames followed), plus uncommitted changes of the working copy."""
+def doc_history(corpus: Corpus, history: GitHistory, key: str, locale: str | None = None, diffs: bool = False,
+                governance: Governance | None = None) -> DocHistory:
+    """Every committed version of the doc (renames followed), plus uncommitted changes of the working copy.
+
+    With `governance`, each added approval says who signed it with which key, or that it does not verify now.
+    """
     if not history.available:
         raise UsageError(f"kb history needs git: {history.reason}")
     doc = find_doc(corpus, key, locale)
@@ -100,16 +119,16 @@ def doc_history(corpus: Corpus, history: GitHistory, key: str, locale: str | Non
     docs = [history.document_at(v) for v in versions]
     entries = []
     if versions and docs[0] is not None and docs[0].text != doc.text:
-        entries.append(_entry(None, doc, docs[0]))
+        entries.append(_entry(None, doc, docs[0], governance))
     elif not versions:
-        entries.append(_entry(None, doc, None))
+        entries.append(_entry(None, doc, None, governance))
     for index, (version, version_doc) in enumerate(zip(versions, docs)):
         if version_doc is None:
             continue
         older = docs[index + 1] if index + 1 < len(docs) else None
         if older is None and version.commit in history.shallow_commits:
             version = Version(**{**vars(version), "subject": version.subject + " (shallow clone: earlier history not fetched)"})
-        entries.append(_entry(version, version_doc, older))
+        entries.append(_entry(version, version_doc, older, governance))
     if diffs:
         entries = _with_diffs(entries, doc, versions, docs)
     return DocHistory(doc.id or "", doc.relpath, tuple(entries))

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, replace
 
 from kbops.errors import UsageError
-from kbops.governance.history import GitHistory
+from kbops.governance.history import GitHistory, Version
 from kbops.governance.policy import evaluate
 from kbops.model.governance import Governance
 from kbops.model.document import Document
@@ -209,6 +209,24 @@ def _approval_entries(doc: Document | None) -> dict[str, list[dict]]:
     return found
 
 
+def _authors(index: int, versions: list[Version], documents: list[Document | None], approved: set[str],
+             content: str, governance: Governance) -> set[str]:
+    """Who wrote the content of versions[index]: authors of content changes back to the previous approved content."""
+    authors: set[str] = set()
+    for j in range(index, len(versions)):
+        newer, older = documents[j], documents[j + 1] if j + 1 < len(documents) else None
+        if newer is None or not newer.parsed:
+            continue
+        before = older.content_hash if older is not None and older.parsed else None
+        if older is not None and before == newer.content_hash:
+            continue  # approvals or other stamps only
+        found = governance.person_by_email(versions[j].author_email)
+        authors.add(found[0] if found else versions[j].author_email.lower())
+        if older is None or (before in approved and before != content):
+            break
+    return authors
+
+
 def compare(before: Document | None, after: Document, base: str = "", base_commit: str = "", base_hash: str = "",
             approved_by: tuple[str, ...] = (), context: int = 3) -> ContentDiff:
     body, added, removed, changed = body_diff(before, after, context)
@@ -239,14 +257,17 @@ def diff_since_approval(doc: Document, history: GitHistory | None, governance: G
     candidates = [(v, d) for v, d in [(None, doc), *zip(versions, documents)]
                   if d is not None and d.parsed and d.content_hash in approved]
 
-    def complete(candidate: Document) -> bool:
+    def complete(version: Version | None, candidate: Document) -> bool:
+        """Its approvals met its policies: only approvals that verify count, and not those of its own authors."""
         if governance is None:
             return True
         probe = replace(candidate, meta={**candidate.meta, "approvals": approved[candidate.content_hash]})
-        status = evaluate(probe, governance)
+        index = versions.index(version) if version is not None else 0
+        authors = _authors(index, versions, documents, set(approved), candidate.content_hash, governance)
+        status = evaluate(probe, governance, discounted=authors)
         return not status.governed or status.sufficient
 
-    chosen = next((c for c in candidates if complete(c[1])), None)
+    chosen = next((c for c in candidates if complete(*c)), None)
     partly = chosen is None
     if partly:
         chosen = next((c for c in candidates if c[1].content_hash != doc.content_hash), None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from kbops.governance.signatures import INVALID, UNSIGNED, SignatureCheck, check_approval
 from kbops.model.document import Document
 from kbops.model.governance import ApprovalPolicy, Governance, Requirement
 
@@ -19,12 +20,20 @@ class ApprovalRecord:
     hash: str
     person: str | None  # person key in governance.yml, None when the e-mail is not declared
     current: bool  # the approved hash equals the doc's content hash now
-    line: int  # front-matter line of the `approvals` key (approximate location for diagnostics)
+    line: int  # front-matter line of the entry (its `- reviewer:` line when known, else the `approvals` key)
+    signature: SignatureCheck = SignatureCheck(UNSIGNED)
+    policy: str = ""  # the policies it was given for, as signed
 
     @property
     def who(self) -> str:
         """The identity used to compare reviewers: the person key, else the lower-cased e-mail."""
         return self.person or self.reviewer.lower()
+
+    def counts_for(self, policy: ApprovalPolicy) -> bool:
+        """A forged or broken signature never counts; an unsigned approval counts only where signatures are optional."""
+        if self.signature.state == INVALID:
+            return False
+        return self.signature.verified or not policy.require_signed
 
 
 @dataclass(frozen=True)
@@ -143,27 +152,64 @@ def approval_records(doc: Document, governance: Governance) -> tuple[ApprovalRec
     if not isinstance(raw, list):
         return ()
     line = doc.line_of("approvals")
+    lines = _entry_lines(doc, line, len(raw))
     records = []
-    for entry in raw:
+    for number, entry in enumerate(raw):
         if not isinstance(entry, dict) or not entry.get("reviewer") or not entry.get("hash"):
             continue
         email = str(entry["reviewer"]).strip()
         found = governance.person_by_email(email)
-        records.append(
-            ApprovalRecord(email, str(entry.get("date", "")), str(entry["hash"]), found[0] if found else None,
-                           str(entry["hash"]) == doc.content_hash, line)
-        )
+        person = found[0] if found else None
+        date, approved, policy = str(entry.get("date", "")), str(entry["hash"]), str(entry.get("policy") or "")
+        signature = entry.get("signature")
+        check = check_approval(doc.id or "", email, date, approved, policy, str(signature) if signature else None,
+                               person, governance)
+        records.append(ApprovalRecord(email, date, approved, person, approved == doc.content_hash, lines[number],
+                                      check, policy))
     return tuple(records)
+
+
+def _entry_lines(doc: Document, first: int, count: int) -> list[int]:
+    """Line of each `- ` item of the approvals block (the key's line when the block is written inline)."""
+    found: list[int] = []
+    text_lines = doc.text.split("\n") if doc.text else []
+    for index in range(first, min(len(text_lines), first + 400)):  # text_lines[first] is the line after the key
+        line = text_lines[index]
+        if line.strip() in ("---", "...") or (line and not line[0].isspace() and not line.startswith("-")):
+            break
+        if line.lstrip().startswith("- "):
+            found.append(index + 1)
+    return found + [first] * (count - len(found)) if len(found) <= count else found[:count]
+
+
+# Lint's rules ask about the same doc several times in a row (KB801, KB802, KB803, KB813, four-eyes); the answer
+# depends only on the two objects, so recent answers are kept, keyed by identity (holding the objects keeps their
+# ids from being reused). Documents are not edited in place: tools re-parse after writing.
+_RECENT: dict[tuple[int, int, frozenset[str]], tuple[Document, Governance, "ApprovalStatus"]] = {}
+_RECENT_MAX = 512
 
 
 def evaluate(doc: Document, governance: Governance, discounted: Iterable[str] = ()) -> ApprovalStatus:
     """Evaluate the doc's policies. `discounted` names people whose approvals must not count (four-eyes)."""
-    discounted = set(discounted)
+    discounted = frozenset(discounted)
+    key = (id(doc), id(governance), discounted)
+    hit = _RECENT.get(key)
+    if hit is not None and hit[0] is doc and hit[1] is governance:
+        return hit[2]
+    status = _evaluate(doc, governance, discounted)
+    if len(_RECENT) >= _RECENT_MAX:
+        _RECENT.clear()
+    _RECENT[key] = (doc, governance, status)
+    return status
+
+
+def _evaluate(doc: Document, governance: Governance, discounted: frozenset[str]) -> ApprovalStatus:
     policies = matching_policies(doc, governance)
     records = approval_records(doc, governance)
-    approvers = {r.person for r in records if r.current and r.person and r.person not in discounted}
     requirements = []
     for policy in policies:
+        approvers = {r.person for r in records
+                     if r.current and r.person and r.person not in discounted and r.counts_for(policy)}
         for requirement in policy.require:
             eligible = eligible_people(requirement, doc, governance)
             requirements.append(
@@ -173,6 +219,17 @@ def evaluate(doc: Document, governance: Governance, discounted: Iterable[str] = 
                 )
             )
     return ApprovalStatus(tuple(p.name for p in policies), tuple(requirements), records)
+
+
+def signed_policy(person: str, doc: Document, governance: Governance) -> str:
+    """What `kb approve` signs as the policy: the matching policies this person may satisfy, comma-separated."""
+    names = [p.name for p in matching_policies(doc, governance)
+             if any(person in eligible_people(r, doc, governance) for r in p.require)]
+    return ", ".join(names)
+
+
+def signatures_required(doc: Document, governance: Governance) -> bool:
+    return any(p.require_signed for p in matching_policies(doc, governance))
 
 
 def reviewer_groups_of(person: str, governance: Governance) -> list[str]:

@@ -8,6 +8,7 @@ from kbops.governance.content_diff import diff_since_approval
 from kbops.governance.four_eyes import changes_since_previous_approval
 from kbops.governance.history import GitHistory
 from kbops.governance.policy import evaluate
+from kbops.governance.signatures import INVALID, describe_signer
 from kbops.model.governance import Governance
 from kbops.model.loader import Corpus
 
@@ -25,6 +26,8 @@ class QueueItem:
     # commits by the reviewer since the last approved content: four-eyes will not count their approval
     own_changes: tuple[str, ...] = ()
     change: str = ""  # one-line summary of the content change since the last approved version (needs git)
+    # current approvals and their signatures: "sofia@… signed SHA256:…", "ana@… DOES NOT VERIFY: …"
+    approvals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,8 @@ class ReviewQueue:
 
     def as_dict(self) -> dict:
         return {"reviewer": self.reviewer, "items": [
-            {**vars(i), "waiting_for": list(i.waiting_for), "own_changes": list(i.own_changes)} for i in self.items
+            {**vars(i), "waiting_for": list(i.waiting_for), "own_changes": list(i.own_changes),
+             "approvals": list(i.approvals)} for i in self.items
         ]}
 
 
@@ -63,8 +67,11 @@ def review_queue(
             unmet = tuple(r for r in unmet if person in r.eligible and person not in r.approvers)
             if not unmet:
                 continue
+        broken = [a for a in status.current if a.signature.state == INVALID]
         if doc.get("status") == "review":
             reason = "in review"
+        elif broken:
+            reason = "approval does not verify (signature)"
         elif status.stale and not status.current:
             reason = f"approval stale since {max(a.date for a in status.stale)}"
         elif not status.current:
@@ -78,6 +85,7 @@ def review_queue(
         items.append(QueueItem(
             doc.id or "", doc.title, doc.relpath, str(doc.get("status")), str(doc.get("owner")), reason,
             tuple(f"{r.describe()} ({r.policy})" for r in unmet), doc.content_hash, own, change,
+            tuple(f"{a.reviewer} {describe_signer(a.signature)}" for a in status.current),
         ))
     return ReviewQueue(person, tuple(items))
 
@@ -92,6 +100,8 @@ def render_queue(queue: ReviewQueue) -> str:
         lines.append(f"  {item.path}  [{item.status}] {item.reason}; waiting for {'; '.join(item.waiting_for)}")
         if item.change:
             lines.append(f"    {item.change}")
+        for approval in item.approvals:
+            lines.append(f"    current approval: {approval}")
         if item.own_changes:
             lines.append(f"    you changed it in {', '.join(item.own_changes)}: your approval would not count (four-eyes)")
     return "\n".join(lines)

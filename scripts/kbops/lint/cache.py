@@ -40,7 +40,8 @@ SHARDS = 32
 def _package_source_digest() -> str:
     digest = hashlib.sha256()
     package = Path(kbops.__file__).parent
-    for path in sorted(package.rglob("*.py")):
+    # the code, and the language data rules read (section names per language: kbops/locales/*/language.yml)
+    for path in sorted([*package.rglob("*.py"), *(package / "locales").rglob("*.yml")]):
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -63,6 +64,8 @@ def fingerprint(ctx: LintContext, plan: Iterable[tuple[str, str]]) -> str:
     digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode())
     for path in (settings.governance_path, settings.taxonomy_path):
         digest.update(path.read_bytes() if path.is_file() else b"")
+    # approval signatures verify against keys that may live in a file governance.yml names (KB813)
+    digest.update(ctx.governance.model_dump_json(include={"people", "signing"}).encode())
     return digest.hexdigest()
 
 

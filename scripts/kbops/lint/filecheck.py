@@ -200,7 +200,7 @@ def check_document(
         st = os.stat(task.path)
         data = read_file(ctx.settings, task.path)
         digest, declared, identity = digest_of(data), declared_id(data), stat_key(st)
-        doc = parse_document(task.relpath, data)
+        doc = parse_document(task.relpath, data, default_locale=ctx.settings.default_locale)
     except (OSError, Refused):
         # a FIFO, a link out of the KB, unreadable or too large: the loader says which (KB010 / KB003 / KB006)
         doc = dataclasses.replace(load_document(ctx.settings, Path(task.path)), relpath=task.relpath)

@@ -6,6 +6,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from kbops import locale as locales
 from kbops.model.schema import FrontMatter
 
 
@@ -72,6 +73,7 @@ class Document:
     links: tuple[Link, ...] = ()
     blocks: tuple[Block, ...] = ()
     content_hash: str = ""
+    default_locale: str = locales.DEFAULT_LOCALE  # [tool.kbops] default_locale: the locale of a doc without `locale:`
 
     # -- convenience accessors that work even when the front-matter did not validate --
     @property
@@ -97,7 +99,7 @@ class Document:
 
     @property
     def locale(self) -> str:
-        return str(self.meta.get("locale") or "en")
+        return locales.doc_locale(self.meta, self.default_locale)
 
     @property
     def body_lines(self) -> list[str]:

@@ -1,14 +1,19 @@
 """governance.yml: teams, people, reviewer groups, review intervals and approval policies."""
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
+import functools
+import hashlib
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Optional
 
 import pydantic
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from kbops.errors import ConfigError
 from kbops.model.safe_yaml import config_yaml_problem, load_config_yaml
@@ -22,11 +27,33 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class SigningKey(_Strict):
+    """A person's public SSH key for signing approvals (as git's allowed_signers lists keys for commits)."""
+
+    key: str = Field(description="OpenSSH public key line: 'ssh-ed25519 AAAA... comment'")
+    valid_after: Optional[dt.date] = Field(default=None, description="approvals dated before this day do not verify")
+    valid_before: Optional[dt.date] = Field(
+        default=None, description="rotation: approvals dated on or after this day do not verify; older ones still do"
+    )
+    revoked: Optional[dt.date] = Field(default=None, description="compromised: verifies no approval at all, whatever its date")
+    _source: str = PrivateAttr(default="governance.yml")
+
+    @property
+    def fingerprint(self) -> str:
+        return key_fingerprint(self.key)
+
+    @property
+    def source(self) -> str:
+        """Where the key is declared, for messages: `governance.yml people.X.keys[0]` or `keys/allowed_signers:3`."""
+        return self._source
+
+
 class Person(_Strict):
     name: str
     emails: list[str] = Field(min_length=1, description="git author e-mails; the first is the primary one")
     team: Optional[str] = None
     active: bool = True
+    keys: list[SigningKey] = Field(default_factory=list, description="public SSH keys that sign this person's approvals")
 
 
 class Team(_Strict):
@@ -62,6 +89,20 @@ class ApprovalPolicy(_Strict):
     name: str
     match: PolicyMatch
     require: list[Requirement] = Field(min_length=1)
+    require_signed: bool = Field(
+        default=False, description="only approvals signed with the reviewer's enrolled SSH key count (lint KB813)"
+    )
+
+
+class Signing(_Strict):
+    """Where approval-signing keys live besides `people.*.keys`, and which keys are revoked."""
+
+    allowed_signers: Optional[str] = Field(
+        default=None, description="a file in git's allowed_signers format, relative to governance.yml (principals = e-mails)"
+    )
+    revoked_keys: list[str] = Field(
+        default_factory=list, description="SHA256 fingerprints of keys that verify nothing, e.g. lost laptops"
+    )
 
 
 class Governance(_Strict):
@@ -74,6 +115,7 @@ class Governance(_Strict):
     compliance_tags: dict[str, str] = Field(default_factory=dict, description="tag -> description")
     approval_policies: list[ApprovalPolicy] = Field(default_factory=list)
     retired_ids: list[str] = Field(default_factory=list, description="ids of deleted docs; never to be reused")
+    signing: Signing = Field(default_factory=Signing)
 
     # -- lookups --
     def is_owner(self, key: str) -> bool:
@@ -85,6 +127,18 @@ class Governance(_Strict):
             if wanted in (e.lower() for e in person.emails):
                 return key, person
         return None
+
+    def keys_of(self, person: str) -> list[SigningKey]:
+        found = self.people.get(person)
+        return list(found.keys) if found else []
+
+    def key_owners(self) -> dict[str, list[tuple[str, SigningKey]]]:
+        """fingerprint -> [(person, key entry)], for telling whose key signed something."""
+        owners: dict[str, list[tuple[str, SigningKey]]] = {}
+        for person_key, person in self.people.items():
+            for entry in person.keys:
+                owners.setdefault(entry.fingerprint, []).append((person_key, entry))
+        return owners
 
     def review_interval_days(self, doc_type: str, risk: str) -> int:
         for scope in (doc_type, "default"):
@@ -145,6 +199,113 @@ def load_governance(path: Path) -> Governance:
                 duration_days(value)
             except ValueError as exc:
                 problems.append(f"{path.name}: review_intervals.{scope}.{risk}: {exc}")
+    for key, person in governance.people.items():
+        for number, entry in enumerate(person.keys):
+            entry._source = f"{path.name} people.{key}.keys[{number}]"
+            problem = key_problem(entry.key)
+            if problem:
+                problems.append(f"{entry.source}: {problem}")
+    if governance.signing.allowed_signers:
+        problems += _load_allowed_signers(governance, path.parent, governance.signing.allowed_signers, path.name)
+    for value in governance.signing.revoked_keys:
+        if not FINGERPRINT.match(value):
+            problems.append(f"{path.name}: signing.revoked_keys: {value[:60]!r} is not a key fingerprint (SHA256:..., "
+                            "as `ssh-keygen -lf KEY` prints it)")
     if problems:
         raise ConfigError(problems)
     return governance
+
+
+FINGERPRINT = re.compile(r"^SHA256:[A-Za-z0-9+/]{43}$")
+KEY_TYPES = frozenset({
+    "ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
+    "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",
+})
+
+
+def _key_blob(line: str) -> bytes:
+    parts = line.split()
+    if len(parts) < 2:
+        raise ValueError("expected 'TYPE BASE64 [comment]', as in a .pub file")
+    if parts[0] not in KEY_TYPES:
+        raise ValueError(f"key type {parts[0][:40]!r} is not an SSH signing key type ({', '.join(sorted(KEY_TYPES))})")
+    try:
+        blob = base64.b64decode(parts[1], validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("the key is not valid base64") from None
+    if len(blob) < 4 or blob[4:4 + int.from_bytes(blob[:4], "big")] != parts[0].encode():
+        raise ValueError(f"the key's data is not a {parts[0]} key")
+    return blob
+
+
+def key_problem(line: str) -> str | None:
+    """Why an OpenSSH public key line is unusable, or None."""
+    try:
+        _key_blob(line)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+@functools.lru_cache(maxsize=1 << 12)  # asked for every approval lint evaluates
+def key_fingerprint(line: str) -> str:
+    """`SHA256:...` as `ssh-keygen -lf` prints it; "" for a key line that does not parse."""
+    try:
+        blob = _key_blob(line)
+    except ValueError:
+        return ""
+    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+
+
+def _option_date(value: str | None) -> "dt.date | None":
+    """allowed_signers' valid-after/valid-before: YYYYMMDD[HHMM[SS]][Z]; kbops approvals are dated by day."""
+    if value is None:
+        return None
+    match = re.fullmatch(r"(\d{4})(\d{2})(\d{2})(?:\d{4}(?:\d{2})?)?Z?", value)
+    if not match:
+        raise ValueError(f"{value!r}: expected YYYYMMDD[HHMM[SS]]")
+    return dt.date(*map(int, match.groups()))
+
+
+def _load_allowed_signers(governance: Governance, base: Path, name: str, gov_name: str) -> list[str]:
+    """Add the keys of a git allowed_signers file to their people; problems as `file:line: what`."""
+    from sshsig.allowed_signers import AllowedSigner
+
+    path = (base / name).resolve()
+    if not path.is_relative_to(base.resolve()) or not path.is_file():
+        return [f"{gov_name}: signing.allowed_signers: {name!r} is not a file inside the knowledge base"]
+    problems: list[str] = []
+    for number, raw in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        where = f"{name}:{number}"
+        try:
+            signer = AllowedSigner.parse(line)
+            options = signer.options or {}
+            if "cert-authority" in options:
+                raise ValueError("cert-authority keys are not supported; list each person's own key")
+            namespaces = [n.strip() for n in options.get("namespaces", "kbops-approval").split(",")]
+            entry = SigningKey(key=f"{signer.key_type} {signer.base64_key}",
+                               valid_after=_option_date(options.get("valid-after")),
+                               valid_before=_option_date(options.get("valid-before")))
+        except (ValueError, NotImplementedError, IndexError, pydantic.ValidationError) as exc:
+            problems.append(f"{where}: {str(exc).splitlines()[0]}")
+            continue
+        problem = key_problem(entry.key)
+        if problem:
+            problems.append(f"{where}: {problem}")
+            continue
+        if "kbops-approval" not in namespaces:
+            continue  # a key allowed for other namespaces only (e.g. git) signs no approval
+        entry._source = where
+        for principal in signer.principals.split(","):
+            if any(c in principal for c in "*?!"):
+                problems.append(f"{where}: principal {principal!r}: kbops needs each person's e-mail, not a pattern")
+                continue
+            found = governance.person_by_email(principal)
+            if found is None:
+                problems.append(f"{where}: principal {principal!r} is not an e-mail of governance.yml people")
+                continue
+            found[1].keys.append(entry)
+    return problems

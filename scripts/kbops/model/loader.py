@@ -17,6 +17,7 @@ from kbops.model import files, safe_yaml
 from kbops.model.document import Document, ParseProblem, SchemaProblem
 from kbops.model.hashing import content_hash
 from kbops.model.markdown import parse_structure
+from kbops.locale import DEFAULT_LOCALE
 from kbops.model.schema import FrontMatter
 
 log = logging.getLogger(__name__)
@@ -127,7 +128,7 @@ def load_document(settings: Settings, path: Path, data: bytes | None = None, *, 
             data = read_file(settings, path)
         except files.Refused as refused:
             return _broken(relpath, folder, refused.code, 1, refused.message)
-    return parse_document(relpath, data, structure=structure)
+    return parse_document(relpath, data, structure=structure, default_locale=settings.default_locale)
 
 
 def read_file(settings: Settings, path: Path | str) -> bytes:
@@ -135,7 +136,7 @@ def read_file(settings: Settings, path: Path | str) -> bytes:
     return files.read_source(str(path), str(settings.root), MAX_BYTES)
 
 
-def parse_document(relpath: str, data: bytes, *, structure: bool = True) -> Document:
+def parse_document(relpath: str, data: bytes, *, structure: bool = True, default_locale: str = DEFAULT_LOCALE) -> Document:
     """Parse one file. `structure=False` skips headings/links/blocks (the site build needs only meta and body)."""
     folder = folder_of(relpath)
     if len(data) > MAX_BYTES:
@@ -176,18 +177,21 @@ def parse_document(relpath: str, data: bytes, *, structure: bool = True) -> Docu
         body_start += 1
     body = text[body_start:]
     body_line = text.count("\n", 0, body_start) + 1
-    model, problems = validate_frontmatter(meta, meta_lines)
+    model, problems = validate_frontmatter(meta, meta_lines, default_locale)
     headings, links, blocks = parse_structure(body, body_line) if structure else ((), (), ())
     return Document(
         relpath=relpath, folder=folder, text=text, meta=meta, meta_lines=meta_lines, frontmatter=model,
         schema_problems=problems, body=body, body_line=body_line, headings=headings, links=links, blocks=blocks,
-        content_hash=content_hash(meta, body),
+        content_hash=content_hash(meta, body), default_locale=default_locale,
     )
 
 
-def validate_frontmatter(meta: dict, meta_lines: dict[str, int]) -> tuple[FrontMatter | None, tuple[SchemaProblem, ...]]:
+def validate_frontmatter(
+    meta: dict, meta_lines: dict[str, int], default_locale: str = DEFAULT_LOCALE
+) -> tuple[FrontMatter | None, tuple[SchemaProblem, ...]]:
     try:
-        return FrontMatter.model_validate(meta), ()
+        # A doc without `locale:` is in the configured default locale, not in a default of the schema.
+        return FrontMatter.model_validate(meta if "locale" in meta else {**meta, "locale": default_locale}), ()
     except pydantic.ValidationError as exc:
         problems = []
         for error in exc.errors():

@@ -8,12 +8,13 @@ from typing import Annotated, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from kbops.locale import DEFAULT_LOCALE, LOCALE_PATTERN
 from kbops.publishing import AUDIENCES
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-LOCALE_PATTERN = r"^[a-z]{2,3}(?:-[A-Z]{2})?$"
 DURATION_PATTERN = r"^[1-9][0-9]*[dwmy]$"
 HASH_PATTERN = r"^[0-9a-f]{64}$"
+SIGNATURE_PATTERN = r"^[A-Za-z0-9+/]+={0,2}$"
 
 # Fields written by tools, not people: they never enter the content hash.
 TOOL_WRITTEN_FIELDS = frozenset({"approvals", "source_hash", "upstream"})
@@ -64,6 +65,11 @@ class Approval(BaseModel):
     reviewer: str = Field(description="Reviewer e-mail, as declared in governance.yml people")
     date: dt.date
     hash: str = Field(pattern=HASH_PATTERN, description="SHA-256 content hash that was approved")
+    policy: Optional[str] = Field(default=None, max_length=300, description="Policies the approval was given for (signed)")
+    signature: Optional[str] = Field(
+        default=None, pattern=SIGNATURE_PATTERN, max_length=8000,
+        description="SSH signature (base64 SSHSIG, namespace kbops-approval) over doc id, hash, reviewer, date and policy",
+    )
 
 
 class Upstream(BaseModel):
@@ -97,7 +103,10 @@ class FrontMatter(BaseModel):
     product: Optional[str] = Field(default=None, description="A product key from taxonomy.yml")
     tags: list[str] = Field(default_factory=list, description="Tag keys from taxonomy.yml")
     intents: list[str] = Field(default_factory=list, description="Intent keys from taxonomy.yml")
-    locale: str = Field(default="en", pattern=LOCALE_PATTERN, description="BCP-47 language code")
+    locale: str = Field(
+        default=DEFAULT_LOCALE, pattern=LOCALE_PATTERN,
+        description="BCP-47 language code; unset means [tool.kbops] default_locale",
+    )
     translation_of: Optional[Slug] = Field(default=None, description="id of the source doc of a translation")
     source_hash: Optional[str] = Field(
         default=None, pattern=HASH_PATTERN, description="Content hash of the source this translation was made from"

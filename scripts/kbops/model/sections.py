@@ -1,5 +1,7 @@
-"""Required H2 sections per document type, and their accepted names per locale (data only)."""
+"""Required H2 sections per document type, and their accepted names per language (from kbops/locales data)."""
 from __future__ import annotations
+
+from kbops import locale as locales
 
 # type -> canonical (English) H2 headings every document of that type must have, in this order.
 REQUIRED_SECTIONS: dict[str, list[str]] = {
@@ -8,17 +10,6 @@ REQUIRED_SECTIONS: dict[str, list[str]] = {
     "playbook": ["Trigger", "Steps", "Communication"],
 }
 
-# locale -> canonical heading -> the heading a translation in that locale uses instead.
-SECTION_NAMES: dict[str, dict[str, str]] = {
-    "en": {name: name for names in REQUIRED_SECTIONS.values() for name in names},
-    "es": {
-        "Purpose": "Propósito", "Scope": "Alcance", "Procedure": "Procedimiento", "Escalation": "Escalado",
-        "Symptoms": "Síntomas", "Cause": "Causa", "Resolution": "Resolución",
-        "Trigger": "Disparador", "Steps": "Pasos", "Communication": "Comunicación",
-    },
-    "fr": {
-        "Purpose": "Objet", "Scope": "Périmètre", "Procedure": "Procédure", "Escalation": "Escalade",
-        "Symptoms": "Symptômes", "Cause": "Cause", "Resolution": "Résolution",
-        "Trigger": "Déclencheur", "Steps": "Étapes", "Communication": "Communication",
-    },
-}
+# language -> canonical heading -> the heading a document in that language uses instead
+# (`sections:` of kbops/locales/<language>/language.yml; a language without data uses the English names).
+SECTION_NAMES: dict[str, dict[str, str]] = {code: locales.section_names(code) for code in locales.shipped_languages()}

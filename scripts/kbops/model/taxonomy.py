@@ -1,4 +1,4 @@
-"""taxonomy.yml: the controlled vocabulary of products, tags and intents, with es/fr labels."""
+"""taxonomy.yml: the controlled vocabulary of products, tags and intents, with labels per language."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,6 +8,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from kbops.errors import ConfigError
+from kbops.locale import language_of
 from kbops.model.safe_yaml import config_yaml_problem, load_config_yaml
 
 
@@ -15,13 +16,16 @@ class Term(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     label: str = Field(description="English label")
-    es: str | None = None
-    fr: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict, description="language -> label, e.g. {pt: Cartões, de: Karten}")
+    es: str | None = Field(default=None, description="Spanish label (older spelling of labels: {es: ...})")
+    fr: str | None = Field(default=None, description="French label (older spelling of labels: {fr: ...})")
     description: str = ""
     synonyms: dict[str, list[str]] = Field(default_factory=dict, description="locale -> search synonyms")
 
     def label_for(self, locale: str) -> str:
-        return getattr(self, locale, None) or self.label if locale in ("es", "fr") else self.label
+        """The label in a locale's language (`labels`, or the `es`/`fr` keys), else the English label."""
+        language = language_of(locale)
+        return self.labels.get(locale) or self.labels.get(language) or {"es": self.es, "fr": self.fr}.get(language) or self.label
 
 
 class Taxonomy(BaseModel):

@@ -19,9 +19,10 @@ from stdnum.fr import nir
 from stdnum.mx import curp, rfc
 from stdnum.us import ssn
 
+from kbops import locale as locales
+
 # The markets served (DESIGN.md: es/en/fr, Spain, France, Mexico, the US and the UK); the locale's own first.
 MARKET_REGIONS = ("US", "ES", "FR", "MX", "GB")
-LANGUAGE_REGIONS = {"en": ("US", "GB"), "es": ("ES", "MX"), "fr": ("FR",)}
 
 # Words glued to a number that announce it (`phone612345678`, `tel:+34…`, `dni12345678Z`).
 _GLUED_WORDS = (
@@ -69,10 +70,9 @@ def regions_for(locale: Optional[str]) -> tuple[str, ...]:
     """Phone regions to try: the locale's (es-MX → MX, es → ES, MX), then every market served."""
     first: list[str] = []
     if locale:
-        parts = re.split(r"[-_]", locale)
-        if len(parts) > 1 and len(parts[1]) == 2 and parts[1].isalpha():
-            first.append(parts[1].upper())
-        first.extend(LANGUAGE_REGIONS.get(parts[0].lower(), ()))
+        region = locales.region_of(locale)
+        first.extend([region] if region else [])
+        first.extend(locales.language_regions(locale))  # `regions:` of kbops/locales/<language>/language.yml
     return tuple(dict.fromkeys([*first, *MARKET_REGIONS]))
 
 

@@ -10,6 +10,7 @@ as MkDocs finds plugins; Whoosh (`kbops.search.whoosh`) is the default.
 from __future__ import annotations
 
 import abc
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Optional
@@ -163,6 +164,13 @@ class SearchBackend(abc.ABC):
 
     @abc.abstractmethod
     def open(self, generation: Path, config: SearchConfig, synonyms: dict[str, list[list[str]]]) -> LexicalIndex: ...
+
+    def query_terms(self, text: str, group: str) -> list[tuple[str, ...]]:
+        """The backend's analysis of a query in an analyzer group (a language, kbops.search.text.language_group):
+        one tuple of variant terms per word position, stop words removed. Default: accent-folded words."""
+        from kbops.search.text import fold
+
+        return [(word,) for word in re.findall(r"\w+", fold(text))]
 
 
 def available_backends() -> dict[str, Callable[[], SearchBackend]]:

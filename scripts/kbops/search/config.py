@@ -6,6 +6,7 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field
 
 from kbops.config import Settings
+from kbops.locale import language_of
 
 
 class FieldBoosts(BaseModel):
@@ -52,7 +53,11 @@ class SearchConfig(BaseModel):
     model: Optional[str] = None
     model_threads: Optional[int] = Field(default=None, ge=1, le=64)
     model_batch_size: Optional[int] = Field(default=None, ge=1, le=1024)
-    model_max_length: Optional[int] = Field(default=128, ge=8, le=8192, description="Tokens embedded per chunk or query (CPU cost)")
+    model_max_length: Optional[int] = Field(
+        default=None, ge=8, le=8192,
+        description="Tokens embedded per chunk or query (CPU cost); unset: the model folder's own max_length "
+                    "(kbops-embedding.json), else kbops.search.embedding.DEFAULT_MAX_LENGTH (128)",
+    )
     query_prefix: Optional[str] = None
     passage_prefix: Optional[str] = None
     pooling: Optional[Literal["mean", "cls"]] = None
@@ -79,7 +84,7 @@ class SearchConfig(BaseModel):
     keep_generations: int = Field(default=2, ge=1, le=20, description="Older index generations kept for slow readers")
 
     def weight_for(self, locale: Optional[str]) -> float:
-        base = (locale or "").split("-")[0].lower()
+        base = language_of(locale)
         return self.lexical_weight.get(base, self.lexical_weight.get("default", 0.3))
 
 

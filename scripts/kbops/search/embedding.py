@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_THREADS = 2
 DEFAULT_BATCH_SIZE = 32
-DEFAULT_MAX_LENGTH = 256  # tokens; a heading-sized chunk fits, longer text is cut
+DEFAULT_MAX_LENGTH = 128  # tokens; the one default of [tool.kbops.search] model_max_length (a heading-sized chunk fits)
 MODEL_CONFIG_FILE = "kbops-embedding.json"  # optional, beside model.onnx
 CONFIG_KEYS = ("model", "model_threads", "model_batch_size", "model_max_length", "query_prefix", "passage_prefix", "pooling")
 _warned: set[str] = set()

@@ -18,6 +18,7 @@ import numpy as np
 
 from kbops.config import Settings
 from kbops.errors import NotFoundError, UsageError
+from kbops.locale import looks_like_locale
 from kbops.model.taxonomy import load_taxonomy
 from kbops.publishing import ANONYMOUS_AUDIENCE, require_audience, visible_audiences
 from kbops.search import fusion
@@ -333,7 +334,7 @@ class SearchEngine:
         limit = self.config.default_limit if limit is None else limit
         if not 1 <= limit <= self.config.max_limit:
             raise UsageError(f"limit must be between 1 and {self.config.max_limit}, got {limit}")
-        if locale is not None and not locale.replace("-", "").isalpha():
+        if locale is not None and not looks_like_locale(locale):
             raise UsageError(f"invalid locale {locale!r}; expected a code such as en, es or fr")
         return SearchRequest(query=query, audience=audience, locale=locale or None, type=type or None,
                              product=product or None, limit=limit, **options)

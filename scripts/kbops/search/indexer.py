@@ -15,8 +15,10 @@ from kbops.model.taxonomy import Taxonomy, load_taxonomy
 from kbops.publishing import is_publishable
 from kbops.search.backend import get_backend
 from kbops.search.config import SearchConfig, search_config
+from kbops.search.embedding import DEFAULT_MAX_LENGTH
 from kbops.search.models import embedder_for
 from kbops.search.records import IndexRecord, record_for
+from kbops import locale as locales
 from kbops.site.urls import SiteLayout, site_layout
 from kbops.search.store import MANIFEST, IndexStore, Manifest
 from kbops.search.vectors import write_vectors
@@ -55,7 +57,7 @@ def index_root(settings: Settings) -> Path:
 def signature(settings: Settings, config: SearchConfig, model: str = "") -> str:
     """Anything that changes every record, the schema or the vectors forces a full rebuild when it changes."""
     digest = hashlib.sha256()
-    digest.update(f"{SCHEMA_VERSION}/{config.backend}/{','.join(settings.locales)}/{model}/{config.embed_chunks}/{config.model_max_length}".encode())
+    digest.update(f"{SCHEMA_VERSION}/{config.backend}/{','.join(settings.locales)}/{model}/{config.embed_chunks}/{config.model_max_length or DEFAULT_MAX_LENGTH}".encode())
     digest.update(site_layout(settings).fingerprint().encode())  # stored page URLs follow mkdocs.yml
     if settings.taxonomy_path.is_file():
         digest.update(settings.taxonomy_path.read_bytes())
@@ -77,6 +79,10 @@ def build_index(
     model = embedder.name if embedder is not None else ""
     sig = signature(settings, config, model)
     layout = site_layout(settings)
+    languages = locales.languages(settings.locales)  # taxonomy labels of every configured language are indexed
+    if embedder is not None and not config.model:  # the default model's training languages (kbops.locale)
+        for language in (code for code in languages if not locales.embedding_supports(code)):
+            log.warning("the default embedding model was not trained on %r: expect weaker semantic matches (words still match)", language)
     with store.writer_lock():
         base = store.current()
         old = Manifest.read(base) if base is not None else None
@@ -109,7 +115,7 @@ def build_index(
             if before and before.get("indexed") and before.get("hash") == doc.content_hash:
                 unchanged += 1  # touched but not changed
                 continue
-            upserts.append(_record(doc, taxonomy, layout))
+            upserts.append(_record(doc, taxonomy, layout, languages))
             if before and before.get("indexed"):
                 updated += 1
             else:
@@ -174,8 +180,8 @@ def scan_sources(settings: Settings) -> list[tuple[str, str, os.stat_result]]:
     return found
 
 
-def _record(doc, taxonomy: Taxonomy, layout: SiteLayout) -> IndexRecord:
-    return record_for(doc, taxonomy, layout)
+def _record(doc, taxonomy: Taxonomy, layout: SiteLayout, languages: tuple[str, ...]) -> IndexRecord:
+    return record_for(doc, taxonomy, layout, languages)
 
 
 def _write_manifest(generation: Path, manifest: Manifest) -> None:

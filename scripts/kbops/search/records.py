@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
+from kbops.locale import DEFAULT_LOCALES, language_of
 from kbops.model.document import Block, Document, Heading
 from kbops.model.taxonomy import Taxonomy
 from kbops.site.urls import SiteLayout
@@ -90,13 +91,13 @@ def _labels(keys: list[str], terms: dict, locale: str) -> tuple[str, ...]:
         found.append(key.replace("_", " ").replace("-", " "))
         term = terms.get(key)
         if term is not None:
-            found.append(term.label_for(locale.split("-")[0]))
-            found.extend(term.synonyms.get(locale.split("-")[0], []))
+            found.append(term.label_for(language_of(locale)))
+            found.extend(term.synonyms.get(language_of(locale), []))
     return tuple(dict.fromkeys(found))
 
 
-def labels_elsewhere(keys: list[str], terms: dict, locale: str, languages: tuple[str, ...] = ("en", "es", "fr")) -> tuple[tuple[str, str], ...]:
-    own = locale.split("-")[0]
+def labels_elsewhere(keys: list[str], terms: dict, locale: str, languages: tuple[str, ...] = DEFAULT_LOCALES) -> tuple[tuple[str, str], ...]:
+    own = language_of(locale)
     found: list[tuple[str, str]] = []
     for language in languages:
         if language == own:
@@ -109,7 +110,7 @@ def labels_elsewhere(keys: list[str], terms: dict, locale: str, languages: tuple
     return tuple(dict.fromkeys(found))
 
 
-def record_for(doc: Document, taxonomy: Taxonomy, layout: SiteLayout) -> IndexRecord:
+def record_for(doc: Document, taxonomy: Taxonomy, layout: SiteLayout, languages: tuple[str, ...] = DEFAULT_LOCALES) -> IndexRecord:
     """The index record of a doc whose front-matter validated (callers check publishability first).
 
     Its `url` is where `kb build` puts the page, from the site's layout (`kbops.site.urls`)."""
@@ -140,6 +141,6 @@ def record_for(doc: Document, taxonomy: Taxonomy, layout: SiteLayout) -> IndexRe
         chunks=passages(fm.title, fm.description, split_sections(doc.headings, doc.blocks)),
         superseded_by=fm.superseded_by or "",
         translation_of=fm.translation_of or "",
-        labels_elsewhere=labels_elsewhere(list(fm.intents), taxonomy.intents, fm.locale)
-        + labels_elsewhere(list(fm.tags), taxonomy.tags, fm.locale),
+        labels_elsewhere=labels_elsewhere(list(fm.intents), taxonomy.intents, fm.locale, languages)
+        + labels_elsewhere(list(fm.tags), taxonomy.tags, fm.locale, languages),
     )

@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from typing import Iterable
 
-from whoosh.support.charset import accent_map
+from kbops.search.folding import accent_map
 
 # One character in, one character out, so offsets in the folded copy are offsets in the original.
 _FOLD = str.maketrans({code: value for code, value in accent_map.items() if isinstance(value, str) and len(value) == 1})

@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from whoosh.support.charset import accent_map  # a plain character table; no Whoosh index involved
+from kbops.search.folding import accent_map
+from kbops.locale import language_of
 
 FALLBACK_GROUP = "xx"  # analyzer group for locales without a Snowball stemmer: no stemming, folding only
 
@@ -18,7 +19,7 @@ def fold(text: str) -> str:
 
 def language_group(locale: str, groups: Iterable[str]) -> str:
     """The analyzer group of a BCP-47 locale ("es-MX" -> "es"), or the fallback group."""
-    base = (locale or "").split("-")[0].lower()
+    base = language_of(locale)
     return base if base in set(groups) else FALLBACK_GROUP
 
 
@@ -26,7 +27,7 @@ def analyzer_groups(locales: Iterable[str]) -> tuple[str, ...]:
     """Every analyzer group the index needs: one per configured language, plus the fallback group."""
     seen: list[str] = []
     for locale in locales:
-        base = locale.split("-")[0].lower()
+        base = language_of(locale)
         if base not in seen and base != FALLBACK_GROUP:
             seen.append(base)
     return (*seen, FALLBACK_GROUP)

@@ -20,13 +20,13 @@ from typing import Any, Optional
 
 from kbops.config import Settings
 from kbops.identity import user_pseudonym
+from kbops.locale import looks_like_locale
 from kbops.pii import looks_personal, pseudonymous_id, redact
 from kbops.server.config import ServerConfig
 
 EVENT_TYPES = ("search", "click", "view", "feedback", "contact")
 REQUIRED = {"search": ("query", "results"), "click": ("doc",), "view": ("doc",), "feedback": ("doc", "helpful"), "contact": ()}
 KNOWN = ("ts", "event", "session", "user", "query", "results", "doc", "rank", "helpful", "locale", "channel")
-_LOCALE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?$")
 _CHANNEL = re.compile(r"^[\w.-]{1,32}$")
 # Document ids are slugs (DESIGN.md); anything else (an e-mail, free text) is refused, never stored.
 _DOC = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
@@ -176,7 +176,7 @@ def validate_event(
         else:
             clean["helpful"] = item["helpful"]
     if item.get("locale") is not None:
-        if not isinstance(item["locale"], str) or not _LOCALE.match(item["locale"]):
+        if not isinstance(item["locale"], str) or not looks_like_locale(item["locale"]):
             errors.append("locale: a language code such as en, es or fr-CA")
         else:
             clean["locale"] = item["locale"]

@@ -14,9 +14,10 @@ from urllib.parse import parse_qs, quote, urlsplit
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from kbops.locale import looks_like_locale
+
 COOKIE = "kb_key"
 LOGIN_PAGE = "login/"  # under the locale's prefix; the default locale has none
-_LOCALE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 _FALLBACK = """<!doctype html><html lang="en"><meta charset="utf-8"><title>Sign in</title>
 <h1>Agent sign-in</h1><!--error--><form method="post" action="/login"><label for="kb-key">Access key</label>
 <input id="kb-key" name="key" type="password" autocomplete="current-password" required><input type="hidden" name="next" value="{next}">
@@ -42,7 +43,7 @@ def safe_next(value: Optional[str], fallback: str = "/") -> str:
 
 
 def login_page_url(locale: Optional[str], default_locale: str) -> str:
-    if not locale or locale == default_locale or not _LOCALE.match(locale):
+    if not locale or locale == default_locale or not looks_like_locale(locale):
         return "/" + LOGIN_PAGE
     return f"/{locale}/{LOGIN_PAGE}"
 
@@ -66,7 +67,7 @@ class SignIn:
             return RedirectResponse(target + (f"?next={quote(safe_next(following), safe='/')}" if following else ""), 303)
         form = await self._form(request)
         locale = locale or form.get("lang") or None
-        if locale and not _LOCALE.match(locale):
+        if locale and not looks_like_locale(locale):
             locale = None
         following = safe_next(form.get("next"))
         key = form.get("key", "").strip()

@@ -39,6 +39,13 @@ class _WarningLog(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+def audience_site_dir(settings: Settings, audience: str) -> Path:
+    """Where `kb build` writes an audience's site and `kb serve` serves it from: `<[tool.kbops.server] site_dir>/<audience>`."""
+    from kbops.server.config import ServerConfig
+
+    return settings.root / settings.section("server", ServerConfig).site_dir / audience
+
+
 def build_site(
     settings: Settings, audience: str, site_dir: Path, *, strict: bool = True, include_drafts: bool = False,
 ) -> BuildResult:

@@ -64,7 +64,7 @@ def ui_files(edition: Edition) -> dict[str, str]:
         words = {
             "search": localized(SEARCH_LABELS, loc),
             "locales": {code: name for code, name in LOCALE_NAMES.items()},
-            "type": {key: names.get(loc) or names["en"] for key, names in TYPE_LABELS.items()},
+            "type": localized(TYPE_LABELS, loc),
             "product": {key: term.label_for(loc) for key, term in edition.taxonomy.products.items()},
         }
         files[f"{UI_DIR}/ui.{loc}.json"] = json.dumps(words, ensure_ascii=False, sort_keys=True)
@@ -115,7 +115,7 @@ def header_words(edition: Edition) -> dict[str, dict]:
         words = localized(AUTH_LABELS, loc)
         out[loc] = {
             "sign_in": words["sign_in"], "sign_out": words["sign_out"], "signed_in_as": words["signed_in_as"],
-            "audiences": {a: names.get(loc) or names["en"] for a, names in AUDIENCE_NAMES.items()},
+            "audiences": localized(AUDIENCE_NAMES, loc),
             "login": edition.layout.page_url(login_path(edition, loc)),
             "home": edition.layout.page_url(home_path(edition, loc)),
             "made_with": label("made_with", loc),

@@ -1,5 +1,8 @@
-"""Words the site shows around the content (banners, trust line, navigation), in en/es/fr."""
+"""Words the site shows around the content (banners, trust line, navigation), in en/es/fr here and in every
+language with a `site:` block in kbops/locales/<language>/language.yml (merged in at the end of this module)."""
 from __future__ import annotations
+
+from kbops import locale as locales
 
 LOCALE_NAMES = {"en": "English", "es": "Español", "fr": "Français"}  # each language by its own name (selectors)
 # A language named inside a sentence of another ("Solo en inglés").
@@ -12,7 +15,8 @@ LANGUAGE_IN: dict[str, dict[str, str]] = {
 
 def language_in(language: str, locale: str) -> str:
     """The name of `language` in a sentence written in `locale`."""
-    return LANGUAGE_IN.get(locale, LANGUAGE_IN["en"]).get(language) or LOCALE_NAMES.get(language, language)
+    names = LANGUAGE_IN.get(locale) or LANGUAGE_IN.get(locales.language_of(locale)) or LANGUAGE_IN["en"]
+    return names.get(language) or LOCALE_NAMES.get(language, language)
 
 _LABELS: dict[str, dict[str, str]] = {
     "owner": {"en": "Owner", "es": "Responsable", "fr": "Responsable"},
@@ -156,20 +160,44 @@ AUDIENCE_LANDING: dict[str, dict[str, dict[str, str]]] = {
 
 def label(key: str, locale: str) -> str:
     """A site label in `locale`, falling back to English."""
-    words = _LABELS[key]
-    return words.get(locale) or words["en"]
+    return _pick(_LABELS[key], locale)
 
 
 def landing_words(audience: str, locale: str) -> dict[str, str]:
     words = AUDIENCE_LANDING[audience]  # every audience has its words (kbops.publishing.AUDIENCES)
-    return words.get(locale) or words["en"]
+    return _pick(words, locale)
 
 
 def localized(table: dict[str, dict[str, str]], locale: str) -> dict[str, str]:
     """One language's column of a label table (English where a word is missing)."""
-    return {key: words.get(locale) or words["en"] for key, words in table.items()}
+    return {key: _pick(words, locale) for key, words in table.items()}
 
 
 def type_label(doc_type: str, locale: str) -> str:
-    words = TYPE_LABELS.get(doc_type, {"en": doc_type.title()})
-    return words.get(locale) or words["en"]
+    return _pick(TYPE_LABELS.get(doc_type, {"en": doc_type.title()}), locale)
+
+
+def _pick(words: dict, locale: str):
+    """The word of a locale (pt-BR), else of its language (pt), else the English one."""
+    return words.get(locale) or words.get(locales.language_of(locale)) or words["en"]
+
+
+def _add_language_data() -> None:
+    """Languages whose site words are data (kbops/locales/<language>/language.yml `site:`) join the tables above."""
+    tables = {"labels": _LABELS, "auth": AUTH_LABELS, "audiences": AUDIENCE_NAMES, "search": SEARCH_LABELS, "types": TYPE_LABELS}
+    for code in locales.shipped_languages():
+        LOCALE_NAMES.setdefault(code, locales.language_name(code))
+        LANGUAGE_IN.setdefault(code, {}).update(
+            {k: v for k, v in (locales.language_data(code, "language_names") or {}).items() if k not in LANGUAGE_IN[code]}
+        )
+        site = locales.language_data(code, "site") or {}
+        for group, table in tables.items():
+            for key, word in (site.get(group) or {}).items():
+                if key in table:
+                    table[key].setdefault(code, word)
+        for audience, words in (site.get("landing") or {}).items():
+            if audience in AUDIENCE_LANDING:
+                AUDIENCE_LANDING[audience].setdefault(code, words)
+
+
+_add_language_data()

@@ -17,6 +17,7 @@ from mkdocs.plugins import BasePlugin
 from kbops.config import Settings, load_settings
 from kbops.errors import KbError
 from kbops.publishing import ANONYMOUS_AUDIENCE, AUDIENCES, require_audience
+from kbops.locale import interface_language, site_words
 from kbops.site.i18n import material_languages
 from kbops.site.labels import LOCALE_NAMES
 from kbops.site.render import insert_chrome
@@ -89,8 +90,9 @@ class KbopsPlugin(BasePlugin[KbopsPluginConfig]):
             "audience": audience, "contact_url": self.config.contact_url, "endpoint": self.config.events_endpoint,
             "search_endpoint": self.config.search_endpoint, "whoami_endpoint": self.config.whoami_endpoint,
             "default_locale": staged.locales[0],
-            # Locales whose interface Material can show; a page in another locale keeps theme.language.
-            "ui_locales": [loc for loc in staged.locales if loc in languages] or [staged.locales[0]],
+            # Material's interface language per locale (pt-BR, else pt); a locale it lacks keeps theme.language.
+            "ui_languages": {loc: interface_language(loc, languages, "") for loc in staged.locales},
+            "feedback": {loc: site_words(loc, "feedback") for loc in staged.locales},
             "nav_sections": {LOCALE_NAMES.get(loc, loc): loc for loc in staged.locales},
             "site_names": staged.site_names, "header": staged.header,
             "locale_names": {loc: LOCALE_NAMES.get(loc, loc) for loc in staged.locales},

@@ -7,17 +7,18 @@ URL handed to a reader always resolves to the page `kb build` wrote.
 from __future__ import annotations
 
 import posixpath
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from kbops.locale import suffix_locale
 
 if TYPE_CHECKING:
     from kbops.config import Settings
 
 CONFIG_FILE = "mkdocs.yml"
-# Translations are written side by side as `name.<locale>.md`; on the site each language gets its own tree.
-_LOCALE_SUFFIX = re.compile(r"^(?P<stem>.+)\.(?P<locale>[a-z]{2})\.md$")
+# Translations are written side by side as `name.<locale>.md` (kbops.locale.suffix_locale); on the site each
+# language gets its own tree.
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,9 @@ class SiteLayout:
         """
         head, _, rest = relpath.partition("/")
         path = self.mount_of(head) + rest if head in self.roots and rest else relpath
-        match = _LOCALE_SUFFIX.match(path)
-        if match and match.group("locale") != self.default_locale:
-            return f"{match.group('locale')}/{match.group('stem')}.md"
+        stem, locale = suffix_locale(path)
+        if locale and locale != self.default_locale:
+            return f"{locale}/{stem}.md"
         return path
 
     def page_url(self, staged: str) -> str:

@@ -12,4 +12,4 @@ from kbops.lint.rules import html  # noqa: F401
 from kbops.lint.rules import style  # noqa: F401
 from kbops.lint.rules import suppression  # noqa: F401
 from kbops.lint.rules import governance  # noqa: F401
-from kbops.lint.rules import translation_language  # noqa: F401
+from kbops.lint.rules import locales  # noqa: F401

@@ -8,6 +8,7 @@ from kbops.lint.context import LintContext
 from kbops.lint.registry import Finding, rule
 from kbops.lint.rules._text import line_at, prose
 from kbops.model.document import Document, Heading
+from kbops import locale as locales
 from kbops.model.sections import REQUIRED_SECTIONS, SECTION_NAMES
 
 PLACEHOLDER = re.compile(
@@ -74,7 +75,7 @@ def missing_required_section(doc: Document, ctx: LintContext):
     present = {normalize_heading(h.text) for h in doc.headings if h.level == 2}
     for section in required:
         if not accepted_names(section) & present:
-            name = SECTION_NAMES.get(doc.locale, {}).get(section, section)
+            name = locales.section_names(doc.locale).get(section, section)
             label = name if name == section else f"{name} ({section})"
             yield Finding(_anchor_line(doc), f"missing required section '## {label}' for type {doc.get('type')!r}")
 

@@ -5,6 +5,7 @@ import re
 from typing import Iterator, Optional
 
 from kbops.lint.context import LintContext
+from kbops.locale import language_of
 from kbops.lint.registry import Finding, rule
 from kbops.lint.rules._text import line_at, prose
 from kbops.lint.settings import TermList
@@ -35,7 +36,7 @@ def _terms_for(doc: Document, ctx: LintContext) -> Optional[TermList]:
     """The term list of the doc's locale (`es-MX`), else of its language (`es`); None for unparsed docs."""
     if not doc.parsed:
         return None
-    return ctx.lint.terms.get(doc.locale) or ctx.lint.terms.get(doc.locale.split("-", 1)[0])
+    return ctx.lint.terms.get(doc.locale) or ctx.lint.terms.get(language_of(doc.locale))
 
 
 @rule("KB701", "preferred-term", "warning")

@@ -167,7 +167,7 @@ def unsupported_locale(doc: Document, ctx: LintContext):
     """
     if not doc.parsed:
         return
-    locale = doc.get("locale", "en")
+    locale = doc.get("locale", ctx.settings.default_locale)
     if isinstance(locale, str) and locale not in ctx.settings.locales:
         yield Finding(
             doc.line_of("locale"),

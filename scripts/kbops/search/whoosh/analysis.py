@@ -6,6 +6,7 @@ from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter,
 from whoosh.lang import has_stemmer, has_stopwords, stemmer_for_language, stopwords_for_language
 from whoosh.support.charset import accent_map
 
+from kbops.locale import stemmer_language, stopword_language
 from kbops.search.text import FALLBACK_GROUP
 
 TOKEN_PATTERN = r"\w+(?:[.,]\d+)*"
@@ -84,12 +85,12 @@ class FoldedStopFilter(StopFilter):
 @functools.lru_cache(maxsize=None)
 def analyzer_for(group: str):
     """The analyzer of one language group (index and query side use the same one)."""
-    language = None if group == FALLBACK_GROUP else group
+    fallback = group == FALLBACK_GROUP  # kbops.locale chooses each language's stemmer and stop words
     return (
         RegexTokenizer(TOKEN_PATTERN)
         | LowercaseFilter()
-        | FoldedStopFilter(stoplist=_stoplist(language), minsize=2)
-        | VariantStemFilter(language)
+        | FoldedStopFilter(stoplist=_stoplist(None if fallback else stopword_language(group)), minsize=2)
+        | VariantStemFilter(None if fallback else stemmer_language(group))
     )
 
 

@@ -67,6 +67,9 @@ def _document(record: IndexRecord, groups: tuple[str, ...]) -> dict:
 class WhooshBackend(SearchBackend):
     name = "whoosh"
 
+    def query_terms(self, text: str, group: str) -> list[tuple[str, ...]]:
+        return query_terms(text, group)
+
     def write(self, target, upserts, deletes, base, locales, progress=None) -> None:
         groups = analyzer_groups(locales)
         target.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,5 @@
-"""KB805, KB809: every doc has a declared, active owner, and .github/CODEOWNERS says the same."""
+"""KB805, KB809: every doc's owner is still active, and .github/CODEOWNERS says the same (undeclared owners: KB120)."""
 from __future__ import annotations
-
-import difflib
 
 from kbops.governance import codeowners as codeowners_mod
 from kbops.governance.policy import owner_people
@@ -13,18 +11,18 @@ from kbops.model.loader import Corpus
 
 @rule("KB805", "owner-not-declared")
 def owner_not_declared(doc: Document, ctx: LintContext):
-    """The doc's owner is not (or no longer) a declared team or active person in governance.yml.
+    """The doc's owner is no longer active: an inactive person, or a team without active members.
 
     What it checks:
-        `owner` names a team or a person of governance.yml; a person owner is active; a team owner has at
-        least one active member.
+        A person owner is active; a team owner has at least one active member. An owner that is not
+        declared at all is KB120's finding (one finding per mistake), not this rule's.
 
     Why it matters:
         Ownership drives reviews, the stale report and CODEOWNERS. When a team is renamed or a person
         leaves, their docs silently stop being reviewed unless someone notices.
 
     Bad:
-        owner: payments-team     # renamed to cards-support last quarter
+        owner: ivan              # people: {ivan: {active: false}} since he left
 
     Good:
         owner: cards-support
@@ -38,10 +36,8 @@ def owner_not_declared(doc: Document, ctx: LintContext):
     governance = ctx.governance
     line = doc.line_of("owner")
     if not governance.is_owner(owner):
-        close = difflib.get_close_matches(owner, [*governance.teams, *governance.people], n=1, cutoff=0.6)
-        hint = f"; did you mean {close[0]!r}?" if close else f"; declared teams: {', '.join(governance.teams) or 'none'}"
-        yield Finding(line, f"owner {owner!r} is not declared in governance.yml{hint}")
-    elif owner in governance.people and not governance.people[owner].active:
+        return  # undeclared: KB120 (unknown-owner) reports it, with the closest declared name
+    if owner in governance.people and not governance.people[owner].active:
         yield Finding(line, f"owner {owner!r} is marked inactive in governance.yml; hand the doc to a team")
     elif owner in governance.teams and not owner_people(owner, governance):
         yield Finding(line, f"owner team {owner!r} has no active members in governance.yml")
