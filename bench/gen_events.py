@@ -10,6 +10,13 @@ midnight, clicks after the next search, blank queries, zero-result "content gap"
 fail (read, then contact), personal data in queries, UTC offsets, exact duplicate lines, malformed
 lines and late (out-of-order) writes.
 
+Planted on purpose, and written to the truth file under `planted`, so that a report can be tested
+against what is really wrong rather than against a golden file:
+- `bad_docs`: one doc in twelve fails (readers who open it contact support 30 points more often and vote
+  it unhelpful); `kb deflection`'s fix-first list must put exactly these on top.
+- `translation_demand`: Spanish and French phrasings (PLANTED_QUERIES) typed by readers of that language
+  for intents whose docs exist only in another language; they click the doc in the other language.
+
 The generator keeps its own ground truth while generating (one Python pass, independent of the
 SQL in kbops/analytics/sql) and writes it to `<out>.truth.json`: searches, zero-result and clicked
 searches, self-service and contacted sessions, and the true deflection rate for W = 24 h.
@@ -42,6 +49,21 @@ EVENTS_PER_USER_DAY = 1.1  # measured: events per known user per day (with anony
 START = 1_790_812_800  # 2026-10-01T00:00:00Z (integer seconds throughout: no rounding surprises)
 LOCALES = (("en", 0.7), ("es", 0.2), ("fr", 0.1))
 CHANNELS = (("site", 0.6), ("app", 0.25), ("widget", 0.15))
+# What Spanish and French readers type for a few Banking77 intents (hand-written; Banking77 is English).
+# Planted only where the intent's docs have no translation in that language: translation demand.
+PLANTED_QUERIES: dict[str, dict[str, tuple[str, ...]]] = {
+    "es": {
+        "card_about_to_expire": ("mi tarjeta va a caducar", "como renuevo mi tarjeta caducada"),
+        "request_refund": ("como pido un reembolso", "quiero que me devuelvan el dinero"),
+        "transfer_timing": ("cuanto tarda una transferencia",),
+        "card_payment_not_recognised": ("hay un cargo que no reconozco", "pago desconocido en mi tarjeta"),
+        "apple_pay_or_google_pay": ("añadir mi tarjeta a apple pay",),
+    },
+    "fr": {
+        "card_about_to_expire": ("ma carte va expirer", "renouveler ma carte"),
+        "card_payment_fee_charged": ("frais sur mon paiement par carte",),
+    },
+}
 PII_SUFFIXES = (" my email is {u}@example.com", " call me on +34 612 {n:03d} {m:03d}", " card 4111 1111 1111 1111")
 
 
@@ -119,8 +141,14 @@ class Generator:
         self.intents = list(self.queries)
         self.serving, self.locale_of, self.doc_source, self.default_locale = kb_docs_for(self.intents, args.kb_root)
         docs = sorted({d for ids in self.serving.values() for d in ids})
-        self.bad_docs = set(self.rng.sample(docs, max(1, len(docs) // 12))) if docs else set()
+        self.bad_docs = set(self.rng.sample(docs, min(len(docs), max(3, len(docs) // 12)))) if docs else set()
         self.findability_gaps = set(self.intents[::11])
+        self.planted = {  # (locale, intent) -> phrasings, where no doc of the intent is in that locale
+            (locale, intent): phrasings for locale, by_intent in PLANTED_QUERIES.items()
+            for intent, phrasings in by_intent.items()
+            if self.serving.get(intent) and intent not in self.findability_gaps
+            and all(self.locale_of.get(d, self.default_locale) != locale for d in self.serving[intent])
+        }
         self.quoted = {i: [json.dumps(q, ensure_ascii=False) for q in qs] for i, qs in self.queries.items()}
         self.truth = dict(events=0, lines=0, searches=0, zero_result_searches=0, clicked_searches=0,
                           self_service_sessions=0, contacted_sessions=0, duplicate_lines=0, malformed_lines=0, tickets=0)
@@ -174,6 +202,8 @@ class Generator:
                     self.emit(t, f'"event": "search", {who}, "query": "  ", "results": 3, {ctx}')
                     t += rng.randint(5, 30)
                 query = rng.choice(self.quoted[intent])
+                if (locale, intent) in self.planted and rng.random() < 0.5:
+                    query = json.dumps(rng.choice(self.planted[locale, intent]), ensure_ascii=False)
                 if rng.random() < 0.001:  # personal data typed into the search box
                     query = json.dumps(json.loads(query) + rng.choice(PII_SUFFIXES).format(
                         u=f"c{rng.randrange(10**6)}", n=rng.randrange(1000), m=rng.randrange(1000)))
@@ -248,6 +278,13 @@ class Generator:
                     break
             written += self.flush(handle, before=None)
         self.truth["lines"] = written
+        self.truth["planted"] = {
+            "bad_docs": sorted(self.bad_docs),
+            "translation_demand": [
+                {"locale": locale, "intent": intent, "queries": list(phrasings), "docs": list(self.serving[intent])}
+                for (locale, intent), phrasings in sorted(self.planted.items())
+            ],
+        }
         return self.truth
 
     def flush(self, handle, before: int | None) -> int:
@@ -295,13 +332,27 @@ def scale(source: Path, factor: int, out: Path) -> dict:
     return truth
 
 
+def default_salt(kb_root: Path | None) -> str:
+    """The salt `kb deflection` would use in that knowledge base (kbops.analytics.options.resolve_salt):
+    [tool.kbops.analytics]/[tool.kbops.server] user_salt, KB_USER_SALT, .kb/user-salt, or the default."""
+    from kbops.analytics.options import DEFAULT_SALT, AnalyticsConfig, resolve_salt
+    from kbops.config import load_settings
+
+    try:
+        settings = load_settings(kb_root)
+        return resolve_salt(settings, settings.section("analytics", AnalyticsConfig))[0]
+    except Exception:  # no usable KB there: kb deflection would fall back to the default salt too
+        return DEFAULT_SALT
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=1_000_000, help="approximate number of events (default 1M)")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "deflection" / "events.jsonl")
     parser.add_argument("--seed", type=int, default=77)
     parser.add_argument("--days", type=int, default=28, help="length of the period in days")
-    parser.add_argument("--salt", default="bench-salt", help="user pseudonym salt (pass the same KB_USER_SALT to kb deflection)")
+    parser.add_argument("--salt", help="user pseudonym salt (default: the one `kb deflection` uses in --kb-root, "
+                        "so that its tickets join with no setting; pass the same KB_USER_SALT to kb deflection otherwise)")
     parser.add_argument("--tickets", action="store_true", help="also write <out>.tickets.csv (Zendesk columns)")
     parser.add_argument("--parquet", action="store_true", help="also write <out stem>.parquet (valid events, same truth)")
     parser.add_argument("--banking77", type=Path, default=BANKING77)
@@ -309,6 +360,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--scale-from", type=Path, help="instead of generating, repeat this generated log with disjoint ids")
     parser.add_argument("--factor", type=int, default=10, help="with --scale-from: how many copies")
     args = parser.parse_args(argv)
+    if args.salt is None:
+        args.salt = default_salt(args.kb_root)
     started = time.perf_counter()
     if args.scale_from:
         truth = scale(args.scale_from, args.factor, args.out)

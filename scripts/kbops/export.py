@@ -74,6 +74,9 @@ def export_chunks(settings: Settings, audience: str = ANONYMOUS_AUDIENCE, proble
         problems.extend(corpus.refused())
     docs = select_for_audience(corpus.docs, audience)
     layout = site_layout(settings)
+    from kbops.site.links import published_to, without_unseen_links  # the site's link rule, for every output
+
+    docs = [without_unseen_links(doc, corpus, published_to(audience)) for doc in docs]
     return [chunk for doc in docs for chunk in chunks_of(doc, layout)]
 
 

@@ -16,8 +16,10 @@ import re
 
 from kbops.pii import pseudonymous_id
 
-PSEUDONYM = re.compile(r"^u-[0-9a-f]{16}$")
-PSEUDONYM_SQL = "u-[0-9a-f]{16}"  # the same shape, for DuckDB's regexp_full_match
+# `u-`: a reader's (customer's) pseudonym; `a-`: an agent's, written by the collector only for callers with
+# a key (kbops.server.events), so that a keyless caller can never post events as an agent.
+PSEUDONYM = re.compile(r"^[ua]-[0-9a-f]{16}$")
+PSEUDONYM_SQL = "[ua]-[0-9a-f]{16}"  # the same shape, for DuckDB's regexp_full_match
 
 
 def canonical_user(raw: str) -> str:

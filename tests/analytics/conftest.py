@@ -77,3 +77,13 @@ def deflection(*events: Path | str, **options: Any) -> DeflectionReport:
 @pytest.fixture
 def small_log(tmp_path: Path) -> Path:
     return write_jsonl(tmp_path / "events.jsonl", SMALL_LOG)
+
+
+@pytest.fixture(autouse=True)
+def minimal_knowledge_base(tmp_path: Path) -> Path:
+    """tmp_path is a (minimal) knowledge base: every `kb` command outside one says so and exits 2 (kb init).
+    The reports need nothing else from it; tests that want docs copy a whole KB into a subfolder."""
+    marker = tmp_path / "pyproject.toml"
+    if not marker.exists():
+        marker.write_text("[tool.kbops]\n", encoding="utf-8")
+    return tmp_path

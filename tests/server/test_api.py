@@ -9,10 +9,14 @@ from tests.search.conftest import SECRET_WORDS
 
 
 def test_healthz_and_index_built_on_first_start(served_kb):
-    root, server, _ = served_kb
+    root, server, keys = served_kb
     health = server.client().get("/healthz").json()
-    assert health["status"] == "ok" and health["docs"] == 9
+    assert health["status"] == "ok" and health["search"]["ready"] and health["search"]["processes"] >= 1
     assert (root / ".kb" / "index" / "current").is_symlink()
+    # How many docs exist tells an outsider how much is hidden: only a caller who sees everything gets a count.
+    assert "docs" not in health
+    assert "docs" not in server.client().get("/healthz", headers={"X-KB-Key": keys["partner"]}).json()
+    assert server.client().get("/healthz", headers={"X-KB-Key": keys["internal"]}).json()["docs"] == 9
 
 
 @pytest.mark.parametrize("word", SECRET_WORDS + ("kestral", "quarantin"))
@@ -88,13 +92,15 @@ def test_rejected_events_say_why(served_kb):
     assert body["rejected"][0]["errors"] == ["helpful: true or false"]
 
 
-def test_cors_allows_the_configured_site_origin_only(served_kb):
+def test_cors_allows_the_bound_site_origin_only(served_kb):
     _, server, _ = served_kb
-    headers = {"Origin": "http://localhost:8000", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+    port = server.base.rsplit(":", 1)[1]  # not 8000: the default follows the port kb serve is bound to
+    headers = {"Origin": f"http://localhost:{port}", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
     allowed = server.client().options("/api/events", headers=headers)
-    assert allowed.status_code == 200 and allowed.headers["access-control-allow-origin"] == "http://localhost:8000"
-    denied = server.client().options("/api/events", headers={**headers, "Origin": "https://evil.example"})
-    assert "access-control-allow-origin" not in denied.headers
+    assert allowed.status_code == 200 and allowed.headers["access-control-allow-origin"] == f"http://localhost:{port}"
+    for other in ("https://evil.example", "http://localhost:8000"):
+        denied = server.client().options("/api/events", headers={**headers, "Origin": other})
+        assert "access-control-allow-origin" not in denied.headers
 
 
 def test_site_is_served_for_the_callers_audience(served_kb):
@@ -111,8 +117,8 @@ def test_site_is_served_for_the_callers_audience(served_kb):
         assert agent.get("/cards/").text == "partner cards page"
         page = agent.get("/")
         assert page.text == "<h1>PARTNER HOME</h1>" and page.headers["cache-control"] == "private, no-cache"
-    with server.client(cookies={"kb_key": "kb_forged"}) as forged:
-        assert forged.get("/").text == "<h1>PUBLIC HOME</h1>"
+    with server.client(cookies={"kb_session": "x.1.1.forged", "kb_key": keys["partner"]}) as forged:
+        assert forged.get("/").text == "<h1>PUBLIC HOME</h1>"  # a raw key in a cookie signs in no one
     with server.client(headers={"X-KB-Key": keys["internal"]}) as staff:
         missing = staff.get("/")
         assert missing.status_code == 503 and "internal site is not built" in missing.text

@@ -89,9 +89,10 @@ def test_sign_in_returns_to_the_page_and_sign_out_too(agent_site):
         for evil in ("https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"):
             again = client.post("/login", data={"key": keys["partner"], "next": evil})
             assert again.headers["location"] == "/", evil
-        out = client.get("/logout", params={"next": "/es/"})
+        assert client.get("/logout", params={"next": "/es/"}).status_code == 200  # a form: sign-out is POST only
+        out = client.post("/logout", data={"next": "/es/"}, headers={"Origin": server.base})
         assert out.status_code == 303 and out.headers["location"] == "/es/"
-    with server.client(cookies={"kb_key": keys["revoked"]}) as stale:
+    with server.client(cookies={"kb_session": "x.1.1.forged", "kb_key": keys["revoked"]}) as stale:
         assert stale.get("/api/whoami").json() == {"audience": "public", "signed_in": False}
 
 
@@ -222,7 +223,9 @@ def test_box_first_hit_equals_the_apis_for_twenty_queries(agent_site):
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         try:
             context = chromium.new_context(viewport={"width": 1280, "height": 900})
-            context.add_cookies([{"name": "kb_key", "value": keys["partner"], "url": server.base}])
+            signed_in = httpx.post(server.base + "/login", data={"key": keys["partner"]}, timeout=30)
+            session = signed_in.cookies["kb_session"]  # a session token: the key itself is never a cookie
+            context.add_cookies([{"name": "kb_session", "value": session, "url": server.base}])
             page = context.new_page()
             page.set_default_timeout(20000)
             for locale in ("es", "fr", "en"):

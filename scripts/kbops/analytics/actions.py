@@ -3,19 +3,22 @@ from __future__ import annotations
 
 from typing import Optional
 
-from kbops.analytics.report import DeflectionReport, DocStats
+from kbops.analytics.fix_first import FixDoc
+from kbops.analytics.report import DeflectionReport
 
 FIX_DOCS = 10
 FIX_GAPS = 10
 
-DOC_HEADER = ["doc", "owner", "last review", "sessions", "contacted", "contact rate (95% low)", "sure contacts", "helpful yes/no"]
-GAP_HEADER = ["gap (phrasings)", "searches", "zero-result", "contacted", "verdict", "action"]
+DOC_HEADER = ["doc", "why", "excess contacts", "contacted / sessions", "contact rate (95% low)", "usual rate", "helpful yes/no",
+              "owner", "last review"]
+GAP_HEADER = ["#", "gap (phrasings)", "contacted", "zero-result / searches", "verdict", "why", "action"]
 AGENT_HEADER = ["query", "searches", "zero-result", "sessions"]
 
 VERDICTS = {
-    "no_doc": "no doc answers",
-    "ranks_low": "a doc exists, search ranks it low",
-    "found": "search finds a doc; readers still contact",
+    "no_doc": "no doc answers: write one",
+    "ranks_low": "a doc answers; readers' words miss it",
+    "found": "readers find the doc and still contact: improve it",
+    "translate": "the answer exists only in another language: translate it",
     "no_index": "no search index (run kb index)",
 }
 
@@ -31,16 +34,18 @@ def doc_label(report: DeflectionReport, doc_id: Optional[str]) -> str:
     return f"{title} ({doc_id})" if title else doc_id
 
 
-def doc_row(d: DocStats) -> list[str]:
+def doc_row(row: FixDoc) -> list[str]:
+    d = row.stats
     return [
         f"{d.title} ({d.doc})" if d.title else d.doc,
+        "; ".join(row.reasons),
+        f"{row.excess_contacts:,.0f}",
+        f"{d.contacted_sessions:,} / {d.sessions:,}",
+        f"{pct(d.contact_after_view_rate)} (≥ {pct(d.rate_lower_bound)})",
+        f"{pct(row.baseline.contact_rate)} ({row.baseline.label})",
+        f"{d.helpful_yes}/{d.helpful_no}",
         d.owner or "–",
         d.last_reviewed or "–",
-        f"{d.sessions:,}",
-        f"{d.contacted_sessions:,}",
-        f"{pct(d.contact_after_view_rate)} (≥ {pct(d.rate_lower_bound)})",
-        f"{d.sure_contacts:,.0f}",
-        f"{d.helpful_yes}/{d.helpful_no}",
     ]
 
 
@@ -48,14 +53,33 @@ def doc_rows(report: DeflectionReport, limit: int = FIX_DOCS) -> list[list[str]]
     return [doc_row(d) for d in report.worst_docs[:limit]]
 
 
-def gap_action(report: DeflectionReport, cluster) -> str:
+def gap_reason(cluster) -> str:
+    """Why the verdict: what readers' searches got, and what search answers now."""
+    found = f"{cluster.zero_result_searches:,} of {cluster.searches:,} searches found nothing"
     if cluster.verdict == "no_doc":
-        return cluster.command or ""
+        return f"{found}; no doc is search's first hit for most phrasings, nor covers \"{cluster.title}\""
+    if cluster.verdict in ("ranks_low", "found", "translate") and cluster.votes and len(cluster.queries) < 3:
+        return f"{found}; search puts the doc first for the {len(cluster.queries)} phrasing(s) (too few to rule out a new doc)"
+    if cluster.verdict in ("ranks_low", "found", "translate") and cluster.votes:
+        return f"{found}; search puts the doc first for {cluster.votes} of the {cluster.phrasings_run} phrasings tried"
+    if cluster.verdict == "ranks_low" and cluster.clicked_doc == cluster.doc:
+        return f"{found}; readers who clicked it did not contact support"
     if cluster.verdict == "ranks_low":
-        where = f"rank {cluster.doc_rank}" if cluster.doc_rank else "not in the top 10"
-        return f"{doc_label(report, cluster.doc)}: {where}; add these phrasings to its sample_queries"
+        return f"{found}; its title covers \"{cluster.title}\""
+    return found
+
+
+def gap_action(report: DeflectionReport, cluster) -> str:
+    """What to do, in words (the ready command is `cluster.command`, listed under the table)."""
+    if cluster.verdict == "no_doc":
+        return f"write \"{cluster.title}\""
+    where = f"rank {cluster.doc_rank}" if cluster.doc_rank else "not in the top 10"
+    if cluster.verdict == "ranks_low":
+        return f"add these phrasings to {doc_label(report, cluster.doc)} ({where} for the top phrasing)"
+    if cluster.verdict == "translate":
+        return f"translate {doc_label(report, cluster.doc)} into {cluster.locale}"
     if cluster.verdict == "found":
-        return f"{doc_label(report, cluster.doc)} (rank {cluster.doc_rank}): make it answer the question"
+        return f"improve {doc_label(report, cluster.doc)} ({where}): it does not answer the question"
     if cluster.clicked_doc:
         return f"readers were helped by {doc_label(report, cluster.clicked_doc)}"
     return ""
@@ -63,11 +87,17 @@ def gap_action(report: DeflectionReport, cluster) -> str:
 
 def gap_rows(report: DeflectionReport, limit: int = FIX_GAPS) -> list[list[str]]:
     rows = []
-    for g in report.gap_clusters[:limit]:
+    for number, g in enumerate(report.gap_clusters[:limit], 1):
         more = f" (+{len(g.queries) - 1} phrasings)" if len(g.queries) > 1 else ""
-        rows.append([g.representative + more, f"{g.searches:,}", f"{g.zero_result_searches:,}", f"{g.contacted_sessions:,}",
-                     VERDICTS.get(g.verdict or "", "–"), gap_action(report, g)])
+        rows.append([str(number), g.representative + more, f"{g.contacted_sessions:,}",
+                     f"{g.zero_result_searches:,} / {g.searches:,} ({pct(g.zero_result_share)})",
+                     VERDICTS.get(g.verdict or "", "–"), gap_reason(g) if g.verdict else "", gap_action(report, g)])
     return rows
+
+
+def gap_commands(report: DeflectionReport, limit: int = FIX_GAPS) -> list[str]:
+    """Each listed gap's ready command, its row number as a trailing shell comment (copy-pasteable)."""
+    return [f"{g.command}  # gap {n}" for n, g in enumerate(report.gap_clusters[:limit], 1) if g.command]
 
 
 def agent_rows(report: DeflectionReport, limit: int = 10) -> list[list[str]]:

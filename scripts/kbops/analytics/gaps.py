@@ -7,22 +7,16 @@ variants), and a query joins the first, larger cluster whose representative shar
 its terms (Jaccard >= 0.5). Counts per cluster are then computed exactly in SQL (a session that
 searched two phrasings counts once).
 
-The verdict comes from running the cluster's representative query through the search engine:
-- `ranks_low`: a doc answers (readers who searched a phrasing of the cluster clicked it and were
-  not contacted, or its title covers the query) but search puts it below rank 3 -> fix that doc's
-  findability (title, sample_queries);
-- `found`: search ranks that doc in the top 3; readers still contacted -> the doc falls short;
-- `no_doc`: no doc answers -> a ready `kb new` command with the cluster's queries as sample_queries;
-- `no_index`: no search index to ask (run `kb index`).
+Each cluster's verdict comes from running its phrasings through the search engine
+(kbops.analytics.verdicts).
 """
 from __future__ import annotations
 
 import dataclasses
 import functools
 import logging
-import shlex
 from dataclasses import dataclass
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import duckdb
 
@@ -48,9 +42,16 @@ class GapCluster:
     doc: Optional[str] = None
     doc_rank: Optional[int] = None
     command: Optional[str] = None
+    title: Optional[str] = None  # the proposed title of a new doc (no_doc), or the one checked against existing docs
+    votes: int = 0  # phrasings whose first search hit is `doc`
+    phrasings_run: int = 0
+
+    @property
+    def zero_result_share(self) -> float:
+        return self.zero_result_searches / self.searches if self.searches else 0.0
 
     def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return {**dataclasses.asdict(self), "zero_result_share": round(self.zero_result_share, 4)}
 
 
 @functools.lru_cache(maxsize=65536)
@@ -152,64 +153,3 @@ def _helpful_click(cluster: GapCluster, clicks: list[dict[str, Any]]) -> Optiona
     for row in own:
         score[row["doc"]] = score.get(row["doc"], 0) + int(row["resolved"])
     return max(sorted(score), key=lambda d: score[d]) if score else None
-
-
-def diagnose(
-    clusters: Iterable[GapCluster], settings: Any, audience: str = "public", titles: dict[str, str] | None = None
-) -> tuple[GapCluster, ...]:
-    """Run each cluster's representative through the search engine and give its verdict."""
-    from kbops.errors import KbError
-    from kbops.search.engine import SearchEngine
-
-    clusters = tuple(clusters)
-    if not clusters:
-        return clusters
-    from kbops.analytics.options import ALL_AUDIENCES
-    from kbops.publishing import WIDEST_AUDIENCE
-
-    engine_audience = WIDEST_AUDIENCE if audience == ALL_AUDIENCES else audience
-    try:
-        engine = SearchEngine(settings)
-        engine.searcher()
-    except (KbError, OSError) as exc:
-        log.info("no search index for gap verdicts: %s", exc)
-        return tuple(dataclasses.replace(c, verdict="no_index") for c in clusters)
-    try:
-        return tuple(_verdict(c, engine, engine_audience) for c in clusters)
-    finally:
-        engine.close()
-
-
-def _verdict(cluster: GapCluster, engine: Any, audience: str) -> GapCluster:
-    from kbops.search.backend import SearchRequest
-
-    request = SearchRequest(query=cluster.representative[: engine.config.max_query_length], audience=audience,
-                            locale=cluster.locale, limit=10, snippets=False, facets=False)
-    hits = engine.run(request).hits
-    ranked = [h.id for h in hits]
-    doc = cluster.clicked_doc
-    if doc is None:  # no reader evidence: a hit whose title covers the query answers it
-        wanted = query_terms(cluster.representative, cluster.locale)
-        doc = next((h.id for h in hits if wanted and len(wanted & query_terms(h.title, cluster.locale)) * 2 >= len(wanted)), None)
-    if doc is None:
-        return dataclasses.replace(cluster, verdict="no_doc", command=new_doc_command(cluster))
-    rank = ranked.index(doc) + 1 if doc in ranked else None
-    verdict = "found" if rank is not None and rank <= TOP_RANK else "ranks_low"
-    return dataclasses.replace(cluster, verdict=verdict, doc=doc, doc_rank=rank)
-
-
-def new_doc_command(cluster: GapCluster) -> str:
-    """`kb new article --title ... --locale ... --sample-query ...` for a gap no doc answers."""
-    title = cluster.representative[:1].upper() + cluster.representative[1:]
-    parts = ["kb", "new", "article", "--title", title, "--locale", cluster.locale]
-    for query in cluster.queries[:MAX_SAMPLE_QUERIES]:
-        parts += ["--sample-query", query]
-    return " ".join(_quote(p) for p in parts)
-
-
-def _quote(word: str) -> str:
-    """Shell quoting that stays readable: double quotes unless the word needs shlex's single quotes."""
-    quoted = shlex.quote(word)
-    if quoted == word or "'" not in word or any(c in word for c in '"$`\\!'):
-        return quoted
-    return f'"{word}"'

@@ -65,7 +65,8 @@ def publish_report(report: DeflectionReport, settings: Settings) -> Path:
 
 
 def doc_info(settings: Settings) -> dict[str, DocInfo]:
-    """Doc id -> title, owner, last review, site link and path from the knowledge base; empty when there is none."""
+    """Doc id -> title, owner, last review, site link, path, locale, audience and translation source from the
+    knowledge base; empty when there is none."""
     try:
         from kbops.model.loader import load_corpus
         from kbops.site.urls import site_layout
@@ -87,6 +88,10 @@ def doc_info(settings: Settings) -> dict[str, DocInfo]:
             last_reviewed=fm.last_reviewed.isoformat() if fm.last_reviewed else None,
             url=base + layout.doc_url(doc.relpath),
             path=doc.relpath,
+            locale=str(fm.locale) if fm.locale else settings.default_locale,
+            audience=getattr(fm.audience, "value", fm.audience) or None,
+            translation_of=str(fm.translation_of) if fm.translation_of else None,
+            doc_type=getattr(fm.type, "value", fm.type) or None,
         )
     return info
 

@@ -89,6 +89,10 @@ class DocInfo:
     last_reviewed: Optional[str] = None
     url: Optional[str] = None
     path: Optional[str] = None
+    locale: Optional[str] = None
+    audience: Optional[str] = None
+    translation_of: Optional[str] = None  # the source doc of a translation
+    doc_type: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -101,22 +105,21 @@ class DocStats:
     sessions: int
     contacted_sessions: int
     contact_after_view_rate: Optional[float]
+    reader_locale: Optional[str] = None  # the language its readers browse in (most of them)
     title: Optional[str] = None
     owner: Optional[str] = None
     last_reviewed: Optional[str] = None
     url: Optional[str] = None
     path: Optional[str] = None
+    locale: Optional[str] = None
+    audience: Optional[str] = None
+    translation_of: Optional[str] = None
+    doc_type: Optional[str] = None
 
     @property
     def rate_lower_bound(self) -> float:
         """Wilson lower bound (95 %) of the contact-after-view rate."""
         return wilson_lower(self.contacted_sessions, self.sessions)
-
-    @property
-    def sure_contacts(self) -> float:
-        """Contacted sessions after reading this doc that the sample size vouches for:
-        sessions x the Wilson lower bound of the rate. The ranking key of "what to fix first"."""
-        return self.sessions * self.rate_lower_bound
 
 
 @dataclass(frozen=True)
@@ -236,9 +239,12 @@ class DeflectionReport:
     notes: tuple[str, ...] = ()
     min_doc_sessions: int = 5
     audience: str = "public"
+    locale: str = "en"  # the language dates are written in (the knowledge base's default locale)
     identity: Optional[IdentityJoin] = None
     agents: AgentSearch = field(default_factory=AgentSearch)
-    gap_clusters: tuple[Any, ...] = ()  # kbops.analytics.gaps.GapCluster, filled by diagnose_gaps
+    gap_clusters: tuple[Any, ...] = ()  # kbops.analytics.gaps.GapCluster, verdicts by kbops.analytics.verdicts.diagnose
+    translation_rows: tuple[dict[str, Any], ...] = ()  # raw material of translation_demand (sql/translations.sql)
+    translation_demand: tuple[Any, ...] = ()  # kbops.analytics.translations.TranslationDemand
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -247,11 +253,12 @@ class DeflectionReport:
         return tuple(w for w in (self.identity.warning if self.identity else None,) if w)
 
     @property
-    def worst_docs(self) -> tuple[DocStats, ...]:
-        """What to fix first: docs read and then contacted anyway, ranked by the contacts the sample vouches
-        for (sessions x Wilson lower bound of the rate), among docs with at least `min_doc_sessions` sessions."""
-        ranked = [d for d in self.docs if d.sessions >= self.min_doc_sessions and d.contacted_sessions > 0]
-        return tuple(sorted(ranked, key=lambda d: (-d.sure_contacts, -d.contacted_sessions, d.doc)))
+    def worst_docs(self) -> tuple[Any, ...]:
+        """What to fix first (kbops.analytics.fix_first.FixDoc rows): docs followed by more contacts than their
+        peers' baseline, most excess contacts first, then docs voted unhelpful."""
+        from kbops.analytics.fix_first import rank_docs
+
+        return rank_docs(self.docs, self.min_doc_sessions)
 
     def gaps_by(self, key: str) -> tuple[ContentGap, ...]:
         """`zero_result` or `contacted` ranking."""
@@ -274,15 +281,10 @@ class DeflectionReport:
             "warnings": list(self.warnings),
             "identity_join": dataclasses.asdict(self.identity) if self.identity else None,
             "docs": [dataclasses.asdict(d) for d in self.docs],
-            "worst_docs": [
-                {"doc": d.doc, "title": d.title, "owner": d.owner, "last_reviewed": d.last_reviewed, "url": d.url,
-                 "sessions": d.sessions, "contacted_sessions": d.contacted_sessions,
-                 "contact_after_view_rate": d.contact_after_view_rate, "rate_lower_bound": round(d.rate_lower_bound, 4),
-                 "sure_contacts": round(d.sure_contacts, 2), "helpful_yes": d.helpful_yes, "helpful_no": d.helpful_no}
-                for d in self.worst_docs[:10]
-            ],
+            "worst_docs": [d.as_dict() for d in self.worst_docs[:10]],
             "agent_search": {**dataclasses.asdict(self.agents), "zero_result_rate": self.agents.zero_result_rate},
             "gap_clusters": [c.as_dict() for c in self.gap_clusters],
+            "translation_demand": [d.as_dict() for d in self.translation_demand],
             "content_gaps": {
                 "by_zero_results": [dataclasses.asdict(g) for g in self.gaps_by("zero_result")],
                 "by_contacted_sessions": [dataclasses.asdict(g) for g in self.gaps_by("contacted")],

@@ -132,6 +132,32 @@ def suggest_queries(
     return result
 
 
+def given_queries(settings: Settings, doc_id: str, queries: list[str]) -> Suggestions:
+    """A proposal of the given phrasings (a content gap's, from `kb deflection`) as one doc's sample_queries.
+
+    The same filters as learned queries, except the session count: no personal data, 3-120 characters,
+    not already a sample query of the doc."""
+    from kbops.model.loader import load_corpus
+
+    doc = next((d for d in load_corpus(settings).docs if d.id == doc_id and d.frontmatter is not None), None)
+    if doc is None:
+        raise UsageError(f"--doc {doc_id}: no such doc in the knowledge base")
+    result = Suggestions()
+    present = {_key(q) for q in doc.frontmatter.sample_queries}
+    kept: list[str] = []
+    for query in queries:
+        query = " ".join(query.split())
+        reason = ("contained personal data" if scrub(query) != query else "too short or too long" if not 3 <= len(query) <= 120
+                  else "already a sample query" if _key(query) in present | {_key(q) for q in kept} else None)
+        if reason:
+            result.skipped[reason] = result.skipped.get(reason, 0) + 1
+        else:
+            kept.append(query)
+    if kept:
+        result.docs = [DocSuggestion(doc.id, doc.relpath, tuple(kept), tuple(0 for _ in kept))]
+    return result
+
+
 def proposed_texts(settings: Settings, suggestions: Suggestions) -> dict[Path, tuple[str, str]]:
     """File -> (current text, text with the proposed queries)."""
     changed: dict[Path, tuple[str, str]] = {}

@@ -6,7 +6,8 @@ import subprocess
 from dataclasses import dataclass, field
 
 from kbops.errors import UsageError
-from kbops.model.schema import ID_PATTERN, LOCALE_PATTERN
+from kbops.locale import DEFAULT_LOCALE, is_locale
+from kbops.model.schema import ID_PATTERN
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class InitAnswers:
     site_name: str = "Help Center"
     site_url: str | None = None
     contact_url: str | None = None
-    default_locale: str = "en"
+    default_locale: str = DEFAULT_LOCALE
     locales: tuple[str, ...] = ("en",)
     product: str | None = None
     product_label: str = ""
@@ -64,10 +65,10 @@ def make_answers(
         problems.append(f"--team {team!r}: expected a lowercase slug such as support-ops")
     if product and not re.fullmatch(ID_PATTERN, product):
         problems.append(f"--product {product!r}: expected a lowercase slug such as cards")
-    bad = [loc for loc in locales if not re.fullmatch(LOCALE_PATTERN, loc)]
+    bad = [loc for loc in locales if not is_locale(loc)]
     if bad or not locales:
         problems.append(f"--locales {','.join(locales)!r}: expected BCP-47 codes such as en,es,fr")
-    default = default_locale or (locales[0] if locales else "en")
+    default = default_locale or (locales[0] if locales else DEFAULT_LOCALE)
     if default not in locales:
         problems.append(f"--default-locale {default!r} is not one of --locales {','.join(locales)}")
     for handle in codeowners:

@@ -6,6 +6,7 @@ import json
 import yaml
 
 from kbops.authoring.init_answers import InitAnswers
+from kbops.locale import language_of
 
 
 def _yaml(data: object) -> str:
@@ -76,7 +77,7 @@ def mkdocs(a: InitAnswers) -> str:
                                "search.suggest", "search.highlight"]},
         "plugins": [
             {"kbops": {"events_endpoint": "/api/events", **({"contact_url": a.contact_url} if a.contact_url else {})}},
-            {"search": {"lang": [loc.split("-")[0] for loc in a.locales]}},
+            {"search": {"lang": list(dict.fromkeys(language_of(loc) for loc in a.locales))}},
         ],
         "markdown_extensions": ["admonition", "attr_list", "md_in_html", "tables", {"toc": {"permalink": True}}],
         "extra": {"analytics": {"provider": "kbops"}},

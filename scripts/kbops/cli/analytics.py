@@ -31,7 +31,7 @@ def deflection_command(
 ) -> None:
     """Deflection, zero-result, click-through and self-service metrics from event logs and ticket exports."""
     from kbops.analytics import render
-    from kbops.analytics.gaps import diagnose
+    from kbops.analytics.verdicts import ask_search
     from kbops.analytics.engine import compute_deflection
     from kbops.analytics.options import DeflectionOptions
     from kbops.analytics.publish import doc_info, publish_report, write_reports
@@ -47,8 +47,9 @@ def deflection_command(
         kb_settings, events, tickets=tickets, mapping=mapping, window=window, since=since, until=until, audience=audience
     )
     progress = (lambda message: err.print(f"deflection: {message}", markup=False)) if err.is_terminal else None
-    report = compute_deflection(options, doc_info=doc_info(kb_settings), progress=progress)
-    report = dataclasses.replace(report, gap_clusters=diagnose(report.gap_clusters, kb_settings, options.audience))
+    docs = doc_info(kb_settings)
+    report = compute_deflection(options, doc_info=docs, progress=progress)
+    report = ask_search(dataclasses.replace(report, locale=kb_settings.default_locale), kb_settings, docs)
     if out_dir:
         for path in write_reports(report, out_dir):
             print(path)
@@ -79,22 +80,33 @@ def suggest_queries_command(
     write: bool = typer.Option(False, "--write", help="Write the proposal into the docs (default: print it as a patch)."),
     run_eval: bool = typer.Option(False, "--eval", help="kb eval of the held-out queries before and after, on a scratch copy of the KB."),
     format: str = typer.Option("text", "--format", "-f", help="text | json"),
+    doc: Optional[str] = typer.Option(None, "--doc", help="Propose the --query phrasings (e.g. a content gap's, from kb deflection) for this doc instead of learning from events."),
+    queries: Optional[List[str]] = typer.Option(None, "--query", "-q", help="With --doc: a phrasing to add to its sample_queries (repeatable)."),
 ) -> None:
-    """Propose sample_queries from the logs: queries that led readers to a doc, with no contact after."""
+    """Propose sample_queries: from the logs (queries that led readers to a doc, with no contact after), or given phrasings for one doc (--doc ID --query ..., as kb deflection prints for a content gap)."""
     from kbops.analytics.options import DeflectionOptions
-    from kbops.analytics.suggest import eval_before_after, proposed_texts, suggest_queries, unified_diff, write_changes
+    from kbops.analytics.suggest import (
+        eval_before_after, given_queries, proposed_texts, suggest_queries, unified_diff, write_changes,
+    )
     from kbops.errors import UsageError
 
     events = [*(events or []), *(more_events or [])]
-    if not events:
-        raise UsageError("no event files: pass --events PATH... (files, folders or globs)")
     if format not in ("text", "json"):
         raise UsageError(f"unknown format {format!r}; expected text or json")
+    if bool(doc) != bool(queries):
+        raise UsageError("--doc and --query go together: kb suggest-queries --doc ID --query 'phrasing' ...")
+    if not events and not doc:
+        raise UsageError("no event files: pass --events PATH... (files, folders or globs), or --doc ID --query ...")
+    if doc and (events or run_eval):
+        raise UsageError("--doc/--query propose given phrasings: leave out --events and --eval")
     kb_settings = settings()
-    options = DeflectionOptions.build(kb_settings, events, tickets=tickets, audience=audience)
-    found = suggest_queries(options, kb_settings, per_doc=per_doc, min_sessions=min_sessions, holdout=holdout)
+    if doc:
+        found, evaluation = given_queries(kb_settings, doc, list(queries or [])), None
+    else:
+        options = DeflectionOptions.build(kb_settings, events, tickets=tickets, audience=audience)
+        found = suggest_queries(options, kb_settings, per_doc=per_doc, min_sessions=min_sessions, holdout=holdout)
+        evaluation = eval_before_after(kb_settings, found, options.metric_search_audience) if run_eval else None
     changes = proposed_texts(kb_settings, found)
-    evaluation = eval_before_after(kb_settings, found, options.metric_search_audience) if run_eval else None
     written = write_changes(changes) if write else []
     if format == "json":
         print_json({**found.as_dict(), "written": [str(p.relative_to(kb_settings.root)) for p in written], "eval": evaluation})

@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from kbops.errors import ConfigError
+from kbops.locale import language_of
 from kbops.model.governance import Governance
 from kbops.model.safe_yaml import config_yaml_problem, load_config_yaml
 
@@ -84,5 +85,5 @@ def kb_locale(upstream: str, mapping: Mapping, configured: tuple[str, ...]) -> s
     lowered = {loc.lower(): loc for loc in configured}
     if upstream.lower() in lowered:
         return lowered[upstream.lower()]
-    language = upstream.split("-")[0].lower()
+    language = language_of(upstream)
     return lowered.get(language)

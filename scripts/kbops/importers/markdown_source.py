@@ -18,6 +18,7 @@ import yaml
 
 from kbops.importers.mapping import Mapping, kb_locale
 from kbops.importers.plan import ImportPlan, PlannedDoc, describe, heading_text, slug, unique
+from kbops.locale import looks_like_locale
 from kbops.model.safe_yaml import load as safe_load
 from kbops.publishing import AUDIENCES
 
@@ -46,13 +47,13 @@ def _source_root(folder: Path) -> Path:
 def _split_locale(relpath: str, locales: tuple[str, ...], mapping: Mapping) -> tuple[str, str | None]:
     """`es/guide/x.md` or `guide/x.es.md` -> (`guide/x.md`, `es`); no locale marker -> (relpath, None)."""
     parts = relpath.split("/")
-    if len(parts) > 1 and re.fullmatch(r"[a-z]{2}(?:-[a-zA-Z]{2})?", parts[0]):
+    if len(parts) > 1 and looks_like_locale(parts[0]):
         locale = kb_locale(parts[0], mapping, locales)
         if locale:
             return "/".join(parts[1:]), locale
     stem, dot, ext = parts[-1].rpartition(".")
     base, _, suffix = stem.rpartition(".")
-    if base and re.fullmatch(r"[a-z]{2}(?:-[a-zA-Z]{2})?", suffix):
+    if base and looks_like_locale(suffix):
         locale = kb_locale(suffix, mapping, locales)
         if locale:
             return "/".join(parts[:-1] + [f"{base}.{ext}"]), locale

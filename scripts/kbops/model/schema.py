@@ -54,7 +54,11 @@ class Risk(str, Enum):
     high = "high"
 
 
-Slug = Annotated[str, Field(pattern=ID_PATTERN, max_length=80)]
+# Limits generous enough for real help centers (the longest of 5,466 real articles: id 104, title 129
+# characters) yet bounded: an id becomes a file and URL segment (most file systems allow 255 bytes).
+MAX_ID_LENGTH = 200
+MAX_TITLE_LENGTH = 300
+Slug = Annotated[str, Field(pattern=ID_PATTERN, max_length=MAX_ID_LENGTH)]
 
 
 class Approval(BaseModel):
@@ -94,7 +98,7 @@ class FrontMatter(BaseModel):
     model_config = ConfigDict(extra="forbid", title="kbops document front-matter", use_enum_values=True, validate_default=True)
 
     id: Slug = Field(description="Stable slug, unique across the repository; survives renames")
-    title: str = Field(min_length=3, max_length=120)
+    title: str = Field(min_length=3, max_length=MAX_TITLE_LENGTH)
     description: str = Field(min_length=10, max_length=300, description="One or two sentences shown in results")
     type: DocType
     status: DocStatus

@@ -55,7 +55,8 @@ _DIGITS6 = re.compile(r"\d{6,}|\d\d\.\d{3}\.\d{3}")
 _DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}")
 _CURRENCY_BEFORE = re.compile(r"(?i)(?:[$€£¥]|usd|eur|mxn|gbp)[ ]?$")
 _CURRENCY_AFTER = re.compile(r"(?i)^[ ]?(?:[$€£¥%]|usd|eur|mxn|gbp|ms|kb|mb|gb|bytes?)\b")
-_PHONE_WORD = re.compile(r"(?i)(?:phone|tel|telf|tfno|tlf|mobile|mob|cell|cel|celular|movil|m[oó]vil|tel[eé]fono|"
+# A whole word only: "Cancel: 192350004" (an option-set value) ends in "cel:" but is no phone cue.
+_PHONE_WORD = re.compile(r"(?i)(?<![^\W\d_])(?:phone|tel|telf|tfno|tlf|mobile|mob|cell|cel|celular|movil|m[oó]vil|tel[eé]fono|"
                          r"t[eé]l[eé]phone|t[eé]l|portable|fax|whatsapp|call|llam\w*|appel\w*|contact\w*)[ .:#]{0,3}$")
 
 

@@ -92,6 +92,7 @@ def build_index(
         files = scan_sources(settings)
         manifest = Manifest(signature=sig, backend=backend.name, built_at=time.time(), schema=SCHEMA_VERSION)
         upserts: list[IndexRecord] = []
+        link_targets = _LinkTargets(settings)
         added = updated = unchanged = skipped = 0
         problems: list[str] = []
         for number, (relpath, path, stat) in enumerate(files, 1):
@@ -115,7 +116,7 @@ def build_index(
             if before and before.get("indexed") and before.get("hash") == doc.content_hash:
                 unchanged += 1  # touched but not changed
                 continue
-            upserts.append(_record(doc, taxonomy, layout, languages))
+            upserts.append(_record(doc, taxonomy, layout, languages, link_targets))
             if before and before.get("indexed"):
                 updated += 1
             else:
@@ -180,7 +181,26 @@ def scan_sources(settings: Settings) -> list[tuple[str, str, os.stat_result]]:
     return found
 
 
-def _record(doc, taxonomy: Taxonomy, layout: SiteLayout, languages: tuple[str, ...]) -> IndexRecord:
+class _LinkTargets:
+    """Every doc's front-matter, loaded on first need: what a link points to (kbops.site.links)."""
+
+    def __init__(self, settings: Settings):
+        self.settings, self._corpus = settings, None
+
+    def corpus(self):
+        if self._corpus is None:
+            from kbops.model.loader import load_corpus
+
+            self._corpus = load_corpus(self.settings, structure=False)
+        return self._corpus
+
+
+def _record(doc, taxonomy: Taxonomy, layout: SiteLayout, languages: tuple[str, ...], link_targets: _LinkTargets) -> IndexRecord:
+    # One link rule for every output: links (and their text) above the doc's audience never reach a snippet.
+    if "](" in doc.body or "]:" in doc.body:
+        from kbops.site.links import within_its_audience
+
+        doc = within_its_audience(doc, link_targets.corpus())
     return record_for(doc, taxonomy, layout, languages)
 
 

@@ -1,11 +1,21 @@
-"""The `kb serve` ASGI app: the built site per audience, `GET /api/search`, `POST /api/events`, `GET /healthz`."""
+"""The `kb serve` ASGI app: the built site per audience, `GET /api/search`, `POST /api/events`, `GET /healthz`.
+
+Searches run in a bounded process pool (kbops.server.pool), never in the event loop, so health checks,
+pages and events are answered while searches queue; a full queue answers 503, a client over its rate
+429, both at once with Retry-After. Other code can extend the app at start-up and shutdown through
+`app.state.services.on_startup` / `on_shutdown` (callables, sync or async, run in order).
+"""
 from __future__ import annotations
 
+import contextlib
+import inspect
 import json
 import logging
+import os
 import re
 import secrets
-from typing import Optional
+import time
+from typing import Any, Callable, Optional
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -20,12 +30,16 @@ from kbops.config import Settings, load_settings
 from kbops.errors import KbError, NotFoundError, UsageError
 from kbops.publishing import ANONYMOUS_AUDIENCE, audience_may_see, require_audience
 from kbops.search.config import search_config
-from kbops.search.engine import SearchEngine
-from kbops.server.config import ServerConfig, server_config
+from kbops.search.indexer import index_root
+from kbops.search.store import IndexStore, Manifest
+from kbops.server.config import ServerConfig, default_cors_origins, server_config
 from kbops.server.events import EventLog, validate_batch, validate_event, user_salt
 from kbops.server.headers import SecurityHeaders
 from kbops.server.keys import ApiKeyStore, keys_path
-from kbops.server.signin import COOKIE, SignIn
+from kbops.server.limits import RateLimiter, client_id, retry_after
+from kbops.server.pool import PoolBusy, SearchPool, available_cores
+from kbops.server.sessions import COOKIE, SessionError, SessionRefresh, Sessions
+from kbops.server.signin import SignIn
 from kbops.server.site import AudienceSite, site_dir
 
 log = logging.getLogger(__name__)
@@ -34,10 +48,10 @@ API_METHODS = {"/api/search": "GET", "/api/events": "POST", "/api/whoami": "GET"
 
 
 class ApiError(Exception):
-    """A client error answered as JSON: {"error": message, "status": code, ...}."""
+    """A client error answered as JSON: {"error": message, "status": code, ...}; `headers` go with it."""
 
-    def __init__(self, status: int, message: str, **extra):
-        self.status, self.message, self.extra = status, message, extra
+    def __init__(self, status: int, message: str, headers: Optional[dict[str, str]] = None, **extra):
+        self.status, self.message, self.headers, self.extra = status, message, headers or {}, extra
 
 
 class ApiJSONResponse(JSONResponse):
@@ -47,8 +61,8 @@ class ApiJSONResponse(JSONResponse):
         return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8", "backslashreplace")
 
 
-def error_response(status: int, message: str, **extra) -> JSONResponse:
-    return ApiJSONResponse({"error": message, "status": status, **extra}, status_code=status)
+def error_response(status: int, message: str, headers: Optional[dict[str, str]] = None, **extra) -> JSONResponse:
+    return ApiJSONResponse({"error": message, "status": status, **extra}, status_code=status, headers=headers)
 
 
 _LIMIT = re.compile(r"[0-9]{1,6}", re.ASCII)
@@ -59,34 +73,43 @@ def _reject_constant(name: str):
 
 
 class Services:
-    """Per-process state: the search engine (opened lazily, follows index swaps), keys, the event log."""
+    """Per-process state: keys and sessions, the search pool and rate limit, the event log, start-up hooks."""
 
-    def __init__(self, settings: Settings, config: ServerConfig):
+    def __init__(self, settings: Settings, config: ServerConfig, workers: int = 1):
         self.settings = settings
         self.config = config
         self.search_config = search_config(settings)
         self.keys = ApiKeyStore(keys_path(settings))
+        self.sessions = Sessions(settings.state_dir, self.keys, config.session_idle, config.session_max_age)
         self.events = EventLog(settings.state_dir / "events", config.events_fsync, config.fsync_interval)
         self.salt = user_salt(settings, config)
-        self._engine: Optional[SearchEngine] = None
-
-    @property
-    def engine(self) -> SearchEngine:
-        if self._engine is None:
-            self._engine = SearchEngine(self.settings, self.search_config)
-        return self._engine
+        processes = config.search_workers or max(1, available_cores() // max(1, workers))
+        queue = config.search_queue if config.search_queue is not None else 4 * processes
+        self.pool = SearchPool(settings.root, processes, queue, config.search_max_wait, config.search_timeout)
+        self.limiter = RateLimiter(config.search_rate, config.search_burst)
+        self.index = IndexStore(index_root(settings))
+        self._manifest: tuple[Optional[str], Optional[Manifest]] = (None, None)
+        self.on_startup: list[Callable[[], Any]] = [self.pool.start]
+        self.on_shutdown: list[Callable[[], Any]] = [self.pool.close]
 
     def presented_key(self, connection: HTTPConnection) -> Optional[str]:
         auth = connection.headers.get("authorization", "")
         if auth.lower().startswith("bearer "):
             return auth[7:].strip()
-        return connection.headers.get("x-kb-key") or connection.cookies.get(COOKIE) or None
+        return connection.headers.get("x-kb-key") or None
 
     def audience(self, connection: HTTPConnection, strict: bool = True) -> str:
-        """The caller's audience: no key means the anonymous (public) audience; an unknown key is refused
-        (strict) or treated as anonymous."""
+        """The caller's audience: a key in a header, else a sign-in session cookie, else the anonymous
+        (public) audience. An unknown key is refused (strict) or treated as anonymous; an expired or
+        revoked session is always anonymous (the site's pages and the API agree on that)."""
         key = self.presented_key(connection)
         if not key:
+            token = connection.cookies.get(COOKIE)
+            if token:
+                try:
+                    return self.sessions.audience(token)
+                except SessionError:
+                    return ANONYMOUS_AUDIENCE
             return ANONYMOUS_AUDIENCE
         found = self.keys.audience_for(key)
         if found is None:
@@ -94,6 +117,33 @@ class Services:
                 raise ApiError(401, "invalid API key")
             return ANONYMOUS_AUDIENCE
         return found
+
+    def client(self, connection: HTTPConnection) -> str:
+        """Who a rate limit counts: the sign-in session, else the key, else the peer address."""
+        address = connection.client.host if connection.client else None
+        session = connection.cookies.get(COOKIE)
+        if session:  # only a valid one: junk cookies must not buy a fresh allowance each
+            try:
+                self.sessions.check(session)
+            except SessionError:
+                session = None
+        return client_id(session, self.presented_key(connection), address)
+
+    def manifest(self) -> tuple[Optional[str], Optional[Manifest]]:
+        """The live index generation and its manifest (read once per generation)."""
+        current = self.index.current()
+        if current is None:
+            return None, None
+        if self._manifest[0] != current.name:
+            self._manifest = (current.name, Manifest.read(current))
+        return self._manifest
+
+
+async def run_hooks(hooks: list[Callable[[], Any]]) -> None:
+    for hook in hooks:
+        result = hook()
+        if inspect.isawaitable(result):
+            await result
 
 
 async def read_json(request: Request, limit: int):
@@ -121,19 +171,36 @@ async def read_json(request: Request, limit: int):
         raise ApiError(400, f"invalid JSON: {str(exc)[:120]}") from None
 
 
-def create_app(settings: Settings) -> Starlette:
+API_NO_STORE = {"cache-control": "private, no-store", "vary": "Cookie, X-KB-Key, Authorization"}
+
+
+def create_app(settings: Settings, host: Optional[str] = None, port: Optional[int] = None, workers: int = 1) -> Starlette:
+    """The app; `host`/`port` are where it is bound (CORS defaults follow them), `workers` the uvicorn processes."""
     config = server_config(settings)
-    services = Services(settings, config)
+    services = Services(settings, config, workers)
+    bound_host, bound_port = host or config.host, port or config.port
+    cors_origins = config.cors_origins if config.cors_origins is not None else default_cors_origins(bound_host, bound_port)
+    max_query = services.search_config.max_query_length
 
     async def healthz(request: Request) -> Response:
-        try:
-            searcher = services.engine.searcher()
-        except NotFoundError:
-            return JSONResponse({"status": "no index", "index": None}, status_code=503)
-        return JSONResponse({"status": "ok", "index": services.engine.generation, "docs": searcher.doc_count()})
+        # Never touches the search processes: a load balancer's probe is answered while every search slot is busy.
+        generation, manifest = services.manifest()
+        pool = services.pool.state()
+        search = {"ready": pool.started, "processes": pool.workers, "running": pool.running, "queued": pool.queued}
+        if generation is None:
+            return JSONResponse({"status": "no index", "index": None, "search": search}, status_code=503)
+        body: dict[str, Any] = {"status": "ok", "index": generation, "search": search}
+        # Counts say how much is hidden; only a caller who may see everything gets one.
+        if services.audience(request, strict=False) == "internal" and manifest is not None:
+            body["docs"] = manifest.indexed_count
+        return JSONResponse(body)
 
     async def api_search(request: Request) -> Response:
+        started = time.perf_counter()
         audience = services.audience(request)
+        wait = services.limiter.allow(services.client(request))
+        if wait:
+            raise ApiError(429, "too many searches from this client; slow down", {"retry-after": retry_after(wait)})
         params = request.query_params
         asked = params.get("audience")
         if asked:
@@ -149,39 +216,48 @@ def create_app(settings: Settings) -> Starlette:
             if limit.strip().isdigit() and limit.strip().isascii():
                 raise ApiError(400, f"limit must be between 1 and {services.search_config.max_limit}")
             raise ApiError(400, "limit: expected a whole number")
+        query = params.get("q", "")
+        if len(query.strip()) > max_query:  # refused before it costs a search slot
+            raise ApiError(400, f"the query is {len(query.strip())} characters long; the limit is {max_query}")
+        search_params = {
+            "query": query, "audience": audience, "locale": params.get("locale") or None,
+            "type": params.get("type") or None, "product": params.get("product") or None,
+            "limit": int(limit.strip()) if limit is not None else None,
+        }
         try:
-            search_request = services.engine.request(
-                params.get("q", ""), audience=audience, locale=params.get("locale") or None,
-                type=params.get("type") or None, product=params.get("product") or None,
-                limit=int(limit.strip()) if limit is not None else None,
-            )
-            result = services.engine.run(search_request)
-        except UsageError as exc:
-            raise ApiError(400, str(exc)) from None
-        except NotFoundError as exc:
-            raise ApiError(503, str(exc)) from None
+            outcome, value = await services.pool.search(search_params)
+        except PoolBusy as exc:
+            raise ApiError(503, f"search is busy: {exc.reason}", {"retry-after": str(exc.retry_after)}) from None
+        if outcome == "usage":
+            raise ApiError(400, value)
+        if outcome == "not_found":
+            raise ApiError(503, value, {"retry-after": "5"})
+        result, clean_query = value
         if config.log_api_searches and params.get("log", "true").lower() not in ("0", "false", "no"):
             event = {
-                "event": "search", "query": search_request.query, "results": result.total,
+                "event": "search", "query": clean_query, "results": result["total"],
                 "session": params.get("session") or request.headers.get("x-kb-session") or "api-" + secrets.token_hex(8),
                 "channel": params.get("channel") or "api",
             }
             for name in ("locale", "user"):
                 if params.get(name):
                     event[name] = params[name]
-            clean, errors, _ = validate_event(
-                event, services.salt, services.search_config.max_query_length, "api", audience=services.audience(request))
+            clean, errors, _ = validate_event(event, services.salt, max_query, "api", audience=audience_of_caller(request))
             if clean is None:
                 raise ApiError(400, "; ".join(errors))
             services.events.append([clean])
-        return ApiJSONResponse(result.to_dict())
+        # The server's own time (queue + search + logging), apart from the network and the client (Server-Timing).
+        return ApiJSONResponse(result, headers={"server-timing": f"search;dur={1000 * (time.perf_counter() - started):.1f}"})
+
+    def audience_of_caller(request: Request) -> str:
+        return services.audience(request, strict=False)
 
     async def api_events(request: Request) -> Response:
         # Any content type: browsers send text/plain Blobs with navigator.sendBeacon to avoid a CORS preflight.
         payload = await read_json(request, config.max_body_bytes)
         if not isinstance(payload, (dict, list)) or payload == []:
             raise ApiError(400, "expected a JSON event object or a non-empty array of them")
-        batch = validate_batch(payload, services.salt, services.search_config.max_query_length,
+        batch = validate_batch(payload, services.salt, max_query,
                                config.max_events_per_request, audience=services.audience(request, strict=False))
         rejected = [{"index": r.index, "errors": list(r.errors)} for r in batch.rejected]
         if not batch.accepted:
@@ -197,11 +273,13 @@ def create_app(settings: Settings) -> Starlette:
         # error; a key in a header (an API client checking its key) is still refused when unknown.
         from_header = request.headers.get("authorization") or request.headers.get("x-kb-key")
         audience = services.audience(request, strict=bool(from_header))
-        return JSONResponse({"audience": audience, "signed_in": audience != "public"}, headers={"cache-control": "no-store"})
+        return JSONResponse({"audience": audience, "signed_in": audience != "public"})
 
+    site = AudienceSite(settings, lambda scope: services.audience(HTTPConnection(scope), strict=False))
     signin = SignIn(
-        services.keys.audience_for, lambda audience: site_dir(settings, audience),
+        services.keys.audience_for, services.sessions, lambda audience: site_dir(settings, audience),
         lambda request: services.audience(request, strict=False), settings.default_locale, config.max_body_bytes,
+        site.policy_for,
     )
 
     async def api_not_found(request: Request) -> Response:
@@ -211,11 +289,8 @@ def create_app(settings: Settings) -> Starlette:
             return error_response(405, f"Method Not Allowed: use {allowed} {endpoint}")
         return error_response(404, f"no API endpoint {request.url.path}")
 
-    def site_audience(scope: Scope) -> str:
-        return services.audience(HTTPConnection(scope), strict=False)
-
     async def on_api_error(request: Request, exc: ApiError) -> Response:
-        return error_response(exc.status, exc.message, **exc.extra)
+        return error_response(exc.status, exc.message, exc.headers, **exc.extra)
 
     async def on_http_error(request: Request, exc: HTTPException) -> Response:
         return error_response(exc.status_code, exc.detail or "error")
@@ -234,16 +309,26 @@ def create_app(settings: Settings) -> Starlette:
         Route("/login", signin.login, methods=["GET", "POST"]),
         Route("/login/", signin.login, methods=["POST"]),
         Route("/{locale}/login/", signin.login, methods=["POST"]),  # GET falls through to the built page
-        Route("/logout", signin.logout, methods=["GET", "POST"]),
-        Mount("/", app=AudienceSite(settings, site_audience)),
+        Route("/logout", signin.logout, methods=["GET", "POST"]),  # GET answers 405 with a sign-out form
+        Mount("/", app=site),
     ]
     middleware = [
-        Middleware(SecurityHeaders),
-        Middleware(CORSMiddleware, allow_origins=config.cors_origins, allow_methods=["GET", "POST"],
+        Middleware(SecurityHeaders, private_paths=("/api/", "/healthz", "/login", "/logout")),
+        Middleware(SessionRefresh, sessions=services.sessions),
+        Middleware(CORSMiddleware, allow_origins=cors_origins, allow_methods=["GET", "POST"],
                    allow_headers=["Authorization", "X-KB-Key", "X-KB-Session", "Content-Type"], max_age=600),
     ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        await run_hooks(services.on_startup)
+        try:
+            yield
+        finally:
+            await run_hooks(services.on_shutdown)
+
     app = Starlette(
-        routes=routes, middleware=middleware,
+        routes=routes, middleware=middleware, lifespan=lifespan,
         exception_handlers={ApiError: on_api_error, HTTPException: on_http_error, KbError: on_kb_error},
     )
     app.state.services = services
@@ -255,4 +340,7 @@ def app_from_env() -> Starlette:
     from kbops.server.supervision import exit_with_master
 
     exit_with_master()
-    return create_app(load_settings())
+    port = os.environ.get("KB_SERVE_PORT")
+    return create_app(load_settings(), host=os.environ.get("KB_SERVE_HOST") or None,
+                      port=int(port) if port and port.isdigit() else None,
+                      workers=int(os.environ.get("KB_SERVE_WORKERS", "1") or 1))

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from kbops.config import Settings
-from kbops.identity import user_pseudonym
+from kbops.identity import canonical_user, user_pseudonym
 from kbops.locale import looks_like_locale
 from kbops.pii import looks_personal, pseudonymous_id, redact
 from kbops.server.config import ServerConfig
@@ -31,6 +31,7 @@ _CHANNEL = re.compile(r"^[\w.-]{1,32}$")
 # Document ids are slugs (DESIGN.md); anything else (an e-mail, free text) is refused, never stored.
 _DOC = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
 _MAX_COUNT = 2**31 - 1
+AGENT_ID = re.compile(r"^a-[0-9a-f]{16}$")
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,18 @@ def user_salt(settings: Settings, config: ServerConfig) -> bytes:
 def pseudonym(user: str, salt: bytes) -> str:
     """A stable pseudonymous id (the one identity rule of kbops.identity, shared with analytics)."""
     return user_pseudonym(user, salt)
+
+
+def event_user(user: str, salt: bytes, audience: str) -> str:
+    """The stored user id. Callers with a key (agents) get ids of their own namespace (`a-…`); a keyless
+    caller's id is a reader's (`u-…`, joins with ticket requesters) and can never be an agent's: an `a-…`
+    value it sends is hashed like any other raw identifier."""
+    value = canonical_user(user)
+    if audience == "public":
+        return pseudonymous_id(value, salt) if value.startswith("a-") else user_pseudonym(user, salt)
+    if AGENT_ID.match(value):
+        return value
+    return "a-" + pseudonymous_id("agent:" + value, salt)[2:]
 
 
 def utc_now() -> str:
@@ -151,7 +164,7 @@ def validate_event(
         if not isinstance(item["user"], str) or not 1 <= len(item["user"]) <= 256:
             errors.append("user: a string of 1-256 characters")
         else:
-            clean["user"] = pseudonym(item["user"], salt)
+            clean["user"] = event_user(item["user"], salt, audience)
     if item.get("query") is not None:
         query = item["query"]
         if not isinstance(query, str) or len(query) > max_query_length:

@@ -42,6 +42,7 @@ class ApiKeyStore:
         self._lock = threading.Lock()
         self._stamp: Optional[tuple[int, int]] = None
         self._by_hash: dict[str, ApiKey] = {}
+        self._by_id: dict[str, ApiKey] = {}
 
     def keys(self) -> list[ApiKey]:
         self._refresh()
@@ -51,6 +52,12 @@ class ApiKeyStore:
         """The audience a presented key unlocks, or None for an unknown key."""
         self._refresh()
         found = self._by_hash.get(digest(key))
+        return found.audience if found else None
+
+    def audience_for_key_id(self, key_id: str) -> Optional[str]:
+        """The audience of the key whose SHA-256 starts with `key_id` (a sign-in session's binding), or None."""
+        self._refresh()
+        found = self._by_id.get(key_id)
         return found.audience if found else None
 
     def create(self, audience: str, label: str) -> str:
@@ -78,7 +85,7 @@ class ApiKeyStore:
             stat = self.path.stat()
         except FileNotFoundError:
             with self._lock:
-                self._stamp, self._by_hash = None, {}
+                self._stamp, self._by_hash, self._by_id = None, {}, {}
             return
         stamp = (stat.st_mtime_ns, stat.st_size)
         with self._lock:
@@ -99,6 +106,7 @@ class ApiKeyStore:
             if problems:
                 raise ConfigError(problems)
             self._by_hash = {k.sha256: k for k in entries}
+            self._by_id = {k.sha256[:32]: k for k in entries}
             self._stamp = stamp
 
     def _save(self, keys: list[ApiKey]) -> None:

@@ -56,9 +56,12 @@ def serve(settings: Settings, host: Optional[str] = None, port: Optional[int] = 
     from kbops.server.protocol import NoDelayH11Protocol
 
     config = server_config(settings)
-    os.environ["KB_ROOT"] = str(settings.root)  # workers re-create the app from the environment
+    host, port, workers = host or config.host, port or config.port, workers or config.workers
+    # Workers re-create the app from the environment (the bound address sets the default CORS origins).
+    os.environ.update(KB_ROOT=str(settings.root), KB_SERVE_HOST=host, KB_SERVE_PORT=str(port), KB_SERVE_WORKERS=str(workers),
+                      KB_HEADER_TIMEOUT=str(config.header_timeout))
     uvicorn.run(
-        "kbops.server.app:app_from_env", factory=True, host=host or config.host, port=port or config.port,
-        workers=workers or config.workers, log_level="warning", access_log=False, server_header=False,
-        http=NoDelayH11Protocol,
+        "kbops.server.app:app_from_env", factory=True, host=host, port=port,
+        workers=workers, log_level="warning", access_log=False, server_header=False,
+        http=NoDelayH11Protocol, timeout_keep_alive=config.keep_alive_timeout,
     )

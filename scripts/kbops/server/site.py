@@ -92,6 +92,12 @@ class AudienceSite:
             ).encode()
         return found
 
+    def policy_for(self, audience: str) -> Optional[str]:
+        """The CSP of `audience`'s built pages (its theme's script hashes), for pages other handlers answer."""
+        self._app(audience)
+        found = self._policies.get(audience)
+        return found.decode() if found else None
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         audience = self.audience_of(scope) or ANONYMOUS_AUDIENCE
 

@@ -1,10 +1,18 @@
-"""Rewrite links in a staged page: `id:` links and relative links become staged paths; hidden targets become text."""
+"""Rewrite links in a staged page: `id:` links and relative links become staged paths; hidden targets become text.
+
+`hide_unseen_links` is the one rule for every output (site pages, the search index and its snippets,
+`kb export`): a link to a doc the reader may not see becomes "(link not available)" in the doc's
+language — URL and link text both — so neither reaches a page, a snippet or a chunk.
+"""
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
+from typing import Callable, Optional
 
 from kbops.model.document import Document
+from kbops.model.loader import Corpus
 from kbops.site.edition import Edition
 from kbops.site.labels import label
 from kbops.site.urls import relative_md, resolve_relative
@@ -27,8 +35,93 @@ class LinkReport:
     problems: list[str] = field(default_factory=list)
 
 
+def linked_doc(raw: str, doc: Document, corpus: Corpus) -> Optional[Document]:
+    """The knowledge-base doc a link target names (`id:x#a`, `../y.md#a`), or None (external, anchor, asset, unknown)."""
+    raw = raw.strip("<>")
+    if raw.startswith("id:"):
+        return corpus.get(raw[3:].partition("#")[0])
+    if _SCHEME.match(raw) or raw.startswith(("#", "/")):
+        return None
+    path = raw.partition("#")[0].partition("?")[0]
+    if not path.endswith(".md"):
+        return None
+    return corpus.by_path.get(resolve_relative(doc.relpath, path))
+
+
+def hide_unseen_links(doc: Document, text: str, corpus: Corpus, may_see: Callable[[Document], bool],
+                      definitions: Optional[str] = None) -> str:
+    """`text` (Markdown of `doc`) with every link to a doc `may_see` refuses turned into plain text.
+
+    Inline links, reference definitions (dropped) and their uses (`[text][label]`, `[label]`) are handled;
+    fenced code is left alone. `definitions`: where reference definitions live when `text` is one block
+    of the doc (default: `text` itself).
+    """
+    def hidden(raw: str) -> bool:
+        target = linked_doc(raw, doc, corpus)
+        return target is not None and not may_see(target)
+
+    hidden_refs: dict[str, str] = {}
+    for line in (definitions if definitions is not None else text).split("\n"):
+        ref = _REFDEF.match(line)
+        if ref and hidden(ref.group("target")):
+            hidden_refs[ref.group("label").strip().casefold()] = ref.group("target")
+
+    def inline(match: re.Match) -> str:
+        raw = match.group("target").strip("<>")
+        return _hidden_text(match.group("text"), raw, doc, corpus) if hidden(raw) else match.group(0)
+
+    def unlink(match: re.Match) -> str:
+        label = (match.group("label") or match.group("text")).strip().casefold()
+        return _hidden_text(match.group("text"), hidden_refs[label], doc, corpus) if label in hidden_refs else match.group(0)
+
+    out: list[str] = []
+    fence: str | None = None
+    for line in text.split("\n"):
+        marker = _FENCE.match(line)
+        if fence or marker:
+            if fence is None:
+                fence = marker.group(1)
+            elif marker and marker.group(1)[0] == fence[0] and len(marker.group(1)) >= len(fence):
+                fence = None
+            out.append(line)
+            continue
+        ref = _REFDEF.match(line)
+        if ref and ref.group("label").strip().casefold() in hidden_refs:
+            continue  # its URL must not reach any output
+        if "](" in line:
+            line = _INLINE.sub(inline, line)
+        if hidden_refs and "[" in line:
+            line = _REFUSE.sub(unlink, line)
+        out.append(line)
+    return "\n".join(out)
+
+
+def without_unseen_links(doc: Document, corpus: Corpus, may_see: Callable[[Document], bool]) -> Document:
+    """`doc` with its body, blocks and headings passed through `hide_unseen_links` (for the index and the export)."""
+    if "[" not in doc.body:
+        return doc
+    blocks = tuple(dataclasses.replace(b, text=hide_unseen_links(doc, b.text, corpus, may_see, doc.body))
+                   if "[" in b.text else b for b in doc.blocks)
+    headings = tuple(dataclasses.replace(h, text=hide_unseen_links(doc, h.text, corpus, may_see, doc.body))
+                     if "[" in h.text else h for h in doc.headings)
+    return dataclasses.replace(doc, body=hide_unseen_links(doc, doc.body, corpus, may_see), blocks=blocks, headings=headings)
+
+
+def published_to(audience: str) -> Callable[[Document], bool]:
+    """`may_see` for an output that serves `audience`: docs published to it (what its site would show)."""
+    from kbops.publishing import is_visible
+
+    return lambda target: is_visible(target, audience)
+
+
+def within_its_audience(doc: Document, corpus: Corpus) -> Document:
+    """`doc` without links above its own audience: the form the search index stores, whoever searches it."""
+    return without_unseen_links(doc, corpus, published_to(doc.get("audience") or "public"))
+
+
 def rewrite_links(doc: Document, body: str, edition: Edition, report: LinkReport) -> str:
     """Return `body` with every link pointing into the staged tree; code blocks are left alone."""
+    body = hide_unseen_links(doc, body, edition.corpus, lambda target: edition.by_path.get(target.relpath) is target)
     out: list[str] = []
     prose: list[int] = []  # indexes of `out` outside code blocks
     hidden_refs: dict[str, str] = {}  # reference label (casefolded) -> its target, for definitions dropped
@@ -61,7 +154,7 @@ def rewrite_links(doc: Document, body: str, edition: Edition, report: LinkReport
             label = (match.group("label") or match.group("text")).strip().casefold()
             if label not in hidden_refs:
                 return match.group(0)
-            return _hidden_text(match.group("text"), hidden_refs[label], doc, edition)
+            return _hidden_text(match.group("text"), hidden_refs[label], doc, edition.corpus)
 
         for index in prose:
             out[index] = _REFUSE.sub(unlink, out[index])
@@ -72,7 +165,7 @@ def _inline(match: re.Match, doc: Document, page: str, edition: Edition, report:
     raw = match.group("target")
     target = _target(raw.strip("<>"), doc, page, edition, report, where)
     if target is None:
-        return _hidden_text(match.group("text"), raw.strip("<>"), doc, edition)
+        return _hidden_text(match.group("text"), raw.strip("<>"), doc, edition.corpus)
     return f"{match.group('bang')}[{match.group('text')}]({target}{match.group('title') or ''})"
 
 
@@ -107,14 +200,14 @@ def _target(raw: str, doc: Document, page: str, edition: Edition, report: LinkRe
     return new + (f"?{query}" if query else "") + (f"#{anchor}" if anchor else "")
 
 
-def _hidden_text(text: str, raw: str, doc: Document, edition: Edition) -> str:
-    """Plain text in place of a link to a page above the audience; never its URL, id or title."""
+def _hidden_text(text: str, raw: str, doc: Document, corpus: Corpus) -> str:
+    """Plain text in place of a link to a page above the audience: a label, never its URL, id, title or the
+    writer's words about it ("the partner refund override" says what exists). A link to an unknown id keeps
+    its words (lint reports it)."""
     if raw.startswith("id:"):
-        hidden = edition.corpus.get(raw[3:].partition("#")[0])
+        hidden = corpus.get(raw[3:].partition("#")[0])
     else:
-        hidden = edition.corpus.by_path.get(resolve_relative(doc.relpath, raw.partition("#")[0]))
-    folded = text.casefold()
-    giveaway = [hidden.title, hidden.id or "", hidden.relpath] if hidden else []
-    if not text.strip() or ".md" in folded or any(g and g.casefold() in folded for g in giveaway):
+        hidden = corpus.by_path.get(resolve_relative(doc.relpath, raw.partition("#")[0]))
+    if hidden is not None or not text.strip() or ".md" in text.casefold():
         return label("link_unavailable", doc.locale)
     return text

@@ -11,7 +11,8 @@ from kbops.site.edition import Edition
 from kbops.site.i18n import doc_versions
 from kbops.site.labels import LOCALE_NAMES, label
 from kbops.site.links import LinkReport, rewrite_links
-from kbops.site.sanitize import MAX_MARKERS_PER_PARAGRAPH, attribute_text, defuse_heavy_paragraphs, markdown_text
+from kbops.site.budget import CPU_BUDGET
+from kbops.site.sanitize import attribute_text, defuse_heavy_paragraphs, markdown_text
 from kbops.site.trust import owner_name, review_state
 from kbops.site.urls import relative_md, relative_url
 
@@ -64,8 +65,8 @@ def render_doc(doc: Document, edition: Edition, report: LinkReport) -> str:
     body, heavy = defuse_heavy_paragraphs(body)
     for offset, count in heavy:
         report.problems.append(
-            f"{doc.relpath}:{doc.body_line + offset}: paragraph with {count:,} Markdown markers "
-            f"(the limit is {MAX_MARKERS_PER_PARAGRAPH:,}): rendered as plain text"
+            f"{doc.relpath}:{doc.body_line + offset}: paragraph with {count:,} Markdown markers takes more than "
+            f"{CPU_BUDGET:g} s of CPU to render: rendered as plain text"
         )
     lines = body.split("\n")
     at = _first_h1(lines)

@@ -114,15 +114,19 @@ def walk_toc(items: Any) -> Iterator[Any]:
 
 
 # Python-Markdown's inline patterns rescan a paragraph once per marker: 5,000 `[` on one line take
-# 6 s and 50,000 take ~10 minutes. No prose paragraph has this many; such a paragraph is staged as a
-# code block (shown verbatim, rendered in linear time) and reported, so a strict build fails on it.
+# 6 s and 50,000 take ~10 minutes, yet a real list of 200 escaped file paths (2,700 markers) renders in
+# a fraction of a second. A paragraph with more markers than this is measured (kbops.site.budget): one
+# that costs more than the CPU budget to render is staged as a code block (shown verbatim, rendered in
+# linear time) and reported, so a strict build fails on it; one within budget is rendered as written.
 MAX_MARKERS_PER_PARAGRAPH = 1_000
 _MARKERS = re.compile(r"[\[\]<>&\\`!*_]")
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 
 
 def defuse_heavy_paragraphs(body: str) -> tuple[str, list[tuple[int, int]]]:
-    """`body` with markup-heavy paragraphs fenced as text; (0-based line, marker count) of each one."""
+    """`body` with paragraphs too costly to render fenced as text; (0-based line, marker count) of each one."""
+    from kbops.site.budget import renders_within_budget
+
     if len(_MARKERS.findall(body)) <= MAX_MARKERS_PER_PARAGRAPH:
         return body, []
     lines = body.split("\n")
@@ -133,7 +137,7 @@ def defuse_heavy_paragraphs(body: str) -> tuple[str, list[tuple[int, int]]]:
 
     def flush(end: int) -> None:
         count = sum(len(_MARKERS.findall(line)) for line in paragraph)
-        if count > MAX_MARKERS_PER_PARAGRAPH:
+        if count > MAX_MARKERS_PER_PARAGRAPH and not renders_within_budget("\n".join(paragraph)):
             heavy.append((end - len(paragraph), count))
             longest = max((len(run) for line in paragraph for run in re.findall(r"~+", line)), default=0)
             marker = "~" * max(3, longest + 1)
