@@ -151,9 +151,7 @@ def apply_plan(
                 report.deleted_upstream.append(entry["path"])
     report.taxonomy_added = add_terms(settings.taxonomy_path, plan.products, plan.tags)
     if written:
-        from kbops.governance.codeowners import sync_if_present
-
-        sync_if_present(settings)  # new docs have owners: .github/CODEOWNERS stays in sync (KB809)
+        _sync_codeowners(settings)
     say(f"wrote {len(written)} docs ({report.unchanged} unchanged, {len(report.conflicts)} conflicts)")
     if check:
         lint_started = time.perf_counter()
@@ -163,6 +161,17 @@ def apply_plan(
     _classify(settings, plan, report)
     report.seconds["total"] = time.perf_counter() - started
     return report
+
+
+def _sync_codeowners(settings: Settings) -> None:
+    """New docs have owners: .github/CODEOWNERS stays in sync (KB809). Owners need front-matter only, so the
+    corpus is read without the Markdown tree (a full parse of 14,000 docs costs as much as a lint pass)."""
+    from kbops.governance.codeowners import CODEOWNERS_PATH, sync_codeowners
+    from kbops.model.governance import load_governance
+    from kbops.model.loader import load_corpus
+
+    if (settings.root / CODEOWNERS_PATH).is_file():
+        sync_codeowners(settings.root, load_corpus(settings, structure=False), load_governance(settings.governance_path))
 
 
 def _copy_asset(source: Path, target: Path) -> None:
