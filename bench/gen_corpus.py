@@ -10,6 +10,7 @@ About 8% are Spanish or French translations that record their source's content h
 
 Importable: `generate_corpus(out, docs, seed=0)` returns a `GeneratedCorpus` listing what it wrote.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,48 +31,114 @@ from kbops.publishing import AUDIENCE_LEVEL, audience_may_see  # noqa: E402
 REFERENCE_DATE = "2026-11-01"  # last_reviewed dates fall in the year before this; lint with --today near it
 
 TEAMS = {
-    "cards-support": "Cards support", "payments-ops": "Payments operations", "banking-ops": "Banking operations",
-    "accounting-support": "Accounting integrations support", "identity-team": "Identity and KYC",
-    "compliance": "Compliance", "bpo-quality": "BPO quality", "support-ops": "Support operations",
+    "cards-support": "Cards support",
+    "payments-ops": "Payments operations",
+    "banking-ops": "Banking operations",
+    "accounting-support": "Accounting integrations support",
+    "identity-team": "Identity and KYC",
+    "compliance": "Compliance",
+    "bpo-quality": "BPO quality",
+    "support-ops": "Support operations",
 }
 PRODUCTS = {
-    "cards": ("Cards", "Tarjetas", "Cartes"), "card-payments": ("Card payments", "Pagos con tarjeta", "Paiements par carte"),
-    "top-ups": ("Top-ups", "Recargas", "Recharges"), "transfers": ("Transfers", "Transferencias", "Virements"),
-    "invoices": ("Invoices", "Facturas", "Factures"), "reimbursements": ("Reimbursements", "Reembolsos", "Remboursements"),
+    "cards": ("Cards", "Tarjetas", "Cartes"),
+    "card-payments": ("Card payments", "Pagos con tarjeta", "Paiements par carte"),
+    "top-ups": ("Top-ups", "Recargas", "Recharges"),
+    "transfers": ("Transfers", "Transferencias", "Virements"),
+    "invoices": ("Invoices", "Facturas", "Factures"),
+    "reimbursements": ("Reimbursements", "Reembolsos", "Remboursements"),
     "accounting-exports": ("Accounting exports", "Exportaciones contables", "Exports comptables"),
     "account-access": ("Account access", "Acceso a la cuenta", "Accès au compte"),
     "identity-checks": ("Identity checks", "Verificación de identidad", "Vérification d'identité"),
 }
-TAGS = ["declines", "limits", "fees", "pin", "atm", "refunds", "chargebacks", "fraud", "kyc", "gdpr", "exports",
-        "xero", "quickbooks", "sepa", "swift", "exchange-rates", "statements", "receipts", "approvals", "onboarding"]
-INTENTS = ["card_arrival", "card_not_working", "declined_card_payment", "pending_top_up", "top_up_failed",
-           "transfer_not_received_by_recipient", "exchange_rate", "card_payment_fee_charged", "lost_or_stolen_card",
-           "change_pin", "verify_my_identity", "cash_withdrawal_charge", "request_refund", "pending_transfer",
-           "wrong_amount_of_cash_received", "beneficiary_not_allowed", "failed_transfer", "activate_my_card",
-           "edit_personal_details", "passcode_forgotten", "unable_to_verify_identity", "direct_debit_payment_not_recognised"]
-QUERIES = ["my card was declined at a shop", "where is my new card", "top up still pending", "transfer has not arrived",
-           "why was I charged a fee", "how do I change my PIN", "I lost my card", "verify my identity failed",
-           "refund has not arrived", "export to xero failed", "reset my passcode", "wrong exchange rate applied",
-           "cash machine gave the wrong amount", "approve an expense report", "card blocked after wrong PIN"]
-WORDS = ("customer agent card payment merchant account balance transfer limit statement invoice receipt refund "
-         "approval manager ticket queue escalation verification identity document review policy team company "
-         "employee expense report export ledger integration sync error status confirmation reference amount "
-         "currency rate fee charge reversal dispute chargeback deadline business day partner contact channel "
-         "chat phone email note record system dashboard setting option request response update check step").split()
+TAGS = [
+    "declines",
+    "limits",
+    "fees",
+    "pin",
+    "atm",
+    "refunds",
+    "chargebacks",
+    "fraud",
+    "kyc",
+    "gdpr",
+    "exports",
+    "xero",
+    "quickbooks",
+    "sepa",
+    "swift",
+    "exchange-rates",
+    "statements",
+    "receipts",
+    "approvals",
+    "onboarding",
+]
+INTENTS = [
+    "card_arrival",
+    "card_not_working",
+    "declined_card_payment",
+    "pending_top_up",
+    "top_up_failed",
+    "transfer_not_received_by_recipient",
+    "exchange_rate",
+    "card_payment_fee_charged",
+    "lost_or_stolen_card",
+    "change_pin",
+    "verify_my_identity",
+    "cash_withdrawal_charge",
+    "request_refund",
+    "pending_transfer",
+    "wrong_amount_of_cash_received",
+    "beneficiary_not_allowed",
+    "failed_transfer",
+    "activate_my_card",
+    "edit_personal_details",
+    "passcode_forgotten",
+    "unable_to_verify_identity",
+    "direct_debit_payment_not_recognised",
+]
+QUERIES = [
+    "my card was declined at a shop",
+    "where is my new card",
+    "top up still pending",
+    "transfer has not arrived",
+    "why was I charged a fee",
+    "how do I change my PIN",
+    "I lost my card",
+    "verify my identity failed",
+    "refund has not arrived",
+    "export to xero failed",
+    "reset my passcode",
+    "wrong exchange rate applied",
+    "cash machine gave the wrong amount",
+    "approve an expense report",
+    "card blocked after wrong PIN",
+]
+WORDS = (
+    "customer agent card payment merchant account balance transfer limit statement invoice receipt refund "
+    "approval manager ticket queue escalation verification identity document review policy team company "
+    "employee expense report export ledger integration sync error status confirmation reference amount "
+    "currency rate fee charge reversal dispute chargeback deadline business day partner contact channel "
+    "chat phone email note record system dashboard setting option request response update check step"
+).split()
 VERBS = "check confirm open review verify record update send ask explain escalate close note compare share".split()
 # Translations are written in their own language (lint's KB812 checks it), from the same kind of vocabulary.
 WORDS_BY_LOCALE = {
     "en": WORDS,
-    "es": ("cliente agente tarjeta pago comercio cuenta saldo transferencia límite extracto factura recibo reembolso "
-           "aprobación responsable incidencia cola escalado verificación identidad documento revisión política equipo "
-           "empresa empleado gasto informe exportación contabilidad integración error estado confirmación referencia "
-           "importe moneda comisión cargo devolución disputa plazo día hábil socio contacto canal correo nota registro "
-           "sistema panel ajuste opción solicitud respuesta actualización paso para con por desde según cuando").split(),
-    "fr": ("client agent carte paiement commerçant compte solde virement plafond relevé facture reçu remboursement "
-           "approbation responsable ticket file escalade vérification identité document revue politique équipe "
-           "entreprise employé dépense rapport export comptabilité intégration erreur statut confirmation référence "
-           "montant devise frais débit annulation litige délai jour ouvré partenaire contact canal courriel note "
-           "dossier système tableau réglage option demande réponse mise étape pour avec par depuis selon quand").split(),
+    "es": (
+        "cliente agente tarjeta pago comercio cuenta saldo transferencia límite extracto factura recibo reembolso "
+        "aprobación responsable incidencia cola escalado verificación identidad documento revisión política equipo "
+        "empresa empleado gasto informe exportación contabilidad integración error estado confirmación referencia "
+        "importe moneda comisión cargo devolución disputa plazo día hábil socio contacto canal correo nota registro "
+        "sistema panel ajuste opción solicitud respuesta actualización paso para con por desde según cuando"
+    ).split(),
+    "fr": (
+        "client agent carte paiement commerçant compte solde virement plafond relevé facture reçu remboursement "
+        "approbation responsable ticket file escalade vérification identité document revue politique équipe "
+        "entreprise employé dépense rapport export comptabilité intégration erreur statut confirmation référence "
+        "montant devise frais débit annulation litige délai jour ouvré partenaire contact canal courriel note "
+        "dossier système tableau réglage option demande réponse mise étape pour avec par depuis selon quand"
+    ).split(),
 }
 VERBS_BY_LOCALE = {
     "en": VERBS,
@@ -85,10 +152,21 @@ SECTIONS = {
     "troubleshooting": ["Symptoms", "Cause", "Resolution"],
     "playbook": ["Trigger", "Steps", "Communication"],
 }
-SECTIONS_ES = {"Overview": "Resumen", "Before you start": "Antes de empezar", "Steps": "Pasos",
-               "If it still does not work": "Si sigue sin funcionar", "Purpose": "Propósito", "Scope": "Alcance",
-               "Procedure": "Procedimiento", "Escalation": "Escalamiento", "Symptoms": "Síntomas", "Cause": "Causa",
-               "Resolution": "Resolución", "Trigger": "Disparador", "Communication": "Comunicación"}
+SECTIONS_ES = {
+    "Overview": "Resumen",
+    "Before you start": "Antes de empezar",
+    "Steps": "Pasos",
+    "If it still does not work": "Si sigue sin funcionar",
+    "Purpose": "Propósito",
+    "Scope": "Alcance",
+    "Procedure": "Procedimiento",
+    "Escalation": "Escalamiento",
+    "Symptoms": "Síntomas",
+    "Cause": "Causa",
+    "Resolution": "Resolución",
+    "Trigger": "Disparador",
+    "Communication": "Comunicación",
+}
 
 
 @dataclass
@@ -131,7 +209,7 @@ def _paragraph(rng: random.Random, budget: int, locale: str = "en") -> tuple[str
 
 def governance_yaml() -> dict:
     people = {}
-    for number, team in enumerate(TEAMS):
+    for _number, team in enumerate(TEAMS):
         for who in ("lead", "analyst"):
             key = f"{team}-{who}"
             people[key] = {"name": f"{TEAMS[team]} {who}", "emails": [f"{key}@northwind-spend.example"], "team": team}
@@ -166,8 +244,12 @@ def _plan(rng: random.Random, count: int) -> list[_Spec]:
         topic = rng.choice(TAGS)
         title = f"{PRODUCTS[product][0]}: {rng.choice(VERBS)} {topic.replace('-', ' ')} {rng.choice(WORDS)} {index}"
         doc_id = f"{product}-{topic}-{index}"
-        folder = {"article": f"kb/{product}", "sop": f"sops/{topic}", "troubleshooting": "playbooks/troubleshooting",
-                  "playbook": "playbooks/escalation"}[kind]
+        folder = {
+            "article": f"kb/{product}",
+            "sop": f"sops/{topic}",
+            "troubleshooting": "playbooks/troubleshooting",
+            "playbook": "playbooks/escalation",
+        }[kind]
         spec = _Spec(index, doc_id, title, kind, f"{folder}/{doc_id}.md", audience)
         spec.status = "published" if index < 2 else rng.choices(["published", "draft", "review"], weights=[8, 1, 1])[0]
         if index > 10 and rng.random() < 0.08:
@@ -204,7 +286,8 @@ def _link_plan(rng: random.Random, specs: list[_Spec]) -> None:
         for _ in range(rng.randint(1, 3)):
             target = specs[rng.randrange(len(specs))]
             if (
-                target.index != spec.index and target.status == "published"
+                target.index != spec.index
+                and target.status == "published"
                 and audience_may_see(spec.audience, target.audience)
             ):
                 spec.links.append((target.index, "anchor"))
@@ -300,8 +383,12 @@ def generate_corpus(out: Path, docs: int, seed: int = 0) -> GeneratedCorpus:
     rng = random.Random(seed)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "governance.yml").write_text(yaml.safe_dump(governance_yaml(), sort_keys=False, allow_unicode=True), encoding="utf-8")
-    (out / "taxonomy.yml").write_text(yaml.safe_dump(taxonomy_yaml(), sort_keys=False, allow_unicode=True), encoding="utf-8")
+    (out / "governance.yml").write_text(
+        yaml.safe_dump(governance_yaml(), sort_keys=False, allow_unicode=True), encoding="utf-8"
+    )
+    (out / "taxonomy.yml").write_text(
+        yaml.safe_dump(taxonomy_yaml(), sort_keys=False, allow_unicode=True), encoding="utf-8"
+    )
     (out / "pyproject.toml").write_text(
         '[tool.kbops]\nroots = ["kb", "sops", "playbooks"]\nlocales = ["en", "es", "fr"]\n', encoding="utf-8"
     )

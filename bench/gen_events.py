@@ -23,13 +23,14 @@ searches, self-service and contacted sessions, and the true deflection rate for 
 
     python bench/gen_events.py --events 1000000 --out bench/out/deflection/events-1m.jsonl --parquet --tickets
 """
+
 from __future__ import annotations
 
 import argparse
 import csv
 import json
-import re
 import random
+import re
 import sys
 import time
 from collections import defaultdict
@@ -39,9 +40,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 sys.path.insert(0, str(REPO / "bench"))
 
-from kbops.pii import pseudonymous_id  # noqa: E402
-
 from shared_data import banking77_csv  # noqa: E402
+
+from kbops.pii import pseudonymous_id  # noqa: E402
 
 BANKING77 = banking77_csv()
 WINDOW = 24 * 3600
@@ -94,7 +95,9 @@ def kb_docs_for(intents: list[str], kb_root: Path | None) -> tuple[dict[str, lis
             default_locale = settings.default_locale
             corpus = load_corpus(settings)
             doc_ids = sorted({d.id for d in corpus.docs if d.id and d.get("status") == "published"})
-            published = [d for d in corpus.docs if d.id and d.get("status") == "published"] if len(doc_ids) >= 10 else []
+            published = (
+                [d for d in corpus.docs if d.id and d.get("status") == "published"] if len(doc_ids) >= 10 else []
+            )
             # Customers on the help site reach public docs only.
             for doc in sorted((d for d in published if is_visible(d, ANONYMOUS_AUDIENCE)), key=lambda d: d.id):
                 locale_of[doc.id] = doc.get("locale") or default_locale
@@ -144,14 +147,26 @@ class Generator:
         self.bad_docs = set(self.rng.sample(docs, min(len(docs), max(3, len(docs) // 12)))) if docs else set()
         self.findability_gaps = set(self.intents[::11])
         self.planted = {  # (locale, intent) -> phrasings, where no doc of the intent is in that locale
-            (locale, intent): phrasings for locale, by_intent in PLANTED_QUERIES.items()
+            (locale, intent): phrasings
+            for locale, by_intent in PLANTED_QUERIES.items()
             for intent, phrasings in by_intent.items()
-            if self.serving.get(intent) and intent not in self.findability_gaps
+            if self.serving.get(intent)
+            and intent not in self.findability_gaps
             and all(self.locale_of.get(d, self.default_locale) != locale for d in self.serving[intent])
         }
         self.quoted = {i: [json.dumps(q, ensure_ascii=False) for q in qs] for i, qs in self.queries.items()}
-        self.truth = dict(events=0, lines=0, searches=0, zero_result_searches=0, clicked_searches=0,
-                          self_service_sessions=0, contacted_sessions=0, duplicate_lines=0, malformed_lines=0, tickets=0)
+        self.truth = dict(
+            events=0,
+            lines=0,
+            searches=0,
+            zero_result_searches=0,
+            clicked_searches=0,
+            self_service_sessions=0,
+            contacted_sessions=0,
+            duplicate_lines=0,
+            malformed_lines=0,
+            tickets=0,
+        )
         self.buckets: dict[int, list[tuple[int, str]]] = defaultdict(list)
         self.tickets: list[tuple[int, str]] = []
         self.session_end = 0
@@ -205,8 +220,12 @@ class Generator:
                 if (locale, intent) in self.planted and rng.random() < 0.5:
                     query = json.dumps(rng.choice(self.planted[locale, intent]), ensure_ascii=False)
                 if rng.random() < 0.001:  # personal data typed into the search box
-                    query = json.dumps(json.loads(query) + rng.choice(PII_SUFFIXES).format(
-                        u=f"c{rng.randrange(10**6)}", n=rng.randrange(1000), m=rng.randrange(1000)))
+                    query = json.dumps(
+                        json.loads(query)
+                        + rng.choice(PII_SUFFIXES).format(
+                            u=f"c{rng.randrange(10**6)}", n=rng.randrange(1000), m=rng.randrange(1000)
+                        )
+                    )
                 results = 0 if rng.random() < zero_p else rng.randint(1, 12)
                 self.emit(t, f'"event": "search", {who}, "query": {query}, "results": {results}, {ctx}')
                 self.truth["searches"] += 1
@@ -222,7 +241,10 @@ class Generator:
                     saw_bad = saw_bad or doc in self.bad_docs
                     if rng.random() < 0.15:
                         helpful = "false" if doc in self.bad_docs or rng.random() < 0.2 else "true"
-                        self.emit(click + rng.randint(20, 200), f'"event": "feedback", {who}, "doc": "{doc}", "helpful": {helpful}, {ctx}')
+                        self.emit(
+                            click + rng.randint(20, 200),
+                            f'"event": "feedback", {who}, "doc": "{doc}", "helpful": {helpful}, {ctx}',
+                        )
                     t = max(t + gap, click + 210)
                 elif results and docs and rng.random() < 0.05:
                     late = t + rng.randint(1801, 3000)  # a click more than 30 min later: NOT a click-through
@@ -244,11 +266,19 @@ class Generator:
                 if email and self.args.tickets and rng.random() < 0.5:  # a ticket in the help desk
                     self.tickets.append((at, email))
                 else:  # the contact form, from another session of the same user
-                    self.emit(at, f'"event": "contact", "session": "{sid}-c", "user": "{user}", "channel": "form"', activity=False)
+                    self.emit(
+                        at,
+                        f'"event": "contact", "session": "{sid}-c", "user": "{user}", "channel": "form"',
+                        activity=False,
+                    )
         elif user is not None and rng.random() < 0.1:
             # Contacts that must NOT count: after the window, or in the session before any search.
             if rng.random() < 0.5:
-                self.emit(end + WINDOW + rng.randint(1, 12 * 3600), f'"event": "contact", "session": "{sid}-l", "user": "{user}"', activity=False)
+                self.emit(
+                    end + WINDOW + rng.randint(1, 12 * 3600),
+                    f'"event": "contact", "session": "{sid}-l", "user": "{user}"',
+                    activity=False,
+                )
             else:
                 self.emit(start - rng.randint(30, 600), f'"event": "contact", {who}, {ctx}', activity=False)
 
@@ -268,7 +298,9 @@ class Generator:
                 base = START + day * 86400
                 for number in per_day.get(day, []):
                     email = f"customer{number}@example.com"
-                    self.session(f"s-{number}-{day}", pseudonymous_id(email, self.args.salt), email, base + rng.randrange(86400))
+                    self.session(
+                        f"s-{number}-{day}", pseudonymous_id(email, self.args.salt), email, base + rng.randrange(86400)
+                    )
                 for _ in range(len(per_day.get(day, [])) // 2):
                     anonymous += 1
                     self.session(f"a-{anonymous}", None, None, base + rng.randrange(86400))
@@ -325,8 +357,17 @@ def scale(source: Path, factor: int, out: Path) -> dict:
                 # their first digit replaced by the copy's, so copies never share a user.
                 tagged = line.replace('"session": "', f'"session": "k{copy}-')
                 dst.write(user.sub(f'"user": "u-{copy:x}', tagged) if '"user"' in tagged else tagged)
-    for key in ("events", "lines", "searches", "zero_result_searches", "clicked_searches", "self_service_sessions",
-                "contacted_sessions", "duplicate_lines", "malformed_lines"):
+    for key in (
+        "events",
+        "lines",
+        "searches",
+        "zero_result_searches",
+        "clicked_searches",
+        "self_service_sessions",
+        "contacted_sessions",
+        "duplicate_lines",
+        "malformed_lines",
+    ):
         truth[key] *= factor
     truth["scaled_from"] = {"file": str(source), "factor": factor}
     return truth
@@ -351,13 +392,20 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "deflection" / "events.jsonl")
     parser.add_argument("--seed", type=int, default=77)
     parser.add_argument("--days", type=int, default=28, help="length of the period in days")
-    parser.add_argument("--salt", help="user pseudonym salt (default: the one `kb deflection` uses in --kb-root, "
-                        "so that its tickets join with no setting; pass the same KB_USER_SALT to kb deflection otherwise)")
+    parser.add_argument(
+        "--salt",
+        help="user pseudonym salt (default: the one `kb deflection` uses in --kb-root, "
+        "so that its tickets join with no setting; pass the same KB_USER_SALT to kb deflection otherwise)",
+    )
     parser.add_argument("--tickets", action="store_true", help="also write <out>.tickets.csv (Zendesk columns)")
-    parser.add_argument("--parquet", action="store_true", help="also write <out stem>.parquet (valid events, same truth)")
+    parser.add_argument(
+        "--parquet", action="store_true", help="also write <out stem>.parquet (valid events, same truth)"
+    )
     parser.add_argument("--banking77", type=Path, default=BANKING77)
     parser.add_argument("--kb-root", type=Path, default=REPO, help="knowledge base whose doc ids are used")
-    parser.add_argument("--scale-from", type=Path, help="instead of generating, repeat this generated log with disjoint ids")
+    parser.add_argument(
+        "--scale-from", type=Path, help="instead of generating, repeat this generated log with disjoint ids"
+    )
     parser.add_argument("--factor", type=int, default=10, help="with --scale-from: how many copies")
     args = parser.parse_args(argv)
     if args.salt is None:
@@ -376,7 +424,9 @@ def main(argv: list[str] | None = None) -> dict:
             writer = csv.writer(handle)
             writer.writerow(["Id", "Subject", "Created at", "Requester", "Via"])
             for number, (at, email) in enumerate(sorted(generator.tickets), 1):
-                writer.writerow([number, "Help", time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(at)), email, "Web form"])
+                writer.writerow(
+                    [number, "Help", time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(at)), email, "Web form"]
+                )
         truth["tickets"] = len(generator.tickets)
         files["tickets"] = str(ticket_path)
     if args.parquet:
@@ -396,9 +446,12 @@ def main(argv: list[str] | None = None) -> dict:
         true_deflection_rate=1 - truth["contacted_sessions"] / max(1, truth["self_service_sessions"]),
         zero_result_rate=truth["zero_result_searches"] / max(1, truth["searches"]),
         click_through_rate=truth["clicked_searches"] / max(1, truth["searches"]),
-        window_hours=WINDOW / 3600, seed=truth.get("seed", args.seed), salt=truth.get("salt", args.salt),
+        window_hours=WINDOW / 3600,
+        seed=truth.get("seed", args.seed),
+        salt=truth.get("salt", args.salt),
         doc_source=generator.doc_source if generator else truth.get("doc_source"),
-        files=files, seconds=round(time.perf_counter() - started, 1),
+        files=files,
+        seconds=round(time.perf_counter() - started, 1),
     )
     sidecar = args.out.with_suffix(".truth.json")
     sidecar.write_text(json.dumps(truth, indent=2) + "\n")

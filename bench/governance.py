@@ -4,6 +4,7 @@ Compares, side by side in one run, `kb lint --select KB804` (library call, one `
 plus blob reads) with the floor of the same work done by git alone (N `git log --follow` processes).
 Run by hand:  PYTHONPATH=scripts python bench/governance.py --docs 300 --commits 6
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,7 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
-AUTHORS = [("Wendy Writer", "wendy@acme.example"), ("Carl Content", "carl@acme.example"), ("KB Bot", "kb-bot@ci.example")]
+AUTHORS = [
+    ("Wendy Writer", "wendy@acme.example"),
+    ("Carl Content", "carl@acme.example"),
+    ("KB Bot", "kb-bot@ci.example"),
+]
 GOVERNANCE = """\
 teams:
   compliance: {name: Compliance, members: [wendy, rita]}
@@ -34,8 +39,15 @@ approval_policies:
 
 
 def _git(root: Path, *args: str, author: tuple[str, str] = AUTHORS[2]) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1],
-           "GIT_COMMITTER_NAME": author[0], "GIT_COMMITTER_EMAIL": author[1], "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(root)}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": author[0],
+        "GIT_AUTHOR_EMAIL": author[1],
+        "GIT_COMMITTER_NAME": author[0],
+        "GIT_COMMITTER_EMAIL": author[1],
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "HOME": str(root),
+    }
     subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
 
 
@@ -55,9 +67,14 @@ def build_repo(root: Path, docs: int, commits: int) -> None:
     for round_ in range(commits):
         for i, path in enumerate(paths):
             body = "".join(f"Step {s}: revision {round_} of procedure {i}.\n\n" for s in range(12))
-            head = path.read_text().split("\n---\n", 1)[0] + "\n---\n" if path.exists() else (
-                f"---\nid: procedure-{i:04d}\ntitle: Procedure {i}\ndescription: A regulated procedure for the benchmark.\n"
-                "type: sop\nstatus: published\naudience: internal\nowner: compliance\ncompliance: [gdpr]\n---\n")
+            head = (
+                path.read_text().split("\n---\n", 1)[0] + "\n---\n"
+                if path.exists()
+                else (
+                    f"---\nid: procedure-{i:04d}\ntitle: Procedure {i}\ndescription: A regulated procedure for the benchmark.\n"
+                    "type: sop\nstatus: published\naudience: internal\nowner: compliance\ncompliance: [gdpr]\n---\n"
+                )
+            )
             path.write_text(head + f"# Procedure {i}\n\n{body}")
         _git(root, "add", "-A")
         _git(root, "commit", "-q", "-m", f"Round {round_} edits", author=AUTHORS[round_ % 2])
@@ -80,14 +97,22 @@ def run(docs: int, commits: int) -> dict:
         four_eyes = time.perf_counter() - started
         started = time.perf_counter()
         for path in sorted((root / "sops").glob("*.md")):
-            subprocess.run(["git", "log", "--follow", "--raw", "--no-abbrev", "--format=%H", "--", str(path.relative_to(root))],
-                           cwd=root, check=True, capture_output=True)
+            subprocess.run(
+                ["git", "log", "--follow", "--raw", "--no-abbrev", "--format=%H", "--", str(path.relative_to(root))],
+                cwd=root,
+                check=True,
+                capture_output=True,
+            )
         git_only = time.perf_counter() - started
     return {
-        "docs": docs, "commits_per_doc": commits * 2, "build_repo_s": round(built, 2),
-        "kb_lint_KB804_s": round(four_eyes, 3), "git_log_follow_only_s": round(git_only, 3),
+        "docs": docs,
+        "commits_per_doc": commits * 2,
+        "build_repo_s": round(built, 2),
+        "kb_lint_KB804_s": round(four_eyes, 3),
+        "git_log_follow_only_s": round(git_only, 3),
         "ratio_kb_vs_git_floor": round(four_eyes / git_only, 2) if git_only else None,
-        "ms_per_doc": round(1000 * four_eyes / docs, 2), "findings": len(result.diagnostics),
+        "ms_per_doc": round(1000 * four_eyes / docs, 2),
+        "findings": len(result.diagnostics),
     }
 
 

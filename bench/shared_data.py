@@ -1,4 +1,5 @@
 """Locate the shared public data sets (../shared/data beside the repository) for benchmarks and generators."""
+
 from __future__ import annotations
 
 import os

@@ -8,10 +8,10 @@ Runs alternate (signed, unsigned, base, signed, ...) so that machine noise hits 
 the `kb` process and its workers. Run by hand:
     python bench/signed_approvals.py --docs 1000 --runs 3 [--base /tmp/base-i20]
 """
+
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import resource
@@ -34,22 +34,29 @@ def make_corpus(out: Path, docs: int, signed: bool, keys: Path) -> None:
     from kbops.governance.signing import identity_from_file, sign
     from kbops.model.loader import parse_document
 
-    subprocess.run([sys.executable, str(HERE / "gen_corpus.py"), "--docs", str(docs), "--out", str(out)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, str(HERE / "gen_corpus.py"), "--docs", str(docs), "--out", str(out)],
+        check=True,
+        capture_output=True,
+    )
     governance = yaml.safe_load((out / "governance.yml").read_text(encoding="utf-8"))
     leads = {team: f"{team}-lead" for team in governance["teams"]}
     identities = {}
-    for team, lead in leads.items():
+    for _team, lead in leads.items():
         key = keys / lead
         if not key.exists():
-            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"bench-{lead}", "-f", str(key)], check=True)
+            subprocess.run(
+                ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"bench-{lead}", "-f", str(key)], check=True
+            )
         identities[lead] = identity_from_file(key, "bench")
         if signed:
             governance["people"][lead]["keys"] = [{"key": identities[lead].public_key}]
     policy = {"name": "owner-review", "match": {}, "require": [{"group": "owner", "count": 1}]}
     # the unsigned corpus is plain pre-signing governance (no keys, no require_signed): the base tree reads it too
     governance["approval_policies"] = [{**policy, "require_signed": True} if signed else policy]
-    (out / "governance.yml").write_text(yaml.safe_dump(governance, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    (out / "governance.yml").write_text(
+        yaml.safe_dump(governance, sort_keys=False, allow_unicode=True), encoding="utf-8"
+    )
     for path in sorted(out.glob("*/**/*.md")):
         relpath = path.relative_to(out).as_posix()
         text = path.read_text(encoding="utf-8")
@@ -61,7 +68,9 @@ def make_corpus(out: Path, docs: int, signed: bool, keys: Path) -> None:
         email = governance["people"][lead]["emails"][0]
         lines = [f"  - reviewer: {email}", "    date: 2026-11-01", f"    hash: {doc.content_hash}"]
         if signed:
-            signature = sign(out, identities[lead], statement(doc.id or "", doc.content_hash, email, "2026-11-01", "owner-review"))
+            signature = sign(
+                out, identities[lead], statement(doc.id or "", doc.content_hash, email, "2026-11-01", "owner-review")
+            )
             lines += ["    policy: owner-review", f"    signature: {signature}"]
         head, sep, body = text[4:].partition("\n---\n")
         path.write_text("---\n" + head + "\napprovals:\n" + "\n".join(lines) + sep + body, encoding="utf-8")
@@ -71,8 +80,13 @@ def lint_once(root: Path, tree: Path) -> tuple[float, float, int, str]:
     env = {**os.environ, "PYTHONPATH": str(tree / "scripts"), "XDG_CACHE_HOME": str(root / ".xdg")}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "kbops", "lint", "--no-cache", "--format", "json"], cwd=root, env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "kbops", "lint", "--no-cache", "--format", "json"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -112,9 +126,13 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|---|")
     for name, runs in results.items():
         wall, cpu = min(r[0] for r in runs), min(r[1] for r in runs)
-        print(f"| {name} | {args.docs:,} | {wall:.2f} | {cpu:.2f} | {cpu / reference:.2f}× | {runs[0][2]} | {runs[0][3]} |")
-    print("all CPU s: " + "; ".join(f"{n}: {', '.join(f'{r[1]:.2f}' for r in runs)}" for n, runs in results.items()),
-          file=sys.stderr)
+        print(
+            f"| {name} | {args.docs:,} | {wall:.2f} | {cpu:.2f} | {cpu / reference:.2f}× | {runs[0][2]} | {runs[0][3]} |"
+        )
+    print(
+        "all CPU s: " + "; ".join(f"{n}: {', '.join(f'{r[1]:.2f}' for r in runs)}" for n, runs in results.items()),
+        file=sys.stderr,
+    )
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
 

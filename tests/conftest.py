@@ -1,4 +1,5 @@
 """Shared fixtures: the bundled KB copied to tmp_path, a real git repo, and the `kb` command."""
+
 from __future__ import annotations
 
 import os
@@ -49,8 +50,13 @@ def run_kb(*args: str, cwd: Path | None = None, env: dict | None = None, input: 
     """Run the real `kb` command (as `python -m kbops`) and return the CompletedProcess."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "kbops", *args], cwd=cwd, env=full_env, input=input,
-        capture_output=True, text=True, timeout=timeout,
+        [sys.executable, "-m", "kbops", *args],
+        cwd=cwd,
+        env=full_env,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -62,7 +68,12 @@ def kb():
 def git(cwd: Path, *args: str, author: tuple[str, str] | None = None) -> str:
     env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(cwd)}
     if author:
-        env.update(GIT_AUTHOR_NAME=author[0], GIT_AUTHOR_EMAIL=author[1], GIT_COMMITTER_NAME=author[0], GIT_COMMITTER_EMAIL=author[1])
+        env.update(
+            GIT_AUTHOR_NAME=author[0],
+            GIT_AUTHOR_EMAIL=author[1],
+            GIT_COMMITTER_NAME=author[0],
+            GIT_COMMITTER_EMAIL=author[1],
+        )
     return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
 
 
@@ -73,5 +84,12 @@ def git_kb(kb_copy: Path) -> Path:
     git(kb_copy, "config", "user.name", "Ana García")
     git(kb_copy, "config", "user.email", "ana.garcia@northwind-spend.example")
     git(kb_copy, "add", "-A")
-    git(kb_copy, "commit", "-q", "-m", "initial knowledge base", author=("Ana García", "ana.garcia@northwind-spend.example"))
+    git(
+        kb_copy,
+        "commit",
+        "-q",
+        "-m",
+        "initial knowledge base",
+        author=("Ana García", "ana.garcia@northwind-spend.example"),
+    )
     return kb_copy

@@ -2,6 +2,7 @@
 
 Review the rewritten files with `git diff` before committing: the diff is the behaviour change.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -18,9 +19,15 @@ def assert_golden(path: Path, actual: str) -> None:
     assert path.is_file(), f"{path} is missing; run with {UPDATE}=1 and review the diff"
     expected = path.read_text(encoding="utf-8")
     if actual != expected:
-        diff = "".join(difflib.unified_diff(
-            expected.splitlines(keepends=True), actual.splitlines(keepends=True), str(path), "actual", n=2,
-        ))
+        diff = "".join(
+            difflib.unified_diff(
+                expected.splitlines(keepends=True),
+                actual.splitlines(keepends=True),
+                str(path),
+                "actual",
+                n=2,
+            )
+        )
         lines = diff.splitlines()
         shown = "\n".join(lines[:80]) + (f"\n... {len(lines) - 80} more diff lines" if len(lines) > 80 else "")
         raise AssertionError(f"{path.name} differs from the golden file (rerun with {UPDATE}=1 if intended):\n{shown}")

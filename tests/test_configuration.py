@@ -1,10 +1,12 @@
 """`[tool.kbops]` is one model validated whole: every mistake at once with its key path, typed sections, `kb config`."""
+
 from __future__ import annotations
 
 import json
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import jsonschema
@@ -17,11 +19,6 @@ from kbops.search.config import SearchConfig, search_config
 from kbops.server.config import ServerConfig
 from tests.conftest import REPO
 from tests.search.test_embedding import tiny_model_dir, tiny_tokenizer  # noqa: F401 - fixtures
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 FIVE_MISTAKES = """
 [tool.kbops]
@@ -67,11 +64,20 @@ def test_five_mistakes_in_three_tables_are_reported_at_once(tmp_path):
         ({"site": {"theme": "dark"}}, "[tool.kbops.site] theme: unknown key"),
         ({"governance": {"file": "g.yml"}}, "[tool.kbops.governance] file: unknown key"),
         ({"search": "fast"}, "[tool.kbops] search: expected a table"),
-        ({"locales": ["en", "pt"], "default_locale": "de"}, "[tool.kbops] default_locale: 'de' is not one of locales (en, pt)"),
+        (
+            {"locales": ["en", "pt"], "default_locale": "de"},
+            "[tool.kbops] default_locale: 'de' is not one of locales (en, pt)",
+        ),
         ({"locales": ["en", "en"]}, "locales[1] 'en' is listed twice"),
         ({"today": "2026-13-01"}, "[tool.kbops] today: month must be in 1..12"),
-        ({"analytics": {"gap_limit": 0}}, "[tool.kbops.analytics] gap_limit: Input should be greater than or equal to 1"),
-        ({"lint": {"terms": {"en": {"prefered": {}}}}}, "[tool.kbops.lint] terms.en.prefered: unknown key; allowed: preferred, forbidden"),
+        (
+            {"analytics": {"gap_limit": 0}},
+            "[tool.kbops.analytics] gap_limit: Input should be greater than or equal to 1",
+        ),
+        (
+            {"lint": {"terms": {"en": {"prefered": {}}}}},
+            "[tool.kbops.lint] terms.en.prefered: unknown key; allowed: preferred, forbidden",
+        ),
     ],
 )
 def test_each_table_is_checked_with_its_key_path(table, where):
@@ -109,7 +115,11 @@ def test_the_bundled_configuration_is_valid_against_the_schema_and_printed_whole
 def test_the_pseudonym_salt_is_never_printed(tmp_path):
     (tmp_path / "pyproject.toml").write_text('[tool.kbops.server]\nuser_salt = "s3cret-salt-value"\n', encoding="utf-8")
     done = kb(tmp_path, "config", "--format", "json")
-    assert done.returncode == 0 and "s3cret" not in done.stdout and json.loads(done.stdout)["server"]["user_salt"] == "(set)"
+    assert (
+        done.returncode == 0
+        and "s3cret" not in done.stdout
+        and json.loads(done.stdout)["server"]["user_salt"] == "(set)"
+    )
 
 
 def test_a_model_folders_own_max_length_applies_when_pyproject_sets_none(tmp_path, tiny_model_dir):  # noqa: F811
@@ -122,7 +132,9 @@ def test_a_model_folders_own_max_length_applies_when_pyproject_sets_none(tmp_pat
     (tmp_path / "pyproject.toml").write_text('[tool.kbops.search]\nmodel = "model"\n', encoding="utf-8")
     embedder = load_embedder(search_config(load_settings(tmp_path)), root=tmp_path)
     assert embedder.max_length == 16
-    (tmp_path / "pyproject.toml").write_text('[tool.kbops.search]\nmodel = "model"\nmodel_max_length = 12\n', encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.kbops.search]\nmodel = "model"\nmodel_max_length = 12\n', encoding="utf-8"
+    )
     assert load_embedder(search_config(load_settings(tmp_path)), root=tmp_path).max_length == 12  # pyproject wins
     (model / "kbops-embedding.json").unlink()
     (tmp_path / "pyproject.toml").write_text('[tool.kbops.search]\nmodel = "model"\n', encoding="utf-8")
@@ -136,7 +148,11 @@ def test_kb_build_writes_where_kb_serve_reads(tmp_path):
     (tmp_path / "pyproject.toml").write_text('[tool.kbops.server]\nsite_dir = "public-sites"\n', encoding="utf-8")
     settings = load_settings(tmp_path)
     for audience in ("public", "partner"):
-        assert audience_site_dir(settings, audience) == site_dir(settings, audience) == tmp_path / "public-sites" / audience
+        assert (
+            audience_site_dir(settings, audience)
+            == site_dir(settings, audience)
+            == tmp_path / "public-sites" / audience
+        )
 
 
 def test_a_settings_made_in_code_still_validates_its_sections(tmp_path):

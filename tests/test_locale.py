@@ -1,4 +1,5 @@
 """kbops.locale: codes, the configured set, a doc's locale and the per-language data every other module asks for."""
+
 from __future__ import annotations
 
 import re
@@ -13,7 +14,9 @@ from kbops.model.sections import REQUIRED_SECTIONS
 from kbops.site import labels
 
 
-@pytest.mark.parametrize("code, language, region", [("en", "en", None), ("pt-BR", "pt", "BR"), ("es-419", "es", None), ("fil", "fil", None)])
+@pytest.mark.parametrize(
+    "code, language, region", [("en", "en", None), ("pt-BR", "pt", "BR"), ("es-419", "es", None), ("fil", "fil", None)]
+)
 def test_parse_locale(code, language, region):
     parsed = locales.parse_locale(code)
     assert (parsed.language, locales.region_of(code)) == (language, region)
@@ -26,8 +29,20 @@ def test_front_matter_and_configuration_codes_are_strict(code):
         locales.parse_locale(code)
 
 
-@pytest.mark.parametrize("code, ok", [("pt_br", True), ("zh-Hant", True), ("es-419", True), ("en", True),
-                                      ("../x", False), ("e", False), ("en-", False), ("<script>", False), ("en-US-x", False)])
+@pytest.mark.parametrize(
+    "code, ok",
+    [
+        ("pt_br", True),
+        ("zh-Hant", True),
+        ("es-419", True),
+        ("en", True),
+        ("../x", False),
+        ("e", False),
+        ("en-", False),
+        ("<script>", False),
+        ("en-US-x", False),
+    ],
+)
 def test_client_codes_are_lenient_but_safe(code, ok):
     assert locales.looks_like_locale(code) is ok
 
@@ -55,11 +70,14 @@ def test_resolve_locale_prefers_exact_then_language_then_default():
 
 
 def test_a_doc_without_locale_is_in_the_configured_default(tmp_path):
-    (tmp_path / "pyproject.toml").write_text('[tool.kbops]\ndefault_locale = "es"\nlocales = ["es", "en"]\n', encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.kbops]\ndefault_locale = "es"\nlocales = ["es", "en"]\n', encoding="utf-8"
+    )
     (tmp_path / "kb").mkdir()
     (tmp_path / "kb" / "x.md").write_text(
         "---\nid: x\ntitle: Tarjeta rechazada\ndescription: Por qué se rechaza un pago.\ntype: article\nstatus: draft\n"
-        "audience: public\nowner: cards\n---\n# Tarjeta rechazada\n", encoding="utf-8",
+        "audience: public\nowner: cards\n---\n# Tarjeta rechazada\n",
+        encoding="utf-8",
     )
     doc = load_corpus(load_settings(tmp_path)).docs[0]
     assert doc.locale == "es" and doc.frontmatter.locale == "es"
@@ -106,8 +124,13 @@ def test_every_shipped_language_is_complete(code):
         assert slots == REQUIRED_SECTIONS.get(doc_type.value, []), (code, doc_type.value, slots)
     if code not in ("en", "es", "fr"):  # the site's words of a data-only language: every key of every table
         site = locales.language_data(code, "site")
-        for group, table in {"labels": labels._LABELS, "auth": labels.AUTH_LABELS, "audiences": labels.AUDIENCE_NAMES,
-                             "search": labels.SEARCH_LABELS, "types": labels.TYPE_LABELS}.items():
+        for group, table in {
+            "labels": labels._LABELS,
+            "auth": labels.AUTH_LABELS,
+            "audiences": labels.AUDIENCE_NAMES,
+            "search": labels.SEARCH_LABELS,
+            "types": labels.TYPE_LABELS,
+        }.items():
             assert set(site[group]) == set(table), (code, group, set(table) ^ set(site[group]))
             for key, word in site[group].items():
                 assert set(re.findall(r"\{\w+\}", word)) == set(re.findall(r"\{\w+\}", table[key]["en"])), (code, key)

@@ -5,6 +5,7 @@ A copy of the bundled KB with `locales = ["en", "es", "fr", "pt", "de"]` and tax
 stems Portuguese as Portuguese, the built pages say lang="pt"/"de" with Material's interface and the
 navigation in that language, and `kb serve` answers a Portuguese search with the Portuguese doc.
 """
+
 from __future__ import annotations
 
 import json
@@ -78,7 +79,9 @@ def new_language_kb(tmp_path_factory) -> dict:
     root = copy_kb(tmp_path_factory.mktemp("pt-de") / "kbroot")
     pyproject = root / "pyproject.toml"
     pyproject.write_text(
-        pyproject.read_text(encoding="utf-8").replace('locales = ["en", "es", "fr"]', 'locales = ["en", "es", "fr", "pt", "de"]'),
+        pyproject.read_text(encoding="utf-8").replace(
+            'locales = ["en", "es", "fr"]', 'locales = ["en", "es", "fr", "pt", "de"]'
+        ),
         encoding="utf-8",
     )
     taxonomy = root / "taxonomy.yml"
@@ -163,11 +166,13 @@ def test_index_build_serve_and_search_in_portuguese(new_language_kb):
         words = material_words(lang)
         assert words["action.skip"] in html and words["search.placeholder"] in html  # Material's own interface
         assert material_words("en")["action.skip"] not in html
-        config = json.loads(re.search(r'<script id="__config" type="application/json">(.*?)</script>', html, re.S).group(1))
+        config = json.loads(
+            re.search(r'<script id="__config" type="application/json">(.*?)</script>', html, re.S).group(1)
+        )
         assert config["translations"]["search.result.none"] == words["search.result.none"]
     pt_html = pages["pt"][1]
-    nav = pt_html[pt_html.index('class="md-nav md-nav--primary"'):]
-    nav = nav[:nav.index("</nav>")]
+    nav = pt_html[pt_html.index('class="md-nav md-nav--primary"') :]
+    nav = nav[: nav.index("</nav>")]
     assert "Artigos de ajuda" in nav and "Cartões empresariais" in nav and "Help articles" not in nav
     assert "Esta página foi útil?" in pt_html and "Was this helpful?" not in pt_html
     assert "Firmenkarten" in pages["de"][1] and "War diese Seite hilfreich?" in pages["de"][1]

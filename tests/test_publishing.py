@@ -1,4 +1,5 @@
 """The one publishing authority: every reader audience x doc audience x status x draft preview, and its callers."""
+
 from __future__ import annotations
 
 import itertools
@@ -9,8 +10,15 @@ from kbops.errors import UsageError
 from kbops.model.loader import parse_document
 from kbops.model.schema import Audience, DocStatus
 from kbops.publishing import (
-    ANONYMOUS_AUDIENCE, AUDIENCES, WIDEST_AUDIENCE, audience_error, is_publishable, is_visible, require_audience,
-    select_for_audience, visible_audiences,
+    ANONYMOUS_AUDIENCE,
+    AUDIENCES,
+    WIDEST_AUDIENCE,
+    audience_error,
+    is_publishable,
+    is_visible,
+    require_audience,
+    select_for_audience,
+    visible_audiences,
 )
 
 # Written out by hand, not derived from the module under test: the rules as DESIGN.md states them.
@@ -67,7 +75,11 @@ def test_visible_audiences_are_the_reader_and_below():
 def test_require_audience_is_the_one_validation(bad):
     with pytest.raises(UsageError) as caught:
         require_audience(bad)
-    assert str(caught.value) == audience_error(bad) == f"unknown audience {bad!r}; expected one of public, partner, internal"
+    assert (
+        str(caught.value)
+        == audience_error(bad)
+        == f"unknown audience {bad!r}; expected one of public, partner, internal"
+    )
     with pytest.raises(UsageError):
         visible_audiences(bad)
     with pytest.raises(UsageError):

@@ -17,6 +17,7 @@ All three must agree with each other and with the generator's truth; the run fai
     python bench/deflection/run.py --sizes 1000000      # just 1M
     python bench/deflection/run.py --smoke              # tiny, for the test suite
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,7 +33,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 OUT = REPO / "bench" / "out" / "deflection"
-METRICS = ("searches", "zero_result_rate", "click_through_rate", "self_service_sessions", "contacted_sessions", "deflection_rate")
+METRICS = (
+    "searches",
+    "zero_result_rate",
+    "click_through_rate",
+    "self_service_sessions",
+    "contacted_sessions",
+    "deflection_rate",
+)
 COLUMNS = ("ts", "event", "session", "user", "query", "results", "doc", "rank", "helpful", "locale", "channel")
 JSON_COLUMNS = (
     "{ts: 'VARCHAR', event: 'VARCHAR', session: 'VARCHAR', user: 'VARCHAR', query: 'VARCHAR', results: 'BIGINT', "
@@ -41,6 +49,7 @@ JSON_COLUMNS = (
 
 
 # -- contenders (child processes) ------------------------------------------------------------------
+
 
 def floor_metrics(path: str, memory_limit: str, threads: int) -> dict:
     import duckdb
@@ -85,18 +94,31 @@ def pandas_metrics(path: str) -> dict:
     zero = int((searches["results"] == 0).sum())
     left = df.loc[df["event"] == "click", ["session", "ts"]].sort_values("ts")
     right = searches[["session", "ts"]].assign(search_id=searches.index, search_ts=searches["ts"]).sort_values("ts")
-    attributed = pd.merge_asof(left, right[["session", "ts", "search_id", "search_ts"]], on="ts", by="session", direction="backward")
-    attributed = attributed[attributed["search_id"].notna() & (attributed["ts"] - attributed["search_ts"] <= pd.Timedelta(minutes=30))]
+    attributed = pd.merge_asof(
+        left, right[["session", "ts", "search_id", "search_ts"]], on="ts", by="session", direction="backward"
+    )
+    attributed = attributed[
+        attributed["search_id"].notna() & (attributed["ts"] - attributed["search_ts"] <= pd.Timedelta(minutes=30))
+    ]
     clicked = attributed["search_id"].nunique()
     activity = df[df["event"] != "contact"].assign(is_view=lambda d: d["event"] == "view")
     sessions = activity.groupby("session").agg(
-        user=("user", "max"), started=("ts", "min"), ended=("ts", "max"), searches=("is_search", "sum"), views=("is_view", "sum"))
+        user=("user", "max"),
+        started=("ts", "min"),
+        ended=("ts", "max"),
+        searches=("is_search", "sum"),
+        views=("is_view", "sum"),
+    )
     sessions = sessions[(sessions["searches"] > 0) | (sessions["views"] > 0)].reset_index()
     contacts = df.loc[df["event"] == "contact", ["session", "user", "ts"]]
     window = pd.Timedelta(hours=24)
     by_session = sessions.merge(contacts, on="session", suffixes=("", "_c"))
-    by_session = by_session[(by_session["ts"] >= by_session["started"]) & (by_session["ts"] <= by_session["ended"] + window)]
-    by_user = sessions[sessions["user"].notna()].merge(contacts[contacts["user"].notna()], on="user", suffixes=("", "_c"))
+    by_session = by_session[
+        (by_session["ts"] >= by_session["started"]) & (by_session["ts"] <= by_session["ended"] + window)
+    ]
+    by_user = sessions[sessions["user"].notna()].merge(
+        contacts[contacts["user"].notna()], on="user", suffixes=("", "_c")
+    )
     by_user = by_user[(by_user["ts"] >= by_user["started"]) & (by_user["ts"] <= by_user["ended"] + window)]
     contacted = len(set(by_session["session"]) | set(by_user["session"]))
     return {
@@ -110,11 +132,16 @@ def pandas_metrics(path: str) -> dict:
 
 
 def child(args: argparse.Namespace) -> None:
-    result = floor_metrics(args.file, args.memory_limit, args.threads) if args.child == "floor" else pandas_metrics(args.file)
+    result = (
+        floor_metrics(args.file, args.memory_limit, args.threads)
+        if args.child == "floor"
+        else pandas_metrics(args.file)
+    )
     print(json.dumps(result, default=float))
 
 
 # -- the driver -------------------------------------------------------------------------------------
+
 
 def measure(command: list[str], env: dict | None = None) -> tuple[float, float, float, str]:
     """Wall seconds, CPU seconds (user + system, all threads), peak RSS (MiB) and stdout of one fresh process."""
@@ -174,8 +201,18 @@ def run(args: argparse.Namespace) -> list[dict]:
         path = truth["files"]["events"] if fmt == "jsonl" else truth["files"]["parquet"]
         contenders = {
             "kb deflection": [py, "-m", "kbops", "deflection", "--events", path, "--format", "json"],
-            "raw DuckDB query (floor)": [py, __file__, "--child", "floor", "--file", path,
-                                         "--memory-limit", args.memory_limit, "--threads", str(args.threads)],
+            "raw DuckDB query (floor)": [
+                py,
+                __file__,
+                "--child",
+                "floor",
+                "--file",
+                path,
+                "--memory-limit",
+                args.memory_limit,
+                "--threads",
+                str(args.threads),
+            ],
         }
         pandas_limit = args.pandas_max_jsonl if fmt == "jsonl" else args.pandas_max_parquet
         if truth.get("scaled_from", {}).get("file", "").endswith(".parquet"):
@@ -187,53 +224,98 @@ def run(args: argparse.Namespace) -> list[dict]:
             print(f"{size:,} {fmt}: {name} ...", file=sys.stderr, flush=True)
             seconds, cpu, rss, out = measure(command, env)
             metrics = json.loads(out)
-            results[name] = {"seconds": seconds, "cpu": cpu, "peak_rss_mib": rss, "metrics": {k: metrics[k] for k in METRICS}}
-        expected = {"searches": truth["searches"], "zero_result_rate": truth["zero_result_rate"],
-                    "click_through_rate": truth["click_through_rate"], "self_service_sessions": truth["self_service_sessions"],
-                    "contacted_sessions": truth["contacted_sessions"], "deflection_rate": truth["true_deflection_rate"]}
+            results[name] = {
+                "seconds": seconds,
+                "cpu": cpu,
+                "peak_rss_mib": rss,
+                "metrics": {k: metrics[k] for k in METRICS},
+            }
+        expected = {
+            "searches": truth["searches"],
+            "zero_result_rate": truth["zero_result_rate"],
+            "click_through_rate": truth["click_through_rate"],
+            "self_service_sessions": truth["self_service_sessions"],
+            "contacted_sessions": truth["contacted_sessions"],
+            "deflection_rate": truth["true_deflection_rate"],
+        }
         floor = results["raw DuckDB query (floor)"]["seconds"]
         floor_cpu = results["raw DuckDB query (floor)"]["cpu"]
         for name, result in results.items():
-            rows.append({
-                "events": truth["events"], "lines": truth["lines"], "format": fmt, "contender": name,
-                "seconds": round(result["seconds"], 2), "vs_floor": round(result["seconds"] / floor, 2),
-                "cpu_seconds": round(result["cpu"], 2), "cpu_vs_floor": round(result["cpu"] / floor_cpu, 2),
-                "peak_rss_mib": round(result["peak_rss_mib"]), "matches_truth": agree(result["metrics"], expected),
-                "deflection_rate": round(float(result["metrics"]["deflection_rate"]), 4),
-            })
+            rows.append(
+                {
+                    "events": truth["events"],
+                    "lines": truth["lines"],
+                    "format": fmt,
+                    "contender": name,
+                    "seconds": round(result["seconds"], 2),
+                    "vs_floor": round(result["seconds"] / floor, 2),
+                    "cpu_seconds": round(result["cpu"], 2),
+                    "cpu_vs_floor": round(result["cpu"] / floor_cpu, 2),
+                    "peak_rss_mib": round(result["peak_rss_mib"]),
+                    "matches_truth": agree(result["metrics"], expected),
+                    "deflection_rate": round(float(result["metrics"]["deflection_rate"]), 4),
+                }
+            )
         skipped = "pandas" not in results
         if skipped:
-            rows.append({"events": truth["events"], "lines": truth["lines"], "format": fmt, "contender": "pandas",
-                         "seconds": None, "vs_floor": None, "cpu_seconds": None, "cpu_vs_floor": None,
-                         "peak_rss_mib": None, "matches_truth": None,
-                         "deflection_rate": None})
+            rows.append(
+                {
+                    "events": truth["events"],
+                    "lines": truth["lines"],
+                    "format": fmt,
+                    "contender": "pandas",
+                    "seconds": None,
+                    "vs_floor": None,
+                    "cpu_seconds": None,
+                    "cpu_vs_floor": None,
+                    "peak_rss_mib": None,
+                    "matches_truth": None,
+                    "deflection_rate": None,
+                }
+            )
     return rows
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| events | format | contender | wall s | × floor | CPU s | CPU × floor | peak RSS MiB | = truth |",
-             "|---:|---|---|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        "| events | format | contender | wall s | × floor | CPU s | CPU × floor | peak RSS MiB | = truth |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---|",
+    ]
     for r in rows:
         if r["seconds"] is None:
             lines.append(f"| {r['events']:,} | {r['format']} | {r['contender']} | not run | | | | | |")
             continue
-        lines.append(f"| {r['events']:,} | {r['format']} | {r['contender']} | {r['seconds']:.1f} | {r['vs_floor']:.2f} | "
-                     f"{r['cpu_seconds']:.1f} | {r['cpu_vs_floor']:.2f} | {r['peak_rss_mib']:,} | {'yes' if r['matches_truth'] else 'NO'} |")
+        lines.append(
+            f"| {r['events']:,} | {r['format']} | {r['contender']} | {r['seconds']:.1f} | {r['vs_floor']:.2f} | "
+            f"{r['cpu_seconds']:.1f} | {r['cpu_vs_floor']:.2f} | {r['peak_rss_mib']:,} | {'yes' if r['matches_truth'] else 'NO'} |"
+        )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=lambda s: [int(float(x)) for x in s.split(",")], default=[1_000_000, 10_000_000])
+    parser.add_argument(
+        "--sizes", type=lambda s: [int(float(x)) for x in s.split(",")], default=[1_000_000, 10_000_000]
+    )
     parser.add_argument("--formats", type=lambda s: s.split(","), default=["jsonl", "parquet"])
     parser.add_argument("--data", default=str(OUT), help="where generated logs are kept (reused between runs)")
     parser.add_argument("--seed", type=int, default=77)
-    parser.add_argument("--memory-limit", default="2GB", help="DuckDB memory_limit of the floor (kb uses its [tool.kbops.analytics] one, 2GB by default)")
+    parser.add_argument(
+        "--memory-limit",
+        default="2GB",
+        help="DuckDB memory_limit of the floor (kb uses its [tool.kbops.analytics] one, 2GB by default)",
+    )
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--pandas-max-jsonl", type=int, default=1_000_000, help="largest JSONL log pandas is run on (memory)")
+    parser.add_argument(
+        "--pandas-max-jsonl", type=int, default=1_000_000, help="largest JSONL log pandas is run on (memory)"
+    )
     parser.add_argument("--pandas-max-parquet", type=int, default=10_000_000)
-    parser.add_argument("--scaled-parquet", type=lambda s: [int(float(x)) for x in s.split(",")], default=[],
-                        help="also these sizes (multiples of 10M) as Parquet: the 10M Parquet log x k (bench/deflection/scale_parquet.py), kb and floor only")
+    parser.add_argument(
+        "--scaled-parquet",
+        type=lambda s: [int(float(x)) for x in s.split(",")],
+        default=[],
+        help="also these sizes (multiples of 10M) as Parquet: the 10M Parquet log x k (bench/deflection/scale_parquet.py), kb and floor only",
+    )
     parser.add_argument("--smoke", action="store_true", help="5k events in a temporary folder (used by the tests)")
     parser.add_argument("--child", choices=("floor", "pandas"), help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
@@ -248,8 +330,10 @@ def main(argv: list[str] | None = None) -> list[dict]:
     else:
         rows = run(args)
         (OUT / "results.json").write_text(json.dumps(rows, indent=2) + "\n")
-    print(f"# kb deflection benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}\n")
+    print(
+        f"# kb deflection benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}\n"
+    )
     print(table(rows))
     if not all(r["matches_truth"] in (True, None) for r in rows):
         raise SystemExit("bench: a contender disagrees with the generator's truth")

@@ -4,6 +4,7 @@ Copy c prefixes every session with `p<c>-` and replaces every user id by another
 (`u-` + 16 hex digits of MD5(c || user)), so copies never meet: every count of the truth scales by k and
 every rate stays the same. Written by DuckDB (COPY ... TO ... PARQUET), a minute per 10M rows.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,7 +23,7 @@ def ensure_parquet_multiple(base_truth: dict, size: int, folder: Path) -> dict:
     source = base_truth["files"]["parquet"]
     copies = "\nUNION ALL\n".join(
         f"SELECT * REPLACE ('p{c}-' || session AS session, "
-        f"CASE WHEN \"user\" IS NULL THEN NULL ELSE 'u-' || left(md5('{c}' || \"user\"), 16) END AS \"user\") "
+        f'CASE WHEN "user" IS NULL THEN NULL ELSE \'u-\' || left(md5(\'{c}\' || "user"), 16) END AS "user") '
         f"FROM read_parquet('{source}')"
         for c in range(factor)
     )
@@ -30,8 +31,17 @@ def ensure_parquet_multiple(base_truth: dict, size: int, folder: Path) -> dict:
     con.execute("SET preserve_insertion_order = true")
     con.execute(f"COPY ({copies}) TO '{path}' (FORMAT PARQUET, COMPRESSION ZSTD)")
     truth = dict(base_truth)
-    for key in ("events", "lines", "searches", "zero_result_searches", "clicked_searches", "self_service_sessions",
-                "contacted_sessions", "duplicate_lines", "malformed_lines"):
+    for key in (
+        "events",
+        "lines",
+        "searches",
+        "zero_result_searches",
+        "clicked_searches",
+        "self_service_sessions",
+        "contacted_sessions",
+        "duplicate_lines",
+        "malformed_lines",
+    ):
         truth[key] = base_truth[key] * factor
     truth["files"] = {"events": None, "parquet": str(path)}
     truth["scaled_from"] = {"file": source, "factor": factor}

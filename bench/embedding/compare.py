@@ -17,6 +17,7 @@ difference to the first model, CPU-seconds per passage embedded, and the query e
 (p50/p95, one query at a time, on this process's thread: `time.thread_time`, which the machine's other
 load hardly moves).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,27 +34,34 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path[:0] = [str(REPO / "scripts"), str(REPO / "bench" / "search_quality"), str(HERE)]
 
-from quality_sets import QualitySet, banking77_set, dev_set, shared_data  # noqa: E402
 from engines import Ours  # noqa: E402
+from quality_sets import QualitySet, banking77_set, dev_set, shared_data  # noqa: E402
 
 from kbops.config import load_settings  # noqa: E402
 from kbops.search.config import search_config  # noqa: E402
 from kbops.search.embedding import load_embedder  # noqa: E402
 
 try:
-    from quality_sets import support_set  # noqa: E402
+    from quality_sets import support_set
 except ImportError:  # before bench/search_quality has the search-support sets
     from quality_sets import Query, half, record
 
     def support_set(locale: str, data: Path, max_docs: int | None = None) -> QualitySet:
         folder = data / "search-support"
-        load = lambda name: [json.loads(x) for x in (folder / name).read_text(encoding="utf-8").splitlines() if x.strip()]  # noqa: E731
+
+        def load(name):
+            return [json.loads(x) for x in (folder / name).read_text(encoding="utf-8").splitlines() if x.strip()]
+
         docs = load(f"docs.{locale}.jsonl")[:max_docs] if max_docs else load(f"docs.{locale}.jsonl")
         records = [record(d["id"], d["title"], d["body"], locale) for d in docs]
         known = {r.id for r in records}
-        queries = [Query(q["query"], frozenset(q["relevant"]) & known, locale, half(sorted(set(q["relevant"]) & known)[0]))
-                   for q in load(f"queries.{locale}.jsonl") if set(q["relevant"]) & known]
+        queries = [
+            Query(q["query"], frozenset(q["relevant"]) & known, locale, half(sorted(set(q["relevant"]) & known)[0]))
+            for q in load(f"queries.{locale}.jsonl")
+            if set(q["relevant"]) & known
+        ]
         return QualitySet(f"support-{locale}", locale, records, queries)
+
 
 CUTOFF = 10
 
@@ -80,7 +88,7 @@ class Cached:
         missing = [i for i, k in enumerate(keys) if k not in self.vectors]
         method = self.embedder.embed_queries if kind == "q" else self.embedder.embed_passages
         for start in range(0, len(missing), 256):
-            part = missing[start:start + 256]
+            part = missing[start : start + 256]
             began = time.process_time()
             vectors = method([texts[i] for i in part])
             self.cpu += time.process_time() - began
@@ -149,15 +157,23 @@ def query_cpu_ms(embedder, texts: list[str]) -> dict:
         embedder.embed_queries([text])
         samples.append(1000 * (time.thread_time() - began))
     samples.sort()
-    return {"p50": round(samples[len(samples) // 2], 2), "p95": round(samples[int(0.95 * len(samples))], 2), "n": len(samples)}
+    return {
+        "p50": round(samples[len(samples) // 2], 2),
+        "p95": round(samples[int(0.95 * len(samples))], 2),
+        "n": len(samples),
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=["e5-small-q4", "e5-small-int8"])
-    parser.add_argument("--sets", nargs="+", default=["dev-en", "dev-es", "dev-fr", "support-es", "support-fr", "banking77"])
+    parser.add_argument(
+        "--sets", nargs="+", default=["dev-en", "dev-es", "dev-fr", "support-es", "support-fr", "banking77"]
+    )
     parser.add_argument("--max-docs", type=int, default=None)
-    parser.add_argument("--latency-queries", type=int, default=200, help="test queries per set timed one at a time, uncached")
+    parser.add_argument(
+        "--latency-queries", type=int, default=200, help="test queries per set timed one at a time, uncached"
+    )
     parser.add_argument("--cache", type=Path, default=REPO / "bench" / ".cache" / "models")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
@@ -201,7 +217,9 @@ def main() -> int:
             print(f"{spec} {s.name}: {entry['sets'][s.name]}", file=sys.stderr)
         if embedder.embedded:
             entry["cpu_s_per_text_embedded"] = round(embedder.cpu / embedder.embedded, 4)
-        texts = [q.text + " " for s in sets for q in s.split("test")[: args.latency_queries]]  # " ": not the cached text
+        texts = [
+            q.text + " " for s in sets for q in s.split("test")[: args.latency_queries]
+        ]  # " ": not the cached text
         entry["query_cpu_ms"] = query_cpu_ms(embedder.embedder, texts)
         results[spec] = entry
 
@@ -210,10 +228,21 @@ def main() -> int:
     print("|---|" + "---:|" * (len(specs) + 1))
     for s in sets:
         first = results[specs[0]]["sets"][s.name]["test"]
-        cells = [f"{results[m]['sets'][s.name]['test']:.3f}" + ("" if m == specs[0] else f" ({results[m]['sets'][s.name]['test'] - first:+.3f})")
-                 for m in specs]
-        print(f"| {s.name} ({len(s.split('test'))}) | " + " | ".join(cells) + f" | {results['_lexical'][s.name]['lexical']['test']:.3f} |")
-    print("| query embedding CPU ms p50 / p95 | " + " | ".join(f"{results[m]['query_cpu_ms']['p50']} / {results[m]['query_cpu_ms']['p95']}" for m in specs) + " | |")
+        cells = [
+            f"{results[m]['sets'][s.name]['test']:.3f}"
+            + ("" if m == specs[0] else f" ({results[m]['sets'][s.name]['test'] - first:+.3f})")
+            for m in specs
+        ]
+        print(
+            f"| {s.name} ({len(s.split('test'))}) | "
+            + " | ".join(cells)
+            + f" | {results['_lexical'][s.name]['lexical']['test']:.3f} |"
+        )
+    print(
+        "| query embedding CPU ms p50 / p95 | "
+        + " | ".join(f"{results[m]['query_cpu_ms']['p50']} / {results[m]['query_cpu_ms']['p95']}" for m in specs)
+        + " | |"
+    )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=2))

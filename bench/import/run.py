@@ -6,6 +6,7 @@ Prints one JSON object: docs written, wall and CPU seconds of the whole import (
 convert on 2 processes, write, lint, hold back, lint again), each stage's wall seconds, and the converter's
 own CPU time measured apart (html-to-markdown + sanitising, one process, every article and translation).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,8 +38,11 @@ def converter_share(export: Path) -> dict:
     start = time.process_time()
     for body in bodies:
         convert(body, "", lambda tag, url: None)
-    return {"bodies": len(bodies), "cpu_s": round(time.process_time() - start, 2),
-            "mb": round(sum(len(b) for b in bodies) / 1e6, 1)}
+    return {
+        "bodies": len(bodies),
+        "cpu_s": round(time.process_time() - start, 2),
+        "mb": round(sum(len(b) for b in bodies) / 1e6, 1),
+    }
 
 
 def main() -> None:
@@ -54,24 +58,69 @@ def main() -> None:
     export, root = args.export or work / "export", work / "kb"
     made = {"reused": str(export)} if args.export else build(export, args.articles)
     env = {**os.environ, "PYTHONPATH": str(REPO / "scripts")}
-    subprocess.run([sys.executable, "-m", "kbops", "init", str(root), "--name", "Bench", "--email", "bench@example.com",
-                    "--locales", "en,es,fr", "--format", "json"], check=True, env=env, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kbops",
+            "init",
+            str(root),
+            "--name",
+            "Bench",
+            "--email",
+            "bench@example.com",
+            "--locales",
+            "en,es,fr",
+            "--format",
+            "json",
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
     load = os.getloadavg()
     before, wall = cpu_seconds(), time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "kbops", "--root", str(root), "import", "zendesk", str(export),
-                           "--format", "json", *(["--no-check"] if args.no_check else [])],
-                          env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kbops",
+            "--root",
+            str(root),
+            "import",
+            "zendesk",
+            str(export),
+            "--format",
+            "json",
+            *(["--no-check"] if args.no_check else []),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     wall, cpu = time.perf_counter() - wall, cpu_seconds() - before
     if done.returncode not in (0, 1):
         sys.exit(done.stderr)
     summary = json.loads(done.stdout)
-    print(json.dumps({
-        "export": made, "docs_written": summary["created"], "files_copied": summary["assets"],
-        "publishable": summary["publishable"], "held_back": len(summary["held_back"]),
-        "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "stages_wall_s": summary["seconds"],
-        "converter_alone": converter_share(export), "load_before": [round(x, 2) for x in load],
-        "load_after": [round(x, 2) for x in os.getloadavg()], "cores": os.cpu_count(),
-    }, indent=1))
+    print(
+        json.dumps(
+            {
+                "export": made,
+                "docs_written": summary["created"],
+                "files_copied": summary["assets"],
+                "publishable": summary["publishable"],
+                "held_back": len(summary["held_back"]),
+                "wall_s": round(wall, 1),
+                "cpu_s": round(cpu, 1),
+                "stages_wall_s": summary["seconds"],
+                "converter_alone": converter_share(export),
+                "load_before": [round(x, 2) for x in load],
+                "load_after": [round(x, 2) for x in os.getloadavg()],
+                "cores": os.cpu_count(),
+            },
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ RSS is that of its largest process). Prints a Markdown table; `--json` keeps the
 
     python bench/lint/run.py --sizes 1000 10000 --json bench/out/lint.json --readme bench/README.md
 """
+
 from __future__ import annotations
 
 import argparse
@@ -71,8 +72,13 @@ def prepare(docs: int, workdir: Path) -> Path:
     shutil.rmtree(root, ignore_errors=True)
     generate_corpus(root, docs)
     (root / ".gitignore").write_text(".kb/\n.complete\n")
-    env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
-           "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "bench",
+        "GIT_AUTHOR_EMAIL": "bench@example.com",
+        "GIT_COMMITTER_NAME": "bench",
+        "GIT_COMMITTER_EMAIL": "bench@example.com",
+    }
     for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "synthetic corpus"]):
         subprocess.run(["git", *args], cwd=root, env=env, check=True)
     (root / ".complete").write_text(f"{docs}\n")
@@ -130,7 +136,9 @@ def bench_size(docs: int, workdir: Path, pymarkdown_max: int, external: bool, lo
             globs = [f"{r}/**/*.md" for r in ROOTS]
             record("markdownlint-cli2", [str(MARKDOWNLINT), *globs])
         else:
-            log(f"skipping markdownlint-cli2: {MARKDOWNLINT} missing (npm install --prefix bench/.tools markdownlint-cli2)")
+            log(
+                f"skipping markdownlint-cli2: {MARKDOWNLINT} missing (npm install --prefix bench/.tools markdownlint-cli2)"
+            )
         if shutil.which("pymarkdown") or _has_module("pymarkdown"):
             if docs <= pymarkdown_max:
                 record("pymarkdownlnt", [sys.executable, "-m", "pymarkdown", "scan", "-r", *ROOTS])
@@ -175,15 +183,15 @@ def readme_section(rows: list[Row], meta: dict) -> str:
     sizes = " ".join(str(s) for s in meta["sizes"])
     return f"""## Lint (`bench/lint`)
 
-`kb lint` (every registered rule, {meta['rules']} of them: parsing, schema, structure, links, freshness,
-personal data, unsafe HTML, style, governance) against markdownlint-cli2 {meta['markdownlint']} and
-pymarkdownlnt {meta['pymarkdown']} (Markdown style rules only) on the same synthetic corpus
+`kb lint` (every registered rule, {meta["rules"]} of them: parsing, schema, structure, links, freshness,
+personal data, unsafe HTML, style, governance) against markdownlint-cli2 {meta["markdownlint"]} and
+pymarkdownlnt {meta["pymarkdown"]} (Markdown style rules only) on the same synthetic corpus
 (`bench/gen_corpus.py`: docs of 300-900 words with front-matter, required sections, headings, lists and
 relative links; it lints clean with kbops). Floors: markdown-it-py parsing alone and python-frontmatter
 alone, one core each. CPU includes worker processes; peak RSS is the largest single process.
 
-Measured {meta['when']} on {meta['machine']}, Python {meta['python']}; load average (1 / 5 / 15 min)
-before the run {meta['load_before']}, after it {meta['load_after']}.
+Measured {meta["when"]} on {meta["machine"]}, Python {meta["python"]}; load average (1 / 5 / 15 min)
+before the run {meta["load_before"]}, after it {meta["load_after"]}.
 
 {table(rows)}
 
@@ -206,7 +214,9 @@ def update_readme(path: Path, section: str) -> None:
     match = re.search(r"<!-- notes:lint -->.*?<!-- /notes:lint -->", pattern.search(text).group(0), re.DOTALL)
     if match:  # hand-written observations survive a regeneration
         notes = "\n" + match.group(0) + "\n"
-    path.write_text(pattern.sub(lambda m: m.group(1) + section.rstrip("\n") + "\n" + notes + m.group(2), text), encoding="utf-8")
+    path.write_text(
+        pattern.sub(lambda m: m.group(1) + section.rstrip("\n") + "\n" + notes + m.group(2), text), encoding="utf-8"
+    )
 
 
 def tool_version(cmd: list[str]) -> str:
@@ -247,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
 
     meta = {
         "sizes": args.sizes,
-        "when": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "when": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{os.cpu_count()} cores, {platform.machine()}",
         "python": platform.python_version(),
         "rules": len(all_rules()),

@@ -9,6 +9,7 @@ keys and, as far as anyone knows, no personal data: every finding is a false pos
 Each article becomes `kb/<id>.md` in a temporary knowledge base with the bundled governance and
 taxonomy; `kbops.lint.lint` runs only the KB5xx rules (what `kb lint` runs on a pull request).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,8 +41,14 @@ def write_kb(root: Path, data: Path) -> int:
     for path in sorted(data.glob("docs.*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             doc = json.loads(line)
-            front = {"id": doc["id"], "title": doc["title"], "type": "article", "status": "published",
-                     "audience": "public", "locale": doc["locale"]}
+            front = {
+                "id": doc["id"],
+                "title": doc["title"],
+                "type": "article",
+                "status": "published",
+                "audience": "public",
+                "locale": doc["locale"],
+            }
             text = "---\n" + "".join(f"{k}: {json.dumps(v, ensure_ascii=False)}\n" for k, v in front.items()) + "---\n"
             (root / "kb" / f"{doc['id']}.md").write_text(text + doc["body"] + "\n", encoding="utf-8")
             count += 1
@@ -52,19 +59,26 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=default_data())
     parser.add_argument("--show", type=int, default=40, help="findings to print")
-    parser.add_argument("--detector-only", action="store_true", help="time kbops.pii over the bodies instead of linting")
+    parser.add_argument(
+        "--detector-only", action="store_true", help="time kbops.pii over the bodies instead of linting"
+    )
     args = parser.parse_args()
     if args.detector_only:
         import time
 
         from kbops.pii import find_personal_data
 
-        bodies = [json.loads(line)["body"] for path in sorted(args.data.glob("docs.*.jsonl"))
-                  for line in path.read_text(encoding="utf-8").splitlines()]
+        bodies = [
+            json.loads(line)["body"]
+            for path in sorted(args.data.glob("docs.*.jsonl"))
+            for line in path.read_text(encoding="utf-8").splitlines()
+        ]
         started = time.process_time()
         found = collections.Counter(f.kind for body in bodies for f in find_personal_data(body))
-        print(f"{len(bodies)} articles, {sum(map(len, bodies)):,} characters: {dict(found)} "
-              f"in {time.process_time() - started:.2f} CPU s")
+        print(
+            f"{len(bodies)} articles, {sum(map(len, bodies)):,} characters: {dict(found)} "
+            f"in {time.process_time() - started:.2f} CPU s"
+        )
         return 0
     from kbops.config import load_settings
     from kbops.lint.runner import lint

@@ -3,6 +3,7 @@
 Bodies are built from Banking77 customer sentences (PolyAI, CC-BY-4.0) so term statistics look like
 real support text; ~20% Spanish and French docs; audiences 70/20/10 public/partner/internal.
 """
+
 from __future__ import annotations
 
 import csv
@@ -11,12 +12,26 @@ import shutil
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-ES = ("la tarjeta fue rechazada en el comercio", "revisa el límite de gasto en la aplicación", "la recarga sigue pendiente",
-      "el reembolso tarda cinco días hábiles", "verifica tu identidad con el pasaporte", "la transferencia no ha llegado",
-      "contraseña olvidada y cuenta bloqueada", "el cajero no entregó el efectivo", "comisión por cambio de divisa")
-FR = ("la carte a été refusée chez le commerçant", "vérifiez le plafond de dépenses dans l'application",
-      "le rechargement est toujours en attente", "le remboursement prend cinq jours ouvrés",
-      "vérifiez votre identité avec un passeport", "le virement n'est pas arrivé", "mot de passe oublié et compte bloqué")
+ES = (
+    "la tarjeta fue rechazada en el comercio",
+    "revisa el límite de gasto en la aplicación",
+    "la recarga sigue pendiente",
+    "el reembolso tarda cinco días hábiles",
+    "verifica tu identidad con el pasaporte",
+    "la transferencia no ha llegado",
+    "contraseña olvidada y cuenta bloqueada",
+    "el cajero no entregó el efectivo",
+    "comisión por cambio de divisa",
+)
+FR = (
+    "la carte a été refusée chez le commerçant",
+    "vérifiez le plafond de dépenses dans l'application",
+    "le rechargement est toujours en attente",
+    "le remboursement prend cinq jours ouvrés",
+    "vérifiez votre identité avec un passeport",
+    "le virement n'est pas arrivé",
+    "mot de passe oublié et compte bloqué",
+)
 TYPES = (("kb", "article"), ("sops", "sop"), ("playbooks", "troubleshooting"), ("playbooks", "playbook"))
 
 
@@ -47,15 +62,18 @@ def write_corpus(out: Path, docs: int, seed: int = 7) -> Path:
         if locale != "en":
             title = f"{rng.choice(ES if locale == 'es' else FR).capitalize()} ({number})"
         if locale == "en":
-            paragraphs = [" ".join(s for s, _ in picked[i:i + 4]) for i in range(0, 24, 4)]
+            paragraphs = [" ".join(s for s, _ in picked[i : i + 4]) for i in range(0, 24, 4)]
         else:
             pool = ES if locale == "es" else FR
             paragraphs = [" ".join(rng.choice(pool).capitalize() + "." for _ in range(5)) for _ in range(6)]
         headings = ["Symptoms", "Causes", "What to do", "Escalation", "Notes", "Related"]
         body = f"# {title}\n\n" + "\n\n".join(f"## {h}\n\n{p}" for h, p in zip(headings, paragraphs)) + "\n"
-        queries = ", ".join(s.replace(",", " ").replace(":", " ").replace("[", " ").replace("]", " ").replace('"', " ")[:80] for s, _ in picked[:2])
+        queries = ", ".join(
+            s.replace(",", " ").replace(":", " ").replace("[", " ").replace("]", " ").replace('"', " ")[:80]
+            for s, _ in picked[:2]
+        )
         front = (
-            f"---\nid: doc-{number:05d}\ntitle: \"{title.replace(chr(34), '')}\"\n"
+            f'---\nid: doc-{number:05d}\ntitle: "{title.replace(chr(34), "")}"\n'
             f"description: Synthetic benchmark document number {number} about {intent.replace('_', ' ')}.\n"
             f"type: {doc_type}\nstatus: {status}\naudience: {audience}\nowner: support-ops\nlocale: {locale}\n"
             f"intents: [{intent}]\nsample_queries: [{queries}]\n---\n"

@@ -16,6 +16,7 @@ bench/.corpus/search-N/, kept with their index and the full build's numbers: `--
 latency on them again without regenerating or rebuilding (a 10k build embeds ~16k chunks). The HTTP part runs `kb serve --no-build --workers 2` on a free 127.0.0.1 port and
 drives it from this process (50 concurrent httpx clients, bounded by --seconds).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -109,8 +110,14 @@ def embedding_alone(specs: list[str], queries, threads: int | None = None) -> di
     found = {}
     for spec in specs:
         name, _, cap = spec.partition("@")
-        embedder = load_embedder({"model": name, "model_max_length": 128, "query_max_length": int(cap) if cap else None,
-                                  "model_threads": threads})
+        embedder = load_embedder(
+            {
+                "model": name,
+                "model_max_length": 128,
+                "query_max_length": int(cap) if cap else None,
+                "model_threads": threads,
+            }
+        )
         embedder.embed_queries(["warm up"])
         wall, cpu = [], []
         for text, _, _ in queries:
@@ -118,15 +125,23 @@ def embedding_alone(specs: list[str], queries, threads: int | None = None) -> di
             embedder.embed_queries([text])
             wall.append(time.perf_counter() - started)
             cpu.append(time.process_time() - started_cpu)
-        found[spec] = {"model": embedder.name, "query_max_length": embedder.query_max_length,
-                       **percentiles(wall), **{f"cpu_{k}": v for k, v in percentiles(cpu).items()}}
+        found[spec] = {
+            "model": embedder.name,
+            "query_max_length": embedder.query_max_length,
+            **percentiles(wall),
+            **{f"cpu_{k}": v for k, v in percentiles(cpu).items()},
+        }
     return found
 
 
 def percentiles(samples: list[float]) -> dict:
     ordered = sorted(samples)
     pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
-    return {"p50_ms": round(pick(0.50) * 1000, 2), "p95_ms": round(pick(0.95) * 1000, 2), "mean_ms": round(statistics.mean(ordered) * 1000, 2)}
+    return {
+        "p50_ms": round(pick(0.50) * 1000, 2),
+        "p95_ms": round(pick(0.95) * 1000, 2),
+        "mean_ms": round(statistics.mean(ordered) * 1000, 2),
+    }
 
 
 def free_port() -> int:
@@ -162,15 +177,27 @@ async def drive(base: str, queries, clients: int, seconds: float) -> dict:
         started = time.perf_counter()
         await asyncio.gather(*(client(n) for n in range(clients)))
         elapsed = time.perf_counter() - started
-    return {"clients": clients, "seconds": round(elapsed, 2), "searches": done, "errors": errors,
-            "searches_per_s": round(done / elapsed, 1), **percentiles(latencies)}
+    return {
+        "clients": clients,
+        "seconds": round(elapsed, 2),
+        "searches": done,
+        "errors": errors,
+        "searches_per_s": round(done / elapsed, 1),
+        **percentiles(latencies),
+    }
 
 
 def http_bench(root: Path, queries, clients: int, seconds: float, workers: int) -> dict:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO / "scripts")}
-    process = subprocess.Popen([sys.executable, "-m", "kbops", "serve", "--no-build", "--port", str(port), "--workers", str(workers)],
-                               cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kbops", "serve", "--no-build", "--port", str(port), "--workers", str(workers)],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -238,8 +265,11 @@ def latency(engine: SearchEngine, queries) -> list[dict]:
             embed.append(sum(w for w, _ in embedded))
             embed_cpu.append(sum(c for _, c in embedded))
         # CPU time (all threads of this process) is what a query costs; wall time adds the shared machine's queue.
-        found = {**percentiles(timings), **{f"cpu_{k}": v for k, v in percentiles(cpu).items()},
-                 **{f"thread_cpu_{k}": v for k, v in percentiles(thread_cpu).items()}}
+        found = {
+            **percentiles(timings),
+            **{f"cpu_{k}": v for k, v in percentiles(cpu).items()},
+            **{f"thread_cpu_{k}": v for k, v in percentiles(thread_cpu).items()},
+        }
         if engine.queries is not None:
             found |= {f"embed_cpu_{k}": v for k, v in percentiles(embed_cpu).items()}
             found |= {f"rest_cpu_{k}": v for k, v in percentiles([c - e for c, e in zip(cpu, embed_cpu)]).items()}
@@ -282,7 +312,7 @@ class LoadSampler:
         while not self._stop.wait(every):
             self.samples.append(os.getloadavg()[0])
 
-    def __enter__(self) -> "LoadSampler":
+    def __enter__(self) -> LoadSampler:
         self._thread.start()
         return self
 
@@ -301,7 +331,9 @@ def full_build(docs: int, args) -> tuple[Path, dict]:
     saved = root / BUILD_FILE
     if args.reuse and saved.is_file() and (root / ".kb" / "index" / "current").exists():
         build = json.loads(saved.read_text(encoding="utf-8"))
-        print(f"   reusing {root} (built {build['built']}, load average then {build['build_loadavg']})", file=sys.stderr)
+        print(
+            f"   reusing {root} (built {build['built']}, load average then {build['build_loadavg']})", file=sys.stderr
+        )
         return root, build | {"reused": True}
     root = make_corpus(docs, args.corpus_dir)
     settings = load_settings(root)
@@ -310,9 +342,14 @@ def full_build(docs: int, args) -> tuple[Path, dict]:
         full = build_index(settings, rebuild=True)
     full_cpu = time.process_time() - cpu_started
     build = {
-        "built": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "build_loadavg": load.summary(),
-        "indexed": full.indexed, "model": full.model, "chunks_embedded": full.embedded,
-        "full_build_s": round(full.seconds, 2), "full_build_cpu_s": round(full_cpu, 2), "peak_rss_build_mb": peak_rss_mb(),
+        "built": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "build_loadavg": load.summary(),
+        "indexed": full.indexed,
+        "model": full.model,
+        "chunks_embedded": full.embedded,
+        "full_build_s": round(full.seconds, 2),
+        "full_build_cpu_s": round(full_cpu, 2),
+        "peak_rss_build_mb": peak_rss_mb(),
     }
     saved.write_text(json.dumps(build, indent=2), encoding="utf-8")
     return root, build | {"reused": False}
@@ -326,8 +363,12 @@ def one_doc_update(root: Path, settings) -> dict:
     target.write_text(text[: -len(UPDATE_MARK)] if text.endswith(UPDATE_MARK) else text + UPDATE_MARK, encoding="utf-8")
     cpu_started = time.process_time()
     incremental = build_index(settings)
-    return {"one_doc_update_s": round(incremental.seconds, 3), "one_doc_update_cpu_s": round(time.process_time() - cpu_started, 3),
-            "one_doc_update_changed": incremental.updated, "one_doc_update_embedded": incremental.embedded}
+    return {
+        "one_doc_update_s": round(incremental.seconds, 3),
+        "one_doc_update_cpu_s": round(time.process_time() - cpu_started, 3),
+        "one_doc_update_changed": incremental.updated,
+        "one_doc_update_embedded": incremental.embedded,
+    }
 
 
 def run_size(docs: int, args) -> dict:
@@ -349,12 +390,20 @@ def run_size(docs: int, args) -> dict:
         profile(hybrid, queries, args.profile)
     hybrid.close()
     result = {
-        "docs": docs, "mode": mode, **build, **update,
+        "docs": docs,
+        "mode": mode,
+        **build,
+        **update,
         "query_loadavg": load.summary(),
-        "in_process_cold": hybrid_passes[0], "in_process": hybrid_passes[1],
-        "lexical_only_cold": lexical_passes[0], "lexical_only": lexical_passes[1],
-        "long_256_cold": long_passes[0] if long_passes else None, "embedding_alone": compared,
-        "index_disk_mb": disk_mb(index_root(settings) / "current"), "peak_rss_mb": peak_rss_mb(), "rss_before_mb": rss_before,
+        "in_process_cold": hybrid_passes[0],
+        "in_process": hybrid_passes[1],
+        "lexical_only_cold": lexical_passes[0],
+        "lexical_only": lexical_passes[1],
+        "long_256_cold": long_passes[0] if long_passes else None,
+        "embedding_alone": compared,
+        "index_disk_mb": disk_mb(index_root(settings) / "current"),
+        "peak_rss_mb": peak_rss_mb(),
+        "rss_before_mb": rss_before,
     }
     if not args.no_http:
         result["http"] = http_bench(root, queries, args.clients, args.seconds, args.workers)
@@ -371,13 +420,26 @@ def main() -> int:
     parser.add_argument("--no-http", action="store_true")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--corpus-dir", type=Path, default=REPO / "bench" / ".corpus")
-    parser.add_argument("--profile", type=int, default=0, metavar="N",
-                        help="cProfile a cold pass of the hybrid queries and print the N costliest functions (stderr)")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="cProfile a cold pass of the hybrid queries and print the N costliest functions (stderr)",
+    )
     parser.add_argument("--long-queries", type=int, default=100, help="256-character queries timed apart (0: none)")
-    parser.add_argument("--compare-embedders", nargs="*", default=[], metavar="NAME[@Q]",
-                        help="also time these models' query embedding alone on the same queries (e.g. e5-small-q4@128 e5-small-int8)")
-    parser.add_argument("--reuse", action="store_true",
-                        help="reuse the corpus and full build of an earlier run under --corpus-dir (its build numbers are reported)")
+    parser.add_argument(
+        "--compare-embedders",
+        nargs="*",
+        default=[],
+        metavar="NAME[@Q]",
+        help="also time these models' query embedding alone on the same queries (e.g. e5-small-q4@128 e5-small-int8)",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse the corpus and full build of an earlier run under --corpus-dir (its build numbers are reported)",
+    )
     args = parser.parse_args()
     results = []
     for size in args.sizes:
@@ -387,25 +449,37 @@ def main() -> int:
     for r in results:
         if r.get("long_256_cold"):
             hot = r["long_256_cold"]
-            print(f"{r['docs']} docs, 256-character queries (cold): wall p50 / p95 {hot['p50_ms']} / {hot['p95_ms']} ms, "
-                  f"CPU {hot['cpu_p50_ms']} / {hot['cpu_p95_ms']} ms, thread CPU {hot['thread_cpu_p50_ms']} / {hot['thread_cpu_p95_ms']} ms")
+            print(
+                f"{r['docs']} docs, 256-character queries (cold): wall p50 / p95 {hot['p50_ms']} / {hot['p95_ms']} ms, "
+                f"CPU {hot['cpu_p50_ms']} / {hot['cpu_p95_ms']} ms, thread CPU {hot['thread_cpu_p50_ms']} / {hot['thread_cpu_p95_ms']} ms"
+            )
         for spec, found in (r.get("embedding_alone") or {}).items():
-            print(f"{r['docs']} docs, query embedding alone, {spec} ({found['model']}, {found['query_max_length']} tokens): "
-                  f"wall p50 / p95 {found['p50_ms']} / {found['p95_ms']} ms, CPU {found['cpu_p50_ms']} / {found['cpu_p95_ms']} ms")
-    print("| docs | mode | full build wall / CPU (chunks embedded; load) | one-doc update wall / CPU | hybrid p50 / p95 wall (cold) "
-          "| hybrid p50 / p95 CPU (cold) | thread CPU (cold) | without the query embedding p50 / p95 CPU | lexical-only p50 / p95 CPU (cold) "
-          "| load (queries) | peak RSS build / queries | index on disk | HTTP p50 / p95 (sequential) | HTTP 50 clients |")
+            print(
+                f"{r['docs']} docs, query embedding alone, {spec} ({found['model']}, {found['query_max_length']} tokens): "
+                f"wall p50 / p95 {found['p50_ms']} / {found['p95_ms']} ms, CPU {found['cpu_p50_ms']} / {found['cpu_p95_ms']} ms"
+            )
+    print(
+        "| docs | mode | full build wall / CPU (chunks embedded; load) | one-doc update wall / CPU | hybrid p50 / p95 wall (cold) "
+        "| hybrid p50 / p95 CPU (cold) | thread CPU (cold) | without the query embedding p50 / p95 CPU | lexical-only p50 / p95 CPU (cold) "
+        "| load (queries) | peak RSS build / queries | index on disk | HTTP p50 / p95 (sequential) | HTTP 50 clients |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         http = r.get("http")
         seq = f"{http['sequential']['p50_ms']} / {http['sequential']['p95_ms']} ms" if http else "-"
-        conc = f"{http['concurrent']['searches_per_s']} searches/s (p95 {http['concurrent']['p95_ms']} ms, {http['concurrent']['errors']} errors)" if http else "-"
+        conc = (
+            f"{http['concurrent']['searches_per_s']} searches/s (p95 {http['concurrent']['p95_ms']} ms, {http['concurrent']['errors']} errors)"
+            if http
+            else "-"
+        )
         hot, lex = r["in_process_cold"], r["lexical_only_cold"]
         rest = f"{hot['rest_cpu_p50_ms']} / {hot['rest_cpu_p95_ms']} ms" if "rest_cpu_p50_ms" in hot else "-"
-        print(f"| {r['docs']} | {r['mode']} | {r['full_build_s']} / {r['full_build_cpu_s']} s ({r['chunks_embedded']}; {r['build_loadavg']}) | "
-              f"{r['one_doc_update_s']} / {r['one_doc_update_cpu_s']} s | {hot['p50_ms']} / {hot['p95_ms']} ms | "
-              f"{hot['cpu_p50_ms']} / {hot['cpu_p95_ms']} ms | {hot['thread_cpu_p50_ms']} / {hot['thread_cpu_p95_ms']} ms | {rest} | {lex['cpu_p50_ms']} / {lex['cpu_p95_ms']} ms | {r['query_loadavg']} | "
-              f"{r['peak_rss_build_mb']} / {r['peak_rss_mb'] if r['reused'] else '-'} MB | {r['index_disk_mb']} MB | {seq} | {conc} |")
+        print(
+            f"| {r['docs']} | {r['mode']} | {r['full_build_s']} / {r['full_build_cpu_s']} s ({r['chunks_embedded']}; {r['build_loadavg']}) | "
+            f"{r['one_doc_update_s']} / {r['one_doc_update_cpu_s']} s | {hot['p50_ms']} / {hot['p95_ms']} ms | "
+            f"{hot['cpu_p50_ms']} / {hot['cpu_p95_ms']} ms | {hot['thread_cpu_p50_ms']} / {hot['thread_cpu_p95_ms']} ms | {rest} | {lex['cpu_p50_ms']} / {lex['cpu_p95_ms']} ms | {r['query_loadavg']} | "
+            f"{r['peak_rss_build_mb']} / {r['peak_rss_mb'] if r['reused'] else '-'} MB | {r['index_disk_mb']} MB | {seq} | {conc} |"
+        )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=2))

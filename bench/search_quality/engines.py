@@ -9,6 +9,7 @@
 * bm25s: a modern BM25 library (Lucene scoring) over title + body, with PyStemmer's Snowball stemmer
   and bm25s's stop words of the language.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -65,7 +66,7 @@ class CachedEmbedder:
         if missing:
             method = self.embedder.embed_queries if kind == "q" else self.embedder.embed_passages
             for start in range(0, len(missing), 64):
-                part = missing[start:start + 64]
+                part = missing[start : start + 64]
                 for i, vector in zip(part, method([texts[i] for i in part])):
                     self.vectors[keys[i]] = np.asarray(vector, dtype=np.float32)
                 self.dirty = True
@@ -99,16 +100,28 @@ class Ours:
         backend = WhooshBackend()
         backend.write(self.target, records, [], None, locales)
         if embedder is not None:
-            kinds = {"titles": config.embed_titles, "questions": config.embed_sample_queries} if hasattr(config, "embed_titles") else {}
-            write_vectors(self.target, embedder, records, [], None, max_chunks=config.embed_chunks, **kinds)  # kinds: not in older kbops
+            kinds = (
+                {"titles": config.embed_titles, "questions": config.embed_sample_queries}
+                if hasattr(config, "embed_titles")
+                else {}
+            )
+            write_vectors(
+                self.target, embedder, records, [], None, max_chunks=config.embed_chunks, **kinds
+            )  # kinds: not in older kbops
         self.config, self.records, self.embedder = config, records, embedder
         self.lexical = backend.open(self.target, config, {})
         self.lexical_only = GenerationSearcher(self.target, self.lexical, config, None)
-        self.hybrid = GenerationSearcher(self.target, self.lexical, config, QueryVectors(embedder)) if embedder else None
+        self.hybrid = (
+            GenerationSearcher(self.target, self.lexical, config, QueryVectors(embedder)) if embedder else None
+        )
 
     def revector(self, config: SearchConfig) -> None:
         """Rewrite the vectors at another `embed_chunks` (cached embeddings: cheap) and search with them."""
-        kinds = {"titles": config.embed_titles, "questions": config.embed_sample_queries} if hasattr(config, "embed_titles") else {}
+        kinds = (
+            {"titles": config.embed_titles, "questions": config.embed_sample_queries}
+            if hasattr(config, "embed_titles")
+            else {}
+        )
         write_vectors(self.target, self.embedder, self.records, [], None, max_chunks=config.embed_chunks, **kinds)
         self.hybrid = GenerationSearcher(self.target, self.lexical, config, QueryVectors(self.embedder))
         self.reconfigure(config)
@@ -118,7 +131,7 @@ class Ours:
         if self.hybrid:
             self.hybrid.config = config
 
-    def engine(self, hybrid: bool, cross_language: bool = False) -> "OursView":
+    def engine(self, hybrid: bool, cross_language: bool = False) -> OursView:
         return OursView(self, hybrid, cross_language)
 
 
@@ -134,8 +147,15 @@ class OursView:
 
     def rank(self, query: str, locale: str) -> list[str]:
         searcher = self.ours.hybrid if self.use_hybrid else self.ours.lexical_only
-        request = SearchRequest(query=query[:1000], audience=ANONYMOUS_AUDIENCE, locale=locale, limit=10, snippets=False,
-                                facets=False, fallback=self.cross_language)
+        request = SearchRequest(
+            query=query[:1000],
+            audience=ANONYMOUS_AUDIENCE,
+            locale=locale,
+            limit=10,
+            snippets=False,
+            facets=False,
+            fallback=self.cross_language,
+        )
         return [hit.id for hit in searcher.search(request).hits]
 
 
@@ -186,7 +206,7 @@ class Lunr:
     def rank(self, query: str, locale: str) -> list[str]:
         try:
             results = self.index.search(_LUNR_SPECIAL.sub(" ", query))
-        except Exception:  # noqa: BLE001 - lunr's query parser rejects some inputs; count as no result
+        except Exception:
             return []
         ranked: list[str] = []
         for result in results:

@@ -5,15 +5,18 @@ best mean dev MRR over a group of sets; `leave_one_set_out` picks, for each set,
 *other* sets' dev halves and scores it on that set's test half. A setting that only wins where it was tuned
 shows up there as a loss against the pooled choice.
 """
+
 from __future__ import annotations
 
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 from kbops.search.config import SearchConfig
 
 
-def grid(candidates: dict[str, SearchConfig], sets: list, evaluate: Callable[[str, SearchConfig, str], float]) -> dict[str, dict[str, float]]:
+def grid(
+    candidates: dict[str, SearchConfig], sets: list, evaluate: Callable[[str, SearchConfig, str], float]
+) -> dict[str, dict[str, float]]:
     """{candidate: {set: dev MRR}}; `evaluate(set_name, config, split)` ranks one set's split at a config."""
     table: dict[str, dict[str, float]] = {}
     for label, config in candidates.items():

@@ -21,6 +21,7 @@ Queries are split in halves deterministically: `dev` (the only half tuning looks
 (reported). search-dev and search-support: by a hash of the relevant article's id; Banking77: per intent, a seeded
 shuffle, the first `dev_per_intent` questions dev and the next `test_per_intent` test.
 """
+
 from __future__ import annotations
 
 import csv
@@ -31,7 +32,6 @@ import random
 import sys
 from collections import defaultdict
 from pathlib import Path
-from typing import Optional
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -71,11 +71,24 @@ def record(doc_id: str, title: str, markdown: str, locale: str, key_prefix: str 
     headings, _, blocks = parse_structure(markdown, 1)
     sections = split_sections(headings, blocks)
     return IndexRecord(
-        key=f"{key_prefix}{doc_id}", id=doc_id, title=title, description="",
+        key=f"{key_prefix}{doc_id}",
+        id=doc_id,
+        title=title,
+        description="",
         headings=tuple(plain_text(h.text) for h in headings if h.text.strip() and h.text.strip() != title),
-        text="\n".join(body for _, body in sections), tags=(), product="", intents=(), sample_queries=(),
-        type="article", audience="public", status="published", locale=locale, path=f"{doc_id}.md", url=f"/{doc_id}/",
-        content_hash=hashlib.sha256(markdown.encode()).hexdigest(), chunks=passages(title, "", sections),
+        text="\n".join(body for _, body in sections),
+        tags=(),
+        product="",
+        intents=(),
+        sample_queries=(),
+        type="article",
+        audience="public",
+        status="published",
+        locale=locale,
+        path=f"{doc_id}.md",
+        url=f"/{doc_id}/",
+        content_hash=hashlib.sha256(markdown.encode()).hexdigest(),
+        chunks=passages(title, "", sections),
     )
 
 
@@ -83,9 +96,13 @@ def half(doc_id: str) -> str:
     return "dev" if int(hashlib.sha256(doc_id.encode()).hexdigest(), 16) % 2 == 0 else "test"
 
 
-def dev_set(locale: str, data: Path, max_docs: Optional[int] = None) -> QualitySet:
+def dev_set(locale: str, data: Path, max_docs: int | None = None) -> QualitySet:
     folder = data / "search-dev"
-    docs = [json.loads(line) for line in (folder / f"docs.{locale}.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    docs = [
+        json.loads(line)
+        for line in (folder / f"docs.{locale}.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     if max_docs:
         docs = docs[:max_docs]
     records = [record(d["id"], d["title"], d["body"], locale) for d in docs]
@@ -100,10 +117,14 @@ def dev_set(locale: str, data: Path, max_docs: Optional[int] = None) -> QualityS
     return QualitySet(f"dev-{locale}", locale, records, queries)
 
 
-def support_set(locale: str, data: Path, max_docs: Optional[int] = None) -> QualitySet:
+def support_set(locale: str, data: Path, max_docs: int | None = None) -> QualitySet:
     """support-<locale>: search-support's answers, queried by their own titles (see the module docstring)."""
     folder = data / "search-support"
-    docs = [json.loads(line) for line in (folder / f"docs.{locale}.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    docs = [
+        json.loads(line)
+        for line in (folder / f"docs.{locale}.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     if max_docs:
         docs = docs[:max_docs]
     records = [record(d["id"], d["title"], d["body"], locale) for d in docs]
@@ -118,21 +139,28 @@ def support_set(locale: str, data: Path, max_docs: Optional[int] = None) -> Qual
     return QualitySet(f"support-{locale}", locale, records, queries)
 
 
-def cross_language_set(locale: str, data: Path, max_docs: Optional[int] = None, own: bool = False) -> QualitySet:
+def cross_language_set(locale: str, data: Path, max_docs: int | None = None, own: bool = False) -> QualitySet:
     """xl-<locale> (`own=False`) or xl-<locale>-own: see the module docstring."""
     folder = data / "search-dev"
-    load = lambda name: [json.loads(line) for line in (folder / name).read_text(encoding="utf-8").splitlines() if line.strip()]  # noqa: E731
+
+    def load(name):
+        return [json.loads(line) for line in (folder / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
     english = {d["id"].split("-", 2)[2]: d for d in load("docs.en.jsonl")}
     theirs = [d for d in load(f"docs.{locale}.jsonl") if d["id"].split("-", 2)[2] in english]
     if max_docs:
         theirs = theirs[:max_docs]
-    removed = {d["id"] for d in theirs if int(hashlib.sha256(f"xl-{d['id'].split('-', 2)[2]}".encode()).hexdigest(), 16) % 2}
+    removed = {
+        d["id"] for d in theirs if int(hashlib.sha256(f"xl-{d['id'].split('-', 2)[2]}".encode()).hexdigest(), 16) % 2
+    }
     records = []
     for doc in theirs:
         source = english[doc["id"].split("-", 2)[2]]
         records.append(record(source["id"], source["title"], source["body"], "en"))
         if doc["id"] not in removed:
-            records.append(dataclasses.replace(record(doc["id"], doc["title"], doc["body"], locale), translation_of=source["id"]))
+            records.append(
+                dataclasses.replace(record(doc["id"], doc["title"], doc["body"], locale), translation_of=source["id"])
+            )
     known = {d["id"] for d in theirs}
     queries = []
     for item in load(f"queries.{locale}.jsonl"):
@@ -143,8 +171,15 @@ def cross_language_set(locale: str, data: Path, max_docs: Optional[int] = None, 
     return QualitySet(f"xl-{locale}" + ("-own" if own else ""), locale, records, queries, cross_language=True)
 
 
-def banking77_set(kb_root: Path, data: Path, dev_per_intent: int, test_per_intent: int, seed: int,
-                  max_distractors: Optional[int] = None, sample_per_intent: int = 0) -> QualitySet:
+def banking77_set(
+    kb_root: Path,
+    data: Path,
+    dev_per_intent: int,
+    test_per_intent: int,
+    seed: int,
+    max_distractors: int | None = None,
+    sample_per_intent: int = 0,
+) -> QualitySet:
     """banking77, or with `sample_per_intent` (banking77-sq) each bundled doc given that many further Banking77
     questions of each of its intents as its sample_queries (never one that is a dev or test query)."""
     from kbops.config import load_settings
@@ -158,15 +193,32 @@ def banking77_set(kb_root: Path, data: Path, dev_per_intent: int, test_per_inten
     for doc in docs:
         fm = doc.frontmatter
         sections = split_sections(doc.headings, doc.blocks)
-        records.append(IndexRecord(
-            key=doc.relpath, id=fm.id, title=fm.title, description="",
-            headings=tuple(plain_text(h.text) for h in doc.headings if h.text.strip() and h.text.strip() != fm.title),
-            # The description is the article's first lines for every engine (lunr and bm25s read title + text).
-            text="\n".join([fm.description or ""] + [body for _, body in sections]).strip(), tags=(), product="",
-            intents=(), sample_queries=(), type=str(fm.type), audience="public", status=str(fm.status), locale="en",
-            path=doc.relpath, url="/", content_hash=doc.content_hash, chunks=passages(fm.title, fm.description or "", sections),
-            superseded_by=fm.superseded_by or "",
-        ))
+        records.append(
+            IndexRecord(
+                key=doc.relpath,
+                id=fm.id,
+                title=fm.title,
+                description="",
+                headings=tuple(
+                    plain_text(h.text) for h in doc.headings if h.text.strip() and h.text.strip() != fm.title
+                ),
+                # The description is the article's first lines for every engine (lunr and bm25s read title + text).
+                text="\n".join([fm.description or ""] + [body for _, body in sections]).strip(),
+                tags=(),
+                product="",
+                intents=(),
+                sample_queries=(),
+                type=str(fm.type),
+                audience="public",
+                status=str(fm.status),
+                locale="en",
+                path=doc.relpath,
+                url="/",
+                content_hash=doc.content_hash,
+                chunks=passages(fm.title, fm.description or "", sections),
+                superseded_by=fm.superseded_by or "",
+            )
+        )
         for intent in fm.intents:
             by_intent[intent].add(fm.id)
     distractors = dev_set("en", data, max_distractors).records
@@ -184,7 +236,7 @@ def banking77_set(kb_root: Path, data: Path, dev_per_intent: int, test_per_inten
             queries.append(Query(text, frozenset(by_intent[intent]), "en", split))
         start = dev_per_intent + test_per_intent
         for doc_id in by_intent[intent]:
-            samples[doc_id] += texts[start:start + sample_per_intent]
+            samples[doc_id] += texts[start : start + sample_per_intent]
     if sample_per_intent:
         records = [dataclasses.replace(r, sample_queries=tuple(samples.get(r.id, ()))) for r in records]
     name = "banking77-sq" if sample_per_intent else "banking77"

@@ -16,6 +16,7 @@ the poller's requests, the worst wait of any request, and the server's CPU (all 
 sys seconds / wall seconds) and peak memory (sum of RSS of its processes). The machine is shared: the
 load average is printed with every run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,7 +28,6 @@ import random
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -40,13 +40,25 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO / "bench"))
 
-WORDS = ("card payment declined refund transfer account balance statement fee limit chargeback dispute pin blocked "
-         "invoice reimbursement top-up bank verify identity document expired travel abroad currency exchange rate "
-         "merchant pending reversed duplicate charge contactless wallet apple google virtual physical replace lost "
-         "stolen fraud alert freeze unfreeze settings notification email phone address change name business expense "
-         "receipt upload approval manager policy report export accounting integration sync error failed retry").split()
-SHORT = ("card declined", "refund", "lost card", "pin blocked", "transfer fee", "tarjeta rechazada", "virement",
-         "chargeback", "top-up failed", "exchange rate")
+WORDS = (
+    "card payment declined refund transfer account balance statement fee limit chargeback dispute pin blocked "
+    "invoice reimbursement top-up bank verify identity document expired travel abroad currency exchange rate "
+    "merchant pending reversed duplicate charge contactless wallet apple google virtual physical replace lost "
+    "stolen fraud alert freeze unfreeze settings notification email phone address change name business expense "
+    "receipt upload approval manager policy report export accounting integration sync error failed retry"
+).split()
+SHORT = (
+    "card declined",
+    "refund",
+    "lost card",
+    "pin blocked",
+    "transfer fee",
+    "tarjeta rechazada",
+    "virement",
+    "chargeback",
+    "top-up failed",
+    "exchange rate",
+)
 
 
 def free_port() -> int:
@@ -165,7 +177,9 @@ async def search_clients(base: str, keys: list[str], queries: list[str], seconds
                 if response.status_code in (429, 503):
                     latencies.append(time.monotonic() - start)
                     statuses[status] = statuses.get(status, 0) + 1
-                    await asyncio.sleep(float(response.headers.get("retry-after", "1")))  # what a well-behaved client does
+                    await asyncio.sleep(
+                        float(response.headers.get("retry-after", "1"))
+                    )  # what a well-behaved client does
                     continue
             except httpx.HTTPError as exc:
                 status = type(exc).__name__
@@ -187,8 +201,14 @@ def percentile(values: list[float], q: float) -> float:
 def start_server(tree_root: Path, kb: Path, port: int, log: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(tree_root / "scripts")}
     handle = open(log, "w")
-    return subprocess.Popen([sys.executable, "-m", "kbops", "serve", "--no-build", "--port", str(port)], cwd=kb, env=env,
-                            stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "kbops", "serve", "--no-build", "--port", str(port)],
+        cwd=kb,
+        env=env,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def wait_ready(base: str, process: subprocess.Popen, timeout: float = 180) -> None:
@@ -246,7 +266,10 @@ def one_run(name: str, tree_root: Path, kb: Path, keys: list[str], queries: list
     ok = searches["statuses"].get("200", 0)
     everything = searches["latencies"] + polled["latencies"]["/healthz"] + polled["latencies"]["/"]
     return {
-        "code": name, "searches_ok": ok, "searches_per_s": round(ok / wall, 2), "search_statuses": searches["statuses"],
+        "code": name,
+        "searches_ok": ok,
+        "searches_per_s": round(ok / wall, 2),
+        "search_statuses": searches["statuses"],
         "search_p50_ms": round(1000 * percentile(searches["latencies"], 0.5), 1),
         "search_p99_ms": round(1000 * percentile(searches["latencies"], 0.99), 1),
         "search_server_p99_ms": round(1000 * percentile(searches["server_times"], 0.99), 1),
@@ -255,11 +278,13 @@ def one_run(name: str, tree_root: Path, kb: Path, keys: list[str], queries: list
         "healthz_p99_ms": round(1000 * percentile(polled["latencies"]["/healthz"], 0.99), 1),
         "healthz_max_ms": round(1000 * max(polled["latencies"]["/healthz"] or [0]), 1),
         "page_p99_ms": round(1000 * percentile(polled["latencies"]["/"], 0.99), 1),
-        "poll_statuses": polled["statuses"], "polls": len(polled["latencies"]["/healthz"]),
+        "poll_statuses": polled["statuses"],
+        "polls": len(polled["latencies"]["/healthz"]),
         "worst_wait_s": round(max(everything or [0]), 2),
         "server_cpu_cores": round((cpu_after - cpu_before) / wall, 2),
         "server_peak_rss_mb": round(sampler.peak_rss / 2**20),
-        "load_avg_1m_before": round(load_before[0], 2), "load_avg_1m_after": round(os.getloadavg()[0], 2),
+        "load_avg_1m_before": round(load_before[0], 2),
+        "load_avg_1m_after": round(os.getloadavg()[0], 2),
         "seconds": round(wall, 1),
     }
 
@@ -288,7 +313,9 @@ def prepare_kb(out: Path, docs: int, clients: int, keep: bool = False) -> list[s
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--base", type=Path, help="another checkout to compare with (its scripts/ is put on PYTHONPATH)")
+    parser.add_argument(
+        "--base", type=Path, help="another checkout to compare with (its scripts/ is put on PYTHONPATH)"
+    )
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--docs", type=int, default=300)
@@ -309,16 +336,20 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(result), flush=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print("\n| queries | code | searches/s | 200 / 503 / 429 | search p50 / p99 ms (client) | p99 / max ms (server) | /healthz p50 / p99 / max ms | page p99 ms "
-          "| worst wait s | server CPU (cores) | peak RSS MB | load avg |")
+    print(
+        "\n| queries | code | searches/s | 200 / 503 / 429 | search p50 / p99 ms (client) | p99 / max ms (server) | /healthz p50 / p99 / max ms | page p99 ms "
+        "| worst wait s | server CPU (cores) | peak RSS MB | load avg |"
+    )
     print("|---|---|---:|---|---|---|---|---:|---:|---:|---:|---|")
     for r in results:
         st = r["search_statuses"]
-        print(f"| {r['queries']} | {r['code']} | {r['searches_per_s']} | {st.get('200', 0)} / {st.get('503', 0)} / {st.get('429', 0)} "
-              f"| {r['search_p50_ms']} / {r['search_p99_ms']} | {r['search_server_p99_ms']} / {r['search_server_max_ms']} "
-              f"| {r['healthz_p50_ms']} / {r['healthz_p99_ms']} / {r['healthz_max_ms']} "
-              f"| {r['page_p99_ms']} | {r['worst_wait_s']} | {r['server_cpu_cores']} | {r['server_peak_rss_mb']} "
-              f"| {r['load_avg_1m_before']}→{r['load_avg_1m_after']} |")
+        print(
+            f"| {r['queries']} | {r['code']} | {r['searches_per_s']} | {st.get('200', 0)} / {st.get('503', 0)} / {st.get('429', 0)} "
+            f"| {r['search_p50_ms']} / {r['search_p99_ms']} | {r['search_server_p99_ms']} / {r['search_server_max_ms']} "
+            f"| {r['healthz_p50_ms']} / {r['healthz_p99_ms']} / {r['healthz_max_ms']} "
+            f"| {r['page_p99_ms']} | {r['worst_wait_s']} | {r['server_cpu_cores']} | {r['server_peak_rss_mb']} "
+            f"| {r['load_avg_1m_before']}→{r['load_avg_1m_after']} |"
+        )
     return 0
 
 

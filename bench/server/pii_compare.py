@@ -8,6 +8,7 @@ search-support and every Banking77 query, once with this checkout's scripts/ and
 data, so a finding only the new detector has is a new false positive, unless it is an address written
 out in an example.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -11,6 +11,7 @@ out, such as `marketing@contoso.com` in a PowerShell example) and `kb build --st
 public site. Exit 0 when there is no KB5xx finding
 and the strict build succeeds. `--sample N` takes every k-th article (the tests use a sample).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -59,6 +60,7 @@ def kbops_links(body: str, locale: str, anchors: dict[str, set[str]], prefix: st
     """The import step any help center needs: a link to another article becomes an `id:` link when that
     article is in the set, else its text; an anchor that names no heading of its page is dropped (translated
     headings have other anchors); images and other files that were not exported become their text."""
+
     def convert(match: re.Match) -> str:
         bang, text, target = match.groups()
         if target.startswith("#"):
@@ -72,6 +74,7 @@ def kbops_links(body: str, locale: str, anchors: dict[str, set[str]], prefix: st
             anchor = anchor if anchor in anchors[candidate] else ""
             return f"[{text}](id:{candidate}{'#' + anchor if anchor else ''})"
         return text
+
     for _ in range(3):  # `[![alt](media/x.png)](media/x.png#lightbox)`: the image first, then its link
         body, changed = _LINK.subn(convert, body)
         if not changed:
@@ -93,9 +96,17 @@ def write_kb(root: Path, docs: list[dict]) -> None:
     anchors = {doc["id"]: anchors_of(f"# {doc['title']}\n" + doc["body"]) for doc in docs}
     for doc in docs:
         title = doc["title"].strip() or doc["id"]
-        front = {"id": doc["id"], "title": title, "description": f"Help article: {title}"[:300], "type": "article",
-                 "status": "published", "audience": "public", "owner": "support-ops", "locale": doc["locale"],
-                 "last_reviewed": "2026-11-01"}
+        front = {
+            "id": doc["id"],
+            "title": title,
+            "description": f"Help article: {title}"[:300],
+            "type": "article",
+            "status": "published",
+            "audience": "public",
+            "owner": "support-ops",
+            "locale": doc["locale"],
+            "last_reviewed": "2026-11-01",
+        }
         head = "---\n" + "".join(f"{k}: {json.dumps(v, ensure_ascii=False)}\n" for k, v in front.items()) + "---\n"
         folder = root / "kb" / "real" / doc["locale"]
         folder.mkdir(parents=True, exist_ok=True)
@@ -114,8 +125,9 @@ def written_address(root: Path, finding: dict) -> bool:
 
 def kb(root: Path, *args: str, timeout: float = 7200) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO / "scripts")}
-    return subprocess.run([sys.executable, "-m", "kbops", *args], cwd=root, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "kbops", *args], cwd=root, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def check(root: Path) -> dict:
@@ -135,9 +147,15 @@ def check(root: Path) -> dict:
     started = time.monotonic()
     build = kb(root, "build", "--strict", "--audience", "public", "--site-dir", str(root / "site-public"))
     return {
-        "kb5xx": personal, "kb501_written_addresses": written, "schema_findings": schema, "lint_seconds": round(linted, 1),
-        "build_exit": build.returncode, "build_seconds": round(time.monotonic() - started, 1),
-        "build_errors": [line for line in build.stderr.splitlines() if "error" in line.lower() or "plain text" in line][:40],
+        "kb5xx": personal,
+        "kb501_written_addresses": written,
+        "schema_findings": schema,
+        "lint_seconds": round(linted, 1),
+        "build_exit": build.returncode,
+        "build_seconds": round(time.monotonic() - started, 1),
+        "build_errors": [line for line in build.stderr.splitlines() if "error" in line.lower() or "plain text" in line][
+            :40
+        ],
     }
 
 
@@ -153,7 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     write_kb(args.out, docs)
     print(f"{len(docs)} articles written to {args.out} (load average {os.getloadavg()[0]:.1f})", flush=True)
     result = check(args.out)
-    print(json.dumps({k: v for k, v in result.items() if k != "kb5xx"} | {"kb5xx_count": len(result["kb5xx"])}, indent=2))
+    print(
+        json.dumps({k: v for k, v in result.items() if k != "kb5xx"} | {"kb5xx_count": len(result["kb5xx"])}, indent=2)
+    )
     for finding in result["kb5xx"][:40]:
         print(f"  {finding.get('path')}:{finding.get('line')}: {finding.get('code')} {finding.get('message')}")
     print(f"load average {os.getloadavg()[0]:.1f}")

@@ -1,4 +1,5 @@
 """Synthetic knowledge base for the site benchmark: N valid, published docs across kb/, sops/, playbooks/."""
+
 from __future__ import annotations
 
 import random
@@ -38,16 +39,30 @@ def make_corpus(dest: Path, pages: int, seed: int = 7) -> Path:
         audience = {"kb": "public", "sops": "partner", "playbooks": "internal"}[folder]
         doc_id = f"{doc_type}-{product}-{number:05d}"
         last = f"202{rng.choice([4, 5, 6])}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"
-        front = "\n".join([
-            "---", f"id: {doc_id}", f"title: {doc_type.title()} {product} {number}",
-            f"description: Synthetic {doc_type} number {number} about {product} for the site benchmark.",
-            f"type: {doc_type}", "status: published", f"audience: {audience}", f"owner: {rng.choice(OWNERS)}",
-            f"product: {product}", f"tags: [{rng.choice(TAGS)}]", f"locale: {locale}", f"last_reviewed: {last}",
-            "review_every: 1y", "classification: internal", "---",
-        ])
+        front = "\n".join(
+            [
+                "---",
+                f"id: {doc_id}",
+                f"title: {doc_type.title()} {product} {number}",
+                f"description: Synthetic {doc_type} number {number} about {product} for the site benchmark.",
+                f"type: {doc_type}",
+                "status: published",
+                f"audience: {audience}",
+                f"owner: {rng.choice(OWNERS)}",
+                f"product: {product}",
+                f"tags: [{rng.choice(TAGS)}]",
+                f"locale: {locale}",
+                f"last_reviewed: {last}",
+                "review_every: 1y",
+                "classification: internal",
+                "---",
+            ]
+        )
         sections = []
         for heading in range(4):
-            sections.append(f"## Step {heading + 1}\n\n{_paragraph(rng, 40)}\n\n- {_paragraph(rng, 10)}\n- {_paragraph(rng, 10)}\n")
+            sections.append(
+                f"## Step {heading + 1}\n\n{_paragraph(rng, 40)}\n\n- {_paragraph(rng, 10)}\n- {_paragraph(rng, 10)}\n"
+            )
         sibling = previous.get((folder, product))
         link = f"See also [the previous one]({sibling})." if sibling else ""
         previous[(folder, product)] = f"{doc_id}.md"
@@ -85,14 +100,21 @@ def make_real_corpus(dest: Path, per_locale: int, data: Path | None = None) -> P
     number = 0
     for locale in ("en", "es", "fr"):
         lines = (data / f"docs.{locale}.jsonl").read_text(encoding="utf-8").splitlines()
-        for line in lines[:per_locale or None]:
+        for line in lines[: per_locale or None]:
             article = json.loads(line)
             product = PRODUCTS[number % len(PRODUCTS)]
             meta = {
-                "id": article["id"], "title": article["title"],
+                "id": article["id"],
+                "title": article["title"],
                 "description": f"Business Central article {number} ({locale}), real text for the site benchmark.",
-                "type": "article", "status": "published", "audience": "public", "owner": OWNERS[number % len(OWNERS)],
-                "product": product, "locale": locale, "last_reviewed": "2026-06-01", "review_every": "1y",
+                "type": "article",
+                "status": "published",
+                "audience": "public",
+                "owner": OWNERS[number % len(OWNERS)],
+                "product": product,
+                "locale": locale,
+                "last_reviewed": "2026-06-01",
+                "review_every": "1y",
                 "classification": "public",
             }
             front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)

@@ -7,6 +7,7 @@
 Each build runs in its own process; wall time and that process's peak RSS (wait4) are recorded.
 The plugin build uses audience `internal`, which sees every published doc, so both builds emit the same pages.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,7 +52,7 @@ def same_nav(root: Path, docs: Path) -> list:
     def keep(items: list) -> list:
         kept = []
         for item in items:
-            (title, value), = item.items()
+            ((title, value),) = item.items()
             if isinstance(value, list):
                 children = keep(value)
                 if children:
@@ -91,12 +92,17 @@ def write_configs(root: Path) -> dict[str, Path]:
 
 def timed_build(config: Path, site_dir: Path) -> dict:
     """One `mkdocs build` in a child process: wall seconds and peak RSS in MiB."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "scripts"), os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "scripts"), os.environ.get("PYTHONPATH")])),
+    }
     shutil.rmtree(site_dir, ignore_errors=True)
     started = time.perf_counter()
     child = subprocess.Popen(
         [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", str(site_dir)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
@@ -126,8 +132,13 @@ shutil.rmtree(dest.parent)
 
 def timed_stage(root: Path) -> dict:
     """The plugin's own work (load, select, render, write the staged tree), in a fresh process."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "scripts"), os.environ.get("PYTHONPATH")]))}
-    done = subprocess.run([sys.executable, "-c", STAGE_ONLY, str(root)], env=env, capture_output=True, text=True, check=True)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "scripts"), os.environ.get("PYTHONPATH")])),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", STAGE_ONLY, str(root)], env=env, capture_output=True, text=True, check=True
+    )
     return json.loads(done.stdout)
 
 
@@ -183,7 +194,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--real", type=int, metavar="N", help="real articles instead: N per language from search-dev (0: all)")
+    parser.add_argument(
+        "--real", type=int, metavar="N", help="real articles instead: N per language from search-dev (0: all)"
+    )
     parser.add_argument("--workdir", type=Path, default=REPO / "bench" / ".corpus")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
     args = parser.parse_args(argv)

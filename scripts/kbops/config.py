@@ -1,8 +1,9 @@
 """Settings: defaults in code, overridden by `pyproject.toml [tool.kbops]`, overridden by flags."""
+
 from __future__ import annotations
 
 import os
-import sys
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -11,11 +12,6 @@ import pydantic
 
 from kbops.errors import ConfigError
 from kbops.locale import DEFAULT_LOCALE, DEFAULT_LOCALES
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 # Sub-tables of [tool.kbops], each a domain's model in kbops.configuration (see `Settings.section`).
 KNOWN_SECTIONS = ("lint", "search", "site", "analytics", "governance", "server")
@@ -114,6 +110,11 @@ def load_settings(root: Path | None = None, **overrides: Any) -> Settings:
         raise ConfigError(problems)
     sections = {key: value for key, value in table.items() if key in KNOWN_SECTIONS and isinstance(value, dict)}
     return Settings(
-        root=root, roots=tuple(config.roots), default_locale=config.default_locale, locales=tuple(config.locales),
-        today=config.today, sections=sections, config=config,
+        root=root,
+        roots=tuple(config.roots),
+        default_locale=config.default_locale,
+        locales=tuple(config.locales),
+        today=config.today,
+        sections=sections,
+        config=config,
     )

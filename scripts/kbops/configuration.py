@@ -5,11 +5,12 @@ its typed section (`settings.section("search", SearchConfig)` returns the valida
 The defaults live in the domain models; `kb config` prints the effective configuration and
 `kb config --schema` its JSON Schema (for editors' TOML validation).
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import typing
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -43,16 +44,22 @@ class KbopsConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", title="kbops configuration ([tool.kbops] in pyproject.toml)")
 
-    roots: list[str] = Field(default=["kb", "sops", "playbooks"], min_length=1, description="Content folders, the MkDocs docs_dir among them")
+    roots: list[str] = Field(
+        default=["kb", "sops", "playbooks"], min_length=1, description="Content folders, the MkDocs docs_dir among them"
+    )
     default_locale: str = Field(
-        default=locales.DEFAULT_LOCALE, pattern=locales.LOCALE_PATTERN,
+        default=locales.DEFAULT_LOCALE,
+        pattern=locales.LOCALE_PATTERN,
         description="Locale of docs without `locale:` and of the site's root section",
     )
     locales: list[str] = Field(
-        default=list(locales.DEFAULT_LOCALES), min_length=1,
+        default=list(locales.DEFAULT_LOCALES),
+        min_length=1,
         description="Locales the knowledge base is written in (BCP 47: en, pt, pt-BR); language data in kbops/locales/",
     )
-    today: Optional[str] = Field(default=None, description="Fixed date (YYYY-MM-DD) for reproducible runs; unset = the real date")
+    today: str | None = Field(
+        default=None, description="Fixed date (YYYY-MM-DD) for reproducible runs; unset = the real date"
+    )
     lint: LintSettings = Field(default_factory=LintSettings)
     search: SearchConfig = Field(default_factory=SearchConfig)
     site: SiteConfig = Field(default_factory=SiteConfig)
@@ -70,7 +77,7 @@ class KbopsConfig(BaseModel):
 
     @field_validator("today")
     @classmethod
-    def _iso_date(cls, value: Optional[str]) -> Optional[str]:
+    def _iso_date(cls, value: str | None) -> str | None:
         if value is not None:
             dt.date.fromisoformat(value)  # ValueError: "Invalid isoformat string"
         return value
@@ -79,7 +86,7 @@ class KbopsConfig(BaseModel):
 SECTIONS = ("lint", "search", "site", "analytics", "governance", "server")
 
 
-def validate_config(table: dict[str, Any]) -> tuple[Optional[KbopsConfig], list[str]]:
+def validate_config(table: dict[str, Any]) -> tuple[KbopsConfig | None, list[str]]:
     """The validated configuration, or None and every problem (`pyproject.toml [tool.kbops.search] key: message`)."""
     problems: list[str] = []
     config = None
@@ -89,9 +96,16 @@ def validate_config(table: dict[str, Any]) -> tuple[Optional[KbopsConfig], list[
         problems.extend(_describe(error) for error in exc.errors())
     default = table.get("default_locale", locales.DEFAULT_LOCALE)
     configured = table.get("locales", list(locales.DEFAULT_LOCALES))
-    if isinstance(configured, list) and configured and locales.is_locale(default) and all(map(locales.is_locale, configured)):
+    if (
+        isinstance(configured, list)
+        and configured
+        and locales.is_locale(default)
+        and all(map(locales.is_locale, configured))
+    ):
         if default not in configured:
-            problems.append(f"{SOURCE} [tool.kbops] default_locale: {default!r} is not one of locales ({', '.join(configured)})")
+            problems.append(
+                f"{SOURCE} [tool.kbops] default_locale: {default!r} is not one of locales ({', '.join(configured)})"
+            )
     return (None if problems else config), problems
 
 
@@ -104,11 +118,17 @@ def _describe(error: ErrorDetails) -> str:
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         allowed = _allowed_keys([str(part) for part in error["loc"][:-1]])
-        message = f"unknown key; allowed: {', '.join(allowed)}" if allowed else "unknown key; this table has no settings yet"
+        message = (
+            f"unknown key; allowed: {', '.join(allowed)}" if allowed else "unknown key; this table has no settings yet"
+        )
     elif error["type"] == "model_type" and path and path[0] in SECTIONS:
         message = "expected a table"
     value = error.get("input")
-    shown = f" (got {value!r:.60})" if error["type"] not in ("extra_forbidden", "missing", "model_type") and not isinstance(value, dict) else ""
+    shown = (
+        f" (got {value!r:.60})"
+        if error["type"] not in ("extra_forbidden", "missing", "model_type") and not isinstance(value, dict)
+        else ""
+    )
     return f"{SOURCE} [{table}] {'.'.join(path)}: {message}{shown}"
 
 

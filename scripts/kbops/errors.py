@@ -1,4 +1,5 @@
 """The one exception tree of kbops; the CLI maps it to exit codes."""
+
 from __future__ import annotations
 
 

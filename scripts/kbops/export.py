@@ -1,9 +1,10 @@
 """`kb export`: heading-sized chunks of the docs an audience may see, with metadata, for bots and RAG."""
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
-from typing import Iterable, Iterator, Optional
 
 from kbops.config import Settings
 from kbops.model.document import Document
@@ -25,13 +26,13 @@ class Chunk:
     locale: str
     audience: str
     type: str
-    product: Optional[str]
+    product: str | None
     intents: list[str]
     tags: list[str]
     status: str
     owner: str
-    last_reviewed: Optional[str]
-    superseded_by: Optional[str]
+    last_reviewed: str | None
+    superseded_by: str | None
     path: str
     line: int
     content_hash: str
@@ -57,16 +58,26 @@ def chunks_of(doc: Document, layout: SiteLayout) -> Iterator[Chunk]:
             title=fm.title if is_top else f"{fm.title} › {section}",
             section=section,
             url=url if own is None else f"{url}#{own.anchor}",
-            locale=fm.locale, audience=str(fm.audience), type=str(fm.type), product=fm.product,
-            intents=list(fm.intents), tags=list(fm.tags), status=str(fm.status), owner=fm.owner,
+            locale=fm.locale,
+            audience=str(fm.audience),
+            type=str(fm.type),
+            product=fm.product,
+            intents=list(fm.intents),
+            tags=list(fm.tags),
+            status=str(fm.status),
+            owner=fm.owner,
             last_reviewed=fm.last_reviewed.isoformat() if fm.last_reviewed else None,
-            superseded_by=fm.superseded_by, path=doc.relpath,
-            line=heading.line if heading else doc.body_line, content_hash=doc.content_hash,
+            superseded_by=fm.superseded_by,
+            path=doc.relpath,
+            line=heading.line if heading else doc.body_line,
+            content_hash=doc.content_hash,
             text=(f"{section}\n\n{body}" if section else f"{fm.title}\n\n{body}"),
         )
 
 
-def export_chunks(settings: Settings, audience: str = ANONYMOUS_AUDIENCE, problems: list[str] | None = None) -> list[Chunk]:
+def export_chunks(
+    settings: Settings, audience: str = ANONYMOUS_AUDIENCE, problems: list[str] | None = None
+) -> list[Chunk]:
     """Chunks of every doc published to `audience` (the same decision as the site and the index).
 
     `problems`, when given, receives `path:line: CODE message` of each file that could not be read.

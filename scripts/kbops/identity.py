@@ -10,6 +10,7 @@ requesters alike) call `user_pseudonym`, so the same person joins across sources
 - anything else (an e-mail, a help-desk contact id such as `cust-1042`, an account number) becomes
   `kbops.pii.pseudonymous_id(value, salt)`, an HMAC with the deployment's salt.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Which language a passage is written in (lingua), so a translation that is still in its source language is caught."""
+
 from __future__ import annotations
 
 import logging
@@ -71,8 +72,16 @@ def guess_language(text: str, candidates: tuple[str, ...], min_words: int = MIN_
     return Guess(code if best.value >= CONFIDENT else None, best.value, count)
 
 
-LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "de": "German", "pt": "Portuguese",
-                  "it": "Italian", "nl": "Dutch", "ca": "Catalan"}
+LANGUAGE_NAMES = {
+    "en": "English",
+    "es": "Spanish",
+    "fr": "French",
+    "de": "German",
+    "pt": "Portuguese",
+    "it": "Italian",
+    "nl": "Dutch",
+    "ca": "Catalan",
+}
 
 
 def language_name(code: str) -> str:

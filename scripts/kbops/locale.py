@@ -7,15 +7,17 @@ brings (the H2 names of required sections, `kb new` templates and text, the site
 in data files under `kbops/locales/<language>/`, so adding a language is a change of
 `[tool.kbops] locales` plus data files, never of code. A language without data falls back to English.
 """
+
 from __future__ import annotations
 
 import functools
 import logging
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from importlib.abc import Traversable
-from typing import Any, Iterable, Mapping, Optional, TypeGuard
+from typing import Any, TypeGuard
 
 import yaml
 
@@ -36,7 +38,9 @@ _CLIENT_LOCALE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?$")
 _SUFFIX = re.compile(r"^(?P<stem>.+)\.(?P<locale>[a-z]{2}(?:-(?:[A-Z]{2}|[0-9]{3}))?)\.md$")
 
 # Snowball stemmers and stop-word lists a lexical backend can use (the languages Snowball ships).
-SNOWBALL_LANGUAGES = frozenset({"ar", "da", "de", "en", "es", "fi", "fr", "hu", "it", "nl", "no", "pt", "ro", "ru", "sv", "tr"})
+SNOWBALL_LANGUAGES = frozenset(
+    {"ar", "da", "de", "en", "es", "fi", "fr", "hu", "it", "nl", "no", "pt", "ro", "ru", "sv", "tr"}
+)
 # Languages the default embedding model (multilingual-e5-small, XLM-R's CC-100 languages) was trained on.
 EMBEDDING_LANGUAGES = frozenset(
     "af am ar as az be bg bn br bs ca cs cy da de el en eo es et eu fa fi fr fy ga gd gl gu ha he hi hr hu hy id is "
@@ -51,7 +55,7 @@ class Locale:
 
     code: str
     language: str
-    region: Optional[str] = None
+    region: str | None = None
 
 
 def parse_locale(text: object) -> Locale:
@@ -71,18 +75,18 @@ def looks_like_locale(text: object) -> bool:
     return isinstance(text, str) and bool(_CLIENT_LOCALE.fullmatch(text))
 
 
-def language_of(code: Optional[str]) -> str:
+def language_of(code: str | None) -> str:
     """The primary language subtag, lower case: "es-MX" -> "es", "pt_BR" -> "pt", None -> ""."""
     return (code or "").replace("_", "-").split("-", 1)[0].lower()
 
 
-def region_of(code: Optional[str]) -> Optional[str]:
+def region_of(code: str | None) -> str | None:
     """The region subtag, upper case: "es-MX" -> "MX", "pt_br" -> "BR", "es" or "es-419" -> None."""
     parts = (code or "").replace("_", "-").split("-")
     return parts[1].upper() if len(parts) > 1 and len(parts[1]) == 2 and parts[1].isalpha() else None
 
 
-def same_language(a: Optional[str], b: Optional[str]) -> bool:
+def same_language(a: str | None, b: str | None) -> bool:
     return language_of(a) == language_of(b)
 
 
@@ -108,7 +112,7 @@ def locale_problems(codes: Iterable[object]) -> list[str]:
     return problems
 
 
-def resolve_locale(code: Optional[str], configured: Iterable[str], default: str) -> str:
+def resolve_locale(code: str | None, configured: Iterable[str], default: str) -> str:
     """The configured locale a requested code means: itself, else one of its language, else the default."""
     configured = tuple(configured)
     if code in configured:
@@ -126,7 +130,7 @@ def doc_locale(meta: Mapping[str, Any], default: str = DEFAULT_LOCALE) -> str:
     return str(value) if value else default
 
 
-def suffix_locale(relpath: str) -> tuple[str, Optional[str]]:
+def suffix_locale(relpath: str) -> tuple[str, str | None]:
     """`kb/x.es.md` -> ("kb/x", "es"); `kb/x.md` -> ("kb/x", None): the stem and the locale its file name says."""
     match = _SUFFIX.match(relpath)
     if match:
@@ -147,13 +151,13 @@ def _data_root() -> Traversable:
     return resources.files("kbops") / "locales"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def shipped_languages() -> tuple[str, ...]:
     """Languages with a data folder under kbops/locales/."""
     return tuple(sorted(p.name for p in _data_root().iterdir() if p.is_dir() and (p / "language.yml").is_file()))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _raw_data(language: str) -> dict:
     source = _data_root() / language / "language.yml"
     if not re.fullmatch(r"[a-z]{2,3}", language) or not source.is_file():
@@ -200,12 +204,12 @@ def site_words(code: str, group: str) -> dict:
     return {**english, **own}
 
 
-def language_regions(code: Optional[str]) -> tuple[str, ...]:
+def language_regions(code: str | None) -> tuple[str, ...]:
     """Countries (ISO 3166) whose phone numbers a doc in this language most likely holds (`regions:` of its data)."""
     return tuple(str(r) for r in (_raw_data(language_of(code)).get("regions") or ()))
 
 
-def template_source(doc_type: str, code: str) -> Optional[Traversable]:
+def template_source(doc_type: str, code: str) -> Traversable | None:
     """The `kb new` body template of a type in a language, None when the language has none."""
     source = _data_root() / language_of(code) / "templates" / f"{doc_type}.md"
     return source if re.fullmatch(r"[a-z]{2,3}", language_of(code)) and source.is_file() else None
@@ -218,7 +222,7 @@ def has_templates(code: str) -> bool:
 # -- search, site and embedding model ---------------------------------------------------------------------------
 
 
-def stemmer_language(code: Optional[str]) -> Optional[str]:
+def stemmer_language(code: str | None) -> str | None:
     """The Snowball stemmer a lexical index uses for a locale's language, None when there is none."""
     language = language_of(code)
     configured = _raw_data(language).get("stemmer") if language else None
@@ -227,7 +231,7 @@ def stemmer_language(code: Optional[str]) -> Optional[str]:
     return language if language in SNOWBALL_LANGUAGES else None
 
 
-def stopword_language(code: Optional[str]) -> Optional[str]:
+def stopword_language(code: str | None) -> str | None:
     """The stop-word list for a locale's language (the same Snowball lists), None when there is none."""
     return stemmer_language(code)
 

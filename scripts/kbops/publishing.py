@@ -2,9 +2,11 @@
 
 Every other module asks these functions; none keeps its own list of audiences or statuses.
 """
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from kbops.model.document import Document
@@ -62,7 +64,11 @@ def is_publishable(doc: Document, draft_preview: bool = False) -> bool:
 
 def is_visible(doc: Document, audience: str, draft_preview: bool = False) -> bool:
     """Whether `doc` belongs in a build, index view, search result or export for `audience`."""
-    return is_publishable(doc, draft_preview) and doc.frontmatter is not None and audience_may_see(audience, doc.frontmatter.audience)
+    return (
+        is_publishable(doc, draft_preview)
+        and doc.frontmatter is not None
+        and audience_may_see(audience, doc.frontmatter.audience)
+    )
 
 
 def select_for_audience(docs: Iterable[Document], audience: str, draft_preview: bool = False) -> list[Document]:

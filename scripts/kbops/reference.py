@@ -3,6 +3,7 @@
 Regenerate with `python -m kbops.reference docs` (a test fails when a page is stale). The rule
 reference (docs/kb/reference/lint-rules.md) comes from the rule docstrings (`kbops.lint.reference`).
 """
+
 from __future__ import annotations
 
 import json
@@ -17,13 +18,26 @@ HELP_WIDTH = 100
 
 def _front_matter(doc_id: str, title: str, description: str, tags: str) -> str:
     """Front-matter of a generated page of the manual (docs/ is a kbops knowledge base)."""
-    return "\n".join([
-        "---", f"id: {doc_id}", f"title: {title}", f"description: {json.dumps(description)}", "type: article",
-        "status: published", "audience: public", "owner: kbops-maintainers", "product: kbops", f"tags: [{tags}]", "locale: en",
-        "last_reviewed: 2026-12-07", "review_every: 1y",
-        "classification: internal",  # no approval policy matches: the tests check it against the code (docs/governance.yml)
-        "---", "",
-    ])
+    return "\n".join(
+        [
+            "---",
+            f"id: {doc_id}",
+            f"title: {title}",
+            f"description: {json.dumps(description)}",
+            "type: article",
+            "status: published",
+            "audience: public",
+            "owner: kbops-maintainers",
+            "product: kbops",
+            f"tags: [{tags}]",
+            "locale: en",
+            "last_reviewed: 2026-12-07",
+            "review_every: 1y",
+            "classification: internal",  # no approval policy matches: the tests check it against the code (docs/governance.yml)
+            "---",
+            "",
+        ]
+    )
 
 
 def _commands() -> list[tuple[str, Any]]:
@@ -31,8 +45,8 @@ def _commands() -> list[tuple[str, Any]]:
     import click
     import typer.main
 
-    from kbops.cli._app import app
     import kbops.cli  # noqa: F401 - registers every command
+    from kbops.cli._app import app
 
     root = typer.main.get_command(app)
     found: list[tuple[str, Any]] = []
@@ -57,15 +71,20 @@ def command_help(name: str, command: Any) -> str:
     parent = None
     for part in name.split()[:-1]:
         parent = click.Context(click.Group(part), info_name=part, parent=parent)
-    context = click.Context(command, info_name=name.split()[-1], parent=parent, terminal_width=HELP_WIDTH,
-                            max_content_width=HELP_WIDTH)
+    context = click.Context(
+        command, info_name=name.split()[-1], parent=parent, terminal_width=HELP_WIDTH, max_content_width=HELP_WIDTH
+    )
     return command.get_help(context).rstrip()
 
 
 def cli_reference() -> str:
     lines = [
-        _front_matter("cli-reference", "Command reference", "Every kb command and its options, as --help prints them.",
-                      "reference, writer, reviewer, manager, operator"),
+        _front_matter(
+            "cli-reference",
+            "Command reference",
+            "Every kb command and its options, as --help prints them.",
+            "reference, writer, reviewer, manager, operator",
+        ),
         "# Command reference",
         "",
         f"<!-- Generated from `kb --help`; do not edit. Regenerate with: {REGENERATE} -->",
@@ -92,7 +111,11 @@ def _type_name(annotation: Any) -> str:
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     if origin is None:
-        return "none" if annotation is type(None) else getattr(annotation, "__name__", str(annotation).replace("typing.", ""))
+        return (
+            "none"
+            if annotation is type(None)
+            else getattr(annotation, "__name__", str(annotation).replace("typing.", ""))
+        )
     if origin is typing.Literal:
         return " or ".join(repr(a) for a in args)
     if origin is typing.Union or type(annotation).__name__ == "UnionType":
@@ -139,7 +162,9 @@ def _model_rows(model: Any, prefix: str = "") -> list[str]:
             continue
         constraints = [_constraint(m) for m in field.metadata]
         note = field.description or ", ".join(constraints)
-        rows.append(f"| `{prefix}{name}` | `{_type_name(annotation)}` | `{_default(field)}` | {note.replace('|', '/')} |")
+        rows.append(
+            f"| `{prefix}{name}` | `{_type_name(annotation)}` | `{_default(field)}` | {note.replace('|', '/')} |"
+        )
     return rows
 
 
@@ -147,8 +172,12 @@ def config_reference() -> str:
     from kbops.config import CORE_KEYS, Settings
 
     lines = [
-        _front_matter("configuration-reference", "Configuration reference",
-                      "Every key of [tool.kbops] in pyproject.toml, its type and default.", "reference, operator"),
+        _front_matter(
+            "configuration-reference",
+            "Configuration reference",
+            "Every key of [tool.kbops] in pyproject.toml, its type and default.",
+            "reference, operator",
+        ),
         "# Configuration reference",
         "",
         f"<!-- Generated from the pydantic models; do not edit. Regenerate with: {REGENERATE} -->",
@@ -181,8 +210,12 @@ def generated_pages() -> dict[str, str]:
     """docs/-relative path -> content of every generated reference page."""
     from kbops.lint.reference import render as rules
 
-    lint_page = _front_matter("lint-rules", "Lint rules", "Every kb lint rule: what it checks, why it matters, how to fix it.",
-                              "reference, writer")
+    lint_page = _front_matter(
+        "lint-rules",
+        "Lint rules",
+        "Every kb lint rule: what it checks, why it matters, how to fix it.",
+        "reference, writer",
+    )
     # The reference shows what each personal-data rule refuses: those examples are the point of the page.
     examples = "<!-- kb-disable-file KB501, KB502, KB503, KB504, KB505, KB506: the rule reference quotes each rule's examples -->\n"
     return {

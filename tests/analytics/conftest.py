@@ -1,4 +1,5 @@
 """Fixtures of the analytics tests: a small hand-built event log and helpers to run the real engine."""
+
 from __future__ import annotations
 
 import json
@@ -29,13 +30,33 @@ SMALL_LOG = [
     ev("2026-11-02T10:05:00Z", "click", "s-1", "u-1", doc="card-declined", rank=1, locale="en", channel="site"),
     ev("2026-11-02T10:06:00Z", "view", "s-1", "u-1", doc="card-declined", locale="en", channel="site"),
     ev("2026-11-02T10:20:00Z", "search", "s-1", "u-1", query="refund", results=0, locale="en", channel="site"),
-    ev("2026-11-02T10:21:00Z", "feedback", "s-1", "u-1", doc="card-declined", helpful=False, locale="en", channel="site"),
+    ev(
+        "2026-11-02T10:21:00Z",
+        "feedback",
+        "s-1",
+        "u-1",
+        doc="card-declined",
+        helpful=False,
+        locale="en",
+        channel="site",
+    ),
     ev("2026-11-02T11:00:00Z", "contact", "s-9", "u-1", channel="chat"),
     # s-2 (u-2, es, site): click 45 minutes after the search (too late); helpful; never contacts.
-    ev("2026-11-02T09:00:00Z", "search", "s-2", "u-2", query="Tarjeta  rechazada", results=2, locale="es", channel="site"),
+    ev(
+        "2026-11-02T09:00:00Z",
+        "search",
+        "s-2",
+        "u-2",
+        query="Tarjeta  rechazada",
+        results=2,
+        locale="es",
+        channel="site",
+    ),
     ev("2026-11-02T09:45:00Z", "click", "s-2", "u-2", doc="card-declined", rank=1, locale="es", channel="site"),
     ev("2026-11-02T09:46:00Z", "view", "s-2", "u-2", doc="card-declined", locale="es", channel="site"),
-    ev("2026-11-02T09:50:00Z", "feedback", "s-2", "u-2", doc="card-declined", helpful=True, locale="es", channel="site"),
+    ev(
+        "2026-11-02T09:50:00Z", "feedback", "s-2", "u-2", doc="card-declined", helpful=True, locale="es", channel="site"
+    ),
     # s-3 (no user, en, chat): blank query (not a search), a view, then a contact in the same session.
     ev("2026-11-02T12:00:00Z", "search", "s-3", query="   ", results=5, locale="en", channel="chat"),
     ev("2026-11-02T12:01:00Z", "view", "s-3", doc="top-up", locale="en", channel="chat"),

@@ -1,4 +1,5 @@
 """bench/gen_events.py: deterministic, and `kb deflection` recovers its known true rates."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -32,8 +33,12 @@ def test_known_deflection_rate_is_recovered_within_half_a_point(generated):
     # The generator's truth is exact by construction, so the counts agree too.
     m = report.metrics
     assert (m.searches, m.zero_result_searches, m.clicked_searches, m.self_service_sessions, m.contacted_sessions) == (
-        truth["searches"], truth["zero_result_searches"], truth["clicked_searches"],
-        truth["self_service_sessions"], truth["contacted_sessions"])
+        truth["searches"],
+        truth["zero_result_searches"],
+        truth["clicked_searches"],
+        truth["self_service_sessions"],
+        truth["contacted_sessions"],
+    )
     assert report.input.bad_records == truth["malformed_lines"]
     assert report.input.duplicate_records_removed == truth["duplicate_lines"]
     # every requester of the generator's tickets self-served: all of them match, no warning
@@ -61,8 +66,10 @@ def test_generator_is_deterministic(tmp_path, generated):
     again = tmp_path / "again.jsonl"
     load_generator().main(["--events", "20000", "--out", str(again), "--tickets", "--seed", "5"])
     assert again.read_bytes() == out.read_bytes()
-    assert json.loads(again.with_suffix(".truth.json").read_text())["contacted_sessions"] == \
-        json.loads(out.with_suffix(".truth.json").read_text())["contacted_sessions"]
+    assert (
+        json.loads(again.with_suffix(".truth.json").read_text())["contacted_sessions"]
+        == json.loads(out.with_suffix(".truth.json").read_text())["contacted_sessions"]
+    )
 
 
 def test_scaled_log_keeps_the_rate_and_multiplies_the_counts(tmp_path):
@@ -72,6 +79,8 @@ def test_scaled_log_keeps_the_rate_and_multiplies_the_counts(tmp_path):
     truth = load_generator().main(["--scale-from", str(base), "--factor", "3", "--out", str(scaled)])
     report = deflection(scaled)
     assert (report.metrics.contacted_sessions, report.metrics.self_service_sessions) == (
-        truth["contacted_sessions"], truth["self_service_sessions"])
+        truth["contacted_sessions"],
+        truth["self_service_sessions"],
+    )
     assert report.metrics.deflection_rate == pytest.approx(truth["true_deflection_rate"])
     assert report.input.bad_records == truth["malformed_lines"]

@@ -3,6 +3,7 @@
 The log (golden/events.jsonl) names real doc ids of the bundled KB, in en/es/fr, with a contact after a
 view, zero-result searches, a late click, a blank query and a malformed line. Regenerate: KB_UPDATE_GOLDEN=1.
 """
+
 from __future__ import annotations
 
 import shutil

@@ -1,4 +1,5 @@
 """One identity rule for event users and ticket requesters, and the join diagnostics (hand-computed)."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,7 +12,9 @@ SALT = "test-salt"
 
 
 def tickets_csv(path, rows):
-    path.write_text("Id,Created at,Requester,Via\n" + "".join(f"{i},{ts},{who},web\n" for i, (ts, who) in enumerate(rows, 1)))
+    path.write_text(
+        "Id,Created at,Requester,Via\n" + "".join(f"{i},{ts},{who},web\n" for i, (ts, who) in enumerate(rows, 1))
+    )
     return str(path)
 
 
@@ -31,28 +34,34 @@ def test_the_rule_by_hand():
 @pytest.fixture
 def plain_id_case(tmp_path):
     # Seven self-service sessions; users are the help-desk widget's plain customer ids.
-    log = write_jsonl(tmp_path / "widget.jsonl", [
-        # s-1: read the doc, then opened a ticket 2 h later as requester cust-1042  -> contacted (ticket)
-        ev("2026-11-02T10:00:00Z", "search", "s-1", "cust-1042", query="card declined", results=2),
-        ev("2026-11-02T10:01:00Z", "view", "s-1", "cust-1042", doc="card-declined"),
-        # s-2: chat hand-off in the same session                                 -> contacted (session)
-        ev("2026-11-02T11:00:00Z", "search", "s-2", "cust-2001", query="refund", results=0),
-        ev("2026-11-02T11:05:00Z", "contact", "s-2", "cust-2001"),
-        # s-3: the contact form from another session of the same user            -> contacted (user)
-        ev("2026-11-02T12:00:00Z", "search", "s-3", "cust-3003", query="pin", results=1),
-        ev("2026-11-02T12:30:00Z", "contact", "s-3b", "cust-3003"),
-        # s-4, s-5, s-6 (anonymous): no contact                                  -> deflected
-        ev("2026-11-02T13:00:00Z", "search", "s-4", "cust-4004", query="top up", results=3),
-        ev("2026-11-02T13:00:00Z", "search", "s-5", "cust-5005", query="cancel card", results=1),
-        ev("2026-11-02T13:00:00Z", "view", "s-6", doc="top-up"),
-        # s-7: its requester's ticket came BEFORE the session                    -> deflected
-        ev("2026-11-02T15:00:00Z", "search", "s-7", "cust-7007", query="exchange rate", results=0),
-    ])
-    tickets = tickets_csv(tmp_path / "tickets.csv", [
-        ("2026-11-02T12:00:00Z", "cust-1042"),
-        ("2026-11-02T14:00:00Z", "cust-7007"),
-        ("2026-11-02T16:00:00Z", "cust-9999"),  # never used self-service
-    ])
+    log = write_jsonl(
+        tmp_path / "widget.jsonl",
+        [
+            # s-1: read the doc, then opened a ticket 2 h later as requester cust-1042  -> contacted (ticket)
+            ev("2026-11-02T10:00:00Z", "search", "s-1", "cust-1042", query="card declined", results=2),
+            ev("2026-11-02T10:01:00Z", "view", "s-1", "cust-1042", doc="card-declined"),
+            # s-2: chat hand-off in the same session                                 -> contacted (session)
+            ev("2026-11-02T11:00:00Z", "search", "s-2", "cust-2001", query="refund", results=0),
+            ev("2026-11-02T11:05:00Z", "contact", "s-2", "cust-2001"),
+            # s-3: the contact form from another session of the same user            -> contacted (user)
+            ev("2026-11-02T12:00:00Z", "search", "s-3", "cust-3003", query="pin", results=1),
+            ev("2026-11-02T12:30:00Z", "contact", "s-3b", "cust-3003"),
+            # s-4, s-5, s-6 (anonymous): no contact                                  -> deflected
+            ev("2026-11-02T13:00:00Z", "search", "s-4", "cust-4004", query="top up", results=3),
+            ev("2026-11-02T13:00:00Z", "search", "s-5", "cust-5005", query="cancel card", results=1),
+            ev("2026-11-02T13:00:00Z", "view", "s-6", doc="top-up"),
+            # s-7: its requester's ticket came BEFORE the session                    -> deflected
+            ev("2026-11-02T15:00:00Z", "search", "s-7", "cust-7007", query="exchange rate", results=0),
+        ],
+    )
+    tickets = tickets_csv(
+        tmp_path / "tickets.csv",
+        [
+            ("2026-11-02T12:00:00Z", "cust-1042"),
+            ("2026-11-02T14:00:00Z", "cust-7007"),
+            ("2026-11-02T16:00:00Z", "cust-9999"),  # never used self-service
+        ],
+    )
     return log, tickets
 
 
@@ -69,23 +78,29 @@ def test_plain_customer_ids_join_tickets_to_sessions(plain_id_case):
 
 
 def test_every_form_on_both_sides_meets_the_same_pseudonym(tmp_path):
-    bo = pseudonymous_id("bo@example.com", SALT)          # as the collector wrote it
-    cust = pseudonymous_id("cust-1", SALT)                # a help-desk export pseudonymised upstream
-    dee = pseudonymous_id("dee@example.com", SALT)        # pseudonym on both sides
-    log = write_jsonl(tmp_path / "mixed.jsonl", [
-        ev("2026-11-02T10:00:00Z", "search", "s-ana", "Ana@Example.com", query="q", results=1),   # e-mail vs e-mail
-        ev("2026-11-02T10:00:00Z", "search", "s-bo", bo, query="q", results=1),                   # pseudonym vs e-mail
-        ev("2026-11-02T10:00:00Z", "search", "s-cust", "cust-1", query="q", results=1),           # plain id vs pseudonym
-        ev("2026-11-02T10:00:00Z", "search", "s-dee", dee, query="q", results=1),                 # pseudonym vs pseudonym
-        ev("2026-11-02T10:00:00Z", "search", "s-eve", "eve@example.com", query="q", results=1),   # no ticket
-    ])
-    tickets = tickets_csv(tmp_path / "t.csv", [
-        ("2026-11-02T11:00:00Z", " ana@example.com "),
-        ("2026-11-02T11:00:00Z", "bo@example.com"),
-        ("2026-11-02T11:00:00Z", cust),
-        ("2026-11-02T11:00:00Z", dee),
-        ("2026-11-02T11:00:00Z", "ana"),  # a different id: joins nobody
-    ])
+    bo = pseudonymous_id("bo@example.com", SALT)  # as the collector wrote it
+    cust = pseudonymous_id("cust-1", SALT)  # a help-desk export pseudonymised upstream
+    dee = pseudonymous_id("dee@example.com", SALT)  # pseudonym on both sides
+    log = write_jsonl(
+        tmp_path / "mixed.jsonl",
+        [
+            ev("2026-11-02T10:00:00Z", "search", "s-ana", "Ana@Example.com", query="q", results=1),  # e-mail vs e-mail
+            ev("2026-11-02T10:00:00Z", "search", "s-bo", bo, query="q", results=1),  # pseudonym vs e-mail
+            ev("2026-11-02T10:00:00Z", "search", "s-cust", "cust-1", query="q", results=1),  # plain id vs pseudonym
+            ev("2026-11-02T10:00:00Z", "search", "s-dee", dee, query="q", results=1),  # pseudonym vs pseudonym
+            ev("2026-11-02T10:00:00Z", "search", "s-eve", "eve@example.com", query="q", results=1),  # no ticket
+        ],
+    )
+    tickets = tickets_csv(
+        tmp_path / "t.csv",
+        [
+            ("2026-11-02T11:00:00Z", " ana@example.com "),
+            ("2026-11-02T11:00:00Z", "bo@example.com"),
+            ("2026-11-02T11:00:00Z", cust),
+            ("2026-11-02T11:00:00Z", dee),
+            ("2026-11-02T11:00:00Z", "ana"),  # a different id: joins nobody
+        ],
+    )
     report = deflection(log, tickets=(tickets,), user_salt=SALT)
     # contacted: s-ana, s-bo, s-cust, s-dee = 4 of 5
     assert (report.metrics.self_service_sessions, report.metrics.contacted_sessions) == (5, 4)
@@ -97,25 +112,34 @@ def test_every_form_on_both_sides_meets_the_same_pseudonym(tmp_path):
 
 def test_a_wrong_salt_is_a_warning_that_names_the_salt(tmp_path):
     users = [pseudonymous_id(f"c{i}@example.com", SALT) for i in range(3)]
-    log = write_jsonl(tmp_path / "e.jsonl", [
-        ev("2026-11-02T10:00:00Z", "search", f"s-{i}", u, query="q", results=1) for i, u in enumerate(users)
-    ])
+    log = write_jsonl(
+        tmp_path / "e.jsonl",
+        [ev("2026-11-02T10:00:00Z", "search", f"s-{i}", u, query="q", results=1) for i, u in enumerate(users)],
+    )
     tickets = tickets_csv(tmp_path / "t.csv", [("2026-11-02T11:00:00Z", f"c{i}@example.com") for i in range(3)])
     right = deflection(log, tickets=(tickets,), user_salt=SALT)
     assert (right.metrics.contacted_sessions, right.identity.matched, right.warnings) == (3, 3, ())
     wrong = deflection(log, tickets=(tickets,), user_salt="not-the-collectors")
     assert (wrong.metrics.contacted_sessions, wrong.identity.requesters, wrong.identity.matched) == (0, 3, 0)
     assert wrong.identity.likely_cause == "salt"
-    assert len(wrong.warnings) == 1 and "Only 0 of 3 ticket requesters" in wrong.warnings[0] and "salt" in wrong.warnings[0]
+    assert (
+        len(wrong.warnings) == 1
+        and "Only 0 of 3 ticket requesters" in wrong.warnings[0]
+        and "salt" in wrong.warnings[0]
+    )
 
 
 def test_different_id_formats_are_named(tmp_path):
-    log = write_jsonl(tmp_path / "e.jsonl", [
-        ev("2026-11-02T10:00:00Z", "search", "s-1", "cust-1", query="q", results=1),
-        ev("2026-11-02T10:00:00Z", "search", "s-2", "cust-2", query="q", results=1),
-    ])
-    tickets = tickets_csv(tmp_path / "t.csv", [("2026-11-02T11:00:00Z", "one@example.com"),
-                                                ("2026-11-02T11:00:00Z", "two@example.com")])
+    log = write_jsonl(
+        tmp_path / "e.jsonl",
+        [
+            ev("2026-11-02T10:00:00Z", "search", "s-1", "cust-1", query="q", results=1),
+            ev("2026-11-02T10:00:00Z", "search", "s-2", "cust-2", query="q", results=1),
+        ],
+    )
+    tickets = tickets_csv(
+        tmp_path / "t.csv", [("2026-11-02T11:00:00Z", "one@example.com"), ("2026-11-02T11:00:00Z", "two@example.com")]
+    )
     report = deflection(log, tickets=(tickets,), user_salt=SALT)
     assert report.identity.likely_cause == "id_format"
     assert "plain ids" in report.warnings[0] and "emails" in report.warnings[0]
@@ -130,9 +154,10 @@ def test_the_warning_comes_first_in_every_format(tmp_path):
     from tests.conftest import run_kb
 
     users = [pseudonymous_id(f"c{i}@example.com", SALT) for i in range(3)]
-    log = write_jsonl(tmp_path / "e.jsonl", [
-        ev("2026-11-02T10:00:00Z", "search", f"s-{i}", u, query="q", results=1) for i, u in enumerate(users)
-    ])
+    log = write_jsonl(
+        tmp_path / "e.jsonl",
+        [ev("2026-11-02T10:00:00Z", "search", f"s-{i}", u, query="q", results=1) for i, u in enumerate(users)],
+    )
     tickets = tickets_csv(tmp_path / "t.csv", [("2026-11-02T11:00:00Z", f"c{i}@example.com") for i in range(3)])
     text = run_kb("deflection", "--events", str(log), "--tickets", tickets, cwd=tmp_path, env={"KB_USER_SALT": "wrong"})
     assert text.returncode == 0, text.stderr

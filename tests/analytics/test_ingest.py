@@ -1,4 +1,5 @@
 """Ingest robustness: bad lines with exact line numbers, gzip, CSV, Parquet, globs, duplicates, time zones."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,21 +14,30 @@ from tests.analytics.conftest import SMALL_LOG, deflection, ev, write_jsonl
 
 GOOD = ev("2026-11-02T10:00:00Z", "search", "s-1", "u-1", query="card declined", results=3)
 BAD_LINES = [
-    GOOD,                                                                       # 1
-    '{"ts": "2026-11-02T10:01:00Z", "event": "view", "session": "s-1"',         # 2 malformed JSON
-    "",                                                                         # 3 blank (not a problem)
-    '["not", "an", "object"]',                                                  # 4
-    ev("2026-11-02T10:02:00Z", "purchase", "s-1"),                              # 5 unknown event type
-    {"event": "view", "session": "s-1", "doc": "x"},                            # 6 missing ts
-    ev("yesterday at noon", "view", "s-1", doc="x"),                            # 7 invalid ts
-    ev("2026-11-02T10:03:00Z", "search", "s-1", query="x"),                     # 8 missing results
-    ev("2026-11-02T10:03:00Z", "search", "s-1", query="x", results=-1),         # 9 invalid results
-    ev("2026-11-02T10:04:00Z", "view", None, doc="x"),                          # 10 missing session
-    ev("2026-11-02T10:04:00Z", "feedback", "s-1", doc="x", helpful="maybe"),    # 11 invalid helpful
-    ev("2026-11-02T10:05:00Z", "click", "s-1", doc="card-declined", rank=1),    # 12 good
+    GOOD,  # 1
+    '{"ts": "2026-11-02T10:01:00Z", "event": "view", "session": "s-1"',  # 2 malformed JSON
+    "",  # 3 blank (not a problem)
+    '["not", "an", "object"]',  # 4
+    ev("2026-11-02T10:02:00Z", "purchase", "s-1"),  # 5 unknown event type
+    {"event": "view", "session": "s-1", "doc": "x"},  # 6 missing ts
+    ev("yesterday at noon", "view", "s-1", doc="x"),  # 7 invalid ts
+    ev("2026-11-02T10:03:00Z", "search", "s-1", query="x"),  # 8 missing results
+    ev("2026-11-02T10:03:00Z", "search", "s-1", query="x", results=-1),  # 9 invalid results
+    ev("2026-11-02T10:04:00Z", "view", None, doc="x"),  # 10 missing session
+    ev("2026-11-02T10:04:00Z", "feedback", "s-1", doc="x", helpful="maybe"),  # 11 invalid helpful
+    ev("2026-11-02T10:05:00Z", "click", "s-1", doc="card-declined", rank=1),  # 12 good
 ]
-EXPECTED = {2: "malformed_json", 4: "not_an_object", 5: "unknown_event_type", 6: "missing_ts", 7: "invalid_ts",
-            8: "missing_results", 9: "invalid_results", 10: "missing_session", 11: "invalid_helpful"}
+EXPECTED = {
+    2: "malformed_json",
+    4: "not_an_object",
+    5: "unknown_event_type",
+    6: "missing_ts",
+    7: "invalid_ts",
+    8: "missing_results",
+    9: "invalid_results",
+    10: "missing_session",
+    11: "invalid_helpful",
+}
 
 
 def problems_by_line(report):
@@ -58,8 +68,9 @@ def test_line_numbers_stay_exact_in_a_large_file(tmp_path):
     bad_at = {7, 33_333, 88_888, 120_000}
     records = []
     for line in range(1, 120_001):
-        records.append("{broken" if line in bad_at else
-                       json.dumps(ev("2026-11-02T10:00:00Z", "view", f"s-{line}", doc="d")))
+        records.append(
+            "{broken" if line in bad_at else json.dumps(ev("2026-11-02T10:00:00Z", "view", f"s-{line}", doc="d"))
+        )
     path = tmp_path / "large.jsonl"
     path.write_text("\n".join(records) + "\n")
     report = deflection(path)
@@ -71,7 +82,10 @@ def test_several_files_and_globs_keep_per_file_line_numbers(tmp_path):
     write_jsonl(tmp_path / "logs" / "a.jsonl", [GOOD, "oops"])
     write_jsonl(tmp_path / "logs" / "b.jsonl", ["oops", GOOD, GOOD])
     report = deflection(str(tmp_path / "logs" / "*.jsonl"))
-    assert sorted((p.path.rsplit("/", 1)[1], p.line) for p in report.input.problem_lines) == [("a.jsonl", 2), ("b.jsonl", 1)]
+    assert sorted((p.path.rsplit("/", 1)[1], p.line) for p in report.input.problem_lines) == [
+        ("a.jsonl", 2),
+        ("b.jsonl", 1),
+    ]
     assert report.input.duplicate_records_removed == 2  # GOOD appears 3 times over the two files
     assert report.metrics.searches == 1
 
@@ -150,8 +164,13 @@ def test_fast_and_exact_json_readers_agree_line_for_line(tmp_path):
     assert fast.input == exact.input
     assert fast.metrics == exact.metrics
     # lines 3, 4, 7, 11 are blank (spaces only count as blank; a tab is not JSON whitespace here)
-    assert problems_by_line(exact) == {2: "malformed_json", 5: "malformed_json", 6: "malformed_json",
-                                       9: "unknown_event_type", 10: "not_an_object"}
+    assert problems_by_line(exact) == {
+        2: "malformed_json",
+        5: "malformed_json",
+        6: "malformed_json",
+        9: "unknown_event_type",
+        10: "not_an_object",
+    }
     assert exact.input.blank_lines == 4 and exact.input.duplicate_records_removed == 1
 
 
@@ -160,7 +179,8 @@ def test_backslashes_and_control_characters_keep_lines_whole(tmp_path):
     # a string is invalid JSON and must be reported on its own line, not split or cut.
     path = tmp_path / "ctl.jsonl"
     path.write_text(
-        json.dumps(ev("2026-11-02T10:00:00Z", "search", "s1", query="C:\\x1f\\t|,;\"", results=1)) + "\n"
+        json.dumps(ev("2026-11-02T10:00:00Z", "search", "s1", query='C:\\x1f\\t|,;"', results=1))
+        + "\n"
         + '{"ts": "2026-11-02T10:00:00Z", "event": "search", "session": "s2", "query": "a\x1fb", "results": 0}\n'
         + '{"ts": "2026-11-02T10:00:00Z", "event": "view", "session": "s3", "doc": "d"}\x1f trailing\n'
     )

@@ -1,4 +1,5 @@
 """Every metric on the hand-built log of conftest.SMALL_LOG, expected numbers derived by hand."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -93,24 +94,38 @@ def test_content_gaps_are_ranked_over_normalised_queries(report):
     assert [(g.query, g.searches, g.zero_result_searches) for g in by_zero] == [("refund", 2, 2)]
     by_contact = report.gaps_by("contacted")
     assert [(g.query, g.contacted_sessions) for g in by_contact] == [
-        ("refund", 2), ("card declined", 1), ("refund status", 1)
+        ("refund", 2),
+        ("card declined", 1),
+        ("refund status", 1),
     ]
 
 
 def test_query_normalisation_folds_case_accents_and_whitespace(tmp_path):
-    log = write_jsonl(tmp_path / "q.jsonl", [
-        ev("2026-11-02T10:00:00Z", "search", "a", query="  Tarjeta   RECHAZADA ", results=0),
-        ev("2026-11-02T10:00:00Z", "search", "b", query="tarjéta rechazada", results=0),
-    ])
+    log = write_jsonl(
+        tmp_path / "q.jsonl",
+        [
+            ev("2026-11-02T10:00:00Z", "search", "a", query="  Tarjeta   RECHAZADA ", results=0),
+            ev("2026-11-02T10:00:00Z", "search", "b", query="tarjéta rechazada", results=0),
+        ],
+    )
     gaps = deflection(log).gaps_by("zero_result")
     assert [(g.query, g.zero_result_searches) for g in gaps] == [("tarjeta rechazada", 2)]
 
 
 def test_breakdown_by_locale_channel_and_week(report):
-    rows = {(r.dimension, r.value): r for r in report.breakdowns["locale"] + report.breakdowns["channel"] + report.breakdowns["week"]}
+    rows = {
+        (r.dimension, r.value): r
+        for r in report.breakdowns["locale"] + report.breakdowns["channel"] + report.breakdowns["week"]
+    }
     # en sessions: s-1, s-3, s-4, s-8 (3 contacted) -> 1 - 3/4; en searches: 2 (s-1) + 2 (s-4) + 1 (s-8)
     en = rows[("locale", "en")]
-    assert (en.self_service_sessions, en.contacted_sessions, en.searches, en.zero_result_searches, en.clicked_searches) == (4, 3, 5, 2, 2)
+    assert (
+        en.self_service_sessions,
+        en.contacted_sessions,
+        en.searches,
+        en.zero_result_searches,
+        en.clicked_searches,
+    ) == (4, 3, 5, 2, 2)
     assert en.deflection_rate == pytest.approx(0.25)
     # es: s-2 only, not contacted; fr: s-5 only (its contact came before), not contacted
     assert (rows[("locale", "es")].self_service_sessions, rows[("locale", "es")].deflection_rate) == (1, 1.0)
@@ -120,7 +135,12 @@ def test_breakdown_by_locale_channel_and_week(report):
     assert (site.self_service_sessions, site.contacted_sessions, site.searches) == (5, 2, 7)
     assert site.deflection_rate == pytest.approx(0.6)
     # chat's only "search" was blank: no searches, so its search rates are undefined (None)
-    assert (chat.self_service_sessions, chat.contacted_sessions, chat.searches, chat.zero_result_rate) == (1, 1, 0, None)
+    assert (chat.self_service_sessions, chat.contacted_sessions, chat.searches, chat.zero_result_rate) == (
+        1,
+        1,
+        0,
+        None,
+    )
     # week: every session starts in the ISO week of Monday 2026-11-02, including s-8 which starts
     # on Sunday 2026-11-08 23:50 and spans midnight into the next week (still one session).
     assert list(r.value for r in report.breakdowns["week"]) == ["2026-11-02"]
@@ -130,11 +150,14 @@ def test_breakdown_by_locale_channel_and_week(report):
 
 def test_session_spanning_midnight_is_one_session(tmp_path):
     # A search at 23:50 and a contact at 00:30 the next day, same session: one contacted session.
-    log = write_jsonl(tmp_path / "m.jsonl", [
-        ev("2026-11-02T23:50:00Z", "search", "night", query="lost card", results=1),
-        ev("2026-11-03T00:05:00Z", "view", "night", doc="lost-card"),
-        ev("2026-11-03T00:30:00Z", "contact", "night"),
-    ])
+    log = write_jsonl(
+        tmp_path / "m.jsonl",
+        [
+            ev("2026-11-02T23:50:00Z", "search", "night", query="lost card", results=1),
+            ev("2026-11-03T00:05:00Z", "view", "night", doc="lost-card"),
+            ev("2026-11-03T00:30:00Z", "contact", "night"),
+        ],
+    )
     report = deflection(log)
     assert (report.metrics.self_service_sessions, report.metrics.contacted_sessions) == (1, 1)
     assert report.metrics.deflection_rate == 0.0
@@ -154,7 +177,13 @@ def test_empty_log_gives_zeros_and_a_note(tmp_path):
     empty.write_text("")
     report = deflection(empty)
     m = report.metrics
-    assert (m.searches, m.self_service_sessions, m.contacted_sessions, m.deflection_rate, m.self_service_score) == (0, 0, 0, 0.0, 0.0)
+    assert (m.searches, m.self_service_sessions, m.contacted_sessions, m.deflection_rate, m.self_service_score) == (
+        0,
+        0,
+        0,
+        0.0,
+        0.0,
+    )
     assert report.docs == () and report.content_gaps == ()
     assert any("No valid events" in n for n in report.notes)
 

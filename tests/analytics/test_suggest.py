@@ -1,4 +1,5 @@
 """kb suggest-queries: queries that led readers to a doc without a contact, proposed as sample_queries."""
+
 from __future__ import annotations
 
 import hashlib
@@ -31,8 +32,10 @@ def sessions(prefix: str, count: int, want_held_out: bool) -> list[str]:
 
 
 def read(session: str, query: str, doc: str, locale: str = "en", contact: bool = False) -> list[dict]:
-    events = [ev("2026-11-02T10:00:00Z", "search", session, query=query, results=2, locale=locale),
-              ev("2026-11-02T10:01:00Z", "click", session, doc=doc, rank=1, locale=locale)]
+    events = [
+        ev("2026-11-02T10:00:00Z", "search", session, query=query, results=2, locale=locale),
+        ev("2026-11-02T10:01:00Z", "click", session, doc=doc, rank=1, locale=locale),
+    ]
     return events + ([ev("2026-11-02T10:30:00Z", "contact", session)] if contact else [])
 
 
@@ -41,15 +44,15 @@ def case(tmp_path):
     root = copy_fixture_kb(tmp_path / "kb")
     train = iter(sessions("t", 20, False))
     log = []
-    for query in ("cant log in", "cant log in", "Cant  log in"):         # 3 sessions, one normalised form
+    for query in ("cant log in", "cant log in", "Cant  log in"):  # 3 sessions, one normalised form
         log += read(next(train), query, "reset-password")
     for _ in range(2):
         log += read(next(train), "forgot my password", "reset-password")  # already a sample query
         log += read(next(train), "password for ana@example.com", "reset-password")  # personal data
         log += read(next(train), "olvidé la contraseña", "reset-password", locale="es")  # not the doc's language
         log += read(next(train), "card refused", "card-declined", contact=True)  # contacted: no evidence
-        log += read(next(train), "payment bounced", "card-declined")      # 2 sessions
-    log += read(next(train), "locked out", "reset-password")              # 1 session only
+        log += read(next(train), "payment bounced", "card-declined")  # 2 sessions
+    log += read(next(train), "locked out", "reset-password")  # 1 session only
     log += read(sessions("h", 1, True)[0], "i cant log in", "reset-password")  # held out
     return root, write_jsonl(tmp_path / "events.jsonl", log)
 
@@ -61,8 +64,12 @@ def test_proposals_by_hand(case):
         ("card-declined", ("payment bounced",), (2,)),
         ("reset-password", ("cant log in",), (3,)),
     ]
-    assert found.skipped == {"already a sample query": 1, "contained personal data": 1, "not in the doc's language": 1,
-                             "fewer than 2 sessions": 1}
+    assert found.skipped == {
+        "already a sample query": 1,
+        "contained personal data": 1,
+        "not in the doc's language": 1,
+        "fewer than 2 sessions": 1,
+    }
     assert [(q.query, q.relevant, q.locale) for q in found.held_out] == [("i cant log in", ("reset-password",), "en")]
     capped = suggest_queries(DeflectionOptions(events=(str(log),)), load_settings(root), per_doc=1, min_sessions=1)
     reset = next(d for d in capped.docs if d.doc == "reset-password")
@@ -74,17 +81,24 @@ def test_the_change_touches_only_the_sample_queries_line(case):
     root, log = case
     settings = load_settings(root)
     found = suggest_queries(DeflectionOptions(events=(str(log),)), settings)
-    (path, (before, after)), = [(p, t) for p, t in proposed_texts(settings, found).items() if p.name == "reset-password.md"]
+    ((path, (before, after)),) = [
+        (p, t) for p, t in proposed_texts(settings, found).items() if p.name == "reset-password.md"
+    ]
     changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines()) if a != b]
-    assert changed == [("sample_queries: [forgot my password, reset password, locked out of my account]",
-                        "sample_queries: [forgot my password, reset password, locked out of my account, cant log in]")]
+    assert changed == [
+        (
+            "sample_queries: [forgot my password, reset password, locked out of my account]",
+            "sample_queries: [forgot my password, reset password, locked out of my account, cant log in]",
+        )
+    ]
     assert len(before.splitlines()) == len(after.splitlines())
 
 
 def test_block_lists_keep_comments_and_quotes():
     text = "---\nid: x\nsample_queries:\n  - 'one' # kept\n  - two\ntags: [a]\n---\nbody\n"
     assert add_sample_queries(text, ["it's three", "four: 4"]) == (
-        "---\nid: x\nsample_queries:\n  - 'one' # kept\n  - two\n  - it's three\n  - 'four: 4'\ntags: [a]\n---\nbody\n")
+        "---\nid: x\nsample_queries:\n  - 'one' # kept\n  - two\n  - it's three\n  - 'four: 4'\ntags: [a]\n---\nbody\n"
+    )
 
 
 def test_eval_before_and_after_on_the_held_out_split(case):
@@ -101,12 +115,18 @@ def test_cli_prints_a_patch_or_writes_and_prints_paths(case):
     root, log = case
     patch = run_kb("suggest-queries", "--events", str(log), cwd=root)
     assert patch.returncode == 0, patch.stderr
-    assert "+sample_queries: [forgot my password, reset password, locked out of my account, cant log in]" in patch.stdout
+    assert (
+        "+sample_queries: [forgot my password, reset password, locked out of my account, cant log in]" in patch.stdout
+    )
     assert "2 sample queries proposed for 2 doc(s)" in patch.stderr
     docs = ("kb/account/reset-password.md", "kb/cards/card-declined.md")
+
     def findings() -> set[tuple[str, str]]:
-        return {(line.split(":")[0], line.split(": ")[1].split()[0]) for line in run_kb("lint", *docs, cwd=root).stdout.splitlines()
-                if line.count(":") >= 3}
+        return {
+            (line.split(":")[0], line.split(": ")[1].split()[0])
+            for line in run_kb("lint", *docs, cwd=root).stdout.splitlines()
+            if line.count(":") >= 3
+        }
 
     lint_before = findings()
     written = run_kb("suggest-queries", "--events", str(log), "--write", "--format", "json", cwd=root)
@@ -118,12 +138,26 @@ def test_cli_prints_a_patch_or_writes_and_prints_paths(case):
 
 def test_given_phrasings_for_one_doc_the_command_of_a_gap_verdict(tmp_path):
     root = copy_fixture_kb(tmp_path / "kb")
-    done = run_kb("suggest-queries", "--doc", "reset-password", "--query", "forgot my password again",
-                  "--query", "reset password", "--query", "x", "--query", "mail me at ana@example.com", cwd=root)
+    done = run_kb(
+        "suggest-queries",
+        "--doc",
+        "reset-password",
+        "--query",
+        "forgot my password again",
+        "--query",
+        "reset password",
+        "--query",
+        "x",
+        "--query",
+        "mail me at ana@example.com",
+        cwd=root,
+    )
     assert done.returncode == 0, done.stderr
     # a patch of the flow-style list: only the new phrasing is added ("reset password" is already there)
-    assert "+sample_queries: [forgot my password, reset password, locked out of my account, forgot my password again]" \
+    assert (
+        "+sample_queries: [forgot my password, reset password, locked out of my account, forgot my password again]"
         in done.stdout.splitlines()
+    )
     assert ("1 already a sample query, 1 contained personal data, 1 too short or too long") in done.stderr
     assert run_kb("suggest-queries", "--doc", "no-such-doc", "--query", "a query", cwd=root).returncode == 2
     assert run_kb("suggest-queries", "--doc", "reset-password", cwd=root).returncode == 2  # --query missing

@@ -1,4 +1,5 @@
 """Ticket exports as contacts (Zendesk and Freshdesk columns, custom mappings) and privacy of reports."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,20 +17,23 @@ def sessions_log(tmp_path):
     # Two self-service sessions of known users (ids pseudonymised by the collector with SALT).
     ana = pseudonymous_id("ana@example.com", SALT)
     bo = pseudonymous_id("bo@example.com", SALT)
-    return write_jsonl(tmp_path / "events.jsonl", [
-        ev("2026-11-02T10:00:00Z", "search", "s-ana", ana, query="card declined", results=2),
-        ev("2026-11-02T10:05:00Z", "view", "s-ana", ana, doc="card-declined"),
-        ev("2026-11-02T11:00:00Z", "search", "s-bo", bo, query="refund", results=0),
-    ])
+    return write_jsonl(
+        tmp_path / "events.jsonl",
+        [
+            ev("2026-11-02T10:00:00Z", "search", "s-ana", ana, query="card declined", results=2),
+            ev("2026-11-02T10:05:00Z", "view", "s-ana", ana, doc="card-declined"),
+            ev("2026-11-02T11:00:00Z", "search", "s-bo", bo, query="refund", results=0),
+        ],
+    )
 
 
 def test_zendesk_export_maps_to_contacts_of_hashed_requesters(tmp_path, sessions_log):
     tickets = tmp_path / "zendesk.csv"
     tickets.write_text(
         "Id,Subject,Created at,Requester,Via\n"
-        "101,Card,2026-11-02 11:30:00 +0100, ana@example.com ,Web form\n"   # 10:30 UTC: within s-ana's window
-        "102,Other,2026-11-02 12:00:00,nobody@example.com,Email\n"         # no matching user
-        "103,Broken,yesterday,bo@example.com,Email\n"                      # unreadable date: line 4
+        "101,Card,2026-11-02 11:30:00 +0100, ana@example.com ,Web form\n"  # 10:30 UTC: within s-ana's window
+        "102,Other,2026-11-02 12:00:00,nobody@example.com,Email\n"  # no matching user
+        "103,Broken,yesterday,bo@example.com,Email\n"  # unreadable date: line 4
     )
     report = deflection(sessions_log, tickets=(str(tickets),), user_salt=SALT)
     # s-ana contacted via ticket 101 (same pseudonymous user); s-bo's requester's ticket is invalid.
@@ -44,7 +48,7 @@ def test_zendesk_export_maps_to_contacts_of_hashed_requesters(tmp_path, sessions
 def test_freshdesk_export_columns_are_recognised(tmp_path, sessions_log):
     tickets = tmp_path / "freshdesk.csv"
     tickets.write_text(
-        'Ticket ID,Subject,Status,Created time,Contact ID,Source\n'
+        "Ticket ID,Subject,Status,Created time,Contact ID,Source\n"
         '7,"Refund, please",Open,2026-11-02 12:00:00,bo@example.com,Portal\n'
     )
     report = deflection(sessions_log, tickets=(str(tickets),), user_salt=SALT)
@@ -64,20 +68,31 @@ def test_custom_mapping_and_bad_mapping(tmp_path, sessions_log):
     with pytest.raises(UsageError, match="no column for ticket field 'created_at'"):
         deflection(sessions_log, tickets=(str(tickets),), user_salt=SALT)
     with pytest.raises(UsageError, match="no such column"):
-        deflection(sessions_log, tickets=(str(tickets),), user_salt=SALT,
-                   ticket_columns={"created_at": "Opened at", "requester": "who"})
-    report = deflection(sessions_log, tickets=(str(tickets),), user_salt=SALT,
-                        ticket_columns={"created_at": "opened", "requester": "who", "channel": "medium"})
+        deflection(
+            sessions_log,
+            tickets=(str(tickets),),
+            user_salt=SALT,
+            ticket_columns={"created_at": "Opened at", "requester": "who"},
+        )
+    report = deflection(
+        sessions_log,
+        tickets=(str(tickets),),
+        user_salt=SALT,
+        ticket_columns={"created_at": "opened", "requester": "who", "channel": "medium"},
+    )
     assert report.metrics.contacted_sessions == 1
 
 
 def test_an_email_user_id_is_pseudonymised_like_the_collector_does(tmp_path):
     # An e-mail in an event's user field gets the collector's pseudonym (same salt), so it matches a
     # contact the collector logged for that user.
-    log = write_jsonl(tmp_path / "raw-user.jsonl", [
-        ev("2026-11-02T10:00:00Z", "search", "s-1", "carla@example.com", query="pin", results=1),
-        ev("2026-11-02T10:30:00Z", "contact", "s-2", pseudonymous_id("carla@example.com", SALT)),
-    ])
+    log = write_jsonl(
+        tmp_path / "raw-user.jsonl",
+        [
+            ev("2026-11-02T10:00:00Z", "search", "s-1", "carla@example.com", query="pin", results=1),
+            ev("2026-11-02T10:30:00Z", "contact", "s-2", pseudonymous_id("carla@example.com", SALT)),
+        ],
+    )
     report = deflection(log, user_salt=SALT)
     assert report.metrics.contacted_sessions == 1
     assert report.input.email_user_ids == 1
@@ -109,12 +124,36 @@ def test_salt_comes_from_the_same_places_as_the_collectors(tmp_path, monkeypatch
 
 
 def test_queries_are_scrubbed_and_reports_never_show_user_ids(tmp_path):
-    log = write_jsonl(tmp_path / "pii.jsonl", [
-        ev("2026-11-02T10:00:00Z", "search", "s-1", "u-secret-user-1", query="refund to ES91 2100 0418 4502 0005 1332", results=0),
-        ev("2026-11-02T10:01:00Z", "search", "s-1", "u-secret-user-1", query="call me on +34 612 345 678", results=0),
-        ev("2026-11-02T10:02:00Z", "search", "s-2", "jane.doe@example.com", query="card 4111 1111 1111 1111 blocked", results=0),
-        ev("2026-11-02T10:03:00Z", "contact", "s-2", "jane.doe@example.com"),
-    ])
+    log = write_jsonl(
+        tmp_path / "pii.jsonl",
+        [
+            ev(
+                "2026-11-02T10:00:00Z",
+                "search",
+                "s-1",
+                "u-secret-user-1",
+                query="refund to ES91 2100 0418 4502 0005 1332",
+                results=0,
+            ),
+            ev(
+                "2026-11-02T10:01:00Z",
+                "search",
+                "s-1",
+                "u-secret-user-1",
+                query="call me on +34 612 345 678",
+                results=0,
+            ),
+            ev(
+                "2026-11-02T10:02:00Z",
+                "search",
+                "s-2",
+                "jane.doe@example.com",
+                query="card 4111 1111 1111 1111 blocked",
+                results=0,
+            ),
+            ev("2026-11-02T10:03:00Z", "contact", "s-2", "jane.doe@example.com"),
+        ],
+    )
     report = deflection(log)
     queries = {g.query for g in report.content_gaps}
     assert queries == {"refund to [iban]", "call me on [phone]", "card [card] blocked"}

@@ -3,6 +3,7 @@
 The generator writes what it made wrong into its truth file (`planted`); the report must find exactly that,
 with the real engine, the real index of the bundled knowledge base and the real search model.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -36,8 +37,9 @@ def runs(indexed_bundled_kb, tmp_path_factory):
     result = {}
     for seed in SEEDS:
         path = tmp_path_factory.mktemp(f"seed{seed}") / "events.jsonl"
-        truth = load_generator().main(["--events", "60000", "--out", str(path), "--seed", str(seed),
-                                       "--kb-root", str(indexed_bundled_kb)])
+        truth = load_generator().main(
+            ["--events", "60000", "--out", str(path), "--seed", str(seed), "--kb-root", str(indexed_bundled_kb)]
+        )
         report = compute_deflection(DeflectionOptions(events=(str(path),), gap_limit=40), doc_info=docs)
         result[seed] = (truth, ask_search(report, settings, docs))
     return result
@@ -80,17 +82,20 @@ def test_no_gap_proposes_a_new_doc_that_search_already_answers(runs, indexed_bun
     engine = SearchEngine(load_settings(indexed_bundled_kb))
     checked, answered_by_search = 0, 0
     try:
-        for truth, report in runs.values():
+        for _truth, report in runs.values():
             for gap in report.gap_clusters:
                 if gap.verdict in ("ranks_low", "found") and gap.doc in answers.get(gap.representative, ()):
                     answered_by_search += 1
                 if gap.verdict != "no_doc":
                     continue
                 for phrasing in gap.queries:
-                    hits = engine.search(phrasing, audience="public", locale=gap.locale, limit=1, snippets=False, facets=False).hits
+                    hits = engine.search(
+                        phrasing, audience="public", locale=gap.locale, limit=1, snippets=False, facets=False
+                    ).hits
                     checked += 1
                     assert not hits or hits[0].id not in answers.get(phrasing, ()), (
-                        f"gap {gap.representative!r}: proposes a new doc, but search puts {hits[0].id} first for {phrasing!r}")
+                        f"gap {gap.representative!r}: proposes a new doc, but search puts {hits[0].id} first for {phrasing!r}"
+                    )
     finally:
         engine.close()
     # Not vacuous: most gaps of the generator are findability gaps (an answer exists) and are reported as such.
@@ -104,7 +109,11 @@ def test_translation_demand_lists_the_planted_queries(runs, seed):
     assert any(p["locale"] == "es" for p in planted)
     listed = {(d.language, d.doc): {q for q, _ in d.queries} for d in report.translation_demand}
     for entry in planted:
-        rows = [queries for (language, doc), queries in listed.items() if language == entry["locale"] and doc in entry["docs"]]
+        rows = [
+            queries
+            for (language, doc), queries in listed.items()
+            if language == entry["locale"] and doc in entry["docs"]
+        ]
         assert rows, f"no translation demand for {entry['docs']} in {entry['locale']}"
         if entry["locale"] == "es":  # a fifth of the readers: every planted phrasing is among its row's top queries
             assert {norm(q) for q in entry["queries"]} <= set().union(*rows)

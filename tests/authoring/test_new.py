@@ -1,4 +1,5 @@
 """`kb new`: every type and locale scaffolds a schema-valid draft; bad input exits 2 and writes nothing."""
+
 from __future__ import annotations
 
 import json
@@ -54,8 +55,17 @@ def test_new_scaffolds_a_valid_draft(kb_copy: Path, doc_type: str, locale: str):
 
 
 def test_new_id_is_accent_folded_and_file_goes_to_product_folder(kb_copy: Path):
-    result = run_kb("new", "article", "--title", "¿Por qué el cajero retuvo mi tarjeta?", "--locale", "es",
-                    "--product", "cards", cwd=kb_copy)
+    result = run_kb(
+        "new",
+        "article",
+        "--title",
+        "¿Por qué el cajero retuvo mi tarjeta?",
+        "--locale",
+        "es",
+        "--product",
+        "cards",
+        cwd=kb_copy,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "kb/cards/por-que-el-cajero-retuvo-mi-tarjeta.es.md"
     fm = _front_matter((kb_copy / result.stdout.strip()).read_text(encoding="utf-8"))
@@ -71,8 +81,17 @@ def test_new_refuses_to_overwrite_and_suggests_a_free_id(kb_copy: Path):
     assert "already used" in result.stderr and "--id lost-or-stolen-card-2" in result.stderr
     assert existing.read_bytes() == before
 
-    again = run_kb("new", "article", "--title", "Lost or stolen card", "--product", "cards",
-                   "--id", "lost-or-stolen-card-2", cwd=kb_copy)
+    again = run_kb(
+        "new",
+        "article",
+        "--title",
+        "Lost or stolen card",
+        "--product",
+        "cards",
+        "--id",
+        "lost-or-stolen-card-2",
+        cwd=kb_copy,
+    )
     assert again.returncode == 0, again.stderr
     assert (kb_copy / "kb/cards/lost-or-stolen-card-2.md").is_file()
 
@@ -134,6 +153,7 @@ def test_new_cli_prints_json(kb_copy: Path):
 
 def test_fresh_drafts_of_every_type_and_locale_lint_clean(kb_copy: Path):
     """Drafts from every template add no lint finding to the bundled KB (whatever its own state)."""
+
     def findings() -> list[tuple[str, str, str]]:
         result = run_kb("lint", "--format", "json", cwd=kb_copy)
         assert result.returncode in (0, 1), result.stderr
@@ -158,14 +178,27 @@ def test_new_keeps_codeowners_in_sync_when_the_file_exists(kb_copy):
     (kb_copy / ".github").mkdir()
     shutil.copy2(REPO / ".github/CODEOWNERS", kb_copy / ".github/CODEOWNERS")
     assert run_kb("codeowners", cwd=kb_copy).returncode == 0  # includes the first new doc
-    result = run_kb("new", "sop", "--title", "Reverse a manual load", "--product", "top-ups", "--owner", "banking-ops", cwd=kb_copy)
+    result = run_kb(
+        "new", "sop", "--title", "Reverse a manual load", "--product", "top-ups", "--owner", "banking-ops", cwd=kb_copy
+    )
     assert result.returncode == 0, result.stderr
     relpath = result.stdout.strip()
     assert "updated .github/CODEOWNERS" in result.stderr
     assert f"/{relpath} @northwind/banking-ops" in (kb_copy / ".github/CODEOWNERS").read_text()
     check = run_kb("lint", "--select", "KB809", cwd=kb_copy)
     assert check.returncode == 0, check.stdout
-    translation = run_kb("new", "sop", "--title", "Revertir una carga manual", "--locale", "es",
-                         "--translation-of", "reverse-a-manual-load", "--format", "json", cwd=kb_copy)
+    translation = run_kb(
+        "new",
+        "sop",
+        "--title",
+        "Revertir una carga manual",
+        "--locale",
+        "es",
+        "--translation-of",
+        "reverse-a-manual-load",
+        "--format",
+        "json",
+        cwd=kb_copy,
+    )
     assert json.loads(translation.stdout)["codeowners"] == "updated"
     assert run_kb("codeowners", "--check", cwd=kb_copy).returncode == 0

@@ -1,4 +1,5 @@
 """Acceptance: `kb new` -> fill the sections -> publish -> link it from an index -> `kb lint` is clean."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -47,20 +48,33 @@ CASES = {
         sections=ARTICLE_SECTIONS,
         fields=dict(
             description="How to get a free replacement when your card's chip or body is damaged.",
-            tags=["delivery"], intents=["card_not_working", "contactless_not_working"],
+            tags=["delivery"],
+            intents=["card_not_working", "contactless_not_working"],
             sample_queries=["My card is not working.", "my card is broken", "chip damaged need new card"],
         ),
-        index="kb/index.md", heading="## Cards", link="- [Replace a damaged card](cards/replace-a-damaged-card.md)",
+        index="kb/index.md",
+        heading="## Cards",
+        link="- [Replace a damaged card](cards/replace-a-damaged-card.md)",
     ),
     "sop": dict(
-        args=["sop", "--title", "Order a replacement for a damaged card", "--audience", "partner", "--product", "cards"],
+        args=[
+            "sop",
+            "--title",
+            "Order a replacement for a damaged card",
+            "--audience",
+            "partner",
+            "--product",
+            "cards",
+        ],
         sections=SOP_SECTIONS,
         fields=dict(
             description="How agents order a free replacement for a damaged card during the first contact.",
-            tags=["agent-tools"], intents=["card_not_working"],
+            tags=["agent-tools"],
+            intents=["card_not_working"],
             sample_queries=["replace damaged card", "chip broken order new card", "card cracked replacement"],
         ),
-        index="kb/agents/index.md", heading="## Procedures",
+        index="kb/agents/index.md",
+        heading="## Procedures",
         link="- [Order a replacement for a damaged card](id:order-a-replacement-for-a-damaged-card)",
     ),
 }

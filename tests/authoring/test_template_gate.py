@@ -1,4 +1,5 @@
 """Lint is the gate for what `kb new` writes: a fresh draft builds, and its example text cannot be published."""
+
 from __future__ import annotations
 
 import json
@@ -12,7 +13,9 @@ LOCALES = ("en", "es", "fr")
 
 
 def _new(root, locale: str) -> str:
-    made = run_kb("new", "article", "--title", f"Freeze a lost card {locale}", "--product", "cards", "--locale", locale, cwd=root)
+    made = run_kb(
+        "new", "article", "--title", f"Freeze a lost card {locale}", "--product", "cards", "--locale", locale, cwd=root
+    )
     assert made.returncode == 0, made.stderr
     return made.stdout.strip().splitlines()[0]
 

@@ -1,4 +1,5 @@
 """`kb new --translation-of`: a draft translation beside its source, stamped with the source's content hash."""
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,17 @@ def lint_findings(root: Path) -> list[tuple[str, str, str]]:
 
 def test_translation_is_stamped_localized_and_lints_clean_until_the_source_changes(kb_copy: Path):
     baseline = lint_findings(kb_copy)
-    result = run_kb("new", "troubleshooting", "--title", "Carte refusée (guide agent)", "--locale", "fr",
-                    "--translation-of", "card-declined", cwd=kb_copy)
+    result = run_kb(
+        "new",
+        "troubleshooting",
+        "--title",
+        "Carte refusée (guide agent)",
+        "--locale",
+        "fr",
+        "--translation-of",
+        "card-declined",
+        cwd=kb_copy,
+    )
     assert result.returncode == 0, result.stderr
     relpath = result.stdout.strip()
     assert relpath == "playbooks/troubleshooting/card-declined.fr.md"
@@ -33,9 +43,18 @@ def test_translation_is_stamped_localized_and_lints_clean_until_the_source_chang
     source, translation = corpus.get("card-declined"), corpus.get("card-declined-fr")
     assert translation.relpath == relpath and translation.schema_problems == ()
     fm = translation.frontmatter
-    assert (fm.status, fm.locale, fm.translation_of, fm.source_hash) == ("draft", "fr", "card-declined", source.content_hash)
+    assert (fm.status, fm.locale, fm.translation_of, fm.source_hash) == (
+        "draft",
+        "fr",
+        "card-declined",
+        source.content_hash,
+    )
     assert (fm.type, fm.audience, fm.owner, fm.intents) == (
-        source.frontmatter.type, source.frontmatter.audience, source.frontmatter.owner, source.frontmatter.intents)
+        source.frontmatter.type,
+        source.frontmatter.audience,
+        source.frontmatter.owner,
+        source.frontmatter.intents,
+    )
     assert [h.text for h in translation.h1] == ["Carte refusée (guide agent)"]
     h2 = [h.text for h in translation.headings if h.level == 2]
     assert [SECTION_NAMES["fr"][name] for name in ("Symptoms", "Cause", "Resolution")] == h2
@@ -47,8 +66,12 @@ def test_translation_is_stamped_localized_and_lints_clean_until_the_source_chang
 
     # Editing the source makes the recorded hash stale: lint says so, naming the translation.
     source_path = kb_copy / source.relpath
-    source_path.write_text(source_path.read_text(encoding="utf-8").replace(
-        "Confirm the cardholder's identity", "Always confirm the cardholder's identity"), encoding="utf-8")
+    source_path.write_text(
+        source_path.read_text(encoding="utf-8").replace(
+            "Confirm the cardholder's identity", "Always confirm the cardholder's identity"
+        ),
+        encoding="utf-8",
+    )
     assert any(path == relpath and code == "KB806" for path, code, _ in lint_findings(kb_copy))
 
 

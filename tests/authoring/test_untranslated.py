@@ -1,4 +1,5 @@
 """A new translation marks what is still in the source language; KB812 catches a translation left untranslated."""
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,17 @@ def kb812(root: Path, relpath: str) -> list[dict]:
 
 
 def test_every_untranslated_field_and_passage_is_marked(kb_copy: Path):
-    result = run_kb("new", "sop", "--title", "Autorizar una carga manual", "--locale", "es",
-                    "--translation-of", "authorise-manual-card-load", cwd=kb_copy)
+    result = run_kb(
+        "new",
+        "sop",
+        "--title",
+        "Autorizar una carga manual",
+        "--locale",
+        "es",
+        "--translation-of",
+        "authorise-manual-card-load",
+        cwd=kb_copy,
+    )
     assert result.returncode == 0, result.stderr
     relpath = result.stdout.strip()
     text = (kb_copy / relpath).read_text(encoding="utf-8")
@@ -43,27 +53,48 @@ def test_every_untranslated_field_and_passage_is_marked(kb_copy: Path):
 
 
 def test_a_spanish_translation_left_in_english_fails_lint_once_published(kb_copy: Path):
-    relpath = run_kb("new", "article", "--title", "Renovación de la tarjeta", "--locale", "es",
-                     "--translation-of", "card-renewal", cwd=kb_copy).stdout.strip()
+    relpath = run_kb(
+        "new",
+        "article",
+        "--title",
+        "Renovación de la tarjeta",
+        "--locale",
+        "es",
+        "--translation-of",
+        "card-renewal",
+        cwd=kb_copy,
+    ).stdout.strip()
     path = kb_copy / relpath
     # the translator removes the markers but leaves the English text
     text = path.read_text(encoding="utf-8").replace(f" {BODY_MARKER}", "").replace(f"  {FIELD_MARKER}", "")
     path.write_text(text, encoding="utf-8")
     draft = kb812(kb_copy, relpath)
     assert [(d["severity"], d["message"].split(":")[0]) for d in draft] == [
-        ("warning", "body is in English, not Spanish (locale")]
+        ("warning", "body is in English, not Spanish (locale")
+    ]
     path.write_text(text.replace("status: draft", "status: published"), encoding="utf-8")
     published = run_kb("lint", relpath, "--no-cache", cwd=kb_copy)
     assert published.returncode == 1
-    assert re.search(rf"^{re.escape(relpath)}:\d+:1: KB812 body is in English, not Spanish \(locale: es\)", published.stdout, re.M)
+    assert re.search(
+        rf"^{re.escape(relpath)}:\d+:1: KB812 body is in English, not Spanish \(locale: es\)", published.stdout, re.M
+    )
 
 
 def test_marking_leaves_code_html_and_kept_headings_alone():
-    body = ("# Título\n\n## Propósito\n\n## Details\n\nA paragraph\nthat wraps.\n\n```\nkb lint\n```\n\n"
-            "<div>raw</div>\n\n- item one\n- item two\n\n| a | b |\n|---|---|\n| c | d |\n")
+    body = (
+        "# Título\n\n## Propósito\n\n## Details\n\nA paragraph\nthat wraps.\n\n```\nkb lint\n```\n\n"
+        "<div>raw</div>\n\n- item one\n- item two\n\n| a | b |\n|---|---|\n| c | d |\n"
+    )
     marked = mark_body(body, {"Título", "Propósito"}).split("\n")
     assert [line for line in marked if BODY_MARKER in line] == [
-        f"## Details {BODY_MARKER}", f"A paragraph {BODY_MARKER}", f"- item one {BODY_MARKER}",
-        f"- item two {BODY_MARKER}", f"| a {BODY_MARKER} | b |", f"| c {BODY_MARKER} | d |"]
+        f"## Details {BODY_MARKER}",
+        f"A paragraph {BODY_MARKER}",
+        f"- item one {BODY_MARKER}",
+        f"- item two {BODY_MARKER}",
+        f"| a {BODY_MARKER} | b |",
+        f"| c {BODY_MARKER} | d |",
+    ]
     assert "kb lint" in marked and "<div>raw</div>" in marked
-    assert mark_field("---\ntitle: T\ndescription: Hello there\n", "description").endswith(f"description: Hello there  {FIELD_MARKER}\n")
+    assert mark_field("---\ntitle: T\ndescription: Hello there\n", "description").endswith(
+        f"description: Hello there  {FIELD_MARKER}\n"
+    )

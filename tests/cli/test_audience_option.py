@@ -1,4 +1,5 @@
 """Every `--audience` of the CLI, the search API and the library reject a wrong audience with one message."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Meta-tests: every `kb` command has help text and appears in the manual's command tour (docs/kb/index.md)."""
+
 from __future__ import annotations
 
 import re
@@ -14,10 +15,12 @@ COMMANDS = sorted(typer.main.get_command(app).commands)
 
 def test_every_command_is_in_the_manuals_tour():
     home = (REPO / "docs" / "kb" / "index.md").read_text(encoding="utf-8")
-    tour = home[home.index("## Command tour"):]
+    tour = home[home.index("## Command tour") :]
     tour = tour[: tour.index("\n## ", 4)]
     listed = set(re.findall(r"^\| `kb ([a-z-]+)`", tour, re.MULTILINE))
-    assert listed == set(COMMANDS), f"manual's tour out of sync: missing {set(COMMANDS) - listed}, extra {listed - set(COMMANDS)}"
+    assert listed == set(COMMANDS), (
+        f"manual's tour out of sync: missing {set(COMMANDS) - listed}, extra {listed - set(COMMANDS)}"
+    )
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -1,4 +1,5 @@
 """Errors that say what to do: each case a newcomer hit, run through the real `kb` command."""
+
 from __future__ import annotations
 
 import socket
@@ -15,10 +16,23 @@ def test_a_mistyped_id_gets_a_did_you_mean(kb_copy):
 
 
 def _doc(title_line: str) -> str:
-    return "\n".join([
-        "---", "id: lost-card-now", title_line, "description: What to do when a card is lost.", "type: article",
-        "status: draft", "audience: public", "owner: cards-support", "---", "# Lost card", "", "Freeze it in the app.", "",
-    ])
+    return "\n".join(
+        [
+            "---",
+            "id: lost-card-now",
+            title_line,
+            "description: What to do when a card is lost.",
+            "type: article",
+            "status: draft",
+            "audience: public",
+            "owner: cards-support",
+            "---",
+            "# Lost card",
+            "",
+            "Freeze it in the app.",
+            "",
+        ]
+    )
 
 
 def test_yaml_colon_in_a_value_says_quote_it(kb_copy):
@@ -26,8 +40,10 @@ def test_yaml_colon_in_a_value_says_quote_it(kb_copy):
     path.write_text(_doc("title: Lost card: what to do now"), encoding="utf-8")
     result = run_kb("lint", "kb/cards/lost-card-now.md", cwd=kb_copy)
     assert result.returncode == 1
-    assert ("kb/cards/lost-card-now.md:3:1: KB002 invalid YAML front-matter: mapping values are not allowed in this "
-            "context; a value containing ': ' must be quoted: title: \"Lost card: what to do now\"") in result.stdout
+    assert (
+        "kb/cards/lost-card-now.md:3:1: KB002 invalid YAML front-matter: mapping values are not allowed in this "
+        "context; a value containing ': ' must be quoted: title: \"Lost card: what to do now\""
+    ) in result.stdout
 
 
 def test_yaml_unterminated_quote_is_reported_where_it_opens(kb_copy):
@@ -35,7 +51,10 @@ def test_yaml_unterminated_quote_is_reported_where_it_opens(kb_copy):
     path.write_text(_doc('title: "Lost card: what to do now'), encoding="utf-8")
     result = run_kb("lint", "kb/cards/lost-card-now.md", cwd=kb_copy)
     assert result.returncode == 1
-    assert "kb/cards/lost-card-now.md:3:1: KB002 invalid YAML front-matter: this quoted value is never closed" in result.stdout
+    assert (
+        "kb/cards/lost-card-now.md:3:1: KB002 invalid YAML front-matter: this quoted value is never closed"
+        in result.stdout
+    )
 
 
 def test_port_in_use_is_a_clear_usage_error_before_anything_starts(kb_copy):

@@ -1,4 +1,5 @@
 """The manual (docs/) is a kbops knowledge base: lint clean, built strictly per audience, references current."""
+
 from __future__ import annotations
 
 import json
@@ -36,7 +37,10 @@ def test_manual_builds_strictly_for_each_audience(audience, tmp_path):
         page = site / "guides" / guide / "index.html"
         assert page.is_file() == (guide != "agent" or audience == "partner"), f"{guide} guide on the {audience} site"
     assert (site / "reference" / "cli" / "index.html").is_file()
-    assert "agent-guide" not in (site / "search" / "search_index.json").read_text(encoding="utf-8") or audience == "partner"
+    assert (
+        "agent-guide" not in (site / "search" / "search_index.json").read_text(encoding="utf-8")
+        or audience == "partner"
+    )
 
 
 def test_readme_is_short_and_links_each_role():

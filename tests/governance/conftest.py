@@ -1,4 +1,5 @@
 """A small governed knowledge base in tmp_path, as a real git repository with several authors."""
+
 from __future__ import annotations
 
 import contextlib
@@ -130,8 +131,13 @@ def approve_as(root: Path, email: str, *paths: str, today: str = "2026-11-01", c
     from kbops.model.governance import load_governance
 
     settings = load_settings(root)
-    report = approve(settings, load_governance(settings.governance_path), [root / p for p in paths], email,
-                     dt.date.fromisoformat(today))
+    report = approve(
+        settings,
+        load_governance(settings.governance_path),
+        [root / p for p in paths],
+        email,
+        dt.date.fromisoformat(today),
+    )
     assert not report.refused, report.refused
 
 
@@ -199,7 +205,11 @@ def kb_inprocess(*args: str, cwd: Path) -> Ran:
     with contextlib.chdir(cwd):
         result = CliRunner().invoke(app, list(args))
     if isinstance(result.exception, KbError):
-        return Ran(result.exception.exit_code, result.stdout, "".join(f"kb: error: {l}\n" for l in str(result.exception).splitlines()))
+        return Ran(
+            result.exception.exit_code,
+            result.stdout,
+            "".join(f"kb: error: {l}\n" for l in str(result.exception).splitlines()),
+        )
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return Ran(result.exit_code, result.stdout, result.stderr)

@@ -1,4 +1,5 @@
 """`kb approve`: approvals bound to the content hash, written without disturbing anything else."""
+
 from __future__ import annotations
 
 import difflib
@@ -35,8 +36,11 @@ Body text   with trailing spaces
 
 
 def changed_lines(before: str, after: str) -> list[str]:
-    return [l for l in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
-            if l[:1] in "+-" and not l.startswith(("+++", "---"))]
+    return [
+        l
+        for l in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+        if l[:1] in "+-" and not l.startswith(("+++", "---"))
+    ]
 
 
 def test_approve_adds_only_approval_lines(small_kb: Path):
@@ -74,8 +78,15 @@ def test_reapproval_replaces_the_reviewers_entry_in_place(small_kb: Path):
 
 
 def test_approve_without_approvals_key_appends_block_and_keeps_crlf(small_kb: Path):
-    text = doc_text(id="x-doc", title="X doc", description="A doc for the approval test.", type="article",
-                    status="published", audience="public", owner="support-ops").replace("\n", "\r\n")
+    text = doc_text(
+        id="x-doc",
+        title="X doc",
+        description="A doc for the approval test.",
+        type="article",
+        status="published",
+        audience="public",
+        owner="support-ops",
+    ).replace("\n", "\r\n")
     path = small_kb / "kb/x-doc.md"
     path.write_bytes(text.encode())
     result = kb_inprocess("approve", "--as", "carl@acme.example", str(path), cwd=small_kb)
@@ -105,7 +116,9 @@ def test_many_files_at_once_and_folders(small_kb: Path):
     # her approval would count for nothing there (lint's KB803): refused with exit 1, the file untouched
     assert result.returncode == 1, result.stderr
     assert result.stdout.count("approved") == 1 and "sops/data-deletion.md: approved" in result.stdout
-    assert "kb/card-declined.md: refused: rita@acme.example (compliance) is eligible for no requirement" in result.stderr
+    assert (
+        "kb/card-declined.md: refused: rita@acme.example (compliance) is eligible for no requirement" in result.stderr
+    )
     assert "who could approve: content-reviewers: carl@acme.example" in result.stderr
     assert "kb approve --as carl@acme.example kb/card-declined.md" in result.stderr
     assert article.read_text() == before
@@ -128,14 +141,29 @@ def test_reviewer_must_be_declared_and_in_a_group(small_kb: Path):
     refused = kb_inprocess("approve", "--as", "olga@acme.example", path, cwd=small_kb)
     assert refused.returncode == 1 and "eligible for no requirement of this doc" in refused.stderr
     # an ungoverned doc of her own team she may approve
-    internal = write(small_kb, "kb/internal-note.md", doc_text(
-        id="internal-note", title="Internal note", description="A note for staff about card declines.", type="article",
-        status="published", audience="internal", owner="support-ops"))
+    internal = write(
+        small_kb,
+        "kb/internal-note.md",
+        doc_text(
+            id="internal-note",
+            title="Internal note",
+            description="A note for staff about card declines.",
+            type="article",
+            status="published",
+            audience="internal",
+            owner="support-ops",
+        ),
+    )
     assert kb_inprocess("approve", "--as", "olga@acme.example", str(internal), cwd=small_kb).returncode == 0
     assert "reviewer: olga@acme.example" in internal.read_text()
     # ...but not the compliance SOP owned by another team
-    refused = kb_inprocess("approve", "--as", "olga@acme.example", str(small_kb / "sops/data-deletion.md"), cwd=small_kb)
-    assert refused.returncode == 1 and "olga@acme.example (no reviewer group) is eligible for no requirement" in refused.stderr
+    refused = kb_inprocess(
+        "approve", "--as", "olga@acme.example", str(small_kb / "sops/data-deletion.md"), cwd=small_kb
+    )
+    assert (
+        refused.returncode == 1
+        and "olga@acme.example (no reviewer group) is eligible for no requirement" in refused.stderr
+    )
     assert "who could approve: compliance: rita@acme.example, wendy@acme.example" in refused.stderr
     assert "approvals" not in (small_kb / "sops/data-deletion.md").read_text()
     assert before == (small_kb / "kb/card-declined.md").read_text()
@@ -150,7 +178,9 @@ def test_reviewer_defaults_to_git_config(git_small_kb: Path):
 
 def test_broken_file_is_refused_and_others_processed(small_kb: Path):
     write(small_kb, "kb/broken.md", "no front matter here\n")
-    result = kb_inprocess("approve", "--as", "carl@acme.example", "kb/broken.md", "kb/card-declined.md", "kb/missing.md", cwd=small_kb)
+    result = kb_inprocess(
+        "approve", "--as", "carl@acme.example", "kb/broken.md", "kb/card-declined.md", "kb/missing.md", cwd=small_kb
+    )
     assert result.returncode == 2
     assert "kb/broken.md:1: KB001 cannot be parsed" in result.stderr and "kb/missing.md: no such file" in result.stderr
     assert "kb/card-declined.md: approved" in result.stdout
@@ -161,10 +191,14 @@ def test_only_needed_stamps_folders_one_reviewer_at_a_time(small_kb: Path):
     # carl may approve the public article; the compliance SOP needs neither him nor an owner from his team
     carl = kb_inprocess("approve", "--only-needed", "--as", "carl@acme.example", "kb", "sops", cwd=small_kb)
     assert carl.returncode == 0, carl.stderr
-    assert carl.stdout.splitlines() == [f"kb/card-declined.md: approved {_hash(small_kb, 'kb/card-declined.md')[:12]} as carl@acme.example",
-                                        "  approvals complete: every requirement of its policies is met"]
+    assert carl.stdout.splitlines() == [
+        f"kb/card-declined.md: approved {_hash(small_kb, 'kb/card-declined.md')[:12]} as carl@acme.example",
+        "  approvals complete: every requirement of its policies is met",
+    ]
     assert "sops/data-deletion.md: skipped (approval not needed)" in carl.stderr
-    rita = kb_inprocess("approve", "--only-needed", "--as", "rita@acme.example", "kb", "sops", "--format", "json", cwd=small_kb)
+    rita = kb_inprocess(
+        "approve", "--only-needed", "--as", "rita@acme.example", "kb", "sops", "--format", "json", cwd=small_kb
+    )
     actions = {a["path"]: a["action"] for a in json.loads(rita.stdout)["approved"]}
     assert actions == {"kb/card-declined.md": "skipped", "sops/data-deletion.md": "added"}
 

@@ -1,4 +1,5 @@
 """The acceptance scenario: stale approval, self-approval (four-eyes), then a second reviewer makes lint pass."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,5 +1,6 @@
 """Governance at the point of action: kb approve refuses what lint would reject, says what is still needed,
 and `kb diff` shows what changed since the last approved version (a real git repository in tmp_path)."""
+
 from __future__ import annotations
 
 import json
@@ -43,7 +44,9 @@ def test_writer_edits_self_approval_refused_then_owner_then_compliance(git_small
     # Olga (support-ops, the owner team) edits one sentence and commits on her branch
     git(root, "checkout", "-q", "-b", "olga/evidence-deadline")
     path = root / SOP
-    path.write_text(path.read_text().replace("within 10 days of the dispute notice", "within 7 days of the dispute notice"))
+    path.write_text(
+        path.read_text().replace("within 10 days of the dispute notice", "within 7 days of the dispute notice")
+    )
     commit(root, "Evidence deadline is 7 days now", OLGA, date="2026-11-02T10:00:00+00:00")
 
     # she approves her own change: refused, exit 1, nothing written, who could approve is named
@@ -52,7 +55,10 @@ def test_writer_edits_self_approval_refused_then_owner_then_compliance(git_small
     assert selfish.returncode == 1, selfish.stderr
     assert f"{SOP}: refused: {OLGA[1]} changed this content since its last approval" in selfish.stderr
     assert "'Evidence deadline is 7 days now'" in selfish.stderr and "four-eyes" in selfish.stderr
-    assert f"who could approve: compliance: {RITA[1]}, wendy@acme.example; owner (support-ops): {CARL[1]}" in selfish.stderr
+    assert (
+        f"who could approve: compliance: {RITA[1]}, wendy@acme.example; owner (support-ops): {CARL[1]}"
+        in selfish.stderr
+    )
     assert path.read_bytes() == before
 
     # what the reviewer sees: exactly the edited sentence, approvals left out
@@ -121,8 +127,11 @@ def test_diff_of_a_never_approved_doc_and_field_changes(git_small_kb: Path):
     assert kb_inprocess("approve", "--as", CARL[1], "kb/card-declined.md", cwd=root).returncode == 0
     commit(root, "Approve", BOT)
     path = root / "kb/card-declined.md"
-    path.write_text(path.read_text().replace("title: Card declined", "title: Card payment declined")
-                    .replace("# Card declined", "# Card payment declined"))
+    path.write_text(
+        path.read_text()
+        .replace("title: Card declined", "title: Card payment declined")
+        .replace("# Card declined", "# Card payment declined")
+    )
     result = kb_inprocess("diff", "kb/card-declined.md", cwd=root)
     assert "  title: Card {+payment+} declined" in result.stdout
     assert "# Card {+payment+} declined" in result.stdout
@@ -164,9 +173,18 @@ def test_bundled_policies_cover_public_troubleshooting_guides_and_templates(repo
     governance = load_governance(repo_root / "governance.yml")
 
     def needs(doc_type: str, audience: str) -> list[str]:
-        text = doc_text(id="x", title="X", description="A doc of the given class.", type=doc_type, status="published",
-                        audience=audience, owner="cards-support")
-        return [r.describe() for r in evaluate(parse_document("playbooks/x.md", text.encode()), governance).requirements]
+        text = doc_text(
+            id="x",
+            title="X",
+            description="A doc of the given class.",
+            type=doc_type,
+            status="published",
+            audience=audience,
+            owner="cards-support",
+        )
+        return [
+            r.describe() for r in evaluate(parse_document("playbooks/x.md", text.encode()), governance).requirements
+        ]
 
     assert needs("troubleshooting", "public") == ["1 from content-reviewers"]
     assert needs("template", "partner") == ["1 from content-reviewers"]

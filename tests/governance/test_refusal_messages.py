@@ -1,5 +1,6 @@
 """On the bundled KB (signed approvals, DEMO-ONLY keys): refusals name only people whose approval would count now,
 a satisfied group says so, and history / review-queue / diff show who signed with which key."""
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,9 @@ from tests.governance.conftest import kb_inprocess
 KEYS = Path(__file__).parent / "demo_keys"
 DOC = "kb/cards/lost-or-stolen-card.md"  # regulated-content (psd2: compliance) + public-article-review (content-reviewers)
 DOMAIN = "northwind-spend.example"
-ANA, LUCIA, CLAIRE, SOFIA, DIEGO = (f"{n}@{DOMAIN}" for n in ("ana.garcia", "lucia.martin", "claire.dubois", "sofia.rossi", "diego.lopez"))
+ANA, LUCIA, CLAIRE, SOFIA, DIEGO = (
+    f"{n}@{DOMAIN}" for n in ("ana.garcia", "lucia.martin", "claire.dubois", "sofia.rossi", "diego.lopez")
+)
 
 
 @pytest.fixture
@@ -49,7 +52,10 @@ def test_who_could_approve_leaves_out_the_author_and_says_a_group_is_satisfied(e
     # Lucía herself: four-eyes; again only the others
     lucia = approve(edited, LUCIA, "lucia.martin")
     assert lucia.returncode == 1 and "(KB804)" in lucia.stderr
-    assert who_could_approve(lucia.stderr) == f"  who could approve: compliance: {SOFIA}; content-reviewers: {ANA}, {DIEGO}"
+    assert (
+        who_could_approve(lucia.stderr)
+        == f"  who could approve: compliance: {SOFIA}; content-reviewers: {ANA}, {DIEGO}"
+    )
 
     # Sofia approves (signed with her key): compliance is met
     sofia = approve(edited, SOFIA, "sofia.rossi")
@@ -74,7 +80,10 @@ def test_author_cannot_approve_as_another_reviewer(edited: Path):
     assert f"(it is {ANA}'s key), which is not enrolled for {DIEGO}" in with_own_key.stderr
     without_key = approve(edited, SOFIA)
     assert without_key.returncode == 1
-    assert "policy regulated-content, public-article-review requires a signed approval and no signing key was found" in without_key.stderr
+    assert (
+        "policy regulated-content, public-article-review requires a signed approval and no signing key was found"
+        in without_key.stderr
+    )
     assert (edited / DOC).read_bytes() == before
 
 
@@ -86,7 +95,9 @@ def test_history_queue_and_diff_show_signers_and_flag_what_no_longer_verifies(ed
     history = kb_inprocess("history", "lost-or-stolen-card", cwd=edited)
     assert history.returncode == 0, history.stderr
     assert f"+ approval {SOFIA} (2026-11-25, " in history.stdout and f"signed {fp})" in history.stdout
-    entry = json.loads(kb_inprocess("history", "lost-or-stolen-card", "--format", "json", cwd=edited).stdout)["entries"][0]
+    entry = json.loads(kb_inprocess("history", "lost-or-stolen-card", "--format", "json", cwd=edited).stdout)[
+        "entries"
+    ][0]
     assert entry["signatures"][0]["state"] == "verified" and entry["signatures"][0]["fingerprint"] == fp
 
     queue = kb_inprocess("review-queue", "--reviewer", DIEGO, cwd=edited)
@@ -94,13 +105,14 @@ def test_history_queue_and_diff_show_signers_and_flag_what_no_longer_verifies(ed
 
     # Sofia's key is revoked (lost laptop): her approval no longer verifies, anywhere it is shown
     governance = edited / "governance.yml"
-    governance.write_text(governance.read_text(encoding="utf-8") + f"signing:\n  revoked_keys: ['{fp}']\n", encoding="utf-8")
+    governance.write_text(
+        governance.read_text(encoding="utf-8") + f"signing:\n  revoked_keys: ['{fp}']\n", encoding="utf-8"
+    )
     history = kb_inprocess("history", "lost-or-stolen-card", cwd=edited)
     assert f"DOES NOT VERIFY: it was signed with key {fp}, which is revoked" in history.stdout
     queue = kb_inprocess("review-queue", "--reviewer", SOFIA, cwd=edited)
     assert f"{DOC}  [published] approval does not verify (signature); waiting for 1 from compliance" in queue.stdout
     assert f"current approval: {SOFIA} DOES NOT VERIFY" in queue.stdout
-
 
 
 def test_diff_counts_only_verifying_approvals_by_other_people(edited: Path):
@@ -118,11 +130,20 @@ def test_diff_counts_only_verifying_approvals_by_other_people(edited: Path):
     doc = parse_document(DOC, path.read_bytes())
     lucia = identity_from_file(KEYS / "lucia.martin", "t")
     signature = sign(edited, lucia, statement(doc.id, doc.content_hash, LUCIA, "2026-11-25", "public-article-review"))
-    text, _ = set_approval(path.read_text(encoding="utf-8"), {LUCIA}, LUCIA, dt.date(2026, 11, 25), doc.content_hash,
-                           "public-article-review", signature)
+    text, _ = set_approval(
+        path.read_text(encoding="utf-8"),
+        {LUCIA},
+        LUCIA,
+        dt.date(2026, 11, 25),
+        doc.content_hash,
+        "public-article-review",
+        signature,
+    )
     path.write_text(text, encoding="utf-8")
     git(edited, "commit", "-q", "-am", "Approvals", author=("Lucía Martín", LUCIA))
-    lint = json.loads(kb_inprocess("--today", "2026-11-25", "lint", "--no-cache", "--format", "json", DOC, cwd=edited).stdout)
+    lint = json.loads(
+        kb_inprocess("--today", "2026-11-25", "lint", "--no-cache", "--format", "json", DOC, cwd=edited).stdout
+    )
     assert [d["code"] for d in lint["diagnostics"] if d["path"] == DOC] == ["KB804"]  # the signature itself is fine
 
     diff = json.loads(kb_inprocess("diff", "lost-or-stolen-card", "--format", "json", cwd=edited).stdout)

@@ -1,4 +1,5 @@
 """Golden outputs of the governance reports over a scripted git history (set KB_UPDATE_GOLDEN=1 to regenerate)."""
+
 from __future__ import annotations
 
 import json
@@ -8,7 +9,21 @@ from pathlib import Path
 import pytest
 
 from kbops.model.loader import parse_document
-from tests.governance.conftest import approve_as, kb_inprocess, BOT, CARL, OLGA, RITA, WENDY, commit, doc_text, git, init_repo, make_kb, write
+from tests.governance.conftest import (
+    BOT,
+    CARL,
+    OLGA,
+    RITA,
+    WENDY,
+    approve_as,
+    commit,
+    doc_text,
+    git,
+    init_repo,
+    kb_inprocess,
+    make_kb,
+    write,
+)
 
 GOLDEN = Path(__file__).parent / "golden"
 TODAY = "2026-11-05"
@@ -39,16 +54,47 @@ def scripted_kb(tmp_path_factory) -> Path:
     """Two months of a small KB's life: approvals, an edit after approval, a translation, a rename, a deprecation."""
     root = make_kb(tmp_path_factory.mktemp("scripted") / "kb-root")
     source = parse_document("kb/card-declined.md", (root / "kb/card-declined.md").read_bytes())
-    write(root, "kb/card-declined.es.md", doc_text(
-        "# Tarjeta rechazada\n\nRevisa el saldo y luego la categoría del comercio.\n", id="card-declined",
-        title="Tarjeta rechazada", description="Por qué se rechaza un pago con tarjeta y qué hacer.", type="article",
-        status="published", audience="public", owner="support-ops", locale="es", translation_of="card-declined",
-        source_hash=source.content_hash, last_reviewed="2026-08-01"))
+    write(
+        root,
+        "kb/card-declined.es.md",
+        doc_text(
+            "# Tarjeta rechazada\n\nRevisa el saldo y luego la categoría del comercio.\n",
+            id="card-declined",
+            title="Tarjeta rechazada",
+            description="Por qué se rechaza un pago con tarjeta y qué hacer.",
+            type="article",
+            status="published",
+            audience="public",
+            owner="support-ops",
+            locale="es",
+            translation_of="card-declined",
+            source_hash=source.content_hash,
+            last_reviewed="2026-08-01",
+        ),
+    )
     old = dict(type="article", audience="internal", owner="support-ops", last_reviewed="2025-10-01")
-    write(root, "kb/old-refunds.md", doc_text(id="old-refunds", title="Refunds before 2026", status="published",
-                                              description="How refunds worked before the 2026 policy.", **old))
-    write(root, "kb/refund-window.md", doc_text(id="refund-window", title="Refund window", status="published",
-                                                description="How long customers have to ask for a refund.", **old))
+    write(
+        root,
+        "kb/old-refunds.md",
+        doc_text(
+            id="old-refunds",
+            title="Refunds before 2026",
+            status="published",
+            description="How refunds worked before the 2026 policy.",
+            **old,
+        ),
+    )
+    write(
+        root,
+        "kb/refund-window.md",
+        doc_text(
+            id="refund-window",
+            title="Refund window",
+            status="published",
+            description="How long customers have to ask for a refund.",
+            **old,
+        ),
+    )
     init_repo(root)
     commit(root, "Initial knowledge base", BOT, date="2026-08-01T09:00:00+00:00")
     approve_as(root, RITA[1], "sops/data-deletion.md", today="2026-08-02")
@@ -57,28 +103,74 @@ def scripted_kb(tmp_path_factory) -> Path:
     edit(root, "kb/card-declined.md", "Check the balance", "Check the available balance and card limits")
     commit(root, "Mention card limits", CARL, date="2026-10-05T09:00:00+00:00")
     git(root, "mv", "sops/data-deletion.md", "sops/gdpr-data-deletion.md")
-    edit(root, "sops/gdpr-data-deletion.md", "owner: compliance\n", "owner: compliance\nredirect_from: [sops/data-deletion.md]\n")
+    edit(
+        root,
+        "sops/gdpr-data-deletion.md",
+        "owner: compliance\n",
+        "owner: compliance\nredirect_from: [sops/data-deletion.md]\n",
+    )
     edit(root, "sops/gdpr-data-deletion.md", "within 30 days", "within 21 days")
     commit(root, "Move deletion SOP under its GDPR name; 21-day window", WENDY, date="2026-10-10T09:00:00+00:00")
     approve_as(root, RITA[1], "sops/gdpr-data-deletion.md", today="2026-10-11")
     commit(root, "Compliance approval", RITA, date="2026-10-11T09:00:00+00:00")
-    write(root, "playbooks/chargeback-escalation.md", doc_text(
-        "# Chargeback escalation\n\nEscalate disputes above 500 EUR to the banking team.\n", id="chargeback-escalation",
-        title="Chargeback escalation", description="When and how partner agents escalate a chargeback dispute.",
-        type="playbook", status="published", audience="partner", owner="support-ops"))
+    write(
+        root,
+        "playbooks/chargeback-escalation.md",
+        doc_text(
+            "# Chargeback escalation\n\nEscalate disputes above 500 EUR to the banking team.\n",
+            id="chargeback-escalation",
+            title="Chargeback escalation",
+            description="When and how partner agents escalate a chargeback dispute.",
+            type="playbook",
+            status="published",
+            audience="partner",
+            owner="support-ops",
+        ),
+    )
     commit(root, "Add chargeback escalation playbook", OLGA, date="2026-10-12T09:00:00+00:00")
     edit(root, "kb/old-refunds.md", "status: published", "status: deprecated\nsuperseded_by: refund-window")
     commit(root, "Deprecate old refunds article", OLGA, date="2026-10-15T09:00:00+00:00")
-    write(root, "kb/new-fees.md", doc_text(id="new-fees", title="New card fees", status="review", type="article",
-                                           audience="public", owner="support-ops",
-                                           description="The card fees that apply from January."))
+    write(
+        root,
+        "kb/new-fees.md",
+        doc_text(
+            id="new-fees",
+            title="New card fees",
+            status="review",
+            type="article",
+            audience="public",
+            owner="support-ops",
+            description="The card fees that apply from January.",
+        ),
+    )
     commit(root, "Draft the new fees article", OLGA, date="2026-10-20T09:00:00+00:00")
-    (root / "events.jsonl").write_text("\n".join([
-        *[json.dumps({"ts": "2026-11-01T10:00:00Z", "event": "view", "session": f"s{i}", "doc": "old-refunds"}) for i in range(5)],
-        *[json.dumps({"ts": "2026-11-01T10:00:00Z", "event": "click", "session": f"s{i}", "doc": "refund-window", "rank": 1}) for i in range(2)],
-        json.dumps({"ts": "2026-11-01T10:00:00Z", "event": "view", "session": "s9", "doc": "refund-window"}),
-        "{not json",
-    ]) + "\n")
+    (root / "events.jsonl").write_text(
+        "\n".join(
+            [
+                *[
+                    json.dumps(
+                        {"ts": "2026-11-01T10:00:00Z", "event": "view", "session": f"s{i}", "doc": "old-refunds"}
+                    )
+                    for i in range(5)
+                ],
+                *[
+                    json.dumps(
+                        {
+                            "ts": "2026-11-01T10:00:00Z",
+                            "event": "click",
+                            "session": f"s{i}",
+                            "doc": "refund-window",
+                            "rank": 1,
+                        }
+                    )
+                    for i in range(2)
+                ],
+                json.dumps({"ts": "2026-11-01T10:00:00Z", "event": "view", "session": "s9", "doc": "refund-window"}),
+                "{not json",
+            ]
+        )
+        + "\n"
+    )
     return root
 
 
@@ -87,7 +179,12 @@ def test_history_follows_the_rename(scripted_kb: Path):
     assert result.returncode == 0, result.stderr
     assert_golden("history.txt", result.stdout)
     data = json.loads(kb(scripted_kb, "history", "sops/gdpr-data-deletion.md", "--format", "json").stdout)
-    assert [e["change"] for e in data["entries"]] == ["approvals only", "renamed from sops/data-deletion.md", "approvals only", "added"]
+    assert [e["change"] for e in data["entries"]] == [
+        "approvals only",
+        "renamed from sops/data-deletion.md",
+        "approvals only",
+        "added",
+    ]
 
 
 def test_changelog_digest(scripted_kb: Path):
@@ -102,7 +199,9 @@ def test_changelog_digest(scripted_kb: Path):
 
 
 def test_changelog_as_a_site_page(scripted_kb: Path, tmp_path: Path):
-    result = kb(scripted_kb, "changelog", "--since", "2026-10-01", "--audience", "partner", "--write", "kb/whats-new.md")
+    result = kb(
+        scripted_kb, "changelog", "--since", "2026-10-01", "--audience", "partner", "--write", "kb/whats-new.md"
+    )
     assert result.returncode == 0, result.stderr
     page = scripted_kb / "kb/whats-new.md"
     try:
@@ -164,7 +263,9 @@ def test_partner_changelog_never_names_internal_docs(scripted_kb: Path):
 
 def test_history_and_changelog_need_git_and_valid_input(small_kb: Path, scripted_kb: Path):
     no_git = kb(small_kb, "history", "data-deletion")
-    assert no_git.returncode == 2 and "kb history needs git: the knowledge base is not a git repository" in no_git.stderr
+    assert (
+        no_git.returncode == 2 and "kb history needs git: the knowledge base is not a git repository" in no_git.stderr
+    )
     assert kb(small_kb, "changelog", "--since", "2026-10-01").returncode == 2
     bad_date = kb(scripted_kb, "changelog", "--since", "last week")
     assert bad_date.returncode == 2 and "expected a date YYYY-MM-DD" in bad_date.stderr

@@ -1,4 +1,5 @@
 """KB8xx rules on real git repositories: four-eyes across renames, drift summaries, shallow clones, no git."""
+
 from __future__ import annotations
 
 import shutil
@@ -8,7 +9,22 @@ from pathlib import Path
 from kbops.config import load_settings
 from kbops.lint.runner import lint
 from kbops.model.loader import parse_document
-from tests.governance.conftest import approve_as, kb_inprocess, BOT, CARL, CARD_ARTICLE, OLGA, RITA, WENDY, commit, doc_text, git, init_repo, make_kb, write
+from tests.governance.conftest import (
+    BOT,
+    CARD_ARTICLE,
+    CARL,
+    OLGA,
+    RITA,
+    WENDY,
+    approve_as,
+    commit,
+    doc_text,
+    git,
+    init_repo,
+    kb_inprocess,
+    make_kb,
+    write,
+)
 
 GOV = [c for c in ("KB801", "KB802", "KB803", "KB804", "KB805", "KB806", "KB807", "KB808", "KB809", "KB810", "KB811")]
 
@@ -25,7 +41,9 @@ def approve(root: Path, who: tuple[str, str], *paths: str, checked: bool = True)
 def test_not_a_git_repository_is_a_note_not_a_crash(small_kb: Path):
     approve(small_kb, WENDY, "sops/data-deletion.md")
     found = findings(small_kb, "KB804", "KB810", "KB811")
-    assert found == ["sops/data-deletion.md:11 KB811 four-eyes (KB804) and rename (KB810) checks skipped: the knowledge base is not a git repository"]
+    assert found == [
+        "sops/data-deletion.md:11 KB811 four-eyes (KB804) and rename (KB810) checks skipped: the knowledge base is not a git repository"
+    ]
 
 
 def test_one_commit_repository_attributes_the_creation(small_kb: Path):
@@ -71,7 +89,11 @@ def test_four_eyes_follows_renames_and_ignores_approval_only_commits(git_small_k
     assert any(f.startswith("sops/gdpr-deletion.md:") and "KB804" in f and "'Edit window'" in f for f in found), found
     assert any("KB810 doc was renamed from sops/data-deletion.md; add it to redirect_from" in f for f in found), found
     # declaring the redirect silences KB810 (content changes, so rita re-approves)
-    text = (root / "sops/gdpr-deletion.md").read_text().replace("owner: compliance\n", "owner: compliance\nredirect_from: [sops/data-deletion.md]\n")
+    text = (
+        (root / "sops/gdpr-deletion.md")
+        .read_text()
+        .replace("owner: compliance\n", "owner: compliance\nredirect_from: [sops/data-deletion.md]\n")
+    )
     (root / "sops/gdpr-deletion.md").write_text(text)
     commit(root, "Add redirect", BOT)
     approve(root, RITA, "sops/gdpr-deletion.md")
@@ -80,14 +102,30 @@ def test_four_eyes_follows_renames_and_ignores_approval_only_commits(git_small_k
 
 def test_insufficient_and_ineligible_approvals(git_small_kb: Path):
     root = git_small_kb
-    approve(root, CARL, "sops/data-deletion.md", checked=False)  # carl: content reviewer, not compliance, not the owner team
+    approve(
+        root, CARL, "sops/data-deletion.md", checked=False
+    )  # carl: content reviewer, not compliance, not the owner team
     found = findings(root, "KB801", "KB802", "KB803")
-    assert "sops/data-deletion.md:11 KB802 policy 'regulated-content' needs 1 from compliance, has 0 current (eligible: rita@acme.example, wendy@acme.example)" in found
-    assert any("KB803 approval by carl@acme.example counts for no requirement of this doc (needs: compliance, owner (compliance))" in f for f in found)
+    assert (
+        "sops/data-deletion.md:11 KB802 policy 'regulated-content' needs 1 from compliance, has 0 current (eligible: rita@acme.example, wendy@acme.example)"
+        in found
+    )
+    assert any(
+        "KB803 approval by carl@acme.example counts for no requirement of this doc (needs: compliance, owner (compliance))"
+        in f
+        for f in found
+    )
     # an entry by an undeclared e-mail (written by hand)
     doc = parse_document("x.md", (root / "kb/card-declined.md").read_bytes())
-    text = (root / "kb/card-declined.md").read_text().replace(
-        "---\n#", f"approvals:\n  - reviewer: stranger@else.example\n    date: 2026-10-01\n    hash: {doc.content_hash}\n---\n#", 1)
+    text = (
+        (root / "kb/card-declined.md")
+        .read_text()
+        .replace(
+            "---\n#",
+            f"approvals:\n  - reviewer: stranger@else.example\n    date: 2026-10-01\n    hash: {doc.content_hash}\n---\n#",
+            1,
+        )
+    )
     (root / "kb/card-declined.md").write_text(text)
     assert any("KB803 approval by stranger@else.example names nobody declared" in f for f in findings(root, "KB803"))
 
@@ -96,10 +134,18 @@ def test_translation_drift_summarises_the_source_change(git_small_kb: Path):
     root = git_small_kb
     source = parse_document("kb/card-declined.md", (root / "kb/card-declined.md").read_bytes())
     spanish = doc_text(
-        "# Tarjeta rechazada\n\nRevisa el saldo.\n", id="card-declined", title="Tarjeta rechazada",
-        description="Por qué se rechaza un pago con tarjeta y qué hacer.", type="article", status="published",
-        audience="public", owner="support-ops", locale="es", translation_of="card-declined",
-        source_hash=source.content_hash)
+        "# Tarjeta rechazada\n\nRevisa el saldo.\n",
+        id="card-declined",
+        title="Tarjeta rechazada",
+        description="Por qué se rechaza un pago con tarjeta y qué hacer.",
+        type="article",
+        status="published",
+        audience="public",
+        owner="support-ops",
+        locale="es",
+        translation_of="card-declined",
+        source_hash=source.content_hash,
+    )
     write(root, "kb/card-declined.es.md", spanish)
     commit(root, "Spanish translation", BOT)
     assert findings(root, "KB806") == []
@@ -119,8 +165,12 @@ def test_translation_drift_summarises_the_source_change(git_small_kb: Path):
 
 
 def test_owner_deprecation_and_reserved_ids(small_kb: Path):
-    base = dict(title="Old refunds", description="How refunds worked before the 2026 change.", type="article",
-                audience="internal")
+    base = dict(
+        title="Old refunds",
+        description="How refunds worked before the 2026 change.",
+        type="article",
+        audience="internal",
+    )
     write(small_kb, "kb/old-refunds.md", doc_text(id="old-refunds", status="deprecated", owner="support-ops", **base))
     write(small_kb, "kb/archived.md", doc_text(id="refunds-2024", status="archived", owner="support-ops", **base))
     write(small_kb, "kb/new.md", doc_text(id="refunds-2024", status="draft", owner="payments-team", **base))
@@ -159,10 +209,21 @@ def test_bulk_stamping_by_a_ci_identity_is_lint_clean(tmp_path: Path):
     """The release flow: content committed by CI, then `kb approve --as REVIEWER` on many files at once."""
     root = make_kb(tmp_path / "bulk")
     for number in range(25):
-        write(root, f"sops/gdpr/step-{number}.md", doc_text(
-            f"# Step {number}\n\nDo step {number} carefully.\n", id=f"gdpr-step-{number}", title=f"GDPR step {number}",
-            description="One step of the data-protection procedure.", type="sop", status="published",
-            audience="internal", owner="compliance", compliance=["gdpr"]))
+        write(
+            root,
+            f"sops/gdpr/step-{number}.md",
+            doc_text(
+                f"# Step {number}\n\nDo step {number} carefully.\n",
+                id=f"gdpr-step-{number}",
+                title=f"GDPR step {number}",
+                description="One step of the data-protection procedure.",
+                type="sop",
+                status="published",
+                audience="internal",
+                owner="compliance",
+                compliance=["gdpr"],
+            ),
+        )
         write(root, f"kb/cards/card-{number}.md", CARD_ARTICLE.replace("card-declined", f"card-{number}"))
     init_repo(root)
     commit(root, "Content import", BOT)
@@ -177,17 +238,34 @@ def test_bulk_stamping_by_a_ci_identity_is_lint_clean(tmp_path: Path):
 
 def test_kb_translated_clears_drift_touching_one_line(git_small_kb: Path):
     root = git_small_kb
-    text = doc_text("# Tarjeta rechazada\n\nRevisa el saldo.\n", id="card-declined", title="Tarjeta rechazada",
-                    description="Por qué se rechaza un pago con tarjeta y qué hacer.", type="article", status="draft",
-                    audience="public", owner="support-ops", locale="es", translation_of="card-declined",
-                    source_hash="ab" * 32 + "  # stamped by kb translated")
+    text = doc_text(
+        "# Tarjeta rechazada\n\nRevisa el saldo.\n",
+        id="card-declined",
+        title="Tarjeta rechazada",
+        description="Por qué se rechaza un pago con tarjeta y qué hacer.",
+        type="article",
+        status="draft",
+        audience="public",
+        owner="support-ops",
+        locale="es",
+        translation_of="card-declined",
+        source_hash="ab" * 32 + "  # stamped by kb translated",
+    )
     write(root, "kb/card-declined.es.md", text)
-    write(root, "kb/card-declined.fr.md", text.replace("locale: es", "locale: fr").replace(f"source_hash: {'ab' * 32}  # stamped by kb translated\n", ""))
+    write(
+        root,
+        "kb/card-declined.fr.md",
+        text.replace("locale: es", "locale: fr").replace(f"source_hash: {'ab' * 32}  # stamped by kb translated\n", ""),
+    )
     assert len(findings(root, "KB806")) == 2
-    result = kb_inprocess("translated", "kb/card-declined.es.md", "kb/card-declined.fr.md", "kb/card-declined.md", cwd=root)
+    result = kb_inprocess(
+        "translated", "kb/card-declined.es.md", "kb/card-declined.fr.md", "kb/card-declined.md", cwd=root
+    )
     assert result.returncode == 2 and "kb/card-declined.md: not a translation" in result.stderr
     source_hash = parse_document("x.md", (root / "kb/card-declined.md").read_bytes()).content_hash
     after = (root / "kb/card-declined.es.md").read_text()
     assert after == text.replace("ab" * 32, source_hash)
-    assert f"translation_of: card-declined\nsource_hash: {source_hash}\n" in (root / "kb/card-declined.fr.md").read_text()
+    assert (
+        f"translation_of: card-declined\nsource_hash: {source_hash}\n" in (root / "kb/card-declined.fr.md").read_text()
+    )
     assert findings(root, "KB806") == []

@@ -1,4 +1,5 @@
 """Signed approvals on a real git repository: forging is refused or caught, real signatures verify, keys rotate and revoke."""
+
 from __future__ import annotations
 
 import base64
@@ -12,7 +13,7 @@ import pytest
 from kbops.governance.signatures import NAMESPACE, statement, verify_signature
 from kbops.governance.signing import identity_from_file, sign
 from tests.conftest import git, run_kb
-from tests.governance.conftest import CARL, RITA, WENDY, GOVERNANCE, commit, init_repo, kb_inprocess, make_kb
+from tests.governance.conftest import CARL, GOVERNANCE, RITA, WENDY, commit, init_repo, kb_inprocess, make_kb
 
 SOP = "sops/data-deletion.md"
 ARTICLE = "kb/card-declined.md"
@@ -31,10 +32,15 @@ def public(key: Path) -> str:
 
 def governance_with(keys: dict[str, list[str]], extra: str = "") -> str:
     """The test governance with `people.X.keys` entries (YAML flow text) and require_signed on regulated-content."""
-    text = GOVERNANCE.replace("    require: [{group: compliance, count: 1}]\n",
-                              "    require: [{group: compliance, count: 1}]\n    require_signed: true\n", 1)
+    text = GOVERNANCE.replace(
+        "    require: [{group: compliance, count: 1}]\n",
+        "    require: [{group: compliance, count: 1}]\n    require_signed: true\n",
+        1,
+    )
     for person, entries in keys.items():
-        text = re.sub(rf"(\n  {person}: \{{.*?)\}}\n", lambda m: f"{m.group(1)}, keys: [{', '.join(entries)}]}}\n", text, count=1)
+        text = re.sub(
+            rf"(\n  {person}: \{{.*?)\}}\n", lambda m: f"{m.group(1)}, keys: [{', '.join(entries)}]}}\n", text, count=1
+        )
     return text + extra
 
 
@@ -47,7 +53,8 @@ def signed_kb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("HOME", str(root))  # no user.signingkey from the machine's own git config
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     (root / "governance.yml").write_text(
-        governance_with({n: [f"{{key: {public(k)}}}"] for n, k in keys.items()}), encoding="utf-8")
+        governance_with({n: [f"{{key: {public(k)}}}"] for n, k in keys.items()}), encoding="utf-8"
+    )
     init_repo(root)
     commit(root, "Initial knowledge base", WENDY, date="2026-09-01T10:00:00+00:00")
     return root, keys
@@ -78,7 +85,10 @@ def test_forged_approvals_are_refused_or_fail_lint_and_the_real_one_passes(signe
     # Wendy, the author, approves as Rita with her own key: refused, nothing written
     forged = approve(root, RITA[1], keys["wendy"])
     assert forged.returncode == 2
-    assert "which is not enrolled for rita@acme.example" in forged.stderr and "it is wendy@acme.example's key" in forged.stderr
+    assert (
+        "which is not enrolled for rita@acme.example" in forged.stderr
+        and "it is wendy@acme.example's key" in forged.stderr
+    )
     assert "`--as` works only for the holder of that key" in forged.stderr
     # ... and with no key at all: the policy requires a signature, so still refused (exit 1, policy)
     keyless = approve(root, RITA[1], None)
@@ -90,9 +100,11 @@ def test_forged_approvals_are_refused_or_fail_lint_and_the_real_one_passes(signe
     wendy = identity_from_file(keys["wendy"], "test")
     own_sig = sign(root, wendy, statement("data-deletion", current, RITA[1], "2026-11-03", "regulated-content"))
     made_up = base64.b64encode(b"SSHSIG" + b"\x00" * 60).decode()
-    for signature, expected in ((None, "is unsigned and policy regulated-content requires signed approvals"),
-                                (made_up, "it is not an SSH signature"),
-                                (own_sig, "signed with wendy@acme.example's key")):
+    for signature, expected in (
+        (None, "is unsigned and policy regulated-content requires signed approvals"),
+        (made_up, "it is not an SSH signature"),
+        (own_sig, "signed with wendy@acme.example's key"),
+    ):
         write_entry(sop, before, RITA[1], current, signature, policy="regulated-content")
         found = kb813(root)
         assert len(found) == 1 and expected in found[0]["message"], found
@@ -130,9 +142,14 @@ def test_rotated_key_keeps_old_approvals_a_revoked_key_does_not(signed_kb):
 
     # Rita rotates on 2026-11-04: the old key is retired (valid_before), a new one enrolled
     new = keygen(root.parent / "keys", "rita-2026")
-    rotated = {"wendy": [f"{{key: {public(keys['wendy'])}}}"], "carl": [f"{{key: {public(keys['carl'])}}}"],
-               "rita": [f"{{key: {public(keys['rita'])}, valid_before: 2026-11-04}}",
-                        f"{{key: {public(new)}, valid_after: 2026-11-04}}"]}
+    rotated = {
+        "wendy": [f"{{key: {public(keys['wendy'])}}}"],
+        "carl": [f"{{key: {public(keys['carl'])}}}"],
+        "rita": [
+            f"{{key: {public(keys['rita'])}, valid_before: 2026-11-04}}",
+            f"{{key: {public(new)}, valid_after: 2026-11-04}}",
+        ],
+    }
     (root / "governance.yml").write_text(governance_with(rotated), encoding="utf-8")
     assert kb813(root) == []  # the approval of 2026-11-03 still verifies with the retired key
     # the retired key signs nothing new; the new one does
@@ -151,7 +168,8 @@ def test_rotated_key_keeps_old_approvals_a_revoked_key_does_not(signed_kb):
     # the same through signing.revoked_keys (a fingerprint), e.g. for keys kept in an allowed_signers file
     rotated["rita"][0] = f"{{key: {public(keys['rita'])}, valid_before: 2026-11-04}}"
     (root / "governance.yml").write_text(
-        governance_with(rotated, f"signing:\n  revoked_keys: ['{wendy_fp(keys['rita'])}']\n"), encoding="utf-8")
+        governance_with(rotated, f"signing:\n  revoked_keys: ['{wendy_fp(keys['rita'])}']\n"), encoding="utf-8"
+    )
     assert "which is revoked (governance.yml signing.revoked_keys)" in kb813(root)[0]["message"]
 
 
@@ -178,16 +196,26 @@ def test_keys_from_git_config_agent_and_allowed_signers_file(signed_kb, monkeypa
     # keys in a git allowed_signers file named by governance.yml, with validity dates as git writes them
     ecdsa = keygen(root.parent / "keys", "rita-ecdsa", "ecdsa")
     allowed = root / "allowed_signers"
-    allowed.write_text(f'# approval keys\nrita@acme.example namespaces="kbops-approval,git",valid-after="20260101" '
-                       f'{public(ecdsa)} rita laptop\ncarl@acme.example namespaces="git" {public(keys["carl"])}\n')
+    allowed.write_text(
+        f'# approval keys\nrita@acme.example namespaces="kbops-approval,git",valid-after="20260101" '
+        f'{public(ecdsa)} rita laptop\ncarl@acme.example namespaces="git" {public(keys["carl"])}\n'
+    )
     (root / "governance.yml").write_text(governance_with({}, "signing:\n  allowed_signers: allowed_signers\n"))
     # git's user.signingkey (a private key file, ECDSA: signed and verified through ssh-keygen)
     ecdsa.chmod(0o600)
     git(root, "config", "user.signingkey", str(ecdsa))
     git(root, "config", "gpg.format", "ssh")
     monkeypatch.setenv("HOME", str(root))
-    result = run_kb("--today", "2026-11-03", "approve", "--as", RITA[1], SOP, cwd=root,
-                    env={"HOME": str(root), "GIT_CONFIG_NOSYSTEM": "1"})
+    result = run_kb(
+        "--today",
+        "2026-11-03",
+        "approve",
+        "--as",
+        RITA[1],
+        SOP,
+        cwd=root,
+        env={"HOME": str(root), "GIT_CONFIG_NOSYSTEM": "1"},
+    )
     assert result.returncode == 0, result.stderr
     assert kb813(root) == []
     # Carl's key is allowed for git commits only: it signs no approval
@@ -197,7 +225,9 @@ def test_keys_from_git_config_agent_and_allowed_signers_file(signed_kb, monkeypa
 
     # ssh-agent: the key enrolled for the reviewer is picked among the agent's keys
     (root / "governance.yml").write_text(governance_with({"carl": [f"{{key: {public(keys['carl'])}}}"]}))
-    agent = subprocess.run(["ssh-agent", "-s", "-a", str(root.parent / "agent.sock")], capture_output=True, text=True, check=True)
+    agent = subprocess.run(
+        ["ssh-agent", "-s", "-a", str(root.parent / "agent.sock")], capture_output=True, text=True, check=True
+    )
     pid = re.search(r"SSH_AGENT_PID=(\d+)", agent.stdout).group(1)
     try:
         monkeypatch.setenv("SSH_AUTH_SOCK", str(root.parent / "agent.sock"))
@@ -213,34 +243,50 @@ def test_keys_from_git_config_agent_and_allowed_signers_file(signed_kb, monkeypa
 
 def test_config_problems_are_reported_together(tmp_path: Path):
     root = make_kb(tmp_path / "kb")
-    (root / "allowed_signers").write_text('*@acme.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7iAjofoLPMgiT6rvDycvjeP5p3W1xTI5gBx/J1Imde\n'
-                                          'nobody@acme.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7iAjofoLPMgiT6rvDycvjeP5p3W1xTI5gBx/J1Imde\n'
-                                          'rita@acme.example valid-after="2026" ssh-ed25519 AAAA\n')
-    (root / "governance.yml").write_text(governance_with(
-        {"carl": ["{key: ssh-dss AAAAB3NzaC1kc3M=}"]},
-        "signing:\n  allowed_signers: allowed_signers\n  revoked_keys: [not-a-fingerprint]\n"))
+    (root / "allowed_signers").write_text(
+        "*@acme.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7iAjofoLPMgiT6rvDycvjeP5p3W1xTI5gBx/J1Imde\n"
+        "nobody@acme.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7iAjofoLPMgiT6rvDycvjeP5p3W1xTI5gBx/J1Imde\n"
+        'rita@acme.example valid-after="2026" ssh-ed25519 AAAA\n'
+    )
+    (root / "governance.yml").write_text(
+        governance_with(
+            {"carl": ["{key: ssh-dss AAAAB3NzaC1kc3M=}"]},
+            "signing:\n  allowed_signers: allowed_signers\n  revoked_keys: [not-a-fingerprint]\n",
+        )
+    )
     result = kb_inprocess("lint", cwd=root)
     assert result.returncode == 2
-    for expected in ("people.carl.keys[0]: key type 'ssh-dss'", "allowed_signers:1: principal '*@acme.example'",
-                     "allowed_signers:2: principal 'nobody@acme.example' is not an e-mail",
-                     "allowed_signers:3: '2026': expected YYYYMMDD", "'not-a-fingerprint' is not a key fingerprint"):
+    for expected in (
+        "people.carl.keys[0]: key type 'ssh-dss'",
+        "allowed_signers:1: principal '*@acme.example'",
+        "allowed_signers:2: principal 'nobody@acme.example' is not an e-mail",
+        "allowed_signers:3: '2026': expected YYYYMMDD",
+        "'not-a-fingerprint' is not a key fingerprint",
+    ):
         assert expected in result.stderr, result.stderr
 
 
 def test_hostile_signatures_are_findings_not_tracebacks():
     message = statement("doc", "a" * 64, "r@x", "2026-11-02", "p")
-    for junk in ("", "====", "not base64 at all!", base64.b64encode(b"SSHSIG").decode(),
-                 base64.b64encode(b"SSHSIG\x00\x00\x00\x01" + b"\xff" * 40).decode(), "A" * 5000):
+    for junk in (
+        "",
+        "====",
+        "not base64 at all!",
+        base64.b64encode(b"SSHSIG").decode(),
+        base64.b64encode(b"SSHSIG\x00\x00\x00\x01" + b"\xff" * 40).decode(),
+        "A" * 5000,
+    ):
         assert verify_signature(message, junk).error
     # a well-formed ed25519 signature whose inner algorithm name lies (the library asserts on it)
     key = identity_from_file(keygen_tmp(), "t")
     blob = bytearray(base64.b64decode(sign(Path("."), key, message)))
     at = blob.rfind(b"ssh-ed25519")
-    blob[at:at + 11] = b"ssh-ed25518"
+    blob[at : at + 11] = b"ssh-ed25518"
     assert "does not sign this approval" in verify_signature(message, base64.b64encode(bytes(blob)).decode()).error
 
 
 # -- helpers --
+
 
 def keygen_tmp() -> Path:
     import tempfile
@@ -258,9 +304,16 @@ def run_hash(root: Path) -> str:
     return parse_document(SOP, (root / SOP).read_bytes()).content_hash
 
 
-def write_entry(path: Path, base: str, reviewer: str, content_hash: str, signature: str | None,
-                date: str = "2026-11-03", policy: str | None = None) -> None:
-    lines = [f"approvals:", f"  - reviewer: {reviewer}", f"    date: {date}", f"    hash: {content_hash}"]
+def write_entry(
+    path: Path,
+    base: str,
+    reviewer: str,
+    content_hash: str,
+    signature: str | None,
+    date: str = "2026-11-03",
+    policy: str | None = None,
+) -> None:
+    lines = ["approvals:", f"  - reviewer: {reviewer}", f"    date: {date}", f"    hash: {content_hash}"]
     lines += [f"    policy: {policy}"] if policy else []
     lines += [f"    signature: {signature}"] if signature else []
     path.write_text(base.replace("last_reviewed:", "\n".join(lines) + "\nlast_reviewed:", 1), encoding="utf-8")
@@ -277,26 +330,38 @@ def openssh_verifies(doc: Path, root: Path, email: str, key: Path) -> bool:
     entry = parsed.get("approvals")[0]
     message = statement(parsed.id, str(entry["hash"]), email, str(entry["date"]), str(entry["policy"]))
     sig = root.parent / "approval.sig"
-    sig.write_text("-----BEGIN SSH SIGNATURE-----\n" + base64.encodebytes(base64.b64decode(entry["signature"])).decode()
-                   + "-----END SSH SIGNATURE-----\n")
+    sig.write_text(
+        "-----BEGIN SSH SIGNATURE-----\n"
+        + base64.encodebytes(base64.b64decode(entry["signature"])).decode()
+        + "-----END SSH SIGNATURE-----\n"
+    )
     allowed = root.parent / "allowed"
     allowed.write_text(f"{email} {public(key)}\n")
-    done = subprocess.run(["ssh-keygen", "-Y", "verify", "-f", str(allowed), "-I", email, "-n", NAMESPACE, "-s", str(sig)],
-                          input=message, capture_output=True, check=False)
+    done = subprocess.run(
+        ["ssh-keygen", "-Y", "verify", "-f", str(allowed), "-I", email, "-n", NAMESPACE, "-s", str(sig)],
+        input=message,
+        capture_output=True,
+        check=False,
+    )
     return done.returncode == 0 and b"Good" in done.stdout
 
 
 def test_unusable_key_files_are_usage_errors(signed_kb):
     root, _ = signed_kb
     (root / "notakey").write_text("hello\n")
-    for key, expected in ((root / "missing", "cannot read the key"), (root / "notakey", "not an SSH private or public key")):
+    for key, expected in (
+        (root / "missing", "cannot read the key"),
+        (root / "notakey", "not an SSH private or public key"),
+    ):
         result = approve(root, RITA[1], key)
         assert result.returncode == 2 and expected in result.stderr, result.stderr
     explained = kb_inprocess("rule", "KB813", cwd=root)
     assert explained.returncode == 0 and "kbops-approval" in explained.stdout and "How to fix" in explained.stdout
 
 
-def test_a_kb_that_does_not_sign_yet_is_not_blocked_by_a_git_signing_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_a_kb_that_does_not_sign_yet_is_not_blocked_by_a_git_signing_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     """No key enrolled anywhere, no policy requiring signatures: a reviewer's git SSH signing key changes nothing."""
     monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
     root = make_kb(tmp_path / "kb")

@@ -3,6 +3,7 @@
 The TestClient re-raises any exception the app does not turn into a response, so a test that passes
 proves "no traceback" as well as "no 5xx". Events land in the real append-only log under .kb/events.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,7 @@ from tests.search.conftest import copy_fixture_kb
 class ReadyTestClient(TestClient):
     """Entered, it waits until the app's search processes are up (as `kb serve`'s readiness probe would)."""
 
-    def __enter__(self) -> "ReadyTestClient":
+    def __enter__(self) -> ReadyTestClient:
         super().__enter__()
         deadline = time.monotonic() + 300
         while not self.get("/healthz").json().get("search", {}).get("ready"):

@@ -5,6 +5,7 @@ Text cases live under `cases/` and mark the diagnostic they must produce where l
 git cannot hold (a FIFO, symlinks, a non-UTF-8 name) or that would be large (50,000 `[` on one line)
 are made here. `Expected` lists, per path, the code and line every command must name.
 """
+
 from __future__ import annotations
 
 import os
@@ -134,7 +135,10 @@ def run(*args: str, cwd: Path, timeout: int = HANG, prefix: tuple[str, ...] = ()
     """
     try:
         return subprocess.run(
-            [*prefix, sys.executable, "-m", "kbops", *args], cwd=cwd, capture_output=True, timeout=timeout,
+            [*prefix, sys.executable, "-m", "kbops", *args],
+            cwd=cwd,
+            capture_output=True,
+            timeout=timeout,
             env={**os.environ, "KB_DEBUG": ""},
         )
     except subprocess.TimeoutExpired as exc:

@@ -1,4 +1,5 @@
 """Find script that came from content in a built page: what a browser would run that the theme did not put there."""
+
 from __future__ import annotations
 
 import re

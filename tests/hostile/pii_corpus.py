@@ -1,4 +1,5 @@
 """The personal-data corpora of tests/hostile/pii/ (see its README.md) and what "not stored" means."""
+
 from __future__ import annotations
 
 import json

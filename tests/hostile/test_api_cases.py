@@ -1,4 +1,5 @@
 """Hostile requests from issue 13: every one gets a JSON 4xx (or is accepted), never a 500 or a traceback."""
+
 from __future__ import annotations
 
 import json
@@ -21,17 +22,25 @@ def api(tmp_path_factory):
 
 
 def raw(body: str | bytes, path: str = "/api/events", **headers):
-    return ("POST", path, {"content": body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body,
-                           "headers": {"Content-Type": "application/json", **headers}})
+    return (
+        "POST",
+        path,
+        {
+            "content": body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body,
+            "headers": {"Content-Type": "application/json", **headers},
+        },
+    )
 
 
 CASES = {
     "30,000 nested [": raw("[" * 30_000 + "]" * 30_000),
-    "5,000 nested {\"a\":": raw('{"a":' * 5_000 + "1" + "}" * 5_000),
+    '5,000 nested {"a":': raw('{"a":' * 5_000 + "1" + "}" * 5_000),
     "unclosed 30,000 [": raw("[" * 30_000),
     "event is a list": raw('{"event": [], "session": "s", "doc": "d"}'),
     "event is an object": raw('{"event": {"a": 1}, "session": "s"}'),
-    "results with 5,000 digits": raw('{"event": "search", "session": "s", "query": "q", "results": ' + "9" * 5_000 + "}"),
+    "results with 5,000 digits": raw(
+        '{"event": "search", "session": "s", "query": "q", "results": ' + "9" * 5_000 + "}"
+    ),
     "rank with 4,000 digits": raw('{"event": "click", "session": "s", "doc": "d", "rank": ' + "9" * 4_000 + "}"),
     "results 1e999": raw('{"event": "search", "session": "s", "query": "q", "results": 1e999}'),
     "results NaN": raw('{"event": "search", "session": "s", "query": "q", "results": NaN}'),
@@ -53,14 +62,28 @@ CASES = {
     "q undecodable %ff": ("GET", "/api/search?q=%ff%fe%ed%a0%80", {}),
     "locale=ä": ("GET", "/api/search", {"params": {"q": "card", "locale": "ä"}}),
     "locale of 5,000 letters": ("GET", "/api/search", {"params": {"q": "card", "locale": "x" * 5_000}}),
-    "type and product junk": ("GET", "/api/search", {"params": {"q": "card", "type": "\u202e", "product": "../../etc"}}),
-    "session and user junk in search": ("GET", "/api/search", {"params": {"q": "card", "session": "\ud7ff" * 300, "user": "x" * 5_000}}),
+    "type and product junk": (
+        "GET",
+        "/api/search",
+        {"params": {"q": "card", "type": "\u202e", "product": "../../etc"}},
+    ),
+    "session and user junk in search": (
+        "GET",
+        "/api/search",
+        {"params": {"q": "card", "session": "\ud7ff" * 300, "user": "x" * 5_000}},
+    ),
     "trailing slash on search": ("GET", "/api/search/", {"params": {"q": "card"}}),
     "bearer of 100 KB": ("GET", "/api/whoami", {"headers": {"Authorization": "Bearer " + "k" * 100_000}}),
     "latin-1 key": ("GET", "/api/whoami", {"headers": {"X-KB-Key": b"kb_\xe9\xff\x80"}}),
     "cookie junk": ("GET", "/api/whoami", {"headers": {"Cookie": 'kb_key="\\\\\\"; ;;=;' + "x" * 5000}}),
-    "login form junk": ("POST", "/login", {"content": b"key=%ff%00&key=" + b"a" * 50_000,
-                                            "headers": {"Content-Type": "application/x-www-form-urlencoded"}}),
+    "login form junk": (
+        "POST",
+        "/login",
+        {
+            "content": b"key=%ff%00&key=" + b"a" * 50_000,
+            "headers": {"Content-Type": "application/x-www-form-urlencoded"},
+        },
+    ),
     "DELETE on an API path": ("DELETE", "/api/events", {}),
     "PUT deep path": ("PUT", "/api/" + "a/" * 2_000, {}),
 }
@@ -127,7 +150,11 @@ def test_trailing_slash_is_the_same_endpoint(api):
 
 def test_limits_are_explained(api):
     _, client = api
-    for value, message in (("²", "whole number"), ("9" * 5_000, "limit must be between"), ("0", "limit must be between")):
+    for value, message in (
+        ("²", "whole number"),
+        ("9" * 5_000, "limit must be between"),
+        ("0", "limit must be between"),
+    ):
         response = client.get("/api/search", params={"q": "card", "limit": value})
         assert response.status_code == 400 and message in response.json()["error"], (value, response.text)
 
@@ -139,9 +166,17 @@ def test_issue_cases_over_real_http(tmp_path: Path):
 
     root = copy_fixture_kb(tmp_path / "kb")
     with running_server(root) as server, server.client() as client:
-        for name in ("30,000 nested [", "5,000 nested {\"a\":", "event is a list", "results with 5,000 digits",
-                     "ts 9999-12-31T23:59:59-23:59", "limit=²", "limit=5,000 nines", "trailing slash on events",
-                     "unknown key with a lone surrogate"):
+        for name in (
+            "30,000 nested [",
+            '5,000 nested {"a":',
+            "event is a list",
+            "results with 5,000 digits",
+            "ts 9999-12-31T23:59:59-23:59",
+            "limit=²",
+            "limit=5,000 nines",
+            "trailing slash on events",
+            "unknown key with a lone surrogate",
+        ):
             method, path, kwargs = CASES[name]
             response = client.request(method, path, **kwargs)
             assert response.status_code < 500, f"{name}: {response.status_code} {response.text[:200]}"

@@ -3,12 +3,12 @@
 The site must still work under its CSP (Material's search, navigation, the feedback beacon to
 /api/events), and a script that is not the theme's must not run even when it reached a page.
 """
+
 from __future__ import annotations
 
 import json
 import os
 import time
-from pathlib import Path
 
 import pytest
 
@@ -19,8 +19,15 @@ from tests.site.browser import search_like_a_reader
 from tests.site.conftest import make_site_kb
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 REPORT_VIOLATIONS = """
 window.__csp = [];
 document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.sample || '')));
@@ -43,7 +50,15 @@ def test_every_response_carries_the_security_headers(served_site):
     manifest = json.loads((root / "site" / "public" / "_kbops" / "csp.json").read_text())
     assert manifest["script_hashes"] and manifest["foreign_scripts"] == []
     with server.client() as client:
-        for path in ("/", "/es/fx/tarjeta-rechazada/", "/api/search?q=card", "/api/events", "/login", "/healthz", "/nope"):
+        for path in (
+            "/",
+            "/es/fx/tarjeta-rechazada/",
+            "/api/search?q=card",
+            "/api/events",
+            "/login",
+            "/healthz",
+            "/nope",
+        ):
             response = client.get(path)
             headers = response.headers
             assert headers["x-content-type-options"] == "nosniff", path
@@ -85,7 +100,12 @@ def test_the_site_works_under_its_csp_and_a_foreign_script_does_not_run(served_s
             # A script that reached a page without being the theme's is blocked, and reported.
             target = root / "site" / "public" / "es" / "fx" / "tarjeta-rechazada" / "index.html"
             html = target.read_text(encoding="utf-8")
-            target.write_text(html.replace("</body>", "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\"></body>"), encoding="utf-8")
+            target.write_text(
+                html.replace(
+                    "</body>", '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"></body>'
+                ),
+                encoding="utf-8",
+            )
             # A new URL, so the browser fetches the planted page rather than reusing the copy it just cached.
             page.goto(server.base + "/es/fx/tarjeta-rechazada/?planted=1")
             page.wait_for_load_state("load")
@@ -96,7 +116,9 @@ def test_the_site_works_under_its_csp_and_a_foreign_script_does_not_run(served_s
             browser.close()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        events = [json.loads(line) for f in (root / ".kb" / "events").glob("*.jsonl") for line in f.read_text().splitlines()]
+        events = [
+            json.loads(line) for f in (root / ".kb" / "events").glob("*.jsonl") for line in f.read_text().splitlines()
+        ]
         if any(e["event"] == "feedback" for e in events):
             break
         time.sleep(0.2)

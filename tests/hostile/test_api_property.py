@@ -5,6 +5,7 @@ bidi controls and NULs), event-shaped objects whose fields hold any of those, ra
 parameters, headers and form posts; the real app answers through Starlette's TestClient, which
 re-raises any unhandled exception. Events that are accepted are written to the real log.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,13 +17,37 @@ from hypothesis import strategies as st
 
 from tests.hostile.api_support import api_client
 
-HOSTILE_STRINGS = st.sampled_from([
-    "\ud800", "\udfff", "x\ud83dy", "\x00", "\u202e", "\ufeff", "²", "٣", "9" * 5000, "-0", "1e999", "NaN",
-    "9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59", "john.doe@example.com", "4111.1111.1111.1111",
-    "../../etc/passwd", "<script>alert(1)</script>", "", " ", "a" * 300,
-])
+HOSTILE_STRINGS = st.sampled_from(
+    [
+        "\ud800",
+        "\udfff",
+        "x\ud83dy",
+        "\x00",
+        "\u202e",
+        "\ufeff",
+        "²",
+        "٣",
+        "9" * 5000,
+        "-0",
+        "1e999",
+        "NaN",
+        "9999-12-31T23:59:59-23:59",
+        "0001-01-01T00:00:00+23:59",
+        "john.doe@example.com",
+        "4111.1111.1111.1111",
+        "../../etc/passwd",
+        "<script>alert(1)</script>",
+        "",
+        " ",
+        "a" * 300,
+    ]
+)
 TEXT = st.one_of(st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=40), HOSTILE_STRINGS)
-NUMBERS = st.one_of(st.integers(), st.integers(min_value=-10**200, max_value=10**200), st.floats(allow_nan=False, allow_infinity=False))
+NUMBERS = st.one_of(
+    st.integers(),
+    st.integers(min_value=-(10**200), max_value=10**200),
+    st.floats(allow_nan=False, allow_infinity=False),
+)
 JSON = st.recursive(
     st.none() | st.booleans() | NUMBERS | TEXT,
     lambda children: st.lists(children, max_size=5) | st.dictionaries(TEXT, children, max_size=5),
@@ -34,10 +59,14 @@ EVENT = st.fixed_dictionaries(
     optional={name: JSON for name in FIELDS if name not in ("event", "session")},
 )
 PARAMS = st.dictionaries(
-    st.sampled_from(["q", "limit", "locale", "type", "product", "audience", "session", "user", "channel", "log"]) | TEXT,
-    TEXT, max_size=6,
+    st.sampled_from(["q", "limit", "locale", "type", "product", "audience", "session", "user", "channel", "log"])
+    | TEXT,
+    TEXT,
+    max_size=6,
 )
-PATHS = st.sampled_from(["/api/events", "/api/events/", "/api/search", "/api/search/", "/api/whoami", "/api/x", "/login", "/healthz"])
+PATHS = st.sampled_from(
+    ["/api/events", "/api/events/", "/api/search", "/api/search/", "/api/whoami", "/api/x", "/login", "/healthz"]
+)
 METHODS = st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH"])
 
 
@@ -58,11 +87,15 @@ def api(tmp_path_factory):
 
 
 def check(response, caplog) -> None:
-    assert response.status_code < 500, f"{response.request.method} {response.request.url}: {response.status_code} {response.text[:300]}"
+    assert response.status_code < 500, (
+        f"{response.request.method} {response.request.url}: {response.status_code} {response.text[:300]}"
+    )
     assert not [r for r in caplog.records if r.exc_info], "an exception was logged"
 
 
-PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+PROPERTY = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
 
 @PROPERTY
@@ -84,7 +117,9 @@ def test_any_event_batch_to_the_collector(api, caplog, events):
 
 
 @PROPERTY
-@given(body=st.binary(max_size=300) | TEXT.map(lambda t: t.encode("utf-8", "surrogatepass")), path=PATHS, method=METHODS)
+@given(
+    body=st.binary(max_size=300) | TEXT.map(lambda t: t.encode("utf-8", "surrogatepass")), path=PATHS, method=METHODS
+)
 def test_any_bytes_to_any_endpoint(api, caplog, body, path, method):
     with caplog.at_level(logging.ERROR):
         check(api.request(method, path, content=body, headers={"Content-Type": "application/json"}), caplog)

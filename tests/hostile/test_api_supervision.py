@@ -1,4 +1,5 @@
 """`kb serve --workers 2`: a master killed with SIGKILL leaves no worker serving, and a restart on the same port works."""
+
 from __future__ import annotations
 
 import os

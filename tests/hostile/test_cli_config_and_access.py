@@ -1,5 +1,6 @@
 """Duplicate `audience:` fails lint and build; unreadable files and folders are errors; hostile
 governance.yml and taxonomy.yml are one configuration error naming file:line (exit 2)."""
+
 from __future__ import annotations
 
 import os
@@ -10,7 +11,6 @@ import pytest
 
 from tests.hostile.corpus import CASES, REPO, assert_no_traceback, run, text
 from tests.lint.cases import SHARED
-
 
 
 def _small_kb(root: Path, *docs: str) -> Path:
@@ -85,9 +85,12 @@ def test_unreadable_files_and_folders_are_errors_not_skips(unreadable, command):
 
 
 GOVERNANCE_CASES = {
-    "billion-laughs": ("a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{k}: &{k} [{', '.join(['*' + p] * 10)}]\n" for p, k in zip("abcdefg", "bcdefgh")
-    ), 6, "YAML expands to more than"),
+    "billion-laughs": (
+        "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+        + "".join(f"{k}: &{k} [{', '.join(['*' + p] * 10)}]\n" for p, k in zip("abcdefg", "bcdefgh")),
+        6,
+        "YAML expands to more than",
+    ),
     "alias-loop": ("loop: &a [*a]\n", 1, "refers to a node that contains it"),
     "duplicate-key": ("teams: {}\npeople: {}\nteams: {}\n", 3, "duplicate key 'teams'"),
     "deep-nesting": ("x: " + "[" * 5_000 + "]" * 5_000 + "\n", 1, "nest"),
@@ -96,7 +99,8 @@ GOVERNANCE_CASES = {
 
 @pytest.mark.parametrize(
     ("file", "case"),
-    [("governance.yml", case) for case in sorted(GOVERNANCE_CASES)] + [("taxonomy.yml", "billion-laughs"), ("taxonomy.yml", "duplicate-key")],
+    [("governance.yml", case) for case in sorted(GOVERNANCE_CASES)]
+    + [("taxonomy.yml", "billion-laughs"), ("taxonomy.yml", "duplicate-key")],
 )
 def test_hostile_configuration_is_one_error_naming_file_and_line(tmp_path, case, file):
     root = _small_kb(tmp_path / "kbroot")

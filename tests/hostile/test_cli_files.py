@@ -4,18 +4,26 @@ traceback, no hang, nothing read through a link out of the KB, no script from co
 The hostile KB is built once and each command runs once over all of it (a few seconds each); the
 tests below then check each case in each command's output.
 """
+
 from __future__ import annotations
 
 import os
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from tests.hostile.corpus import (
-    HEAVY, NON_UTF8_NAME, PASSWD_MARKERS, PATHOLOGICAL, Refused, assert_no_traceback, html_expectations, lines_naming,
-    make_hostile_kb, run, text,
+    HEAVY,
+    NON_UTF8_NAME,
+    PASSWD_MARKERS,
+    PATHOLOGICAL,
+    assert_no_traceback,
+    html_expectations,
+    lines_naming,
+    make_hostile_kb,
+    run,
+    text,
 )
 from tests.hostile.html_scan import content_scripts
 
@@ -89,7 +97,11 @@ def test_duplicate_audience_is_never_published(hostile):
     search, _ = text(hostile["results"]["search"])
     assert "duplicate-audience" not in export and "duplicate-audience" not in search
     site = root / "site" / "lenient"
-    assert not any("INTERNAL-ONLY-MARKER" in p.read_text(encoding="utf-8", errors="replace") for p in site.rglob("*") if p.is_file())
+    assert not any(
+        "INTERNAL-ONLY-MARKER" in p.read_text(encoding="utf-8", errors="replace")
+        for p in site.rglob("*")
+        if p.is_file()
+    )
 
 
 def test_special_files_are_left_as_they_were(hostile):
@@ -122,7 +134,8 @@ def test_strict_build_reports_unsafe_html_like_lint(hostile):
     expected = html_expectations(hostile["root"])
     lint_out, _ = text(hostile["results"]["lint"])
     linted = Counter(
-        (m["path"], int(m["line"]), m["code"]) for m in LINT_LINE.finditer(lint_out)
+        (m["path"], int(m["line"]), m["code"])
+        for m in LINT_LINE.finditer(lint_out)
         if m["path"].startswith("kb/html/") and m["code"].startswith("KB6")
     )
     assert linted == expected
@@ -149,5 +162,5 @@ def test_titles_and_front_matter_render_as_text(hostile):
     assert shown in home  # the landing list
     # The navigation (each page shows its own language's section, its own branch expanded) escapes it too.
     nav = page.replace("&#x27;", "'")
-    assert shown in nav[nav.index("md-nav--primary"):]
+    assert shown in nav[nav.index("md-nav--primary") :]
     assert not (site / "escape").exists() and not (hostile["root"] / "site" / "escape").exists()

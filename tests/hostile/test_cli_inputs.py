@@ -2,6 +2,7 @@
 
 Each bad line is one diagnostic naming file:line; nothing hangs on a FIFO; a crash is exit 2 and one line.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,13 +24,25 @@ BAD_QUERIES = {
     "not-an-object": '"just a string"',
     "relevant-not-ids": '{"query": "card", "relevant": [{"a": 1}]}',
 }
-GOOD_EVENT = {"ts": "2026-11-02T10:15:03Z", "event": "search", "session": "s-1", "user": "u-1", "query": "card", "results": 3}
+GOOD_EVENT = {
+    "ts": "2026-11-02T10:15:03Z",
+    "event": "search",
+    "session": "s-1",
+    "user": "u-1",
+    "query": "card",
+    "results": 3,
+}
 BAD_EVENTS = {
     "year-0": json.dumps({**GOOD_EVENT, "ts": "0000-01-01T00:00:00Z"}),
     "year-9999-offset": json.dumps({**GOOD_EVENT, "ts": "9999-12-31T23:59:59-23:59"}),
     "year-9999": json.dumps({**GOOD_EVENT, "ts": "9999-12-31T23:59:59Z"}),
-    "rank-digits": '{"ts": "2026-11-02T10:16:00Z", "event": "click", "session": "s-1", "doc": "valid", "rank": ' + "9" * 5_000 + "}",
-    "results-digits": json.dumps({k: v for k, v in GOOD_EVENT.items() if k != "results"})[:-1] + ', "results": ' + "9" * 5_000 + "}",
+    "rank-digits": '{"ts": "2026-11-02T10:16:00Z", "event": "click", "session": "s-1", "doc": "valid", "rank": '
+    + "9" * 5_000
+    + "}",
+    "results-digits": json.dumps({k: v for k, v in GOOD_EVENT.items() if k != "results"})[:-1]
+    + ', "results": '
+    + "9" * 5_000
+    + "}",
     "deep": '{"a":' * 5_000 + "1" + "}" * 5_000,
     "lone-surrogate": json.dumps(GOOD_EVENT)[:-1] + ', "query": "x\\ud800"}',
 }
@@ -123,12 +136,20 @@ def test_a_crash_inside_a_command_is_exit_2_with_one_line_and_a_hint(tmp_path):
         "sys.argv = ['kb', 'explode']\n"
         "main()\n"
     )
-    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=HANG, cwd=tmp_path,
-                            env={**os.environ, "KB_DEBUG": ""})
+    result = subprocess.run(
+        [sys.executable, "-c", program],
+        capture_output=True,
+        text=True,
+        timeout=HANG,
+        cwd=tmp_path,
+        env={**os.environ, "KB_DEBUG": ""},
+    )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "internal error in `kb explode`: KeyError" in lines[0] and "KB_DEBUG=1" in lines[0], lines
+    assert len(lines) == 1 and "internal error in `kb explode`: KeyError" in lines[0] and "KB_DEBUG=1" in lines[0], (
+        lines
+    )
 
 
 def test_stale_reports_each_bad_event_line(kb_root, deflection_run):

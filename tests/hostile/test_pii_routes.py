@@ -3,6 +3,7 @@
 "Stored" means what lands on disk or in a report: the event log, the lint output, the deflection report
 in every format. None may hold a labelled value, as written or as its bare letters and digits.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,11 +27,23 @@ def test_the_collector_stores_no_labelled_item(tmp_path: Path):
     with api_client(root, search_rate=0) as client:  # one client, many searches: not a rate-limit test
         for n, item in enumerate(LABELLED):
             batch = [
-                {"event": "search", "session": item.value, "user": item.value, "query": item.text, "results": 0,
-                 "locale": item.locale if len(item.locale) == 2 else "es"},
+                {
+                    "event": "search",
+                    "session": item.value,
+                    "user": item.value,
+                    "query": item.text,
+                    "results": 0,
+                    "locale": item.locale if len(item.locale) == 2 else "es",
+                },
                 {"event": "search", "session": item.text[:128], "query": item.value, "results": 1},
                 {"event": "view", "session": f"s-{n}", "doc": item.value},
-                {"event": "feedback", "session": f"s-{n}", "doc": "card-declined", "helpful": True, "channel": item.value},
+                {
+                    "event": "feedback",
+                    "session": f"s-{n}",
+                    "doc": "card-declined",
+                    "helpful": True,
+                    "channel": item.value,
+                },
             ]
             response = client.post("/api/events", content=json.dumps(batch))
             assert response.status_code == 202, response.text
@@ -46,7 +59,9 @@ def test_the_collector_stores_no_labelled_item(tmp_path: Path):
 def _kb_with(tmp_path: Path, docs: dict[str, str]) -> Path:
     root = copy_kb(tmp_path / "kb", roots=("kb", "sops", "playbooks"))
     pyproject = (root / "pyproject.toml").read_text(encoding="utf-8")
-    (root / "pyproject.toml").write_text(pyproject.replace("[tool.kbops.lint]", "[tool.kbops.lint]\nallow_examples = []"), encoding="utf-8")
+    (root / "pyproject.toml").write_text(
+        pyproject.replace("[tool.kbops.lint]", "[tool.kbops.lint]\nallow_examples = []"), encoding="utf-8"
+    )
     for name, body in docs.items():
         front = f"---\nid: {name}\ntitle: Hostile {name}\ntype: article\nstatus: draft\naudience: public\nowner: cards-support\n---\n"
         (root / "kb" / f"{name}.md").write_text(front + body, encoding="utf-8")
@@ -81,9 +96,19 @@ def test_analytics_reports_hold_no_labelled_item(tmp_path: Path, field: str):
         record = ev("2026-11-02T10:00:00Z", "search", f"s-{n}", f"u-{n}", **base)
         record[field] = item.text if field == "query" else item.value
         events.append(record)
-        events.append(ev("2026-11-02T10:01:00Z", "view", f"s-{n}", f"u-{n}", doc=item.value if field == "doc" else "card-declined"))
+        events.append(
+            ev(
+                "2026-11-02T10:01:00Z",
+                "view",
+                f"s-{n}",
+                f"u-{n}",
+                doc=item.value if field == "doc" else "card-declined",
+            )
+        )
     report = deflection(write_jsonl(tmp_path / "events.jsonl", events))
-    rendered = render.markdown(report) + render.html(report) + json.dumps(report.as_dict(), default=str, ensure_ascii=False)
+    rendered = (
+        render.markdown(report) + render.html(report) + json.dumps(report.as_dict(), default=str, ensure_ascii=False)
+    )
     leaks = {item.value: leaked(item, rendered) for item in LABELLED if leaked(item, rendered)}
     assert leaks == {}
 
@@ -91,12 +116,15 @@ def test_analytics_reports_hold_no_labelled_item(tmp_path: Path, field: str):
 def test_analytics_pseudonymises_user_ids_that_hold_personal_data(tmp_path: Path):
     from kbops.analytics.engine import _stage, connect
     from kbops.analytics.joins import pseudonymise_users
-    from kbops.identity import user_pseudonym
     from kbops.analytics.options import DeflectionOptions
     from kbops.analytics.sources import expand
+    from kbops.identity import user_pseudonym
 
     items = [item for item in LABELLED if item.kind in ("phone", "card", "email")][:10]
-    events = [ev("2026-11-02T10:00:00Z", "search", f"s-{n}", item.value, query="card", results=1) for n, item in enumerate(items)]
+    events = [
+        ev("2026-11-02T10:00:00Z", "search", f"s-{n}", item.value, query="card", results=1)
+        for n, item in enumerate(items)
+    ]
     events.append(ev("2026-11-02T10:00:00Z", "search", "s-plain", "u-7", query="card", results=1))
     path = write_jsonl(tmp_path / "events.jsonl", events)
     options = DeflectionOptions(events=(str(path),), user_salt="s")

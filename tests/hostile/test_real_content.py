@@ -1,5 +1,6 @@
 """Defences must not refuse real content: a sample of the real help-center articles lints without a false
 personal-data finding and builds in strict mode (the full 5,466: bench/server/real_content.py)."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -16,13 +17,22 @@ _spec.loader.exec_module(real_content)
 
 # The articles that the previous limits refused: ids over 80 and titles over 120 characters, a list of
 # escaped file paths with 1,000+ Markdown markers in one paragraph.
-KNOWN = ("bc-en-ui-fonts", "bc-en-across-field-mapping-when-exporting-payment-files-using-bank-data-conversion-service",
-         "bc-es-admin-powerbi-overview", "bc-fr-warehouse-how-to-pick-for-production")
+KNOWN = (
+    "bc-en-ui-fonts",
+    "bc-en-across-field-mapping-when-exporting-payment-files-using-bank-data-conversion-service",
+    "bc-es-admin-powerbi-overview",
+    "bc-fr-warehouse-how-to-pick-for-production",
+)
 
 
 def test_option_set_values_and_prose_are_not_personal_data():
-    for text in ("Cancel: 192350004", "Excel: 192350004", "10. At this point in the scenario, the units move",
-                 "Sign in at portal.office.com", "Look at this point in the list"):
+    for text in (
+        "Cancel: 192350004",
+        "Excel: 192350004",
+        "10. At this point in the scenario, the units move",
+        "Sign in at portal.office.com",
+        "Look at this point in the list",
+    ):
         assert list(find_personal_data(text)) == [], text
     assert scrub("cel: 612345678") == "cel: [phone]"  # the cue still works as a word of its own
 

@@ -1,4 +1,5 @@
 """Shared fixtures: a new KB made by `kb init`, and the Zendesk fixture export imported into one."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,20 @@ TODAY = "2026-12-07"
 
 
 def new_kb(path: Path) -> Path:
-    done = run_kb("init", str(path), "--name", "Ana García", "--email", "ana@example.com", "--locales", "en,es,fr",
-                  "--codeowner", "@acme/support", "--format", "json")
+    done = run_kb(
+        "init",
+        str(path),
+        "--name",
+        "Ana García",
+        "--email",
+        "ana@example.com",
+        "--locales",
+        "en,es,fr",
+        "--codeowner",
+        "@acme/support",
+        "--format",
+        "json",
+    )
     assert done.returncode == 0, done.stderr
     return path
 

@@ -5,6 +5,7 @@ pagination with `meta.has_more` / `links.next`, one article listing per locale, 
 files); `Replay` serves them, answers scripted failures first (a 429 with Retry-After, 500s), and logs every
 request it gets.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,12 +23,15 @@ def _key(path: str) -> str:
 
 
 def _paged(routes: dict, base: str, path: str, key: str, items: list, page_size: int) -> None:
-    pages = [items[i:i + page_size] for i in range(0, len(items), page_size)] or [[]]
+    pages = [items[i : i + page_size] for i in range(0, len(items), page_size)] or [[]]
     for n, page in enumerate(pages):
         query = "page[size]=100" + (f"&page[after]=cursor{n}" if n else "")
         more = n + 1 < len(pages)
-        body = {key: page, "meta": {"has_more": more, "after_cursor": f"cursor{n + 1}" if more else None},
-                "links": {"next": f"{base}{path}?page[size]=100&page[after]=cursor{n + 1}" if more else None}}
+        body = {
+            key: page,
+            "meta": {"has_more": more, "after_cursor": f"cursor{n + 1}" if more else None},
+            "links": {"next": f"{base}{path}?page[size]=100&page[after]=cursor{n + 1}" if more else None},
+        }
         routes[f"{path}?{query}"] = [(200, {"Content-Type": "application/json"}, json.dumps(body).encode())]
 
 
@@ -48,18 +52,31 @@ def record(export: Path, base: str, page_size: int = 10) -> dict[str, list[Respo
         _paged(routes, base, path, key, load(name, key), page_size)
     _paged(routes, base, "/api/v2/help_center/articles", "articles", articles, page_size)
     locales = sorted({a["locale"] for a in articles} | {t["locale"] for t in translations})
-    routes["/api/v2/help_center/locales"] = [(200, {}, json.dumps({"locales": locales, "default_locale": "en-us"}).encode())]
+    routes["/api/v2/help_center/locales"] = [
+        (200, {}, json.dumps({"locales": locales, "default_locale": "en-us"}).encode())
+    ]
     by_id = {a["id"]: a for a in articles}
     for locale in locales:
         listed = [a for a in articles if a["locale"] == locale] + [
-            {**by_id[t["source_id"]], **{k: t[k] for k in ("title", "body", "draft", "outdated", "html_url", "updated_at", "locale")}}
-            for t in translations if t["locale"] == locale
+            {
+                **by_id[t["source_id"]],
+                **{k: t[k] for k in ("title", "body", "draft", "outdated", "html_url", "updated_at", "locale")},
+            }
+            for t in translations
+            if t["locale"] == locale
         ]
         _paged(routes, base, f"/api/v2/help_center/{locale}/articles", "articles", listed, page_size)
     for article in articles:
         own = [a for a in attachments if a["article_id"] == article["id"]]
         routes[f"/api/v2/help_center/articles/{article['id']}/attachments"] = [
-            (200, {}, json.dumps({"article_attachments": [{**a, "content_url": base + a["relative_path"]} for a in own]}).encode())]
+            (
+                200,
+                {},
+                json.dumps(
+                    {"article_attachments": [{**a, "content_url": base + a["relative_path"]} for a in own]}
+                ).encode(),
+            )
+        ]
         for a in own:
             data = (export / "attachments" / str(a["id"]) / a["file_name"]).read_bytes()
             routes[a["relative_path"]] = [(200, {"Content-Type": "image/png"}, data)]
@@ -76,7 +93,7 @@ class Replay:
         replay = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 key = _key(self.path)
                 replay.log.append(key)
                 replay.auth.append(self.headers.get("Authorization"))
@@ -99,7 +116,7 @@ class Replay:
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "Replay":
+    def __enter__(self) -> Replay:
         self.thread.start()
         return self
 

@@ -1,4 +1,5 @@
 """`kb init`, commands outside a knowledge base, and the documented walkthrough init -> import -> lint -> serve."""
+
 from __future__ import annotations
 
 import subprocess
@@ -14,8 +15,18 @@ NOT_A_KB = "not a kbops knowledge base; cd into one, pass --root, or run `kb ini
 
 def test_init_makes_a_valid_kb_that_lints_and_builds_at_once(tmp_path):
     root = new_kb(tmp_path / "help")
-    for name in ("pyproject.toml", "governance.yml", "taxonomy.yml", "mkdocs.yml", "kb/index.md", "sops/index.md",
-                 "playbooks/index.md", ".github/CODEOWNERS", ".pre-commit-config.yaml", ".github/workflows/kb-lint.yml"):
+    for name in (
+        "pyproject.toml",
+        "governance.yml",
+        "taxonomy.yml",
+        "mkdocs.yml",
+        "kb/index.md",
+        "sops/index.md",
+        "playbooks/index.md",
+        ".github/CODEOWNERS",
+        ".pre-commit-config.yaml",
+        ".github/workflows/kb-lint.yml",
+    ):
         assert (root / name).is_file(), name
     governance = yaml.safe_load((root / "governance.yml").read_text(encoding="utf-8"))
     assert governance["people"]["ana"]["emails"] == ["ana@example.com"]
@@ -40,7 +51,9 @@ def test_init_takes_the_owner_from_git_config(tmp_path):
     done = run_kb("init", str(root), input="")
     assert done.returncode == 0, done.stderr
     people = yaml.safe_load((root / "governance.yml").read_text(encoding="utf-8"))["people"]
-    assert people == {"lucia.martin": {"name": "Lucía Martín", "emails": ["Lucia.Martin@example.org"], "team": "support"}}
+    assert people == {
+        "lucia.martin": {"name": "Lucía Martín", "emails": ["Lucia.Martin@example.org"], "team": "support"}
+    }
     text = (root / "pyproject.toml").read_text(encoding="utf-8")
     assert text.startswith('[project]\nname = "site"\n') and "[tool.kbops]" in text  # appended, nothing lost
 
@@ -60,7 +73,9 @@ def test_init_refuses_a_kb_that_has_content_and_says_what_is_missing(tmp_path):
     assert "--email" in done.stderr and "--locales" in done.stderr and "Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize("command", [["lint"], ["search", "card"], ["build"], ["index"], ["stale"], ["import", "markdown", "."]])
+@pytest.mark.parametrize(
+    "command", [["lint"], ["search", "card"], ["build"], ["index"], ["stale"], ["import", "markdown", "."]]
+)
 def test_commands_outside_a_kb_say_how_to_get_into_one(tmp_path, command):
     done = run_kb(*command, cwd=tmp_path)
     assert done.returncode == 2
@@ -83,9 +98,14 @@ def test_walkthrough_init_import_lint_serve(tmp_path):
     assert "publishable now:" in done.stdout and "held back by" in done.stdout
     lint = run_kb("--today", TODAY, "lint", cwd=root)
     assert lint.returncode in (0, 1) and "Traceback" not in lint.stderr
-    article = next(p for p in (root / "kb").rglob("*.md") if "audience: public" in p.read_text(encoding="utf-8")
-                   and "status: published" in p.read_text(encoding="utf-8") and "upstream:" in p.read_text(encoding="utf-8")
-                   and "translation_of" not in p.read_text(encoding="utf-8"))
+    article = next(
+        p
+        for p in (root / "kb").rglob("*.md")
+        if "audience: public" in p.read_text(encoding="utf-8")
+        and "status: published" in p.read_text(encoding="utf-8")
+        and "upstream:" in p.read_text(encoding="utf-8")
+        and "translation_of" not in p.read_text(encoding="utf-8")
+    )
     meta = yaml.safe_load(article.read_text(encoding="utf-8").split("---")[1])
     with running_server(root, timeout=240) as server, server.client() as client:
         for old in meta["redirect_from"]:  # as Zendesk wrote them: no trailing slash

@@ -1,4 +1,5 @@
 """`kb import zendesk` on a realistic export (search-dev articles as a Zendesk help center; see fixtures/zendesk-export/SOURCE.md)."""
+
 from __future__ import annotations
 
 import json
@@ -36,7 +37,10 @@ def test_every_article_and_translation_lands_with_its_mapping(imported):
         doc = docs[(str(article["id"]), "en")]
         assert doc["audience"] == segments.get(article["user_segment_id"], "public")
         assert doc["upstream"].get("segment_ids", []) == article["user_segment_ids"]
-        assert doc["upstream"]["vote_sum"] == article["vote_sum"] and doc["upstream"]["vote_count"] == article["vote_count"]
+        assert (
+            doc["upstream"]["vote_sum"] == article["vote_sum"]
+            and doc["upstream"]["vote_count"] == article["vote_count"]
+        )
         assert set(doc["tags"]) == {re.sub(r"[^a-z0-9]+", "-", label.lower()) for label in article["label_names"]}
         assert doc["status"] in (("draft",) if article["draft"] else ("published", "review"))
         assert doc["owner"] == {7001: "support", 7002: "ana"}.get(article["author_id"], "support")
@@ -111,7 +115,9 @@ def test_every_audience_builds_strict_and_nothing_leaks_down(imported, tmp_path)
         for doc in docs.values():
             path = doc.metadata["_path"]
             above = ("public", "partner", "internal").index(doc["audience"]) > level
-            images = [p.name for p in (root / path).parent.glob(f"{doc['id'].rsplit('-', 1)[0]}/*.png")] if above else []
+            images = (
+                [p.name for p in (root / path).parent.glob(f"{doc['id'].rsplit('-', 1)[0]}/*.png")] if above else []
+            )
             if above:
                 assert doc["title"] not in pages, f"{path} ({doc['audience']}) leaked into {audience}"
                 assert not any(name in (p.name for p in site.rglob("*.png")) for name in images)
@@ -127,8 +133,11 @@ def test_every_audience_builds_strict_and_nothing_leaks_down(imported, tmp_path)
 def test_search_finds_imported_docs(imported):
     root, _ = imported
     assert run_kb("--root", str(root), "index").returncode == 0
-    docs = [d for d in docs_by_upstream(root).values() if d["status"] == "published" and d["audience"] == "public"
-            and d["locale"] == "en"][:5]
+    docs = [
+        d
+        for d in docs_by_upstream(root).values()
+        if d["status"] == "published" and d["audience"] == "public" and d["locale"] == "en"
+    ][:5]
     for doc in docs:
         done = run_kb("--root", str(root), "search", doc["title"], "--format", "json", "--limit", "3")
         assert done.returncode == 0, done.stderr
@@ -187,14 +196,17 @@ def test_hostile_records_are_listed_not_crashed_on(tmp_path):
     data["articles"][0]["id"] = "drop table"
     data["articles"][1]["user_segment_ids"] = ["staff"]
     data["articles"][2]["title"] = {"en": "x"}
-    data["articles"][3]["body"] = '<img src="javascript:alert(1)"><a href="data:text/html,x">x</a><iframe src="//evil"></iframe>'
+    data["articles"][3]["body"] = (
+        '<img src="javascript:alert(1)"><a href="data:text/html,x">x</a><iframe src="//evil"></iframe>'
+    )
     data["articles"][4]["section_id"] = 424242  # a section the export does not have
     data["articles"].append(data["articles"][5])  # the same article twice (a page boundary read twice)
     (export / "articles.json").write_text(json.dumps(data), encoding="utf-8")
     code, summary, stderr = import_zendesk(root, str(export), "--no-check")
     assert code == 0 and "Traceback" not in stderr
     assert len(summary["notes"]["export problems"]) == 3
-    assert summary["created"] == len(ARTICLES) - 3 + sum(1 for t in TRANSLATIONS if t["source_id"] not in
-                                                         {a["id"] for a in ARTICLES[:3]})
+    assert summary["created"] == len(ARTICLES) - 3 + sum(
+        1 for t in TRANSLATIONS if t["source_id"] not in {a["id"] for a in ARTICLES[:3]}
+    )
     text = "\n".join(p.read_text(encoding="utf-8") for p in (root / "kb").rglob("*.md"))
     assert "javascript:" not in text and "data:text" not in text and "iframe" not in text

@@ -1,4 +1,5 @@
 """`kb import zendesk --subdomain`: the same help center through its API, replayed on 127.0.0.1."""
+
 from __future__ import annotations
 
 import json

@@ -12,6 +12,7 @@ line 1 of the front-matter) get a sidecar `NAME.expect` with one `CODE:LINE` per
 `NAME.symlink` becomes a symbolic link NAME to the path the file holds.
 A case without markers must produce no finding at all.
 """
+
 from __future__ import annotations
 
 import re

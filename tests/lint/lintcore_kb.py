@@ -3,11 +3,12 @@
 Independent of the bundled KB (written in parallel) and of the rule fixtures. `temporary_rule`
 registers a rule for one test only, so the registry seen by other tests is unchanged.
 """
+
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 from kbops.lint.diagnostics import Severity
 from kbops.lint.registry import RULES, Rule
@@ -37,7 +38,9 @@ today = "2026-11-22"
 """
 
 
-def doc(doc_id: str, title: str, body: str, doc_type: str = "article", audience: str = "public", extra: str = "") -> str:
+def doc(
+    doc_id: str, title: str, body: str, doc_type: str = "article", audience: str = "public", extra: str = ""
+) -> str:
     return (
         f"---\nid: {doc_id}\ntitle: {title}\ndescription: What to do about {title.lower()}.\n"
         f"type: {doc_type}\nstatus: published\naudience: {audience}\nowner: cards-support\nlast_reviewed: 2026-11-01\n{extra}---\n"
@@ -47,14 +50,20 @@ def doc(doc_id: str, title: str, body: str, doc_type: str = "article", audience:
 
 FILES = {
     "kb/card-declined.md": doc(
-        "card-declined", "Card declined",
+        "card-declined",
+        "Card declined",
         "A payment is refused.\n\nSee [card arrival](card-arrival.md) and [loads](../sops/manual-load.md).\n",
     ),
-    "kb/card-arrival.md": doc("card-arrival", "Card arrival", "Cards arrive in five business days.\n\n[Back](card-declined.md)\n"),
+    "kb/card-arrival.md": doc(
+        "card-arrival", "Card arrival", "Cards arrive in five business days.\n\n[Back](card-declined.md)\n"
+    ),
     "sops/manual-load.md": doc(
-        "manual-load", "Manual load", "## Purpose\n\nLoad funds by hand.\n\n[declined](../kb/card-declined.md)\n\n## Scope\n\nCorporate cards.\n\n"
+        "manual-load",
+        "Manual load",
+        "## Purpose\n\nLoad funds by hand.\n\n[declined](../kb/card-declined.md)\n\n## Scope\n\nCorporate cards.\n\n"
         "## Procedure\n\nCheck the request, then load.\n\n## Escalation\n\nBanking operations.\n",
-        doc_type="sop", audience="partner",
+        doc_type="sop",
+        audience="partner",
     ),
 }
 
@@ -75,7 +84,9 @@ def write_kb(root: Path, files: dict[str, str] | None = None, pyproject: str = P
 
 
 @contextlib.contextmanager
-def temporary_rule(code: str, slug: str, check: Callable, kind: str = "document", severity: str = "error") -> Iterator[Rule]:
+def temporary_rule(
+    code: str, slug: str, check: Callable, kind: str = "document", severity: str = "error"
+) -> Iterator[Rule]:
     """Register a rule for the duration of a test (forked worker processes inherit it)."""
     assert code not in RULES, f"{code} is a real rule"
     RULES[code] = Rule(code, slug, Severity(severity), kind, check, check.__doc__ or slug)

@@ -1,4 +1,5 @@
 """Smoke run of bench/lint/run.py on a tiny corpus (timings are the benchmark's business, not the test's)."""
+
 from __future__ import annotations
 
 import json
@@ -11,18 +12,37 @@ BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 def test_bench_lint_smoke(tmp_path):
     readme = tmp_path / "README.md"
-    readme.write_text("# Benchmarks\n\n<!-- section:lint -->\nPREVIOUS-RESULTS\n<!-- /section:lint -->\n\n<!-- section:site -->\nkept\n<!-- /section:site -->\n")
+    readme.write_text(
+        "# Benchmarks\n\n<!-- section:lint -->\nPREVIOUS-RESULTS\n<!-- /section:lint -->\n\n<!-- section:site -->\nkept\n<!-- /section:site -->\n"
+    )
     out = tmp_path / "lint.json"
     done = subprocess.run(
-        [sys.executable, str(BENCH / "lint" / "run.py"), "--sizes", "20", "--workdir", str(tmp_path / "corpus"),
-         "--json", str(out), "--readme", str(readme)],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            str(BENCH / "lint" / "run.py"),
+            "--sizes",
+            "20",
+            "--workdir",
+            str(tmp_path / "corpus"),
+            "--json",
+            str(out),
+            "--readme",
+            str(readme),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr
     rows = json.loads(out.read_text())["rows"]
     tools = {r["tool"]: r for r in rows}
-    for tool in ("kb lint (cold cache)", "kb lint (warm cache)", "kb lint --changed (1 file)",
-                 "floor: markdown-it-py parse only", "floor: front-matter only"):
+    for tool in (
+        "kb lint (cold cache)",
+        "kb lint (warm cache)",
+        "kb lint --changed (1 file)",
+        "floor: markdown-it-py parse only",
+        "floor: front-matter only",
+    ):
         assert tools[tool]["exit_code"] == 0 and tools[tool]["wall_s"] > 0 and tools[tool]["peak_rss_mb"] > 0
     assert "| 20 | kb lint (cold cache) |" in done.stdout
     text = readme.read_text()

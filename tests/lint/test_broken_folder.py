@@ -1,4 +1,5 @@
 """Acceptance: a folder of broken files lints with one diagnostic per problem, exit 1, and no traceback."""
+
 from __future__ import annotations
 
 import re
@@ -28,7 +29,9 @@ def build_broken_kb(root: Path) -> dict[str, str]:
         (root / folder).mkdir()
     kb = root / "kb"
     (kb / "fine.md").write_text(_doc("fine"), encoding="utf-8")
-    (kb / "bad-yaml.md").write_text("---\nid: bad-yaml\ntitle: [unclosed\nowner: cards-support\n---\n# Card declined\n", encoding="utf-8")
+    (kb / "bad-yaml.md").write_text(
+        "---\nid: bad-yaml\ntitle: [unclosed\nowner: cards-support\n---\n# Card declined\n", encoding="utf-8"
+    )
     (kb / "binary.md").write_bytes(b"%PDF-1.7\n\x00\x01\x02\xff" * 64)
     (kb / "latin1.md").write_bytes(_doc("latin1").replace("A payment", "Contraseña: a payment").encode("latin-1"))
     block = _doc("huge").encode("utf-8") + b"Log line: payment refused by issuer, code 05.\n" * 120_000

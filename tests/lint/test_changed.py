@@ -1,4 +1,5 @@
 """`--changed`: files changed against a git ref (real repositories in tmp_path) and the findings they involve."""
+
 from __future__ import annotations
 
 from kbops.config import load_settings
@@ -60,8 +61,9 @@ def test_lint_changed_reports_changed_files_and_links_into_them(tmp_path):
     (root / "sops" / "manual-load.md").write_text(FILES["sops/manual-load.md"] + "\nFORBIDDEN\n")
     settings = load_settings(root)
     change = changed_files(settings)
-    with temporary_rule("KB098", "forbidden-word", forbidden_word), temporary_rule(
-        "KB097", "missing-link-target", missing_link_target, kind="corpus"
+    with (
+        temporary_rule("KB098", "forbidden-word", forbidden_word),
+        temporary_rule("KB097", "missing-link-target", missing_link_target, kind="corpus"),
     ):
         full = lint(settings, select=["KB097", "KB098"])
         result = lint(settings, select=["KB097", "KB098"], targets=change.changed, deleted=change.deleted)
@@ -95,14 +97,18 @@ def test_cli_changed_errors_exit_2(tmp_path):
 def test_annotations_are_relative_to_the_repository_root(tmp_path):
     """A knowledge base in a sub-folder of a larger repository: GitHub needs repository paths."""
     repo = tmp_path / "monorepo"
-    root = write_kb(repo / "support-kb", {**FILES, "kb/card-arrival.md": FILES["kb/card-arrival.md"].replace("owner:", "ownr:")})
+    root = write_kb(
+        repo / "support-kb", {**FILES, "kb/card-arrival.md": FILES["kb/card-arrival.md"].replace("owner:", "ownr:")}
+    )
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "kb in a folder", author=AUTHOR)
     github = run_kb("--root", str(root), "lint", "--format", "github", "--select", "KB1")
     assert github.stdout.startswith("::error file=support-kb/kb/card-arrival.md,line=")
     sarif = run_kb("--root", str(root), "lint", "--format", "sarif", "--select", "KB1")
-    uri = __import__("json").loads(sarif.stdout)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    uri = __import__("json").loads(sarif.stdout)["runs"][0]["results"][0]["locations"][0]["physicalLocation"][
+        "artifactLocation"
+    ]["uri"]
     assert uri == "support-kb/kb/card-arrival.md"
     text = run_kb("--root", str(root), "lint", "--select", "KB1")
     assert text.stdout.startswith("kb/card-arrival.md:")
@@ -110,6 +116,7 @@ def test_annotations_are_relative_to_the_repository_root(tmp_path):
 
 def test_removing_a_link_reports_the_orphan_it_creates(tmp_path):
     """A finding about a whole doc (in its front-matter) counts when a changed file linked to it before."""
+
     def orphan(corpus, ctx):
         """Docs no other doc links to, reported on their status line (a stand-in for KB310)."""
         from kbops.lint.affected import link_targets
@@ -120,12 +127,20 @@ def test_removing_a_link_reports_the_orphan_it_creates(tmp_path):
                 yield Finding(d.line_of("status"), "orphan", path=d.relpath)
 
     root = _repo(tmp_path)
-    (root / "kb" / "card-declined.md").write_text(FILES["kb/card-declined.md"].replace("[card arrival](card-arrival.md)", "card arrival"))
+    (root / "kb" / "card-declined.md").write_text(
+        FILES["kb/card-declined.md"].replace("[card arrival](card-arrival.md)", "card arrival")
+    )
     settings = load_settings(root)
     change = changed_files(settings)
     assert "kb/card-arrival.md" in change.linked_before
     with temporary_rule("KB092", "orphan", orphan, kind="corpus"):
-        result = lint(settings, select=["KB092"], targets=change.changed, deleted=change.deleted, linked_before=change.linked_before)
+        result = lint(
+            settings,
+            select=["KB092"],
+            targets=change.changed,
+            deleted=change.deleted,
+            linked_before=change.linked_before,
+        )
         without = lint(settings, select=["KB092"], targets=change.changed, deleted=change.deleted)
     assert [(d.path, d.code) for d in result.diagnostics] == [("kb/card-arrival.md", "KB092")]
     assert without.diagnostics == []

@@ -1,4 +1,5 @@
 """`kb lint` end to end: exit codes, formats on stdout, summary on stderr, severity config, select/ignore."""
+
 from __future__ import annotations
 
 import json
@@ -9,7 +10,9 @@ from tests.conftest import run_kb
 from tests.lint.lintcore_kb import FILES, PYPROJECT, write_kb
 
 BROKEN = dict(FILES)
-BROKEN["kb/card-arrival.md"] = FILES["kb/card-arrival.md"].replace("owner: cards-support\n", "owner: cards-support\naudiance: public\n")
+BROKEN["kb/card-arrival.md"] = FILES["kb/card-arrival.md"].replace(
+    "owner: cards-support\n", "owner: cards-support\naudiance: public\n"
+)
 
 
 def test_clean_kb_exits_0(tmp_path):
@@ -24,7 +27,9 @@ def test_findings_exit_1_with_parseable_stdout(tmp_path):
     root = write_kb(tmp_path / "kb", BROKEN)
     done = run_kb("--root", str(root), "lint", "--select", "KB0,KB1")
     assert done.returncode == 1
-    assert done.stdout.splitlines() == ["kb/card-arrival.md:9:1: KB102 unknown field 'audiance'; did you mean 'audience'?"]
+    assert done.stdout.splitlines() == [
+        "kb/card-arrival.md:9:1: KB102 unknown field 'audiance'; did you mean 'audience'?"
+    ]
     assert "1 errors" in done.stderr and "Traceback" not in done.stderr
 
 
@@ -34,7 +39,11 @@ def test_machine_formats_are_one_json_document(tmp_path, fmt):
     done = run_kb("--root", str(root), "lint", "--format", fmt, "--select", "KB1")
     assert done.returncode == 1
     data = json.loads(done.stdout)
-    assert data["diagnostics"][0]["code"] == "KB102" if fmt == "json" else data["runs"][0]["results"][0]["ruleId"] == "KB102"
+    assert (
+        data["diagnostics"][0]["code"] == "KB102"
+        if fmt == "json"
+        else data["runs"][0]["results"][0]["ruleId"] == "KB102"
+    )
 
 
 def test_github_format(tmp_path):

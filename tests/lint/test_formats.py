@@ -1,4 +1,5 @@
 """Formatters: text lines, one JSON document, SARIF 2.1.0 structure, GitHub workflow-command escaping."""
+
 from __future__ import annotations
 
 import json
@@ -10,7 +11,15 @@ from kbops.lint.runner import LintResult
 
 RESULT = LintResult(
     [
-        Diagnostic("kb/card-declined.md", 12, 3, "KB102", "unknown field 'audiance'; did you mean 'audience'?", Severity.error, "unknown-field"),
+        Diagnostic(
+            "kb/card-declined.md",
+            12,
+            3,
+            "KB102",
+            "unknown field 'audiance'; did you mean 'audience'?",
+            Severity.error,
+            "unknown-field",
+        ),
         Diagnostic("kb/a,b:c.md", 4, 1, "KB009", "100% unused\nsecond line\r", Severity.warning, "unused-suppression"),
         Diagnostic("sops/x.md", 1, 1, "KB101", "missing required field 'owner'", Severity.info, "missing-field"),
         Diagnostic(".", 1, 1, "KB000", "rule KB999 (x) crashed: ValueError: y", Severity.error, "rule-crashed"),
@@ -30,8 +39,13 @@ def test_json_is_one_document():
     data = json.loads(FORMATTERS["json"](RESULT))
     assert data["errors"] == 2 and data["warnings"] == 1 and data["files"] == 3
     assert data["diagnostics"][0] == {
-        "path": "kb/card-declined.md", "line": 12, "col": 3, "code": "KB102",
-        "message": "unknown field 'audiance'; did you mean 'audience'?", "severity": "error", "slug": "unknown-field",
+        "path": "kb/card-declined.md",
+        "line": 12,
+        "col": 3,
+        "code": "KB102",
+        "message": "unknown field 'audiance'; did you mean 'audience'?",
+        "severity": "error",
+        "slug": "unknown-field",
     }
 
 

@@ -1,4 +1,5 @@
 """The pre-commit hook, the example PR workflow and the writer guide's lint section say what the code does."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """The reference page generator runs as documented; the shared secret detector keeps finding every family."""
+
 from __future__ import annotations
 
 import subprocess
@@ -10,7 +11,9 @@ from tests.conftest import REPO
 
 
 def test_reference_module_prints_the_page():
-    done = subprocess.run([sys.executable, "-m", "kbops.lint.reference"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "kbops.lint.reference"], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == render()
     assert "## Links (KB3xx)" in done.stdout

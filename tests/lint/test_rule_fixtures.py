@@ -1,4 +1,5 @@
 """Every fixture case, run with only its rule enabled, reports exactly the findings it marks."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Meta-tests: every rule is coded, documented, has triggering and clean fixtures, and is in the reference page."""
+
 from __future__ import annotations
 
 import re
@@ -51,7 +52,9 @@ def test_rule_has_triggering_and_clean_fixture(code):
         test_file, asserted = GIT_HISTORY_TRIGGERS[code]
         assert asserted in (REPO / test_file).read_text(encoding="utf-8"), f"{code}: {test_file} no longer triggers it"
         triggering = [test_file]
-    assert triggering, f"{code}: add a fixture case under {FIXTURES.name}/{code}/ with an '<!-- expect: {code} -->' marker"
+    assert triggering, (
+        f"{code}: add a fixture case under {FIXTURES.name}/{code}/ with an '<!-- expect: {code} -->' marker"
+    )
     assert clean, f"{code}: add a clean fixture case (no {code} markers) under {FIXTURES.name}/{code}/"
 
 

@@ -1,4 +1,5 @@
 """The runner: parallel equals serial, the cache is reused only while valid, crashing rules are contained."""
+
 from __future__ import annotations
 
 import sys
@@ -34,8 +35,9 @@ def missing_link_target(corpus, ctx):
 
 @pytest.fixture
 def test_rules():
-    with temporary_rule("KB098", "forbidden-word", forbidden_word), temporary_rule(
-        "KB097", "missing-link-target", missing_link_target, kind="corpus"
+    with (
+        temporary_rule("KB098", "forbidden-word", forbidden_word),
+        temporary_rule("KB097", "missing-link-target", missing_link_target, kind="corpus"),
     ):
         yield ["KB0", "KB1"]
 
@@ -92,7 +94,9 @@ def test_cache_invalidated_by_configuration(tmp_path, test_rules, change):
     root = write_kb(tmp_path / "kb")
     lint(load_settings(root), select=test_rules)
     if change == "pyproject":
-        (root / "pyproject.toml").write_text((root / "pyproject.toml").read_text() + "\n[tool.kbops.lint]\nmax_sentence_words = 30\n")
+        (root / "pyproject.toml").write_text(
+            (root / "pyproject.toml").read_text() + "\n[tool.kbops.lint]\nmax_sentence_words = 30\n"
+        )
     elif change == "governance":
         (root / "governance.yml").write_text((root / "governance.yml").read_text() + "due_soon: 7d\n")
     settings = load_settings(root, today="2027-01-01" if change == "today" else None)
@@ -168,5 +172,8 @@ def test_paths_limit_the_report_but_corpus_rules_see_everything(tmp_path, test_r
     files["sops/manual-load.md"] += "\nFORBIDDEN\n"
     root = write_kb(tmp_path / "kb", files)
     result = lint(load_settings(root), [root / "kb" / "card-arrival.md"], select=test_rules)
-    assert {(d.path, d.code) for d in result.diagnostics} == {("kb/card-arrival.md", "KB097"), ("kb/card-arrival.md", "KB098")}
+    assert {(d.path, d.code) for d in result.diagnostics} == {
+        ("kb/card-arrival.md", "KB097"),
+        ("kb/card-arrival.md", "KB098"),
+    }
     assert result.files == 1 and result.corpus_files == 3

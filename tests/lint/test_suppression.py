@@ -1,4 +1,5 @@
 """Inline suppressions: the three forms, code blocks, KB008 and KB009, and the KB008/KB009 fixtures."""
+
 from __future__ import annotations
 
 import re
@@ -83,7 +84,9 @@ def test_suppression_silences_corpus_rule_findings(tmp_path):
                 yield Finding(link.line, f"link to {link.target}", path=d.relpath)
 
     files = dict(FILES)
-    files["kb/card-arrival.md"] = doc("card-arrival", "Card arrival", "[Back](card-declined.md) <!-- kb-disable KB093: reviewed -->\n")
+    files["kb/card-arrival.md"] = doc(
+        "card-arrival", "Card arrival", "[Back](card-declined.md) <!-- kb-disable KB093: reviewed -->\n"
+    )
     root = write_kb(tmp_path / "kb", files)
     with temporary_rule("KB093", "every-link", every_link, kind="corpus"):
         result = _lint(root, "KB093", "KB009")

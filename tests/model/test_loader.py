@@ -1,8 +1,9 @@
 """The loader turns every file into a Document; user mistakes become problems, never exceptions."""
+
 from __future__ import annotations
 
-from kbops.model.loader import parse_document
 from kbops.model.hashing import content_hash
+from kbops.model.loader import parse_document
 
 GOOD = b"""---
 id: card-declined

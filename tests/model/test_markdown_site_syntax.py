@@ -1,4 +1,5 @@
 """The parser reads the site's Markdown extensions like MkDocs does: admonitions and heading attr_list ids."""
+
 from __future__ import annotations
 
 from kbops.model.markdown import parse_structure

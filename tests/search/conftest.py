@@ -1,4 +1,5 @@
 """Fixtures of the search tests: a small en/es/fr knowledge base with every audience and status."""
+
 from __future__ import annotations
 
 import shutil

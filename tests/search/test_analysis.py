@@ -1,4 +1,5 @@
 """Per-language analysis: Snowball stemming, stop words, accent folding, synonyms."""
+
 from __future__ import annotations
 
 from kbops.search.text import SynonymTable, fold, language_group

@@ -1,4 +1,5 @@
 """One conformance suite for every installed search backend (found by entry point, as the engine finds them)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -15,12 +16,29 @@ from kbops.search.records import IndexRecord
 LOCALES = ("en", "es", "fr")
 
 
-def record(key: str, title: str, text: str, audience: str = "public", locale: str = "en", status: str = "published",
-           **extra) -> IndexRecord:
+def record(
+    key: str, title: str, text: str, audience: str = "public", locale: str = "en", status: str = "published", **extra
+) -> IndexRecord:
     return IndexRecord(
-        key=key, id=key.removesuffix(".md").replace("/", "-"), title=title, description="", headings=(), text=text,
-        tags=(), product="cards", intents=(), sample_queries=(), type="article", audience=audience, status=status,
-        locale=locale, path=key, url=f"/{key}/", content_hash=key, chunks=(f"{title}\n{text}",), **extra,
+        key=key,
+        id=key.removesuffix(".md").replace("/", "-"),
+        title=title,
+        description="",
+        headings=(),
+        text=text,
+        tags=(),
+        product="cards",
+        intents=(),
+        sample_queries=(),
+        type="article",
+        audience=audience,
+        status=status,
+        locale=locale,
+        path=key,
+        url=f"/{key}/",
+        content_hash=key,
+        chunks=(f"{title}\n{text}",),
+        **extra,
     )
 
 
@@ -28,7 +46,9 @@ RECORDS = [
     record("a.md", "Card declined at a shop", "Your card payment was declined by the merchant. Check the card limits."),
     record("b.md", "Order a new card", "Order a physical card in the app; it arrives in five days."),
     record("c.md", "Tarjeta rechazada", "El pago con tarjeta fue rechazado por el comercio.", locale="es"),
-    record("d.md", "Quarantined card payments", "Partner agents release a quarantined card payment.", audience="partner"),
+    record(
+        "d.md", "Quarantined card payments", "Partner agents release a quarantined card payment.", audience="partner"
+    ),
     record("e.md", "Old card limits", "Card limits of the old plan.", status="deprecated", superseded_by="a"),
 ]
 
@@ -57,7 +77,13 @@ def test_audience_and_language_masks(backend, tmp_path):
     assert index.doc_count() == 5 and len(index.keys()) == index.size
     everywhere = index.groups
     assert live(index, index.allowed(visible_audiences("public"), everywhere)) == {"a.md", "b.md", "c.md", "e.md"}
-    assert live(index, index.allowed(visible_audiences("partner"), everywhere)) == {"a.md", "b.md", "c.md", "d.md", "e.md"}
+    assert live(index, index.allowed(visible_audiences("partner"), everywhere)) == {
+        "a.md",
+        "b.md",
+        "c.md",
+        "d.md",
+        "e.md",
+    }
     assert live(index, index.allowed(visible_audiences("internal"), ("es",))) == {"c.md"}
     assert live(index, index.allowed(visible_audiences("internal"), everywhere, "sop")) == set()
 

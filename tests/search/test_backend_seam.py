@@ -1,4 +1,5 @@
 """The backend seam: Whoosh stays inside kbops.search.whoosh, accent folding is kbops' own, the analyzer is the backend's."""
+
 from __future__ import annotations
 
 import re
@@ -16,11 +17,16 @@ def test_no_whoosh_import_outside_its_backend():
     leaks = [
         path.relative_to(PACKAGE).as_posix()
         for path in PACKAGE.rglob("*.py")
-        if "search/whoosh" not in path.relative_to(PACKAGE).as_posix() and WHOOSH_IMPORT.search(path.read_text(encoding="utf-8"))
+        if "search/whoosh" not in path.relative_to(PACKAGE).as_posix()
+        and WHOOSH_IMPORT.search(path.read_text(encoding="utf-8"))
     ]
     assert not leaks, leaks
-    assert not [p for p in PACKAGE.rglob("*.py") if "kbops.search.whoosh" in p.read_text(encoding="utf-8")
-                and not p.relative_to(PACKAGE).as_posix().startswith("search/")]
+    assert not [
+        p
+        for p in PACKAGE.rglob("*.py")
+        if "kbops.search.whoosh" in p.read_text(encoding="utf-8")
+        and not p.relative_to(PACKAGE).as_posix().startswith("search/")
+    ]
 
 
 def test_kbops_folding_is_the_table_the_default_backend_indexes_with():

@@ -1,4 +1,5 @@
 """Smoke runs of the search benchmarks on tiny inputs (the real runs are by hand, see bench/README.md)."""
+
 from __future__ import annotations
 
 import json
@@ -13,18 +14,47 @@ from tests.search.conftest import copy_fixture_kb
 REPO = Path(__file__).resolve().parents[2]
 # The quality sets read the shared public data (../shared/data/search-dev), which is not in the repository;
 # CI clones beside it. Elsewhere the smoke run skips with this reason rather than failing.
-SEARCH_DEV = next((base / "shared" / "data" / "search-dev" for base in (REPO.parent, REPO.parent.parent)
-                   if (base / "shared" / "data" / "search-dev").is_dir()), None)
+SEARCH_DEV = next(
+    (
+        base / "shared" / "data" / "search-dev"
+        for base in (REPO.parent, REPO.parent.parent)
+        if (base / "shared" / "data" / "search-dev").is_dir()
+    ),
+    None,
+)
 
 
-@pytest.mark.skipif(SEARCH_DEV is None, reason="../shared/data/search-dev (the search benchmark's data) is not beside the clone")
+@pytest.mark.skipif(
+    SEARCH_DEV is None, reason="../shared/data/search-dev (the search benchmark's data) is not beside the clone"
+)
 def test_quality_harness_runs_every_engine_on_every_set(tmp_path: Path):
     root = copy_fixture_kb(tmp_path / "kb")
     out = tmp_path / "quality.json"
     done = subprocess.run(
-        [sys.executable, str(REPO / "bench/search_quality/run.py"), "--root", str(root), "--max-docs", "15",
-         "--sets", "dev-en", "dev-es", "dev-fr", "banking77", "--dev", "1", "--test", "2",
-         "--cache", str(tmp_path / "cache"), "--json", str(out)], capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            str(REPO / "bench/search_quality/run.py"),
+            "--root",
+            str(root),
+            "--max-docs",
+            "15",
+            "--sets",
+            "dev-en",
+            "dev-es",
+            "dev-fr",
+            "banking77",
+            "--dev",
+            "1",
+            "--test",
+            "2",
+            "--cache",
+            str(tmp_path / "cache"),
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr
     report = json.loads(out.read_text())
@@ -38,8 +68,22 @@ def test_quality_harness_runs_every_engine_on_every_set(tmp_path: Path):
 def test_speed_harness_runs_in_process(tmp_path: Path):
     out = tmp_path / "speed.json"
     done = subprocess.run(
-        [sys.executable, str(REPO / "bench/search/run.py"), "--sizes", "40", "--queries", "20", "--no-http",
-         "--corpus-dir", str(tmp_path / "corpus"), "--json", str(out)], capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            str(REPO / "bench/search/run.py"),
+            "--sizes",
+            "40",
+            "--queries",
+            "20",
+            "--no-http",
+            "--corpus-dir",
+            str(tmp_path / "corpus"),
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     result = json.loads(out.read_text())[0]
@@ -47,8 +91,25 @@ def test_speed_harness_runs_in_process(tmp_path: Path):
     assert result["reused"] is False
     # --reuse: the same corpus and full build again (its numbers reported), a fresh one-doc update and the latencies.
     again = subprocess.run(
-        [sys.executable, str(REPO / "bench/search/run.py"), "--sizes", "40", "--queries", "20", "--no-http", "--reuse",
-         "--profile", "5", "--corpus-dir", str(tmp_path / "corpus"), "--json", str(out)], capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            str(REPO / "bench/search/run.py"),
+            "--sizes",
+            "40",
+            "--queries",
+            "20",
+            "--no-http",
+            "--reuse",
+            "--profile",
+            "5",
+            "--corpus-dir",
+            str(tmp_path / "corpus"),
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert again.returncode == 0, again.stderr
     reused = json.loads(out.read_text())[0]

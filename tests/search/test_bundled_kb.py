@@ -1,8 +1,9 @@
 """The bundled KB through `/api/search` as a partner agent would use it: real index, real model, real HTTP."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -23,8 +24,9 @@ def partner_api(tmp_path_factory) -> Iterator[tuple[RunningServer, dict]]:
 
 def ranked(api, query: str, locale: str, limit: int = 10) -> list[dict]:
     server, headers = api
-    response = server.client().get("/api/search", params={"q": query, "locale": locale, "limit": limit, "log": "false"},
-                                             headers=headers)
+    response = server.client().get(
+        "/api/search", params={"q": query, "locale": locale, "limit": limit, "log": "false"}, headers=headers
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["audience"] == "partner" and body["mode"] == "hybrid"
@@ -44,16 +46,25 @@ def test_the_right_article_comes_first_in_the_agents_language_or_another(partner
     hits = ranked(partner_api, query, locale)
     assert hits, query
     top = hits[0]
-    assert (top["translation_of"] or top["id"], top["locale"]) == (article, language), [(h["id"], h["score"]) for h in hits[:5]]
+    assert (top["translation_of"] or top["id"], top["locale"]) == (article, language), [
+        (h["id"], h["score"]) for h in hits[:5]
+    ]
     assert top["fallback"] == (language != locale)  # a hit in another language is marked with its language
     family = [h for h in hits if (h["translation_of"] or h["id"]) == article]
     assert len(family) == 1  # a doc and its translations are one answer
 
 
-@pytest.mark.parametrize(("query", "locale"), [
-    ("carte perdue", "fr"), ("customer wants copy of their data", "en"), ("tarjeta rechazada", "es"),
-    ("card declined abroad", "en"), ("recarga pendiente", "es"), ("remboursement", "fr"),
-])
+@pytest.mark.parametrize(
+    ("query", "locale"),
+    [
+        ("carte perdue", "fr"),
+        ("customer wants copy of their data", "en"),
+        ("tarjeta rechazada", "es"),
+        ("card declined abroad", "en"),
+        ("recarga pendiente", "es"),
+        ("remboursement", "fr"),
+    ],
+)
 def test_another_languages_family_is_answered_by_its_original(partner_api, query, locale):
     """A translation in a third language never stands in for an original the agent may read: the original answers
     for its family (it says what the translation says), and the model's own-language bias never admits a doc."""
@@ -106,9 +117,19 @@ AGENT_QUERIES = [
     ("carte perdu", "fr", "lost-or-stolen-card", 1),
     # Which fee? card-fees and send-a-transfer ("Comisión por transferencia") both answer it: top 3.
     ("me cobraron comision", "es", "card-fees", 3),
-    pytest.param("no puedo activar la tarjeta", "es", "activate-card-and-pin", 1, marks=pytest.mark.xfail(strict=True, reason=(
-        "multilingual-e5-small puts 'La tarjeta no funciona' (card-declined) at 0.957 and 'Activar mi tarjeta' at 0.927; "
-        "lexically, 'tarjeta' in seven fields of card-not-arrived-es outscores 'activar' + 'tarjeta' in one label field"))),
+    pytest.param(
+        "no puedo activar la tarjeta",
+        "es",
+        "activate-card-and-pin",
+        1,
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason=(
+                "multilingual-e5-small puts 'La tarjeta no funciona' (card-declined) at 0.957 and 'Activar mi tarjeta' at 0.927; "
+                "lexically, 'tarjeta' in seven fields of card-not-arrived-es outscores 'activar' + 'tarjeta' in one label field"
+            ),
+        ),
+    ),
 ]
 
 
@@ -121,7 +142,9 @@ def test_an_agents_everyday_query_finds_the_right_article(partner_api, query, lo
 
 def suggestion(api, query: str, locale: str):
     server, headers = api
-    response = server.client().get("/api/search", params={"q": query, "locale": locale, "log": "false"}, headers=headers)
+    response = server.client().get(
+        "/api/search", params={"q": query, "locale": locale, "log": "false"}, headers=headers
+    )
     assert response.status_code == 200, response.text
     return response.json()["suggestion"]
 

@@ -6,9 +6,10 @@ Here they are removed from a copy, which is the case issue 10 describes: the Eng
 still come first, marked as a hit in another language; and a doc in the asked language that answers
 well must keep its place above every English doc.
 """
+
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -28,7 +29,9 @@ def untranslated_api(tmp_path_factory) -> Iterator[tuple[RunningServer, dict]]:
     root = copy_kb(tmp_path_factory.mktemp("untranslated") / "kb")
     for relative in REMOVED:
         (root / relative).unlink()
-    leftovers = [p for p in root.rglob("*.md") if "translation_of: transfer-not-received" in p.read_text(encoding="utf-8")]
+    leftovers = [
+        p for p in root.rglob("*.md") if "translation_of: transfer-not-received" in p.read_text(encoding="utf-8")
+    ]
     assert leftovers == []
     key = ApiKeyStore(keys_path(load_settings(root))).create("partner", "test-partner")
     with running_server(root, timeout=300) as server:  # builds the index (and its vectors) first
@@ -38,8 +41,9 @@ def untranslated_api(tmp_path_factory) -> Iterator[tuple[RunningServer, dict]]:
 def ranked(api, query: str, locale: str, limit: int = 10) -> list[dict]:
     server, headers = api
     with server.client() as client:
-        response = client.get("/api/search", params={"q": query, "locale": locale, "limit": limit, "log": "false"},
-                              headers=headers)
+        response = client.get(
+            "/api/search", params={"q": query, "locale": locale, "limit": limit, "log": "false"}, headers=headers
+        )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["audience"] == "partner" and body["mode"] == "hybrid" and body["locale"] == locale
@@ -61,14 +65,22 @@ def shown(hits: list[dict]) -> list[tuple[str, str, float]]:
     return [(h["id"], h["locale"], h["score"]) for h in hits[:6]]
 
 
-SPANISH_GAP = pytest.mark.xfail(strict=True, reason=(
-    "issue 18: with intents' Spanish labels embedded as questions, merchant-refunds (0.85) edges out "
-    "transfer-not-received (0.84, second); the French case, an expected failure before, now passes "
-    "(transfer-not-received first at 0.85) for the same reason"))
+SPANISH_GAP = pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "issue 18: with intents' Spanish labels embedded as questions, merchant-refunds (0.85) edges out "
+        "transfer-not-received (0.84, second); the French case, an expected failure before, now passes "
+        "(transfer-not-received first at 0.85) for the same reason"
+    ),
+)
 
 
-@pytest.mark.parametrize(("query", "locale"), [pytest.param("transferencia no llego", "es", marks=SPANISH_GAP), ("virement pas recu", "fr")])
-def test_with_no_translation_the_english_original_comes_first_marked_as_another_language(untranslated_api, query, locale):
+@pytest.mark.parametrize(
+    ("query", "locale"), [pytest.param("transferencia no llego", "es", marks=SPANISH_GAP), ("virement pas recu", "fr")]
+)
+def test_with_no_translation_the_english_original_comes_first_marked_as_another_language(
+    untranslated_api, query, locale
+):
     hits = ranked(untranslated_api, query, locale)
     assert hits, query
     top = hits[0]

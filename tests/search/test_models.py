@@ -1,4 +1,5 @@
 """The query-vector cache (LRU) in front of the real default model, as search threads share it."""
+
 from __future__ import annotations
 
 import threading
@@ -46,7 +47,7 @@ def test_threads_share_the_cache_safely() -> None:
     failures: list[str] = []
 
     def searcher(offset: int) -> None:
-        for round_ in range(3):
+        for _round in range(3):
             for text in texts[offset:] + texts[:offset]:
                 if not np.allclose(cache.vector(text), expected[text], atol=1e-5):
                     failures.append(text)

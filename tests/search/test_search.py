@@ -1,4 +1,5 @@
 """`kb search` over the fixture KB: ranking, languages, fallback, suggestions, facets, audiences."""
+
 from __future__ import annotations
 
 import json
@@ -147,7 +148,7 @@ def test_search_without_index_is_a_clear_error(kb, fixture_kb):
 
 
 def test_did_you_mean_comes_from_the_query_language_only(engine):
-    """"plafon" is 1-2 edits from the French "plafond": a French query is offered it, a Spanish one never is."""
+    """ "plafon" is 1-2 edits from the French "plafond": a French query is offered it, a Spanish one never is."""
     assert engine.search("plafon", locale="fr").suggestion == "plafond"
     spanish = engine.search("plafon", locale="es")
     assert spanish.suggestion is None or "plafond" not in spanish.suggestion

@@ -1,4 +1,5 @@
 """The spelling vocabulary behind "did you mean" finds exactly what Whoosh's Levenshtein automaton finds."""
+
 from __future__ import annotations
 
 import random
@@ -12,9 +13,9 @@ from kbops.search.whoosh.spelling import SpellingVocabulary, levenshtein
 
 TEXTS = {
     "en": "Reset your password from the sign-in page. A declined card payment, a pending transfer, refunds, "
-          "statements, exchange rates and the account limits. Passwords expire; passports verify identity.",
+    "statements, exchange rates and the account limits. Passwords expire; passports verify identity.",
     "es": "Restablece tu contraseña. La tarjeta fue rechazada, la transferencia no llegó, el reembolso tarda "
-          "cinco días hábiles; contraseñas, tarjetas y transferencias pendientes.",
+    "cinco días hábiles; contraseñas, tarjetas y transferencias pendientes.",
 }
 
 
@@ -40,11 +41,30 @@ def test_within_equals_whoosh_terms_within_across_segments(tmp_path: Path):
         assert len(segments) == 2
         vocabulary = SpellingVocabulary((w for g in TEXTS for w in reader.field_terms(f"spell_{g}")), prefix=1)
         known = sorted({w for g in TEXTS for w in reader.field_terms(f"spell_{g}")})
-        probes = ["pasword", "paswords", "passwrd", "contrasena", "contrasenas", "tarjta", "rechazda", "transfr",
-                  "refnds", "statemnts", "xpassword", "assword", "pa", "p"] + known
+        probes = [
+            "pasword",
+            "paswords",
+            "passwrd",
+            "contrasena",
+            "contrasenas",
+            "tarjta",
+            "rechazda",
+            "transfr",
+            "refnds",
+            "statemnts",
+            "xpassword",
+            "assword",
+            "pa",
+            "p",
+        ] + known
         for word in probes:
             for maxdist in (1, 2):
-                expected = {t for s in segments for g in TEXTS for t in s.terms_within(f"spell_{g}", word, maxdist, prefix=1)}
+                expected = {
+                    t for s in segments for g in TEXTS for t in s.terms_within(f"spell_{g}", word, maxdist, prefix=1)
+                }
                 assert vocabulary.within(word, maxdist) == expected, (word, maxdist)
     assert vocabulary.within("pasword", 1) == {"password"}
-    assert vocabulary.within("contrasena", 1) == {"contrasena", "contrasenas"}  # stored folded: "contraseña" has no accent there
+    assert vocabulary.within("contrasena", 1) == {
+        "contrasena",
+        "contrasenas",
+    }  # stored folded: "contraseña" has no accent there

@@ -1,4 +1,5 @@
 """A real `kb serve` (uvicorn) on a free 127.0.0.1 port, started as a subprocess and stopped within bounds."""
+
 from __future__ import annotations
 
 import os
@@ -7,9 +8,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
@@ -37,8 +38,11 @@ def running_server(root: Path, *args: str, timeout: float = 60, port: int | None
     log = root / f"server-{port}.log"
     with open(log, "w") as handle:
         process = subprocess.Popen(
-            [sys.executable, "-m", "kbops", "serve", "--port", str(port), *args], cwd=root,
-            stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
+            [sys.executable, "-m", "kbops", "serve", "--port", str(port), *args],
+            cwd=root,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     base = f"http://127.0.0.1:{port}"
     try:

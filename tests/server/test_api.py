@@ -1,4 +1,5 @@
 """The search API over real HTTP: audiences and keys, JSON errors, limits, CORS, site per audience."""
+
 from __future__ import annotations
 
 import json
@@ -46,14 +47,23 @@ def test_keys_unlock_their_audience_by_header_or_bearer(served_kb):
         assert [h["id"] for h in partner["hits"]] == ["partner-refund-override"]
         hidden = client.get("/api/search", params={"q": "kestrel"}, headers={"X-KB-Key": keys["partner"]}).json()
         assert hidden["hits"] == []
-        internal = client.get("/api/search", params={"q": "kestral"}, headers={"Authorization": f"Bearer {keys['internal']}"}).json()
+        internal = client.get(
+            "/api/search", params={"q": "kestral"}, headers={"Authorization": f"Bearer {keys['internal']}"}
+        ).json()
         assert internal["suggestion"] == "kestrel" and internal["hits"][0]["id"] == "kestrel-fraud-escalation"
         # a key may search as a lower audience, never a higher one
-        down = client.get("/api/search", params={"q": "quarantine", "audience": "public"}, headers={"X-KB-Key": keys["partner"]})
+        down = client.get(
+            "/api/search", params={"q": "quarantine", "audience": "public"}, headers={"X-KB-Key": keys["partner"]}
+        )
         assert down.status_code == 200 and down.json()["hits"] == []
-        up = client.get("/api/search", params={"q": "kestrel", "audience": "internal"}, headers={"X-KB-Key": keys["partner"]})
+        up = client.get(
+            "/api/search", params={"q": "kestrel", "audience": "internal"}, headers={"X-KB-Key": keys["partner"]}
+        )
         assert up.status_code == 403 and up.json()["error"]
-        assert client.get("/api/whoami", headers={"X-KB-Key": keys["internal"]}).json() == {"audience": "internal", "signed_in": True}
+        assert client.get("/api/whoami", headers={"X-KB-Key": keys["internal"]}).json() == {
+            "audience": "internal",
+            "signed_in": True,
+        }
         assert client.get("/api/whoami", headers={"X-KB-Key": "kb_wrong"}).status_code == 401
 
 
@@ -71,9 +81,21 @@ def test_keys_unlock_their_audience_by_header_or_bearer(served_kb):
         ("POST", "/api/events", {"content": b""}, 400, "empty request body"),
         ("POST", "/api/events", {"content": b"42"}, 400, "expected a JSON event"),
         ("POST", "/api/events", {"content": b"[]"}, 400, "expected a JSON event"),
-        ("POST", "/api/events", {"content": b"[" + b'{"event":"view","session":"s","doc":"d"},' * 4000 + b"{}]"}, 413, "larger than"),
+        (
+            "POST",
+            "/api/events",
+            {"content": b"[" + b'{"event":"view","session":"s","doc":"d"},' * 4000 + b"{}]"},
+            413,
+            "larger than",
+        ),
         ("POST", "/api/events", {"json": {"event": "purchase", "session": "s"}}, 422, "no valid event"),
-        ("POST", "/api/events", {"json": [{"event": "click", "session": "s", "doc": "d", "rank": 0}]}, 422, "no valid event"),
+        (
+            "POST",
+            "/api/events",
+            {"json": [{"event": "click", "session": "s", "doc": "d", "rank": 0}]},
+            422,
+            "no valid event",
+        ),
         ("GET", "/api/events", {}, 405, "Method Not Allowed"),
         ("GET", "/api/unknown", {}, 404, "no API endpoint"),
     ],
@@ -88,14 +110,22 @@ def test_malformed_requests_get_json_4xx(served_kb, method, path, kwargs, status
 
 def test_rejected_events_say_why(served_kb):
     _, server, _ = served_kb
-    body = server.client().post("/api/events", json={"event": "feedback", "session": "s", "doc": "d", "helpful": "yes"}).json()
+    body = (
+        server.client()
+        .post("/api/events", json={"event": "feedback", "session": "s", "doc": "d", "helpful": "yes"})
+        .json()
+    )
     assert body["rejected"][0]["errors"] == ["helpful: true or false"]
 
 
 def test_cors_allows_the_bound_site_origin_only(served_kb):
     _, server, _ = served_kb
     port = server.base.rsplit(":", 1)[1]  # not 8000: the default follows the port kb serve is bound to
-    headers = {"Origin": f"http://localhost:{port}", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+    headers = {
+        "Origin": f"http://localhost:{port}",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+    }
     allowed = server.client().options("/api/events", headers=headers)
     assert allowed.status_code == 200 and allowed.headers["access-control-allow-origin"] == f"http://localhost:{port}"
     for other in ("https://evil.example", "http://localhost:8000"):
@@ -129,8 +159,8 @@ def test_kb_serve_on_a_fresh_clone_builds_index_and_real_sites(kb_copy, tmp_path
     from kbops.config import load_settings
     from kbops.model.loader import load_corpus
     from kbops.publishing import is_visible
-    from kbops.site.urls import site_layout
     from kbops.server.keys import ApiKeyStore, keys_path
+    from kbops.site.urls import site_layout
     from tests.server.conftest import running_server
 
     settings = load_settings(kb_copy)

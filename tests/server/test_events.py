@@ -1,4 +1,5 @@
 """The event collector: schema, scrubbing, pseudonymous users, durable appends across workers and restarts."""
+
 from __future__ import annotations
 
 import json
@@ -21,9 +22,16 @@ def read_events(root: Path) -> list[dict]:
 
 def test_queries_are_scrubbed_and_users_pseudonymized():
     event, errors, ignored = validate_event(
-        {"event": "search", "session": "s-1", "results": 0, "user": "maria@example.com", "page": "/x",
-         "query": "refund to ES91 2100 0418 4502 0005 1332 card 4111 1111 1111 1111 call +34 612 345 678 maria@example.com"},
-        SALT, 256,
+        {
+            "event": "search",
+            "session": "s-1",
+            "results": 0,
+            "user": "maria@example.com",
+            "page": "/x",
+            "query": "refund to ES91 2100 0418 4502 0005 1332 card 4111 1111 1111 1111 call +34 612 345 678 maria@example.com",
+        },
+        SALT,
+        256,
     )
     assert not errors and ignored == {"page"}
     assert event["query"] == "refund to [iban] card [card] call [phone] [email]"
@@ -55,8 +63,12 @@ def test_events_survive_a_restart_with_nothing_lost(tmp_path: Path):
     root = copy_fixture_kb(tmp_path / "kb")
 
     def send(client, number: int) -> int:
-        events = [{"event": "view", "session": f"s-{number}", "doc": f"doc-{number}-{i}", "locale": "es"} for i in range(3)]
-        response = client.post("/api/events", content=json.dumps(events), headers={"Content-Type": "text/plain;charset=UTF-8"})
+        events = [
+            {"event": "view", "session": f"s-{number}", "doc": f"doc-{number}-{i}", "locale": "es"} for i in range(3)
+        ]
+        response = client.post(
+            "/api/events", content=json.dumps(events), headers={"Content-Type": "text/plain;charset=UTF-8"}
+        )
         assert response.status_code == 202, response.text
         return response.json()["accepted"]
 
@@ -65,14 +77,19 @@ def test_events_survive_a_restart_with_nothing_lost(tmp_path: Path):
         with running_server(root, "--workers", "2") as server, server.client() as client:
             with ThreadPoolExecutor(max_workers=40) as pool:
                 acknowledged += sum(pool.map(lambda n: send(client, n), range(run * 200, run * 200 + 200)))
-            search = client.get("/api/search", params={"q": "tarjeta rechazada", "session": f"run-{run}", "locale": "es"})
+            search = client.get(
+                "/api/search", params={"q": "tarjeta rechazada", "session": f"run-{run}", "locale": "es"}
+            )
             assert search.status_code == 200
     events = read_events(root)
     views = [e for e in events if e["event"] == "view"]
     assert acknowledged == 1200 and len(views) == 1200
     assert len({e["doc"] for e in views}) == 1200  # no duplicates, no torn lines
     searches = [e for e in events if e["event"] == "search"]
-    assert [(e["session"], e["channel"], e["results"] > 0) for e in searches] == [("run-0", "api", True), ("run-1", "api", True)]
+    assert [(e["session"], e["channel"], e["results"] > 0) for e in searches] == [
+        ("run-0", "api", True),
+        ("run-1", "api", True),
+    ]
 
 
 def test_api_searches_are_logged_scrubbed(served_kb):

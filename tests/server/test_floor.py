@@ -1,6 +1,7 @@
 """A server a call-center floor can lean on, over real HTTP: no leak through snippets or the export,
 pasted secrets and disguised addresses scrubbed on both routes, cache headers per caller, sessions,
 sign-in/out from other sites refused, relative redirects, agent ids out of reach, 429/503 and timeouts."""
+
 from __future__ import annotations
 
 import json
@@ -40,14 +41,23 @@ or [the partner refund override](../../sops/partner-refund-override.md) before a
 """
 KEY = "kb_3vQ9xYhZk2LmN8pQrStUvWxYz0123456789abcdEFG"
 SECRETS = {
-    "bare key": KEY, "key label": f"my key: {KEY}", "bearer": f"Bearer {KEY}",
-    "authorization header": f"Authorization: Bearer {KEY}", "x-kb-key header": f"X-KB-Key: {KEY} card",
+    "bare key": KEY,
+    "key label": f"my key: {KEY}",
+    "bearer": f"Bearer {KEY}",
+    "authorization header": f"Authorization: Bearer {KEY}",
+    "x-kb-key header": f"X-KB-Key: {KEY} card",
     "other bearer token": "Bearer eyabcdefghij.klmnopqrstuvwx-yz0123",
 }
 EMAILS = {
-    "spelled at/dot": "maria at gmail dot com", "percent": "maria%40gmail.com", "entity decimal": "maria&#64;gmail.com",
-    "entity hex": "maria&#x40;gmail.com", "entity name": "maria&commat;gmail.com", "arroba": "maria arroba gmail punto com",
-    "arroba dotted": "maria arroba gmail.com", "arobase": "maria arobase gmail point fr", "brackets": "maria [at] gmail [dot] com",
+    "spelled at/dot": "maria at gmail dot com",
+    "percent": "maria%40gmail.com",
+    "entity decimal": "maria&#64;gmail.com",
+    "entity hex": "maria&#x40;gmail.com",
+    "entity name": "maria&commat;gmail.com",
+    "arroba": "maria arroba gmail punto com",
+    "arroba dotted": "maria arroba gmail.com",
+    "arobase": "maria arobase gmail point fr",
+    "brackets": "maria [at] gmail [dot] com",
     "percent everything": "maria%40gmail%2Ecom",
 }
 
@@ -64,8 +74,15 @@ def floor(tmp_path_factory):
         handle.write("search_workers = 1\nsearch_queue = 0\nsearch_rate = 2\nsearch_burst = 4\nheader_timeout = 1\n")
     build_index(load_settings(root))
     store = ApiKeyStore(keys_path(load_settings(root)))
-    keys = {label: store.create(audience, label) for label, audience in
-            (("partner", "partner"), ("internal", "internal"), ("doomed", "partner"), ("limited", "partner"))}
+    keys = {
+        label: store.create(audience, label)
+        for label, audience in (
+            ("partner", "partner"),
+            ("internal", "internal"),
+            ("doomed", "partner"),
+            ("limited", "partner"),
+        )
+    }
     for audience in ("public", "partner"):
         (root / "site" / audience / "cards").mkdir(parents=True)
         (root / "site" / audience / "index.html").write_text(f"<h1>{audience} home</h1>", encoding="utf-8")
@@ -73,11 +90,16 @@ def floor(tmp_path_factory):
         (root / "site" / audience / "login").mkdir()
         (root / "site" / audience / "login" / "index.html").write_text(
             '<html lang="en"><p data-kb-error="key" role="alert" hidden>Not accepted</p>'
-            '<form method="post"><input type="hidden" name="next" value="/"></form></html>', encoding="utf-8")
+            '<form method="post"><input type="hidden" name="next" value="/"></form></html>',
+            encoding="utf-8",
+        )
         (root / "site" / audience / "404.html").write_text("<h1>Not found</h1>", encoding="utf-8")  # as MkDocs writes
         (root / "site" / audience / "_kbops").mkdir()
-        (root / "site" / audience / "_kbops" / "csp.json").write_text(json.dumps(
-            {"script_hashes": [f"sha256-{audience}ThemeScriptHash="], "connect_origins": [], "foreign_scripts": []}))
+        (root / "site" / audience / "_kbops" / "csp.json").write_text(
+            json.dumps(
+                {"script_hashes": [f"sha256-{audience}ThemeScriptHash="], "connect_origins": [], "foreign_scripts": []}
+            )
+        )
     with running_server(root, "--no-build", timeout=180) as server:
         yield root, server, keys, store
 
@@ -93,8 +115,11 @@ def anonymous(server) -> httpx.Client:
 
 
 def stored(root: Path) -> list[dict]:
-    return [json.loads(line) for path in sorted((root / ".kb" / "events").glob("*.jsonl"))
-            for line in path.read_text(encoding="utf-8").splitlines()]
+    return [
+        json.loads(line)
+        for path in sorted((root / ".kb" / "events").glob("*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+    ]
 
 
 def test_hidden_link_text_reaches_no_snippet_and_no_export(floor):
@@ -108,13 +133,25 @@ def test_hidden_link_text_reaches_no_snippet_and_no_export(floor):
         # The doc is public: whoever searches, its stored text names nothing above public.
         assert "Kestrel" not in text and "kestrel" not in text and "refund override" not in text
     env = {"PYTHONPATH": str(Path(__file__).resolve().parents[2] / "scripts")}
-    public = subprocess.run([sys.executable, "-m", "kbops", "export", "--format", "jsonl"], cwd=root, capture_output=True,
-                            text=True, env={**__import__("os").environ, **env}, timeout=120)
+    public = subprocess.run(
+        [sys.executable, "-m", "kbops", "export", "--format", "jsonl"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, **env},
+        timeout=120,
+    )
     assert public.returncode == 0, public.stderr
     chunk = next(json.loads(line) for line in public.stdout.splitlines() if json.loads(line)["doc_id"] == "staff-hub")
     assert "manual card load" in chunk["text"] and "Kestrel" not in public.stdout and "override" not in public.stdout
-    partner = subprocess.run([sys.executable, "-m", "kbops", "export", "--format", "jsonl", "--audience", "partner"], cwd=root,
-                             capture_output=True, text=True, env={**__import__("os").environ, **env}, timeout=120)
+    partner = subprocess.run(
+        [sys.executable, "-m", "kbops", "export", "--format", "jsonl", "--audience", "partner"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, **env},
+        timeout=120,
+    )
     staff = next(json.loads(line) for line in partner.stdout.splitlines() if json.loads(line)["doc_id"] == "staff-hub")
     assert "the partner refund override" in staff["text"]  # partners may see that doc: its link text stays
     assert "Kestrel fraud escalation" not in staff["text"]
@@ -126,7 +163,9 @@ def test_pasted_secrets_and_disguised_addresses_are_scrubbed_on_both_routes(floo
     marker = f"t-{abs(hash(form)) % 10**9}"
     client = anonymous(server)
     assert client.get("/api/search", params={"q": f"card {form}", "session": marker + "-search"}).status_code == 200
-    posted = client.post("/api/events", json={"event": "search", "session": marker + "-event", "query": f"card {form}", "results": 0})
+    posted = client.post(
+        "/api/events", json={"event": "search", "session": marker + "-event", "query": f"card {form}", "results": 0}
+    )
     assert posted.status_code == 202, posted.text
     mine = {e["session"]: e["query"] for e in stored(root) if e["session"].startswith(marker)}
     assert set(mine) == {marker + "-search", marker + "-event"}
@@ -137,14 +176,25 @@ def test_pasted_secrets_and_disguised_addresses_are_scrubbed_on_both_routes(floo
 
 def test_caller_dependent_answers_are_private_and_vary_on_credentials(floor):
     _, server, keys, _ = floor
-    callers = {"anonymous": anonymous(server), "partner key": server.client(headers={"X-KB-Key": keys["partner"]}),
-               "bearer": server.client(headers={"Authorization": f"Bearer {keys['internal']}", "X-Forwarded-For": "10.8.0.1"})}
+    callers = {
+        "anonymous": anonymous(server),
+        "partner key": server.client(headers={"X-KB-Key": keys["partner"]}),
+        "bearer": server.client(headers={"Authorization": f"Bearer {keys['internal']}", "X-Forwarded-For": "10.8.0.1"}),
+    }
     for name, client in callers.items():
-        for path, params in (("/api/search", {"q": "card", "log": "false"}), ("/api/whoami", {}), ("/healthz", {}),
-                             ("/api/search", {"q": ""})):
+        for path, params in (
+            ("/api/search", {"q": "card", "log": "false"}),
+            ("/api/whoami", {}),
+            ("/healthz", {}),
+            ("/api/search", {"q": ""}),
+        ):
             response = client.get(path, params=params)
             assert response.headers["cache-control"] == "private, no-store", (name, path)
-            assert {v.strip() for v in response.headers["vary"].split(",")} >= {"Cookie", "X-KB-Key", "Authorization"}, (name, path)
+            assert {v.strip() for v in response.headers["vary"].split(",")} >= {
+                "Cookie",
+                "X-KB-Key",
+                "Authorization",
+            }, (name, path)
 
 
 def test_sign_in_gives_a_session_token_never_the_key(floor):
@@ -161,21 +211,34 @@ def test_sign_in_gives_a_session_token_never_the_key(floor):
     assert "Secure" in behind.headers["set-cookie"]
 
 
-@pytest.mark.parametrize("headers", [{"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
-                                     {"Origin": "https://evil.example"}, {"Origin": "null"}])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+    ],
+)
 def test_sign_in_and_sign_out_from_another_site_are_refused(floor, headers):
     _, server, keys, _ = floor
     refused = server.client().post("/login", data={"key": keys["partner"]}, headers=headers)
     assert refused.status_code == 403 and "set-cookie" not in refused.headers
     with server.client() as agent:
-        agent.post("/login", data={"key": keys["partner"]}, headers={"Origin": server.base, "Sec-Fetch-Site": "same-origin"})
+        agent.post(
+            "/login", data={"key": keys["partner"]}, headers={"Origin": server.base, "Sec-Fetch-Site": "same-origin"}
+        )
         assert agent.get("/api/whoami").json()["audience"] == "partner"
         out = agent.post("/logout", headers=headers)
         assert out.status_code == 403 and "set-cookie" not in out.headers
         assert agent.get("/logout").status_code == 200  # a link or an image cannot sign out: GET shows a form
         assert agent.get("/api/whoami").json()["audience"] == "partner"
         done = agent.post("/logout", data={"next": "/cards/"}, headers={"Origin": server.base})
-        assert done.status_code == 303 and done.headers["location"] == "/cards/" and "Max-Age=0" in done.headers["set-cookie"]
+        assert (
+            done.status_code == 303
+            and done.headers["location"] == "/cards/"
+            and "Max-Age=0" in done.headers["set-cookie"]
+        )
         assert agent.get("/api/whoami").json()["audience"] == "public"
 
 
@@ -185,7 +248,9 @@ def test_expired_and_revoked_sessions_read_as_public(floor):
 
     root, server, keys, store = floor
     settings = load_settings(root)
-    long_ago = Sessions(settings.state_dir, store, idle=8 * 3600, max_age=24 * 3600, clock=lambda: time.time() - 9 * 3600)
+    long_ago = Sessions(
+        settings.state_dir, store, idle=8 * 3600, max_age=24 * 3600, clock=lambda: time.time() - 9 * 3600
+    )
     for token in (long_ago.issue(keys["partner"]), long_ago.issue(keys["partner"]).replace(".", ".9", 1)):
         with server.client(cookies={COOKIE: token}) as stale:
             assert stale.get("/api/whoami").json() == {"audience": "public", "signed_in": False}
@@ -203,11 +268,17 @@ def test_every_html_answer_carries_the_themes_script_hashes(floor):
     refused = anonymous(server).post("/login/", data={"key": "kb_wrong"})
     assert refused.status_code == 401 and "Not accepted" in refused.text
     assert "'sha256-publicThemeScriptHash='" in refused.headers["content-security-policy"]
-    for client, audience in ((anonymous(server), "public"), (server.client(headers={"X-KB-Key": keys["partner"]}), "partner")):
+    for client, audience in (
+        (anonymous(server), "public"),
+        (server.client(headers={"X-KB-Key": keys["partner"]}), "partner"),
+    ):
         for path in ("/", "/no/such/page/"):
             response = client.get(path)
             assert response.headers["content-type"].startswith("text/html")
-            assert f"'sha256-{audience}ThemeScriptHash='" in response.headers["content-security-policy"], (audience, path)
+            assert f"'sha256-{audience}ThemeScriptHash='" in response.headers["content-security-policy"], (
+                audience,
+                path,
+            )
 
 
 def test_redirects_never_echo_the_host(floor):
@@ -219,11 +290,15 @@ def test_redirects_never_echo_the_host(floor):
 def test_keyless_events_cannot_take_an_agents_user_id(floor):
     root, server, keys, _ = floor
     agent = server.client(headers={"X-KB-Key": keys["partner"]})
-    agent.post("/api/events", json={"event": "view", "session": "floor-agent", "doc": "card-arrival", "user": "agent-7"})
+    agent.post(
+        "/api/events", json={"event": "view", "session": "floor-agent", "doc": "card-arrival", "user": "agent-7"}
+    )
     agent_id = next(e["user"] for e in stored(root) if e["session"] == "floor-agent")
     client = anonymous(server)
     for n, claimed in enumerate(("agent-7", agent_id)):
-        client.post("/api/events", json={"event": "view", "session": f"floor-anon-{n}", "doc": "card-arrival", "user": claimed})
+        client.post(
+            "/api/events", json={"event": "view", "session": f"floor-anon-{n}", "doc": "card-arrival", "user": claimed}
+        )
     anonymous_ids = {e["user"] for e in stored(root) if e["session"].startswith("floor-anon-")}
     assert agent_id.startswith("a-") and len(anonymous_ids) == 2 and agent_id not in anonymous_ids
     assert all(u.startswith("u-") for u in anonymous_ids)

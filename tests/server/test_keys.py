@@ -1,4 +1,5 @@
 """`kb api-key`: keys are shown once, stored only as SHA-256, listed without secrets, revocable."""
+
 from __future__ import annotations
 
 import hashlib
@@ -38,14 +39,21 @@ def test_key_file_with_an_unknown_audience_is_refused_on_load(kb, tmp_path: Path
     path.parent.mkdir()
     entries = [
         {"sha256": digest("kb_good"), "audience": "partner", "label": "fine", "created": "2026-11-01T00:00:00+00:00"},
-        {"sha256": digest("kb_bad"), "audience": "superuser", "label": "edited", "created": "2026-11-01T00:00:00+00:00"},
+        {
+            "sha256": digest("kb_bad"),
+            "audience": "superuser",
+            "label": "edited",
+            "created": "2026-11-01T00:00:00+00:00",
+        },
     ]
     path.write_text(json.dumps({"keys": entries}), encoding="utf-8")
     listed = kb("api-key", "list", cwd=root)
     assert listed.returncode == 2 and "Traceback" not in listed.stderr
     assert "key 2 ('edited'): unknown audience 'superuser'; expected one of public, partner, internal" in listed.stderr
     served = kb("serve", "--no-build", "--port", "0", cwd=root, timeout=60)
-    assert served.returncode == 2 and "unknown audience 'superuser'" in served.stderr and "Traceback" not in served.stderr
+    assert (
+        served.returncode == 2 and "unknown audience 'superuser'" in served.stderr and "Traceback" not in served.stderr
+    )
     store = ApiKeyStore(path)
     try:
         store.audience_for("kb_good")

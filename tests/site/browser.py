@@ -1,4 +1,5 @@
 """Driving Material's search box in headless Chromium, as a reader types (shared by the browser tests)."""
+
 from __future__ import annotations
 
 _INDEX_LOADED = (

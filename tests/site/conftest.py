@@ -1,4 +1,5 @@
 """Site fixtures: the bundled KB plus fixture docs (partner/internal markers, stale, deprecated, es/fr), built once per audience."""
+
 from __future__ import annotations
 
 import shutil
@@ -26,9 +27,9 @@ def make_site_kb(dest: Path) -> Path:
             while "{{source_hash:" in text:
                 start = text.index("{{source_hash:")
                 end = text.index("}}", start)
-                source = corpus.get(text[start + len("{{source_hash:"):end])
+                source = corpus.get(text[start + len("{{source_hash:") : end])
                 assert source is not None, f"{path}: fixture names an unknown source"
-                text = text[:start] + source.content_hash + text[end + 2:]
+                text = text[:start] + source.content_hash + text[end + 2 :]
             path.write_text(text, encoding="utf-8")
     return root
 

@@ -1,4 +1,5 @@
 """Real HTTP servers on 127.0.0.1 for browser tests: a static site server and an event capture server."""
+
 from __future__ import annotations
 
 import functools
@@ -9,7 +10,7 @@ from pathlib import Path
 
 
 class _Quiet:
-    def log_message(self, format, *args):  # noqa: A002 - http.server's signature
+    def log_message(self, format, *args):
         pass
 
 
@@ -24,17 +25,19 @@ class _CaptureHandler(_Quiet, BaseHTTPRequestHandler):
         self.send_header("Access-Control-Allow-Origin", "*")
         self.send_header("Access-Control-Allow-Headers", "Content-Type")
 
-    def do_OPTIONS(self):  # noqa: N802
+    def do_OPTIONS(self):
         self.send_response(204)
         self._cors()
         self.end_headers()
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         try:
             data = json.loads(body.decode("utf-8"))
             items = data if isinstance(data, list) else [data]
-            self.server.events.extend({"_path": self.path, "_type": self.headers.get("Content-Type"), **e} for e in items)
+            self.server.events.extend(
+                {"_path": self.path, "_type": self.headers.get("Content-Type"), **e} for e in items
+            )
             self.send_response(204)
         except (ValueError, TypeError):
             self.send_response(400)

@@ -1,4 +1,5 @@
 """The bundled KB served by a real `kb serve`: agent sign-in, doc-id URLs, and (in Chromium) the search box on /api/search."""
+
 from __future__ import annotations
 
 import json
@@ -13,20 +14,43 @@ from tests.conftest import copy_kb
 from tests.server.conftest import running_server
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "kb" / "img"
 browser = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is not installed")
 
 # (locale of the page the box is used on, query): at least 20, in es/fr/en, typed as agents type them.
 PARITY_QUERIES = [
-    ("es", "contrasena"), ("es", "tarjeta rechazada"), ("es", "transferencia no llego"), ("es", "perdi mi tarjeta"),
-    ("es", "verificar identidad"), ("es", "recarga pendiente"), ("es", "no me llega la tarjeta"),
-    ("es", "matriz de escalado"), ("es", "cobranza"),
-    ("fr", "virement pas recu"), ("fr", "carte perdue"), ("fr", "paiement refusé"), ("fr", "vérifier mon identité"),
-    ("fr", "demande RGPD"), ("fr", "mot de passe"),
-    ("en", "card declined"), ("en", "freeze card"), ("en", "top up limits"), ("en", "exchange rate"),
-    ("en", "transfer not received"), ("en", "apple pay"), ("en", "reset password"),
+    ("es", "contrasena"),
+    ("es", "tarjeta rechazada"),
+    ("es", "transferencia no llego"),
+    ("es", "perdi mi tarjeta"),
+    ("es", "verificar identidad"),
+    ("es", "recarga pendiente"),
+    ("es", "no me llega la tarjeta"),
+    ("es", "matriz de escalado"),
+    ("es", "cobranza"),
+    ("fr", "virement pas recu"),
+    ("fr", "carte perdue"),
+    ("fr", "paiement refusé"),
+    ("fr", "vérifier mon identité"),
+    ("fr", "demande RGPD"),
+    ("fr", "mot de passe"),
+    ("en", "card declined"),
+    ("en", "freeze card"),
+    ("en", "top up limits"),
+    ("en", "exchange rate"),
+    ("en", "transfer not received"),
+    ("en", "apple pay"),
+    ("en", "reset password"),
 ]
 
 
@@ -45,13 +69,18 @@ def agent_site(tmp_path_factory):
 
 
 def api_first(server, key: str, query: str, locale: str) -> dict:
-    response = httpx.get(server.base + "/api/search", params={"q": query, "locale": locale, "log": "false"},
-                         headers={"X-KB-Key": key}, timeout=30)
+    response = httpx.get(
+        server.base + "/api/search",
+        params={"q": query, "locale": locale, "log": "false"},
+        headers={"X-KB-Key": key},
+        timeout=30,
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
 
 # ---------- sign-in over HTTP ----------
+
 
 def test_login_goes_to_the_themed_page_in_the_readers_language(agent_site):
     _, server, _ = agent_site
@@ -70,7 +99,10 @@ def test_a_refused_key_is_explained_the_same_way_whatever_the_reason(agent_site)
         for key in ("kb_not-a-key", keys["revoked"], "x" * 40):
             refused = client.post("/es/login/", data={"key": key, "next": "/es/", "lang": "es"})
             assert refused.status_code == 401 and "set-cookie" not in refused.headers
-            assert '<html lang="es"' in refused.text and 'data-kb-error="key" role="alert">No se aceptó esta clave' in refused.text
+            assert (
+                '<html lang="es"' in refused.text
+                and 'data-kb-error="key" role="alert">No se aceptó esta clave' in refused.text
+            )
             answers.append(refused.text)
         empty = client.post("/fr/login/", data={"key": " ", "lang": "fr"})
         assert empty.status_code == 401 and 'data-kb-error="empty" role="alert">Saisissez votre clé' in empty.text
@@ -119,6 +151,7 @@ def test_doc_id_urls_resolve_through_the_id_map_per_audience(agent_site):
 
 # ---------- in Chromium ----------
 
+
 def events(root: Path) -> list[dict]:
     found = []
     for path in sorted((root / ".kb" / "events").rglob("*.jsonl")):
@@ -141,8 +174,11 @@ def first_hit_in_box(page, query: str) -> str:
     box = page.locator("input.md-search__input")
     box.fill("")
     box.press_sequentially(query, delay=15)
-    page.wait_for_function("q => { const r = document.querySelector('.kb-search-result');"
-                           " return r && r.getAttribute('data-kb-query') === q; }", arg=query)
+    page.wait_for_function(
+        "q => { const r = document.querySelector('.kb-search-result');"
+        " return r && r.getAttribute('data-kb-query') === q; }",
+        arg=query,
+    )
     return page.locator(".kb-search-result .md-search-result__link").first.get_attribute("data-kb-doc")
 
 
@@ -189,13 +225,22 @@ def test_spanish_agent_signs_in_and_finds_sign_in_help_through_the_box(agent_sit
             page.screenshot(path=str(shots / "site-search-es.png"))
             # Facets are filters: "Resolución de problemas" narrows the list to what the API gives for type=troubleshooting.
             page.locator(".kb-facet__chip", has_text="Resolución de problemas").click()
-            page.wait_for_function("() => document.querySelector('.kb-search-result').getAttribute('data-kb-filters') === 'type=troubleshooting'")
-            narrowed = httpx.get(server.base + "/api/search", params={"q": "contrasena", "locale": "es", "type": "troubleshooting", "log": "false"},
-                                 headers={"X-KB-Key": keys["partner"]}).json()
-            shown_ids = page.locator(".kb-search-result .md-search-result__link").evaluate_all("els => els.map(e => e.dataset.kbDoc)")
+            page.wait_for_function(
+                "() => document.querySelector('.kb-search-result').getAttribute('data-kb-filters') === 'type=troubleshooting'"
+            )
+            narrowed = httpx.get(
+                server.base + "/api/search",
+                params={"q": "contrasena", "locale": "es", "type": "troubleshooting", "log": "false"},
+                headers={"X-KB-Key": keys["partner"]},
+            ).json()
+            shown_ids = page.locator(".kb-search-result .md-search-result__link").evaluate_all(
+                "els => els.map(e => e.dataset.kbDoc)"
+            )
             assert shown_ids == [h["id"] for h in narrowed["hits"]] and 0 < len(shown_ids) < expected["total"]
             page.locator(".kb-facet__chip", has_text="Todo").first.click()
-            page.wait_for_function("() => document.querySelector('.kb-search-result').getAttribute('data-kb-filters') === ''")
+            page.wait_for_function(
+                "() => document.querySelector('.kb-search-result').getAttribute('data-kb-filters') === ''"
+            )
             page.locator(".kb-search-result .md-search-result__link").first.click()
             page.wait_for_url("**/es/account/sign-in-help/")
             page.wait_for_function("() => document.querySelector('[data-kb-page-locale]')")
@@ -207,7 +252,9 @@ def test_spanish_agent_signs_in_and_finds_sign_in_help_through_the_box(agent_sit
             chromium.close()
     logged = wait_for(lambda: [e for e in events(root) if e["event"] == "click" and e.get("doc") == "sign-in-help-es"])
     assert logged and logged[0]["rank"] == 1
-    searches = [e for e in events(root) if e["event"] == "search" and e.get("channel") == "site" and e["query"] == "contrasena"]
+    searches = [
+        e for e in events(root) if e["event"] == "search" and e.get("channel") == "site" and e["query"] == "contrasena"
+    ]
     assert searches and searches[-1]["results"] == expected["total"] and searches[-1]["locale"] == "es"
 
 
@@ -281,7 +328,9 @@ def test_public_reader_never_sees_the_sign_in_state_of_another_tab(agent_site):
     from kbops.site.urls import site_layout
 
     doc_url = site_layout(load_settings(root)).doc_url
-    partner_only = next(d for d in load_corpus(load_settings(root)).docs if is_visible(d, "partner") and not is_visible(d, "public"))
+    partner_only = next(
+        d for d in load_corpus(load_settings(root)).docs if is_visible(d, "partner") and not is_visible(d, "public")
+    )
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         try:
@@ -305,9 +354,13 @@ def test_public_reader_never_sees_the_sign_in_state_of_another_tab(agent_site):
             reader.goto(server.base + "/")
             reader.click("input.md-search__input")
             reader.locator("input.md-search__input").press_sequentially(partner_only.title, delay=10)
-            reader.wait_for_function("q => document.querySelector('.kb-search-result')?.getAttribute('data-kb-query') === q",
-                                     arg=partner_only.title)
-            ids = reader.locator(".kb-search-result .md-search-result__link").evaluate_all("els => els.map(e => e.dataset.kbDoc)")
+            reader.wait_for_function(
+                "q => document.querySelector('.kb-search-result')?.getAttribute('data-kb-query') === q",
+                arg=partner_only.title,
+            )
+            ids = reader.locator(".kb-search-result .md-search-result__link").evaluate_all(
+                "els => els.map(e => e.dataset.kbDoc)"
+            )
             assert partner_only.id not in ids
         finally:
             chromium.close()

@@ -1,4 +1,5 @@
 """Smoke run of bench/site/run.py on a tiny corpus: both builds succeed and the table is produced."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,19 @@ REPO = Path(__file__).resolve().parents[2]
 def test_site_benchmark_smoke(tmp_path):
     out = tmp_path / "rows.json"
     done = subprocess.run(
-        [sys.executable, str(REPO / "bench/site/run.py"), "--sizes", "12", "--workdir", str(tmp_path), "--json", str(out)],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            str(REPO / "bench/site/run.py"),
+            "--sizes",
+            "12",
+            "--workdir",
+            str(tmp_path),
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     rows = json.loads(out.read_text())

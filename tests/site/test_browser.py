@@ -1,4 +1,5 @@
 """Headless Chromium against the built Spanish/English site: search, open a result, trust signals, events."""
+
 from __future__ import annotations
 
 import os
@@ -15,14 +16,22 @@ from tests.site.servers import capture_events, serve_static
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "kb" / "img"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is not installed (CI installs Debian's chromium)"),
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is not installed (CI installs Debian's chromium)"
+    ),
 ]
 
 
@@ -33,7 +42,9 @@ def _served_public_site(tmp_path_factory, name: str, adjust_config=lambda text: 
     config = root / "mkdocs.yml"
     text = adjust_config(config.read_text(encoding="utf-8"))
     assert "events_endpoint: /api/events" in text
-    config.write_text(text.replace("events_endpoint: /api/events", f"events_endpoint: {capture.url}api/events"), encoding="utf-8")
+    config.write_text(
+        text.replace("events_endpoint: /api/events", f"events_endpoint: {capture.url}api/events"), encoding="utf-8"
+    )
     result = build_site(load_settings(root), "public", root / "site" / "public")
     static = serve_static(result.site_dir)
     yield static.url, capture.server.events

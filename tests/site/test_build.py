@@ -1,4 +1,5 @@
 """Built pages carry trust signals; links, redirects, tags, navigation and drafts behave per audience."""
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,9 @@ def page(site: Path, url: str) -> str:
 
 def test_trust_signals_on_a_document_page(built_sites):
     html = page(built_sites["public"].site_dir, "fx/declined-card")
-    assert re.search(r'class="kb-trust".*Owner: <strong>Cards Support</strong>.*Last reviewed: <strong>2026-10-01</strong>', html)
+    assert re.search(
+        r'class="kb-trust".*Owner: <strong>Cards Support</strong>.*Last reviewed: <strong>2026-10-01</strong>', html
+    )
     assert '<meta name="kb:id" content="fx-declined-card">' in html
     assert 'data-kb-doc="fx-declined-card"' in html and 'name="feedback"' in html and "Was this helpful?" in html
     assert "data-kb-contact" in html and "mailto:support@northwind-spend.example" in html
@@ -47,7 +50,9 @@ def test_id_links_resolve_and_hidden_targets_become_text(built_sites):
     assert 'href="../stale-topup/"' in public and 'href="../fees/#monthly-fees"' in public
     assert "(link not available)" in public and "internal runbook" not in public  # its words say what exists
     assert "partner-sop" not in public and "internal-playbook" not in public
-    assert "Reference-style: (link not available), and" in public and "[steps]" not in public  # reference to a hidden page
+    assert (
+        "Reference-style: (link not available), and" in public and "[steps]" not in public
+    )  # reference to a hidden page
     assert 'href="../fees/">Fees</a>' in public  # a collapsed reference to a visible page stays a link
     partner = page(built_sites["partner"].site_dir, "fx/declined-card")
     assert 'href="../../sops/fx/partner-sop/"' in partner and "Partner escalation ZEBRA procedure</a>" in partner
@@ -143,7 +148,11 @@ def test_bundled_kb_builds_strict_with_plain_mkdocs(tmp_path, audience):
     root = copy_kb(tmp_path / "bundled")
     done = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(tmp_path / "out")],
-        cwd=root, env={**os.environ, "KB_AUDIENCE": audience}, capture_output=True, text=True, timeout=300,
+        cwd=root,
+        env={**os.environ, "KB_AUDIENCE": audience},
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     home = (tmp_path / "out/index.html").read_text(encoding="utf-8")

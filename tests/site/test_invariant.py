@@ -1,4 +1,5 @@
 """Invariant: a build for audience A contains nothing above A, anywhere in the built tree."""
+
 from __future__ import annotations
 
 import gzip
@@ -56,10 +57,13 @@ def test_build_contains_nothing_above_its_audience(built_sites, site_kb, audienc
         for needle in found:
             needles.setdefault(needle, f"{doc.relpath} ({doc.frontmatter.audience}/{doc.frontmatter.status})")
     # One alternation scanned once per file; whole-token matches only (an id inside a longer slug is not a leak).
-    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(n) for n in sorted(needles, key=len, reverse=True)) + r")(?![\w-])")
+    pattern = re.compile(
+        r"(?<![\w-])(" + "|".join(re.escape(n) for n in sorted(needles, key=len, reverse=True)) + r")(?![\w-])"
+    )
     leaks = [
         f"{name}: {match.group(1)!r} from {needles[match.group(1)]}"
-        for name, text in texts.items() for match in pattern.finditer(text)
+        for name, text in texts.items()
+        for match in pattern.finditer(text)
     ]
     assert not leaks, "content above the audience leaked:\n" + "\n".join(leaks[:40])
 

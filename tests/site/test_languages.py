@@ -1,4 +1,5 @@
 """A site per language in one build: page `lang`, interface words, navigation, homes and the language selector."""
+
 from __future__ import annotations
 
 import ast
@@ -12,7 +13,7 @@ import pytest
 from kbops.config import load_settings
 from kbops.model.loader import load_corpus
 from kbops.publishing import is_visible
-from kbops.site.labels import AUTH_LABELS, SEARCH_LABELS, TYPE_LABELS, _LABELS
+from kbops.site.labels import _LABELS, AUTH_LABELS, SEARCH_LABELS, TYPE_LABELS
 from kbops.site.urls import site_layout
 
 LOCALES = ("es", "fr")
@@ -22,8 +23,10 @@ def material_words(code: str) -> dict[str, str]:
     """Material's interface words for one language, read from its partials/languages/<code>.html."""
     import material
 
-    text = (Path(material.__file__).parent / "templates/partials/languages" / f"{code}.html").read_text(encoding="utf-8")
-    body = text[text.index("{{ {") + 3:text.index("}[key]") + 1]
+    text = (Path(material.__file__).parent / "templates/partials/languages" / f"{code}.html").read_text(
+        encoding="utf-8"
+    )
+    body = text[text.index("{{ {") + 3 : text.index("}[key]") + 1]
     return ast.literal_eval(body)
 
 
@@ -55,8 +58,11 @@ class _Interface(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        foreign = self._skipping() or tag in ("script", "style") or any(
-            attrs.get(name) not in (None, self.page_lang) for name in ("lang", "hreflang"))
+        foreign = (
+            self._skipping()
+            or tag in ("script", "style")
+            or any(attrs.get(name) not in (None, self.page_lang) for name in ("lang", "hreflang"))
+        )
         if not foreign:
             for name in ("aria-label", "title", "placeholder", "alt"):
                 if attrs.get(name):
@@ -113,12 +119,18 @@ def test_no_english_interface_words_on_spanish_and_french_pages(built_sites):
                 continue
             leaks = sorted({s for s in interface_strings(html, locale) if s in english})
             assert not leaks, f"{page.relative_to(site)}: English interface text {leaks}"
-            config = json.loads(re.search(r'<script id="__config" type="application/json">(.*?)</script>', html, re.S).group(1))
+            config = json.loads(
+                re.search(r'<script id="__config" type="application/json">(.*?)</script>', html, re.S).group(1)
+            )
             assert not set(config["translations"].values()) & english, page
             checked += 1
     assert checked > 20
     # The check itself catches English chrome: the English page, read as if it were Spanish, fails it.
-    english_page = (site / "account/sign-in-help/index.html").read_text(encoding="utf-8").replace('<html lang="en"', '<html lang="es"')
+    english_page = (
+        (site / "account/sign-in-help/index.html")
+        .read_text(encoding="utf-8")
+        .replace('<html lang="en"', '<html lang="es"')
+    )
     caught = {s for s in interface_strings(english_page, "es") if s in english_labels("es")}
     assert {"Skip to content", "Table of contents", "Agent sign-in", "Help articles", "Was this helpful?"} <= caught
 
@@ -126,7 +138,9 @@ def test_no_english_interface_words_on_spanish_and_french_pages(built_sites):
 def test_each_language_has_its_own_navigation_home_and_site_name(built_sites):
     site = built_sites["partner"].site_dir
     es = (site / "es/account/sign-in-help/index.html").read_text(encoding="utf-8")
-    nav = es[es.index('class="md-nav md-nav--primary"'):es.index("</nav>", es.index('class="md-nav md-nav--primary"'))]
+    nav = es[
+        es.index('class="md-nav md-nav--primary"') : es.index("</nav>", es.index('class="md-nav md-nav--primary"'))
+    ]
     assert "Artículos de ayuda" in nav and "Acceso a la cuenta" in nav and "Help articles" not in nav
     assert "Centro de ayuda de Northwind Spend" in es and "Hecho con" in es
     assert 'placeholder="Búsqueda"' in es and "Saltar a contenido" in es
@@ -140,15 +154,19 @@ def test_each_language_has_its_own_navigation_home_and_site_name(built_sites):
 
 def selector_links(html: str) -> dict[str, str]:
     """{hreflang: href} of the header's language selector."""
-    block = html[html.index('class="md-select__list"'):]
-    block = block[:block.index("</ul>")]
+    block = html[html.index('class="md-select__list"') :]
+    block = block[: block.index("</ul>")]
     return {lang: href for href, lang in re.findall(r'<a href="([^"]*)"[^>]*\shreflang="([^"]+)"', block)}
 
 
 def test_language_selector_goes_to_the_translation_else_that_languages_home(built_sites):
     site = built_sites["public"].site_dir
     en = (site / "cards/lost-or-stolen-card/index.html").read_text(encoding="utf-8")
-    assert selector_links(en) == {"en": "./", "es": "../../es/cards/lost-or-stolen-card/", "fr": "../../fr/cards/lost-or-stolen-card/"}
+    assert selector_links(en) == {
+        "en": "./",
+        "es": "../../es/cards/lost-or-stolen-card/",
+        "fr": "../../fr/cards/lost-or-stolen-card/",
+    }
     untranslated = (site / "cards/freeze-card/index.html").read_text(encoding="utf-8")
     assert selector_links(untranslated) == {"en": "./", "es": "../../es/", "fr": "../../fr/"}
     es = (site / "es/cards/lost-or-stolen-card/index.html").read_text(encoding="utf-8")

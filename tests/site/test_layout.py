@@ -1,4 +1,5 @@
 """The one owner of page paths and URLs: mkdocs.yml and [tool.kbops] decide, nothing is hard-coded."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,7 +20,13 @@ CASES = [
     ("kb/cards/card-declined.md", "en", False, "cards/card-declined.md", "/cards/card-declined.html"),
     ("kb/cards/card-declined.fr.md", "en", True, "fr/cards/card-declined.md", "/fr/cards/card-declined/"),
     ("sops/banking/manual-load.md", "en", True, "sops/banking/manual-load.md", "/sops/banking/manual-load/"),
-    ("sops/banking/manual-load.es.md", "en", False, "es/sops/banking/manual-load.md", "/es/sops/banking/manual-load.html"),
+    (
+        "sops/banking/manual-load.es.md",
+        "en",
+        False,
+        "es/sops/banking/manual-load.md",
+        "/es/sops/banking/manual-load.html",
+    ),
     ("playbooks/escalation/p1.md", "en", True, "playbooks/escalation/p1.md", "/playbooks/escalation/p1/"),
     # a Spanish-first knowledge base: Spanish stays at the top, English moves under en/
     ("kb/cards/card.en.md", "es", True, "en/cards/card.md", "/en/cards/card/"),
@@ -44,8 +51,9 @@ def test_the_event_script_key_is_the_same_for_both_forms_of_an_index_page():
 
 def test_layout_is_read_from_mkdocs_yml_and_tool_kbops(tmp_path: Path):
     root = copy_kb(tmp_path / "kbroot", roots=("kb",))
-    assert site_layout(load_settings(root)) == SiteLayout(default_locale="en", docs_root="kb",
-                                                         roots=("kb", "sops", "playbooks"), use_directory_urls=True)
+    assert site_layout(load_settings(root)) == SiteLayout(
+        default_locale="en", docs_root="kb", roots=("kb", "sops", "playbooks"), use_directory_urls=True
+    )
     config = root / "mkdocs.yml"
     config.write_text(config.read_text(encoding="utf-8") + "use_directory_urls: false\n", encoding="utf-8")
     pyproject = root / "pyproject.toml"

@@ -1,4 +1,5 @@
 """Published means live: a real `kb serve` rebuilds what changed, switches atomically, and keeps the last good site."""
+
 from __future__ import annotations
 
 import threading
@@ -73,8 +74,10 @@ def test_an_edit_goes_live_and_readers_never_see_a_gap(live_kb):
             reader.start()
             path = live_kb / DOC
             text = path.read_text(encoding="utf-8")
-            path.write_text(text.replace("\n## ", "\nThe quokkaphone rule applies to every declined payment.\n\n## ", 1),
-                            encoding="utf-8")
+            path.write_text(
+                text.replace("\n## ", "\nThe quokkaphone rule applies to every declined payment.\n\n## ", 1),
+                encoding="utf-8",
+            )
 
             def page_shows() -> bool:
                 return "quokkaphone" in client.get(PAGE).text
@@ -91,8 +94,10 @@ def test_an_edit_goes_live_and_readers_never_see_a_gap(live_kb):
             assert reader.fetched > 0 and not reader.bad, reader.bad[:10]
 
             # A rebuild that fails keeps the last good site and says why, on /healthz and on stderr.
-            path.write_text(path.read_text(encoding="utf-8").replace("quokkaphone rule", "quokkaphone [rule](id:no-such-doc)"),
-                            encoding="utf-8")
+            path.write_text(
+                path.read_text(encoding="utf-8").replace("quokkaphone rule", "quokkaphone [rule](id:no-such-doc)"),
+                encoding="utf-8",
+            )
             _wait_for(lambda: client.get("/healthz").json().get("sites", {}).get("public", {}).get("state") == "failed")
             health = client.get("/healthz", headers={"X-KB-Key": staff_key}).json()
             assert health["watching"] is True and "no-such-doc" in health["sites"]["public"]["error"]

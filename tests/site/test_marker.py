@@ -1,4 +1,5 @@
 """Every built page carries the kbops plugin's marker; a generator that drops the plugin fails loudly."""
+
 from __future__ import annotations
 
 import subprocess
@@ -27,8 +28,12 @@ def test_a_generator_that_drops_the_plugin_is_caught(site_kb, tmp_path):
     config = yaml.safe_load((site_kb / "mkdocs.yml").read_text(encoding="utf-8").split("\nplugins:")[0])
     config.update(docs_dir=str(tmp_path / "docs"), site_dir=str(tmp_path / "site"), plugins=[], nav=staged.nav)
     (tmp_path / "mkdocs.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
-    built = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(tmp_path / "mkdocs.yml")],
-                           capture_output=True, text=True, timeout=600)
+    built = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(tmp_path / "mkdocs.yml")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert built.returncode == 0, built.stderr
     assert (tmp_path / "site" / "index.html").is_file()
     unmarked = pages_without_marker(tmp_path / "site", list(staged.page_files), "public")

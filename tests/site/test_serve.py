@@ -1,4 +1,5 @@
 """`mkdocs serve` re-stages on source edits: the live site updates and still holds only its audience's docs."""
+
 from __future__ import annotations
 
 import os
@@ -42,7 +43,10 @@ def test_serve_restages_on_edit(site_kb, tmp_path):
     log = (tmp_path / "serve.log").open("w")
     server = subprocess.Popen(
         [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"],
-        cwd=root, env={**os.environ, "KB_AUDIENCE": "public"}, stdout=subprocess.DEVNULL, stderr=log,
+        cwd=root,
+        env={**os.environ, "KB_AUDIENCE": "public"},
+        stdout=subprocess.DEVNULL,
+        stderr=log,
     )
     try:
         page = f"http://127.0.0.1:{port}/fx/fees/"

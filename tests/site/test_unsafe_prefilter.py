@@ -1,4 +1,5 @@
 """The staging step skips the unsafe-HTML rules only for docs in which they cannot find anything."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,13 +9,23 @@ from kbops.model.loader import parse_document
 from kbops.site.sanitize import UNSAFE_HTML_RULES, unsafe_html
 
 HOSTILE = [
-    '<script>alert(1)</script>', '<SCRIPT src="x.js"></SCRIPT>',
-    '<img src="x.png" onerror="alert(1)">', '<a href="#" ONCLICK="x()">a</a>', '<div\tonmouseover=x>y</div>',
-    '<iframe src="https://x.example"></iframe>', '<object data="x.swf"></object>', '<embed src="x">',
-    '<a href="javascript:alert(1)">a</a>', '<a href="java&#115;cript:alert(1)">a</a>',
-    '<a href="jav&Tab;ascript:alert(1)">a</a>', '<a href="&#x6A;avascript:alert(1)">a</a>',
-    '<a href=" javascript:alert(1)">a</a>', '<svg><a xlink:href="javascript:alert(1)">a</a></svg>',
-    '<form action="javascript:alert(1)"><input></form>', '[Reset](javascript:alert(1))', '[r]: javascript:alert(1)',
+    "<script>alert(1)</script>",
+    '<SCRIPT src="x.js"></SCRIPT>',
+    '<img src="x.png" onerror="alert(1)">',
+    '<a href="#" ONCLICK="x()">a</a>',
+    "<div\tonmouseover=x>y</div>",
+    '<iframe src="https://x.example"></iframe>',
+    '<object data="x.swf"></object>',
+    '<embed src="x">',
+    '<a href="javascript:alert(1)">a</a>',
+    '<a href="java&#115;cript:alert(1)">a</a>',
+    '<a href="jav&Tab;ascript:alert(1)">a</a>',
+    '<a href="&#x6A;avascript:alert(1)">a</a>',
+    '<a href=" javascript:alert(1)">a</a>',
+    '<svg><a xlink:href="javascript:alert(1)">a</a></svg>',
+    '<form action="javascript:alert(1)"><input></form>',
+    "[Reset](javascript:alert(1))",
+    "[r]: javascript:alert(1)",
 ]
 
 

@@ -5,6 +5,7 @@ audience with the real `kb build`, then served by the real `kb serve` on 127.0.0
 searches (with its own API key) for every doc it may see and exports its chunks; every URL returned
 must answer 200 with the page whose `kb:id` is that doc, and every `#anchor` must exist on that page.
 """
+
 from __future__ import annotations
 
 import html
@@ -47,8 +48,10 @@ def served_kb(request, tmp_path_factory):
 def visible_docs(root: Path, audience: str) -> dict[str, str]:
     """id -> title of every doc `audience` may see, decided here from the front-matter."""
     return {
-        d.id: d.title for d in load_corpus(load_settings(root)).docs
-        if d.frontmatter is not None and d.get("status") in ("published", "deprecated")
+        d.id: d.title
+        for d in load_corpus(load_settings(root)).docs
+        if d.frontmatter is not None
+        and d.get("status") in ("published", "deprecated")
         and LEVEL[d.get("audience")] <= LEVEL[audience]
     }
 

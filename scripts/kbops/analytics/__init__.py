@@ -3,6 +3,7 @@
 `compute_deflection(options)` runs the SQL in `sql/` in DuckDB and returns a `DeflectionReport`;
 `render` turns it into terminal tables, Markdown or HTML with charts; `publish` writes files.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -12,8 +13,10 @@ from typing import Any
 # must not load DuckDB.
 _EXPORTS = {
     "compute_deflection": "kbops.analytics.engine",
-    "AnalyticsConfig": "kbops.analytics.options", "DeflectionOptions": "kbops.analytics.options",
-    "DeflectionReport": "kbops.analytics.report", "Metrics": "kbops.analytics.report",
+    "AnalyticsConfig": "kbops.analytics.options",
+    "DeflectionOptions": "kbops.analytics.options",
+    "DeflectionReport": "kbops.analytics.report",
+    "Metrics": "kbops.analytics.report",
 }
 __all__ = ["AnalyticsConfig", "DeflectionOptions", "DeflectionReport", "Metrics", "compute_deflection"]
 

@@ -1,7 +1,6 @@
 """What to fix first, as rows every report format shares: worst docs, diagnosed gap clusters, agent search."""
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 from kbops.analytics.fix_first import FixDoc
 from kbops.analytics.report import DeflectionReport
@@ -9,8 +8,17 @@ from kbops.analytics.report import DeflectionReport
 FIX_DOCS = 10
 FIX_GAPS = 10
 
-DOC_HEADER = ["doc", "why", "excess contacts", "contacted / sessions", "contact rate (95% low)", "usual rate", "helpful yes/no",
-              "owner", "last review"]
+DOC_HEADER = [
+    "doc",
+    "why",
+    "excess contacts",
+    "contacted / sessions",
+    "contact rate (95% low)",
+    "usual rate",
+    "helpful yes/no",
+    "owner",
+    "last review",
+]
 GAP_HEADER = ["#", "gap (phrasings)", "contacted", "zero-result / searches", "verdict", "why", "action"]
 AGENT_HEADER = ["query", "searches", "zero-result", "sessions"]
 
@@ -23,11 +31,11 @@ VERDICTS = {
 }
 
 
-def pct(value: Optional[float]) -> str:
+def pct(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.1f}%"
 
 
-def doc_label(report: DeflectionReport, doc_id: Optional[str]) -> str:
+def doc_label(report: DeflectionReport, doc_id: str | None) -> str:
     if not doc_id:
         return ""
     title = next((d.title for d in report.docs if d.doc == doc_id and d.title), None)
@@ -57,7 +65,7 @@ def gap_reason(cluster) -> str:
     """Why the verdict: what readers' searches got, and what search answers now."""
     found = f"{cluster.zero_result_searches:,} of {cluster.searches:,} searches found nothing"
     if cluster.verdict == "no_doc":
-        return f"{found}; no doc is search's first hit for most phrasings, nor covers \"{cluster.title}\""
+        return f'{found}; no doc is search\'s first hit for most phrasings, nor covers "{cluster.title}"'
     if cluster.verdict in ("ranks_low", "found", "translate") and cluster.votes and len(cluster.queries) < 3:
         return f"{found}; search puts the doc first for the {len(cluster.queries)} phrasing(s) (too few to rule out a new doc)"
     if cluster.verdict in ("ranks_low", "found", "translate") and cluster.votes:
@@ -65,14 +73,14 @@ def gap_reason(cluster) -> str:
     if cluster.verdict == "ranks_low" and cluster.clicked_doc == cluster.doc:
         return f"{found}; readers who clicked it did not contact support"
     if cluster.verdict == "ranks_low":
-        return f"{found}; its title covers \"{cluster.title}\""
+        return f'{found}; its title covers "{cluster.title}"'
     return found
 
 
 def gap_action(report: DeflectionReport, cluster) -> str:
     """What to do, in words (the ready command is `cluster.command`, listed under the table)."""
     if cluster.verdict == "no_doc":
-        return f"write \"{cluster.title}\""
+        return f'write "{cluster.title}"'
     where = f"rank {cluster.doc_rank}" if cluster.doc_rank else "not in the top 10"
     if cluster.verdict == "ranks_low":
         return f"add these phrasings to {doc_label(report, cluster.doc)} ({where} for the top phrasing)"
@@ -89,9 +97,17 @@ def gap_rows(report: DeflectionReport, limit: int = FIX_GAPS) -> list[list[str]]
     rows = []
     for number, g in enumerate(report.gap_clusters[:limit], 1):
         more = f" (+{len(g.queries) - 1} phrasings)" if len(g.queries) > 1 else ""
-        rows.append([str(number), g.representative + more, f"{g.contacted_sessions:,}",
-                     f"{g.zero_result_searches:,} / {g.searches:,} ({pct(g.zero_result_share)})",
-                     VERDICTS.get(g.verdict or "", "–"), gap_reason(g) if g.verdict else "", gap_action(report, g)])
+        rows.append(
+            [
+                str(number),
+                g.representative + more,
+                f"{g.contacted_sessions:,}",
+                f"{g.zero_result_searches:,} / {g.searches:,} ({pct(g.zero_result_share)})",
+                VERDICTS.get(g.verdict or "", "–"),
+                gap_reason(g) if g.verdict else "",
+                gap_action(report, g),
+            ]
+        )
     return rows
 
 
@@ -101,7 +117,10 @@ def gap_commands(report: DeflectionReport, limit: int = FIX_GAPS) -> list[str]:
 
 
 def agent_rows(report: DeflectionReport, limit: int = 10) -> list[list[str]]:
-    return [[q.query, f"{q.searches:,}", f"{q.zero_result_searches:,}", f"{q.sessions:,}"] for q in report.agents.queries[:limit]]
+    return [
+        [q.query, f"{q.searches:,}", f"{q.zero_result_searches:,}", f"{q.sessions:,}"]
+        for q in report.agents.queries[:limit]
+    ]
 
 
 def agent_summary(report: DeflectionReport) -> str:
@@ -109,14 +128,18 @@ def agent_summary(report: DeflectionReport) -> str:
     if not a.searches:
         return "No agent searches (partner or internal audience) in the period."
     per = ", ".join(f"{k} {v:,}" for k, v in sorted(a.by_audience.items()))
-    return (f"{a.searches:,} agent searches ({per}) in {a.sessions:,} sessions, zero-result rate {pct(a.zero_result_rate)}; "
-            "kept out of the customer metrics. What agents cannot find is a gap in partner docs.")
+    return (
+        f"{a.searches:,} agent searches ({per}) in {a.sessions:,} sessions, zero-result rate {pct(a.zero_result_rate)}; "
+        "kept out of the customer metrics. What agents cannot find is a gap in partner docs."
+    )
 
 
-def join_summary(report: DeflectionReport) -> Optional[str]:
+def join_summary(report: DeflectionReport) -> str | None:
     j = report.identity
     if j is None:
         return None
     shapes = lambda s: ", ".join(f"{v:,} {k}" for k, v in sorted(s.items())) or "none"  # noqa: E731
-    return (f"{j.matched:,} of {j.requesters:,} ticket requesters ({pct(j.match_rate)}) matched a self-service user. "
-            f"Distinct ids: events {shapes(j.event_id_shapes)}; requesters {shapes(j.requester_id_shapes)}.")
+    return (
+        f"{j.matched:,} of {j.requesters:,} ticket requesters ({pct(j.match_rate)}) matched a self-service user. "
+        f"Distinct ids: events {shapes(j.event_id_shapes)}; requesters {shapes(j.requester_id_shapes)}."
+    )

@@ -5,6 +5,7 @@ No Python touches individual events: files are read by DuckDB, and the only per-
 back in SQL (sql/queries.sql). Memory is bounded by DuckDB's `memory_limit`; larger inputs spill
 to a temporary folder.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -13,34 +14,54 @@ import datetime as dt
 import logging
 import re
 import tempfile
-from importlib import resources
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Optional
+from importlib import resources
+from typing import Any
 
 import duckdb
 
 from kbops.analytics import jsonl
-from kbops.analytics.options import DeflectionOptions
-from kbops.analytics.report import (
-    PROBLEM_MESSAGES, AgentQuery, AgentSearch, BreakdownRow, ContentGap, DeflectionReport, DocInfo, DocStats,
-    IdentityJoin, InputFile, InputSummary, Metrics, ProblemCount, ProblemLine,
-)
-from kbops.analytics.sources import (
-    Source, expand, sql_text, tabular_records_sql, ticket_records_sql,
-)
 from kbops.analytics.gaps import gap_clusters
 from kbops.analytics.joins import id_shapes, identity_join, pseudonymise_users
+from kbops.analytics.options import DeflectionOptions
+from kbops.analytics.report import (
+    PROBLEM_MESSAGES,
+    AgentQuery,
+    AgentSearch,
+    BreakdownRow,
+    ContentGap,
+    DeflectionReport,
+    DocInfo,
+    DocStats,
+    IdentityJoin,
+    InputFile,
+    InputSummary,
+    Metrics,
+    ProblemCount,
+    ProblemLine,
+)
+from kbops.analytics.sources import (
+    Source,
+    expand,
+    sql_text,
+    tabular_records_sql,
+    ticket_records_sql,
+)
 from kbops.analytics.translations import candidates as translation_candidates
 from kbops.pii import redact
 
 log = logging.getLogger(__name__)
-Progress = Optional[Callable[[str], None]]
+Progress = Callable[[str], None] | None
 
 _EMPTY_RECORDS = (
     "SELECT CAST(NULL AS BIGINT) AS file_id, CAST(NULL AS BIGINT) AS line_no, CAST(NULL AS VARCHAR) AS record_problem, "
     + ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in ("ts", "ts_text", "event", "session", '"user"'))
     + ", false AS from_ticket, "
-    + ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in ("query", "results", "doc", "rank", "helpful", "locale", "channel", "audience"))
+    + ", ".join(
+        f"CAST(NULL AS VARCHAR) AS {c}"
+        for c in ("query", "results", "doc", "rank", "helpful", "locale", "channel", "audience")
+    )
     + " WHERE false"
 )
 
@@ -156,8 +177,12 @@ def _stage(
 
 def _scrub_queries(con: duckdb.DuckDBPyConnection) -> int:
     """Scrub each distinct query once in Python, hand the pairs back to DuckDB, normalise in SQL."""
-    distinct = [row[0] for row in con.execute(
-        "SELECT DISTINCT query FROM staged WHERE problem IS NULL AND query IS NOT NULL").fetchall()]
+    distinct = [
+        row[0]
+        for row in con.execute(
+            "SELECT DISTINCT query FROM staged WHERE problem IS NULL AND query IS NOT NULL"
+        ).fetchall()
+    ]
     scrubbed = [redact(q) for q in distinct]
     con.execute(
         "CREATE OR REPLACE TEMP TABLE scrubbed_queries AS "
@@ -182,7 +207,7 @@ class Prepared:
     sources: list[Source]
     unreadable: list[tuple[Source, str]]
     scrubbed_queries: int
-    joined: Optional[IdentityJoin]
+    joined: IdentityJoin | None
     summary: InputSummary
 
 
@@ -234,7 +259,7 @@ def _redacted(row: dict[str, Any], key: str) -> dict[str, Any]:
     return {**row, key: redact(value)} if isinstance(value, str) else row
 
 
-def _rate(value: Optional[float]) -> float:
+def _rate(value: float | None) -> float:
     return float(value) if value is not None else 0.0
 
 
@@ -251,10 +276,12 @@ def _assemble(
     summary: InputSummary,
     scrubbed_queries: int,
     doc_info: dict[str, DocInfo],
-    joined: Optional[IdentityJoin] = None,
+    joined: IdentityJoin | None = None,
 ) -> DeflectionReport:
     head = _rows(con, sql_file("metrics.sql"))[0]
-    values: dict[str, Any] = {k: (_rate(v) if k.endswith(("_rate", "_score")) else int(v or 0)) for k, v in head.items()}
+    values: dict[str, Any] = {
+        k: (_rate(v) if k.endswith(("_rate", "_score")) else int(v or 0)) for k, v in head.items()
+    }
     metrics = Metrics(**values)
     breakdowns: dict[str, list[BreakdownRow]] = {"locale": [], "channel": [], "week": []}
     for row in _rows(con, sql_file("breakdown.sql")):
@@ -315,13 +342,27 @@ def _input_summary(
     ).fetchall():
         per_file[file_id] = [records, bad]
     problems = [
-        ProblemCount(path[r["file_id"]], r["problem"], PROBLEM_MESSAGES.get(r["problem"], r["problem"]), r["records"], r["first_line"])
-        for r in _rows(con, queries["problems_by_file"]) if r["problem"] != "blank_line"
+        ProblemCount(
+            path[r["file_id"]],
+            r["problem"],
+            PROBLEM_MESSAGES.get(r["problem"], r["problem"]),
+            r["records"],
+            r["first_line"],
+        )
+        for r in _rows(con, queries["problems_by_file"])
+        if r["problem"] != "blank_line"
     ]
-    problems += [ProblemCount(s.path, "unreadable_file", f"file could not be read: {why}", 1, 0) for s, why in unreadable]
+    problems += [
+        ProblemCount(s.path, "unreadable_file", f"file could not be read: {why}", 1, 0) for s, why in unreadable
+    ]
     lines = tuple(
-        ProblemLine(path[r["file_id"]], r["line_no"], r["problem"], PROBLEM_MESSAGES.get(r["problem"], r["problem"]),
-                    redact(r["problem_value"]) if isinstance(r["problem_value"], str) else r["problem_value"])
+        ProblemLine(
+            path[r["file_id"]],
+            r["line_no"],
+            r["problem"],
+            PROBLEM_MESSAGES.get(r["problem"], r["problem"]),
+            redact(r["problem_value"]) if isinstance(r["problem_value"], str) else r["problem_value"],
+        )
         for r in _rows(con, queries["problem_examples"])
     )
     counts = _rows(con, queries["record_counts"])[0]
@@ -329,18 +370,24 @@ def _input_summary(
     duplicates = _rows(con, queries["duplicates"])[0]
     width = 1099511627776  # record_id = file_id * 2^40 + line_no (sql/stage.sql)
     duplicate_lines = tuple(
-        ProblemLine(path[r["last_copy_id"] // width], r["last_copy_id"] % width, "duplicate",
-                    f"exact duplicate of line {r['event_id'] % width} of {path[r['event_id'] // width]} ({r['copies']} copies); counted once")
+        ProblemLine(
+            path[r["last_copy_id"] // width],
+            r["last_copy_id"] % width,
+            "duplicate",
+            f"exact duplicate of line {r['event_id'] % width} of {path[r['event_id'] // width]} ({r['copies']} copies); counted once",
+        )
         for r in _rows(con, queries["duplicate_examples"])
     )
     late_lines = tuple(
-        ProblemLine(path[r["file_id"]], r["first_line"], "out_of_order",
-                    f"{r['records']} event(s) in this file are earlier than a line above them; ordered by time")
+        ProblemLine(
+            path[r["file_id"]],
+            r["first_line"],
+            "out_of_order",
+            f"{r['records']} event(s) in this file are earlier than a line above them; ordered by time",
+        )
         for r in late
     )
-    files = tuple(
-        InputFile(s.path, s.role, s.format, per_file[s.file_id][0], per_file[s.file_id][1]) for s in sources
-    )
+    files = tuple(InputFile(s.path, s.role, s.format, per_file[s.file_id][0], per_file[s.file_id][1]) for s in sources)
     return InputSummary(
         files=files,
         records=int(counts["records"] or 0),
@@ -359,8 +406,12 @@ def _input_summary(
 
 
 def _notes(
-    metrics: Metrics, summary: InputSummary, options: DeflectionOptions, scrubbed_queries: int, head: dict[str, Any],
-    joined: Optional[IdentityJoin] = None,
+    metrics: Metrics,
+    summary: InputSummary,
+    options: DeflectionOptions,
+    scrubbed_queries: int,
+    head: dict[str, Any],
+    joined: IdentityJoin | None = None,
 ) -> list[str]:
     notes: list[str] = []
     if summary.valid_records == 0:
@@ -373,7 +424,9 @@ def _notes(
         if head["self_service_score"] is None:
             notes.append("No contacts in the period: the self-service score is undefined and reported as 0.")
     if summary.bad_records:
-        notes.append(f"{summary.bad_records} record(s) were not counted because they are invalid; see the input problems.")
+        notes.append(
+            f"{summary.bad_records} record(s) were not counted because they are invalid; see the input problems."
+        )
     if summary.duplicate_records_removed:
         notes.append(f"{summary.duplicate_records_removed} exact duplicate record(s) were counted once.")
     if summary.offset_timestamps or summary.naive_timestamps:

@@ -16,10 +16,11 @@ A peer group with fewer than MIN_PEERS docs gives no stable median (two planted 
 French docs would make failure "typical"): it borrows the baseline of the same audience in every
 language, and says so.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Optional, Sequence
 
 from kbops.analytics.report import DocStats, wilson_lower
 
@@ -53,13 +54,28 @@ class FixDoc:
     def as_dict(self) -> dict:
         s = self.stats
         return {
-            "doc": s.doc, "title": s.title, "owner": s.owner, "last_reviewed": s.last_reviewed, "url": s.url,
-            "locale": s.locale, "audience": s.audience, "sessions": s.sessions, "contacted_sessions": s.contacted_sessions,
-            "contact_after_view_rate": s.contact_after_view_rate, "rate_lower_bound": round(s.rate_lower_bound, 4),
-            "baseline": {"label": self.baseline.label, "contact_rate": round(self.baseline.contact_rate, 4),
-                         "unhelpful_share": round(self.baseline.unhelpful_share, 4), "docs": self.baseline.docs},
-            "excess_contacts": round(self.excess_contacts, 2), "helpful_yes": s.helpful_yes, "helpful_no": s.helpful_no,
-            "unhelpful_lower_bound": round(self.unhelpful_lower_bound, 4), "reasons": list(self.reasons),
+            "doc": s.doc,
+            "title": s.title,
+            "owner": s.owner,
+            "last_reviewed": s.last_reviewed,
+            "url": s.url,
+            "locale": s.locale,
+            "audience": s.audience,
+            "sessions": s.sessions,
+            "contacted_sessions": s.contacted_sessions,
+            "contact_after_view_rate": s.contact_after_view_rate,
+            "rate_lower_bound": round(s.rate_lower_bound, 4),
+            "baseline": {
+                "label": self.baseline.label,
+                "contact_rate": round(self.baseline.contact_rate, 4),
+                "unhelpful_share": round(self.baseline.unhelpful_share, 4),
+                "docs": self.baseline.docs,
+            },
+            "excess_contacts": round(self.excess_contacts, 2),
+            "helpful_yes": s.helpful_yes,
+            "helpful_no": s.helpful_no,
+            "unhelpful_lower_bound": round(self.unhelpful_lower_bound, 4),
+            "reasons": list(self.reasons),
         }
 
 
@@ -111,7 +127,7 @@ def baselines(docs: Iterable[DocStats], min_sessions: int) -> dict[tuple[str, st
 
 
 def times(rate: float, baseline: float) -> str:
-    """"3×", "2.6×": how many times the baseline."""
+    """ "3×", "2.6×": how many times the baseline."""
     if baseline <= 0:
         return "above"
     ratio = rate / baseline
@@ -122,8 +138,10 @@ def reasons_for(stats: DocStats, baseline: Baseline, excess: float, unhelpful: f
     reasons = []
     if excess > 0 and stats.contact_after_view_rate is not None:
         rate = stats.contact_after_view_rate
-        reasons.append(f"{times(rate, baseline.contact_rate)} the usual contact rate "
-                       f"({rate * 100:.1f}% vs {baseline.contact_rate * 100:.1f}% for {baseline.label})")
+        reasons.append(
+            f"{times(rate, baseline.contact_rate)} the usual contact rate "
+            f"({rate * 100:.1f}% vs {baseline.contact_rate * 100:.1f}% for {baseline.label})"
+        )
     if unhelpful_signal(unhelpful, baseline):
         votes = stats.helpful_yes + stats.helpful_no
         reasons.append(f"{stats.helpful_yes:,} of {votes:,} found it helpful")
@@ -153,5 +171,5 @@ def rank_docs(docs: Sequence[DocStats], min_sessions: int) -> tuple[FixDoc, ...]
     return tuple(rows)
 
 
-def find(rows: Sequence[FixDoc], doc: str) -> Optional[FixDoc]:
+def find(rows: Sequence[FixDoc], doc: str) -> FixDoc | None:
     return next((r for r in rows if r.doc == doc), None)

@@ -10,13 +10,15 @@ searched two phrasings counts once).
 Each cluster's verdict comes from running its phrasings through the search engine
 (kbops.analytics.verdicts).
 """
+
 from __future__ import annotations
 
 import dataclasses
 import functools
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence
+from typing import Any
 
 import duckdb
 
@@ -37,12 +39,12 @@ class GapCluster:
     zero_result_searches: int
     sessions: int
     contacted_sessions: int
-    clicked_doc: Optional[str] = None  # the doc its readers clicked and then did not contact
-    verdict: Optional[str] = None  # no_doc | ranks_low | found | no_index
-    doc: Optional[str] = None
-    doc_rank: Optional[int] = None
-    command: Optional[str] = None
-    title: Optional[str] = None  # the proposed title of a new doc (no_doc), or the one checked against existing docs
+    clicked_doc: str | None = None  # the doc its readers clicked and then did not contact
+    verdict: str | None = None  # no_doc | ranks_low | found | no_index
+    doc: str | None = None
+    doc_rank: int | None = None
+    command: str | None = None
+    title: str | None = None  # the proposed title of a new doc (no_doc), or the one checked against existing docs
     votes: int = 0  # phrasings whose first search hit is `doc`
     phrasings_run: int = 0
 
@@ -73,7 +75,7 @@ def _default_backend():
     return get_backend(SearchConfig().backend)
 
 
-def _language(locale: Optional[str]) -> str:
+def _language(locale: str | None) -> str:
     """The language of a locale; events without one ("unknown") are analysed as English, the default."""
     base = language_of(locale)
     return DEFAULT_LOCALE if not base or base == "unknown" else base
@@ -128,27 +130,36 @@ def gap_clusters(con: duckdb.DuckDBPyConnection, queries: dict[str, str], limit:
     for index, members in enumerate(groups):
         c = counts[index]
         rep = members[0]
-        clusters.append(GapCluster(
-            representative=rep["query"], locale=_language(rep.get("locale")),
-            queries=tuple(m["query"] for m in members),
-            searches=int(c["searches"]), zero_result_searches=int(c["zero_result_searches"]),
-            sessions=int(c["sessions"]), contacted_sessions=int(c["contacted_sessions"]),
-        ))
+        clusters.append(
+            GapCluster(
+                representative=rep["query"],
+                locale=_language(rep.get("locale")),
+                queries=tuple(m["query"] for m in members),
+                searches=int(c["searches"]),
+                zero_result_searches=int(c["zero_result_searches"]),
+                sessions=int(c["sessions"]),
+                contacted_sessions=int(c["contacted_sessions"]),
+            )
+        )
     clusters.sort(key=lambda g: (-g.contacted_sessions, -g.zero_result_searches, -g.searches, g.representative))
     top = clusters[:limit]
     clicks = [r for r in _rows(con, queries["clicks"]) if r["resolved"]]
     return tuple(dataclasses.replace(g, clicked_doc=_helpful_click(g, clicks)) for g in top)
 
 
-def _helpful_click(cluster: GapCluster, clicks: list[dict[str, Any]]) -> Optional[str]:
+def _helpful_click(cluster: GapCluster, clicks: list[dict[str, Any]]) -> str | None:
     """The doc most often clicked, without a contact after, by the cluster's own phrasings; failing that,
     by other queries similar to its representative (phrasings that were never a gap)."""
     names = set(cluster.queries)
     own = [r for r in clicks if r["query"] in names]
     if not own:
         rep_terms = query_terms(cluster.representative, cluster.locale)
-        own = [r for r in clicks if _language(r.get("locale")) == cluster.locale
-               and similar(query_terms(r["query"], cluster.locale), rep_terms)]
+        own = [
+            r
+            for r in clicks
+            if _language(r.get("locale")) == cluster.locale
+            and similar(query_terms(r["query"], cluster.locale), rep_terms)
+        ]
     score: dict[str, int] = {}
     for row in own:
         score[row["doc"]] = score.get(row["doc"], 0) + int(row["resolved"])

@@ -4,10 +4,10 @@ Ticket requesters only count against a self-service session when they resolve to
 as the session's user. When almost none do, every ticket looks like a contact from nowhere and the
 deflection rate is silently too high; `identity_join` measures the match and names the likely cause.
 """
+
 from __future__ import annotations
 
 from importlib import resources
-from typing import Optional
 
 import duckdb
 
@@ -70,7 +70,7 @@ def identity_join(
     event_shapes: dict[str, int],
     ticket_shapes: dict[str, int],
     salt_configured: bool,
-) -> Optional[IdentityJoin]:
+) -> IdentityJoin | None:
     """How many ticket requesters are also self-service users, and a warning when (almost) none are."""
     if not ticket_shapes:
         return None
@@ -87,12 +87,16 @@ def identity_join(
             f"against sessions and the deflection rate is probably too high. Likely cause: {cause[1]}"
         )
     return IdentityJoin(
-        requesters=requesters, matched=matched, event_id_shapes=event_shapes, requester_id_shapes=ticket_shapes,
-        warning=warning, likely_cause=cause[0] if cause else None,
+        requesters=requesters,
+        matched=matched,
+        event_id_shapes=event_shapes,
+        requester_id_shapes=ticket_shapes,
+        warning=warning,
+        likely_cause=cause[0] if cause else None,
     )
 
 
-def _main(shapes: dict[str, int]) -> Optional[str]:
+def _main(shapes: dict[str, int]) -> str | None:
     return max(shapes, key=lambda k: shapes[k]) if shapes else None
 
 
@@ -100,21 +104,29 @@ def likely_cause(event_shapes: dict[str, int], ticket_shapes: dict[str, int], sa
     """(code, explanation): `no_event_users`, `salt`, `id_format` or `unknown`."""
     events, tickets = _main(event_shapes), _main(ticket_shapes)
     if events is None:
-        return ("no_event_users",
-                "the events carry no user ids, so a ticket can only join a session through a user id; "
-                "send `user` with the events (the collector pseudonymises it).")
+        return (
+            "no_event_users",
+            "the events carry no user ids, so a ticket can only join a session through a user id; "
+            "send `user` with the events (the collector pseudonymises it).",
+        )
     if events == "pseudonym" and tickets != "pseudonym":
         where = "the salt configured for analytics" if salt_configured else "the default salt (none is configured)"
-        return ("salt",
-                f"the salt. Event users are pseudonyms written by the collector, requesters are raw {tickets}s hashed "
-                f"here with {where}; it must be the collector's salt: set [tool.kbops.analytics] user_salt, "
-                "[tool.kbops.server] user_salt or KB_USER_SALT to the value the collector uses (.kb/user-salt).")
+        return (
+            "salt",
+            f"the salt. Event users are pseudonyms written by the collector, requesters are raw {tickets}s hashed "
+            f"here with {where}; it must be the collector's salt: set [tool.kbops.analytics] user_salt, "
+            "[tool.kbops.server] user_salt or KB_USER_SALT to the value the collector uses (.kb/user-salt).",
+        )
     if events != tickets:
-        return ("id_format",
-                f"the id format. Event users are mostly {events}s, ticket requesters mostly {tickets}s: the same "
-                f"person has different ids. Map the export column that holds the same id as the events "
-                f"(--map requester=\"Column\"), or send that id as `user` with the events.")
-    return ("id_format",
-            f"the id format, or a different salt. Both sides carry {events}s but they do not match: check that they "
-            "are the same kind of id (e.g. `cust-1042` vs `1042`, a CRM id vs a help-desk contact id) and, for "
-            "pseudonyms, the same salt.")
+        return (
+            "id_format",
+            f"the id format. Event users are mostly {events}s, ticket requesters mostly {tickets}s: the same "
+            f"person has different ids. Map the export column that holds the same id as the events "
+            f'(--map requester="Column"), or send that id as `user` with the events.',
+        )
+    return (
+        "id_format",
+        f"the id format, or a different salt. Both sides carry {events}s but they do not match: check that they "
+        "are the same kind of id (e.g. `cust-1042` vs `1042`, a CRM id vs a help-desk contact id) and, for "
+        "pseudonyms, the same salt.",
+    )

@@ -9,6 +9,7 @@ row count is checked against its line count; a file that does not match (an exot
 readers split differently) is staged again through the exact path, sql/jsonl_records.sql, which
 parses raw lines in SQL.
 """
+
 from __future__ import annotations
 
 from kbops.analytics.sources import EVENT_FIELDS, Source, sql_name, sql_text

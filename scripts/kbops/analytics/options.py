@@ -1,11 +1,11 @@
 """What a deflection run needs: `[tool.kbops.analytics]` settings, flags, durations, ticket mappings."""
+
 from __future__ import annotations
 
 import datetime as dt
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -39,9 +39,9 @@ class AnalyticsConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     window: str = Field(default="24h", description="W: how long after a session a contact still counts")
-    user_salt: Optional[str] = Field(default=None, description="Salt of the user pseudonyms (default: the collector's)")
+    user_salt: str | None = Field(default=None, description="Salt of the user pseudonyms (default: the collector's)")
     memory_limit: str = Field(default="2GB", description="DuckDB memory_limit; larger inputs spill to disk")
-    threads: Optional[int] = Field(default=None, ge=1, description="DuckDB threads (default: all cores)")
+    threads: int | None = Field(default=None, ge=1, description="DuckDB threads (default: all cores)")
     ticket_columns: dict[str, str] = Field(default_factory=dict, description="Ticket field -> export column")
     report_path: str = Field(default="kb/reports/deflection.md", description="Where --publish writes")
     gap_limit: int = Field(default=20, ge=1)
@@ -66,7 +66,7 @@ def parse_instant(text: str, *, end_of_day: bool) -> dt.datetime:
     except ValueError:
         raise UsageError(f"invalid date {text!r}; expected YYYY-MM-DD or an ISO 8601 date-time") from None
     if value.tzinfo is not None:
-        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
     return value
 
 
@@ -79,9 +79,11 @@ def parse_mapping(items: list[str] | None) -> dict[str, str]:
             key, sep, column = pair.partition("=")
             key, column = key.strip(), column.strip().strip('"').strip("'")
             if not sep or not column:
-                problems.append(f"--map {pair!r}: expected field=column, e.g. created_at=\"Created at\"")
+                problems.append(f'--map {pair!r}: expected field=column, e.g. created_at="Created at"')
             elif key not in TICKET_COLUMNS:
-                problems.append(f"--map {pair!r}: unknown ticket field {key!r}; expected one of {', '.join(TICKET_COLUMNS)}")
+                problems.append(
+                    f"--map {pair!r}: unknown ticket field {key!r}; expected one of {', '.join(TICKET_COLUMNS)}"
+                )
             else:
                 mapping[key] = column
     if problems:
@@ -130,12 +132,12 @@ class DeflectionOptions:
     ticket_columns: dict[str, str] = field(default_factory=dict)
     window: dt.timedelta = dt.timedelta(hours=24)
     click_window: dt.timedelta = dt.timedelta(minutes=30)
-    since: Optional[dt.datetime] = None
-    until: Optional[dt.datetime] = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
     user_salt: str = DEFAULT_SALT
     salt_configured: bool = False
     memory_limit: str = "2GB"
-    threads: Optional[int] = None
+    threads: int | None = None
     gap_limit: int = 20
     min_doc_sessions: int = 5
     example_limit: int = 20
@@ -164,7 +166,7 @@ class DeflectionOptions:
         since: str | None = None,
         until: str | None = None,
         audience: str | None = None,
-    ) -> "DeflectionOptions":
+    ) -> DeflectionOptions:
         """Defaults < `[tool.kbops.analytics]` < flags."""
         config = settings.section("analytics", AnalyticsConfig)
         problems: list[str] = []

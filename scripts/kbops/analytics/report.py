@@ -1,10 +1,11 @@
 """The deflection report: plain frozen data, the same for every output format."""
+
 from __future__ import annotations
 
 import dataclasses
 import math
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 # Human wording of each ingest problem code written by sql/stage.sql (and the engine).
 PROBLEM_MESSAGES = {
@@ -58,9 +59,9 @@ class BreakdownRow:
     clicked_searches: int
     self_service_sessions: int
     contacted_sessions: int
-    zero_result_rate: Optional[float]
-    click_through_rate: Optional[float]
-    deflection_rate: Optional[float]
+    zero_result_rate: float | None
+    click_through_rate: float | None
+    deflection_rate: float | None
 
 
 Z95 = 1.959963984540054  # two-sided 95 % normal quantile
@@ -84,15 +85,15 @@ def wilson_lower(successes: int, trials: int, z: float = Z95) -> float:
 class DocInfo:
     """What the knowledge base says about a doc, to make a report row actionable."""
 
-    title: Optional[str] = None
-    owner: Optional[str] = None
-    last_reviewed: Optional[str] = None
-    url: Optional[str] = None
-    path: Optional[str] = None
-    locale: Optional[str] = None
-    audience: Optional[str] = None
-    translation_of: Optional[str] = None  # the source doc of a translation
-    doc_type: Optional[str] = None
+    title: str | None = None
+    owner: str | None = None
+    last_reviewed: str | None = None
+    url: str | None = None
+    path: str | None = None
+    locale: str | None = None
+    audience: str | None = None
+    translation_of: str | None = None  # the source doc of a translation
+    doc_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,17 +105,17 @@ class DocStats:
     helpful_no: int
     sessions: int
     contacted_sessions: int
-    contact_after_view_rate: Optional[float]
-    reader_locale: Optional[str] = None  # the language its readers browse in (most of them)
-    title: Optional[str] = None
-    owner: Optional[str] = None
-    last_reviewed: Optional[str] = None
-    url: Optional[str] = None
-    path: Optional[str] = None
-    locale: Optional[str] = None
-    audience: Optional[str] = None
-    translation_of: Optional[str] = None
-    doc_type: Optional[str] = None
+    contact_after_view_rate: float | None
+    reader_locale: str | None = None  # the language its readers browse in (most of them)
+    title: str | None = None
+    owner: str | None = None
+    last_reviewed: str | None = None
+    url: str | None = None
+    path: str | None = None
+    locale: str | None = None
+    audience: str | None = None
+    translation_of: str | None = None
+    doc_type: str | None = None
 
     @property
     def rate_lower_bound(self) -> float:
@@ -130,11 +131,11 @@ class IdentityJoin:
     matched: int
     event_id_shapes: dict[str, int]
     requester_id_shapes: dict[str, int]
-    warning: Optional[str] = None
-    likely_cause: Optional[str] = None  # salt | id_format | no_event_users
+    warning: str | None = None
+    likely_cause: str | None = None  # salt | id_format | no_event_users
 
     @property
-    def match_rate(self) -> Optional[float]:
+    def match_rate(self) -> float | None:
         return self.matched / self.requesters if self.requesters else None
 
 
@@ -157,7 +158,7 @@ class AgentSearch:
     queries: tuple[AgentQuery, ...] = ()
 
     @property
-    def zero_result_rate(self) -> Optional[float]:
+    def zero_result_rate(self) -> float | None:
         return self.zero_result_searches / self.searches if self.searches else None
 
 
@@ -196,7 +197,7 @@ class ProblemLine:
     line: int
     problem: str
     message: str
-    value: Optional[str] = None
+    value: str | None = None
 
 
 @dataclass(frozen=True)
@@ -228,10 +229,10 @@ class DeflectionReport:
 
     metrics: Metrics
     window_hours: float
-    since: Optional[str]
-    until: Optional[str]
-    first_event: Optional[str]
-    last_event: Optional[str]
+    since: str | None
+    until: str | None
+    first_event: str | None
+    last_event: str | None
     breakdowns: dict[str, tuple[BreakdownRow, ...]]
     docs: tuple[DocStats, ...]
     content_gaps: tuple[ContentGap, ...]
@@ -240,7 +241,7 @@ class DeflectionReport:
     min_doc_sessions: int = 5
     audience: str = "public"
     locale: str = "en"  # the language dates are written in (the knowledge base's default locale)
-    identity: Optional[IdentityJoin] = None
+    identity: IdentityJoin | None = None
     agents: AgentSearch = field(default_factory=AgentSearch)
     gap_clusters: tuple[Any, ...] = ()  # kbops.analytics.gaps.GapCluster, verdicts by kbops.analytics.verdicts.diagnose
     translation_rows: tuple[dict[str, Any], ...] = ()  # raw material of translation_demand (sql/translations.sql)
@@ -275,7 +276,12 @@ class DeflectionReport:
             **m,
             "deflected_sessions": self.metrics.deflected_sessions,
             "window_hours": self.window_hours,
-            "period": {"since": self.since, "until": self.until, "first_event": self.first_event, "last_event": self.last_event},
+            "period": {
+                "since": self.since,
+                "until": self.until,
+                "first_event": self.first_event,
+                "last_event": self.last_event,
+            },
             "breakdowns": {k: [dataclasses.asdict(r) for r in rows] for k, rows in self.breakdowns.items()},
             "audience": self.audience,
             "warnings": list(self.warnings),

@@ -8,6 +8,7 @@ line number, so that every problem can be reported as `path:line`:
 - Parquet event files: the row number within the file stands in for the line.
 - Help-desk ticket exports (CSV): mapped to `contact` events through a column mapping.
 """
+
 from __future__ import annotations
 
 import glob
@@ -20,7 +21,20 @@ import duckdb
 from kbops.analytics.options import REQUIRED_TICKET_FIELDS, TICKET_COLUMNS
 from kbops.errors import UsageError
 
-EVENT_FIELDS = ("ts", "event", "session", "user", "query", "results", "doc", "rank", "helpful", "locale", "channel", "audience")
+EVENT_FIELDS = (
+    "ts",
+    "event",
+    "session",
+    "user",
+    "query",
+    "results",
+    "doc",
+    "rank",
+    "helpful",
+    "locale",
+    "channel",
+    "audience",
+)
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json", ".log")
 CSV_SUFFIXES = (".csv", ".tsv")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -101,7 +115,9 @@ def tabular_records_sql(con: duckdb.DuckDBPyConnection, source: Source) -> str:
     columns = _columns(con, reader.replace(" WITH ORDINALITY", ""))
     select = [f"{source.file_id} AS file_id", f"{line} AS line_no", "CAST(NULL AS VARCHAR) AS record_problem"]
     for name in EVENT_FIELDS:
-        select.append(f"{sql_name(name)} AS {sql_name(name)}" if name in columns else f"CAST(NULL AS VARCHAR) AS {sql_name(name)}")
+        select.append(
+            f"{sql_name(name)} AS {sql_name(name)}" if name in columns else f"CAST(NULL AS VARCHAR) AS {sql_name(name)}"
+        )
         if name == "ts":
             is_text = columns.get("ts") == "VARCHAR"
             select.append('"ts" AS ts_text' if is_text else "CAST(NULL AS VARCHAR) AS ts_text")
@@ -110,7 +126,9 @@ def tabular_records_sql(con: duckdb.DuckDBPyConnection, source: Source) -> str:
     return f"SELECT {', '.join(select)} FROM {reader}"
 
 
-def ticket_columns_for(con: duckdb.DuckDBPyConnection, source: Source, mapping: dict[str, str]) -> dict[str, str | None]:
+def ticket_columns_for(
+    con: duckdb.DuckDBPyConnection, source: Source, mapping: dict[str, str]
+) -> dict[str, str | None]:
     """Which export column feeds each ticket field; a mapped column that does not exist is a usage error."""
     available = _columns(con, _csv_reader(source.path))
     chosen: dict[str, str | None] = {}
@@ -128,7 +146,7 @@ def ticket_columns_for(con: duckdb.DuckDBPyConnection, source: Source, mapping: 
         if name not in mapping and chosen[name] is None:
             problems.append(
                 f"{source.path}: no column for ticket field {name!r} (tried {', '.join(TICKET_COLUMNS[name])}); "
-                f"name it with --map {name}=\"Column\""
+                f'name it with --map {name}="Column"'
             )
     if problems:
         raise UsageError("\n".join(problems))
@@ -146,7 +164,7 @@ def ticket_records_sql(con: duckdb.DuckDBPyConnection, source: Source, mapping: 
     return (
         f"SELECT {source.file_id} AS file_id, ordinality + 1 AS line_no, CAST(NULL AS VARCHAR) AS record_problem, "
         f"{col('created_at')} AS ts, {col('created_at')} AS ts_text, 'contact' AS event, "
-        f"CAST(NULL AS VARCHAR) AS session, {col('requester')} AS \"user\", true AS from_ticket, "
+        f'CAST(NULL AS VARCHAR) AS session, {col("requester")} AS "user", true AS from_ticket, '
         "CAST(NULL AS VARCHAR) AS query, CAST(NULL AS VARCHAR) AS results, CAST(NULL AS VARCHAR) AS doc, "
         "CAST(NULL AS VARCHAR) AS rank, CAST(NULL AS VARCHAR) AS helpful, CAST(NULL AS VARCHAR) AS locale, "
         f"{col('channel')} AS channel, CAST(NULL AS VARCHAR) AS audience FROM {_csv_reader(source.path)} WITH ORDINALITY"

@@ -10,6 +10,7 @@ text, and scrubbing it again changes nothing), is 3-120 characters long, is in t
 is not already one of the doc's sample_queries, and came from at least `min_sessions` sessions; at
 most `per_doc` per doc, most frequent first.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -17,7 +18,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from kbops.analytics.engine import prepared
 from kbops.analytics.options import DeflectionOptions
@@ -59,7 +60,7 @@ class DocSuggestion:
 class EvalQuery:
     query: str
     relevant: tuple[str, ...]
-    locale: Optional[str]
+    locale: str | None
 
 
 @dataclass
@@ -70,7 +71,10 @@ class Suggestions:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "docs": [{"doc": d.doc, "path": d.path, "queries": list(d.queries), "sessions": list(d.sessions)} for d in self.docs],
+            "docs": [
+                {"doc": d.doc, "path": d.path, "queries": list(d.queries), "sessions": list(d.sessions)}
+                for d in self.docs
+            ],
             "proposed": sum(len(d.queries) for d in self.docs),
             "held_out_queries": len(self.held_out),
             "skipped": self.skipped,
@@ -82,7 +86,12 @@ def _key(query: str) -> str:
 
 
 def suggest_queries(
-    options: DeflectionOptions, settings: Settings, *, per_doc: int = 5, min_sessions: int = 2, holdout: float = 0.3,
+    options: DeflectionOptions,
+    settings: Settings,
+    *,
+    per_doc: int = 5,
+    min_sessions: int = 2,
+    holdout: float = 0.3,
 ) -> Suggestions:
     from kbops.model.loader import load_corpus
 
@@ -97,7 +106,7 @@ def suggest_queries(
     def skip(reason: str) -> None:
         result.skipped[reason] = result.skipped.get(reason, 0) + 1
 
-    held: dict[tuple[str, Optional[str]], set[str]] = {}
+    held: dict[tuple[str, str | None], set[str]] = {}
     proposals: dict[str, list[tuple[int, str]]] = {}
     for row in sorted(rows, key=lambda r: (-r["sessions"], r["query"], r["doc"])):
         doc = docs.get(row["doc"])
@@ -129,7 +138,9 @@ def suggest_queries(
         DocSuggestion(doc_id, docs[doc_id].relpath, tuple(q for _, q in found), tuple(n for n, _ in found))
         for doc_id, found in sorted(proposals.items())
     ]
-    result.held_out = [EvalQuery(q, tuple(sorted(ids)), loc) for (q, loc), ids in sorted(held.items(), key=lambda kv: kv[0][0])]
+    result.held_out = [
+        EvalQuery(q, tuple(sorted(ids)), loc) for (q, loc), ids in sorted(held.items(), key=lambda kv: kv[0][0])
+    ]
     return result
 
 
@@ -150,8 +161,15 @@ def given_queries(settings: Settings, doc_id: str, queries: list[str]) -> Sugges
     kept: list[str] = []
     for query in queries:
         query = " ".join(query.split())
-        reason = ("contained personal data" if scrub(query) != query else "too short or too long" if not 3 <= len(query) <= 120
-                  else "already a sample query" if _key(query) in present | {_key(q) for q in kept} else None)
+        reason = (
+            "contained personal data"
+            if scrub(query) != query
+            else "too short or too long"
+            if not 3 <= len(query) <= 120
+            else "already a sample query"
+            if _key(query) in present | {_key(q) for q in kept}
+            else None
+        )
         if reason:
             result.skipped[reason] = result.skipped.get(reason, 0) + 1
         else:
@@ -176,8 +194,14 @@ def unified_diff(settings: Settings, changes: dict[Path, tuple[str, str]]) -> st
     parts: list[str] = []
     for path, (before, after) in changes.items():
         rel = path.relative_to(settings.root).as_posix()
-        parts.extend(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                          fromfile=f"a/{rel}", tofile=f"b/{rel}"))
+        parts.extend(
+            difflib.unified_diff(
+                before.splitlines(keepends=True),
+                after.splitlines(keepends=True),
+                fromfile=f"a/{rel}",
+                tofile=f"b/{rel}",
+            )
+        )
     return "".join(parts)
 
 
@@ -213,14 +237,20 @@ def eval_before_after(settings: Settings, suggestions: Suggestions, audience: st
         results: dict[str, Any] = {"queries": 0, "unseen_phrasings": 0}
         for stage in ("before", "after"):
             if stage == "after":
-                write_changes({root / p.relative_to(settings.root): t for p, t in proposed_texts(settings, suggestions).items()})
+                write_changes(
+                    {root / p.relative_to(settings.root): t for p, t in proposed_texts(settings, suggestions).items()}
+                )
             build_index(copy, rebuild=True)
             try:  # kb eval scores only the queries this audience could answer
                 report = evaluate(copy, queries, audience=audience)
             except UsageError:
                 return {"queries": 0, "unseen_phrasings": 0}
             results["queries"] = report.queries
-            results[stage] = {"mrr": round(report.mrr, 4), "recall@1": round(report.recall_at_1, 4), "recall@5": round(report.recall_at_5, 4)}
+            results[stage] = {
+                "mrr": round(report.mrr, 4),
+                "recall@1": round(report.recall_at_1, 4),
+                "recall@5": round(report.recall_at_5, 4),
+            }
             try:
                 part = evaluate(copy, unseen, audience=audience) if unseen else None
             except UsageError:
@@ -229,4 +259,3 @@ def eval_before_after(settings: Settings, suggestions: Suggestions, audience: st
                 results["unseen_phrasings"] = part.queries
                 results[stage]["unseen_mrr"] = round(part.mrr, 4)
         return results
-

@@ -6,29 +6,82 @@ then punctuation, greetings, politeness and question scaffolding ("how do i", "c
 reader's "my"/"i" become the help centre's "your"/"you" (English), and the result is put in sentence case.
 The word lists are data per language; a language without one keeps the phrasing, cleaned of punctuation.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 # Phrases removed wherever they stand (whole words), longest first.
 FILLER: dict[str, tuple[str, ...]] = {
-    "en": ("thank you", "thanks", "please", "pls", "plz", "right now", "now", "asap", "urgently", "urgent", "immediately",
-           "quickly", "hello", "hi", "hey", "help me", "help", "ok", "okay", "again", "just"),
+    "en": (
+        "thank you",
+        "thanks",
+        "please",
+        "pls",
+        "plz",
+        "right now",
+        "now",
+        "asap",
+        "urgently",
+        "urgent",
+        "immediately",
+        "quickly",
+        "hello",
+        "hi",
+        "hey",
+        "help me",
+        "help",
+        "ok",
+        "okay",
+        "again",
+        "just",
+    ),
     "es": ("por favor", "gracias", "hola", "ayuda", "urgente", "ahora", "ya"),
     "fr": ("s'il vous plait", "s'il vous plaît", "svp", "merci", "bonjour", "aide", "urgent", "maintenant"),
 }
 # Openings removed at the start only: they make a question of what a title states.
 OPENINGS: dict[str, tuple[str, ...]] = {
-    "en": ("is it possible to", "is there a way to", "i would like to", "i'd like to", "i want to", "i need to", "i wish to",
-           "how do i", "how can i", "how should i", "how to", "can i", "could i", "can you", "could you", "would you",
-           "am i able to", "are you able to", "do you", "i have to", "i must", "what do i do to", "where can i", "where do i",
-           "tell me how to", "show me how to", "explain how to", "want to know how to", "know how to", "want to know",
-           "i", "so"),
+    "en": (
+        "is it possible to",
+        "is there a way to",
+        "i would like to",
+        "i'd like to",
+        "i want to",
+        "i need to",
+        "i wish to",
+        "how do i",
+        "how can i",
+        "how should i",
+        "how to",
+        "can i",
+        "could i",
+        "can you",
+        "could you",
+        "would you",
+        "am i able to",
+        "are you able to",
+        "do you",
+        "i have to",
+        "i must",
+        "what do i do to",
+        "where can i",
+        "where do i",
+        "tell me how to",
+        "show me how to",
+        "explain how to",
+        "want to know how to",
+        "know how to",
+        "want to know",
+        "i",
+        "so",
+    ),
     "es": ("como puedo", "cómo puedo", "como", "cómo", "quiero", "necesito", "puedo", "me gustaria", "me gustaría"),
     "fr": ("comment puis-je", "comment", "je veux", "je voudrais", "est-ce que je peux", "puis-je"),
 }
-PRONOUNS: dict[str, dict[str, str]] = {"en": {"my": "your", "i": "you", "me": "you", "i'm": "you're", "mine": "yours", "myself": "yourself"}}
+PRONOUNS: dict[str, dict[str, str]] = {
+    "en": {"my": "your", "i": "you", "me": "you", "i'm": "you're", "mine": "yours", "myself": "yourself"}
+}
 MAX_WORDS = 12
 
 
@@ -46,7 +99,9 @@ def clean_title(phrasing: str, language: str) -> str:
         text = _words_pattern(filler).sub(" ", text)
     openings = OPENINGS.get(language, ())
     if openings:
-        opening = re.compile(r"^(?:" + "|".join(re.escape(o) for o in sorted(openings, key=len, reverse=True)) + r")(?![\w'])\s*")
+        opening = re.compile(
+            r"^(?:" + "|".join(re.escape(o) for o in sorted(openings, key=len, reverse=True)) + r")(?![\w'])\s*"
+        )
         for _ in range(3):  # "hi, i want to ..." -> "want to ..." -> ...
             text = opening.sub("", text.strip())
     swap = PRONOUNS.get(language)
@@ -69,7 +124,9 @@ def proposed_title(phrasings: Sequence[str], language: str, terms: Callable[[str
 
     def centrality(index: int) -> tuple[float, int]:
         own = analysed[index]
-        shared = sum(len(own & other) / len(own | other) for j, other in enumerate(analysed) if j != index and own | other)
+        shared = sum(
+            len(own & other) / len(own | other) for j, other in enumerate(analysed) if j != index and own | other
+        )
         title = clean_title(candidates[index], language)
         return (shared - 0.15 * max(0, len(title.split()) - 5), -len(title))
 

@@ -9,12 +9,14 @@ Demand is grouped by (L, D) with the queries that led to it; each row carries th
 `kb new TYPE --translation-of D --locale L` command. The SQL is sql/translations.sql; only the
 unclicked queries with most sessions per language (UNANSWERED_PER_LANGUAGE) are run through search.
 """
+
 from __future__ import annotations
 
 import logging
 import shlex
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable, Optional
+from typing import Any
 
 import duckdb
 
@@ -30,8 +32,8 @@ QUERIES_PER_ROW = 5
 class TranslationDemand:
     language: str  # what the readers browse in
     doc: str  # the doc to translate (the original of its family)
-    title: Optional[str]
-    doc_type: Optional[str]
+    title: str | None
+    doc_type: str | None
     sessions: int  # sessions per query, summed over the queries below
     clicked_sessions: int  # of which: readers who opened the doc in another language
     unanswered_sessions: int  # of which: readers who clicked nothing, where search answers with the doc
@@ -40,15 +42,22 @@ class TranslationDemand:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "language": self.language, "doc": self.doc, "title": self.title, "sessions": self.sessions,
-            "clicked_sessions": self.clicked_sessions, "unanswered_sessions": self.unanswered_sessions,
-            "queries": [{"query": q, "sessions": n} for q, n in self.queries], "command": self.command,
+            "language": self.language,
+            "doc": self.doc,
+            "title": self.title,
+            "sessions": self.sessions,
+            "clicked_sessions": self.clicked_sessions,
+            "unanswered_sessions": self.unanswered_sessions,
+            "queries": [{"query": q, "sessions": n} for q, n in self.queries],
+            "command": self.command,
         }
 
 
 def candidates(con: duckdb.DuckDBPyConnection, sql: str, doc_info: dict[str, DocInfo]) -> list[dict[str, Any]]:
     """The (language, query, doc, sessions) rows of sql/translations.sql over the open deflection connection."""
-    docs = [(doc, language_of(info.locale), info.translation_of or doc) for doc, info in doc_info.items() if info.locale]
+    docs = [
+        (doc, language_of(info.locale), info.translation_of or doc) for doc, info in doc_info.items() if info.locale
+    ]
     con.execute(
         "CREATE OR REPLACE TEMP TABLE kb_docs AS SELECT unnest(CAST($1 AS VARCHAR[])) AS doc, "
         "unnest(CAST($2 AS VARCHAR[])) AS language, unnest(CAST($3 AS VARCHAR[])) AS family",
@@ -60,8 +69,12 @@ def candidates(con: duckdb.DuckDBPyConnection, sql: str, doc_info: dict[str, Doc
 
 
 def demand(
-    rows: Iterable[dict[str, Any]], doc_info: dict[str, DocInfo], settings: Any = None, audience: str = "public",
-    *, engine: Any = None,
+    rows: Iterable[dict[str, Any]],
+    doc_info: dict[str, DocInfo],
+    settings: Any = None,
+    audience: str = "public",
+    *,
+    engine: Any = None,
 ) -> tuple[TranslationDemand, ...]:
     """Group the candidate rows by (language, doc), asking search about the unclicked queries."""
     rows = list(rows)
@@ -81,24 +94,38 @@ def demand(
         if row["doc"] is not None:
             add(row["language"], row["doc"], row["query"], int(row["sessions"]), "clicked")
     unanswered = [r for r in rows if r["doc"] is None and r["language"] in languages]
-    for (language, query, doc), sessions in _answers(unanswered, settings, audience, doc_info, family_languages, engine):
+    for (language, query, doc), sessions in _answers(
+        unanswered, settings, audience, doc_info, family_languages, engine
+    ):
         add(language, doc, query, sessions, "unanswered")
     result = []
     for (language, doc), entry in found.items():
         info = doc_info.get(doc, DocInfo())
         queries = tuple(sorted(entry["queries"].items(), key=lambda kv: (-kv[1], kv[0])))[:QUERIES_PER_ROW]
-        result.append(TranslationDemand(
-            language=language, doc=doc, title=info.title, doc_type=info.doc_type,
-            sessions=entry["clicked"] + entry["unanswered"], clicked_sessions=entry["clicked"],
-            unanswered_sessions=entry["unanswered"], queries=queries, command=translation_command(doc, info, language),
-        ))
+        result.append(
+            TranslationDemand(
+                language=language,
+                doc=doc,
+                title=info.title,
+                doc_type=info.doc_type,
+                sessions=entry["clicked"] + entry["unanswered"],
+                clicked_sessions=entry["clicked"],
+                unanswered_sessions=entry["unanswered"],
+                queries=queries,
+                command=translation_command(doc, info, language),
+            )
+        )
     result.sort(key=lambda d: (-d.sessions, d.language, d.doc))
     return tuple(result)
 
 
 def _answers(
-    rows: list[dict[str, Any]], settings: Any, audience: str, doc_info: dict[str, DocInfo],
-    family_languages: dict[str, set[str]], engine: Any = None,
+    rows: list[dict[str, Any]],
+    settings: Any,
+    audience: str,
+    doc_info: dict[str, DocInfo],
+    family_languages: dict[str, set[str]],
+    engine: Any = None,
 ) -> list[tuple[tuple[str, str, str], int]]:
     """((language, query, doc), sessions) for unclicked queries that search answers in another language."""
     if (settings is None and engine is None) or not rows:
@@ -119,8 +146,14 @@ def _answers(
     try:
         for language, bucket in per_language.items():
             for row in bucket:
-                request = SearchRequest(query=row["query"][: engine.config.max_query_length], audience=audience,
-                                        locale=language, limit=1, snippets=False, facets=False)
+                request = SearchRequest(
+                    query=row["query"][: engine.config.max_query_length],
+                    audience=audience,
+                    locale=language,
+                    limit=1,
+                    snippets=False,
+                    facets=False,
+                )
                 hits = engine.run(request).hits
                 if not hits or language_of(hits[0].locale) == language:
                     continue
@@ -135,5 +168,15 @@ def _answers(
 
 def translation_command(doc: str, info: DocInfo, language: str) -> str:
     """`kb new TYPE --title T --locale L --translation-of DOC` (the title is the source's, to translate)."""
-    parts = ["kb", "new", info.doc_type or "article", "--title", info.title or doc, "--locale", language, "--translation-of", doc]
+    parts = [
+        "kb",
+        "new",
+        info.doc_type or "article",
+        "--title",
+        info.title or doc,
+        "--locale",
+        language,
+        "--translation-of",
+        doc,
+    ]
     return " ".join(shlex.quote(p) for p in parts)

@@ -17,6 +17,7 @@ Each gap's phrasings (up to RUN_PHRASINGS, most searched first) are run through 
 - `translate`: the doc that answers exists only in another language than the gap's (`kb new --translation-of`).
 - `no_index`: there is no search index to ask (run `kb index`).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -24,7 +25,8 @@ import logging
 import math
 import shlex
 from collections import Counter
-from typing import Any, Iterable, Optional, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from kbops.analytics.gaps import MAX_SAMPLE_QUERIES, TOP_RANK, GapCluster, query_terms
 from kbops.analytics.titles import proposed_title
@@ -43,8 +45,13 @@ def ask_search(report: Any, settings: Any, doc_info: dict[str, Any]) -> Any:
     try:
         clusters = diagnose(report.gap_clusters, settings, report.audience, engine=engine)
         clusters = tuple(_translate_instead(c, doc_info) for c in clusters)
-        return dataclasses.replace(report, gap_clusters=clusters, translation_demand=demand(
-            report.translation_rows, doc_info, settings, search_audience(report.audience), engine=engine))
+        return dataclasses.replace(
+            report,
+            gap_clusters=clusters,
+            translation_demand=demand(
+                report.translation_rows, doc_info, settings, search_audience(report.audience), engine=engine
+            ),
+        )
     finally:
         if engine is not None:
             engine.close()
@@ -57,7 +64,7 @@ def search_audience(audience: str) -> str:
     return WIDEST_AUDIENCE if audience == ALL_AUDIENCES else audience
 
 
-def open_engine(settings: Any) -> Optional[Any]:
+def open_engine(settings: Any) -> Any | None:
     """The search engine on the live index, or None when there is none (run `kb index`)."""
     from kbops.errors import KbError
     from kbops.search.engine import SearchEngine
@@ -84,8 +91,12 @@ def _translate_instead(cluster: GapCluster, doc_info: dict[str, Any]) -> GapClus
         return cluster
     if any(language_of(i.locale) == cluster.locale and (i.translation_of or d) == family for d, i in doc_info.items()):
         return cluster
-    return dataclasses.replace(cluster, verdict="translate", doc=family,
-                               command=translation_command(family, doc_info.get(family, info), cluster.locale))
+    return dataclasses.replace(
+        cluster,
+        verdict="translate",
+        doc=family,
+        command=translation_command(family, doc_info.get(family, info), cluster.locale),
+    )
 
 
 def diagnose(
@@ -120,12 +131,13 @@ class _Searcher:
         if not query:
             return ()
         if query not in self.cache:
-            request = SearchRequest(query=query, audience=self.audience, locale=self.locale, limit=10,
-                                    snippets=False, facets=False)
+            request = SearchRequest(
+                query=query, audience=self.audience, locale=self.locale, limit=10, snippets=False, facets=False
+            )
             self.cache[query] = tuple(self.engine.run(request).hits)
         return self.cache[query]
 
-    def covers(self, query: str) -> Optional[str]:
+    def covers(self, query: str) -> str | None:
         """The first hit when its title covers more than half of the query's stems, else None."""
         hits = self.hits(query)
         if not hits:
@@ -135,7 +147,7 @@ class _Searcher:
         return hits[0].id if wanted and len(wanted & title) * 2 > len(wanted) else None
 
 
-def confident_answer(cluster: GapCluster, searcher: _Searcher) -> tuple[Optional[str], int, int]:
+def confident_answer(cluster: GapCluster, searcher: _Searcher) -> tuple[str | None, int, int]:
     """(doc, phrasings that put it first, phrasings run): the doc search answers the gap with, if any.
 
     Three or more phrasings vote; one or two cannot outvote search's first hit, which answers them (a gap
@@ -160,7 +172,7 @@ def confident_answer(cluster: GapCluster, searcher: _Searcher) -> tuple[Optional
     return (first[0].id if first else doc), firsts.count(first[0].id) if first else votes, run
 
 
-def _rank(searcher: _Searcher, query: str, doc: str) -> Optional[int]:
+def _rank(searcher: _Searcher, query: str, doc: str) -> int | None:
     ranked = [h.id for h in searcher.hits(query)]
     return ranked.index(doc) + 1 if doc in ranked else None
 
@@ -178,14 +190,29 @@ def _verdict(cluster: GapCluster, searcher: _Searcher) -> GapCluster:
         return dataclasses.replace(cluster, verdict=verdict, doc=doc, doc_rank=rank, command=command, **common)
     if cluster.clicked_doc:
         clicked = cluster.clicked_doc
-        return dataclasses.replace(cluster, verdict="ranks_low", doc=clicked, doc_rank=_rank(searcher, cluster.representative, clicked),
-                                   command=add_phrasings_command(clicked, cluster), **common)
+        return dataclasses.replace(
+            cluster,
+            verdict="ranks_low",
+            doc=clicked,
+            doc_rank=_rank(searcher, cluster.representative, clicked),
+            command=add_phrasings_command(clicked, cluster),
+            **common,
+        )
     title = proposed_title(cluster.queries, cluster.locale, lambda q: query_terms(q, cluster.locale))
     covered = searcher.covers(title)
     if covered:
-        return dataclasses.replace(cluster, verdict="ranks_low", doc=covered, doc_rank=_rank(searcher, cluster.representative, covered),
-                                   command=add_phrasings_command(covered, cluster), title=title, **common)
-    return dataclasses.replace(cluster, verdict="no_doc", title=title, command=new_doc_command(cluster, title), **common)
+        return dataclasses.replace(
+            cluster,
+            verdict="ranks_low",
+            doc=covered,
+            doc_rank=_rank(searcher, cluster.representative, covered),
+            command=add_phrasings_command(covered, cluster),
+            title=title,
+            **common,
+        )
+    return dataclasses.replace(
+        cluster, verdict="no_doc", title=title, command=new_doc_command(cluster, title), **common
+    )
 
 
 def _phrasings(cluster: GapCluster) -> Sequence[str]:

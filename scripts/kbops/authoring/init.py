@@ -1,4 +1,5 @@
 """`kb init`: a new, empty, valid knowledge base (configuration, governance, site, starter pages, CI)."""
+
 from __future__ import annotations
 
 import datetime as dt

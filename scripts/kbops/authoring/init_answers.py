@@ -1,4 +1,5 @@
 """The answers `kb init` needs (every one has a flag, so CI can run it without questions)."""
+
 from __future__ import annotations
 
 import re
@@ -49,10 +50,20 @@ def person_key(email: str) -> str:
 
 
 def make_answers(
-    *, name: str | None, email: str | None, team: str = "support", team_name: str | None = None,
-    team_email: str | None = None, codeowners: tuple[str, ...] = (), site_name: str = "Help Center",
-    site_url: str | None = None, contact_url: str | None = None, locales: tuple[str, ...] = ("en",),
-    default_locale: str | None = None, product: str | None = None, product_label: str | None = None,
+    *,
+    name: str | None,
+    email: str | None,
+    team: str = "support",
+    team_name: str | None = None,
+    team_email: str | None = None,
+    codeowners: tuple[str, ...] = (),
+    site_name: str = "Help Center",
+    site_url: str | None = None,
+    contact_url: str | None = None,
+    locales: tuple[str, ...] = ("en",),
+    default_locale: str | None = None,
+    product: str | None = None,
+    product_label: str | None = None,
     kbops_requirement: str = "kbops",
 ) -> InitAnswers:
     """Validate every answer at once; a usage error lists all that are wrong."""
@@ -77,9 +88,19 @@ def make_answers(
     if problems:
         raise UsageError("kb init: " + "\n".join(problems))
     return InitAnswers(
-        name=str(name), email=str(email), person=person_key(str(email)), team=team,
-        team_name=team_name or team.replace("-", " ").capitalize(), team_email=team_email, codeowners=codeowners,
-        site_name=site_name, site_url=site_url, contact_url=contact_url, default_locale=default,
-        locales=tuple(dict.fromkeys([default, *locales])), product=product,
-        product_label=product_label or (product or "").replace("-", " ").capitalize(), kbops_requirement=kbops_requirement,
+        name=str(name),
+        email=str(email),
+        person=person_key(str(email)),
+        team=team,
+        team_name=team_name or team.replace("-", " ").capitalize(),
+        team_email=team_email,
+        codeowners=codeowners,
+        site_name=site_name,
+        site_url=site_url,
+        contact_url=contact_url,
+        default_locale=default,
+        locales=tuple(dict.fromkeys([default, *locales])),
+        product=product,
+        product_label=product_label or (product or "").replace("-", " ").capitalize(),
+        kbops_requirement=kbops_requirement,
     )

@@ -1,4 +1,5 @@
 """The files `kb init` writes: configuration, governance, site and starter pages (text templates only)."""
+
 from __future__ import annotations
 
 import json
@@ -47,14 +48,13 @@ def governance(a: InitAnswers) -> str:
         "approval_policies": [],
     }
     return (
-        "# Who owns what, who reviews what, how often content is re-attested (kbops README, \"governance.yml\").\n"
+        '# Who owns what, who reviews what, how often content is re-attested (kbops README, "governance.yml").\n'
         f"# Written by `kb init`; {a.name} is the first owner and reviewer. Add people and teams as they join.\n"
         "# Approval policies are off until you add one, e.g.:\n"
         "#   approval_policies:\n"
         "#     - name: public-article-review\n"
         "#       match: {type: [article], audience: [public]}\n"
-        "#       require: [{group: content-reviewers, count: 1}]\n"
-        + _yaml(data)
+        "#       require: [{group: content-reviewers, count: 1}]\n" + _yaml(data)
     )
 
 
@@ -72,17 +72,29 @@ def mkdocs(a: InitAnswers) -> str:
         **({"site_url": a.site_url} if a.site_url else {}),
         "docs_dir": "kb",
         "site_dir": "site",
-        "theme": {"name": "material", "language": a.default_locale, "font": False,
-                  "features": ["navigation.instant", "navigation.sections", "navigation.prune", "navigation.top",
-                               "search.suggest", "search.highlight"]},
+        "theme": {
+            "name": "material",
+            "language": a.default_locale,
+            "font": False,
+            "features": [
+                "navigation.instant",
+                "navigation.sections",
+                "navigation.prune",
+                "navigation.top",
+                "search.suggest",
+                "search.highlight",
+            ],
+        },
         "plugins": [
             {"kbops": {"events_endpoint": "/api/events", **({"contact_url": a.contact_url} if a.contact_url else {})}},
             {"search": {"lang": list(dict.fromkeys(language_of(loc) for loc in a.locales))}},
         ],
         "markdown_extensions": ["admonition", "attr_list", "md_in_html", "tables", {"toc": {"permalink": True}}],
         "extra": {"analytics": {"provider": "kbops"}},
-        "validation": {"nav": {"omitted_files": "info", "not_found": "warn"},
-                       "links": {"not_found": "warn", "anchors": "warn"}},
+        "validation": {
+            "nav": {"omitted_files": "info", "not_found": "warn"},
+            "links": {"not_found": "warn", "anchors": "warn"},
+        },
     }
     return (
         "# The help-center site. Build one audience at a time: `kb build --audience partner`.\n"
@@ -93,23 +105,42 @@ def mkdocs(a: InitAnswers) -> str:
 
 def home_page(a: InitAnswers, today: str) -> str:
     return _doc(
-        {"id": "home", "title": a.site_name, "description": f"Answers and guides from {a.site_name}.",
-         "type": "article", "status": "published", "audience": "public", "owner": a.team,
-         "locale": a.default_locale, "last_reviewed": today, "risk": "low", "classification": "public"},
+        {
+            "id": "home",
+            "title": a.site_name,
+            "description": f"Answers and guides from {a.site_name}.",
+            "type": "article",
+            "status": "published",
+            "audience": "public",
+            "owner": a.team,
+            "locale": a.default_locale,
+            "last_reviewed": today,
+            "risk": "low",
+            "classification": "public",
+        },
         f"# {a.site_name}\n\nWelcome. Articles appear here as they are published.\n",
     )
 
 
 def sops_index(a: InitAnswers, today: str) -> str:
     return _doc(
-        {"id": "sops-home", "title": "Standard operating procedures", "description":
-         "How this team writes and maintains its standard operating procedures.", "type": "sop",
-         "status": "published", "audience": "internal", "owner": a.team, "locale": a.default_locale,
-         "last_reviewed": today, "risk": "low", "classification": "internal"},
+        {
+            "id": "sops-home",
+            "title": "Standard operating procedures",
+            "description": "How this team writes and maintains its standard operating procedures.",
+            "type": "sop",
+            "status": "published",
+            "audience": "internal",
+            "owner": a.team,
+            "locale": a.default_locale,
+            "last_reviewed": today,
+            "risk": "low",
+            "classification": "internal",
+        },
         "# Standard operating procedures\n\n"
         "## Purpose\n\nProcedures that agents follow step by step live in this folder.\n\n"
         "## Scope\n\nEvery repeatable task of the support team that has a right and a wrong way to do it.\n\n"
-        "## Procedure\n\n1. Run `kb new sop --title \"...\"` to scaffold a procedure.\n"
+        '## Procedure\n\n1. Run `kb new sop --title "..."` to scaffold a procedure.\n'
         "2. Fill every section, then run `kb lint`.\n3. Open a pull request for review.\n\n"
         "## Escalation\n\nAsk the owning team named in `governance.yml`. "
         "Incidents follow the [playbooks](../playbooks/index.md).\n",
@@ -118,13 +149,22 @@ def sops_index(a: InitAnswers, today: str) -> str:
 
 def playbooks_index(a: InitAnswers, today: str) -> str:
     return _doc(
-        {"id": "playbooks-home", "title": "Playbooks and troubleshooting", "description":
-         "How this team writes troubleshooting guides, escalation playbooks and response templates.",
-         "type": "playbook", "status": "published", "audience": "internal", "owner": a.team,
-         "locale": a.default_locale, "last_reviewed": today, "risk": "low", "classification": "internal"},
+        {
+            "id": "playbooks-home",
+            "title": "Playbooks and troubleshooting",
+            "description": "How this team writes troubleshooting guides, escalation playbooks and response templates.",
+            "type": "playbook",
+            "status": "published",
+            "audience": "internal",
+            "owner": a.team,
+            "locale": a.default_locale,
+            "last_reviewed": today,
+            "risk": "low",
+            "classification": "internal",
+        },
         "# Playbooks and troubleshooting\n\n"
         "## Trigger\n\nA recurring problem, an escalation or an incident that needs the same answer every time.\n\n"
-        "## Steps\n\n1. Run `kb new playbook --title \"...\"` (or `troubleshooting`, `template`).\n"
+        '## Steps\n\n1. Run `kb new playbook --title "..."` (or `troubleshooting`, `template`).\n'
         "2. Fill every section, then run `kb lint`.\n\n"
         "## Communication\n\nLink the playbook from the [procedures](../sops/index.md) that lead to it.\n",
     )

@@ -1,4 +1,5 @@
 """`kb new`: scaffold a valid draft of a given type from a per-type, per-locale template."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,17 +8,16 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 import yaml
 
+from kbops import locale as locales
 from kbops.config import Settings
 from kbops.errors import UsageError
 from kbops.model.document import slugify
 from kbops.model.governance import Governance, load_governance
 from kbops.model.loader import Corpus, load_corpus, parse_document
 from kbops.model.schema import DocType
-from kbops import locale as locales
 from kbops.model.taxonomy import load_taxonomy
 from kbops.publishing import ANONYMOUS_AUDIENCE, require_audience
 
@@ -33,7 +33,13 @@ TYPE_FOLDERS = {
 }
 PRODUCT_SUBFOLDERS = frozenset({"article", "sop"})
 # Least exposure that still makes sense for the type; the writer widens it deliberately.
-DEFAULT_AUDIENCE = {"article": "public", "troubleshooting": "public", "template": "partner", "sop": "internal", "playbook": "internal"}
+DEFAULT_AUDIENCE = {
+    "article": "public",
+    "troubleshooting": "public",
+    "template": "partner",
+    "sop": "internal",
+    "playbook": "internal",
+}
 DEFAULT_RISK = "medium"
 _SECTION_SLOT = re.compile(r"\{\{\s*section:(\w+)\s*\}\}")
 
@@ -68,7 +74,7 @@ def render_body(doc_type: str, title: str, locale: str) -> str:
     return _SECTION_SLOT.sub(lambda m: names.get(m.group(1), m.group(1)), text)
 
 
-def default_owner(governance: Governance, corpus: Corpus, doc_type: str, product: Optional[str]) -> str:
+def default_owner(governance: Governance, corpus: Corpus, doc_type: str, product: str | None) -> str:
     """The team that already owns most docs of this product (or type); else the first team declared."""
     if not governance.teams:
         raise UsageError("governance.yml declares no teams; pass --owner with a person key")
@@ -76,7 +82,8 @@ def default_owner(governance: Governance, corpus: Corpus, doc_type: str, product
         if wanted is None:
             continue
         counts = Counter(
-            d.frontmatter.owner for d in corpus.docs
+            d.frontmatter.owner
+            for d in corpus.docs
             if d.frontmatter and d.frontmatter.owner in governance.teams and wanted(d.frontmatter)
         )
         if counts:
@@ -98,12 +105,12 @@ def new_document(
     settings: Settings,
     doc_type: str,
     title: str,
-    locale: Optional[str] = None,
-    owner: Optional[str] = None,
-    audience: Optional[str] = None,
-    product: Optional[str] = None,
-    doc_id: Optional[str] = None,
-    today: Optional[dt.date] = None,
+    locale: str | None = None,
+    owner: str | None = None,
+    audience: str | None = None,
+    product: str | None = None,
+    doc_id: str | None = None,
+    today: dt.date | None = None,
     sample_queries: tuple[str, ...] = (),
 ) -> NewDocument:
     """Write a new draft document and return where it went. Refuses to overwrite anything."""
@@ -112,7 +119,9 @@ def new_document(
         raise UsageError(f"unknown type {doc_type!r}; expected one of {', '.join(types)}")
     locale = locale or settings.default_locale
     if locale not in settings.locales:
-        raise UsageError(f"unknown locale {locale!r}; expected one of {', '.join(settings.locales)} ([tool.kbops] locales)")
+        raise UsageError(
+            f"unknown locale {locale!r}; expected one of {', '.join(settings.locales)} ([tool.kbops] locales)"
+        )
     title = " ".join(title.split())
     if len(title) < 3:
         raise UsageError("the title needs at least 3 characters")
@@ -122,7 +131,9 @@ def new_document(
     if product is not None and product not in taxonomy.products:
         raise UsageError(f"unknown product {product!r}; expected one of {', '.join(taxonomy.products)} (taxonomy.yml)")
     if owner is not None and not governance.is_owner(owner):
-        raise UsageError(f"unknown owner {owner!r}; expected a team ({', '.join(governance.teams)}) or a person of governance.yml")
+        raise UsageError(
+            f"unknown owner {owner!r}; expected a team ({', '.join(governance.teams)}) or a person of governance.yml"
+        )
     corpus = load_corpus(settings)
     owner = owner or default_owner(governance, corpus, doc_type, product)
 
@@ -141,7 +152,9 @@ def new_document(
         holder = corpus.get(base)
         where = holder.relpath if holder is not None else relpath
         taken |= {p.name.split(".")[0] for p in path.parent.glob("*.md")} if path.parent.is_dir() else set()
-        raise UsageError(f"id {base!r} is already used by {where}; nothing was written. Try --id {free_id(base, taken)}")
+        raise UsageError(
+            f"id {base!r} is already used by {where}; nothing was written. Try --id {free_id(base, taken)}"
+        )
 
     today = today or settings.today_date()
     interval = governance.review_interval_days(doc_type, DEFAULT_RISK)
@@ -197,8 +210,12 @@ def front_matter_text(
     dumped = re.sub(r"^last_reviewed: '(\d{4}-\d{2}-\d{2})'$", r"last_reviewed: \1", dumped, flags=re.M)
     guidance = dict(_LIST_GUIDANCE)
     if sample_queries:
-        items = "".join("  - " + yaml.safe_dump(q, allow_unicode=True, width=1000).replace("\n...\n", "\n") for q in sample_queries)
-        guidance["sample_queries"] = "# From search logs (kb deflection); keep the ones this doc answers:\nsample_queries:\n" + items
+        items = "".join(
+            "  - " + yaml.safe_dump(q, allow_unicode=True, width=1000).replace("\n...\n", "\n") for q in sample_queries
+        )
+        guidance["sample_queries"] = (
+            "# From search logs (kb deflection); keep the ones this doc answers:\nsample_queries:\n" + items
+        )
     return "---\n" + dumped + "".join(guidance[name] for name in lists) + "---\n"
 
 

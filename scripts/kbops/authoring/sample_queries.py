@@ -4,6 +4,7 @@ Only the `sample_queries` block of the front-matter is re-emitted, by a ruamel.y
 comments, quoting and flow or block style survive); every other byte of the file stays as it was, so
 the pull request shows exactly the proposed queries.
 """
+
 from __future__ import annotations
 
 from ruamel.yaml.comments import CommentedSeq

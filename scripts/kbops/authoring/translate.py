@@ -1,29 +1,56 @@
 """`kb new --translation-of`: scaffold a translation beside its source, stamped with the source's content hash."""
+
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import re
-from typing import Optional
 
+from kbops import locale as locales
 from kbops.authoring.new import NewDocument, front_matter_text
 from kbops.authoring.untranslated import mark_body, mark_field
 from kbops.config import Settings
 from kbops.errors import NotFoundError, UsageError
 from kbops.model.loader import load_corpus, parse_document
 from kbops.model.schema import ID_PATTERN
-from kbops import locale as locales
 from kbops.model.sections import REQUIRED_SECTIONS
 
 log = logging.getLogger(__name__)
 
 KEY_ORDER = (
-    "id", "title", "description", "type", "status", "audience", "owner", "product", "tags", "intents", "locale",
-    "translation_of", "source_hash", "last_reviewed", "review_every", "risk", "classification", "compliance",
+    "id",
+    "title",
+    "description",
+    "type",
+    "status",
+    "audience",
+    "owner",
+    "product",
+    "tags",
+    "intents",
+    "locale",
+    "translation_of",
+    "source_hash",
+    "last_reviewed",
+    "review_every",
+    "risk",
+    "classification",
+    "compliance",
 )
 
 # Governed fields a translation inherits unchanged from its source; the rest is the translator's.
-INHERITED = ("type", "audience", "owner", "product", "tags", "intents", "review_every", "risk", "classification", "compliance")
+INHERITED = (
+    "type",
+    "audience",
+    "owner",
+    "product",
+    "tags",
+    "intents",
+    "review_every",
+    "risk",
+    "classification",
+    "compliance",
+)
 
 
 def translation_path(source_relpath: str, locale: str) -> str:
@@ -54,23 +81,29 @@ def new_translation(
     source_id: str,
     locale: str,
     title: str,
-    doc_type: Optional[str] = None,
-    doc_id: Optional[str] = None,
-    today: Optional[dt.date] = None,
+    doc_type: str | None = None,
+    doc_id: str | None = None,
+    today: dt.date | None = None,
 ) -> NewDocument:
     """Write a draft translation of `source_id` into `locale`. Refuses to overwrite anything."""
     if locale not in settings.locales:
-        raise UsageError(f"unknown locale {locale!r}; expected one of {', '.join(settings.locales)} ([tool.kbops] locales)")
+        raise UsageError(
+            f"unknown locale {locale!r}; expected one of {', '.join(settings.locales)} ([tool.kbops] locales)"
+        )
     corpus = load_corpus(settings)
     source = corpus.get(source_id)
     if source is None:
         hint = corpus.did_you_mean(source_id) or "; --translation-of names the source doc's id"
         raise NotFoundError(f"no document has the id {source_id!r}{hint}")
     if source.frontmatter is None:
-        raise UsageError(f"{source.relpath} does not pass the schema (`kb lint {source.relpath}`); fix it before translating")
+        raise UsageError(
+            f"{source.relpath} does not pass the schema (`kb lint {source.relpath}`); fix it before translating"
+        )
     fm = source.frontmatter
     if fm.translation_of:
-        raise UsageError(f"{source_id!r} is itself a translation of {fm.translation_of!r}; translate the source instead")
+        raise UsageError(
+            f"{source_id!r} is itself a translation of {fm.translation_of!r}; translate the source instead"
+        )
     if doc_type and doc_type != fm.type:
         raise UsageError(f"{source_id!r} is a {fm.type}, not a {doc_type}")
     if locale == fm.locale:
@@ -91,8 +124,13 @@ def new_translation(
     raw = source.meta
     meta = {key: raw[key] for key in INHERITED if key in raw}
     meta.update(
-        id=new_id, title=title, description=raw["description"], status="draft", locale=locale,
-        translation_of=source_id, source_hash=source.content_hash,
+        id=new_id,
+        title=title,
+        description=raw["description"],
+        status="draft",
+        locale=locale,
+        translation_of=source_id,
+        source_hash=source.content_hash,
         last_reviewed=(today or settings.today_date()).isoformat(),
     )
     meta = {key: meta[key] for key in KEY_ORDER if key in meta}

@@ -1,4 +1,5 @@
 """Mark every field and passage of a new translation that is still in the source language (lint KB812 reads the marks)."""
+
 from __future__ import annotations
 
 import re
@@ -50,7 +51,7 @@ def _with_marker(line: str) -> str:
     if line.lstrip().startswith("|"):
         cells = re.search(r"^(\s*\|[^|]*?)(\s*(?<!\\)\|)", line)
         if cells:
-            return f"{cells.group(1)} {BODY_MARKER}{cells.group(2)}{line[cells.end():]}"
+            return f"{cells.group(1)} {BODY_MARKER}{cells.group(2)}{line[cells.end() :]}"
     return line.rstrip() + " " + BODY_MARKER
 
 

@@ -2,19 +2,29 @@
 
 Exit codes everywhere: 0 clean, 1 findings at error level, 2 usage or configuration error.
 """
+
 from __future__ import annotations
 
 import os
 import sys
 
+# Each module registers its commands on `app`.
+from kbops.cli import (  # noqa: F401  # noqa: E402,F401  # noqa: E402,F401
+    analytics,
+    api_keys,
+    config,
+    content,
+    export,
+    governance,
+    importing,
+    init,
+    lint,
+    search,
+    serve,
+    site,
+)
 from kbops.cli._app import app
 from kbops.errors import KbError
-
-# Each module registers its commands on `app`.
-from kbops.cli import content, lint  # noqa: E402,F401
-from kbops.cli import search, serve, api_keys, export, site, analytics, governance  # noqa: E402,F401
-from kbops.cli import config  # noqa: E402,F401
-from kbops.cli import init, importing  # noqa: E402,F401
 
 
 def main() -> None:
@@ -26,7 +36,7 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - a crash is exit 2 with one line, never a traceback read as "findings"
+    except Exception as exc:
         if os.environ.get("KB_DEBUG"):
             raise
         command = next((a for a in sys.argv[1:] if not a.startswith("-")), "kb")

@@ -1,10 +1,11 @@
 """The Typer application and the few helpers every command module shares."""
+
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -28,8 +29,12 @@ _state: dict[str, Any] = {"root": None}
 
 @app.callback()
 def _global(
-    root: Optional[Path] = typer.Option(None, "--root", help="Knowledge-base root (default: $KB_ROOT or the nearest folder with governance.yml)."),
-    today: Optional[str] = typer.Option(None, "--today", help="Pretend today is YYYY-MM-DD (reproducible reports).", hidden=True),
+    root: Path | None = typer.Option(
+        None, "--root", help="Knowledge-base root (default: $KB_ROOT or the nearest folder with governance.yml)."
+    ),
+    today: str | None = typer.Option(
+        None, "--today", help="Pretend today is YYYY-MM-DD (reproducible reports).", hidden=True
+    ),
 ) -> None:
     _state["root"] = root
     _state["today"] = today
@@ -65,7 +70,12 @@ def audience_option(default: Any, help: str) -> Any:
     from kbops.publishing import AUDIENCES
 
     return typer.Option(
-        default, "--audience", "-a", help=help, parser=_parse_audience, metavar="|".join(AUDIENCES),
+        default,
+        "--audience",
+        "-a",
+        help=help,
+        parser=_parse_audience,
+        metavar="|".join(AUDIENCES),
         autocompletion=lambda: list(AUDIENCES),
     )
 

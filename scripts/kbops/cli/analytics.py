@@ -1,10 +1,10 @@
 """Commands of the analytics domain: `kb deflection`."""
+
 from __future__ import annotations
 
 import dataclasses
 import logging
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 from rich.console import Console
@@ -17,24 +17,53 @@ log = logging.getLogger(__name__)
 
 @app.command("deflection")
 def deflection_command(
-    events: Optional[List[str]] = typer.Option(None, "--events", "-e", help="Event files, folders or globs: JSON lines, CSV or Parquet, optionally .gz (repeatable; more paths may follow, e.g. --events logs/*.jsonl)."),
-    more_events: Optional[List[str]] = typer.Argument(None, metavar="[PATH]...", help="More event files (what a shell glob after --events expands to)."),
-    tickets: Optional[List[str]] = typer.Option(None, "--tickets", help="Help-desk ticket CSV exports (Zendesk, Freshdesk) counted as contacts (repeatable)."),
-    mapping: Optional[List[str]] = typer.Option(None, "--map", help='Ticket column mapping, e.g. created_at="Created at",requester="Requester",channel=Via (fields: id, created_at, requester, channel).'),
-    window: Optional[str] = typer.Option(None, "--window", help="W: a contact up to this long after a session's end counts against it (default 24h)."),
-    since: Optional[str] = typer.Option(None, "--since", help="First day (YYYY-MM-DD or ISO date-time, UTC)."),
-    until: Optional[str] = typer.Option(None, "--until", help="Last day, included (YYYY-MM-DD, UTC); an ISO date-time is an exclusive bound."),
-    audience: Optional[str] = typer.Option(None, "--audience", help="Whose sessions the metrics count: public (customers, default) | partner | internal | all. Agent searches always get their own section."),
+    events: list[str] | None = typer.Option(
+        None,
+        "--events",
+        "-e",
+        help="Event files, folders or globs: JSON lines, CSV or Parquet, optionally .gz (repeatable; more paths may follow, e.g. --events logs/*.jsonl).",
+    ),
+    more_events: list[str] | None = typer.Argument(
+        None, metavar="[PATH]...", help="More event files (what a shell glob after --events expands to)."
+    ),
+    tickets: list[str] | None = typer.Option(
+        None, "--tickets", help="Help-desk ticket CSV exports (Zendesk, Freshdesk) counted as contacts (repeatable)."
+    ),
+    mapping: list[str] | None = typer.Option(
+        None,
+        "--map",
+        help='Ticket column mapping, e.g. created_at="Created at",requester="Requester",channel=Via (fields: id, created_at, requester, channel).',
+    ),
+    window: str | None = typer.Option(
+        None, "--window", help="W: a contact up to this long after a session's end counts against it (default 24h)."
+    ),
+    since: str | None = typer.Option(None, "--since", help="First day (YYYY-MM-DD or ISO date-time, UTC)."),
+    until: str | None = typer.Option(
+        None, "--until", help="Last day, included (YYYY-MM-DD, UTC); an ISO date-time is an exclusive bound."
+    ),
+    audience: str | None = typer.Option(
+        None,
+        "--audience",
+        help="Whose sessions the metrics count: public (customers, default) | partner | internal | all. Agent searches always get their own section.",
+    ),
     format: str = typer.Option("text", "--format", "-f", help="text | json | md | html"),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help="Write deflection.json, deflection.md and deflection.html (with charts) to this folder and print only their paths."),
-    publish: bool = typer.Option(False, "--publish", help="Write the Markdown report into the knowledge base as an internal doc (kb/reports/deflection.md)."),
+    out_dir: Path | None = typer.Option(
+        None,
+        "--out",
+        help="Write deflection.json, deflection.md and deflection.html (with charts) to this folder and print only their paths.",
+    ),
+    publish: bool = typer.Option(
+        False,
+        "--publish",
+        help="Write the Markdown report into the knowledge base as an internal doc (kb/reports/deflection.md).",
+    ),
 ) -> None:
     """Deflection, zero-result, click-through and self-service metrics from event logs and ticket exports."""
     from kbops.analytics import render
-    from kbops.analytics.verdicts import ask_search
     from kbops.analytics.engine import compute_deflection
     from kbops.analytics.options import DeflectionOptions
     from kbops.analytics.publish import doc_info, publish_report, write_reports
+    from kbops.analytics.verdicts import ask_search
     from kbops.errors import UsageError
 
     events = [*(events or []), *(more_events or [])]
@@ -44,7 +73,14 @@ def deflection_command(
         raise UsageError(f"unknown format {format!r}; expected one of {', '.join(FORMATS)}")
     kb_settings = settings()
     options = DeflectionOptions.build(
-        kb_settings, events, tickets=tickets, mapping=mapping, window=window, since=since, until=until, audience=audience
+        kb_settings,
+        events,
+        tickets=tickets,
+        mapping=mapping,
+        window=window,
+        since=since,
+        until=until,
+        audience=audience,
     )
     progress = (lambda message: err.print(f"deflection: {message}", markup=False)) if err.is_terminal else None
     docs = doc_info(kb_settings)
@@ -70,23 +106,48 @@ def deflection_command(
 
 @app.command("suggest-queries")
 def suggest_queries_command(
-    events: Optional[List[str]] = typer.Option(None, "--events", "-e", help="Event files, folders or globs (as kb deflection)."),
-    more_events: Optional[List[str]] = typer.Argument(None, metavar="[PATH]..."),
-    tickets: Optional[List[str]] = typer.Option(None, "--tickets", help="Ticket exports: their requesters' sessions count as contacted."),
+    events: list[str] | None = typer.Option(
+        None, "--events", "-e", help="Event files, folders or globs (as kb deflection)."
+    ),
+    more_events: list[str] | None = typer.Argument(None, metavar="[PATH]..."),
+    tickets: list[str] | None = typer.Option(
+        None, "--tickets", help="Ticket exports: their requesters' sessions count as contacted."
+    ),
     per_doc: int = typer.Option(5, "--per-doc", min=1, help="At most this many new sample_queries per doc."),
-    min_sessions: int = typer.Option(2, "--min-sessions", min=1, help="A query must have led this many sessions to the doc."),
-    holdout: float = typer.Option(0.3, "--holdout", min=0.0, max=0.9, help="Share of sessions held out to evaluate the proposal."),
-    audience: Optional[str] = typer.Option(None, "--audience", help="Whose sessions: public (default) | partner | internal | all."),
-    write: bool = typer.Option(False, "--write", help="Write the proposal into the docs (default: print it as a patch)."),
-    run_eval: bool = typer.Option(False, "--eval", help="kb eval of the held-out queries before and after, on a scratch copy of the KB."),
+    min_sessions: int = typer.Option(
+        2, "--min-sessions", min=1, help="A query must have led this many sessions to the doc."
+    ),
+    holdout: float = typer.Option(
+        0.3, "--holdout", min=0.0, max=0.9, help="Share of sessions held out to evaluate the proposal."
+    ),
+    audience: str | None = typer.Option(
+        None, "--audience", help="Whose sessions: public (default) | partner | internal | all."
+    ),
+    write: bool = typer.Option(
+        False, "--write", help="Write the proposal into the docs (default: print it as a patch)."
+    ),
+    run_eval: bool = typer.Option(
+        False, "--eval", help="kb eval of the held-out queries before and after, on a scratch copy of the KB."
+    ),
     format: str = typer.Option("text", "--format", "-f", help="text | json"),
-    doc: Optional[str] = typer.Option(None, "--doc", help="Propose the --query phrasings (e.g. a content gap's, from kb deflection) for this doc instead of learning from events."),
-    queries: Optional[List[str]] = typer.Option(None, "--query", "-q", help="With --doc: a phrasing to add to its sample_queries (repeatable)."),
+    doc: str | None = typer.Option(
+        None,
+        "--doc",
+        help="Propose the --query phrasings (e.g. a content gap's, from kb deflection) for this doc instead of learning from events.",
+    ),
+    queries: list[str] | None = typer.Option(
+        None, "--query", "-q", help="With --doc: a phrasing to add to its sample_queries (repeatable)."
+    ),
 ) -> None:
     """Propose sample_queries: from the logs (queries that led readers to a doc, with no contact after), or given phrasings for one doc (--doc ID --query ..., as kb deflection prints for a content gap)."""
     from kbops.analytics.options import DeflectionOptions
     from kbops.analytics.suggest import (
-        eval_before_after, given_queries, proposed_texts, suggest_queries, unified_diff, write_changes,
+        eval_before_after,
+        given_queries,
+        proposed_texts,
+        suggest_queries,
+        unified_diff,
+        write_changes,
     )
     from kbops.errors import UsageError
 
@@ -109,7 +170,9 @@ def suggest_queries_command(
     changes = proposed_texts(kb_settings, found)
     written = write_changes(changes) if write else []
     if format == "json":
-        print_json({**found.as_dict(), "written": [str(p.relative_to(kb_settings.root)) for p in written], "eval": evaluation})
+        print_json(
+            {**found.as_dict(), "written": [str(p.relative_to(kb_settings.root)) for p in written], "eval": evaluation}
+        )
         return
     if write:
         for path in written:
@@ -117,12 +180,22 @@ def suggest_queries_command(
     else:
         print(unified_diff(kb_settings, changes), end="")
     total = sum(len(d.queries) for d in found.docs)
-    err.print(f"{total} sample quer{'y' if total == 1 else 'ies'} proposed for {len(found.docs)} doc(s)"
-              + (f"; skipped: {', '.join(f'{n} {why}' for why, n in sorted(found.skipped.items()))}" if found.skipped else ""),
-              markup=False)
+    err.print(
+        f"{total} sample quer{'y' if total == 1 else 'ies'} proposed for {len(found.docs)} doc(s)"
+        + (
+            f"; skipped: {', '.join(f'{n} {why}' for why, n in sorted(found.skipped.items()))}" if found.skipped else ""
+        ),
+        markup=False,
+    )
     if evaluation and evaluation.get("queries"):
         b, a = evaluation["before"], evaluation["after"]
-        err.print(f"kb eval on {evaluation['queries']} held-out queries: MRR {b['mrr']:.3f} -> {a['mrr']:.3f}, "
-                  f"recall@1 {b['recall@1']:.3f} -> {a['recall@1']:.3f}, recall@5 {b['recall@5']:.3f} -> {a['recall@5']:.3f}"
-                  + (f"; {evaluation['unseen_phrasings']} phrasings not proposed: MRR {b['unseen_mrr']:.3f} -> {a['unseen_mrr']:.3f}"
-                     if evaluation.get("unseen_phrasings") else ""), markup=False)
+        err.print(
+            f"kb eval on {evaluation['queries']} held-out queries: MRR {b['mrr']:.3f} -> {a['mrr']:.3f}, "
+            f"recall@1 {b['recall@1']:.3f} -> {a['recall@1']:.3f}, recall@5 {b['recall@5']:.3f} -> {a['recall@5']:.3f}"
+            + (
+                f"; {evaluation['unseen_phrasings']} phrasings not proposed: MRR {b['unseen_mrr']:.3f} -> {a['unseen_mrr']:.3f}"
+                if evaluation.get("unseen_phrasings")
+                else ""
+            ),
+            markup=False,
+        )

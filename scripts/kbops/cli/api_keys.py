@@ -1,10 +1,10 @@
 """`kb api-key`: create, list and revoke the keys that unlock an audience on the server."""
+
 from __future__ import annotations
 
 import typer
 
 from kbops.cli._app import app, audience_option, check_format, err, out, print_json, settings
-
 
 api_key_app = typer.Typer(help="Create, list and revoke API keys (each unlocks one audience).", no_args_is_help=True)
 app.add_typer(api_key_app, name="api-key")

@@ -1,4 +1,5 @@
 """`kb config`: the effective configuration (defaults < pyproject.toml [tool.kbops] < flags), or its JSON Schema."""
+
 from __future__ import annotations
 
 import sys

@@ -1,7 +1,6 @@
 """Content-model commands: `kb schema` and `kb new`."""
-from __future__ import annotations
 
-from typing import List, Optional
+from __future__ import annotations
 
 import typer
 
@@ -22,15 +21,23 @@ def schema_command() -> None:
 def new_command(
     doc_type: str = typer.Argument(..., metavar="TYPE", help="article | sop | troubleshooting | playbook | template"),
     title: str = typer.Option(..., "--title", "-t", help="Title; the id is made from it."),
-    locale: Optional[str] = typer.Option(None, "--locale", "-l", help="Language of the doc (default: [tool.kbops] default_locale)."),
-    owner: Optional[str] = typer.Option(None, "--owner", help="Team or person from governance.yml (default: the team owning most docs of the product or type)."),
-    audience: Optional[str] = audience_option(None, "Who may read it (default depends on the type)."),
-    product: Optional[str] = typer.Option(None, "--product", help="Product key from taxonomy.yml; articles and SOPs go into its subfolder."),
-    doc_id: Optional[str] = typer.Option(None, "--id", help="Use this id instead of one made from the title."),
-    translation_of: Optional[str] = typer.Option(
+    locale: str | None = typer.Option(
+        None, "--locale", "-l", help="Language of the doc (default: [tool.kbops] default_locale)."
+    ),
+    owner: str | None = typer.Option(
+        None,
+        "--owner",
+        help="Team or person from governance.yml (default: the team owning most docs of the product or type).",
+    ),
+    audience: str | None = audience_option(None, "Who may read it (default depends on the type)."),
+    product: str | None = typer.Option(
+        None, "--product", help="Product key from taxonomy.yml; articles and SOPs go into its subfolder."
+    ),
+    doc_id: str | None = typer.Option(None, "--id", help="Use this id instead of one made from the title."),
+    translation_of: str | None = typer.Option(
         None, "--translation-of", help="Source doc id: write a draft translation beside it (needs --locale)."
     ),
-    sample_query: Optional[List[str]] = typer.Option(
+    sample_query: list[str] | None = typer.Option(
         None, "--sample-query", help="A query readers type to find this doc (repeatable); fills sample_queries."
     ),
     format: str = typer.Option("text", "--format", "-f", help="text | json"),
@@ -52,7 +59,14 @@ def new_command(
                 f"(choose another with --owner). Products: {products}"
             )
         created = new_document(
-            settings(), doc_type, title, locale=locale, owner=owner, audience=audience, product=product, doc_id=doc_id,
+            settings(),
+            doc_type,
+            title,
+            locale=locale,
+            owner=owner,
+            audience=audience,
+            product=product,
+            doc_id=doc_id,
             sample_queries=tuple(sample_query or ()),
         )
     from kbops.governance.codeowners import sync_if_present
@@ -60,8 +74,17 @@ def new_command(
     codeowners = sync_if_present(settings())  # the next full `kb lint` (KB809) stays green
     state = None if codeowners is None else "updated" if codeowners.written else "in sync"
     if format == "json":
-        print_json({"path": created.relpath, "id": created.id, "type": created.type, "locale": created.locale,
-                    "owner": created.owner, "audience": created.audience, "codeowners": state})
+        print_json(
+            {
+                "path": created.relpath,
+                "id": created.id,
+                "type": created.type,
+                "locale": created.locale,
+                "owner": created.owner,
+                "audience": created.audience,
+                "codeowners": state,
+            }
+        )
     else:
         out.print(created.relpath, markup=False)
         if owner is None:

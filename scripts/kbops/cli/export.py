@@ -1,9 +1,9 @@
 """`kb export`: heading-sized chunks with metadata for bots and assistants."""
+
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -15,7 +15,7 @@ from kbops.publishing import ANONYMOUS_AUDIENCE
 def export_command(
     format: str = typer.Option("jsonl", "--format", "-f", help="jsonl (one chunk per line)"),
     audience: str = audience_option(ANONYMOUS_AUDIENCE, "Export only what this audience may see."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
 ) -> None:
     """Export heading-sized chunks (id, title, url, locale, audience, intents, text...) for bots and assistants."""
     from kbops.export import export_chunks, to_jsonl

@@ -1,8 +1,8 @@
 """Commands of the governance domain: approve, stale, review-queue, history, changelog, codeowners."""
+
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
@@ -19,14 +19,16 @@ def _check_format(format: str, allowed: tuple[str, ...]) -> None:
 
 @app.command("approve")
 def approve_command(
-    paths: List[Path] = typer.Argument(..., help="Docs (or folders of docs) to approve."),
-    as_: Optional[str] = typer.Option(None, "--as", help="Reviewer e-mail (default: git config user.email)."),
+    paths: list[Path] = typer.Argument(..., help="Docs (or folders of docs) to approve."),
+    as_: str | None = typer.Option(None, "--as", help="Reviewer e-mail (default: git config user.email)."),
     only_needed: bool = typer.Option(
         False, "--only-needed", help="Skip docs where this reviewer meets no missing requirement (bulk stamping)."
     ),
-    key: Optional[Path] = typer.Option(
-        None, "--key", help="SSH key to sign with (private key, or .pub held by ssh-agent); default: git's "
-        "user.signingkey, else an ssh-agent key enrolled for the reviewer."
+    key: Path | None = typer.Option(
+        None,
+        "--key",
+        help="SSH key to sign with (private key, or .pub held by ssh-agent); default: git's "
+        "user.signingkey, else an ssh-agent key enrolled for the reviewer.",
     ),
     format: str = typer.Option("text", "--format", "-f", help="text | json"),
 ) -> None:
@@ -37,31 +39,42 @@ def approve_command(
     s = settings()
     report = approve(s, load_governance(s.governance_path), paths, as_, only_needed=only_needed, key_file=key)
     if format == "json":
-        print_json({
-            "reviewer": report.reviewer,
-            "approved": [{**vars(a), "still_needs": list(a.still_needs)} for a in report.approved],
-            "refused": [{**vars(r), "could_approve": list(r.could_approve)} for r in report.refused],
-        })
+        print_json(
+            {
+                "reviewer": report.reviewer,
+                "approved": [{**vars(a), "still_needs": list(a.still_needs)} for a in report.approved],
+                "refused": [{**vars(r), "could_approve": list(r.could_approve)} for r in report.refused],
+            }
+        )
     else:
         for a in report.approved:
-            verb = {"added": "approved", "replaced": "re-approved", "unchanged": "already approved",
-                    "skipped": "skipped (approval not needed)"}[a.action]
+            verb = {
+                "added": "approved",
+                "replaced": "re-approved",
+                "unchanged": "already approved",
+                "skipped": "skipped (approval not needed)",
+            }[a.action]
             if a.action == "skipped":
                 err.print(f"{a.path}: {verb}", markup=False)
                 continue
             signed = f", signed with {a.signed_with}" if a.signed_with else ""
             out.print(f"{a.path}: {verb} {a.hash[:12]} as {a.reviewer}{signed}", markup=False)
             if not a.signed_with and a.governed:
-                err.print(f"  warning: {a.path}: the approval is unsigned: anyone with write access could have written "
-                          "it (KB813); sign with --key FILE, git's user.signingkey or an ssh-agent key", markup=False)
+                err.print(
+                    f"  warning: {a.path}: the approval is unsigned: anyone with write access could have written "
+                    "it (KB813); sign with --key FILE, git's user.signingkey or an ssh-agent key",
+                    markup=False,
+                )
             if a.still_needs:
                 out.print(f"  still needs {', '.join(a.still_needs)}", markup=False)
             elif a.governed:
                 out.print("  approvals complete: every requirement of its policies is met", markup=False)
         for r in report.refused:
             where = f"{r.path}:{r.line}" if r.line else r.path
-            err.print(f"kb: error: {where}: refused: {r.reason}" if r.kind == "policy" else f"kb: error: {where}: {r.reason}",
-                      markup=False)
+            err.print(
+                f"kb: error: {where}: refused: {r.reason}" if r.kind == "policy" else f"kb: error: {where}: {r.reason}",
+                markup=False,
+            )
             if r.could_approve:
                 err.print(f"  who could approve: {'; '.join(r.could_approve)}", markup=False)
             if r.suggestion:
@@ -82,9 +95,11 @@ def _corpus_and_governance():
 
 @app.command("stale")
 def stale_command(
-    owner: Optional[str] = typer.Option(None, "--owner", help="Only docs of this owner (team or person key)."),
-    events: Optional[List[Path]] = typer.Option(None, "--events", help="Event logs (JSONL) to rank by usage × staleness."),
-    due_soon: Optional[int] = typer.Option(None, "--due-soon", help="Days ahead that count as due soon (default: governance.yml due_soon)."),
+    owner: str | None = typer.Option(None, "--owner", help="Only docs of this owner (team or person key)."),
+    events: list[Path] | None = typer.Option(None, "--events", help="Event logs (JSONL) to rank by usage × staleness."),
+    due_soon: int | None = typer.Option(
+        None, "--due-soon", help="Days ahead that count as due soon (default: governance.yml due_soon)."
+    ),
     format: str = typer.Option("text", "--format", "-f", help="text | json | md"),
 ) -> None:
     """List overdue and due-soon reviews by owner (ranked by usage × staleness with --events)."""
@@ -106,7 +121,7 @@ def stale_command(
 
 @app.command("review-queue")
 def review_queue_command(
-    reviewer: Optional[str] = typer.Option(None, "--reviewer", help="Only what this reviewer (e-mail) can approve."),
+    reviewer: str | None = typer.Option(None, "--reviewer", help="Only what this reviewer (e-mail) can approve."),
     mine: bool = typer.Option(False, "--mine", help="Use git config user.email as the reviewer."),
     format: str = typer.Option("text", "--format", "-f", help="text | json"),
 ) -> None:
@@ -121,7 +136,9 @@ def review_queue_command(
 
         reviewer = git_user_email(s.root)
         if not reviewer:
-            raise UsageError(f"--mine needs `git config user.email`; or pass --reviewer EMAIL\n{reviewers_hint(governance)}")
+            raise UsageError(
+                f"--mine needs `git config user.email`; or pass --reviewer EMAIL\n{reviewers_hint(governance)}"
+            )
     from kbops.governance.history import GitHistory
 
     queue = review_queue(corpus, governance, reviewer, GitHistory(s.root))
@@ -134,7 +151,7 @@ def review_queue_command(
 @app.command("history")
 def history_command(
     doc: str = typer.Argument(..., help="A doc id (or path)."),
-    locale: Optional[str] = typer.Option(None, "--locale", help="The doc's translation in this locale (e.g. es)."),
+    locale: str | None = typer.Option(None, "--locale", help="The doc's translation in this locale (e.g. es)."),
     diff: bool = typer.Option(False, "--diff", help="Show each version's content change as a word diff."),
     format: str = typer.Option("text", "--format", "-f", help="text | json"),
 ) -> None:
@@ -154,7 +171,7 @@ def history_command(
 @app.command("diff")
 def diff_command(
     doc: str = typer.Argument(..., metavar="ID|PATH", help="A doc id or path."),
-    locale: Optional[str] = typer.Option(None, "--locale", help="The doc's translation in this locale (e.g. es)."),
+    locale: str | None = typer.Option(None, "--locale", help="The doc's translation in this locale (e.g. es)."),
     context: int = typer.Option(3, "--context", "-U", min=0, help="Unchanged lines shown around each change."),
     format: str = typer.Option("text", "--format", "-f", help="text | json"),
 ) -> None:
@@ -178,8 +195,10 @@ def changelog_command(
     since: str = typer.Option(..., "--since", help="Start date, YYYY-MM-DD."),
     audience: str = audience_option(WIDEST_AUDIENCE, "Only docs this audience may see."),
     format: str = typer.Option("md", "--format", "-f", help="md | json | text"),
-    write: Optional[Path] = typer.Option(None, "--write", help="Also write the digest as a site page, e.g. kb/changelog.md."),
-    owner: Optional[str] = typer.Option(None, "--owner", help="Owner of the written page (default: the first team)."),
+    write: Path | None = typer.Option(
+        None, "--write", help="Also write the digest as a site page, e.g. kb/changelog.md."
+    ),
+    owner: str | None = typer.Option(None, "--owner", help="Owner of the written page (default: the first team)."),
 ) -> None:
     """Digest of docs added, changed and deprecated since a date (for BPO trainers); --write makes it a page."""
     import datetime as dt
@@ -241,7 +260,7 @@ def codeowners_command(
 
 @app.command("translated")
 def translated_command(
-    paths: List[Path] = typer.Argument(..., help="Translations (or folders) now matching their source."),
+    paths: list[Path] = typer.Argument(..., help="Translations (or folders) now matching their source."),
     format: str = typer.Option("text", "--format", "-f", help="text | json"),
 ) -> None:
     """Record that translations match their source now: sets source_hash to the source's content hash."""

@@ -1,8 +1,8 @@
 """`kb import zendesk|markdown`: bring an existing help center into the knowledge base."""
+
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -10,7 +10,8 @@ from kbops.cli._app import app, check_format, err, out, print_json, settings
 
 import_app = typer.Typer(
     help="Bring an existing help center in (idempotent: a re-import writes only what changed upstream).",
-    no_args_is_help=True, rich_markup_mode=None,
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(import_app, name="import")
 
@@ -27,11 +28,21 @@ def _render(report, format: str) -> None:
 
 @import_app.command("zendesk")
 def zendesk_command(
-    source: Optional[Path] = typer.Argument(None, metavar="[EXPORT_DIR]", help="A Zendesk Guide export folder (articles.json, sections.json, ...)."),
-    subdomain: Optional[str] = typer.Option(None, "--subdomain", help="Fetch from https://SUBDOMAIN.zendesk.com instead (token from $ZENDESK_API_TOKEN)."),
-    api_url: Optional[str] = typer.Option(None, "--api-url", help="Base URL of the API (default: https://SUBDOMAIN.zendesk.com).", hidden=True),
-    mapping: Optional[Path] = typer.Option(None, "--mapping", help="YAML mapping file: owners, segments, categories, sections, labels, locales."),
-    check: bool = typer.Option(True, "--check/--no-check", help="Run kb lint after writing and hold back docs that cannot be published."),
+    source: Path | None = typer.Argument(
+        None, metavar="[EXPORT_DIR]", help="A Zendesk Guide export folder (articles.json, sections.json, ...)."
+    ),
+    subdomain: str | None = typer.Option(
+        None, "--subdomain", help="Fetch from https://SUBDOMAIN.zendesk.com instead (token from $ZENDESK_API_TOKEN)."
+    ),
+    api_url: str | None = typer.Option(
+        None, "--api-url", help="Base URL of the API (default: https://SUBDOMAIN.zendesk.com).", hidden=True
+    ),
+    mapping: Path | None = typer.Option(
+        None, "--mapping", help="YAML mapping file: owners, segments, categories, sections, labels, locales."
+    ),
+    check: bool = typer.Option(
+        True, "--check/--no-check", help="Run kb lint after writing and hold back docs that cannot be published."
+    ),
     format: str = typer.Option("text", "--format", "-f", help="text | json"),
 ) -> None:
     """Import Zendesk Guide articles, translations, sections, labels, segments and attachments."""
@@ -49,23 +60,38 @@ def zendesk_command(
         source = cfg.state_dir / "import" / "zendesk" / (subdomain or "api")
         fetched = fetch_export(base, source, token_from_env(), progress=lambda m: err.print(m, markup=False))
         err.print(f"fetched {fetched.requests} pages ({fetched.retries} retried after 429) into {source}", markup=False)
-    report = import_zendesk(cfg, source, mapping_path=mapping, check=check, progress=lambda m: err.print(m, markup=False))
+    report = import_zendesk(
+        cfg, source, mapping_path=mapping, check=check, progress=lambda m: err.print(m, markup=False)
+    )
     _render(report, format)
 
 
 @import_app.command("markdown")
 def markdown_command(
-    source: Path = typer.Argument(..., metavar="DIR", help="A folder of Markdown (plain, MkDocs docs/, MS-Learn front-matter)."),
-    mapping: Optional[Path] = typer.Option(None, "--mapping", help="YAML mapping file (default_owner, locales)."),
-    audience: str = typer.Option("public", "--audience", help="Audience of docs that do not say (public | partner | internal)."),
-    into: Optional[str] = typer.Option(None, "--into", help="Folder under kb/ (default: the source folder's name)."),
-    check: bool = typer.Option(True, "--check/--no-check", help="Run kb lint after writing and hold back docs that cannot be published."),
+    source: Path = typer.Argument(
+        ..., metavar="DIR", help="A folder of Markdown (plain, MkDocs docs/, MS-Learn front-matter)."
+    ),
+    mapping: Path | None = typer.Option(None, "--mapping", help="YAML mapping file (default_owner, locales)."),
+    audience: str = typer.Option(
+        "public", "--audience", help="Audience of docs that do not say (public | partner | internal)."
+    ),
+    into: str | None = typer.Option(None, "--into", help="Folder under kb/ (default: the source folder's name)."),
+    check: bool = typer.Option(
+        True, "--check/--no-check", help="Run kb lint after writing and hold back docs that cannot be published."
+    ),
     format: str = typer.Option("text", "--format", "-f", help="text | json"),
 ) -> None:
     """Import a folder of Markdown: front-matter mapped or added, ids from paths, links rewritten, translations paired."""
     from kbops.importers import import_markdown
 
     check_format(format, ("text", "json"))
-    report = import_markdown(settings(), source, mapping_path=mapping, audience=audience, into=into, check=check,
-                             progress=lambda m: err.print(m, markup=False))
+    report = import_markdown(
+        settings(),
+        source,
+        mapping_path=mapping,
+        audience=audience,
+        into=into,
+        check=check,
+        progress=lambda m: err.print(m, markup=False),
+    )
     _render(report, format)

@@ -1,16 +1,16 @@
 """`kb init`: start a new knowledge base (every question has a flag, so CI can run it)."""
+
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
 from kbops.cli._app import app, err, out, print_json
 
 
-def _ask(label: str, current: Optional[str]) -> Optional[str]:
+def _ask(label: str, current: str | None) -> str | None:
     """Ask only a person at a terminal, and only for what neither a flag nor git config answered."""
     if current or not sys.stdin.isatty():
         return current
@@ -19,19 +19,27 @@ def _ask(label: str, current: Optional[str]) -> Optional[str]:
 
 @app.command("init")
 def init_command(
-    directory: Path = typer.Argument(Path("."), metavar="[DIR]", help="Folder of the new knowledge base (default: here)."),
-    name: Optional[str] = typer.Option(None, "--name", help="First owner and reviewer (default: git config user.name)."),
-    email: Optional[str] = typer.Option(None, "--email", help="Their e-mail (default: git config user.email)."),
+    directory: Path = typer.Argument(
+        Path("."), metavar="[DIR]", help="Folder of the new knowledge base (default: here)."
+    ),
+    name: str | None = typer.Option(None, "--name", help="First owner and reviewer (default: git config user.name)."),
+    email: str | None = typer.Option(None, "--email", help="Their e-mail (default: git config user.email)."),
     team: str = typer.Option("support", "--team", help="Key of the owning team in governance.yml."),
-    team_name: Optional[str] = typer.Option(None, "--team-name", help="Display name of the team."),
-    team_email: Optional[str] = typer.Option(None, "--team-email", help="The team's e-mail."),
-    codeowner: Optional[List[str]] = typer.Option(None, "--codeowner", help="Forge handle for CODEOWNERS, e.g. @acme/support (repeatable)."),
+    team_name: str | None = typer.Option(None, "--team-name", help="Display name of the team."),
+    team_email: str | None = typer.Option(None, "--team-email", help="The team's e-mail."),
+    codeowner: list[str] | None = typer.Option(
+        None, "--codeowner", help="Forge handle for CODEOWNERS, e.g. @acme/support (repeatable)."
+    ),
     site_name: str = typer.Option("Help Center", "--site-name", help="The site's name (also the home page title)."),
-    site_url: Optional[str] = typer.Option(None, "--site-url", help="Public URL of the site."),
-    contact_url: Optional[str] = typer.Option(None, "--contact-url", help="Where readers ask a human (mailto: or https:)."),
+    site_url: str | None = typer.Option(None, "--site-url", help="Public URL of the site."),
+    contact_url: str | None = typer.Option(
+        None, "--contact-url", help="Where readers ask a human (mailto: or https:)."
+    ),
     locales: str = typer.Option("en", "--locales", help="Comma-separated languages, e.g. en,es,fr."),
-    default_locale: Optional[str] = typer.Option(None, "--default-locale", help="Default language (default: the first of --locales)."),
-    product: Optional[str] = typer.Option(None, "--product", help="A first product key for taxonomy.yml."),
+    default_locale: str | None = typer.Option(
+        None, "--default-locale", help="Default language (default: the first of --locales)."
+    ),
+    product: str | None = typer.Option(None, "--product", help="A first product key for taxonomy.yml."),
     kbops_requirement: str = typer.Option("kbops", "--kbops-requirement", help="What the CI workflow pip-installs."),
     format: str = typer.Option("text", "--format", "-f", help="text | json"),
 ) -> None:
@@ -46,10 +54,17 @@ def init_command(
     answers = make_answers(
         name=_ask("Your name (first owner and reviewer)", name or git_name),
         email=_ask("Your e-mail", email or git_email),
-        team=team, team_name=team_name, team_email=team_email, codeowners=tuple(codeowner or ()),
-        site_name=site_name, site_url=site_url, contact_url=contact_url,
-        locales=tuple(filter(None, (loc.strip() for loc in locales.split(",")))), default_locale=default_locale,
-        product=product, kbops_requirement=kbops_requirement,
+        team=team,
+        team_name=team_name,
+        team_email=team_email,
+        codeowners=tuple(codeowner or ()),
+        site_name=site_name,
+        site_url=site_url,
+        contact_url=contact_url,
+        locales=tuple(filter(None, (loc.strip() for loc in locales.split(",")))),
+        default_locale=default_locale,
+        product=product,
+        kbops_requirement=kbops_requirement,
     )
     result = init_kb(directory, answers)
     if format == "json":
@@ -59,5 +74,6 @@ def init_command(
         out.print(relpath, markup=False)
     err.print(
         f"kb init: new knowledge base in {result.root} (owner {result.owner}, team {result.team}). "
-        "Next: `kb lint`, `kb import zendesk|markdown SOURCE`, `kb serve`.", markup=False,
+        "Next: `kb lint`, `kb import zendesk|markdown SOURCE`, `kb serve`.",
+        markup=False,
     )

@@ -1,9 +1,9 @@
 """`kb lint` and `kb rule`."""
+
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
@@ -16,14 +16,22 @@ from kbops.lint.runner import lint
 
 @app.command("lint")
 def lint_command(
-    paths: Optional[List[Path]] = typer.Argument(None, help="Files or folders to report on (default: every root)."),
+    paths: list[Path] | None = typer.Argument(None, help="Files or folders to report on (default: every root)."),
     format: str = typer.Option("text", "--format", "-f", help="text | json | sarif | github"),
-    changed: bool = typer.Option(False, "--changed", help="Only files changed against --base, plus uncommitted and untracked ones."),
-    base: Optional[str] = typer.Option(None, "--base", help="Git ref for --changed (default: merge-base with main, else HEAD)."),
-    select: Optional[List[str]] = typer.Option(None, "--select", help="Only these rule codes or prefixes, e.g. KB3 (repeatable, comma-separated)."),
-    ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Skip these rule codes or prefixes (repeatable, comma-separated)."),
+    changed: bool = typer.Option(
+        False, "--changed", help="Only files changed against --base, plus uncommitted and untracked ones."
+    ),
+    base: str | None = typer.Option(
+        None, "--base", help="Git ref for --changed (default: merge-base with main, else HEAD)."
+    ),
+    select: list[str] | None = typer.Option(
+        None, "--select", help="Only these rule codes or prefixes, e.g. KB3 (repeatable, comma-separated)."
+    ),
+    ignore: list[str] | None = typer.Option(
+        None, "--ignore", help="Skip these rule codes or prefixes (repeatable, comma-separated)."
+    ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write .kb/cache."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: one per core; 1 = serial)."),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", help="Worker processes (default: one per core; 1 = serial)."),
 ) -> None:
     """Check documents for governance, content, link, freshness, privacy and style mistakes."""
     if format not in FORMATTERS:
@@ -38,9 +46,16 @@ def lint_command(
         change_set = changed_files(config, base)
         targets, deleted, linked_before = change_set.changed, change_set.deleted, change_set.linked_before
     result = lint(
-        config, paths or None, select=select, ignore=ignore, targets=targets, deleted=deleted or (),
+        config,
+        paths or None,
+        select=select,
+        ignore=ignore,
+        targets=targets,
+        deleted=deleted or (),
         linked_before=linked_before or (),
-        use_cache=not no_cache, jobs=jobs, progress=progress_printer("lint"),
+        use_cache=not no_cache,
+        jobs=jobs,
+        progress=progress_printer("lint"),
     )
     if format in ("github", "sarif"):  # located from the repository root, not the KB root
         result = with_path_prefix(result, repository_prefix(config.root))
@@ -54,7 +69,7 @@ def lint_command(
 
 @app.command("rule")
 def rule_command(
-    code: Optional[str] = typer.Argument(None, help="A rule code such as KB301, or its slug."),
+    code: str | None = typer.Argument(None, help="A rule code such as KB301, or its slug."),
     list_: bool = typer.Option(False, "--list", help="List every rule."),
     format: str = typer.Option("text", "--format", "-f", help="text | json"),
 ) -> None:

@@ -1,10 +1,10 @@
 """Commands of the search domain: `kb index`, `kb search`, `kb eval`."""
+
 from __future__ import annotations
 
 import html
 import re
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.text import Text
@@ -20,7 +20,7 @@ def snippet_text(snippet: str) -> Text:
     text = Text()
     position = 0
     for match in _MARK.finditer(snippet):
-        text.append(html.unescape(snippet[position:match.start()]))
+        text.append(html.unescape(snippet[position : match.start()]))
         text.append(html.unescape(match.group(1)), style="bold")
         position = match.end()
     text.append(html.unescape(snippet[position:]))
@@ -29,7 +29,9 @@ def snippet_text(snippet: str) -> Text:
 
 @app.command("index")
 def index_command(
-    rebuild: bool = typer.Option(False, "--rebuild", help="Rebuild from scratch instead of updating changed docs only."),
+    rebuild: bool = typer.Option(
+        False, "--rebuild", help="Rebuild from scratch instead of updating changed docs only."
+    ),
     format: str = typer.Option("text", "--format", "-f", help="text | json"),
 ) -> None:
     """Build or update the search index under .kb/index (only published and deprecated docs)."""
@@ -60,11 +62,17 @@ def index_command(
 @app.command("search")
 def search_command(
     query: str = typer.Argument(..., help="What a reader would type."),
-    locale: Optional[str] = typer.Option(None, "--locale", "-l", help="Language to search first (en, es, fr...); others are a marked fallback."),
-    audience: str = audience_option(ANONYMOUS_AUDIENCE, "Who is searching: results hold only what this audience may see."),
-    type: Optional[str] = typer.Option(None, "--type", help="Only this doc type (article, sop, troubleshooting, playbook, template)."),
-    product: Optional[str] = typer.Option(None, "--product", help="Only this product key from taxonomy.yml."),
-    limit: Optional[int] = typer.Option(None, "--limit", "-n", help="Number of hits (default from [tool.kbops.search])."),
+    locale: str | None = typer.Option(
+        None, "--locale", "-l", help="Language to search first (en, es, fr...); others are a marked fallback."
+    ),
+    audience: str = audience_option(
+        ANONYMOUS_AUDIENCE, "Who is searching: results hold only what this audience may see."
+    ),
+    type: str | None = typer.Option(
+        None, "--type", help="Only this doc type (article, sop, troubleshooting, playbook, template)."
+    ),
+    product: str | None = typer.Option(None, "--product", help="Only this product key from taxonomy.yml."),
+    limit: int | None = typer.Option(None, "--limit", "-n", help="Number of hits (default from [tool.kbops.search])."),
     format: str = typer.Option("text", "--format", "-f", help="text | json (a list of hits)"),
 ) -> None:
     """Search the index as a given audience: ranked hits, snippets, facets, "did you mean"."""
@@ -83,7 +91,9 @@ def search_command(
     if not result.hits:
         out.print(f"No results for {query!r} ({audience}).", markup=False)
     for rank, hit in enumerate(result.hits, 1):
-        tags = " · ".join(filter(None, (hit.type, hit.product, hit.locale, hit.status if hit.status != "published" else "")))
+        tags = " · ".join(
+            filter(None, (hit.type, hit.product, hit.locale, hit.status if hit.status != "published" else ""))
+        )
         line = Text(f"{rank}. ")
         line.append(hit.title, style="bold")
         line.append(f"  [{tags}]  score {hit.score:.2f}")
@@ -98,7 +108,8 @@ def search_command(
     if result.hits:
         facets = " | ".join(
             f"{name}: " + ", ".join(f"{value} {count}" for value, count in counts.items())
-            for name, counts in result.facets.items() if counts
+            for name, counts in result.facets.items()
+            if counts
         )
         out.print(f"{result.total} hits. {facets}", markup=False)
     if result.suggestion and not result.corrected:
@@ -107,8 +118,15 @@ def search_command(
 
 @app.command("eval")
 def eval_command(
-    queries: Optional[Path] = typer.Option(None, "--queries", "-q", help='JSON lines {"query", "relevant": [ids], "locale"} (default: every doc\'s sample_queries).'),
-    audience: str = audience_option(WIDEST_AUDIENCE, "Search as this audience; only queries answerable by docs it may see are scored."),
+    queries: Path | None = typer.Option(
+        None,
+        "--queries",
+        "-q",
+        help='JSON lines {"query", "relevant": [ids], "locale"} (default: every doc\'s sample_queries).',
+    ),
+    audience: str = audience_option(
+        WIDEST_AUDIENCE, "Search as this audience; only queries answerable by docs it may see are scored."
+    ),
     worst: int = typer.Option(10, "--worst", help="How many of the worst queries to list."),
     format: str = typer.Option("text", "--format", "-f", help="text | json"),
 ) -> None:
@@ -123,7 +141,10 @@ def eval_command(
     else:
         verdict = "ok" if report.passed else "BELOW FLOOR"
         if report.excluded:
-            out.print(f"{report.excluded} queries left out: only docs above the {report.audience} audience answer them", markup=False)
+            out.print(
+                f"{report.excluded} queries left out: only docs above the {report.audience} audience answer them",
+                markup=False,
+            )
         out.print(
             f"{report.queries} queries ({report.audience})  MRR {report.mrr:.3f}  recall@1 {report.recall_at_1:.3f}  "
             f"recall@5 {report.recall_at_5:.3f}  (mrr_floor {report.mrr_floor:.2f}: {verdict})",

@@ -1,7 +1,6 @@
 """`kb serve`: the site for each caller's audience, the search API and the event collector."""
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 import typer
 
@@ -10,13 +9,19 @@ from kbops.cli._app import app, err, settings
 
 @app.command("serve")
 def serve_command(
-    host: Optional[str] = typer.Option(None, "--host", help="Address to listen on (default 127.0.0.1)."),
-    port: Optional[int] = typer.Option(None, "--port", "-p", help="Port (default 8000)."),
-    workers: Optional[int] = typer.Option(None, "--workers", help="uvicorn worker processes (default 1)."),
-    no_build: bool = typer.Option(False, "--no-build", help="Serve as is: do not update the index or build sites (implies --no-watch)."),
-    rebuild: bool = typer.Option(False, "--rebuild", help="Rebuild the index and every audience's site before serving."),
+    host: str | None = typer.Option(None, "--host", help="Address to listen on (default 127.0.0.1)."),
+    port: int | None = typer.Option(None, "--port", "-p", help="Port (default 8000)."),
+    workers: int | None = typer.Option(None, "--workers", help="uvicorn worker processes (default 1)."),
+    no_build: bool = typer.Option(
+        False, "--no-build", help="Serve as is: do not update the index or build sites (implies --no-watch)."
+    ),
+    rebuild: bool = typer.Option(
+        False, "--rebuild", help="Rebuild the index and every audience's site before serving."
+    ),
     no_watch: bool = typer.Option(
-        False, "--no-watch", help="Do not watch the KB: serve what was built at start (production builds made in CI).",
+        False,
+        "--no-watch",
+        help="Do not watch the KB: serve what was built at start (production builds made in CI).",
     ),
 ) -> None:
     """Serve the site for each caller's audience, the search API and the event collector.
@@ -36,10 +41,14 @@ def serve_command(
     current = settings()
     config = server_config(current)
     address, number = host or config.host, port or config.port
-    ApiKeyStore(keys_path(current)).keys()  # a key file with an unknown audience stops the start (exit 2), not a request
+    ApiKeyStore(
+        keys_path(current)
+    ).keys()  # a key file with an unknown audience stops the start (exit 2), not a request
     problem = check_port(address, number)
     if problem:
-        raise UsageError(f"cannot serve on {address}:{number}: {problem}; stop the other server or choose another --port")
+        raise UsageError(
+            f"cannot serve on {address}:{number}: {problem}; stop the other server or choose another --port"
+        )
     if not no_build:
         result = prepare(current, rebuild=rebuild, notify=lambda message: err.print(message, markup=False))
         if result.site_problems:
@@ -53,7 +62,9 @@ def serve_command(
         from kbops.server.site import site_dir
         from kbops.site.live import Watcher
 
-        watcher = Watcher(current, lambda audience: site_dir(current, audience), lambda m: err.print(m, markup=False)).start()
+        watcher = Watcher(
+            current, lambda audience: site_dir(current, audience), lambda m: err.print(m, markup=False)
+        ).start()
     else:
         from kbops.site.live import LiveStatus
 

@@ -1,8 +1,8 @@
 """Commands of the site domain (registered on the shared Typer app)."""
+
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -13,8 +13,12 @@ from kbops.publishing import ANONYMOUS_AUDIENCE
 @app.command("build")
 def build_command(
     audience: str = audience_option(ANONYMOUS_AUDIENCE, "Who the site is for."),
-    site_dir: Optional[Path] = typer.Option(None, "--site-dir", help="Output folder (default: <[tool.kbops.server] site_dir>/<audience>, site/<audience>)."),
-    draft_preview: bool = typer.Option(False, "--draft-preview", help="Include draft and in-review docs, bannered 'Draft'."),
+    site_dir: Path | None = typer.Option(
+        None, "--site-dir", help="Output folder (default: <[tool.kbops.server] site_dir>/<audience>, site/<audience>)."
+    ),
+    draft_preview: bool = typer.Option(
+        False, "--draft-preview", help="Include draft and in-review docs, bannered 'Draft'."
+    ),
     strict: bool = typer.Option(True, "--strict/--no-strict", help="Fail on any MkDocs warning (default: strict)."),
 ) -> None:
     """Build the static site for one audience: only what that audience may see, with trust signals."""

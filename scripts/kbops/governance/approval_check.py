@@ -1,4 +1,5 @@
 """Would an approval count? Lint's eligibility and four-eyes rules, asked before `kb approve` writes, and what a doc still needs."""
+
 from __future__ import annotations
 
 from collections.abc import Set as AbstractSet
@@ -22,8 +23,9 @@ class Objection:
     suggestion: str | None  # an e-mail to show in the `--as` form
 
 
-def authored_changes(doc: Document, governance: Governance, history: GitHistory | None,
-                     working_copy_email: str | None = None) -> tuple[ContentChange, ...]:
+def authored_changes(
+    doc: Document, governance: Governance, history: GitHistory | None, working_copy_email: str | None = None
+) -> tuple[ContentChange, ...]:
     """Content changes since the last approved content, newest first: uncommitted edits, then commits.
 
     Uncommitted content changes (the working copy differs from HEAD, or the file is not committed yet) are
@@ -56,11 +58,16 @@ def _emails(people, governance: Governance) -> list[str]:
 def key_holders(governance: Governance) -> frozenset[str]:
     """People with at least one enrolled, unrevoked signing key (those whose approval can be signed)."""
     revoked = set(governance.signing.revoked_keys)
-    return frozenset(p for p, person in governance.people.items()
-                     if any(k.revoked is None and k.fingerprint not in revoked for k in person.keys))
+    return frozenset(
+        p
+        for p, person in governance.people.items()
+        if any(k.revoked is None and k.fingerprint not in revoked for k in person.keys)
+    )
 
 
-def could_approve(doc: Document, governance: Governance, excluded: AbstractSet[str] = frozenset()) -> tuple[tuple[str, ...], str | None]:
+def could_approve(
+    doc: Document, governance: Governance, excluded: AbstractSet[str] = frozenset()
+) -> tuple[tuple[str, ...], str | None]:
     """("group: e-mails" per requirement, first suggestion): only people whose approval would count now.
 
     Left out: `excluded` (authors of the change, four-eyes), people already counted, and, for a policy with
@@ -80,13 +87,17 @@ def could_approve(doc: Document, governance: Governance, excluded: AbstractSet[s
         if emails:
             lines.append(f"{req.label}: {', '.join(emails)}")
         elif keyless:
-            lines.append(f"{req.label}: nobody with an enrolled signing key ({', '.join(_emails(keyless, governance))} "
-                         "must enrol one in governance.yml first)")
+            lines.append(
+                f"{req.label}: nobody with an enrolled signing key ({', '.join(_emails(keyless, governance))} "
+                "must enrol one in governance.yml first)"
+            )
         else:
             lines.append(f"{req.label}: nobody left (add a reviewer to {req.group!r} in governance.yml)")
         first = first or (emails[0] if emails else None)
     if not status.requirements:  # ungoverned: any reviewer-group member or the owner team
-        people = {p for p, person in governance.people.items() if person.active and may_approve(p, doc, governance)} - excluded
+        people = {
+            p for p, person in governance.people.items() if person.active and may_approve(p, doc, governance)
+        } - excluded
         emails = _emails(people, governance)
         if emails:
             lines.append(f"any reviewer or the owner: {', '.join(emails)}")
@@ -94,8 +105,13 @@ def could_approve(doc: Document, governance: Governance, excluded: AbstractSet[s
     return tuple(dict.fromkeys(lines)), first
 
 
-def objection(person: str, doc: Document, governance: Governance, history: GitHistory | None,
-              working_copy_email: str | None = None) -> Objection | None:
+def objection(
+    person: str,
+    doc: Document,
+    governance: Governance,
+    history: GitHistory | None,
+    working_copy_email: str | None = None,
+) -> Objection | None:
     """None when `person`'s approval of the doc's current content would count; else why not (lint's KB803, KB804)."""
     email = governance.people[person].emails[0]
     status = evaluate(doc, governance)
@@ -105,27 +121,38 @@ def objection(person: str, doc: Document, governance: Governance, history: GitHi
         needs = "; ".join(f"{r.policy}: {r.describe()}" for r in status.requirements)
         groups = ", ".join(reviewer_groups_of(person, governance)) or "no reviewer group"
         lines, first = could_approve(doc, governance, excluded=authors)
-        return Objection(f"{email} ({groups}) is eligible for no requirement of this doc ({needs}); "
-                         "the approval would count for nothing (KB803)", lines, first)
+        return Objection(
+            f"{email} ({groups}) is eligible for no requirement of this doc ({needs}); "
+            "the approval would count for nothing (KB803)",
+            lines,
+            first,
+        )
     if not status.governed and not may_approve(person, doc, governance):
         lines, first = could_approve(doc, governance, excluded=authors)
-        return Objection(f"{email} belongs to no reviewer group and is not in the owner {doc.get('owner')!r}", lines, first)
+        return Objection(
+            f"{email} belongs to no reviewer group and is not in the owner {doc.get('owner')!r}", lines, first
+        )
     own = [c for c in changes if c.who == person]
     if own:
         lines, first = could_approve(doc, governance, excluded=authors)
         where = "; ".join(describe_change(c) for c in own[:3]) + (f" and {len(own) - 3} more" if len(own) > 3 else "")
-        return Objection(f"{email} changed this content since its last approval ({where}); four-eyes: their "
-                         "approval would not count (KB804)", lines, first)
+        return Objection(
+            f"{email} changed this content since its last approval ({where}); four-eyes: their "
+            "approval would not count (KB804)",
+            lines,
+            first,
+        )
     return None
 
 
-def still_needed(doc: Document, governance: Governance, history: GitHistory | None,
-                 working_copy_email: str | None = None) -> tuple[RequirementStatus, ...]:
+def still_needed(
+    doc: Document, governance: Governance, history: GitHistory | None, working_copy_email: str | None = None
+) -> tuple[RequirementStatus, ...]:
     """Requirements not met by current approvals that count (authors of changes since approval discounted)."""
     authors = {c.who for c in authored_changes(doc, governance, history, working_copy_email)}
     return evaluate(doc, governance, discounted=authors).missing
 
 
 def describe_missing(requirements: tuple[RequirementStatus, ...]) -> list[str]:
-    """"1 from compliance (regulated-content)" for each unmet requirement: how many more approvals it needs."""
+    """ "1 from compliance (regulated-content)" for each unmet requirement: how many more approvals it needs."""
     return [f"{r.count - len(r.approvers)} from {r.label} ({r.policy})" for r in requirements]

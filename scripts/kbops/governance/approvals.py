@@ -1,16 +1,17 @@
 """`kb approve`: record a reviewer's approval of a doc's exact content hash, touching only the approval lines."""
+
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
-from ruamel.yaml.error import YAMLError as RuamelYAMLError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError as RuamelYAMLError
 
 from kbops.config import Settings
 from kbops.errors import UsageError
@@ -19,8 +20,8 @@ from kbops.governance.history import GitHistory
 from kbops.governance.policy import approval_records, evaluate, matching_policies, signatures_required, signed_policy
 from kbops.governance.signatures import UNSIGNED, key_accepts, statement
 from kbops.governance.signing import SigningIdentity, find_signing_identity, sign
-from kbops.model.governance import Governance
 from kbops.model.files import Refused as FileRefused
+from kbops.model.governance import Governance
 from kbops.model.key_block import KeyBlockError, key_block
 from kbops.model.loader import markdown_files, parse_document, read_file, relative
 
@@ -112,14 +113,17 @@ def who_could_approve_hint(settings: Settings, governance: Governance, paths: li
     return "\n".join(lines)
 
 
-def signing_identity(settings: Settings, governance: Governance, person: str, email: str, today: dt.date,
-                     key_file: Path | None) -> SigningIdentity | None:
+def signing_identity(
+    settings: Settings, governance: Governance, person: str, email: str, today: dt.date, key_file: Path | None
+) -> SigningIdentity | None:
     """The key `kb approve` signs with; UsageError when it is not one of the reviewer's enrolled keys (no `--as` forgery).
 
     None when no key is available at all: approvals are then written unsigned, and refused where a policy
     requires signatures.
     """
-    in_use = any(p.keys for p in governance.people.values()) or any(p.require_signed for p in governance.approval_policies)
+    in_use = any(p.keys for p in governance.people.values()) or any(
+        p.require_signed for p in governance.approval_policies
+    )
     if not in_use and key_file is None:
         return None  # this knowledge base does not sign approvals (yet): a git signing key is not a reason to refuse
     enrolled = {k.fingerprint: k for k in governance.keys_of(person)}
@@ -131,9 +135,15 @@ def signing_identity(settings: Settings, governance: Governance, person: str, em
     fp = identity.fingerprint
     if fp in enrolled:
         key = enrolled[fp]
-        why = f"revoked ({key.revoked})" if key.revoked or fp in governance.signing.revoked_keys else key_accepts(key, today)
-        raise UsageError(f"{identity.origin} holds {email}'s key {fp}, which cannot sign approvals today: {why}; "
-                         "enrol the new key in governance.yml")
+        why = (
+            f"revoked ({key.revoked})"
+            if key.revoked or fp in governance.signing.revoked_keys
+            else key_accepts(key, today)
+        )
+        raise UsageError(
+            f"{identity.origin} holds {email}'s key {fp}, which cannot sign approvals today: {why}; "
+            "enrol the new key in governance.yml"
+        )
     owners = sorted({governance.people[p].emails[0] for p, _ in governance.key_owners().get(fp, []) if p != person})
     whose = f" (it is {', '.join(owners)}'s key)" if owners else ""
     raise UsageError(
@@ -172,8 +182,9 @@ def approve(
         relpath = relative(settings, path)
         try:
             report.approved.append(
-                _approve_file(settings, path, relpath, person, email, governance, today, only_needed, history, writer,
-                              identity)
+                _approve_file(
+                    settings, path, relpath, person, email, governance, today, only_needed, history, writer, identity
+                )
             )
         except _Refusal as exc:
             report.refused.append(Refused(relpath, str(exc), exc.kind, exc.could_approve, exc.suggestion, exc.line))
@@ -182,7 +193,11 @@ def approve(
 
 class _Refusal(Exception):
     def __init__(
-        self, reason: str, kind: str = "file", could_approve: tuple[str, ...] = (), suggestion: str | None = None,
+        self,
+        reason: str,
+        kind: str = "file",
+        could_approve: tuple[str, ...] = (),
+        suggestion: str | None = None,
         line: int | None = None,
     ):
         super().__init__(reason)
@@ -202,8 +217,16 @@ def _expand(settings: Settings, paths: Iterable[Path]) -> list[Path]:
 
 
 def _approve_file(
-    settings: Settings, path: Path, relpath: str, person: str, email: str, governance: Governance, today: dt.date,
-    only_needed: bool = False, history: GitHistory | None = None, writer: str | None = None,
+    settings: Settings,
+    path: Path,
+    relpath: str,
+    person: str,
+    email: str,
+    governance: Governance,
+    today: dt.date,
+    only_needed: bool = False,
+    history: GitHistory | None = None,
+    writer: str | None = None,
     identity: SigningIdentity | None = None,
 ) -> Approved:
     if not os.path.lexists(path):
@@ -218,7 +241,9 @@ def _approve_file(
         raise _Refusal(f"{problem.code} cannot be parsed: {problem.message}; fix it first", line=problem.line)
     if doc.schema_problems:
         invalid = doc.schema_problems[0]
-        raise _Refusal(f"front-matter is invalid ({invalid.message}); run `kb lint` and fix it first", line=invalid.line)
+        raise _Refusal(
+            f"front-matter is invalid ({invalid.message}); run `kb lint` and fix it first", line=invalid.line
+        )
     if only_needed and not any(person in r.eligible for r in evaluate(doc, governance).missing):
         return Approved(relpath, doc.id, email, doc.content_hash, "skipped")
     objected = objection(person, doc, governance, history, writer)
@@ -226,8 +251,11 @@ def _approve_file(
         raise _Refusal(objected.reason, "policy", objected.could_approve, objected.suggestion)
     if identity is None and signatures_required(doc, governance):
         required = ", ".join(p.name for p in matching_policies(doc, governance) if p.require_signed)
-        raise _Refusal(f"policy {required} requires a signed approval and no signing key was found; pass --key FILE, "
-                       "set `git config user.signingkey`, or load your key into ssh-agent", "policy")
+        raise _Refusal(
+            f"policy {required} requires a signed approval and no signing key was found; pass --key FILE, "
+            "set `git config user.signingkey`, or load your key into ssh-agent",
+            "policy",
+        )
     same_person = {e.lower() for e in governance.people[person].emails}
     text = data.decode("utf-8-sig")
     bom = "\ufeff" if data.startswith(b"\xef\xbb\xbf") else ""
@@ -238,15 +266,20 @@ def _approve_file(
     else:
         signature = None
         if identity is not None:
-            signature = sign(settings.root, identity,
-                             statement(doc.id or "", doc.content_hash, email, today.isoformat(), policy))
+            signature = sign(
+                settings.root, identity, statement(doc.id or "", doc.content_hash, email, today.isoformat(), policy)
+            )
         new_text, action = set_approval(text, same_person, email, today, doc.content_hash, policy, signature)
     if action != "unchanged":
         check = parse_document(relpath, (bom + new_text).encode("utf-8"))
         stored = [a for a in (check.get("approvals") or []) if str(a.get("reviewer", "")).lower() == email.lower()]
         rest_before = {k: v for k, v in doc.meta.items() if k != "approvals"}
         rest_after = {k: v for k, v in check.meta.items() if k != "approvals"}
-        if check.content_hash != doc.content_hash or rest_before != rest_after or [str(a.get("hash")) for a in stored] != [doc.content_hash]:
+        if (
+            check.content_hash != doc.content_hash
+            or rest_before != rest_after
+            or [str(a.get("hash")) for a in stored] != [doc.content_hash]
+        ):
             raise _Refusal("the approval could not be written without changing other content; file left untouched")
         written = [r for r in approval_records(check, governance) if r.person == person]
         if identity is not None and not (written and written[0].signature.verified):
@@ -258,8 +291,16 @@ def _approve_file(
     missing = describe_missing(still_needed(doc, governance, history, writer))
     mine = [r for r in approval_records(doc, governance) if r.person == person and r.current]
     signed_with = mine[0].signature.fingerprint if mine and mine[0].signature.verified else ""
-    return Approved(relpath, doc.id, email, doc.content_hash, action, tuple(missing), evaluate(doc, governance).governed,
-                    signed_with)
+    return Approved(
+        relpath,
+        doc.id,
+        email,
+        doc.content_hash,
+        action,
+        tuple(missing),
+        evaluate(doc, governance).governed,
+        signed_with,
+    )
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -275,8 +316,15 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def set_approval(text: str, reviewer_emails: set[str], email: str, date: dt.date, content_hash: str,
-                 policy: str = "", signature: str | None = None) -> tuple[str, str]:
+def set_approval(
+    text: str,
+    reviewer_emails: set[str],
+    email: str,
+    date: dt.date,
+    content_hash: str,
+    policy: str = "",
+    signature: str | None = None,
+) -> tuple[str, str]:
     """Return the text with the reviewer's approval set, and "added" | "replaced" | "unchanged".
 
     Only the `approvals` block of the front-matter is re-emitted (by a ruamel.yaml round trip, so its
@@ -302,8 +350,12 @@ def set_approval(text: str, reviewer_emails: set[str], email: str, date: dt.date
     action = "added"
     for entry in entries:
         if isinstance(entry, dict) and str(entry.get("reviewer", "")).lower() in reviewer_emails:
-            if (str(entry.get("hash")) == content_hash and str(entry.get("reviewer")) == email
-                    and signature is None and not entry.get("signature")):
+            if (
+                str(entry.get("hash")) == content_hash
+                and str(entry.get("reviewer")) == email
+                and signature is None
+                and not entry.get("signature")
+            ):
                 return text, "unchanged"
             entry["reviewer"], entry["date"], entry["hash"] = email, date, content_hash
             action = "replaced"
@@ -312,7 +364,10 @@ def set_approval(text: str, reviewer_emails: set[str], email: str, date: dt.date
         entry = CommentedMap()
         entry["reviewer"], entry["date"], entry["hash"] = email, date, content_hash
         entries.append(entry)
-    for key, value in (("policy", policy if signature else ""), ("signature", signature)):  # policy: part of what is signed
+    for key, value in (
+        ("policy", policy if signature else ""),
+        ("signature", signature),
+    ):  # policy: part of what is signed
         if value:
             entry[key] = value
         elif key in entry:

@@ -1,4 +1,5 @@
 """`kb history ID`: a doc's audit trail from git: versions, authors, messages, approvals and status changes."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,8 +8,8 @@ from kbops.errors import NotFoundError, UsageError
 from kbops.governance.history import GitHistory, Version
 from kbops.governance.policy import approval_records
 from kbops.governance.signatures import describe_signer
-from kbops.model.governance import Governance
 from kbops.model.document import Document
+from kbops.model.governance import Governance
 from kbops.model.loader import Corpus
 
 
@@ -38,11 +39,20 @@ class DocHistory:
     entries: tuple[HistoryEntry, ...]  # newest first
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "path": self.path, "entries": [
-            {**vars(e), "approvals_added": list(e.approvals_added), "approvals_removed": list(e.approvals_removed),
-             "diff": list(e.diff), "signatures": list(e.signatures)}
-            for e in self.entries
-        ]}
+        return {
+            "id": self.id,
+            "path": self.path,
+            "entries": [
+                {
+                    **vars(e),
+                    "approvals_added": list(e.approvals_added),
+                    "approvals_removed": list(e.approvals_removed),
+                    "diff": list(e.diff),
+                    "signatures": list(e.signatures),
+                }
+                for e in self.entries
+            ],
+        }
 
 
 def find_doc(corpus: Corpus, key: str, locale: str | None = None) -> Document:
@@ -64,7 +74,9 @@ def find_doc(corpus: Corpus, key: str, locale: str | None = None) -> Document:
     raise NotFoundError(f"{key!r} has no translation in locale {locale} (translations: {', '.join(have) or 'none'})")
 
 
-def _approvals(doc: Document | None, governance: Governance | None = None) -> dict[tuple[str, str, str], tuple[str, dict]]:
+def _approvals(
+    doc: Document | None, governance: Governance | None = None
+) -> dict[tuple[str, str, str], tuple[str, dict]]:
     """(reviewer, hash, signature) -> (description, signature check as a dict); signatures checked with today's keys."""
     found = {}
     checks = {}
@@ -72,17 +84,27 @@ def _approvals(doc: Document | None, governance: Governance | None = None) -> di
         checks = {(r.reviewer, r.hash, r.date): r.signature for r in approval_records(doc, governance)}
     for entry in (doc.get("approvals") or []) if doc is not None else []:
         if isinstance(entry, dict):
-            key = (str(entry.get("reviewer", "")).strip(), str(entry.get("hash", "")), str(entry.get("signature") or ""))
+            key = (
+                str(entry.get("reviewer", "")).strip(),
+                str(entry.get("hash", "")),
+                str(entry.get("signature") or ""),
+            )
             check = checks.get((key[0], key[1], str(entry.get("date", ""))))
             signer = f", {describe_signer(check)}" if check is not None else ""
-            info = {"reviewer": key[0], "hash": key[1], "state": check.state if check else "",
-                    "fingerprint": check.fingerprint if check else "", "reason": check.reason if check else ""}
+            info = {
+                "reviewer": key[0],
+                "hash": key[1],
+                "state": check.state if check else "",
+                "fingerprint": check.fingerprint if check else "",
+                "reason": check.reason if check else "",
+            }
             found[key] = (f"{key[0]} ({entry.get('date', '')}, {key[1][:12]}{signer})", info)
     return found
 
 
-def _entry(version: Version | None, doc: Document, older: Document | None,
-           governance: Governance | None = None) -> HistoryEntry:
+def _entry(
+    version: Version | None, doc: Document, older: Document | None, governance: Governance | None = None
+) -> HistoryEntry:
     status, before = doc.get("status"), older.get("status") if older is not None else None
     now, then = _approvals(doc, governance), _approvals(older)
     added = tuple(v[0] for k, v in now.items() if k not in then)
@@ -98,16 +120,30 @@ def _entry(version: Version | None, doc: Document, older: Document | None,
     else:
         change = "metadata only"
     return HistoryEntry(
-        version.commit if version else "", version.date if version else "", version.author_name if version else "",
-        version.author_email if version else "", version.subject if version else "(uncommitted changes)",
-        version.path if version else doc.relpath, change, doc.content_hash, status,
-        f"{before} -> {status}" if older is not None and before != status else None, added, removed,
+        version.commit if version else "",
+        version.date if version else "",
+        version.author_name if version else "",
+        version.author_email if version else "",
+        version.subject if version else "(uncommitted changes)",
+        version.path if version else doc.relpath,
+        change,
+        doc.content_hash,
+        status,
+        f"{before} -> {status}" if older is not None and before != status else None,
+        added,
+        removed,
         signatures=tuple(v[1] for k, v in now.items() if k not in then and governance is not None),
     )
 
 
-def doc_history(corpus: Corpus, history: GitHistory, key: str, locale: str | None = None, diffs: bool = False,
-                governance: Governance | None = None) -> DocHistory:
+def doc_history(
+    corpus: Corpus,
+    history: GitHistory,
+    key: str,
+    locale: str | None = None,
+    diffs: bool = False,
+    governance: Governance | None = None,
+) -> DocHistory:
     """Every committed version of the doc (renames followed), plus uncommitted changes of the working copy.
 
     With `governance`, each added approval says who signed it with which key, or that it does not verify now.
@@ -127,15 +163,18 @@ def doc_history(corpus: Corpus, history: GitHistory, key: str, locale: str | Non
             continue
         older = docs[index + 1] if index + 1 < len(docs) else None
         if older is None and version.commit in history.shallow_commits:
-            version = Version(**{**vars(version), "subject": version.subject + " (shallow clone: earlier history not fetched)"})
+            version = Version(
+                **{**vars(version), "subject": version.subject + " (shallow clone: earlier history not fetched)"}
+            )
         entries.append(_entry(version, version_doc, older, governance))
     if diffs:
         entries = _with_diffs(entries, doc, versions, docs)
     return DocHistory(doc.id or "", doc.relpath, tuple(entries))
 
 
-def _with_diffs(entries: list[HistoryEntry], working: Document, versions: list[Version],
-                docs: list[Document | None]) -> list[HistoryEntry]:
+def _with_diffs(
+    entries: list[HistoryEntry], working: Document, versions: list[Version], docs: list[Document | None]
+) -> list[HistoryEntry]:
     """Each entry whose content changed gets the word diff against the version before it."""
     from dataclasses import replace
 

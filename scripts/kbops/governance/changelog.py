@@ -1,4 +1,5 @@
 """`kb changelog`: docs added, changed and deprecated since a date — a digest for BPO trainers, publishable as a page."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -40,12 +41,20 @@ class Changelog:
         return [e for e in self.entries if e.kind == kind]
 
     def as_dict(self) -> dict:
-        return {"since": self.since, "until": self.until, "audience": self.audience,
-                **{kind: [{**vars(e), "messages": list(e.messages)} for e in self.of_kind(kind)] for kind in KINDS}}
+        return {
+            "since": self.since,
+            "until": self.until,
+            "audience": self.audience,
+            **{kind: [{**vars(e), "messages": list(e.messages)} for e in self.of_kind(kind)] for kind in KINDS},
+        }
 
 
 def changelog(
-    corpus: Corpus, history: GitHistory, since: dt.date, today: dt.date, audience: str = WIDEST_AUDIENCE,
+    corpus: Corpus,
+    history: GitHistory,
+    since: dt.date,
+    today: dt.date,
+    audience: str = WIDEST_AUDIENCE,
     exclude: str | None = None,
 ) -> Changelog:
     """Compare each visible doc with its state at `since` (git): new, content changed, or newly deprecated."""
@@ -71,17 +80,31 @@ def changelog(
         hashes = [history.content_hash_at(v) for v in versions]
         changed = [v for i, v in enumerate(recent) if i + 1 >= len(hashes) or hashes[i] != hashes[i + 1]] or recent
         messages = tuple(dict.fromkeys(v.subject for v in changed))
-        entries.append(ChangeEntry(
-            kind, doc.id or "", doc.title, doc.relpath, str(doc.get("type")), str(doc.get("audience")), doc.locale,
-            changed[0].day, messages, doc.get("superseded_by"),
-        ))
+        entries.append(
+            ChangeEntry(
+                kind,
+                doc.id or "",
+                doc.title,
+                doc.relpath,
+                str(doc.get("type")),
+                str(doc.get("audience")),
+                doc.locale,
+                changed[0].day,
+                messages,
+                doc.get("superseded_by"),
+            )
+        )
     entries.sort(key=lambda e: (KINDS.index(e.kind), e.path))
     return Changelog(start, today.isoformat(), audience, tuple(entries))
 
 
 def linkable_docs(corpus: Corpus, audience: str) -> dict[str, tuple[str, str]]:
     """id -> (path, title) of the source-language docs `audience` may see: the only successors a digest may name."""
-    return {d.id: (d.relpath, d.title) for d in select_for_audience(corpus.docs, audience) if d.id and not d.get("translation_of")}
+    return {
+        d.id: (d.relpath, d.title)
+        for d in select_for_audience(corpus.docs, audience)
+        if d.id and not d.get("translation_of")
+    }
 
 
 def _kind(doc: Document, base: Document | None) -> str | None:
@@ -99,11 +122,18 @@ def _link(entry: ChangeEntry, page_dir: str) -> str:
     return os.path.relpath(entry.path, page_dir or ".").replace(os.sep, "/")
 
 
-def render_markdown(log: Changelog, page_path: str | None = None, by_id: dict[str, tuple[str, str]] | None = None) -> str:
+def render_markdown(
+    log: Changelog, page_path: str | None = None, by_id: dict[str, tuple[str, str]] | None = None
+) -> str:
     """The digest as Markdown; links are relative to `page_path` when it is written as a site page."""
     page_dir = os.path.dirname(page_path) if page_path else ""
     counts = ", ".join(f"{len(log.of_kind(k))} {HEADINGS[k].lower()}" for k in KINDS)
-    lines = [f"# What changed since {log.since}", "", f"{counts} ({log.since} to {log.until}, audience {log.audience}).", ""]
+    lines = [
+        f"# What changed since {log.since}",
+        "",
+        f"{counts} ({log.since} to {log.until}, audience {log.audience}).",
+        "",
+    ]
     if not log.entries:
         lines += ["No published doc changed in this period.", ""]
     for kind in KINDS:
@@ -128,14 +158,20 @@ def render_markdown(log: Changelog, page_path: str | None = None, by_id: dict[st
 
 
 def render_text(log: Changelog) -> str:
-    lines = [f"Changes since {log.since} (audience {log.audience}): "
-             + ", ".join(f"{len(log.of_kind(k))} {k}" for k in KINDS)]
+    lines = [
+        f"Changes since {log.since} (audience {log.audience}): "
+        + ", ".join(f"{len(log.of_kind(k))} {k}" for k in KINDS)
+    ]
     for e in log.entries:
-        lines.append(f"  {e.kind:10} {e.date}  {e.path}  {e.title}" + (f" -> {e.superseded_by}" if e.superseded_by else ""))
+        lines.append(
+            f"  {e.kind:10} {e.date}  {e.path}  {e.title}" + (f" -> {e.superseded_by}" if e.superseded_by else "")
+        )
     return "\n".join(lines)
 
 
-def changelog_page(log: Changelog, page_path: str, owner: str, today: dt.date, by_id: dict[str, tuple[str, str]]) -> str:
+def changelog_page(
+    log: Changelog, page_path: str, owner: str, today: dt.date, by_id: dict[str, tuple[str, str]]
+) -> str:
     """A complete, valid KB article (front-matter + digest) for the site."""
     stem = os.path.splitext(os.path.basename(page_path))[0]
     doc_id = stem if log.audience == WIDEST_AUDIENCE or stem.endswith(log.audience) else f"{stem}-{log.audience}"

@@ -1,4 +1,5 @@
 """`kb codeowners`: .github/CODEOWNERS generated from doc owners, so the forge enforces the same rule."""
+
 from __future__ import annotations
 
 import difflib
@@ -82,7 +83,9 @@ def sync_codeowners(root: Path, corpus: Corpus, governance: Governance, check: b
     path = root / CODEOWNERS_PATH
     wanted = render(corpus, governance)
     current = path.read_text(encoding="utf-8") if path.is_file() else ""
-    diff = "".join(difflib.unified_diff(current.splitlines(True), wanted.splitlines(True), str(CODEOWNERS_PATH), "expected"))
+    diff = "".join(
+        difflib.unified_diff(current.splitlines(True), wanted.splitlines(True), str(CODEOWNERS_PATH), "expected")
+    )
     in_sync = current == wanted
     written = False
     if not check and not in_sync:

@@ -1,4 +1,5 @@
 """`kb diff`: what changed in a doc's content since its last approved version, as a word diff (like `git diff --word-diff`)."""
+
 from __future__ import annotations
 
 import difflib
@@ -9,8 +10,8 @@ from dataclasses import dataclass, replace
 from kbops.errors import UsageError
 from kbops.governance.history import GitHistory, Version
 from kbops.governance.policy import evaluate
-from kbops.model.governance import Governance
 from kbops.model.document import Document
+from kbops.model.governance import Governance
 from kbops.model.hashing import governed_fields, normalize_body
 
 # words keep their inner punctuation (10,000 · 2026-11-22 · e-mail · don't), so a changed amount reads as one change
@@ -63,8 +64,13 @@ class ContentDiff:
         return f"changed since {self.base}: {'; '.join(parts)}"
 
     def as_dict(self) -> dict:
-        return {**vars(self), "approved_by": list(self.approved_by), "fields": [vars(f) for f in self.fields],
-                "body": list(self.body), "summary": self.summary()}
+        return {
+            **vars(self),
+            "approved_by": list(self.approved_by),
+            "fields": [vars(f) for f in self.fields],
+            "body": list(self.body),
+            "summary": self.summary(),
+        }
 
 
 def _value_text(value) -> str:
@@ -87,8 +93,13 @@ def _chunks(before: str, after: str) -> list[tuple[str, str, str]]:
         elif runs and runs[-1][0] == "change":
             runs[-1][1] += a
             runs[-1][2] += b
-        elif len(runs) >= 2 and runs[-1][0] == "equal" and not runs[-1][1].strip() and "\n" not in runs[-1][1] \
-                and runs[-2][0] == "change":
+        elif (
+            len(runs) >= 2
+            and runs[-1][0] == "equal"
+            and not runs[-1][1].strip()
+            and "\n" not in runs[-1][1]
+            and runs[-2][0] == "change"
+        ):
             space = runs.pop()[1]
             runs[-1][1] += space + a
             runs[-1][2] += space + b
@@ -116,7 +127,7 @@ def _outside(text: str) -> tuple[str, str, str]:
     if not core:
         return "", text, ""
     start = text.index(core)
-    return text[:start], core, text[start + len(core):]
+    return text[:start], core, text[start + len(core) :]
 
 
 def _mark(text: str, opener: str, closer: str) -> str:
@@ -138,10 +149,10 @@ def word_diff(before: str, after: str) -> tuple[str, int, int]:
         trail = trail_b if not a else trail_a if not b or trail_a == trail_b else ""
         out.append(lead)
         if a:
-            out.append(_mark(a[len(lead): len(a) - len(trail)], "[-", "-]"))
+            out.append(_mark(a[len(lead) : len(a) - len(trail)], "[-", "-]"))
             removed += len(_WORDS.findall(a))
         if b:
-            out.append(_mark(b[len(lead): len(b) - len(trail)], "{+", "+}"))
+            out.append(_mark(b[len(lead) : len(b) - len(trail)], "{+", "+}"))
             added += len(_WORDS.findall(b))
         out.append(trail)
     return "".join(out), added, removed
@@ -209,8 +220,14 @@ def _approval_entries(doc: Document | None) -> dict[str, list[dict]]:
     return found
 
 
-def _authors(index: int, versions: list[Version], documents: list[Document | None], approved: set[str],
-             content: str, governance: Governance) -> set[str]:
+def _authors(
+    index: int,
+    versions: list[Version],
+    documents: list[Document | None],
+    approved: set[str],
+    content: str,
+    governance: Governance,
+) -> set[str]:
     """Who wrote the content of versions[index]: authors of content changes back to the previous approved content."""
     authors: set[str] = set()
     for j in range(index, len(versions)):
@@ -227,15 +244,35 @@ def _authors(index: int, versions: list[Version], documents: list[Document | Non
     return authors
 
 
-def compare(before: Document | None, after: Document, base: str = "", base_commit: str = "", base_hash: str = "",
-            approved_by: tuple[str, ...] = (), context: int = 3) -> ContentDiff:
+def compare(
+    before: Document | None,
+    after: Document,
+    base: str = "",
+    base_commit: str = "",
+    base_hash: str = "",
+    approved_by: tuple[str, ...] = (),
+    context: int = 3,
+) -> ContentDiff:
     body, added, removed, changed = body_diff(before, after, context)
-    return ContentDiff(after.id or "", after.relpath, base, base_commit, base_hash, after.content_hash,
-                       approved_by, field_changes(before, after), body, added, removed, changed)
+    return ContentDiff(
+        after.id or "",
+        after.relpath,
+        base,
+        base_commit,
+        base_hash,
+        after.content_hash,
+        approved_by,
+        field_changes(before, after),
+        body,
+        added,
+        removed,
+        changed,
+    )
 
 
-def diff_since_approval(doc: Document, history: GitHistory | None, governance: Governance | None = None,
-                        context: int = 3) -> ContentDiff:
+def diff_since_approval(
+    doc: Document, history: GitHistory | None, governance: Governance | None = None, context: int = 3
+) -> ContentDiff:
     """The doc now against its last approved version: the newest version (the working copy, then each commit)
     whose content hash approvals name, in the doc now or anywhere in its history.
 
@@ -245,17 +282,24 @@ def diff_since_approval(doc: Document, history: GitHistory | None, governance: G
     """
     if not doc.parsed:
         problem = doc.problems[0]
-        raise UsageError(f"{doc.relpath}:{problem.line}: cannot be parsed ({problem.code}: {problem.message}); "
-                         f"fix it first (`kb lint {doc.relpath}`)")
+        raise UsageError(
+            f"{doc.relpath}:{problem.line}: cannot be parsed ({problem.code}: {problem.message}); "
+            f"fix it first (`kb lint {doc.relpath}`)"
+        )
     versions = [v for v in history.versions(doc.relpath) if v.blob] if history is not None and history.available else []
     documents = [history.document_at(v) for v in versions] if history is not None else []
     approved: dict[str, list[dict]] = {}
     for source in [doc, *documents]:
         for content, entries in _approval_entries(source).items():
             known = {str(e.get("reviewer", "")).lower() for e in approved.get(content, [])}
-            approved.setdefault(content, []).extend(e for e in entries if str(e.get("reviewer", "")).lower() not in known)
-    candidates = [(v, d) for v, d in [(None, doc), *zip(versions, documents)]
-                  if d is not None and d.parsed and d.content_hash in approved]
+            approved.setdefault(content, []).extend(
+                e for e in entries if str(e.get("reviewer", "")).lower() not in known
+            )
+    candidates = [
+        (v, d)
+        for v, d in [(None, doc), *zip(versions, documents)]
+        if d is not None and d.parsed and d.content_hash in approved
+    ]
 
     def complete(version: Version | None, candidate: Document) -> bool:
         """Its approvals met its policies: only approvals that verify count, and not those of its own authors."""
@@ -278,7 +322,9 @@ def diff_since_approval(doc: Document, history: GitHistory | None, governance: G
     what = "partly approved version" if partly else "approved version"
     if version is None:
         return compare(base, doc, "its approval (the current content)", "", base.content_hash, reviewers, context)
-    return compare(base, doc, f"{what} {version.short} ({version.day})", version.commit, base.content_hash, reviewers, context)
+    return compare(
+        base, doc, f"{what} {version.short} ({version.day})", version.commit, base.content_hash, reviewers, context
+    )
 
 
 def render_diff(diff: ContentDiff) -> str:
@@ -287,7 +333,9 @@ def render_diff(diff: ContentDiff) -> str:
     else:
         lines = [f"{diff.path} ({diff.id}): content change since {diff.base}"]
     if diff.approved_by:
-        lines.append(f"approved by {', '.join(diff.approved_by)}; content {diff.base_hash[:12]} -> {diff.current_hash[:12]}")
+        lines.append(
+            f"approved by {', '.join(diff.approved_by)}; content {diff.base_hash[:12]} -> {diff.current_hash[:12]}"
+        )
     if not diff.changed:
         lines.append("no change")
         return "\n".join(lines)

@@ -1,4 +1,5 @@
 """Deprecation and renames: successors, reserved (archived or retired) ids, and redirects for moved docs."""
+
 from __future__ import annotations
 
 from kbops.model.document import Document
@@ -42,7 +43,7 @@ def redirect_keys(path: str, roots: tuple[str, ...], docs_root: str = "kb") -> s
     key = _redirect_key(path)
     keys = {key}
     if key.startswith(docs_root + "/"):
-        keys.add(key[len(docs_root) + 1:])
+        keys.add(key[len(docs_root) + 1 :])
     return keys
 
 
@@ -59,6 +60,7 @@ def missing_redirects(doc: Document, previous: list[str], roots: tuple[str, ...]
     for entry in doc.get("redirect_from") or []:
         declared |= redirect_keys(str(entry), roots)
     return [
-        old for old in previous
+        old
+        for old in previous
         if old.split("/", 1)[0] in roots and old != doc.relpath and not (redirect_keys(old, roots) & declared)
     ]

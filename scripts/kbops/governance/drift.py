@@ -1,4 +1,5 @@
 """Translation drift: what changed in a source doc since its translation was made (from git when it can tell)."""
+
 from __future__ import annotations
 
 import difflib
@@ -44,8 +45,11 @@ def source_change(source: Document, recorded_hash: str | None, history: GitHisto
         newer.append(version)
     else:
         return None  # the recorded hash never appeared in the source's history
-    content_changes = [v for i, v in enumerate(newer) if history.content_hash_at(v) != (
-        history.content_hash_at(versions[i + 1]) if i + 1 < len(versions) else None)]
+    content_changes = [
+        v
+        for i, v in enumerate(newer)
+        if history.content_hash_at(v) != (history.content_hash_at(versions[i + 1]) if i + 1 < len(versions) else None)
+    ]
     base = history.document_at(versions[len(newer)])
     current = _current_body(source, history)
     added = removed = None
@@ -55,8 +59,12 @@ def source_change(source: Document, recorded_hash: str | None, history: GitHisto
         added, removed = sum(1 for l in lines if l[0] == "+"), sum(1 for l in lines if l[0] == "-")
     latest = content_changes[0] if content_changes else None
     return SourceChange(
-        len(content_changes), latest.day if latest else None, latest.author_name if latest else None,
-        latest.subject if latest else None, added, removed,
+        len(content_changes),
+        latest.day if latest else None,
+        latest.author_name if latest else None,
+        latest.subject if latest else None,
+        added,
+        removed,
     )
 
 

@@ -1,4 +1,5 @@
 """Four-eyes: an approval does not count when its reviewer authored a content change it approves."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,10 +41,16 @@ class FourEyesResult:
 
 def _approval_hashes(doc: Document | None) -> set[str]:
     entries = (doc.get("approvals") or []) if doc is not None else []
-    return {str(e["hash"]) for e in entries if isinstance(e, dict) and e.get("hash")} if isinstance(entries, list) else set()
+    return (
+        {str(e["hash"]) for e in entries if isinstance(e, dict) and e.get("hash")}
+        if isinstance(entries, list)
+        else set()
+    )
 
 
-def changes_since_previous_approval(doc: Document, governance: Governance, history: GitHistory) -> tuple[ContentChange, ...]:
+def changes_since_previous_approval(
+    doc: Document, governance: Governance, history: GitHistory
+) -> tuple[ContentChange, ...]:
     """Content-changing commits back to the last approved content (or the doc's creation), newest first.
 
     Walks the history lazily from the newest commit: an approval of an older content is always recorded in
@@ -83,6 +90,8 @@ def check_four_eyes(doc: Document, governance: Governance, history: GitHistory) 
         return FourEyesResult((), ())
     discounted = evaluate(doc, governance, discounted={s.approval.who for s in selfish})
     violated = tuple(
-        after for before, after in zip(status.requirements, discounted.requirements) if before.satisfied and not after.satisfied
+        after
+        for before, after in zip(status.requirements, discounted.requirements)
+        if before.satisfied and not after.satisfied
     )
     return FourEyesResult(selfish, violated)

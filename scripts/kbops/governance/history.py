@@ -1,4 +1,5 @@
 """Git history of documents (GitPython): one `git log --follow` per file, cached for the run, renames followed."""
+
 from __future__ import annotations
 
 import logging
@@ -68,7 +69,7 @@ class GitHistory:
             self._repo = repo
         except ImportError:  # pragma: no cover - GitPython is a dependency
             self.reason = "GitPython is not installed"
-        except Exception as exc:  # noqa: BLE001 - any failure means "no history", reported as a note
+        except Exception as exc:
             name = type(exc).__name__
             self.reason = {
                 "InvalidGitRepositoryError": "the knowledge base is not a git repository",
@@ -99,8 +100,15 @@ class GitHistory:
         if not self.available:
             return set()
         try:
-            output = self._checked_repo.git.log(f"--since={since}", "-M", "--name-only", "--no-color", "--format=", "--",
-                                        *[self._to_repo(r) for r in roots])
+            output = self._checked_repo.git.log(
+                f"--since={since}",
+                "-M",
+                "--name-only",
+                "--no-color",
+                "--format=",
+                "--",
+                *[self._to_repo(r) for r in roots],
+            )
         except self._git.GitCommandError as exc:
             log.warning("git log --since failed: %s", exc)
             return set()
@@ -112,7 +120,9 @@ class GitHistory:
             return []
         pathspecs = [self._to_repo(r) for r in roots]
         try:
-            output = self._checked_repo.git.log("-M", "--diff-filter=R", "--name-status", "--no-color", "--reverse", "--format=", "--", *pathspecs)
+            output = self._checked_repo.git.log(
+                "-M", "--diff-filter=R", "--name-status", "--no-color", "--reverse", "--format=", "--", *pathspecs
+            )
         except self._git.GitCommandError as exc:
             log.warning("git log of renames failed: %s", exc)
             return []
@@ -127,7 +137,7 @@ class GitHistory:
         return self._prefix + relpath
 
     def _from_repo(self, path: str) -> str:
-        return path[len(self._prefix):] if path.startswith(self._prefix) else path
+        return path[len(self._prefix) :] if path.startswith(self._prefix) else path
 
     def versions(self, relpath: str) -> tuple[Version, ...]:
         """Commits that touched the document, newest first, following renames (cached)."""
@@ -151,7 +161,14 @@ class GitHistory:
     def _log(self, relpath: str) -> tuple[Version, ...]:
         try:
             output = self._checked_repo.git.log(
-                "--follow", "-M", "--no-abbrev", "--raw", "--no-color", f"--format={_FORMAT}", "--", self._to_repo(relpath)
+                "--follow",
+                "-M",
+                "--no-abbrev",
+                "--raw",
+                "--no-color",
+                f"--format={_FORMAT}",
+                "--",
+                self._to_repo(relpath),
             )
         except self._git.GitCommandError as exc:
             log.warning("git log failed for %s: %s", relpath, exc)
@@ -191,7 +208,7 @@ class GitHistory:
         if key not in self._docs:
             try:
                 data = self._checked_repo.odb.stream(bytes.fromhex(version.blob)).read()
-            except Exception as exc:  # noqa: BLE001 - e.g. a blob missing from a shallow or partial clone
+            except Exception as exc:
                 log.warning("cannot read blob %s of %s: %s", version.blob, version.path, exc)
                 return None
             self._docs[key] = parse_document(version.path, data)
@@ -205,6 +222,7 @@ class GitHistory:
 def _unquote(path: str) -> str:
     """Undo git's C-style quoting of unusual paths."""
     if len(path) >= 2 and path[0] == path[-1] == '"':
-        return path[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape").encode("latin-1").decode("utf-8")
+        return (
+            path[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape").encode("latin-1").decode("utf-8")
+        )
     return path
-

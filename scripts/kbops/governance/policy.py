@@ -1,8 +1,9 @@
 """Approval policy: which policies govern a doc, who may satisfy them, and whether current approvals suffice."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from kbops.governance.signatures import INVALID, UNSIGNED, SignatureCheck, check_approval
 from kbops.model.document import Document
@@ -162,10 +163,12 @@ def approval_records(doc: Document, governance: Governance) -> tuple[ApprovalRec
         person = found[0] if found else None
         date, approved, policy = str(entry.get("date", "")), str(entry["hash"]), str(entry.get("policy") or "")
         signature = entry.get("signature")
-        check = check_approval(doc.id or "", email, date, approved, policy, str(signature) if signature else None,
-                               person, governance)
-        records.append(ApprovalRecord(email, date, approved, person, approved == doc.content_hash, lines[number],
-                                      check, policy))
+        check = check_approval(
+            doc.id or "", email, date, approved, policy, str(signature) if signature else None, person, governance
+        )
+        records.append(
+            ApprovalRecord(email, date, approved, person, approved == doc.content_hash, lines[number], check, policy)
+        )
     return tuple(records)
 
 
@@ -185,7 +188,7 @@ def _entry_lines(doc: Document, first: int, count: int) -> list[int]:
 # Lint's rules ask about the same doc several times in a row (KB801, KB802, KB803, KB813, four-eyes); the answer
 # depends only on the two objects, so recent answers are kept, keyed by identity (holding the objects keeps their
 # ids from being reused). Documents are not edited in place: tools re-parse after writing.
-_RECENT: dict[tuple[int, int, frozenset[str]], tuple[Document, Governance, "ApprovalStatus"]] = {}
+_RECENT: dict[tuple[int, int, frozenset[str]], tuple[Document, Governance, ApprovalStatus]] = {}
 _RECENT_MAX = 512
 
 
@@ -208,14 +211,19 @@ def _evaluate(doc: Document, governance: Governance, discounted: frozenset[str])
     records = approval_records(doc, governance)
     requirements = []
     for policy in policies:
-        approvers = {r.person for r in records
-                     if r.current and r.person and r.person not in discounted and r.counts_for(policy)}
+        approvers = {
+            r.person for r in records if r.current and r.person and r.person not in discounted and r.counts_for(policy)
+        }
         for requirement in policy.require:
             eligible = eligible_people(requirement, doc, governance)
             requirements.append(
                 RequirementStatus(
-                    policy.name, requirement.group, requirement_label(requirement, doc), requirement.count,
-                    eligible, tuple(sorted(approvers & eligible)),
+                    policy.name,
+                    requirement.group,
+                    requirement_label(requirement, doc),
+                    requirement.count,
+                    eligible,
+                    tuple(sorted(approvers & eligible)),
                 )
             )
     return ApprovalStatus(tuple(p.name for p in policies), tuple(requirements), records)
@@ -223,8 +231,11 @@ def _evaluate(doc: Document, governance: Governance, discounted: frozenset[str])
 
 def signed_policy(person: str, doc: Document, governance: Governance) -> str:
     """What `kb approve` signs as the policy: the matching policies this person may satisfy, comma-separated."""
-    names = [p.name for p in matching_policies(doc, governance)
-             if any(person in eligible_people(r, doc, governance) for r in p.require)]
+    names = [
+        p.name
+        for p in matching_policies(doc, governance)
+        if any(person in eligible_people(r, doc, governance) for r in p.require)
+    ]
     return ", ".join(names)
 
 

@@ -1,4 +1,5 @@
 """`kb review-queue`: governed docs awaiting approval, optionally only those a given reviewer can approve."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,10 +37,18 @@ class ReviewQueue:
     items: tuple[QueueItem, ...]
 
     def as_dict(self) -> dict:
-        return {"reviewer": self.reviewer, "items": [
-            {**vars(i), "waiting_for": list(i.waiting_for), "own_changes": list(i.own_changes),
-             "approvals": list(i.approvals)} for i in self.items
-        ]}
+        return {
+            "reviewer": self.reviewer,
+            "items": [
+                {
+                    **vars(i),
+                    "waiting_for": list(i.waiting_for),
+                    "own_changes": list(i.own_changes),
+                    "approvals": list(i.approvals),
+                }
+                for i in self.items
+            ],
+        }
 
 
 def review_queue(
@@ -80,13 +89,29 @@ def review_queue(
             reason = "approvals insufficient"
         own: tuple[str, ...] = ()
         if person is not None and history is not None and history.available:
-            own = tuple(c.describe() for c in changes_since_previous_approval(doc, governance, history) if c.who == person)
-        change = diff_since_approval(doc, history, governance, context=0).summary() if history is not None and history.available else ""
-        items.append(QueueItem(
-            doc.id or "", doc.title, doc.relpath, str(doc.get("status")), str(doc.get("owner")), reason,
-            tuple(f"{r.describe()} ({r.policy})" for r in unmet), doc.content_hash, own, change,
-            tuple(f"{a.reviewer} {describe_signer(a.signature)}" for a in status.current),
-        ))
+            own = tuple(
+                c.describe() for c in changes_since_previous_approval(doc, governance, history) if c.who == person
+            )
+        change = (
+            diff_since_approval(doc, history, governance, context=0).summary()
+            if history is not None and history.available
+            else ""
+        )
+        items.append(
+            QueueItem(
+                doc.id or "",
+                doc.title,
+                doc.relpath,
+                str(doc.get("status")),
+                str(doc.get("owner")),
+                reason,
+                tuple(f"{r.describe()} ({r.policy})" for r in unmet),
+                doc.content_hash,
+                own,
+                change,
+                tuple(f"{a.reviewer} {describe_signer(a.signature)}" for a in status.current),
+            )
+        )
     return ReviewQueue(person, tuple(items))
 
 
@@ -103,7 +128,9 @@ def render_queue(queue: ReviewQueue) -> str:
         for approval in item.approvals:
             lines.append(f"    current approval: {approval}")
         if item.own_changes:
-            lines.append(f"    you changed it in {', '.join(item.own_changes)}: your approval would not count (four-eyes)")
+            lines.append(
+                f"    you changed it in {', '.join(item.own_changes)}: your approval would not count (four-eyes)"
+            )
     return "\n".join(lines)
 
 
@@ -111,8 +138,11 @@ def reviewers_hint(governance: Governance) -> str:
     """Who reviews what (active members per reviewer group), and the `--reviewer` form with one of them."""
     lines, first = [], None
     for name, group in governance.reviewer_groups.items():
-        emails = sorted(governance.people[m].emails[0] for m in group.members
-                        if m in governance.people and governance.people[m].active)
+        emails = sorted(
+            governance.people[m].emails[0]
+            for m in group.members
+            if m in governance.people and governance.people[m].active
+        )
         if emails:
             lines.append(f"  {name}: {', '.join(emails)}")
             first = first or emails[0]

@@ -5,6 +5,7 @@ A signature is an SSHSIG blob (what `ssh-keygen -Y sign` and git's SSH commit si
 approved exactly this statement: doc id, content hash, reviewer, date and policy. Copying it to another doc,
 another hash, another reviewer or date breaks it.
 """
+
 from __future__ import annotations
 
 import base64
@@ -66,10 +67,10 @@ class SignatureCheck:
 def _ssh_string(data: bytes, offset: int) -> tuple[bytes, int]:
     if offset + 4 > len(data):
         raise ValueError("truncated")
-    size = int.from_bytes(data[offset:offset + 4], "big")
+    size = int.from_bytes(data[offset : offset + 4], "big")
     if offset + 4 + size > len(data):
         raise ValueError("truncated")
-    return data[offset + 4:offset + 4 + size], offset + 4 + size
+    return data[offset + 4 : offset + 4 + size], offset + 4 + size
 
 
 def fingerprint_of_blob(blob: bytes) -> str:
@@ -90,8 +91,11 @@ def verify_signature(message: bytes, signature: str) -> Verified:
     fingerprint = fingerprint_of_blob(outer.public_key)
     if outer.namespace != NAMESPACE.encode():
         namespace = outer.namespace.decode("ascii", "replace")[:40]
-        return Verified(fingerprint, key_type, f"it was made for namespace {namespace!r}, not {NAMESPACE!r} "
-                                               "(e.g. a commit signature pasted in)")
+        return Verified(
+            fingerprint,
+            key_type,
+            f"it was made for namespace {namespace!r}, not {NAMESPACE!r} (e.g. a commit signature pasted in)",
+        )
     if key_type in ECDSA_HASHES:
         return Verified(fingerprint, key_type, _verify_ecdsa(outer, key_type, message))
     if key_type not in IN_PROCESS_TYPES:
@@ -100,7 +104,7 @@ def verify_signature(message: bytes, signature: str) -> Verified:
     result: object
     try:
         result = do_sshsig_verify(outer, io.BytesIO(message), NAMESPACE)
-    except Exception as exc:  # noqa: BLE001 - hostile bytes: the library asserts on some malformed signatures
+    except Exception as exc:
         log.debug("signature rejected: %r", exc)
         result = exc
     if isinstance(result, Exception):
@@ -108,8 +112,10 @@ def verify_signature(message: bytes, signature: str) -> Verified:
     return Verified(fingerprint, key_type)
 
 
-MISMATCH = ("it does not sign this approval: the doc id, hash, reviewer, date or policy differ from what was signed "
-            "(copied from another approval, or edited)")
+MISMATCH = (
+    "it does not sign this approval: the doc id, hash, reviewer, date or policy differ from what was signed "
+    "(copied from another approval, or edited)"
+)
 
 
 def _verify_ecdsa(outer, key_type: str, message: bytes) -> str:
@@ -135,8 +141,11 @@ def _verify_ecdsa(outer, key_type: str, message: bytes) -> str:
         s = _ssh_string(inner, rest)[0]
         if not isinstance(key, ec.EllipticCurvePublicKey):
             return MISMATCH
-        key.verify(encode_dss_signature(int.from_bytes(r, "big"), int.from_bytes(s, "big")), wrapped,
-                   ec.ECDSA(getattr(hashes, ECDSA_HASHES[key_type])()))
+        key.verify(
+            encode_dss_signature(int.from_bytes(r, "big"), int.from_bytes(s, "big")),
+            wrapped,
+            ec.ECDSA(getattr(hashes, ECDSA_HASHES[key_type])()),
+        )
     except (InvalidSignature, ValueError, UnicodeDecodeError, TypeError):
         return MISMATCH
     return ""
@@ -152,8 +161,13 @@ def _verify_with_ssh_keygen(message: bytes, blob: bytes) -> str:
         sig = Path(folder) / "approval.sig"
         sig.write_text(armored, encoding="ascii")
         try:
-            done = subprocess.run([program, "-Y", "check-novalidate", "-n", NAMESPACE, "-s", str(sig)], input=message,
-                                  capture_output=True, timeout=30, check=False)
+            done = subprocess.run(
+                [program, "-Y", "check-novalidate", "-n", NAMESPACE, "-s", str(sig)],
+                input=message,
+                capture_output=True,
+                timeout=30,
+                check=False,
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
             return f"ssh-keygen could not check it ({exc})"
     if done.returncode != 0:
@@ -179,7 +193,7 @@ def _date(value: str) -> dt.date | None:
 
 
 def key_accepts(key: SigningKey, date: dt.date | None) -> str:
-    """"" when the enrolled key may sign an approval of that date; else why not (validity window)."""
+    """ "" when the enrolled key may sign an approval of that date; else why not (validity window)."""
     if date is None:
         return "the approval's date is not a date"
     if key.valid_after is not None and date < key.valid_after:
@@ -189,8 +203,16 @@ def key_accepts(key: SigningKey, date: dt.date | None) -> str:
     return ""
 
 
-def check_approval(doc_id: str, reviewer: str, date: str, content_hash: str, policy: str, signature: str | None,
-                   person: str | None, governance: Governance) -> SignatureCheck:
+def check_approval(
+    doc_id: str,
+    reviewer: str,
+    date: str,
+    content_hash: str,
+    policy: str,
+    signature: str | None,
+    person: str | None,
+    governance: Governance,
+) -> SignatureCheck:
     """Does this approval prove itself? A valid signature by one of the reviewer's enrolled, unrevoked keys, in date."""
     if not signature:
         return SignatureCheck(UNSIGNED)
@@ -199,7 +221,9 @@ def check_approval(doc_id: str, reviewer: str, date: str, content_hash: str, pol
         return SignatureCheck(INVALID, f"the signature does not verify: {proof.error}", proof.fingerprint)
     fp = proof.fingerprint
     if person is None:
-        return SignatureCheck(INVALID, f"{reviewer} is not declared in governance.yml people, so no key can be theirs", fp)
+        return SignatureCheck(
+            INVALID, f"{reviewer} is not declared in governance.yml people, so no key can be theirs", fp
+        )
     revoked = revoked_fingerprints(governance)
     if fp in revoked:
         return SignatureCheck(INVALID, f"it was signed with key {fp}, which is revoked ({revoked[fp]})", fp)
@@ -207,10 +231,12 @@ def check_approval(doc_id: str, reviewer: str, date: str, content_hash: str, pol
     if not own:
         others = sorted({governance.people[p].emails[0] for p, _ in governance.key_owners().get(fp, []) if p != person})
         if others:
-            return SignatureCheck(INVALID, f"it was signed with {', '.join(others)}'s key {fp}, not one of {reviewer}'s "
-                                           "keys", fp)
-        return SignatureCheck(INVALID, f"it was signed with key {fp}, which is not enrolled for {reviewer} in "
-                                       "governance.yml", fp)
+            return SignatureCheck(
+                INVALID, f"it was signed with {', '.join(others)}'s key {fp}, not one of {reviewer}'s keys", fp
+            )
+        return SignatureCheck(
+            INVALID, f"it was signed with key {fp}, which is not enrolled for {reviewer} in governance.yml", fp
+        )
     when = _date(date)
     problems = [key_accepts(k, when) for k in own]
     for key, problem in zip(own, problems):

@@ -4,6 +4,7 @@ Unencrypted ed25519/RSA key files are signed in-process (with `cryptography`); p
 keys, agent-held keys and other key types go through `ssh-keygen -Y sign`, as git does for SSH commit
 signatures (it prompts for the passphrase on the terminal).
 """
+
 from __future__ import annotations
 
 import base64
@@ -36,7 +37,9 @@ class SigningIdentity:
     public_key: str  # "TYPE BASE64"
     origin: str  # for messages: "--key ~/.ssh/id_ed25519", "git config user.signingkey", "ssh-agent"
     private_file: Path | None = None  # sign with ssh-keygen -f (or in-process when `in_process`)
-    in_process: Ed25519PrivateKey | RSAPrivateKey | None = None  # a cryptography private key, when the file is unencrypted ed25519/RSA
+    in_process: Ed25519PrivateKey | RSAPrivateKey | None = (
+        None  # a cryptography private key, when the file is unencrypted ed25519/RSA
+    )
 
     @property
     def fingerprint(self) -> str:
@@ -89,7 +92,9 @@ def identity_from_file(path: Path, origin: str) -> SigningIdentity:
     except TypeError:  # encrypted: ssh-keygen asks for the passphrase on the terminal
         pub = Path(str(path) + ".pub")
         if not pub.is_file():
-            raise UsageError(f"{origin}: the key is passphrase-protected and {pub.name} is missing next to it") from None
+            raise UsageError(
+                f"{origin}: the key is passphrase-protected and {pub.name} is missing next to it"
+            ) from None
         return SigningIdentity(_public_line(pub.read_text(encoding="utf-8", errors="replace")), origin, path)
     except (ValueError, UnsupportedAlgorithm) as exc:
         try:
@@ -111,7 +116,11 @@ def agent_keys() -> list[str]:
         done = subprocess.run([program, "-L"], capture_output=True, text=True, timeout=10, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return []
-    return [_public_line(l) for l in done.stdout.splitlines() if l.startswith(PUBLIC_PREFIXES)] if done.returncode == 0 else []
+    return (
+        [_public_line(l) for l in done.stdout.splitlines() if l.startswith(PUBLIC_PREFIXES)]
+        if done.returncode == 0
+        else []
+    )
 
 
 def find_signing_identity(root: Path, key_file: Path | None, wanted: set[str]) -> SigningIdentity | None:
@@ -120,7 +129,7 @@ def find_signing_identity(root: Path, key_file: Path | None, wanted: set[str]) -
         return identity_from_file(Path(key_file), f"--key {key_file}")
     configured = _git_config(root, "user.signingkey")
     if configured and _git_config(root, "gpg.format") == "ssh":  # as git: user.signingkey is a GPG key id otherwise
-        literal = configured[len("key::"):] if configured.startswith("key::") else configured
+        literal = configured[len("key::") :] if configured.startswith("key::") else configured
         if literal.startswith(PUBLIC_PREFIXES):
             line = _public_line(literal)
             if key_problem(line) is None:
@@ -143,16 +152,28 @@ def _sign_in_process(identity: SigningIdentity, message: bytes) -> str:
     from cryptography.hazmat.primitives.asymmetric import ed25519, padding
 
     key = identity.in_process
-    wrapper = b"SSHSIG" + _string(NAMESPACE.encode()) + _string(b"") + _string(b"sha512") + _string(
-        hashlib.sha512(message).digest())
+    wrapper = (
+        b"SSHSIG"
+        + _string(NAMESPACE.encode())
+        + _string(b"")
+        + _string(b"sha512")
+        + _string(hashlib.sha512(message).digest())
+    )
     if isinstance(key, ed25519.Ed25519PrivateKey):
         raw = _string(b"ssh-ed25519") + _string(key.sign(wrapper))
     else:
         assert key is not None  # callers sign in process only when the identity holds a key
         raw = _string(b"rsa-sha2-512") + _string(key.sign(wrapper, padding.PKCS1v15(), hashes.SHA512()))
     public_blob = base64.b64decode(identity.public_key.split()[1])
-    blob = (b"SSHSIG" + (1).to_bytes(4, "big") + _string(public_blob) + _string(NAMESPACE.encode()) + _string(b"")
-            + _string(b"sha512") + _string(raw))
+    blob = (
+        b"SSHSIG"
+        + (1).to_bytes(4, "big")
+        + _string(public_blob)
+        + _string(NAMESPACE.encode())
+        + _string(b"")
+        + _string(b"sha512")
+        + _string(raw)
+    )
     assert fingerprint_of_blob(public_blob) == identity.fingerprint
     return base64.b64encode(blob).decode("ascii")
 
@@ -175,7 +196,9 @@ def sign(root: Path, identity: SigningIdentity, message: bytes) -> str:
             raise UsageError(f"signing with {identity.origin} failed: {exc}") from None
     if done.returncode != 0:
         detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise UsageError(f"signing with {identity.origin} failed: {detail[-1] if detail else 'ssh-keygen exited ' + str(done.returncode)}")
+        raise UsageError(
+            f"signing with {identity.origin} failed: {detail[-1] if detail else 'ssh-keygen exited ' + str(done.returncode)}"
+        )
     armored = done.stdout.decode("ascii", "replace")
     body = [l for l in armored.splitlines() if l and not l.startswith("-----")]
     return "".join(body)

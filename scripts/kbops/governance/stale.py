@@ -1,11 +1,12 @@
 """`kb stale`: overdue and due-soon reviews grouped by owner, ranked by usage × staleness when events are given."""
+
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from kbops.errors import NotFoundError, UsageError
 from kbops.model.document import Document
@@ -109,7 +110,9 @@ class StaleReport:
 
     def as_dict(self) -> dict:
         return {
-            "today": self.today, "due_soon_days": self.due_soon_days, "events": self.events,
+            "today": self.today,
+            "due_soon_days": self.due_soon_days,
+            "events": self.events,
             "bad_lines": list(self.bad_lines),
             "owners": {owner: [vars(d) for d in docs] for owner, docs in self.by_owner().items()},
         }
@@ -143,20 +146,30 @@ def stale_report(
                 state = "due-soon"
             else:
                 continue
-        found.append(StaleDoc(
-            doc.id or "", doc.title, doc.relpath, str(doc.get("owner")), state,
-            due.last_reviewed.isoformat() if due.last_reviewed else None, due.due.isoformat() if due.due else None,
-            days, staleness,
-            usage.views.get(doc.id or "", 0) if usage else None, usage.clicks.get(doc.id or "", 0) if usage else None,
-            round(usage.of(doc.id or "") * staleness, 2) if usage else None,
-        ))
+        found.append(
+            StaleDoc(
+                doc.id or "",
+                doc.title,
+                doc.relpath,
+                str(doc.get("owner")),
+                state,
+                due.last_reviewed.isoformat() if due.last_reviewed else None,
+                due.due.isoformat() if due.due else None,
+                days,
+                staleness,
+                usage.views.get(doc.id or "", 0) if usage else None,
+                usage.clicks.get(doc.id or "", 0) if usage else None,
+                round(usage.of(doc.id or "") * staleness, 2) if usage else None,
+            )
+        )
     if usage:
         found.sort(key=lambda d: (-(d.score or 0), -d.staleness, d.path))
     else:
         rank = {"never-reviewed": 0, "overdue": 1, "due-soon": 2}
         found.sort(key=lambda d: (rank[d.state], -(d.days_overdue or 0), d.path))
-    return StaleReport(today.isoformat(), soon, tuple(found), usage.events if usage else None,
-                       tuple(usage.bad_lines) if usage else ())
+    return StaleReport(
+        today.isoformat(), soon, tuple(found), usage.events if usage else None, tuple(usage.bad_lines) if usage else ()
+    )
 
 
 def render_stale(report: StaleReport, format: str) -> str:
@@ -173,17 +186,28 @@ def render_stale(report: StaleReport, format: str) -> str:
         summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
         lines.append("")
         if format == "md":
-            lines += [f"## {owner} ({summary})", "", "| state | doc | due | last reviewed | usage | score |",
-                      "|---|---|---|---|---|---|"]
-            lines += [f"| {d.state} | [{d.title}]({d.path}) `{d.id}` | {_due_text(d)} | {d.last_reviewed or 'never'} | "
-                      f"{_usage_text(d)} | {'' if d.score is None else d.score} |" for d in docs]
+            lines += [
+                f"## {owner} ({summary})",
+                "",
+                "| state | doc | due | last reviewed | usage | score |",
+                "|---|---|---|---|---|---|",
+            ]
+            lines += [
+                f"| {d.state} | [{d.title}]({d.path}) `{d.id}` | {_due_text(d)} | {d.last_reviewed or 'never'} | "
+                f"{_usage_text(d)} | {'' if d.score is None else d.score} |"
+                for d in docs
+            ]
         else:
             lines.append(f"{owner}: {summary}")
             for d in docs:
                 extra = f"  usage {_usage_text(d)}  score {d.score}" if d.score is not None else ""
-                lines.append(f"  {d.state:14} {d.path}  {_due_text(d)}  last reviewed {d.last_reviewed or 'never'}{extra}")
+                lines.append(
+                    f"  {d.state:14} {d.path}  {_due_text(d)}  last reviewed {d.last_reviewed or 'never'}{extra}"
+                )
     if report.bad_lines:
-        lines += ["", f"{len(report.bad_lines)} event lines could not be read:"] + [f"  {b}" for b in report.bad_lines[:20]]
+        lines += ["", f"{len(report.bad_lines)} event lines could not be read:"] + [
+            f"  {b}" for b in report.bad_lines[:20]
+        ]
     return "\n".join(lines)
 
 

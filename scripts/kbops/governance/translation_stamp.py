@@ -1,11 +1,12 @@
 """`kb translated`: record in a translation the source content hash it now matches (clears translation drift)."""
+
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from kbops.config import Settings
 from kbops.governance.approvals import Refused, _expand, _write_atomically

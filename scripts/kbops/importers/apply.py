@@ -7,6 +7,7 @@ changed; when the file also changed here since, it is a conflict: the upstream v
 deleted upstream (the docs stay until someone decides). After writing, `kb lint` runs; a published doc with
 findings at error level that block publishing becomes `status: review`, the codes to fix in a comment.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -16,9 +17,9 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from kbops.config import Settings
 from kbops.importers.plan import ImportPlan, PlannedDoc, render
@@ -104,7 +105,11 @@ def _demote(data: bytes, codes: list[str]) -> bytes:
 
 
 def apply_plan(
-    settings: Settings, plan: ImportPlan, *, check: bool = True, jobs: int | None = None,
+    settings: Settings,
+    plan: ImportPlan,
+    *,
+    check: bool = True,
+    jobs: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> ImportReport:
     """Write what changed upstream, report the rest; see the module docstring."""
@@ -130,8 +135,11 @@ def apply_plan(
             report.conflicts.append(Conflict(doc.relpath, "deleted here since the last import; not re-created", None))
             continue
         if current is not None and (entry is None or _sha(current) != entry.get("sha256")):
-            reason = ("edited here since the last import; upstream changed too" if entry
-                      else "a file not written by this import is already there")
+            reason = (
+                "edited here since the last import; upstream changed too"
+                if entry
+                else "a file not written by this import is already there"
+            )
             copy = CONFLICTS_DIR / doc.relpath
             _write(settings.state_dir / copy, data)
             report.conflicts.append(Conflict(doc.relpath, reason, (Path(".kb") / copy).as_posix()))
@@ -142,7 +150,12 @@ def apply_plan(
             report.assets += 1
         (report.updated if entry else report.created).append(doc.relpath)
         written[doc.relpath] = (doc, data)
-        manifest[doc.key] = {"path": doc.relpath, "id": doc.meta["id"], "updated_at": doc.updated_at, "sha256": _sha(data)}
+        manifest[doc.key] = {
+            "path": doc.relpath,
+            "id": doc.meta["id"],
+            "updated_at": doc.updated_at,
+            "sha256": _sha(data),
+        }
     report.seconds["write"] = time.perf_counter() - started
     planned = {d.key for d in plan.docs}
     if plan.complete:
@@ -171,11 +184,17 @@ def _sync_codeowners(settings: Settings) -> None:
     from kbops.model.loader import load_corpus
 
     if (settings.root / CODEOWNERS_PATH).is_file():
-        sync_codeowners(settings.root, load_corpus(settings, structure=False), load_governance(settings.governance_path))
+        sync_codeowners(
+            settings.root, load_corpus(settings, structure=False), load_governance(settings.governance_path)
+        )
 
 
 def _copy_asset(source: Path, target: Path) -> None:
-    if target.is_file() and target.stat().st_size == source.stat().st_size and target.read_bytes() == source.read_bytes():
+    if (
+        target.is_file()
+        and target.stat().st_size == source.stat().st_size
+        and target.read_bytes() == source.read_bytes()
+    ):
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
@@ -252,4 +271,6 @@ def _classify(settings: Settings, plan: ImportPlan, report: ImportReport) -> Non
 
 def _save_manifest(settings: Settings, plan: ImportPlan, manifest: dict[str, dict]) -> None:
     data = {"system": plan.system, "source": plan.source, "docs": dict(sorted(manifest.items()))}
-    _write(manifest_path(settings, plan.system), (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8"))
+    _write(
+        manifest_path(settings, plan.system), (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+    )

@@ -3,10 +3,11 @@
 Links and image sources are rewritten during sanitising (one pass, by the caller's `rewrite`); callouts become
 admonitions; headings are shifted under the title's H1 without skipped levels.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import html_to_markdown
 
@@ -17,17 +18,31 @@ Rewrite = Callable[[str, str], "str | None"]
 
 _CALLOUT = re.compile(
     r'<(div|aside|p)\b[^>]*\bclass="(?P<class>[^"]*\b(?:callout|alert|note|tip|warning|important)\b[^"]*)"[^>]*>'
-    r'(?P<inner>(?:(?!<\1\b).)*?)</\1>',
+    r"(?P<inner>(?:(?!<\1\b).)*?)</\1>",
     re.IGNORECASE | re.DOTALL,
 )
 _KIND_WORD = re.compile(r"note|tip|warning|important|caution|info|danger", re.IGNORECASE)
-_ADMONITION_KIND = {"important": "warning", "caution": "warning", "danger": "danger", "tip": "tip", "info": "info",
-                    "warning": "warning", "note": "note"}
+_ADMONITION_KIND = {
+    "important": "warning",
+    "caution": "warning",
+    "danger": "danger",
+    "tip": "tip",
+    "info": "info",
+    "warning": "warning",
+    "note": "note",
+}
 _MARK = "KBOPSCALLOUT"
 _HEADING = re.compile(r"^(#{1,6}) +(.*?) *#*$")
 _OPTIONS = html_to_markdown.ConversionOptions(
-    heading_style="atx", bullets="-", list_indent_width=4, code_block_style="backticks", escape_misc=False,
-    autolinks=False, extract_metadata=False, wrap=False, compact_tables=True,
+    heading_style="atx",
+    bullets="-",
+    list_indent_width=4,
+    code_block_style="backticks",
+    escape_misc=False,
+    autolinks=False,
+    extract_metadata=False,
+    wrap=False,
+    compact_tables=True,
 )
 
 
@@ -45,7 +60,7 @@ def _admonitions(markdown: str) -> str:
     inside = False
     for line in markdown.split("\n"):
         if line.startswith(f"{_MARK}-"):
-            kind = line[len(_MARK) + 1:].strip()
+            kind = line[len(_MARK) + 1 :].strip()
             inside = kind != "end"
             if inside:
                 out.append(f"!!! {kind}")

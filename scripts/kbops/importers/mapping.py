@@ -1,8 +1,9 @@
 """The import mapping: defaults in code, overridden by a YAML mapping file (`kb import ... --mapping FILE`)."""
+
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Literal
 
 import pydantic
 import yaml
@@ -19,8 +20,10 @@ AudienceName = Literal["public", "partner", "internal"]
 class Place(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    product: Optional[str] = Field(default=None, description="taxonomy product key (categories)")
-    folder: Optional[str] = Field(default=None, description="folder under kb/ (a category's, or a section's name inside it)")
+    product: str | None = Field(default=None, description="taxonomy product key (categories)")
+    folder: str | None = Field(
+        default=None, description="folder under kb/ (a category's, or a section's name inside it)"
+    )
 
 
 class Owners(BaseModel):
@@ -36,13 +39,15 @@ class Mapping(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    default_owner: Optional[str] = Field(default=None, description="owner when no mapping applies (default: the first team)")
+    default_owner: str | None = Field(
+        default=None, description="owner when no mapping applies (default: the first team)"
+    )
     owners: Owners = Field(default_factory=Owners)
     # Zendesk user segment id -> audience; unmapped: staff -> internal, signed-in users (any org/tag) -> partner
     segments: dict[int, AudienceName] = Field(default_factory=dict)
     categories: dict[int, Place] = Field(default_factory=dict)
     sections: dict[int, Place] = Field(default_factory=dict)
-    labels: dict[str, Optional[str]] = Field(default_factory=dict, description="label -> tag key; null drops it")
+    labels: dict[str, str | None] = Field(default_factory=dict, description="label -> tag key; null drops it")
     locales: dict[str, str] = Field(default_factory=dict, description="upstream locale -> kbops locale (en-us -> en)")
     # Lint codes that do not stop an imported doc from staying published (they are still reported).
     publish_despite: list[str] = Field(default_factory=lambda: ["KB401", "KB402"])

@@ -6,6 +6,7 @@ copied). Ids come from paths; links between the imported files become `id:` link
 `status`/`audience` when valid) or added; keys kbops does not know are dropped and listed. Translations are
 paired by folder (`es/guide/x.md` <-> `guide/x.md`) or suffix (`x.es.md` <-> `x.md`).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -77,31 +78,45 @@ def _date(value: object) -> dt.date | None:
 def _callouts(body: str) -> str:
     def admonition(match: re.Match) -> str:
         inner = re.sub(r"(?m)^> ?", "", match.group(2)).strip("\n")
-        return f"!!! {_KIND[match.group(1)]}\n\n" + "\n".join(("    " + line) if line.strip() else "" for line in inner.split("\n")) + "\n"
+        return (
+            f"!!! {_KIND[match.group(1)]}\n\n"
+            + "\n".join(("    " + line) if line.strip() else "" for line in inner.split("\n"))
+            + "\n"
+        )
 
     return _CALLOUT.sub(admonition, body)
 
 
 def plan_markdown(
-    folder: Path, mapping: Mapping, *, locales: tuple[str, ...], default_locale: str, default_owner: str,
-    audience: str, into: str, previous: dict[str, dict],
+    folder: Path,
+    mapping: Mapping,
+    *,
+    locales: tuple[str, ...],
+    default_locale: str,
+    default_owner: str,
+    audience: str,
+    into: str,
+    previous: dict[str, dict],
 ) -> ImportPlan:
     root = _source_root(folder)
     plan = ImportPlan(system="markdown", source=str(folder), publish_despite=tuple(mapping.publish_despite))
     files = sorted(
-        p.relative_to(root).as_posix() for p in root.rglob("*.md")
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*.md")
         if p.is_file() and not any(part.startswith(".") or part in _SKIP_DIRS for part in p.relative_to(root).parts)
     )
     canonical = {rel: _split_locale(rel, locales, mapping) for rel in files}
     taken = {entry["id"] for entry in previous.values()}
     ids: dict[str, str] = {}
-    for rel, (base, _) in canonical.items():
+    for base, _ in canonical.values():
         if base in ids:
             continue
         before = previous.get(f"{base}:source")
         stem = base[:-3]
         stem = stem[: -len("/index")] if stem.endswith("/index") else ("" if stem == "index" else stem)
-        ids[base] = before["id"] if before else unique(slug(f"{into}-{stem}".replace("/", "-"), 72) or into, taken, "doc")
+        ids[base] = (
+            before["id"] if before else unique(slug(f"{into}-{stem}".replace("/", "-"), 72) or into, taken, "doc")
+        )
     sources = {base for base, loc in canonical.values() if loc is None or loc == default_locale}
     versions = {(base, loc) for base, loc in canonical.values() if loc}
     for rel in files:
@@ -119,17 +134,19 @@ def plan_markdown(
             loaded: object = {}
             try:
                 loaded = safe_load(found.group(1)) or {}
-            except Exception:  # noqa: BLE001 - broken front-matter is reported, the body still imported
+            except Exception:
                 plan.note("front-matter not readable: ignored", rel)
             front = loaded if isinstance(loaded, dict) else {}
-            body = text[found.end():]
+            body = text[found.end() :]
         dropped = sorted(k for k in map(str, front) if k not in CARRIED)
         for key in dropped:
             plan.note("front-matter keys not carried over", f"{key} ({rel})")
         doc_id = ids[base] if is_source else f"{ids[base]}-{slug(locale)}"
         h1 = _H1.search(body)
-        title = (h1.group(1).strip() if h1 else str(front.get("title") or "").strip()) or Path(base).stem.replace("-", " ").capitalize()
-        body = body[h1.end():] if h1 else body
+        title = (h1.group(1).strip() if h1 else str(front.get("title") or "").strip()) or Path(base).stem.replace(
+            "-", " "
+        ).capitalize()
+        body = body[h1.end() :] if h1 else body
         target = f"kb/{into}/{base}" if is_source else f"kb/{into}/{base[:-3]}.{locale}.md"
         assets: dict[str, Path] = {}
 
@@ -153,8 +170,12 @@ def plan_markdown(
             return match.group(0)
 
         body = _LINK.sub(relink, _callouts(body)).strip("\n")
-        meta: dict = {"id": doc_id, "title": title, "description": str(front.get("description") or "").strip() or describe(body, title),
-                      "type": "article"}
+        meta: dict = {
+            "id": doc_id,
+            "title": title,
+            "description": str(front.get("description") or "").strip() or describe(body, title),
+            "type": "article",
+        }
         status = str(front.get("status") or "published")
         meta["status"] = status if status in ("draft", "review", "published", "deprecated") else "published"
         meta["audience"] = str(front.get("audience")) if front.get("audience") in AUDIENCES else audience
@@ -174,9 +195,16 @@ def plan_markdown(
             meta["description"] = describe(body, title)
         version = hashlib.sha256(raw).hexdigest()[:16]
         meta["upstream"] = {"system": "markdown", "id": rel, "updated_at": version}
-        plan.docs.append(PlannedDoc(
-            key=f"{base}:{'source' if is_source else locale}", relpath=target, meta=meta,
-            body=f"# {heading_text(title)}\n\n{body}\n", updated_at=version, assets=assets,
-            source_key=None if is_source else f"{base}:source", stamp=not is_source,
-        ))
+        plan.docs.append(
+            PlannedDoc(
+                key=f"{base}:{'source' if is_source else locale}",
+                relpath=target,
+                meta=meta,
+                body=f"# {heading_text(title)}\n\n{body}\n",
+                updated_at=version,
+                assets=assets,
+                source_key=None if is_source else f"{base}:source",
+                stamp=not is_source,
+            )
+        )
     return plan

@@ -1,4 +1,5 @@
 """What an importer proposes to write: documents (front-matter + Markdown), their files and taxonomy terms."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """The import summary: what was written, what is publishable now, what holds the rest back, grouped."""
+
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -54,10 +55,14 @@ def summary_text(report: ImportReport) -> str:
             lines.append(f"    {code} {entry['severity']} x{entry['count']}: {_paths(entry['paths'])}")
     if report.conflicts:
         lines.append(f"  conflicts ({len(report.conflicts)}), left as they are here:")
-        lines += [f"    {c.path}: {c.reason}" + (f"; upstream version in {c.upstream_copy}" if c.upstream_copy else "")
-                  for c in report.conflicts]
+        lines += [
+            f"    {c.path}: {c.reason}" + (f"; upstream version in {c.upstream_copy}" if c.upstream_copy else "")
+            for c in report.conflicts
+        ]
     if report.deleted_upstream:
-        lines.append(f"  deleted upstream ({len(report.deleted_upstream)}), still here: {_paths(report.deleted_upstream)}")
+        lines.append(
+            f"  deleted upstream ({len(report.deleted_upstream)}), still here: {_paths(report.deleted_upstream)}"
+        )
     for group, items in sorted(report.notes.items()):
         lines.append(f"  {group} ({len(items)}): {_paths(items)}")
     for section, keys in report.taxonomy_added.items():

@@ -1,4 +1,5 @@
 """Add imported products and tags to taxonomy.yml, keeping its comments, order and quoting (ruamel round trip)."""
+
 from __future__ import annotations
 
 import io

@@ -7,6 +7,7 @@ several: the most restrictive, so nothing is shown wider than upstream), draft -
 permission group -> owner through the mapping (else the default owner), article links -> `id:` links,
 attachments copied beside the doc, every old URL kept in `redirect_from`, votes kept in `upstream`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -64,7 +65,9 @@ def _folders(export: ZendeskExport, mapping: Mapping, plan: ImportPlan) -> dict[
     taken: set[str] = set()
     for cid, category in sorted(export.categories.items()):
         place = mapping.categories.get(cid)
-        key = (place.product if place and place.product else None) or unique(slug(str(category.get("name", ""))) or "category", taken, str(cid))
+        key = (place.product if place and place.product else None) or unique(
+            slug(str(category.get("name", ""))) or "category", taken, str(cid)
+        )
         taken.add(key)
         folder = (place.folder if place and place.folder else None) or key
         category_folder[cid] = (folder, key)
@@ -76,7 +79,11 @@ def _folders(export: ZendeskExport, mapping: Mapping, plan: ImportPlan) -> dict[
             return folders[sid]
         section = export.sections.get(sid, {})
         place = mapping.sections.get(sid)
-        name = (place.folder if place and place.folder else None) or slug(str(section.get("name", "")), 40) or f"section-{sid}"
+        name = (
+            (place.folder if place and place.folder else None)
+            or slug(str(section.get("name", "")), 40)
+            or f"section-{sid}"
+        )
         parent = section.get("parent_section_id")
         if parent and depth < 10 and parent in export.sections:
             base, product = folder_of(parent, depth + 1)
@@ -134,8 +141,9 @@ def translation_id(doc_id: str, locale: str) -> str:
     return f"{doc_id}-{slug(locale)}"
 
 
-def make_rewriter(known: Known, doc_id: str, locale: str, folder: str, page_url: str, used: dict[str, str],
-                  missing: list[str]):
+def make_rewriter(
+    known: Known, doc_id: str, locale: str, folder: str, page_url: str, used: dict[str, str], missing: list[str]
+):
     """The `convert` rewrite callback of one document: article links -> `id:` links (to the translation in the
     page's language when there is one), attachments -> local files, other relative URLs -> absolute ones."""
 
@@ -202,24 +210,44 @@ def _ids(export: ZendeskExport, previous: dict[str, dict]) -> dict[int, str]:
 
 
 def plan_zendesk(
-    export: ZendeskExport, mapping: Mapping, *, locales: tuple[str, ...], default_owner: str,
-    previous: dict[str, dict], source: str, jobs: int = 1,
+    export: ZendeskExport,
+    mapping: Mapping,
+    *,
+    locales: tuple[str, ...],
+    default_owner: str,
+    previous: dict[str, dict],
+    source: str,
+    jobs: int = 1,
 ) -> ImportPlan:
     """Every article and translation of the export as planned kbops documents."""
     plan = ImportPlan(system="zendesk", source=source, publish_despite=tuple(mapping.publish_despite))
     for problem in export.problems:
         plan.note("export problems", problem)
     folders = _folders(export, mapping, plan)
-    base = next((f"{urlsplit(a['html_url']).scheme}://{urlsplit(a['html_url']).netloc}"
-                 for a in export.articles if a.get("html_url")), "")
-    source_locales = {a["id"]: kb_locale(str(a.get("source_locale") or a.get("locale") or ""), mapping, locales)
-                      for a in export.articles}
+    base = next(
+        (
+            f"{urlsplit(a['html_url']).scheme}://{urlsplit(a['html_url']).netloc}"
+            for a in export.articles
+            if a.get("html_url")
+        ),
+        "",
+    )
+    source_locales = {
+        a["id"]: kb_locale(str(a.get("source_locale") or a.get("locale") or ""), mapping, locales)
+        for a in export.articles
+    }
     translated = frozenset(
-        (aid, loc) for aid, items in export.translations.items() for t in items
+        (aid, loc)
+        for aid, items in export.translations.items()
+        for t in items
         if (loc := kb_locale(str(t.get("locale") or ""), mapping, locales)) and loc != source_locales.get(aid)
     )
-    known = Known(_ids(export, previous), translated, base,
-                  {aid: str(p) for aid in export.attachments if (p := export.attachment_file(aid))})
+    known = Known(
+        _ids(export, previous),
+        translated,
+        base,
+        {aid: str(p) for aid in export.attachments if (p := export.attachment_file(aid))},
+    )
     work: list[tuple[PlannedDoc, tuple]] = []
     for article in export.articles:
         source_locale = kb_locale(str(article.get("source_locale") or article.get("locale") or ""), mapping, locales)
@@ -234,24 +262,46 @@ def plan_zendesk(
         folder = relpath.rsplit("/", 1)[0]
         audience, segment_ids = audience_of(article, export, mapping, plan)
         owner = _owner(article, mapping, default_owner, plan)
-        upstream = {"system": "zendesk", "id": str(article["id"]), "url": article.get("html_url"),
-                    "updated_at": article.get("updated_at"), "segment_ids": segment_ids,
-                    "permission_group_id": article.get("permission_group_id"), "author_id": article.get("author_id"),
-                    "vote_sum": article.get("vote_sum"), "vote_count": article.get("vote_count")}
-        common = {"type": "article", "audience": audience, "owner": owner, "product": product,
-                  "tags": _tags(article, mapping, plan)}
+        upstream = {
+            "system": "zendesk",
+            "id": str(article["id"]),
+            "url": article.get("html_url"),
+            "updated_at": article.get("updated_at"),
+            "segment_ids": segment_ids,
+            "permission_group_id": article.get("permission_group_id"),
+            "author_id": article.get("author_id"),
+            "vote_sum": article.get("vote_sum"),
+            "vote_count": article.get("vote_count"),
+        }
+        common = {
+            "type": "article",
+            "audience": audience,
+            "owner": owner,
+            "product": product,
+            "tags": _tags(article, mapping, plan),
+        }
         versions: list[tuple[dict, str, str | None]] = [(article, source_locale, None)]
         for translation in export.translations.get(article["id"], []):
             locale = kb_locale(str(translation.get("locale") or ""), mapping, locales)
             if locale is None:
-                plan.note("language not configured: skipped", f"article {article['id']} translation {translation.get('locale')}")
+                plan.note(
+                    "language not configured: skipped",
+                    f"article {article['id']} translation {translation.get('locale')}",
+                )
             elif locale != source_locale:
                 versions.append((translation, locale, f"{article['id']}:source"))
         for item, locale, source_key in versions:
             title = str(item.get("title") or f"Article {article['id']}").strip()
             path = relpath if source_key is None else relpath[:-3] + f".{locale}.md"
-            meta: dict[str, Any] = {"id": doc_id if source_key is None else translation_id(doc_id, locale), "title": title, "description": "", "type": "article",
-                    "status": "draft" if item.get("draft") else "published", **common, "locale": locale}
+            meta: dict[str, Any] = {
+                "id": doc_id if source_key is None else translation_id(doc_id, locale),
+                "title": title,
+                "description": "",
+                "type": "article",
+                "status": "draft" if item.get("draft") else "published",
+                **common,
+                "locale": locale,
+            }
             if source_key:
                 meta["translation_of"] = doc_id
             edited = _date(item.get("edited_at") or item.get("updated_at"))
@@ -268,9 +318,15 @@ def plan_zendesk(
                 del meta["product"]
             if not meta["tags"]:
                 del meta["tags"]
-            doc = PlannedDoc(key=f"{article['id']}:{'source' if source_key is None else locale}", relpath=path,
-                             meta=meta, body="", updated_at=item.get("updated_at"), source_key=source_key,
-                             stamp=bool(source_key) and not item.get("outdated"))
+            doc = PlannedDoc(
+                key=f"{article['id']}:{'source' if source_key is None else locale}",
+                relpath=path,
+                meta=meta,
+                body="",
+                updated_at=item.get("updated_at"),
+                source_key=source_key,
+                stamp=bool(source_key) and not item.get("outdated"),
+            )
             if source_key and item.get("outdated"):
                 doc.notes.append("outdated upstream: translation left unstamped (needs review)")
             body = str(item.get("body") or "") + _attachment_list(export, article["id"], known)
@@ -281,10 +337,17 @@ def plan_zendesk(
 
 def _attachment_list(export: ZendeskExport, article_id: int, known: Known) -> str:
     """Attachments that the body does not show inline, as a list of links (rewritten to the copied files)."""
-    files = [a for a in export.attachments_of.get(article_id, []) if not a.get("inline") and a["id"] in known.attachment_files]
+    files = [
+        a
+        for a in export.attachments_of.get(article_id, [])
+        if not a.get("inline") and a["id"] in known.attachment_files
+    ]
     if not files:
         return ""
-    items = "".join(f'<li><a href="/hc/article_attachments/{a["id"]}/x">{html.escape(str(a.get("file_name") or a["id"]))}</a></li>' for a in files)
+    items = "".join(
+        f'<li><a href="/hc/article_attachments/{a["id"]}/x">{html.escape(str(a.get("file_name") or a["id"]))}</a></li>'
+        for a in files
+    )
     return f"<h2>Attachments</h2><ul>{items}</ul>"
 
 
@@ -296,7 +359,7 @@ def _convert_all(work: list[tuple[PlannedDoc, tuple]], plan: ImportPlan, jobs: i
     else:
         _set_known(known)
         results = [convert_one(job) for job in jobs_list]
-    for (doc, job), (body, used, missing) in zip(work, results):
+    for (doc, _job), (body, used, missing) in zip(work, results):
         title = doc.meta["title"]
         doc.body = f"# {heading_text(title)}\n\n{body}"
         doc.meta["description"] = describe(body, title)

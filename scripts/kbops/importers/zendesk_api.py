@@ -6,15 +6,16 @@ checkpointed in `fetch-state.json`: a run that stops (network, 5xx, Ctrl-C) cont
 Translations come from one listing per locale (`/api/v2/help_center/{locale}/articles`), not one request per
 article. Credentials go only to the help center's own host.
 """
+
 from __future__ import annotations
 
 import json
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 from urllib.parse import urlsplit
 
 import httpx
@@ -82,7 +83,7 @@ class _Client:
                 failures += 1
                 if failures >= ATTEMPTS:
                     raise FetchError(f"{url}: {exc}; run the same command again to resume") from None
-                self.sleep(min(2.0 ** failures, 30.0))
+                self.sleep(min(2.0**failures, 30.0))
                 continue
             self.result.requests += 1
             if response.status_code == 429:
@@ -92,11 +93,15 @@ class _Client:
             if response.status_code >= 500:
                 failures += 1
                 if failures >= ATTEMPTS:
-                    raise FetchError(f"{url}: HTTP {response.status_code} after {ATTEMPTS} attempts; run the same command again to resume")
-                self.sleep(min(2.0 ** failures, 30.0))
+                    raise FetchError(
+                        f"{url}: HTTP {response.status_code} after {ATTEMPTS} attempts; run the same command again to resume"
+                    )
+                self.sleep(min(2.0**failures, 30.0))
                 continue
             if response.status_code in (401, 403):
-                raise FetchError(f"{url}: HTTP {response.status_code}: the token was refused (check ZENDESK_EMAIL / ZENDESK_API_TOKEN)")
+                raise FetchError(
+                    f"{url}: HTTP {response.status_code}: the token was refused (check ZENDESK_EMAIL / ZENDESK_API_TOKEN)"
+                )
             if response.status_code != 200:
                 raise FetchError(f"{url}: HTTP {response.status_code}")
             return response
@@ -132,7 +137,9 @@ def _next(data: dict, own_host: str) -> str | None:
 class _State:
     def __init__(self, folder: Path):
         self.path = folder / "fetch-state.json"
-        self.data = json.loads(self.path.read_text(encoding="utf-8")) if self.path.is_file() else {"done": [], "next": {}}
+        self.data = (
+            json.loads(self.path.read_text(encoding="utf-8")) if self.path.is_file() else {"done": [], "next": {}}
+        )
 
     def save(self) -> None:
         temporary = self.path.with_suffix(".tmp")
@@ -140,8 +147,15 @@ class _State:
         os.replace(temporary, self.path)
 
 
-def _listing(client: _Client, state: _State, folder: Path, name: str, first: str, key: str,
-             convert: Callable[[list], list] | None = None) -> None:
+def _listing(
+    client: _Client,
+    state: _State,
+    folder: Path,
+    name: str,
+    first: str,
+    key: str,
+    convert: Callable[[list], list] | None = None,
+) -> None:
     """Fetch every page of one listing into `folder/<name>/NNNN.json`, checkpointing the next URL."""
     if name in state.data["done"]:
         return
@@ -167,14 +181,27 @@ def _listing(client: _Client, state: _State, folder: Path, name: str, first: str
 
 def _as_translations(locale: str) -> Callable[[list], list]:
     def convert(items: list) -> list:
-        return [{"id": f"{a.get('id')}-{locale}", "source_id": a.get("id"), "source_type": "Article", "locale": a.get("locale") or locale,
-                 **{k: a.get(k) for k in ("title", "body", "draft", "outdated", "html_url", "created_at", "updated_at")}}
-                for a in items if isinstance(a, dict)]
+        return [
+            {
+                "id": f"{a.get('id')}-{locale}",
+                "source_id": a.get("id"),
+                "source_type": "Article",
+                "locale": a.get("locale") or locale,
+                **{k: a.get(k) for k in ("title", "body", "draft", "outdated", "html_url", "created_at", "updated_at")},
+            }
+            for a in items
+            if isinstance(a, dict)
+        ]
+
     return convert
 
 
 def fetch_export(
-    base_url: str, folder: Path, headers: dict[str, str], *, progress: Callable[[str], None] | None = None,
+    base_url: str,
+    folder: Path,
+    headers: dict[str, str],
+    *,
+    progress: Callable[[str], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> FetchResult:
     """Fetch the help center at `base_url` into `folder` (the layout `zendesk_export.read_export` reads)."""
@@ -192,8 +219,15 @@ def fetch_export(
         state.save()
     for locale in state.data["locales"]["all"]:
         say(f"fetching translations ({locale})…")
-        _listing(client, state, folder, f"translations:{locale}", f"/api/v2/help_center/{locale}/articles", "articles",
-                 convert=_as_translations(locale))
+        _listing(
+            client,
+            state,
+            folder,
+            f"translations:{locale}",
+            f"/api/v2/help_center/{locale}/articles",
+            "articles",
+            convert=_as_translations(locale),
+        )
     _attachments(client, state, folder, say)
     return result
 

@@ -6,6 +6,7 @@ each of `articles`, `translations`, `sections`, `categories`, `user_segments`, `
 (`*.json`, read in name order), each page an API response object such as `{"articles": [...]}`.
 Attachment files live at `attachments/<attachment id>/<file name>`.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,12 +34,16 @@ REQUIRED = ("articles",)
 class ZendeskExport:
     folder: Path
     articles: list[dict] = field(default_factory=list)
-    translations: dict[int | None, list[dict]] = field(default_factory=dict)  # article id (None: unnamed) -> its translations
+    translations: dict[int | None, list[dict]] = field(
+        default_factory=dict
+    )  # article id (None: unnamed) -> its translations
     sections: dict[int, dict] = field(default_factory=dict)
     categories: dict[int, dict] = field(default_factory=dict)
     segments: dict[int, dict] = field(default_factory=dict)
     attachments: dict[int, dict] = field(default_factory=dict)  # attachment id -> metadata
-    attachments_of: dict[int | None, list[dict]] = field(default_factory=dict)  # article id (None: unnamed) -> its attachments
+    attachments_of: dict[int | None, list[dict]] = field(
+        default_factory=dict
+    )  # article id (None: unnamed) -> its attachments
     problems: list[str] = field(default_factory=list)
 
     def attachment_file(self, attachment_id: int) -> Path | None:
@@ -123,7 +128,9 @@ def read_export(folder: Path) -> ZendeskExport:
         export.articles.append(article)
     for item in data["translations"]:
         if not all(item.get(k) is None or isinstance(item[k], str) for k in ("title", "body", "locale", "html_url")):
-            export.problems.append(f"translation {str(item.get('id'))[:40]!r}: title, body, locale or URL not text; skipped")
+            export.problems.append(
+                f"translation {str(item.get('id'))[:40]!r}: title, body, locale or URL not text; skipped"
+            )
             continue
         export.translations.setdefault(item.get("source_id"), []).append(item)
     export.sections = {s["id"]: s for s in data["sections"]}

@@ -1,2 +1,3 @@
 """`kb lint`: a registry of documented rules run over the parsed knowledge base."""
+
 from __future__ import annotations

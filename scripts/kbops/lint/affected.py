@@ -6,10 +6,11 @@ doc that links into one of them (by relative path or by id), when it sits on the
 it is a finding about a whole doc (reported in its front-matter, e.g. a published orphan) that one of
 them links to now or linked to before the change (`linked_before`, from the base version).
 """
+
 from __future__ import annotations
 
 import posixpath
-from typing import Iterable
+from collections.abc import Iterable
 from urllib.parse import unquote, urlsplit
 
 from kbops.lint.diagnostics import Diagnostic

@@ -10,6 +10,7 @@ The payload is a pickle, authenticated with an HMAC key kept in the user's cache
 (`$XDG_CACHE_HOME/kbops/cache.key`), so a cache file committed to a repository or planted in a
 checkout is never unpickled.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -23,8 +24,8 @@ import shutil
 import sys
 import tempfile
 import zlib
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import kbops
 from kbops.lint.context import LintContext
@@ -108,7 +109,7 @@ class LintCache:
     def shard_of(relpath: str) -> int:
         return zlib.crc32(relpath.encode("utf-8")) % SHARDS
 
-    def load(self) -> "LintCache":
+    def load(self) -> LintCache:
         key = self._key
         if key is None or not self.path.is_dir():  # not self.enabled
             return self
@@ -120,14 +121,14 @@ class LintCache:
                 blob = shard.read_bytes()
                 if not blob.startswith(MAGIC):
                     raise ValueError("not a kbops lint cache")
-                signature, payload = blob[len(MAGIC):len(MAGIC) + 32], blob[len(MAGIC) + 32:]
+                signature, payload = blob[len(MAGIC) : len(MAGIC) + 32], blob[len(MAGIC) + 32 :]
                 if not hmac.compare_digest(signature, hmac.new(key, payload, hashlib.sha256).digest()):
                     raise ValueError("signature mismatch (written by another user or machine, or tampered with)")
-                entries = pickle.loads(payload)  # noqa: S301 - authenticated above
+                entries = pickle.loads(payload)
                 if not isinstance(entries, dict):
                     raise ValueError("unexpected content")
                 self.shards[number] = entries
-            except Exception as exc:  # noqa: BLE001 - a broken cache is rebuilt, never fatal
+            except Exception as exc:
                 log.warning("ignoring lint cache %s: %s", shard, exc)
                 self.shards[number] = {}
                 self.dirty.add(number)

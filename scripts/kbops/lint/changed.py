@@ -3,6 +3,7 @@
 The default base is the merge-base of HEAD with `main` (or `origin/main`), else HEAD itself, so on a
 feature branch it is "everything this branch changed", and on main "what is not committed yet".
 """
+
 from __future__ import annotations
 
 import logging

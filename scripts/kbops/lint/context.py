@@ -1,4 +1,5 @@
 """What a rule may look at besides the document: governance, taxonomy, settings and today's date."""
+
 from __future__ import annotations
 
 import datetime as dt

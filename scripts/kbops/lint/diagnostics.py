@@ -1,4 +1,5 @@
 """Diagnostic objects: what every formatter (text, json, sarif, github) renders."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass

@@ -6,6 +6,7 @@ file's suppression comments, and a compact copy of the Document for the corpus r
 copy travels between processes and into the cache). It also records which document ids the rules
 looked up in `ctx.known_ids`, so a cached result is reused only while those ids still resolve the same.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -15,9 +16,10 @@ import logging
 import os
 import re
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from kbops.lint.context import LintContext
 from kbops.lint.diagnostics import Diagnostic, Severity
@@ -165,15 +167,28 @@ def guarded(rule_: Rule, severity: Severity, relpath: str, call: Callable[[], It
     """Run one rule; a crashing rule is reported as KB000 naming the rule and file, and the run goes on."""
     try:
         return [
-            Diagnostic(f.path or relpath, f.line, f.col, rule_.code, f.message, _milder(severity, f.severity), rule_.slug)
+            Diagnostic(
+                f.path or relpath, f.line, f.col, rule_.code, f.message, _milder(severity, f.severity), rule_.slug
+            )
             for f in call() or ()
         ]
-    except Exception as exc:  # noqa: BLE001 - a rule bug must not stop the run
-        log.warning("rule %s crashed on %s: %r", rule_.code, relpath or "the corpus", exc, exc_info=log.isEnabledFor(logging.DEBUG))
+    except Exception as exc:
+        log.warning(
+            "rule %s crashed on %s: %r",
+            rule_.code,
+            relpath or "the corpus",
+            exc,
+            exc_info=log.isEnabledFor(logging.DEBUG),
+        )
         return [
             Diagnostic(
-                relpath or ".", 1, 1, CRASH_CODE,
-                f"rule {rule_.code} ({rule_.slug}) crashed: {type(exc).__name__}: {exc}", Severity.error, CRASH_SLUG,
+                relpath or ".",
+                1,
+                1,
+                CRASH_CODE,
+                f"rule {rule_.code} ({rule_.slug}) crashed: {type(exc).__name__}: {exc}",
+                Severity.error,
+                CRASH_SLUG,
             )
         ]
 

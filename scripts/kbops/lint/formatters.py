@@ -3,12 +3,13 @@
 Each formatter is a function of the same `LintResult` returning the text for stdout; the summary line
 of the text format goes to stderr (see the CLI) so stdout stays one finding per line.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from kbops.lint.diagnostics import Diagnostic, Severity
 from kbops.lint.runner import LintResult

@@ -3,12 +3,13 @@
 `[text](id:doc-id)` and `[text](id:doc-id#anchor)` link by stable id (survives renames); the site
 resolves them to URLs. Relative links are resolved like the repository shows them on disk.
 """
+
 from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, Optional
 from urllib.parse import unquote
 
 from kbops.model.document import Document, Link
@@ -22,14 +23,14 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 class ResolvedLink:
     link: Link
     kind: str  # external | absolute | anchor (same page) | path | id
-    path: Optional[str] = None  # normalized repository path of a relative link
-    target: Optional[Document] = None  # the linked document when it is part of the corpus
-    anchor: Optional[str] = None  # decoded fragment, without '#'
+    path: str | None = None  # normalized repository path of a relative link
+    target: Document | None = None  # the linked document when it is part of the corpus
+    anchor: str | None = None  # decoded fragment, without '#'
     exists: bool = True  # the file (path links) or id (id links) exists
 
     @property
-    def target_id(self) -> Optional[str]:
-        return self.link.target[len(ID_SCHEME):].split("#", 1)[0] if self.kind == "id" else None
+    def target_id(self) -> str | None:
+        return self.link.target[len(ID_SCHEME) :].split("#", 1)[0] if self.kind == "id" else None
 
 
 def resolve(doc: Document, link: Link, corpus: Corpus) -> ResolvedLink:
@@ -37,7 +38,7 @@ def resolve(doc: Document, link: Link, corpus: Corpus) -> ResolvedLink:
     target, _, fragment = raw.partition("#")
     anchor = unquote(fragment) if fragment else None
     if raw.startswith(ID_SCHEME):  # case-sensitive, as the site resolves it (site/links.py)
-        doc_id = unquote(target[len(ID_SCHEME):])
+        doc_id = unquote(target[len(ID_SCHEME) :])
         found = corpus.get(doc_id)
         return ResolvedLink(link, "id", target=found, anchor=anchor, exists=found is not None)
     if _SCHEME.match(raw) or raw.startswith("//"):

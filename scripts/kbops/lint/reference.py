@@ -2,6 +2,7 @@
 
 Regenerate with `python -m kbops.reference docs` (with the other generated pages; a test keeps it current).
 """
+
 from __future__ import annotations
 
 import re
@@ -28,7 +29,14 @@ def _cell(text: str) -> str:
 def render_rule(rule_: Rule) -> str:
     sections = parse_sections(rule_.doc)
     kind = "corpus rule (looks across documents)" if rule_.kind == "corpus" else "document rule"
-    parts = [f"### {rule_.code} {rule_.slug}", "", f"{rule_.summary}", "", f"Default severity: **{rule_.severity.value}** · {kind}", ""]
+    parts = [
+        f"### {rule_.code} {rule_.slug}",
+        "",
+        f"{rule_.summary}",
+        "",
+        f"Default severity: **{rule_.severity.value}** · {kind}",
+        "",
+    ]
     for name in DOC_SECTIONS:
         body = textwrap.dedent(sections.get(name, "")).strip("\n")
         if not body:
@@ -55,7 +63,7 @@ def render(rules: dict[str, Rule] | None = None) -> str:
         "",
         "`kb lint` checks every document against the rules below. `kb rule CODE` prints one of them in the",
         "terminal. Codes are stable: never renumbered, never reused. Change a rule's severity (or turn it",
-        "off) in `pyproject.toml` under `[tool.kbops.lint] severity`, e.g. `severity = { KB703 = \"off\" }`.",
+        'off) in `pyproject.toml` under `[tool.kbops.lint] severity`, e.g. `severity = { KB703 = "off" }`.',
         "",
         "| code | rule | family | default | summary |",
         "|---|---|---|---|---|",

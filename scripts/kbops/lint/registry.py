@@ -1,10 +1,12 @@
 """The rule registry: one small function per stable code (`KB` + 3 digits; hundreds digit = family)."""
+
 from __future__ import annotations
 
 import inspect
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, NamedTuple
+from typing import Any, NamedTuple
 
 from kbops.lint.diagnostics import Severity
 
@@ -118,6 +120,13 @@ def explain(rule_: Rule) -> str:
 
 def describe(rules: dict[str, Rule]) -> Any:
     return [
-        {"code": r.code, "slug": r.slug, "family": r.family, "severity": r.severity.value, "kind": r.kind, "summary": r.summary}
+        {
+            "code": r.code,
+            "slug": r.slug,
+            "family": r.family,
+            "severity": r.severity.value,
+            "kind": r.kind,
+            "summary": r.summary,
+        }
         for r in rules.values()
     ]

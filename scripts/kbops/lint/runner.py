@@ -6,6 +6,7 @@ pool start-up would dominate). Corpus rules then run here over compact copies of
 When only some files are targets (PATH arguments or `--changed`), the corpus rules still see the
 whole knowledge base and only the findings that involve a target are reported (see `lint.affected`).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -13,10 +14,10 @@ import gc
 import logging
 import multiprocessing
 import os
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 from kbops.config import Settings
 from kbops.errors import ConfigError, UsageError
@@ -124,7 +125,8 @@ class _Plan:
     @property
     def document_plan(self) -> list[tuple[str, str]]:
         return [
-            (code, severity.value) for code, (rule_, severity) in self.rules.items()
+            (code, severity.value)
+            for code, (rule_, severity) in self.rules.items()
             if rule_.kind == "document" and not _after_suppression(rule_)
         ]
 
@@ -160,7 +162,17 @@ def lint(
     gc.disable()
     try:
         return _lint(
-            settings, paths, select, progress, ignore, targets, deleted, linked_before, use_cache, jobs, parallel_min_files
+            settings,
+            paths,
+            select,
+            progress,
+            ignore,
+            targets,
+            deleted,
+            linked_before,
+            use_cache,
+            jobs,
+            parallel_min_files,
         )
     finally:
         if collecting:
@@ -200,7 +212,11 @@ def _lint(
 
 
 def _check_files(
-    plan: _Plan, settings: Settings, use_cache: bool, jobs: int | None, parallel_min_files: int,
+    plan: _Plan,
+    settings: Settings,
+    use_cache: bool,
+    jobs: int | None,
+    parallel_min_files: int,
     progress: Callable[[int, int], None] | None,
 ) -> tuple[dict[str, FileOutcome], int, int]:
     """Every file's outcome, from the cache where it is still valid, else parsed and checked now."""
@@ -289,8 +305,10 @@ def _run_tasks(
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     chunksize = max(1, min(64, len(todo) // (workers * 8)))
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context(method),
-        initializer=filecheck.init_worker, initargs=(ctx, document_plan, whole),
+        max_workers=workers,
+        mp_context=multiprocessing.get_context(method),
+        initializer=filecheck.init_worker,
+        initargs=(ctx, document_plan, whole),
     ) as pool:
         yield from pool.map(filecheck.check_in_worker, todo, chunksize=chunksize)
 
@@ -326,6 +344,14 @@ def _corpus_and_suppressions(
         remaining, used = apply_suppressions(diagnostics, outcome.suppressions)
         kept.extend(remaining)
         for rule_, severity in post:
-            kept.extend(guarded(rule_, severity, relpath, lambda: rule_.check(
-                outcome.doc, ctx, used=used, enabled=enabled, suppressions=outcome.suppressions)))
+            kept.extend(
+                guarded(
+                    rule_,
+                    severity,
+                    relpath,
+                    lambda: rule_.check(
+                        outcome.doc, ctx, used=used, enabled=enabled, suppressions=outcome.suppressions
+                    ),
+                )
+            )
     return kept

@@ -1,4 +1,5 @@
 """SARIF 2.1.0 output: code-scanning tools (GitHub, Azure DevOps, IDEs) show findings inline."""
+
 from __future__ import annotations
 
 import json
@@ -47,7 +48,7 @@ def _help_markdown(rule_: Rule, sections: dict[str, str]) -> str:
     return "\n\n".join(parts)
 
 
-def sarif_log(result: "LintResult") -> dict[str, Any]:
+def sarif_log(result: LintResult) -> dict[str, Any]:
     descriptors = [CRASH_RULE] + [rule_descriptor(r) for r in all_rules().values()]
     index = {d["id"]: i for i, d in enumerate(descriptors)}
     results = []
@@ -87,5 +88,5 @@ def sarif_log(result: "LintResult") -> dict[str, Any]:
     }
 
 
-def format_sarif(result: "LintResult") -> str:
+def format_sarif(result: LintResult) -> str:
     return json.dumps(sarif_log(result), indent=2, ensure_ascii=False)

@@ -1,4 +1,5 @@
 """`[tool.kbops.lint]`: severities, allowed example values, term lists and thresholds."""
+
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,7 +20,13 @@ class LintSettings(BaseModel):
     severity: dict[str, str] = Field(default_factory=dict, description="rule code -> error|warning|info|off")
     # Documented example values that the personal-data rules accept (e.g. "jane.doe@example.com").
     allow_examples: list[str] = Field(
-        default_factory=lambda: ["@example.com", "@example.org", "@example.net", "4111 1111 1111 1111", "4242 4242 4242 4242"]
+        default_factory=lambda: [
+            "@example.com",
+            "@example.org",
+            "@example.net",
+            "4111 1111 1111 1111",
+            "4242 4242 4242 4242",
+        ]
     )
     terms: dict[str, TermList] = Field(default_factory=dict, description="locale -> term list")
     max_sentence_words: int = Field(default=40, ge=10)

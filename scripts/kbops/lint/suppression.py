@@ -8,11 +8,12 @@ Three forms, each naming one or more comma-separated codes and a reason after a 
 
 Comments inside code blocks or inline code are examples, not suppressions.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from kbops.lint.diagnostics import Diagnostic
 from kbops.model.document import Document
@@ -103,7 +104,12 @@ def _next_content_line(lines: Sequence[str], number: int) -> int:
         text = lines[later - 1].strip()
         if not text:
             continue
-        if text.startswith("<!--") and text.endswith("-->") and "kb-disable" in text and not text.startswith("<!-- kb-disable-file"):
+        if (
+            text.startswith("<!--")
+            and text.endswith("-->")
+            and "kb-disable" in text
+            and not text.startswith("<!-- kb-disable-file")
+        ):
             continue
         return later
     return number

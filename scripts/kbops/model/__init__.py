@@ -1,11 +1,23 @@
 """The content model: documents, their front-matter schema, governance and taxonomy."""
+
 from __future__ import annotations
 
-from kbops.model.document import Document, Heading, Link, Block, ParseProblem
-from kbops.model.loader import Corpus, load_corpus, load_document, discover
-from kbops.model.schema import FrontMatter, DocType, DocStatus, Audience
+from kbops.model.document import Block, Document, Heading, Link, ParseProblem
+from kbops.model.loader import Corpus, discover, load_corpus, load_document
+from kbops.model.schema import Audience, DocStatus, DocType, FrontMatter
 
 __all__ = [
-    "Audience", "Block", "Corpus", "DocStatus", "DocType", "Document", "FrontMatter", "Heading", "Link",
-    "ParseProblem", "discover", "load_corpus", "load_document",
+    "Audience",
+    "Block",
+    "Corpus",
+    "DocStatus",
+    "DocType",
+    "Document",
+    "FrontMatter",
+    "Heading",
+    "Link",
+    "ParseProblem",
+    "discover",
+    "load_corpus",
+    "load_document",
 ]

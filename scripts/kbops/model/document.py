@@ -1,10 +1,11 @@
 """A parsed knowledge-base document: front-matter, Markdown structure with source lines, content hash."""
+
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from kbops import locale as locales
 from kbops.model.schema import FrontMatter
@@ -64,7 +65,7 @@ class Document:
     text: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
     meta_lines: dict[str, int] = field(default_factory=dict)
-    frontmatter: Optional[FrontMatter] = None
+    frontmatter: FrontMatter | None = None
     schema_problems: tuple[SchemaProblem, ...] = ()
     problems: tuple[ParseProblem, ...] = ()
     body: str = ""
@@ -81,7 +82,7 @@ class Document:
         return not self.problems
 
     @property
-    def id(self) -> Optional[str]:
+    def id(self) -> str | None:
         value = self.meta.get("id")
         return value if isinstance(value, str) else None
 

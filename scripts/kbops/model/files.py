@@ -5,12 +5,13 @@ it blocks forever), a symlink to `/etc/passwd` (reading it would publish a syste
 loop, an unreadable file or folder, or a name that is not UTF-8. Each is a diagnostic here, never
 followed, never read, never silently skipped.
 """
+
 from __future__ import annotations
 
 import errno
 import os
 import stat
-from typing import Iterator
+from collections.abc import Iterator
 
 UNSAFE_CODE = "KB010"  # special files, symlinks out of the KB, loops, non-UTF-8 names
 UNREADABLE_CODE = "KB003"  # permissions and I/O errors
@@ -129,7 +130,9 @@ def _check_folder(path: str) -> None:
     try:
         os.listdir(path)
     except OSError as exc:
-        raise Refused(UNREADABLE_CODE, f"cannot read folder: {exc.strerror or exc}; its documents are not checked") from None
+        raise Refused(
+            UNREADABLE_CODE, f"cannot read folder: {exc.strerror or exc}; its documents are not checked"
+        ) from None
     raise Refused(UNSAFE_CODE, "a folder, not a Markdown file")
 
 
@@ -144,7 +147,7 @@ def walk(folder: str, root: str) -> Iterator[tuple[str, str]]:
 
     def rel(path: str) -> str:
         inside = path.startswith(prefix)
-        return display_name(path[len(prefix):] if inside else path).replace(os.sep, "/")
+        return display_name(path[len(prefix) :] if inside else path).replace(os.sep, "/")
 
     pending = [folder]
     while pending:

@@ -1,4 +1,5 @@
 """governance.yml: teams, people, reviewer groups, review intervals and approval policies."""
+
 from __future__ import annotations
 
 import base64
@@ -9,7 +10,6 @@ import hashlib
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
-from typing import Optional
 
 import pydantic
 import yaml
@@ -31,11 +31,13 @@ class SigningKey(_Strict):
     """A person's public SSH key for signing approvals (as git's allowed_signers lists keys for commits)."""
 
     key: str = Field(description="OpenSSH public key line: 'ssh-ed25519 AAAA... comment'")
-    valid_after: Optional[dt.date] = Field(default=None, description="approvals dated before this day do not verify")
-    valid_before: Optional[dt.date] = Field(
+    valid_after: dt.date | None = Field(default=None, description="approvals dated before this day do not verify")
+    valid_before: dt.date | None = Field(
         default=None, description="rotation: approvals dated on or after this day do not verify; older ones still do"
     )
-    revoked: Optional[dt.date] = Field(default=None, description="compromised: verifies no approval at all, whatever its date")
+    revoked: dt.date | None = Field(
+        default=None, description="compromised: verifies no approval at all, whatever its date"
+    )
     _source: str = PrivateAttr(default="governance.yml")
 
     @property
@@ -51,14 +53,16 @@ class SigningKey(_Strict):
 class Person(_Strict):
     name: str
     emails: list[str] = Field(min_length=1, description="git author e-mails; the first is the primary one")
-    team: Optional[str] = None
+    team: str | None = None
     active: bool = True
-    keys: list[SigningKey] = Field(default_factory=list, description="public SSH keys that sign this person's approvals")
+    keys: list[SigningKey] = Field(
+        default_factory=list, description="public SSH keys that sign this person's approvals"
+    )
 
 
 class Team(_Strict):
     name: str
-    email: Optional[str] = None
+    email: str | None = None
     members: list[str] = Field(default_factory=list, description="person keys")
     codeowners: list[str] = Field(default_factory=list, description="forge handles, e.g. @acme/support-ops")
 
@@ -97,8 +101,9 @@ class ApprovalPolicy(_Strict):
 class Signing(_Strict):
     """Where approval-signing keys live besides `people.*.keys`, and which keys are revoked."""
 
-    allowed_signers: Optional[str] = Field(
-        default=None, description="a file in git's allowed_signers format, relative to governance.yml (principals = e-mails)"
+    allowed_signers: str | None = Field(
+        default=None,
+        description="a file in git's allowed_signers format, relative to governance.yml (principals = e-mails)",
     )
     revoked_keys: list[str] = Field(
         default_factory=list, description="SHA256 fingerprints of keys that verify nothing, e.g. lost laptops"
@@ -147,13 +152,13 @@ class Governance(_Strict):
                 return duration_days(intervals[risk])
         return 365
 
-    def review_interval_for(self, fm: "FrontMatter") -> int:
+    def review_interval_for(self, fm: FrontMatter) -> int:
         """A doc's review interval in days: its `review_every`, else the default for its type and risk."""
         if fm.review_every:
             return duration_days(fm.review_every)
         return self.review_interval_days(str(fm.type), str(fm.risk))
 
-    def review_due_date(self, fm: "FrontMatter") -> "dt.date | None":
+    def review_due_date(self, fm: FrontMatter) -> dt.date | None:
         """When a doc must be attested again (last_reviewed + interval); None if never reviewed.
 
         The one definition used by lint (KB401/KB402), `kb stale` and the site's overdue banner.
@@ -183,9 +188,17 @@ def load_governance(path: Path) -> Governance:
         raise ConfigError([f"{path.name}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]) from None
     problems = []
     for name, team in governance.teams.items():
-        problems += [f"{path.name}: teams.{name}.members: unknown person {m!r}" for m in team.members if m not in governance.people]
+        problems += [
+            f"{path.name}: teams.{name}.members: unknown person {m!r}"
+            for m in team.members
+            if m not in governance.people
+        ]
     for name, group in governance.reviewer_groups.items():
-        problems += [f"{path.name}: reviewer_groups.{name}.members: unknown person {m!r}" for m in group.members if m not in governance.people]
+        problems += [
+            f"{path.name}: reviewer_groups.{name}.members: unknown person {m!r}"
+            for m in group.members
+            if m not in governance.people
+        ]
     for key, person in governance.people.items():
         if person.team and person.team not in governance.teams:
             problems.append(f"{path.name}: people.{key}.team: unknown team {person.team!r}")
@@ -209,18 +222,27 @@ def load_governance(path: Path) -> Governance:
         problems += _load_allowed_signers(governance, path.parent, governance.signing.allowed_signers, path.name)
     for value in governance.signing.revoked_keys:
         if not FINGERPRINT.match(value):
-            problems.append(f"{path.name}: signing.revoked_keys: {value[:60]!r} is not a key fingerprint (SHA256:..., "
-                            "as `ssh-keygen -lf KEY` prints it)")
+            problems.append(
+                f"{path.name}: signing.revoked_keys: {value[:60]!r} is not a key fingerprint (SHA256:..., "
+                "as `ssh-keygen -lf KEY` prints it)"
+            )
     if problems:
         raise ConfigError(problems)
     return governance
 
 
 FINGERPRINT = re.compile(r"^SHA256:[A-Za-z0-9+/]{43}$")
-KEY_TYPES = frozenset({
-    "ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
-    "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",
-})
+KEY_TYPES = frozenset(
+    {
+        "ssh-ed25519",
+        "ssh-rsa",
+        "ecdsa-sha2-nistp256",
+        "ecdsa-sha2-nistp384",
+        "ecdsa-sha2-nistp521",
+        "sk-ssh-ed25519@openssh.com",
+        "sk-ecdsa-sha2-nistp256@openssh.com",
+    }
+)
 
 
 def _key_blob(line: str) -> bytes:
@@ -233,7 +255,7 @@ def _key_blob(line: str) -> bytes:
         blob = base64.b64decode(parts[1], validate=True)
     except (binascii.Error, ValueError):
         raise ValueError("the key is not valid base64") from None
-    if len(blob) < 4 or blob[4:4 + int.from_bytes(blob[:4], "big")] != parts[0].encode():
+    if len(blob) < 4 or blob[4 : 4 + int.from_bytes(blob[:4], "big")] != parts[0].encode():
         raise ValueError(f"the key's data is not a {parts[0]} key")
     return blob
 
@@ -257,7 +279,7 @@ def key_fingerprint(line: str) -> str:
     return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
 
 
-def _option_date(value: str | None) -> "dt.date | None":
+def _option_date(value: str | None) -> dt.date | None:
     """allowed_signers' valid-after/valid-before: YYYYMMDD[HHMM[SS]][Z]; kbops approvals are dated by day."""
     if value is None:
         return None
@@ -286,9 +308,11 @@ def _load_allowed_signers(governance: Governance, base: Path, name: str, gov_nam
             if "cert-authority" in options:
                 raise ValueError("cert-authority keys are not supported; list each person's own key")
             namespaces = [n.strip() for n in options.get("namespaces", "kbops-approval").split(",")]
-            entry = SigningKey(key=f"{signer.key_type} {signer.base64_key}",
-                               valid_after=_option_date(options.get("valid-after")),
-                               valid_before=_option_date(options.get("valid-before")))
+            entry = SigningKey(
+                key=f"{signer.key_type} {signer.base64_key}",
+                valid_after=_option_date(options.get("valid-after")),
+                valid_before=_option_date(options.get("valid-before")),
+            )
         except (ValueError, NotImplementedError, IndexError, pydantic.ValidationError) as exc:
             problems.append(f"{where}: {str(exc).splitlines()[0]}")
             continue

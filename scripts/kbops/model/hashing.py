@@ -1,11 +1,13 @@
 """The content hash: what an approval or a translation is bound to."""
+
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
 import unicodedata
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from kbops.model.schema import TOOL_WRITTEN_FIELDS
 

@@ -4,6 +4,7 @@ Tools that write front-matter (`kb approve` stamps, proposed `sample_queries`) r
 block through a ruamel.yaml round trip, so comments, quoting and style survive and a pull request
 shows only the lines that changed.
 """
+
 from __future__ import annotations
 
 import io
@@ -40,7 +41,7 @@ class KeyBlock:
         block = buffer.getvalue().replace("\n", self.newline)
         if self.start == self.close and self.lines[self.close - 1][-1:] != "\n":
             block = self.newline + block
-        return "".join(self.lines[:self.start]) + block + "".join(self.lines[self.end:])
+        return "".join(self.lines[: self.start]) + block + "".join(self.lines[self.end :])
 
 
 def key_block(text: str, key: str) -> KeyBlock:
@@ -64,8 +65,15 @@ def key_block(text: str, key: str) -> KeyBlock:
         while end > start + 1 and not lines[end - 1].strip():
             end -= 1
         block_text = "".join(lines[start:end]).replace("\r\n", "\n")
-    return KeyBlock(lines, close, start, end, block_text, newline,
-                    _round_trip_yaml(_sequence_indent(block_text.splitlines() + lines[1:close])))
+    return KeyBlock(
+        lines,
+        close,
+        start,
+        end,
+        block_text,
+        newline,
+        _round_trip_yaml(_sequence_indent(block_text.splitlines() + lines[1:close])),
+    )
 
 
 def _sequence_indent(fm_lines: list[str]) -> int:

@@ -1,23 +1,24 @@
 """Find and load the knowledge base: every Markdown file of the roots, read and parsed once."""
+
 from __future__ import annotations
 
 import logging
 import os
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 import frontmatter
 import pydantic
 import yaml
 
 from kbops.config import Settings
+from kbops.locale import DEFAULT_LOCALE
 from kbops.model import files, safe_yaml
 from kbops.model.document import Document, ParseProblem, SchemaProblem
 from kbops.model.hashing import content_hash
 from kbops.model.markdown import parse_structure
-from kbops.locale import DEFAULT_LOCALE
 from kbops.model.schema import FrontMatter
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ class Corpus:
         return found[0] if found else None
 
     def did_you_mean(self, key: str) -> str:
-        """" did you mean 'card-fees'?" for a mistyped id or path (closest of each), else ""."""
+        """ " did you mean 'card-fees'?" for a mistyped id or path (closest of each), else ""."""
         import difflib
 
         pool = list(self.by_path) if "/" in key or key.endswith(".md") else list(self.by_id)
@@ -144,7 +145,9 @@ def read_file(settings: Settings, path: Path | str) -> bytes:
     return files.read_source(str(path), str(settings.root), MAX_BYTES)
 
 
-def parse_document(relpath: str, data: bytes, *, structure: bool = True, default_locale: str = DEFAULT_LOCALE) -> Document:
+def parse_document(
+    relpath: str, data: bytes, *, structure: bool = True, default_locale: str = DEFAULT_LOCALE
+) -> Document:
     """Parse one file. `structure=False` skips headings/links/blocks (the site build needs only meta and body)."""
     folder = folder_of(relpath)
     if len(data) > MAX_BYTES:
@@ -155,17 +158,21 @@ def parse_document(relpath: str, data: bytes, *, structure: bool = True, default
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        return _broken(relpath, folder, "KB003", line, f"invalid UTF-8 at byte {exc.start}: {data[exc.start:exc.start + 1]!r}")
+        return _broken(
+            relpath, folder, "KB003", line, f"invalid UTF-8 at byte {exc.start}: {data[exc.start : exc.start + 1]!r}"
+        )
     if not text.strip():
         return _broken(relpath, folder, "KB004", 1, "empty file")
     text = text.replace("\r\n", "\n")
     if not _HANDLER.detect(text):
-        return _broken(relpath, folder, "KB001", 1, "no YAML front-matter: the file must start with a '---' line", text=text)
+        return _broken(
+            relpath, folder, "KB001", 1, "no YAML front-matter: the file must start with a '---' line", text=text
+        )
     boundaries = list(_HANDLER.FM_BOUNDARY.finditer(text))
     if len(boundaries) < 2:
         return _broken(relpath, folder, "KB002", 1, "front-matter is not closed by a '---' line", text=text)
     opening, closing = boundaries[0], boundaries[1]
-    fm_text = text[opening.end():closing.start()]
+    fm_text = text[opening.end() : closing.start()]
     fm_line = text.count("\n", 0, opening.end()) + 1 + (1 if fm_text.startswith("\n") else 0)
     fm_text_stripped = fm_text[1:] if fm_text.startswith("\n") else fm_text
     try:
@@ -177,9 +184,18 @@ def parse_document(relpath: str, data: bytes, *, structure: bool = True, default
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
-        return _broken(relpath, folder, "KB007", fm_line, f"front-matter must be a mapping of keys, got {type(meta).__name__}", text=text)
+        return _broken(
+            relpath,
+            folder,
+            "KB007",
+            fm_line,
+            f"front-matter must be a mapping of keys, got {type(meta).__name__}",
+            text=text,
+        )
     meta = {str(k): v for k, v in meta.items()}
-    meta_lines = {m.group(1): fm_line + fm_text_stripped.count("\n", 0, m.start()) for m in _KEY_LINE.finditer(fm_text_stripped)}
+    meta_lines = {
+        m.group(1): fm_line + fm_text_stripped.count("\n", 0, m.start()) for m in _KEY_LINE.finditer(fm_text_stripped)
+    }
     body_start = closing.end()
     if body_start < len(text) and text[body_start] == "\n":
         body_start += 1
@@ -188,9 +204,20 @@ def parse_document(relpath: str, data: bytes, *, structure: bool = True, default
     model, problems = validate_frontmatter(meta, meta_lines, default_locale)
     headings, links, blocks = parse_structure(body, body_line) if structure else ((), (), ())
     return Document(
-        relpath=relpath, folder=folder, text=text, meta=meta, meta_lines=meta_lines, frontmatter=model,
-        schema_problems=problems, body=body, body_line=body_line, headings=headings, links=links, blocks=blocks,
-        content_hash=content_hash(meta, body), default_locale=default_locale,
+        relpath=relpath,
+        folder=folder,
+        text=text,
+        meta=meta,
+        meta_lines=meta_lines,
+        frontmatter=model,
+        schema_problems=problems,
+        body=body,
+        body_line=body_line,
+        headings=headings,
+        links=links,
+        blocks=blocks,
+        content_hash=content_hash(meta, body),
+        default_locale=default_locale,
     )
 
 
@@ -206,7 +233,9 @@ def validate_frontmatter(
             name = str(error["loc"][0]) if error["loc"] else ""
             kind = {"missing": "missing", "extra_forbidden": "unknown"}.get(error["type"], "invalid")
             where = ".".join(str(p) for p in error["loc"])
-            problems.append(SchemaProblem(name, kind, f"{where}: {error['msg']}", meta_lines.get(name, 1), error.get("input")))
+            problems.append(
+                SchemaProblem(name, kind, f"{where}: {error['msg']}", meta_lines.get(name, 1), error.get("input"))
+            )
         return None, tuple(problems)
 
 

@@ -1,4 +1,5 @@
 """Markdown structure with source lines (markdown-it-py), parsed once per document."""
+
 from __future__ import annotations
 
 import re
@@ -9,8 +10,16 @@ from mdit_py_plugins.admon import admon_plugin
 from kbops.model.document import Block, Heading, Link, slugify, unique_anchor
 
 _BLOCK_CONTENT = {
-    "paragraph_open", "fence", "code_block", "html_block", "table_open", "bullet_list_open",
-    "ordered_list_open", "blockquote_open", "hr", "admonition_open",
+    "paragraph_open",
+    "fence",
+    "code_block",
+    "html_block",
+    "table_open",
+    "bullet_list_open",
+    "ordered_list_open",
+    "blockquote_open",
+    "hr",
+    "admonition_open",
 }
 # attr_list (enabled in mkdocs.yml) after a heading: `## Fees {#card-fees}` gives the anchor `card-fees`
 _HEADING_ATTRS = re.compile(r"\s*\{:?\s*([^{}\n]*(?:[#.][\w-]|=)[^{}\n]*)\}\s*$")
@@ -45,9 +54,7 @@ def parse_structure(body: str, first_line: int) -> tuple[tuple[Heading, ...], tu
         if kind == "heading_open":
             in_heading = True
             inline = tokens[index + 1]
-            text = "".join(
-                c.content for c in inline.children or () if c.type in ("text", "code_inline")
-            ).strip()
+            text = "".join(c.content for c in inline.children or () if c.type in ("text", "code_inline")).strip()
             attrs = _HEADING_ATTRS.search(text)
             custom = re.findall(r"#([\w-]+)", attrs.group(1)) if attrs else []
             if attrs:

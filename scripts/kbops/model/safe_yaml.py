@@ -6,6 +6,7 @@ builds a list that contains itself. Both are refused here, from the parser's eve
 single Python object is built; then the document is constructed with a loader that rejects a key
 written twice in one mapping (last-wins would let `audience: public` hide under `audience: internal`).
 """
+
 from __future__ import annotations
 
 import re
@@ -15,7 +16,10 @@ from typing import Any
 import yaml
 from yaml.constructor import ConstructorError
 from yaml.events import (
-    AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent,
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    ScalarEvent,
 )
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -45,7 +49,8 @@ class _UniqueKeyMixin:
                     continue
                 if first is not None:
                     raise ConstructorError(
-                        None, None,
+                        None,
+                        None,
                         f"duplicate key {key!r} (first written on line {first.line + 1}); a key may appear once",
                         key_node.start_mark,
                     )
@@ -61,7 +66,10 @@ class StrictLoader(_UniqueKeyMixin, _BaseLoader):  # type: ignore[misc,valid-typ
             return self.construct_yaml_int(node)
         except ValueError:  # Python refuses to convert integers of more than 4,300 digits
             raise ConstructorError(
-                None, None, f"a number of {len(str(node.value)):,} digits; the limit is 4,300", node.start_mark,
+                None,
+                None,
+                f"a number of {len(str(node.value)):,} digits; the limit is 4,300",
+                node.start_mark,
             ) from None
 
 
@@ -90,7 +98,9 @@ def _plainly_within(text: str, max_depth: int, max_nodes: int) -> bool:
     return lead + text.count("[") + text.count("{") + 2 < max_depth
 
 
-def check_limits(text: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES, max_chars: int = MAX_CHARS) -> None:
+def check_limits(
+    text: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES, max_chars: int = MAX_CHARS
+) -> None:
     """Raise YamlLimitError when `text` nests too deep, aliases itself or expands past `max_nodes`.
 
     Streams parser events (no objects are built): memory and time are linear in the text.
@@ -106,7 +116,10 @@ def check_limits(text: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_
         if isinstance(event, CollectionStartEvent):
             if len(stack) >= max_depth:
                 raise YamlLimitError(
-                    None, None, f"YAML nested deeper than {max_depth} levels", event.start_mark,
+                    None,
+                    None,
+                    f"YAML nested deeper than {max_depth} levels",
+                    event.start_mark,
                 )
             stack.append([event.anchor, 1])
             continue
@@ -123,7 +136,8 @@ def check_limits(text: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_
                 open_anchors = {entry[0] for entry in stack}
                 problem = (
                     f"alias *{event.anchor} refers to a node that contains it (recursive YAML is not allowed)"
-                    if event.anchor in open_anchors else f"alias *{event.anchor} names no anchor before it"
+                    if event.anchor in open_anchors
+                    else f"alias *{event.anchor} names no anchor before it"
                 )
                 raise YamlLimitError(None, None, problem, event.start_mark)
             count = sizes[event.anchor]
@@ -143,7 +157,8 @@ def check_limits(text: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_
         expanded = total + sum(entry[1] for entry in stack)
         if expanded > max_nodes:
             raise YamlLimitError(
-                None, None,
+                None,
+                None,
                 f"YAML expands to more than {max_nodes:,} values (aliases such as *{getattr(event, 'anchor', None) or '...'} "
                 "repeat whole nodes: a 'billion laughs' document)",
                 getattr(event, "start_mark", None),
@@ -153,7 +168,7 @@ def check_limits(text: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_
 def load(text: str, *, dates_as_text: bool = False, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) -> Any:
     """The one YAML document in `text`, within the limits; yaml.YAMLError (with a mark) otherwise."""
     check_limits(text, max_depth=max_depth, max_nodes=max_nodes)
-    return yaml.load(text, Loader=DateAsTextLoader if dates_as_text else StrictLoader)  # noqa: S506 - safe loaders
+    return yaml.load(text, Loader=DateAsTextLoader if dates_as_text else StrictLoader)
 
 
 def describe(exc: Exception, text: str | None = None) -> tuple[int | None, str]:
@@ -201,7 +216,7 @@ def load_config_yaml(path: Path) -> Any:
         raise ValueError(f"file is {path.stat().st_size:,} bytes; the limit is {CONFIG_MAX_BYTES:,}")
     text = path.read_text(encoding="utf-8")
     check_limits(text, max_nodes=CONFIG_MAX_NODES, max_chars=CONFIG_MAX_BYTES)
-    return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - a safe loader
+    return yaml.load(text, Loader=StrictLoader)
 
 
 def config_yaml_problem(path: Path, exc: Exception) -> str:

@@ -1,10 +1,11 @@
 """The front-matter schema: one typed model, also exported as JSON Schema by `kb schema`."""
+
 from __future__ import annotations
 
 import datetime as dt
 import re
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -69,9 +70,11 @@ class Approval(BaseModel):
     reviewer: str = Field(description="Reviewer e-mail, as declared in governance.yml people")
     date: dt.date
     hash: str = Field(pattern=HASH_PATTERN, description="SHA-256 content hash that was approved")
-    policy: Optional[str] = Field(default=None, max_length=300, description="Policies the approval was given for (signed)")
-    signature: Optional[str] = Field(
-        default=None, pattern=SIGNATURE_PATTERN, max_length=8000,
+    policy: str | None = Field(default=None, max_length=300, description="Policies the approval was given for (signed)")
+    signature: str | None = Field(
+        default=None,
+        pattern=SIGNATURE_PATTERN,
+        max_length=8000,
         description="SSH signature (base64 SSHSIG, namespace kbops-approval) over doc id, hash, reviewer, date and policy",
     )
 
@@ -83,19 +86,21 @@ class Upstream(BaseModel):
 
     system: str = Field(description="zendesk | markdown")
     id: str = Field(description="The doc's id upstream (a Zendesk article id, a source path)")
-    url: Optional[str] = Field(default=None, description="Its address upstream (old URLs redirect here)")
-    updated_at: Optional[str] = None
+    url: str | None = Field(default=None, description="Its address upstream (old URLs redirect here)")
+    updated_at: str | None = None
     segment_ids: list[int] = Field(default_factory=list, description="Zendesk user segments that could see it")
-    permission_group_id: Optional[int] = None
-    author_id: Optional[int] = None
-    vote_sum: Optional[int] = None
-    vote_count: Optional[int] = None
+    permission_group_id: int | None = None
+    author_id: int | None = None
+    vote_sum: int | None = None
+    vote_count: int | None = None
 
 
 class FrontMatter(BaseModel):
     """Governance metadata at the top of every knowledge-base document."""
 
-    model_config = ConfigDict(extra="forbid", title="kbops document front-matter", use_enum_values=True, validate_default=True)
+    model_config = ConfigDict(
+        extra="forbid", title="kbops document front-matter", use_enum_values=True, validate_default=True
+    )
 
     id: Slug = Field(description="Stable slug, unique across the repository; survives renames")
     title: str = Field(min_length=3, max_length=MAX_TITLE_LENGTH)
@@ -104,33 +109,34 @@ class FrontMatter(BaseModel):
     status: DocStatus
     audience: Audience
     owner: str = Field(description="A team or person key declared in governance.yml")
-    product: Optional[str] = Field(default=None, description="A product key from taxonomy.yml")
+    product: str | None = Field(default=None, description="A product key from taxonomy.yml")
     tags: list[str] = Field(default_factory=list, description="Tag keys from taxonomy.yml")
     intents: list[str] = Field(default_factory=list, description="Intent keys from taxonomy.yml")
     locale: str = Field(
-        default=DEFAULT_LOCALE, pattern=LOCALE_PATTERN,
+        default=DEFAULT_LOCALE,
+        pattern=LOCALE_PATTERN,
         description="BCP-47 language code; unset means [tool.kbops] default_locale",
     )
-    translation_of: Optional[Slug] = Field(default=None, description="id of the source doc of a translation")
-    source_hash: Optional[str] = Field(
+    translation_of: Slug | None = Field(default=None, description="id of the source doc of a translation")
+    source_hash: str | None = Field(
         default=None, pattern=HASH_PATTERN, description="Content hash of the source this translation was made from"
     )
-    last_reviewed: Optional[dt.date] = Field(default=None, description="Date content was last attested as correct")
-    review_every: Optional[str] = Field(
+    last_reviewed: dt.date | None = Field(default=None, description="Date content was last attested as correct")
+    review_every: str | None = Field(
         default=None, pattern=DURATION_PATTERN, description="Review interval such as 90d, 12w, 6m, 1y"
     )
     risk: Risk = Field(default=Risk.medium, description="Risk class; selects the default review interval")
     classification: Classification = Field(default=Classification.internal)
     compliance: list[str] = Field(default_factory=list, description="Regulatory tags declared in governance.yml")
     sample_queries: list[str] = Field(default_factory=list, description="What a reader would type to find this doc")
-    superseded_by: Optional[Slug] = None
+    superseded_by: Slug | None = None
     redirect_from: list[str] = Field(default_factory=list, description="Old paths or ids that redirect here")
     approvals: list[Approval] = Field(default_factory=list)
-    upstream: Optional[Upstream] = Field(default=None, description="Written by `kb import`: the doc's origin")
+    upstream: Upstream | None = Field(default=None, description="Written by `kb import`: the doc's origin")
 
     @field_validator("review_every")
     @classmethod
-    def _bounded_interval(cls, value: Optional[str]) -> Optional[str]:
+    def _bounded_interval(cls, value: str | None) -> str | None:
         if value is not None:
             duration_days(value)  # ValueError names the limit
         return value
@@ -168,5 +174,7 @@ def duration_days(value: str) -> int:
         raise ValueError(f"invalid duration {value[:40]!r}; expected e.g. 90d, 12w, 6m, 1y (at most 10y)")
     days = int(match.group(1)) * _DURATION_DAYS[match.group(2)]
     if days > MAX_DURATION_DAYS:
-        raise ValueError(f"duration {value!r} is {days:,} days; the longest review interval is 10y ({MAX_DURATION_DAYS:,} days)")
+        raise ValueError(
+            f"duration {value!r} is {days:,} days; the longest review interval is 10y ({MAX_DURATION_DAYS:,} days)"
+        )
     return days

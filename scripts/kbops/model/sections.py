@@ -1,4 +1,5 @@
 """Required H2 sections per document type, and their accepted names per language (from kbops/locales data)."""
+
 from __future__ import annotations
 
 from kbops import locale as locales

@@ -1,4 +1,5 @@
 """taxonomy.yml: the controlled vocabulary of products, tags and intents, with labels per language."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,7 +17,9 @@ class Term(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     label: str = Field(description="English label")
-    labels: dict[str, str] = Field(default_factory=dict, description="language -> label, e.g. {pt: Cartões, de: Karten}")
+    labels: dict[str, str] = Field(
+        default_factory=dict, description="language -> label, e.g. {pt: Cartões, de: Karten}"
+    )
     es: str | None = Field(default=None, description="Spanish label (older spelling of labels: {es: ...})")
     fr: str | None = Field(default=None, description="French label (older spelling of labels: {fr: ...})")
     description: str = ""
@@ -25,7 +28,12 @@ class Term(BaseModel):
     def label_for(self, locale: str) -> str:
         """The label in a locale's language (`labels`, or the `es`/`fr` keys), else the English label."""
         language = language_of(locale)
-        return self.labels.get(locale) or self.labels.get(language) or {"es": self.es, "fr": self.fr}.get(language) or self.label
+        return (
+            self.labels.get(locale)
+            or self.labels.get(language)
+            or {"es": self.es, "fr": self.fr}.get(language)
+            or self.label
+        )
 
 
 class Taxonomy(BaseModel):

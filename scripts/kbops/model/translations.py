@@ -1,17 +1,17 @@
 """Translation status: one definition shared by lint (drift warning) and the site (outdated notice)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 from kbops.model.document import Document
 
 
 @dataclass(frozen=True)
 class TranslationStatus:
-    source: Optional[Document]  # None when translation_of names no known doc
-    recorded_hash: Optional[str]  # the source hash the translation says it was made from
-    current_hash: Optional[str]  # the source's hash now
+    source: Document | None  # None when translation_of names no known doc
+    recorded_hash: str | None  # the source hash the translation says it was made from
+    current_hash: str | None  # the source's hash now
 
     @property
     def outdated(self) -> bool:
@@ -19,7 +19,7 @@ class TranslationStatus:
         return self.source is not None and self.recorded_hash != self.current_hash
 
 
-def translation_status(doc: Document, by_id: dict[str, list[Document]]) -> Optional[TranslationStatus]:
+def translation_status(doc: Document, by_id: dict[str, list[Document]]) -> TranslationStatus | None:
     """Status of `doc` as a translation, or None when it is not one. `by_id` is `Corpus.by_id`."""
     source_id = doc.get("translation_of")
     if not source_id:

@@ -1,4 +1,5 @@
 """Personal data and secrets: one detector for lint, the event collector and analytics; pseudonymous ids."""
+
 from __future__ import annotations
 
 import hashlib
@@ -6,14 +7,34 @@ import hmac
 import re
 
 from kbops.pii.detect import (
-    KINDS, PLACEHOLDERS, SECRET, Finding, find_personal_data, has_personal_data, iban_valid, looks_personal, luhn_valid,
-    redact, scrub,
+    KINDS,
+    PLACEHOLDERS,
+    SECRET,
+    Finding,
+    find_personal_data,
+    has_personal_data,
+    iban_valid,
+    looks_personal,
+    luhn_valid,
+    redact,
+    scrub,
 )
 from kbops.pii.normalize import normalise
 
 __all__ = [
-    "KINDS", "PLACEHOLDERS", "SECRET", "Finding", "find_personal_data", "has_personal_data", "iban_valid",
-    "looks_personal", "luhn_valid", "normalise", "pseudonymous_id", "redact", "scrub",
+    "KINDS",
+    "PLACEHOLDERS",
+    "SECRET",
+    "Finding",
+    "find_personal_data",
+    "has_personal_data",
+    "iban_valid",
+    "looks_personal",
+    "luhn_valid",
+    "normalise",
+    "pseudonymous_id",
+    "redact",
+    "scrub",
 ]
 
 _PSEUDONYM = re.compile(r"^u-[0-9a-f]{16}$")

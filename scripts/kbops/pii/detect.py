@@ -5,24 +5,31 @@ value the collector scrubs. Text is normalised first (kbops.pii.normalize); cand
 the field's libraries: `phonenumbers`, `python-stdnum` (IBAN, Luhn, DNI/NIE, NIR, CURP/RFC, SSN) and
 the Public Suffix List (`publicsuffixlist`) for an e-mail's top-level domain.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterator, Optional
 
 from publicsuffixlist import PublicSuffixList
 from stdnum import iban as stdnum_iban
 
-from kbops.pii.disguise import HINT as _DISGUISE_HINT, disguised_emails
+from kbops.pii.disguise import HINT as _DISGUISE_HINT
+from kbops.pii.disguise import disguised_emails
 from kbops.pii.normalize import normalise
 from kbops.pii.numbers import MARKET_REGIONS, national_id_findings, number_findings, phone_valid
 
 KINDS = ("secret", "email", "iban", "card", "account", "national_id", "phone")
 PLACEHOLDERS = {
-    "email": "[email]", "phone": "[phone]", "card": "[card]", "iban": "[iban]", "account": "[account]",
-    "national_id": "[id]", "secret": "[secret]",
+    "email": "[email]",
+    "phone": "[phone]",
+    "card": "[card]",
+    "iban": "[iban]",
+    "account": "[account]",
+    "national_id": "[id]",
+    "secret": "[secret]",
 }
 
 SECRET = re.compile(
@@ -42,8 +49,21 @@ SECRET = re.compile(
     r")"
 )
 # Every SECRET match contains one of these (lower-cased); a substring test is much cheaper than the regex.
-_SECRET_HINTS = ("k_live_", "k_test_", "akia", "gh", "xox", "eyj", "-----begin", "api", "secret", "token", "passw",
-                 "kb_", "bearer")
+_SECRET_HINTS = (
+    "k_live_",
+    "k_test_",
+    "akia",
+    "gh",
+    "xox",
+    "eyj",
+    "-----begin",
+    "api",
+    "secret",
+    "token",
+    "passw",
+    "kb_",
+    "bearer",
+)
 
 # E-mail: a plain or quoted local part, `@` also written ` @ `, `(at)`, `[at]`; the domain's last label must
 # be a real top-level domain (so `msdyn_project@odata.bind` and `logo@2x.png` are not addresses).
@@ -56,7 +76,9 @@ EMAIL = re.compile(
 _DOT_WORD = re.compile(r"(?i) ?[\(\[\{<] ?dot ?[\)\]\}>] ?")
 # Annotation keys of OData payloads look like addresses (`name@odata.id`, `x@Microsoft.Dynamics.CRM.y`).
 _NOT_MAIL_DOMAINS = ("odata.", "microsoft.dynamics.")
-IBAN = re.compile(r"(?i)(?=[a-z]{2}\d\d)(?:(?<![A-Za-z0-9])|(?<=iban)|(?<=iban:))[A-Z]{2}\d{2}(?:[ \-]?[A-Z0-9]){11,34}")
+IBAN = re.compile(
+    r"(?i)(?=[a-z]{2}\d\d)(?:(?<![A-Za-z0-9])|(?<=iban)|(?<=iban:))[A-Z]{2}\d{2}(?:[ \-]?[A-Z0-9]){11,34}"
+)
 # Where an address may be: an `@` or an obfuscated one. E-mails are searched only around these.
 _AT = re.compile(r"@|(?i:[\(\[\{<] ?at ?[\)\]\}>])")
 
@@ -151,7 +173,7 @@ def iban_valid(candidate: str) -> bool:
     return stdnum_iban.is_valid(candidate)
 
 
-def find_personal_data(text: str, kinds: tuple[str, ...] = KINDS, locale: Optional[str] = None) -> Iterator[Finding]:
+def find_personal_data(text: str, kinds: tuple[str, ...] = KINDS, locale: str | None = None) -> Iterator[Finding]:
     """Every likely piece of personal data or secret in `text`, validated; spans are in `text` as given.
 
     Overlaps resolve in KINDS order (a secret, then an e-mail, an IBAN, a card...): a card number
@@ -188,11 +210,11 @@ def find_personal_data(text: str, kinds: tuple[str, ...] = KINDS, locale: Option
             yield Finding(kind, start, end, text[start:end])
 
 
-def has_personal_data(text: str, locale: Optional[str] = None) -> bool:
+def has_personal_data(text: str, locale: str | None = None) -> bool:
     return next(find_personal_data(text, locale=locale), None) is not None
 
 
-def scrub(text: str, locale: Optional[str] = None) -> str:
+def scrub(text: str, locale: str | None = None) -> str:
     """Replace personal data and secrets with placeholders such as `[email]` (used before storing queries)."""
     for finding in sorted(find_personal_data(text, locale=locale), key=lambda f: f.start, reverse=True):
         text = text[: finding.start] + PLACEHOLDERS[finding.kind] + text[finding.end :]
@@ -202,7 +224,7 @@ def scrub(text: str, locale: Optional[str] = None) -> str:
 _DIALLABLE = re.compile(r"\+?[\d\s().\-/_]{7,24}")
 
 
-def redact(value: str, locale: Optional[str] = None) -> str:
+def redact(value: str, locale: str | None = None) -> str:
     """An identifier or short field as it may be stored: scrubbed, or a placeholder when the whole value is a phone.
 
     In free text a bare `612345678` is an order number; as the whole of an id field (`session`, `doc`,
@@ -217,6 +239,6 @@ def redact(value: str, locale: Optional[str] = None) -> str:
     return value
 
 
-def looks_personal(value: str, locale: Optional[str] = None) -> bool:
+def looks_personal(value: str, locale: str | None = None) -> bool:
     """True when an id or short field holds personal data (see `redact`)."""
     return redact(value, locale) != value

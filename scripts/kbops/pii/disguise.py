@@ -8,11 +8,12 @@ searched for an address written with `@` or spelled out. A bare English `at` cou
 `dot` too ("sign in at portal.office.com" is prose, not an address); `arroba` and `arobase` name the
 `@` and count with plain dots as well. The last label must be a real top-level domain.
 """
+
 from __future__ import annotations
 
 import html
 import re
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import unquote
 
 # Percent escapes (UTF-8 sequences decoded whole) and HTML character references.
@@ -54,7 +55,7 @@ def decoded(text: str) -> tuple[str, list[int]]:
         plain = unquote(value, errors="replace") if value.startswith("%") else html.unescape(value)
         if plain == value:
             continue
-        out.append(text[last:match.start()])
+        out.append(text[last : match.start()])
         where.extend(range(last, match.start()))
         out.append(plain)
         where.extend([match.start()] * len(plain))

@@ -9,13 +9,14 @@ detectors, which accept those words right before a value.
 The map is a list of segments. ASCII text (almost all of it) is copied verbatim in long runs, so
 normalising an ASCII document costs one regex scan and no per-character Python work.
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 # Characters that normalisation changes; everything else (plain ASCII, newlines) is copied as is. Every
 # alternative starts with a tab or a non-ASCII character, so the engine skips plain ASCII text quickly.
@@ -64,7 +65,8 @@ class Normalised:
 _NON_PLAIN = re.compile(r"[^\x00-\x08\x0a-\x7f]+")
 _CHANGED_IN_RUN = re.compile(
     r"[\t\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
-    r"\u2066-\u206f\ufeff\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u0300-\u036f]")
+    r"\u2066-\u206f\ufeff\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u0300-\u036f]"
+)
 
 
 def _changes(text: str) -> Iterator[re.Match]:
@@ -114,7 +116,7 @@ def normalise(text: str) -> Normalised:
             start -= 1  # compose the marks with the plain letter before them (o + U+0308 = ö)
         if start > last:
             add(text[last:start], last, start, True)
-        value = text[start:match.end()]
+        value = text[start : match.end()]
         replacement = _replacement(match.lastgroup, value)
         if replacement:
             # Same length (accented letters, full-width digits or `＠`): positions still map one to one.

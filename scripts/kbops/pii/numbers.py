@@ -5,12 +5,13 @@ an area code); each run is then validated by the field's libraries. The shape ch
 what libraries cannot know: that `10.0.569.20009` is a version, `2026-11-02 10` a date and an hour,
 `1543885200000` an epoch in milliseconds.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterator, Optional
 
 import phonenumbers
 from stdnum import luhn
@@ -26,8 +27,27 @@ MARKET_REGIONS = ("US", "ES", "FR", "MX", "GB")
 
 # Words glued to a number that announce it (`phone612345678`, `tel:+34…`, `dni12345678Z`).
 _GLUED_WORDS = (
-    "phone", "tel", "tél", "telf", "tfno", "tlf", "mobile", "mob", "cell", "movil", "móvil", "fono", "fax", "whatsapp",
-    "dni", "nie", "curp", "rfc", "nir", "ssn", "clabe",
+    "phone",
+    "tel",
+    "tél",
+    "telf",
+    "tfno",
+    "tlf",
+    "mobile",
+    "mob",
+    "cell",
+    "movil",
+    "móvil",
+    "fono",
+    "fax",
+    "whatsapp",
+    "dni",
+    "nie",
+    "curp",
+    "rfc",
+    "nir",
+    "ssn",
+    "clabe",
 )
 GLUED = tuple(word + end for word in _GLUED_WORDS for end in ("", ":", "."))
 _GLUED_BEHIND = "|".join(f"(?<={re.escape(word)})" for word in GLUED)
@@ -56,8 +76,10 @@ _DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}
 _CURRENCY_BEFORE = re.compile(r"(?i)(?:[$€£¥]|usd|eur|mxn|gbp)[ ]?$")
 _CURRENCY_AFTER = re.compile(r"(?i)^[ ]?(?:[$€£¥%]|usd|eur|mxn|gbp|ms|kb|mb|gb|bytes?)\b")
 # A whole word only: "Cancel: 192350004" (an option-set value) ends in "cel:" but is no phone cue.
-_PHONE_WORD = re.compile(r"(?i)(?<![^\W\d_])(?:phone|tel|telf|tfno|tlf|mobile|mob|cell|cel|celular|movil|m[oó]vil|tel[eé]fono|"
-                         r"t[eé]l[eé]phone|t[eé]l|portable|fax|whatsapp|call|llam\w*|appel\w*|contact\w*)[ .:#]{0,3}$")
+_PHONE_WORD = re.compile(
+    r"(?i)(?<![^\W\d_])(?:phone|tel|telf|tfno|tlf|mobile|mob|cell|cel|celular|movil|m[oó]vil|tel[eé]fono|"
+    r"t[eé]l[eé]phone|t[eé]l|portable|fax|whatsapp|call|llam\w*|appel\w*|contact\w*)[ .:#]{0,3}$"
+)
 
 
 @dataclass(frozen=True)
@@ -67,7 +89,7 @@ class NumberFinding:
     end: int
 
 
-def regions_for(locale: Optional[str]) -> tuple[str, ...]:
+def regions_for(locale: str | None) -> tuple[str, ...]:
     """Phone regions to try: the locale's (es-MX → MX, es → ES, MX), then every market served."""
     first: list[str] = []
     if locale:
@@ -129,7 +151,7 @@ def _phone(text: str, start: int, run: str, plus: bool, regions: tuple[str, ...]
         return False
     groups = _groups(run)
     bracketed = "(" in run
-    keyword = bool(_PHONE_WORD.search(text[max(0, start - 16):start]))
+    keyword = bool(_PHONE_WORD.search(text[max(0, start - 16) : start]))
     if not (plus or bracketed or keyword or len(groups) >= 3):
         return False  # a bare digit run is an order or ticket number, not a dialled phone
     separators = set(re.sub(r"[\d()+ ]", "", run))
@@ -142,12 +164,12 @@ def _phone(text: str, start: int, run: str, plus: bool, regions: tuple[str, ...]
     first = groups[0][1] - groups[0][0]
     if _DATE.search(run) or set(digits[first:]) == {"0"}:
         return False  # a date with an hour, or an amount such as 100.000.000
-    if _CURRENCY_BEFORE.search(text[max(0, start - 4):start]):
+    if _CURRENCY_BEFORE.search(text[max(0, start - 4) : start]):
         return False
     return phone_valid(run, regions, dialled=plus or bracketed or keyword)
 
 
-def _card_at(run: str) -> Optional[int]:
+def _card_at(run: str) -> int | None:
     """End (in `run`) of the longest card number made of the run's leading groups, if any."""
     best = None
     digits = ""
@@ -160,7 +182,7 @@ def _card_at(run: str) -> Optional[int]:
     return best
 
 
-def number_findings(text: str, locale: Optional[str] = None) -> Iterator[NumberFinding]:
+def number_findings(text: str, locale: str | None = None) -> Iterator[NumberFinding]:
     """Cards (with an expiry and CVV written next to them), CLABEs, national ids and phones in normalised text."""
     regions = regions_for(locale)
     for m in RUN.finditer(text):
@@ -168,14 +190,16 @@ def number_findings(text: str, locale: Optional[str] = None) -> Iterator[NumberF
         plus = bool(m.group("plus"))
         if _DATE.match(run.lstrip("+( ")):
             continue
-        after = text[m.end():m.end() + 6]
+        after = text[m.end() : m.end() + 6]
         if _CURRENCY_AFTER.match(after):
             continue
         digits = re.sub(r"\D", "", run)
         card_end = None if plus else _card_at(run)
         if card_end is not None:
             tail = CARD_TAIL.match(text, start + card_end)
-            yield NumberFinding("card", start, tail.end() if tail and tail.end() > start + card_end else start + card_end)
+            yield NumberFinding(
+                "card", start, tail.end() if tail and tail.end() > start + card_end else start + card_end
+            )
             continue
         if clabe_valid(digits):
             yield NumberFinding("account", start, m.end())
@@ -192,8 +216,12 @@ def national_id_findings(text: str) -> Iterator[NumberFinding]:
     seen: set[tuple[int, int]] = set()
     for digits in _DIGITS6.finditer(text):
         window_start, window_end = max(0, digits.start() - 12), min(len(text), digits.end() + 10)
-        for pattern, valid in ((DNI, dni.is_valid), (NIE, nie.is_valid), (CURP, curp.is_valid),
-                               (RFC, lambda v: rfc.is_valid(v, validate_check_digits=True))):
+        for pattern, valid in (
+            (DNI, dni.is_valid),
+            (NIE, nie.is_valid),
+            (CURP, curp.is_valid),
+            (RFC, lambda v: rfc.is_valid(v, validate_check_digits=True)),
+        ):
             for m in pattern.finditer(text, window_start, window_end):
                 if m.span() in seen or m.end() < window_end and m.end() == window_end:
                     continue

@@ -1,4 +1,5 @@
 """Search: hybrid (lexical + dense vectors) retrieval of publishable docs, audience-filtered, and its evaluation."""
+
 from __future__ import annotations
 
 import importlib
@@ -7,9 +8,13 @@ from typing import Any
 # Loaded on first use (PEP 562): reading `[tool.kbops.search]` (kbops.search.config) at start-up must not
 # load the index, the backends and the embedding model's runtime.
 _EXPORTS = {
-    "SearchHit": "kbops.search.backend", "SearchRequest": "kbops.search.backend", "SearchResult": "kbops.search.backend",
-    "SearchEngine": "kbops.search.engine", "search": "kbops.search.engine",
-    "IndexReport": "kbops.search.indexer", "build_index": "kbops.search.indexer",
+    "SearchHit": "kbops.search.backend",
+    "SearchRequest": "kbops.search.backend",
+    "SearchResult": "kbops.search.backend",
+    "SearchEngine": "kbops.search.engine",
+    "search": "kbops.search.engine",
+    "IndexReport": "kbops.search.indexer",
+    "build_index": "kbops.search.indexer",
 }
 __all__ = ["IndexReport", "SearchEngine", "SearchHit", "SearchRequest", "SearchResult", "build_index", "search"]
 

@@ -7,13 +7,14 @@ a generation of its lexical index and, opened, answers a few primitive questions
 indexed by its document numbers. Backends are found by entry point (group `kbops.search_backends`),
 as MkDocs finds plugins; Whoosh (`kbops.search.whoosh`) is the default.
 """
+
 from __future__ import annotations
 
 import abc
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Optional
 
 import numpy as np
 
@@ -32,9 +33,9 @@ class SearchRequest:
 
     query: str
     audience: str = ANONYMOUS_AUDIENCE
-    locale: Optional[str] = None  # None: every language, each analyzed with its own analyzer
-    type: Optional[str] = None
-    product: Optional[str] = None
+    locale: str | None = None  # None: every language, each analyzed with its own analyzer
+    type: str | None = None
+    product: str | None = None
     limit: int = 10
     snippets: bool = True
     facets: bool = True
@@ -67,29 +68,46 @@ class SearchHit:
 class SearchResult:
     query: str
     audience: str
-    locale: Optional[str]
+    locale: str | None
     hits: tuple[SearchHit, ...]
     total: int
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
-    suggestion: Optional[str] = None  # "did you mean", from terms of docs the audience may see
+    suggestion: str | None = None  # "did you mean", from terms of docs the audience may see
     corrected: bool = False  # hits are for `suggestion` because the query itself had none
     fallback: bool = False  # hits come from other languages than `locale`
     mode: str = "lexical"  # "hybrid" when dense vectors took part
 
     def to_dict(self) -> dict:
         return {
-            "query": self.query, "audience": self.audience, "locale": self.locale, "total": self.total,
-            "suggestion": self.suggestion, "corrected": self.corrected, "fallback": self.fallback,
-            "facets": self.facets, "mode": self.mode, "hits": [hit_dict(h) for h in self.hits],
+            "query": self.query,
+            "audience": self.audience,
+            "locale": self.locale,
+            "total": self.total,
+            "suggestion": self.suggestion,
+            "corrected": self.corrected,
+            "fallback": self.fallback,
+            "facets": self.facets,
+            "mode": self.mode,
+            "hits": [hit_dict(h) for h in self.hits],
         }
 
 
 def hit_dict(hit: SearchHit) -> dict:
     return {
-        "id": hit.id, "title": hit.title, "path": hit.path, "url": hit.url, "score": hit.score,
-        "snippet": hit.snippet, "locale": hit.locale, "type": hit.type, "product": hit.product,
-        "audience": hit.audience, "status": hit.status, "fallback": hit.fallback,
-        "superseded_by": hit.superseded_by or None, "translation_of": hit.translation_of or None,
+        "id": hit.id,
+        "title": hit.title,
+        "path": hit.path,
+        "url": hit.url,
+        "score": hit.score,
+        "snippet": hit.snippet,
+        "locale": hit.locale,
+        "type": hit.type,
+        "product": hit.product,
+        "audience": hit.audience,
+        "status": hit.status,
+        "fallback": hit.fallback,
+        "superseded_by": hit.superseded_by or None,
+        "translation_of": hit.translation_of or None,
     }
 
 
@@ -111,12 +129,16 @@ class LexicalIndex(abc.ABC):
         """The record key of every document number ("" for deleted slots)."""
 
     @abc.abstractmethod
-    def allowed(self, visible: tuple[str, ...], groups: tuple[str, ...], type: Optional[str] = None, product: Optional[str] = None) -> np.ndarray:
+    def allowed(
+        self, visible: tuple[str, ...], groups: tuple[str, ...], type: str | None = None, product: str | None = None
+    ) -> np.ndarray:
         """Boolean mask: live docs of the `visible` audiences (decided by kbops.publishing, never here), of the
         given language groups, type and product."""
 
     @abc.abstractmethod
-    def scores(self, text: str, groups: tuple[str, ...], collection: np.ndarray, collection_key: object) -> tuple[np.ndarray, dict[str, set[str]]]:
+    def scores(
+        self, text: str, groups: tuple[str, ...], collection: np.ndarray, collection_key: object
+    ) -> tuple[np.ndarray, dict[str, set[str]]]:
         """Lexical scores of every doc for `text` analyzed per group, statistics from `collection` only; plus the
         analyzed query terms per group (for snippets)."""
 
@@ -131,12 +153,12 @@ class LexicalIndex(abc.ABC):
         table ("" = none); facets and the engine's per-language and lifecycle weights come from it."""
 
     @abc.abstractmethod
-    def word_docs(self, word: str, groups: Optional[tuple[str, ...]] = None) -> np.ndarray:
+    def word_docs(self, word: str, groups: tuple[str, ...] | None = None) -> np.ndarray:
         """Doc numbers whose text contains the unstemmed, accent-folded `word` (the spelling dictionary), in docs
         of the given language groups (default: every group)."""
 
     @abc.abstractmethod
-    def similar_words(self, word: str, maxdist: int, groups: Optional[tuple[str, ...]] = None) -> set[str]:
+    def similar_words(self, word: str, maxdist: int, groups: tuple[str, ...] | None = None) -> set[str]:
         """Dictionary words of the given language groups (default: every group) within `maxdist` edits of `word`
         (candidates for "did you mean")."""
 
@@ -164,9 +186,9 @@ class SearchBackend(abc.ABC):
         target: Path,
         upserts: Iterable[IndexRecord],
         deletes: Iterable[str],
-        base: Optional[Path],
+        base: Path | None,
         locales: tuple[str, ...],
-        progress: Optional[Callable[[int], None]] = None,
+        progress: Callable[[int], None] | None = None,
     ) -> None:
         """Create generation `target`: a copy of `base` (None = empty) with `deletes` removed and `upserts` added.
 

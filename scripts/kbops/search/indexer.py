@@ -1,14 +1,16 @@
 """`kb index`: bring the search index up to date with the knowledge base (incremental by content hash)."""
+
 from __future__ import annotations
 
 import hashlib
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
 
+from kbops import locale as locales
 from kbops.config import Settings
 from kbops.model.loader import load_document, markdown_files, refusals
 from kbops.model.taxonomy import Taxonomy, load_taxonomy
@@ -18,10 +20,9 @@ from kbops.search.config import SearchConfig, search_config
 from kbops.search.embedding import DEFAULT_MAX_LENGTH
 from kbops.search.models import embedder_for
 from kbops.search.records import IndexRecord, record_for
-from kbops import locale as locales
-from kbops.site.urls import SiteLayout, site_layout
 from kbops.search.store import MANIFEST, IndexStore, Manifest
 from kbops.search.vectors import write_vectors
+from kbops.site.urls import SiteLayout, site_layout
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,10 @@ def index_root(settings: Settings) -> Path:
 def signature(settings: Settings, config: SearchConfig, model: str = "") -> str:
     """Anything that changes every record, the schema or the vectors forces a full rebuild when it changes."""
     digest = hashlib.sha256()
-    digest.update(f"{SCHEMA_VERSION}/{config.backend}/{','.join(settings.locales)}/{model}/{config.embed_chunks}"
-                  f"/{config.model_max_length or DEFAULT_MAX_LENGTH}/{config.embed_titles}/{config.embed_sample_queries}".encode())
+    digest.update(
+        f"{SCHEMA_VERSION}/{config.backend}/{','.join(settings.locales)}/{model}/{config.embed_chunks}"
+        f"/{config.model_max_length or DEFAULT_MAX_LENGTH}/{config.embed_titles}/{config.embed_sample_queries}".encode()
+    )
     digest.update(site_layout(settings).fingerprint().encode())  # stored page URLs follow mkdocs.yml
     if settings.taxonomy_path.is_file():
         digest.update(settings.taxonomy_path.read_bytes())
@@ -68,7 +71,7 @@ def signature(settings: Settings, config: SearchConfig, model: str = "") -> str:
 def build_index(
     settings: Settings,
     rebuild: bool = False,
-    progress: Optional[Callable[[str, int, int], None]] = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> IndexReport:
     """Index every publishable doc (published or deprecated, any audience; the audience is stored and filtered on)."""
     started = time.perf_counter()
@@ -83,12 +86,21 @@ def build_index(
     languages = locales.languages(settings.locales)  # taxonomy labels of every configured language are indexed
     if embedder is not None and not config.model:  # the default model's training languages (kbops.locale)
         for language in (code for code in languages if not locales.embedding_supports(code)):
-            log.warning("the default embedding model was not trained on %r: expect weaker semantic matches (words still match)", language)
+            log.warning(
+                "the default embedding model was not trained on %r: expect weaker semantic matches (words still match)",
+                language,
+            )
     with store.writer_lock():
         base = store.current()
         old = Manifest.read(base) if base is not None else None
-        full = (rebuild or base is None or old is None or old.signature != sig or old.backend != backend.name
-                or old.schema != SCHEMA_VERSION)
+        full = (
+            rebuild
+            or base is None
+            or old is None
+            or old.signature != sig
+            or old.backend != backend.name
+            or old.schema != SCHEMA_VERSION
+        )
         previous = {} if full else old.files
         files = scan_sources(settings)
         manifest = Manifest(signature=sig, backend=backend.name, built_at=time.time(), schema=SCHEMA_VERSION)
@@ -106,7 +118,12 @@ def build_index(
                 continue
             doc = load_document(settings, Path(path))
             indexed = is_publishable(doc)
-            manifest.files[relpath] = {"mtime_ns": stat.st_mtime_ns, "size": stat.st_size, "hash": doc.content_hash, "indexed": indexed}
+            manifest.files[relpath] = {
+                "mtime_ns": stat.st_mtime_ns,
+                "size": stat.st_size,
+                "hash": doc.content_hash,
+                "indexed": indexed,
+            }
             refused = refusals(doc)
             if refused:
                 manifest.files[relpath]["problems"] = refused
@@ -125,7 +142,8 @@ def build_index(
             if progress and number % 200 == 0:
                 progress("load", number, len(files))
         deletes = [
-            key for key, entry in previous.items()
+            key
+            for key, entry in previous.items()
             if entry.get("indexed") and not manifest.files.get(key, {}).get("indexed")
         ]
         # A doc that stopped being publishable, or was renamed, is removed; an updated one is replaced.
@@ -135,23 +153,48 @@ def build_index(
             if manifest.files != (old.files if old else {}):
                 _write_manifest(base, manifest)  # refresh stat info of touched-but-unchanged files
             return IndexReport(
-                0, 0, 0, unchanged, manifest.indexed_count, skipped, False, False, base.name, time.perf_counter() - started,
-                0, model, tuple(problems),
+                0,
+                0,
+                0,
+                unchanged,
+                manifest.indexed_count,
+                skipped,
+                False,
+                False,
+                base.name,
+                time.perf_counter() - started,
+                0,
+                model,
+                tuple(problems),
             )
         target = store.new_generation_dir()
         try:
             backend.write(
-                target, upserts, sorted(set(deletes)), None if full else base, settings.locales,
+                target,
+                upserts,
+                sorted(set(deletes)),
+                None if full else base,
+                settings.locales,
                 progress=(lambda n: progress("index", n, len(upserts))) if progress else None,
             )
             embedded = 0
             if embedder is not None:
-                texts = sum(min(len(r.chunks) or 1, config.embed_chunks) + (config.embed_titles and bool(r.chunks))
-                            + (len(r.sample_queries) + len(r.intent_labels) if config.embed_sample_queries else 0) for r in upserts)
+                texts = sum(
+                    min(len(r.chunks) or 1, config.embed_chunks)
+                    + (config.embed_titles and bool(r.chunks))
+                    + (len(r.sample_queries) + len(r.intent_labels) if config.embed_sample_queries else 0)
+                    for r in upserts
+                )
                 embedded = write_vectors(
-                    target, embedder, upserts, sorted(set(deletes)), None if full else base,
-                    progress=(lambda n: progress("embed", n, texts)) if progress else None, max_chunks=config.embed_chunks,
-                    titles=config.embed_titles, questions=config.embed_sample_queries,
+                    target,
+                    embedder,
+                    upserts,
+                    sorted(set(deletes)),
+                    None if full else base,
+                    progress=(lambda n: progress("embed", n, texts)) if progress else None,
+                    max_chunks=config.embed_chunks,
+                    titles=config.embed_titles,
+                    questions=config.embed_sample_queries,
                 )
             _write_manifest(target, manifest)
         except BaseException:
@@ -161,8 +204,19 @@ def build_index(
     removed = len([k for k in deletes if not manifest.files.get(k, {}).get("indexed")])
     log.info("indexed %d docs into %s", manifest.indexed_count, target.name)
     return IndexReport(
-        added, updated, removed, unchanged, manifest.indexed_count, skipped, full, True, target.name,
-        time.perf_counter() - started, embedded, model, tuple(problems),
+        added,
+        updated,
+        removed,
+        unchanged,
+        manifest.indexed_count,
+        skipped,
+        full,
+        True,
+        target.name,
+        time.perf_counter() - started,
+        embedded,
+        model,
+        tuple(problems),
     )
 
 
@@ -198,7 +252,9 @@ class _LinkTargets:
         return self._corpus
 
 
-def _record(doc, taxonomy: Taxonomy, layout: SiteLayout, languages: tuple[str, ...], link_targets: _LinkTargets) -> IndexRecord:
+def _record(
+    doc, taxonomy: Taxonomy, layout: SiteLayout, languages: tuple[str, ...], link_targets: _LinkTargets
+) -> IndexRecord:
     # One link rule for every output: links (and their text) above the doc's audience never reach a snippet.
     if "](" in doc.body or "]:" in doc.body:
         from kbops.site.links import within_its_audience

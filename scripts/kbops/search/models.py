@@ -1,11 +1,11 @@
 """The embedding model as the engine and the indexer use it: loaded once per process, fallback said once."""
+
 from __future__ import annotations
 
 import logging
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 
@@ -17,11 +17,20 @@ _LOADED: dict[tuple, object] = {}
 _LOCK = threading.Lock()
 
 
-def embedder_for(config: SearchConfig, root: Optional[Path] = None):
+def embedder_for(config: SearchConfig, root: Path | None = None):
     """The configured embedder (loaded once per process), or None: model = "none", or no model available
     (kbops.search.embedding then says so once and search is lexical only)."""
-    key = (config.model, config.model_threads, config.model_batch_size, config.model_max_length, config.query_max_length,
-           config.query_prefix, config.passage_prefix, config.pooling, str(root) if root else None)
+    key = (
+        config.model,
+        config.model_threads,
+        config.model_batch_size,
+        config.model_max_length,
+        config.query_max_length,
+        config.query_prefix,
+        config.passage_prefix,
+        config.pooling,
+        str(root) if root else None,
+    )
     with _LOCK:
         if key not in _LOADED:
             from kbops.search.embedding import load_embedder

@@ -1,10 +1,11 @@
 """What the index stores about one publishable document, derived from the content model."""
+
 from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Optional
 
 from kbops.locale import DEFAULT_LOCALES, language_of
 from kbops.model.document import Block, Document, Heading
@@ -58,7 +59,7 @@ def plain_text(markdown: str) -> str:
     return re.sub(r"[ \t]+", " ", text).strip()
 
 
-def split_sections(headings: Iterable[Heading], blocks: Iterable[Block]) -> list[tuple[Optional[Heading], str]]:
+def split_sections(headings: Iterable[Heading], blocks: Iterable[Block]) -> list[tuple[Heading | None, str]]:
     """A body cut at its headings: (heading or None before the first one, plain text); empty sections skipped.
 
     The one definition of a heading-sized chunk, shared by `kb export` and the embedded passages.
@@ -75,7 +76,9 @@ def split_sections(headings: Iterable[Heading], blocks: Iterable[Block]) -> list
     return [(ordered[i] if i >= 0 else None, "\n\n".join(sections[i])) for i in sorted(sections)]
 
 
-def passages(title: str, description: str, sections: list[tuple[Optional[Heading], str]], limit: int = 2000) -> tuple[str, ...]:
+def passages(
+    title: str, description: str, sections: list[tuple[Heading | None, str]], limit: int = 2000
+) -> tuple[str, ...]:
     """What gets embedded: one passage per section, each carrying the doc title (and the first one the description)."""
     found: list[str] = []
     for heading, body in sections:
@@ -98,7 +101,9 @@ def _labels(keys: list[str], terms: dict, locale: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def labels_elsewhere(keys: list[str], terms: dict, locale: str, languages: tuple[str, ...] = DEFAULT_LOCALES) -> tuple[tuple[str, str], ...]:
+def labels_elsewhere(
+    keys: list[str], terms: dict, locale: str, languages: tuple[str, ...] = DEFAULT_LOCALES
+) -> tuple[tuple[str, str], ...]:
     own = language_of(locale)
     found: list[tuple[str, str]] = []
     for language in languages:
@@ -112,7 +117,9 @@ def labels_elsewhere(keys: list[str], terms: dict, locale: str, languages: tuple
     return tuple(dict.fromkeys(found))
 
 
-def record_for(doc: Document, taxonomy: Taxonomy, layout: SiteLayout, languages: tuple[str, ...] = DEFAULT_LOCALES) -> IndexRecord:
+def record_for(
+    doc: Document, taxonomy: Taxonomy, layout: SiteLayout, languages: tuple[str, ...] = DEFAULT_LOCALES
+) -> IndexRecord:
     """The index record of a doc whose front-matter validated (callers check publishability first).
 
     Its `url` is where `kb build` puts the page, from the site's layout (`kbops.site.urls`)."""
@@ -145,6 +152,12 @@ def record_for(doc: Document, taxonomy: Taxonomy, layout: SiteLayout, languages:
         translation_of=fm.translation_of or "",
         labels_elsewhere=labels_elsewhere(list(fm.intents), taxonomy.intents, fm.locale, languages)
         + labels_elsewhere(list(fm.tags), taxonomy.tags, fm.locale, languages),
-        intent_labels=tuple(dict.fromkeys((lang, taxonomy.intents[k].label_for(lang)) for lang in languages
-                                          for k in fm.intents if k in taxonomy.intents)),
+        intent_labels=tuple(
+            dict.fromkeys(
+                (lang, taxonomy.intents[k].label_for(lang))
+                for lang in languages
+                for k in fm.intents
+                if k in taxonomy.intents
+            )
+        ),
     )

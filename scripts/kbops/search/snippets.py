@@ -3,12 +3,13 @@
 Cheaper than re-analyzing every hit's text: query stems are matched as word prefixes on an
 accent-folded copy of the text that keeps every character offset.
 """
+
 from __future__ import annotations
 
 import html
 import re
 from collections import Counter
-from typing import Iterable
+from collections.abc import Iterable
 
 from kbops.search.folding import accent_map
 
@@ -20,7 +21,9 @@ MAX_SCAN = 6_000  # characters of a doc searched for the snippet
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # Replacing each distinct accented character in turn equals one translate() when no replacement is itself
 # replaced again (true of Whoosh's table; checked here so that a new table cannot change snippets silently).
-_REPLACE_EACH = not any(code >= 128 and ord(value) >= 128 and _FOLD.get(ord(value), value) != value for code, value in _FOLD.items())
+_REPLACE_EACH = not any(
+    code >= 128 and ord(value) >= 128 and _FOLD.get(ord(value), value) != value for code, value in _FOLD.items()
+)
 
 
 def _folded(text: str) -> str:
@@ -38,13 +41,13 @@ def _folded(text: str) -> str:
     return folded if len(folded) == len(text) else text.lower() if len(text.lower()) == len(text) else text
 
 
-def stem_pattern(stems: Iterable[str]) -> "re.Pattern[str] | None":
+def stem_pattern(stems: Iterable[str]) -> re.Pattern[str] | None:
     """One regex for a query's stems as word prefixes (build once per query, use for every hit)."""
     words = sorted({s for s in stems if len(s) >= 2}, key=len, reverse=True)
     return re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\w*") if words else None
 
 
-def make_snippet(text: str, pattern: "re.Pattern[str] | None", width: int = 200, max_marks: int = 12) -> str:
+def make_snippet(text: str, pattern: re.Pattern[str] | None, width: int = 200, max_marks: int = 12) -> str:
     """HTML (escaped text, <mark> around matches) of the best `width`-character window, or "" when nothing matches."""
     if not text or pattern is None:
         return ""

@@ -6,6 +6,7 @@ Layout::
     .kb/index/current          symlink -> gen-<n>  (replaced with rename(2): readers see old or new, never half)
     .kb/index/gen-<n>/         a complete index + manifest.json
 """
+
 from __future__ import annotations
 
 import errno
@@ -15,10 +16,10 @@ import logging
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Optional
 
 from kbops.errors import LockedError, NotFoundError
 
@@ -38,15 +39,29 @@ class Manifest:
     schema: int = 0  # the indexer's SCHEMA_VERSION; generations written before it was recorded read as 0
 
     def to_json(self) -> str:
-        return json.dumps({"signature": self.signature, "backend": self.backend, "built_at": self.built_at,
-                           "schema": self.schema, "files": self.files}, separators=(",", ":"), sort_keys=True)
+        return json.dumps(
+            {
+                "signature": self.signature,
+                "backend": self.backend,
+                "built_at": self.built_at,
+                "schema": self.schema,
+                "files": self.files,
+            },
+            separators=(",", ":"),
+            sort_keys=True,
+        )
 
     @classmethod
-    def read(cls, generation: Path) -> Optional["Manifest"]:
+    def read(cls, generation: Path) -> Manifest | None:
         try:
             data = json.loads((generation / MANIFEST).read_text(encoding="utf-8"))
-            return cls(data["signature"], data["files"], data.get("backend", "whoosh"), data.get("built_at", 0.0),
-                       int(data.get("schema", 0)))
+            return cls(
+                data["signature"],
+                data["files"],
+                data.get("backend", "whoosh"),
+                data.get("built_at", 0.0),
+                int(data.get("schema", 0)),
+            )
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -63,7 +78,7 @@ class IndexStore:
     def current_link(self) -> Path:
         return self.root / "current"
 
-    def current(self) -> Optional[Path]:
+    def current(self) -> Path | None:
         """The live generation directory, or None when no index was built yet."""
         try:
             name = os.readlink(self.current_link)

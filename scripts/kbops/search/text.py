@@ -1,11 +1,12 @@
 """Language notions every backend shares: accent folding, locale -> analyzer group, taxonomy synonyms."""
+
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
-from kbops.search.folding import accent_map
 from kbops.locale import language_of
+from kbops.search.folding import accent_map
 
 FALLBACK_GROUP = "xx"  # analyzer group for locales without a Snowball stemmer: no stemming, folding only
 

@@ -10,12 +10,13 @@ vector's cosine plus that kind's offset (`[tool.kbops.search] vector_offsets`).
 on disk); the model name and dimension guard against mixing models. An incremental build copies the
 vectors of unchanged docs from the previous generation and embeds only those of added or changed docs.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Optional
 
 import numpy as np
 
@@ -35,15 +36,15 @@ class ChunkVectors:
     model: str
     keys: np.ndarray  # (n,) str
     matrix: np.ndarray  # (n, d) float32, rows L2-normalised
-    kinds: Optional[np.ndarray] = None  # (n,) int8 code in KINDS; None: every row a chunk (older generations)
-    languages: Optional[np.ndarray] = None  # (n,) str: "" = the doc's own language, else a taxonomy label's language
+    kinds: np.ndarray | None = None  # (n,) int8 code in KINDS; None: every row a chunk (older generations)
+    languages: np.ndarray | None = None  # (n,) str: "" = the doc's own language, else a taxonomy label's language
 
     @property
     def dim(self) -> int:
         return int(self.matrix.shape[1]) if self.matrix.ndim == 2 else 0
 
 
-def read_vectors(generation: Path) -> Optional[ChunkVectors]:
+def read_vectors(generation: Path) -> ChunkVectors | None:
     path = generation / VECTORS
     if not path.is_file():
         return None
@@ -58,8 +59,8 @@ def write_vectors(
     embedder,
     upserts: Iterable[IndexRecord],
     deletes: Iterable[str],
-    base: Optional[Path],
-    progress: Optional[Callable[[int], None]] = None,
+    base: Path | None,
+    progress: Callable[[int], None] | None = None,
     max_chunks: int = 1000,
     titles: bool = False,
     questions: bool = False,
@@ -81,7 +82,9 @@ def write_vectors(
         keep_keys.append(old.keys[keep])
         keep_rows.append(old.matrix[keep])
         keep_kinds.append(old.kinds[keep] if old.kinds is not None else np.zeros(int(keep.sum()), dtype=np.int8))
-        keep_langs.append(old.languages[keep] if old.languages is not None else np.full(int(keep.sum()), "", dtype="<U8"))
+        keep_langs.append(
+            old.languages[keep] if old.languages is not None else np.full(int(keep.sum()), "", dtype="<U8")
+        )
     elif old is not None:
         raise ValueError(f"{base / VECTORS} was made by {old.model!r}, not {embedder.name!r}: a full rebuild is needed")
     texts: list[str] = []  # passages, then queries
@@ -116,10 +119,10 @@ def write_vectors(
             languages.append(language)
     vectors: list[np.ndarray] = []
     for start in range(0, len(texts), BATCH):
-        part = texts[start:min(start + BATCH, passages)] if start < passages else []
+        part = texts[start : min(start + BATCH, passages)] if start < passages else []
         if part:
             vectors.append(np.asarray(embedder.embed_passages(part), dtype=np.float32))
-        queries = texts[max(start, passages):start + BATCH]
+        queries = texts[max(start, passages) : start + BATCH]
         if queries:
             vectors.append(np.asarray(embedder.embed_queries(queries), dtype=np.float32))
         if progress:
@@ -135,8 +138,14 @@ def write_vectors(
     kind_codes = np.concatenate(keep_kinds) if keep_kinds else np.zeros(0, dtype=np.int8)
     langs = np.concatenate(keep_langs) if keep_langs else np.zeros(0, dtype="<U8")
     tmp = target / (VECTORS + ".tmp.npz")
-    np.savez(tmp, model=np.asarray(embedder.name), keys=keys.astype(str), matrix=matrix.astype(np.float16), kinds=kind_codes,
-             languages=langs.astype(str))
+    np.savez(
+        tmp,
+        model=np.asarray(embedder.name),
+        keys=keys.astype(str),
+        matrix=matrix.astype(np.float16),
+        kinds=kind_codes,
+        languages=langs.astype(str),
+    )
     tmp.replace(target / VECTORS)
     log.info("embedded %d texts (%d vectors kept from the previous generation)", len(texts), len(keys) - len(texts))
     return len(texts)
@@ -154,16 +163,20 @@ class VectorView:
 
     def __init__(self, vectors: ChunkVectors, doc_keys: list[str], size: int):
         position = {key: number for number, key in enumerate(doc_keys) if key}
-        docnums = np.fromiter((position.get(k, -1) for k in vectors.keys.tolist()), dtype=np.int64, count=len(vectors.keys))
+        docnums = np.fromiter(
+            (position.get(k, -1) for k in vectors.keys.tolist()), dtype=np.int64, count=len(vectors.keys)
+        )
         present = docnums >= 0  # vectors of docs the lexical index does not hold (never expected) are ignored
         rows = np.flatnonzero(present)[np.argsort(docnums[present], kind="stable")]
         self.matrix = np.ascontiguousarray(vectors.matrix[rows])  # one copy (25 MB at 10k docs), not two
         self.chunk_doc = docnums[rows]
         kinds = vectors.kinds if vectors.kinds is not None else np.zeros(len(vectors.keys), dtype=np.int8)
         self.kinds = kinds[rows]
-        self.languages = vectors.languages[rows] if vectors.languages is not None else np.full(len(rows), "", dtype="<U8")
-        self._offsets: dict[tuple[float, ...], Optional[np.ndarray]] = {}
-        self._foreign: dict[str, Optional[np.ndarray]] = {}
+        self.languages = (
+            vectors.languages[rows] if vectors.languages is not None else np.full(len(rows), "", dtype="<U8")
+        )
+        self._offsets: dict[tuple[float, ...], np.ndarray | None] = {}
+        self._foreign: dict[str, np.ndarray | None] = {}
         self.size = size
         self.model = vectors.model
         if len(self.chunk_doc):
@@ -173,8 +186,9 @@ class VectorView:
         self.starts = starts
         self.segment_doc = self.chunk_doc[starts] if len(starts) else np.zeros(0, dtype=np.int64)
 
-    def similarities(self, query: np.ndarray, allowed: np.ndarray, offsets: tuple[float, ...] = (),
-                     language: Optional[str] = None) -> np.ndarray:
+    def similarities(
+        self, query: np.ndarray, allowed: np.ndarray, offsets: tuple[float, ...] = (), language: str | None = None
+    ) -> np.ndarray:
         """Best vector's cosine per doc (plus its kind's offset, `offsets[code]`), for allowed docs only; -inf
         elsewhere (hidden docs take no part). With `language` (the query's), a taxonomy label in a third language
         takes no part: short labels in any language sit close to any short question, and only add noise."""
@@ -196,17 +210,17 @@ class VectorView:
         found[docs[keep]] = best[keep]
         return found
 
-    def _third_language(self, language: str) -> Optional[np.ndarray]:
+    def _third_language(self, language: str) -> np.ndarray | None:
         """Rows of labels in neither the doc's language nor `language` (None when there are none)."""
         if language not in self._foreign:
             found = (self.languages != "") & (self.languages != language)
             self._foreign[language] = np.flatnonzero(found) if found.any() else None
         return self._foreign[language]
 
-    def _row_offsets(self, offsets: tuple[float, ...]) -> Optional[np.ndarray]:
+    def _row_offsets(self, offsets: tuple[float, ...]) -> np.ndarray | None:
         """Each row's kind offset (None when all are 0), computed once per setting."""
         if offsets not in self._offsets:
             table = np.zeros(len(KINDS), dtype=np.float32)
-            table[:len(offsets)] = offsets[:len(KINDS)]
+            table[: len(offsets)] = offsets[: len(KINDS)]
             self._offsets[offsets] = table[self.kinds] if table.any() and len(self.kinds) else None
         return self._offsets[offsets]

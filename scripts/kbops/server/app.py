@@ -5,6 +5,7 @@ pages and events are answered while searches queue; a full queue answers 503, a 
 429, both at once with Retry-After. Other code can extend the app at start-up and shutdown through
 `app.state.services.on_startup` / `on_shutdown` (callables, sync or async, run in order).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -15,7 +16,8 @@ import os
 import re
 import secrets
 import time
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -24,16 +26,15 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
-from starlette.types import Scope
 
 from kbops.config import Settings, load_settings
-from kbops.errors import KbError, NotFoundError, UsageError
+from kbops.errors import KbError, UsageError
 from kbops.publishing import ANONYMOUS_AUDIENCE, audience_may_see, require_audience
 from kbops.search.config import search_config
 from kbops.search.indexer import index_root
 from kbops.search.store import IndexStore, Manifest
 from kbops.server.config import ServerConfig, default_cors_origins, server_config
-from kbops.server.events import EventLog, validate_batch, validate_event, user_salt
+from kbops.server.events import EventLog, user_salt, validate_batch, validate_event
 from kbops.server.headers import SecurityHeaders
 from kbops.server.keys import ApiKeyStore, keys_path
 from kbops.server.limits import RateLimiter, client_id, retry_after
@@ -50,7 +51,7 @@ API_METHODS = {"/api/search": "GET", "/api/events": "POST", "/api/whoami": "GET"
 class ApiError(Exception):
     """A client error answered as JSON: {"error": message, "status": code, ...}; `headers` go with it."""
 
-    def __init__(self, status: int, message: str, headers: Optional[dict[str, str]] = None, **extra):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None, **extra):
         self.status, self.message, self.headers, self.extra = status, message, headers or {}, extra
 
 
@@ -58,10 +59,12 @@ class ApiJSONResponse(JSONResponse):
     """JSON that always encodes: a lone surrogate echoed from a request becomes a JSON `\\udXXX` escape, not a 500."""
 
     def render(self, content) -> bytes:
-        return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8", "backslashreplace")
+        return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode(
+            "utf-8", "backslashreplace"
+        )
 
 
-def error_response(status: int, message: str, headers: Optional[dict[str, str]] = None, **extra) -> JSONResponse:
+def error_response(status: int, message: str, headers: dict[str, str] | None = None, **extra) -> JSONResponse:
     return ApiJSONResponse({"error": message, "status": status, **extra}, status_code=status, headers=headers)
 
 
@@ -88,11 +91,11 @@ class Services:
         self.pool = SearchPool(settings.root, processes, queue, config.search_max_wait, config.search_timeout)
         self.limiter = RateLimiter(config.search_rate, config.search_burst)
         self.index = IndexStore(index_root(settings))
-        self._manifest: tuple[Optional[str], Optional[Manifest]] = (None, None)
+        self._manifest: tuple[str | None, Manifest | None] = (None, None)
         self.on_startup: list[Callable[[], Any]] = [self.pool.start]
         self.on_shutdown: list[Callable[[], Any]] = [self.pool.close]
 
-    def presented_key(self, connection: HTTPConnection) -> Optional[str]:
+    def presented_key(self, connection: HTTPConnection) -> str | None:
         auth = connection.headers.get("authorization", "")
         if auth.lower().startswith("bearer "):
             return auth[7:].strip()
@@ -129,7 +132,7 @@ class Services:
                 session = None
         return client_id(session, self.presented_key(connection), address)
 
-    def manifest(self) -> tuple[Optional[str], Optional[Manifest]]:
+    def manifest(self) -> tuple[str | None, Manifest | None]:
         """The live index generation and its manifest (read once per generation)."""
         current = self.index.current()
         if current is None:
@@ -174,12 +177,14 @@ async def read_json(request: Request, limit: int):
 API_NO_STORE = {"cache-control": "private, no-store", "vary": "Cookie, X-KB-Key, Authorization"}
 
 
-def create_app(settings: Settings, host: Optional[str] = None, port: Optional[int] = None, workers: int = 1) -> Starlette:
+def create_app(settings: Settings, host: str | None = None, port: int | None = None, workers: int = 1) -> Starlette:
     """The app; `host`/`port` are where it is bound (CORS defaults follow them), `workers` the uvicorn processes."""
     config = server_config(settings)
     services = Services(settings, config, workers)
     bound_host, bound_port = host or config.host, port or config.port
-    cors_origins = config.cors_origins if config.cors_origins is not None else default_cors_origins(bound_host, bound_port)
+    cors_origins = (
+        config.cors_origins if config.cors_origins is not None else default_cors_origins(bound_host, bound_port)
+    )
     max_query = services.search_config.max_query_length
 
     async def healthz(request: Request) -> Response:
@@ -226,8 +231,11 @@ def create_app(settings: Settings, host: Optional[str] = None, port: Optional[in
         if len(query.strip()) > max_query:  # refused before it costs a search slot
             raise ApiError(400, f"the query is {len(query.strip())} characters long; the limit is {max_query}")
         search_params = {
-            "query": query, "audience": audience, "locale": params.get("locale") or None,
-            "type": params.get("type") or None, "product": params.get("product") or None,
+            "query": query,
+            "audience": audience,
+            "locale": params.get("locale") or None,
+            "type": params.get("type") or None,
+            "product": params.get("product") or None,
             "limit": int(limit.strip()) if limit is not None else None,
         }
         try:
@@ -241,19 +249,27 @@ def create_app(settings: Settings, host: Optional[str] = None, port: Optional[in
         result, clean_query = value
         if config.log_api_searches and params.get("log", "true").lower() not in ("0", "false", "no"):
             event = {
-                "event": "search", "query": clean_query, "results": result["total"],
-                "session": params.get("session") or request.headers.get("x-kb-session") or "api-" + secrets.token_hex(8),
+                "event": "search",
+                "query": clean_query,
+                "results": result["total"],
+                "session": params.get("session")
+                or request.headers.get("x-kb-session")
+                or "api-" + secrets.token_hex(8),
                 "channel": params.get("channel") or "api",
             }
             for name in ("locale", "user"):
                 if params.get(name):
                     event[name] = params[name]
-            clean, errors, _ = validate_event(event, services.salt, max_query, "api", audience=audience_of_caller(request))
+            clean, errors, _ = validate_event(
+                event, services.salt, max_query, "api", audience=audience_of_caller(request)
+            )
             if clean is None:
                 raise ApiError(400, "; ".join(errors))
             services.events.append([clean])
         # The server's own time (queue + search + logging), apart from the network and the client (Server-Timing).
-        return ApiJSONResponse(result, headers={"server-timing": f"search;dur={1000 * (time.perf_counter() - started):.1f}"})
+        return ApiJSONResponse(
+            result, headers={"server-timing": f"search;dur={1000 * (time.perf_counter() - started):.1f}"}
+        )
 
     def audience_of_caller(request: Request) -> str:
         return services.audience(request, strict=False)
@@ -263,8 +279,13 @@ def create_app(settings: Settings, host: Optional[str] = None, port: Optional[in
         payload = await read_json(request, config.max_body_bytes)
         if not isinstance(payload, (dict, list)) or payload == []:
             raise ApiError(400, "expected a JSON event object or a non-empty array of them")
-        batch = validate_batch(payload, services.salt, max_query,
-                               config.max_events_per_request, audience=services.audience(request, strict=False))
+        batch = validate_batch(
+            payload,
+            services.salt,
+            max_query,
+            config.max_events_per_request,
+            audience=services.audience(request, strict=False),
+        )
         rejected = [{"index": r.index, "errors": list(r.errors)} for r in batch.rejected]
         if not batch.accepted:
             raise ApiError(422, "no valid event", rejected=rejected)
@@ -283,8 +304,12 @@ def create_app(settings: Settings, host: Optional[str] = None, port: Optional[in
 
     site = AudienceSite(settings, lambda scope: services.audience(HTTPConnection(scope), strict=False))
     signin = SignIn(
-        services.keys.audience_for, services.sessions, lambda audience: site_dir(settings, audience),
-        lambda request: services.audience(request, strict=False), settings.default_locale, config.max_body_bytes,
+        services.keys.audience_for,
+        services.sessions,
+        lambda audience: site_dir(settings, audience),
+        lambda request: services.audience(request, strict=False),
+        settings.default_locale,
+        config.max_body_bytes,
         site.policy_for,
     )
 
@@ -308,9 +333,11 @@ def create_app(settings: Settings, host: Optional[str] = None, port: Optional[in
     routes = [
         Route("/healthz", healthz),
         # Each endpoint also answers with a trailing slash (`POST /api/events/`), like the site's folders.
-        *(Route(path + tail, handler, methods=[API_METHODS[path]])
-          for path, handler in (("/api/search", api_search), ("/api/events", api_events), ("/api/whoami", whoami))
-          for tail in ("", "/")),
+        *(
+            Route(path + tail, handler, methods=[API_METHODS[path]])
+            for path, handler in (("/api/search", api_search), ("/api/events", api_events), ("/api/whoami", whoami))
+            for tail in ("", "/")
+        ),
         Route("/api/{rest:path}", api_not_found, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
         Route("/login", signin.login, methods=["GET", "POST"]),
         Route("/login/", signin.login, methods=["POST"]),
@@ -321,8 +348,13 @@ def create_app(settings: Settings, host: Optional[str] = None, port: Optional[in
     middleware = [
         Middleware(SecurityHeaders, private_paths=("/api/", "/healthz", "/login", "/logout")),
         Middleware(SessionRefresh, sessions=services.sessions),
-        Middleware(CORSMiddleware, allow_origins=cors_origins, allow_methods=["GET", "POST"],
-                   allow_headers=["Authorization", "X-KB-Key", "X-KB-Session", "Content-Type"], max_age=600),
+        Middleware(
+            CORSMiddleware,
+            allow_origins=cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "X-KB-Key", "X-KB-Session", "Content-Type"],
+            max_age=600,
+        ),
     ]
 
     @contextlib.asynccontextmanager
@@ -334,7 +366,9 @@ def create_app(settings: Settings, host: Optional[str] = None, port: Optional[in
             await run_hooks(services.on_shutdown)
 
     app = Starlette(
-        routes=routes, middleware=middleware, lifespan=lifespan,
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
         exception_handlers={ApiError: on_api_error, HTTPException: on_http_error, KbError: on_kb_error},
     )
     app.state.services = services
@@ -347,6 +381,9 @@ def app_from_env() -> Starlette:
 
     exit_with_master()
     port = os.environ.get("KB_SERVE_PORT")
-    return create_app(load_settings(), host=os.environ.get("KB_SERVE_HOST") or None,
-                      port=int(port) if port and port.isdigit() else None,
-                      workers=int(os.environ.get("KB_SERVE_WORKERS", "1") or 1))
+    return create_app(
+        load_settings(),
+        host=os.environ.get("KB_SERVE_HOST") or None,
+        port=int(port) if port and port.isdigit() else None,
+        workers=int(os.environ.get("KB_SERVE_WORKERS", "1") or 1),
+    )

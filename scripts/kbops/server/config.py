@@ -1,7 +1,8 @@
 """`[tool.kbops.server]`: listening address, CORS, search pool and rate limits, timeouts, events, sign-in sessions."""
+
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,12 +17,12 @@ class ServerConfig(BaseModel):
     workers: int = Field(default=1, ge=1, le=64)
     # Origins allowed to call the API from a browser (the site's origin when it is served elsewhere, e.g. a CDN).
     # Unset: the address `kb serve` is bound to (http://<host>:<port>, and localhost for 127.0.0.1).
-    cors_origins: Optional[list[str]] = None
+    cors_origins: list[str] | None = None
     # Searches run in `search_workers` processes per server worker (unset: the cores divided by `workers`);
     # at most `search_queue` more wait (unset: 4 per search process), each at most `search_max_wait`
     # seconds; beyond that the answer is 503 with Retry-After at once.
-    search_workers: Optional[int] = Field(default=None, ge=1, le=64)
-    search_queue: Optional[int] = Field(default=None, ge=0, le=10_000)
+    search_workers: int | None = Field(default=None, ge=1, le=64)
+    search_queue: int | None = Field(default=None, ge=0, le=10_000)
     search_max_wait: float = Field(default=1.0, gt=0, le=30)
     # A search request answered later than this (queue and search together) is answered 503 instead.
     search_timeout: float = Field(default=2.0, gt=0, le=300)
@@ -44,7 +45,7 @@ class ServerConfig(BaseModel):
     events_fsync: Literal["always", "interval", "never"] = "interval"
     fsync_interval: float = Field(default=1.0, gt=0, le=60)
     # Salt of the pseudonymous user ids (HMAC-SHA256); default: $KB_USER_SALT, else a random salt kept in .kb/user-salt.
-    user_salt: Optional[str] = Field(default=None, min_length=8)
+    user_salt: str | None = Field(default=None, min_length=8)
     log_api_searches: bool = True
     # Where the per-audience sites live (<site_dir>/<audience>/), relative to the KB root: `kb build`'s default.
     site_dir: str = "site"

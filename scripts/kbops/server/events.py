@@ -5,6 +5,7 @@ on a file opened with O_APPEND while holding an exclusive flock, so lines from s
 workers never interleave. A reply is sent only after the write returned, so a process crash or
 restart loses nothing acknowledged; fsync follows `[tool.kbops.server] events_fsync`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,7 +17,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from kbops.config import Settings
 from kbops.identity import canonical_user, user_pseudonym
@@ -25,7 +26,13 @@ from kbops.pii import looks_personal, pseudonymous_id, redact
 from kbops.server.config import ServerConfig
 
 EVENT_TYPES = ("search", "click", "view", "feedback", "contact")
-REQUIRED = {"search": ("query", "results"), "click": ("doc",), "view": ("doc",), "feedback": ("doc", "helpful"), "contact": ()}
+REQUIRED = {
+    "search": ("query", "results"),
+    "click": ("doc",),
+    "view": ("doc",),
+    "feedback": ("doc", "helpful"),
+    "contact": (),
+}
 KNOWN = ("ts", "event", "session", "user", "query", "results", "doc", "rank", "helpful", "locale", "channel")
 _CHANNEL = re.compile(r"^[\w.-]{1,32}$")
 # Document ids are slugs (DESIGN.md); anything else (an e-mail, free text) is refused, never stored.
@@ -88,17 +95,17 @@ def event_user(user: str, salt: bytes, audience: str) -> str:
 
 
 def utc_now() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
 
 
-def _timestamp(value: Any) -> Optional[str]:
+def _timestamp(value: Any) -> str | None:
     if not isinstance(value, str) or len(value) > 40:
         return None
     try:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         if parsed.tzinfo is None:
             return None
-        return parsed.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+        return parsed.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
     except (ValueError, OverflowError):  # e.g. 9999-12-31T23:59:59-23:59 is past the largest datetime in UTC
         return None
 
@@ -123,7 +130,7 @@ def session_id(value: str, salt: bytes) -> str:
 
 def validate_event(
     item: Any, salt: bytes, max_query_length: int, default_channel: str = "site", audience: str = "public"
-) -> tuple[Optional[dict], list[str], set[str]]:
+) -> tuple[dict | None, list[str], set[str]]:
     """One incoming event -> (clean event or None, errors, unknown keys that were dropped).
 
     `audience` is the caller's, from its API key (no key: public); it is recorded on the event so that
@@ -202,7 +209,9 @@ def validate_event(
     return (None if errors else clean), errors, ignored
 
 
-def validate_batch(payload: Any, salt: bytes, max_query_length: int, max_events: int, audience: str = "public") -> Validated:
+def validate_batch(
+    payload: Any, salt: bytes, max_query_length: int, max_events: int, audience: str = "public"
+) -> Validated:
     items = payload if isinstance(payload, list) else [payload]
     result = Validated()
     if len(items) > max_events:
@@ -232,8 +241,10 @@ class EventLog:
         return self.directory / f"{day.isoformat()}.jsonl"
 
     def append(self, events: list[dict]) -> Path:
-        data = b"".join(json.dumps(e, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n" for e in events)
-        path = self.path_for(dt.datetime.now(dt.timezone.utc).date())
+        data = b"".join(
+            json.dumps(e, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n" for e in events
+        )
+        path = self.path_for(dt.datetime.now(dt.UTC).date())
         if not data:
             return path
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -246,7 +257,9 @@ class EventLog:
                     written = os.write(fd, view)
                     view = view[written:]
                 now = time.monotonic()
-                if self.fsync == "always" or (self.fsync == "interval" and now - self._last_sync >= self.fsync_interval):
+                if self.fsync == "always" or (
+                    self.fsync == "interval" and now - self._last_sync >= self.fsync_interval
+                ):
                     os.fsync(fd)
                     self._last_sync = now
             finally:

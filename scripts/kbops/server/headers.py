@@ -10,9 +10,10 @@ Answers that depend on who asks (the API, sign-in, health) get `Cache-Control: p
 A redirect's `Location` is made relative (path and query only): the `Host` a client sent is never
 echoed back, so a poisoned Host header cannot make a cached redirect point elsewhere.
 """
+
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,20 +24,22 @@ REFERRER_POLICY = "same-origin"  # search queries in URLs never leave the help c
 def content_security_policy(script_hashes: Iterable[str] = (), connect_origins: Iterable[str] = ()) -> str:
     scripts = " ".join(["'self'", *(f"'{h}'" for h in sorted(script_hashes))])
     connect = " ".join(["'self'", *sorted(connect_origins)])
-    return "; ".join([
-        "default-src 'self'",
-        f"script-src {scripts}",
-        # Material sets a few style attributes; styles cannot run code, scripts are what the CSP is for.
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data:",
-        "font-src 'self' data:",
-        f"connect-src {connect}",
-        "worker-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src {scripts}",
+            # Material sets a few style attributes; styles cannot run code, scripts are what the CSP is for.
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data:",
+            "font-src 'self' data:",
+            f"connect-src {connect}",
+            "worker-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 DEFAULT_CSP = content_security_policy()
@@ -79,10 +82,14 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [(name, relative_location(value) if name.lower() == b"location" else value)
-                           for name, value in message.get("headers", [])]
+                headers = [
+                    (name, relative_location(value) if name.lower() == b"location" else value)
+                    for name, value in message.get("headers", [])
+                ]
                 if private:
-                    headers = [(n, v) for n, v in headers if n.lower() not in (b"cache-control", b"vary")] + list(PRIVATE)
+                    headers = [(n, v) for n, v in headers if n.lower() not in (b"cache-control", b"vary")] + list(
+                        PRIVATE
+                    )
                 present = {name.lower() for name, _ in headers}
                 headers += [(name, value) for name, value in STATIC_HEADERS if name not in present]
                 if b"content-security-policy" not in present:

@@ -1,4 +1,5 @@
 """API keys: random secrets shown once, stored only as SHA-256 with the audience they unlock."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +10,6 @@ import secrets
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 from kbops.config import Settings
 from kbops.errors import ConfigError, UsageError
@@ -40,7 +40,7 @@ class ApiKeyStore:
     def __init__(self, path: Path):
         self.path = path
         self._lock = threading.Lock()
-        self._stamp: Optional[tuple[int, int]] = None
+        self._stamp: tuple[int, int] | None = None
         self._by_hash: dict[str, ApiKey] = {}
         self._by_id: dict[str, ApiKey] = {}
 
@@ -48,13 +48,13 @@ class ApiKeyStore:
         self._refresh()
         return sorted(self._by_hash.values(), key=lambda k: (k.created, k.label))
 
-    def audience_for(self, key: str) -> Optional[str]:
+    def audience_for(self, key: str) -> str | None:
         """The audience a presented key unlocks, or None for an unknown key."""
         self._refresh()
         found = self._by_hash.get(digest(key))
         return found.audience if found else None
 
-    def audience_for_key_id(self, key_id: str) -> Optional[str]:
+    def audience_for_key_id(self, key_id: str) -> str | None:
         """The audience of the key whose SHA-256 starts with `key_id` (a sign-in session's binding), or None."""
         self._refresh()
         found = self._by_id.get(key_id)
@@ -68,7 +68,7 @@ class ApiKeyStore:
         if any(k.label == label for k in self.keys()):
             raise UsageError(f"a key labelled {label!r} exists; revoke it first or choose another label")
         key = KEY_PREFIX + secrets.token_urlsafe(32)
-        entry = ApiKey(digest(key), audience, label, dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat())
+        entry = ApiKey(digest(key), audience, label, dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat())
         self._save([*self.keys(), entry])
         return key
 

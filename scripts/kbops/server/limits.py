@@ -5,13 +5,14 @@ the client is the most specific thing a request carries: the sign-in session, th
 hash, never the key itself), then the peer address. Buckets live in each worker process's memory; the
 least recently used are forgotten past `max_clients`, so a flood of addresses cannot grow memory.
 """
+
 from __future__ import annotations
 
 import hashlib
 import math
 import time
 from collections import OrderedDict
-from typing import Callable
+from collections.abc import Callable
 
 
 class RateLimiter:

@@ -14,6 +14,7 @@ not answered within `search_timeout` seconds in all is answered 503 too; its pro
 (it cannot be interrupted halfway) and only then takes the next one. A pool process that dies is
 replaced on the next search.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -26,7 +27,7 @@ import time
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ class SearchPool:
     def __init__(self, root: Path, workers: int, queue: int, max_wait: float, timeout: float = 2.0):
         self.root, self.workers, self.queue, self.max_wait, self.timeout = str(root), workers, queue, max_wait, timeout
         self.service_time = 0.2  # seconds a search takes here, a moving average of the measured ones
-        self._executor: Optional[concurrent.futures.ProcessPoolExecutor] = None
+        self._executor: concurrent.futures.ProcessPoolExecutor | None = None
         self._running = 0
         self._waiting: collections.deque[asyncio.Future] = collections.deque()
         self._warm: list[concurrent.futures.Future] = []
@@ -110,8 +111,10 @@ class SearchPool:
         """Spawn the processes and warm them in the background (the event loop does not wait)."""
         if self._executor is None:
             self._executor = concurrent.futures.ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_worker, initargs=(self.root,),
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(self.root,),
             )
             self._warm = [self._executor.submit(_warm) for _ in range(self.workers)]
 
@@ -136,7 +139,7 @@ class SearchPool:
             left = self.timeout - (time.monotonic() - started)
             try:
                 return await asyncio.wait_for(asyncio.shield(running), max(left, 0.01))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 # The process is still busy with it: the slot is freed when it is done, not now.
                 running.add_done_callback(lambda _f: self._release())
                 handed_over = True
@@ -157,13 +160,15 @@ class SearchPool:
             raise PoolBusy(f"the search queue is full ({self.workers} running, {len(self._waiting)} waiting)")
         expected = (len(self._waiting) + 1) / self.workers * self.service_time
         if expected > self.max_wait:
-            raise PoolBusy(f"searches take {self.service_time:.2f} s now: a slot would take about {expected:.1f} s",
-                           retry_after=max(1, round(expected)))
+            raise PoolBusy(
+                f"searches take {self.service_time:.2f} s now: a slot would take about {expected:.1f} s",
+                retry_after=max(1, round(expected)),
+            )
         granted = asyncio.get_running_loop().create_future()
         self._waiting.append(granted)
         try:
             await asyncio.wait_for(asyncio.shield(granted), self.max_wait)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             if granted.done() and not granted.cancelled():
                 return  # the slot came at the last moment: use it
             granted.cancel()

@@ -10,12 +10,12 @@ every few seconds ("slowloris") holds a connection open forever. Here a connecti
 request line and headers within `header_timeout` seconds of connecting or of the first byte of a
 following request on a kept-alive connection; otherwise it is closed.
 """
+
 from __future__ import annotations
 
 import asyncio
 import os
 import socket
-from typing import Optional
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -32,7 +32,7 @@ def header_timeout() -> float:
 
 
 class NoDelayH11Protocol(H11Protocol):
-    _header_timer: Optional[asyncio.TimerHandle] = None
+    _header_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport) -> None:  # type: ignore[override]
         sock = transport.get_extra_info("socket")

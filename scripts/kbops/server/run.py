@@ -1,17 +1,18 @@
 """`kb serve`: make sure the index and the sites exist, then run uvicorn (one or more workers)."""
+
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
 
 from kbops.config import Settings
 from kbops.errors import KbError, LockedError
+from kbops.publishing import AUDIENCES
 from kbops.search.indexer import build_index, index_root
 from kbops.search.store import IndexStore
 from kbops.server.config import server_config
-from kbops.publishing import AUDIENCES
 from kbops.server.site import site_dir
 
 log = logging.getLogger(__name__)
@@ -19,13 +20,16 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Preparation:
-    indexed: Optional[int]  # docs in the index when it changed now, None when it was up to date
+    indexed: int | None  # docs in the index when it changed now, None when it was up to date
     sites_built: tuple[str, ...]
     site_problems: tuple[str, ...]  # why sites could not be built: `kb serve` refuses to start on them
 
 
 def prepare(
-    settings: Settings, build_sites: bool = True, rebuild: bool = False, notify: Callable[[str], None] = lambda _m: None,
+    settings: Settings,
+    build_sites: bool = True,
+    rebuild: bool = False,
+    notify: Callable[[str], None] = lambda _m: None,
 ) -> Preparation:
     """Bring the index up to date (incremental, cheap when nothing changed) and build the sites whose sources
     changed since their live build (all with `rebuild`)."""
@@ -51,7 +55,9 @@ def prepare(
 
 
 def publish_sites(
-    settings: Settings, force: bool = False, notify: Callable[[str], None] = lambda _m: None,
+    settings: Settings,
+    force: bool = False,
+    notify: Callable[[str], None] = lambda _m: None,
 ) -> tuple[list[str], list[str]]:
     """Build every audience's site whose sources changed since its live build, switching each atomically.
 
@@ -76,7 +82,7 @@ def publish_sites(
     return built, problems
 
 
-def check_port(host: str, port: int) -> Optional[str]:
+def check_port(host: str, port: int) -> str | None:
     """Why `host:port` cannot be listened on (e.g. "port 8000 is already in use"), or None when it can."""
     import errno
     import socket
@@ -99,7 +105,7 @@ def check_port(host: str, port: int) -> Optional[str]:
     return None
 
 
-def serve(settings: Settings, host: Optional[str] = None, port: Optional[int] = None, workers: Optional[int] = None) -> None:
+def serve(settings: Settings, host: str | None = None, port: int | None = None, workers: int | None = None) -> None:
     import uvicorn
 
     from kbops.server.protocol import NoDelayH11Protocol
@@ -107,10 +113,22 @@ def serve(settings: Settings, host: Optional[str] = None, port: Optional[int] = 
     config = server_config(settings)
     host, port, workers = host or config.host, port or config.port, workers or config.workers
     # Workers re-create the app from the environment (the bound address sets the default CORS origins).
-    os.environ.update(KB_ROOT=str(settings.root), KB_SERVE_HOST=host, KB_SERVE_PORT=str(port), KB_SERVE_WORKERS=str(workers),
-                      KB_HEADER_TIMEOUT=str(config.header_timeout))
+    os.environ.update(
+        KB_ROOT=str(settings.root),
+        KB_SERVE_HOST=host,
+        KB_SERVE_PORT=str(port),
+        KB_SERVE_WORKERS=str(workers),
+        KB_HEADER_TIMEOUT=str(config.header_timeout),
+    )
     uvicorn.run(
-        "kbops.server.app:app_from_env", factory=True, host=host, port=port,
-        workers=workers, log_level="warning", access_log=False, server_header=False,
-        http=NoDelayH11Protocol, timeout_keep_alive=config.keep_alive_timeout,
+        "kbops.server.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+        http=NoDelayH11Protocol,
+        timeout_keep_alive=config.keep_alive_timeout,
     )

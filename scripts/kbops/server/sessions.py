@@ -14,6 +14,7 @@ Each use refreshes "last seen" (a new cookie at most once a minute), so a reader
 signed in until the absolute limit. Sign-out deletes the cookie; a copied token stays valid until one of
 the limits above (revoke the key to end every session at once).
 """
+
 from __future__ import annotations
 
 import base64
@@ -21,8 +22,8 @@ import hashlib
 import hmac
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Optional
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection
@@ -58,9 +59,11 @@ def session_secret(state_dir: Path) -> bytes:
 
 
 class Sessions:
-    def __init__(self, state_dir: Path, keys: ApiKeyStore, idle: int, max_age: int, clock: Callable[[], float] = time.time):
+    def __init__(
+        self, state_dir: Path, keys: ApiKeyStore, idle: int, max_age: int, clock: Callable[[], float] = time.time
+    ):
         self.state_dir, self.keys, self.idle, self.max_age, self.clock = state_dir, keys, idle, max_age, clock
-        self._secret: Optional[bytes] = None
+        self._secret: bytes | None = None
 
     @property
     def secret(self) -> bytes:
@@ -104,7 +107,7 @@ class Sessions:
     def audience(self, token: str) -> str:
         return self.check(token)[3]
 
-    def refreshed(self, token: str) -> Optional[str]:
+    def refreshed(self, token: str) -> str | None:
         """A token with "last seen" = now when the old one is valid and was last refreshed a while ago."""
         try:
             key_id, issued, seen, _ = self.check(token)
@@ -114,7 +117,7 @@ class Sessions:
         return self._token(key_id, issued, now) if now - seen >= REFRESH_AFTER else None
 
 
-def cookie_header(token: str, secure: bool, max_age: Optional[int]) -> str:
+def cookie_header(token: str, secure: bool, max_age: int | None) -> str:
     parts = [f"{COOKIE}={token}", "Path=/", "HttpOnly", "SameSite=Strict"]
     if max_age is not None:
         parts.append(f"Max-Age={max_age}")

@@ -10,19 +10,19 @@ browser says the request comes from another site (`Sec-Fetch-Site: cross-site`/`
 `Origin` is not this server's: a page elsewhere cannot sign a reader in with its own key, or out.
 `GET /logout` answers a small page whose button posts the sign-out.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Optional
 from urllib.parse import parse_qs, quote, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from kbops.server.sessions import COOKIE, Sessions, cookie_header, is_https
-
 from kbops.locale import looks_like_locale
+from kbops.server.sessions import Sessions, cookie_header, is_https
 
 LOGIN_PAGE = "login/"  # under the locale's prefix; the default locale has none
 _FALLBACK = """<!doctype html><html lang="en"><meta charset="utf-8"><title>Sign in</title>
@@ -32,11 +32,13 @@ _FALLBACK = """<!doctype html><html lang="en"><meta charset="utf-8"><title>Sign 
 _SIGN_OUT = """<!doctype html><html lang="en"><meta charset="utf-8"><title>Sign out</title>
 <h1>Sign out</h1><form method="post" action="/logout"><input type="hidden" name="next" value="{next}">
 <button>Sign out</button></form></html>"""
-_FALLBACK_ERRORS = {"key": "This key was not accepted. Check that you pasted all of it, or ask your team lead for a new one.",
-                    "empty": "Enter your access key."}
+_FALLBACK_ERRORS = {
+    "key": "This key was not accepted. Check that you pasted all of it, or ask your team lead for a new one.",
+    "empty": "Enter your access key.",
+}
 
 
-def safe_next(value: Optional[str], fallback: str = "/") -> str:
+def safe_next(value: str | None, fallback: str = "/") -> str:
     """A same-site path to return to after sign-in or sign-out; anything else (other hosts, schemes) -> fallback."""
     text = (value or "").strip()
     if not text:
@@ -65,7 +67,7 @@ def cross_site(request: Request) -> bool:
     return origin == "null" or parts.netloc.lower() != host.lower()
 
 
-def login_page_url(locale: Optional[str], default_locale: str) -> str:
+def login_page_url(locale: str | None, default_locale: str) -> str:
     if not locale or locale == default_locale or not looks_like_locale(locale):
         return "/" + LOGIN_PAGE
     return f"/{locale}/{LOGIN_PAGE}"
@@ -74,9 +76,16 @@ def login_page_url(locale: Optional[str], default_locale: str) -> str:
 class SignIn:
     """The /login, /<locale>/login/ and /logout handlers over a key check and the built site folders."""
 
-    def __init__(self, audience_for_key: Callable[[str], Optional[str]], sessions: Sessions, site_folder: Callable[[str], Path],
-                 reader_audience: Callable[[Request], str], default_locale: str, max_body: int,
-                 page_policy: Callable[[str], Optional[str]] = lambda _a: None):
+    def __init__(
+        self,
+        audience_for_key: Callable[[str], str | None],
+        sessions: Sessions,
+        site_folder: Callable[[str], Path],
+        reader_audience: Callable[[Request], str],
+        default_locale: str,
+        max_body: int,
+        page_policy: Callable[[str], str | None] = lambda _a: None,
+    ):
         self.audience_for_key = audience_for_key
         self.sessions = sessions
         self.page_policy = page_policy
@@ -90,7 +99,9 @@ class SignIn:
         if request.method == "GET":  # /login?lang=es&next=/es/x/ -> the themed page in that language
             target = login_page_url(request.query_params.get("lang"), self.default_locale)
             following = request.query_params.get("next")
-            return RedirectResponse(target + (f"?next={quote(safe_next(following), safe='/')}" if following else ""), 303)
+            return RedirectResponse(
+                target + (f"?next={quote(safe_next(following), safe='/')}" if following else ""), 303
+            )
         if cross_site(request):
             return _refuse_cross_site()
         form = await self._form(request)
@@ -129,7 +140,7 @@ class SignIn:
         fields = parse_qs(bytes(body[: self.max_body]).decode("utf-8", "replace"))
         return {name: values[0] for name, values in fields.items() if values}
 
-    def _refused(self, request: Request, locale: Optional[str], error: str, following: str) -> Response:
+    def _refused(self, request: Request, locale: str | None, error: str, following: str) -> Response:
         """401 with the reader's sign-in page (their audience's site, their language) showing `error`."""
         audience = self.reader_audience(request)
         page = self._page(audience, locale)
@@ -139,15 +150,21 @@ class SignIn:
             headers["content-security-policy"] = policy
         if page is None:
             text = _FALLBACK.format(next=following.replace('"', "%22")).replace(
-                "<!--error-->", f'<p role="alert">{_FALLBACK_ERRORS[error]}</p>')
+                "<!--error-->", f'<p role="alert">{_FALLBACK_ERRORS[error]}</p>'
+            )
             return HTMLResponse(text, status_code=401, headers=headers)
         marker = f'data-kb-error="{error}" role="alert" hidden'
         text = page.replace(marker, f'data-kb-error="{error}" role="alert"')
         safe = following.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-        text = re.sub(r'(<input type="hidden" name="next" value=")[^"]*(")', lambda m: m.group(1) + safe + m.group(2), text, count=1)
+        text = re.sub(
+            r'(<input type="hidden" name="next" value=")[^"]*(")',
+            lambda m: m.group(1) + safe + m.group(2),
+            text,
+            count=1,
+        )
         return HTMLResponse(text, status_code=401, headers=headers)
 
-    def _page(self, audience: str, locale: Optional[str]) -> Optional[str]:
+    def _page(self, audience: str, locale: str | None) -> str | None:
         prefix = "" if not locale or locale == self.default_locale else f"{locale}/"
         path = self.site_folder(audience) / prefix / LOGIN_PAGE / "index.html"
         try:
@@ -157,4 +174,6 @@ class SignIn:
 
 
 def _refuse_cross_site() -> Response:
-    return JSONResponse({"error": "cross-site sign-in and sign-out requests are refused", "status": 403}, status_code=403)
+    return JSONResponse(
+        {"error": "cross-site sign-in and sign-out requests are refused", "status": 403}, status_code=403
+    )

@@ -1,4 +1,5 @@
 """The built site, one static tree per audience under `site/<audience>/` (where `kb build` writes), built when missing."""
+
 from __future__ import annotations
 
 import json
@@ -6,8 +7,8 @@ import logging
 import os
 import re
 import stat
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Optional
 
 from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.staticfiles import StaticFiles
@@ -34,7 +35,9 @@ def site_is_built(path: Path) -> bool:
 
 
 def build_missing_sites(
-    settings: Settings, audiences: tuple[str, ...] = AUDIENCES, force: bool = False,
+    settings: Settings,
+    audiences: tuple[str, ...] = AUDIENCES,
+    force: bool = False,
 ) -> tuple[list[str], list[str]]:
     """Build the site of every audience that has none yet (the publishing domain's `build_site`).
 
@@ -99,14 +102,14 @@ class AudienceSite:
     Responses vary by credentials, so shared caches never hand one audience's page to another.
     """
 
-    def __init__(self, settings: Settings, audience_of: Callable[[Scope], Optional[str]]):
+    def __init__(self, settings: Settings, audience_of: Callable[[Scope], str | None]):
         self.settings = settings
         self.audience_of = audience_of
         self._apps: dict[str, tuple[str, StaticFiles]] = {}
         self._id_maps: dict[str, tuple[int, dict[str, str]]] = {}
         self._policies: dict[str, bytes] = {}
 
-    def _app(self, audience: str) -> Optional[StaticFiles]:
+    def _app(self, audience: str) -> StaticFiles | None:
         # `site/<audience>` may be a link that `kb serve` switches to each new build (kbops.site.live): it is
         # resolved once per request, so the whole response comes from one build, never from two.
         real = os.path.realpath(site_dir(self.settings, audience))
@@ -123,7 +126,7 @@ class AudienceSite:
             found = self._apps[audience] = (real, SiteFiles(directory=real, html=True))
         return found[1]
 
-    def policy_for(self, audience: str) -> Optional[str]:
+    def policy_for(self, audience: str) -> str | None:
         """The CSP of `audience`'s built pages (its theme's script hashes), for pages other handlers answer."""
         self._app(audience)
         found = self._policies.get(audience)
@@ -156,7 +159,7 @@ class AudienceSite:
             return
         await app(scope, receive, send_with_headers)
 
-    def _doc_id_target(self, audience: str, path: str) -> Optional[str]:
+    def _doc_id_target(self, audience: str, path: str) -> str | None:
         """`/id/<doc-id>/` -> the doc's page, from the site's id map (no HTML page per doc id on disk).
 
         Renamed ids (`redirect_from`) have their own redirect page, which is served as a file.

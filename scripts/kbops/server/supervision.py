@@ -8,6 +8,7 @@ keeps a watchdog thread that notices a changed parent id (other Unix systems, or
 refuses the request). SIGTERM is uvicorn's graceful shutdown: requests in flight finish, the
 listening socket closes.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -17,7 +18,6 @@ import os
 import signal
 import sys
 import threading
-from typing import Optional
 
 log = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1
@@ -42,7 +42,7 @@ def _watch_parent(parent_pid: int, interval: float) -> None:
             return
 
 
-def exit_with_master(interval: float = 0.5) -> Optional[int]:
+def exit_with_master(interval: float = 0.5) -> int | None:
     """In a worker process, arrange to stop when the master dies; returns the master's pid (None: not a worker)."""
     parent = multiprocessing.parent_process()
     if parent is None or parent.pid is None:

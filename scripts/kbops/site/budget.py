@@ -7,6 +7,7 @@ rendered once, on its own, in a helper process, and judged by the CPU time it to
 `CPU_BUDGET` it is rendered as written; past it the helper is stopped at once and the paragraph is
 staged as text (and reported). CPU time, not wall time, so a busy machine does not refuse real content.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -14,7 +15,6 @@ import multiprocessing
 import os
 import threading
 import time
-from typing import Optional
 
 CPU_BUDGET = 0.5  # seconds of CPU to render one paragraph alone
 _POLL = 0.02
@@ -46,7 +46,7 @@ class _Renderer:
     """One helper process, started on first need, replaced after it is stopped for going over budget."""
 
     def __init__(self) -> None:
-        self._process: Optional[multiprocessing.Process] = None
+        self._process: multiprocessing.Process | None = None
         self._connection = None
         self._lock = threading.Lock()
 

@@ -1,4 +1,5 @@
 """Build one audience's site with MkDocs (the library call behind `kb build` and `kb serve`)."""
+
 from __future__ import annotations
 
 import logging
@@ -48,7 +49,12 @@ def audience_site_dir(settings: Settings, audience: str) -> Path:
 
 
 def build_site(
-    settings: Settings, audience: str, site_dir: Path, *, strict: bool = True, include_drafts: bool = False,
+    settings: Settings,
+    audience: str,
+    site_dir: Path,
+    *,
+    strict: bool = True,
+    include_drafts: bool = False,
 ) -> BuildResult:
     """Stage `audience`'s docs tree and build it into `site_dir` with the KB's mkdocs.yml."""
     from mkdocs.commands.build import build
@@ -93,8 +99,13 @@ def build_site(
             f"marker (first: {', '.join(unmarked[:3])}); the generator did not run the plugin on them"
         )
     return BuildResult(
-        audience=audience, site_dir=site_dir, stage_dir=staged.docs_dir, pages=staged.pages, docs=staged.docs,
-        redirects=staged.redirects, warnings=tuple(warnings.messages),
+        audience=audience,
+        site_dir=site_dir,
+        stage_dir=staged.docs_dir,
+        pages=staged.pages,
+        docs=staged.docs,
+        redirects=staged.redirects,
+        warnings=tuple(warnings.messages),
     )
 
 

@@ -7,6 +7,7 @@ pages, keeps those whose text is one of the theme's templates (Material's and kb
 only the template's `{{ … }}` values differing), and writes their SHA-256 hashes. Anything else inline
 (a script that came from content) is not allowed, and is reported.
 """
+
 from __future__ import annotations
 
 import base64
@@ -14,10 +15,10 @@ import hashlib
 import json
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
 from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
@@ -108,9 +109,14 @@ def write_manifest(site_dir: Path, endpoints: Iterable[str] = ()) -> dict:
     scripts = scan(site_dir)
     for page, digest in scripts.foreign:
         log.warning("%s: an inline script that is not the theme's (%s) will be blocked by the CSP", page, digest)
-    origins = sorted({f"{u.scheme}://{u.netloc}" for u in map(urlsplit, endpoints) if u.scheme in ("http", "https") and u.netloc})
-    manifest = {"script_hashes": sorted(scripts.allowed), "connect_origins": origins,
-                "foreign_scripts": [{"page": p, "hash": h} for p, h in scripts.foreign]}
+    origins = sorted(
+        {f"{u.scheme}://{u.netloc}" for u in map(urlsplit, endpoints) if u.scheme in ("http", "https") and u.netloc}
+    )
+    manifest = {
+        "script_hashes": sorted(scripts.allowed),
+        "connect_origins": origins,
+        "foreign_scripts": [{"page": p, "hash": h} for p, h in scripts.foreign],
+    }
     target = site_dir / MANIFEST
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

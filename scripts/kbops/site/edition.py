@@ -1,4 +1,5 @@
 """An edition: the documents one audience gets, decided once by `kbops.publishing` before MkDocs runs."""
+
 from __future__ import annotations
 
 import datetime as dt

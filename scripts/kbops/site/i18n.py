@@ -5,6 +5,7 @@ carries its locale (Material's interface language follows it, see theme/partials
 locale has its own home and navigation subtree, and the selector links each page to its translation,
 else to that language's home.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,13 @@ from pathlib import Path
 from kbops.model.document import Document
 from kbops.site.edition import Edition
 from kbops.site.labels import (
-    AUDIENCE_NAMES, AUTH_LABELS, LOCALE_NAMES, SEARCH_LABELS, TYPE_LABELS, label, localized,
+    AUDIENCE_NAMES,
+    AUTH_LABELS,
+    LOCALE_NAMES,
+    SEARCH_LABELS,
+    TYPE_LABELS,
+    label,
+    localized,
 )
 
 UI_DIR = "_kbops"
@@ -81,28 +88,30 @@ def login_pages(edition: Edition) -> dict[str, str]:
         words = localized(AUTH_LABELS, loc)
         home = edition.layout.page_url(home_path(edition, loc))
         meta = {
-            "title": words["title"], "hide": ["navigation", "toc"], "search": {"exclude": True},
+            "title": words["title"],
+            "hide": ["navigation", "toc"],
+            "search": {"exclude": True},
             "kbops": {"generated": "login", "locale": loc, "versions": versions(edition, paths)},
         }
         errors = "\n".join(
             f'<p class="kb-login__error" data-kb-error="{code}" role="alert" hidden>{words[key]}</p>'
             for code, key in (("key", "error_key"), ("empty", "error_empty"), ("static", "error_static"))
         )
-        body = f"""# {words['title']}
+        body = f"""# {words["title"]}
 
-{words['intro']}
+{words["intro"]}
 
 <form class="kb-login" method="post" action="" data-kb-login>
 {errors}
-<label class="kb-login__label" for="kb-key">{words['key_label']}</label>
+<label class="kb-login__label" for="kb-key">{words["key_label"]}</label>
 <input class="kb-login__input" id="kb-key" name="key" type="password" autocomplete="current-password" aria-describedby="kb-key-hint" required>
-<p class="kb-login__hint" id="kb-key-hint">{words['key_hint']}</p>
+<p class="kb-login__hint" id="kb-key-hint">{words["key_hint"]}</p>
 <input type="hidden" name="next" value="{home}">
 <input type="hidden" name="lang" value="{loc}">
-<button class="md-button md-button--primary" type="submit">{words['submit']}</button>
+<button class="md-button md-button--primary" type="submit">{words["submit"]}</button>
 </form>
 
-{words['public_note']}
+{words["public_note"]}
 """
         pages[path] = front_matter(meta) + body
     return pages
@@ -114,7 +123,9 @@ def header_words(edition: Edition) -> dict[str, dict]:
     for loc in site_locales(edition):
         words = localized(AUTH_LABELS, loc)
         out[loc] = {
-            "sign_in": words["sign_in"], "sign_out": words["sign_out"], "signed_in_as": words["signed_in_as"],
+            "sign_in": words["sign_in"],
+            "sign_out": words["sign_out"],
+            "signed_in_as": words["signed_in_as"],
             "audiences": localized(AUDIENCE_NAMES, loc),
             "login": edition.layout.page_url(login_path(edition, loc)),
             "home": edition.layout.page_url(home_path(edition, loc)),

@@ -1,5 +1,6 @@
 """Words the site shows around the content (banners, trust line, navigation), in en/es/fr here and in every
 language with a `site:` block in kbops/locales/<language>/language.yml (merged in at the end of this module)."""
+
 from __future__ import annotations
 
 from kbops import locale as locales
@@ -17,6 +18,7 @@ def language_in(language: str, locale: str) -> str:
     """The name of `language` in a sentence written in `locale`."""
     names = LANGUAGE_IN.get(locale) or LANGUAGE_IN.get(locales.language_of(locale)) or LANGUAGE_IN["en"]
     return names.get(language) or LOCALE_NAMES.get(language, language)
+
 
 _LABELS: dict[str, dict[str, str]] = {
     "owner": {"en": "Owner", "es": "Responsable", "fr": "Responsable"},
@@ -53,7 +55,11 @@ _LABELS: dict[str, dict[str, str]] = {
         "es": "La página original cambió después de hacerse esta traducción.",
         "fr": "La page originale a changé depuis cette traduction.",
     },
-    "outdated_read": {"en": "Read the original: {link}.", "es": "Consulta el original: {link}.", "fr": "Lire l'original : {link}."},
+    "outdated_read": {
+        "en": "Read the original: {link}.",
+        "es": "Consulta el original: {link}.",
+        "fr": "Lire l'original : {link}.",
+    },
     "also_in": {"en": "Also in", "es": "También en", "fr": "Aussi en"},
     "tags": {"en": "Tags", "es": "Etiquetas", "fr": "Étiquettes"},
     "link_unavailable": {"en": "(link not available)", "es": "(enlace no disponible)", "fr": "(lien non disponible)"},
@@ -101,7 +107,11 @@ AUTH_LABELS: dict[str, dict[str, str]] = {
         "es": "No se aceptó esta clave. Comprueba que la pegaste completa o pide una nueva a tu responsable.",
         "fr": "Cette clé n'a pas été acceptée. Vérifiez que vous l'avez collée en entier, ou demandez-en une nouvelle à votre responsable.",
     },
-    "error_empty": {"en": "Enter your access key.", "es": "Escribe tu clave de acceso.", "fr": "Saisissez votre clé d'accès."},
+    "error_empty": {
+        "en": "Enter your access key.",
+        "es": "Escribe tu clave de acceso.",
+        "fr": "Saisissez votre clé d'accès.",
+    },
     "error_static": {
         "en": "Sign-in works only when the site is served by kb serve.",
         "es": "El inicio de sesión solo funciona cuando el sitio lo sirve kb serve.",
@@ -141,19 +151,46 @@ TYPE_ORDER = tuple(TYPE_LABELS)
 
 AUDIENCE_LANDING: dict[str, dict[str, dict[str, str]]] = {
     "public": {
-        "en": {"title": "Browse the help center", "intro": "Answers for cardholders and finance teams, grouped by topic."},
-        "es": {"title": "Explora el centro de ayuda", "intro": "Respuestas para titulares de tarjetas y equipos de finanzas, por tema."},
-        "fr": {"title": "Parcourir le centre d'aide", "intro": "Des réponses pour les titulaires de cartes et les équipes financières, par thème."},
+        "en": {
+            "title": "Browse the help center",
+            "intro": "Answers for cardholders and finance teams, grouped by topic.",
+        },
+        "es": {
+            "title": "Explora el centro de ayuda",
+            "intro": "Respuestas para titulares de tarjetas y equipos de finanzas, por tema.",
+        },
+        "fr": {
+            "title": "Parcourir le centre d'aide",
+            "intro": "Des réponses pour les titulaires de cartes et les équipes financières, par thème.",
+        },
     },
     "partner": {
-        "en": {"title": "Partner agent portal", "intro": "Help articles plus the procedures and troubleshooting guides BPO agents follow on contacts."},
-        "es": {"title": "Portal de agentes colaboradores", "intro": "Artículos de ayuda y los procedimientos y guías de resolución que siguen los agentes BPO."},
-        "fr": {"title": "Portail des agents partenaires", "intro": "Articles d'aide, procédures et guides de dépannage suivis par les agents BPO."},
+        "en": {
+            "title": "Partner agent portal",
+            "intro": "Help articles plus the procedures and troubleshooting guides BPO agents follow on contacts.",
+        },
+        "es": {
+            "title": "Portal de agentes colaboradores",
+            "intro": "Artículos de ayuda y los procedimientos y guías de resolución que siguen los agentes BPO.",
+        },
+        "fr": {
+            "title": "Portail des agents partenaires",
+            "intro": "Articles d'aide, procédures et guides de dépannage suivis par les agents BPO.",
+        },
     },
     "internal": {
-        "en": {"title": "Staff knowledge base", "intro": "Everything published: customer articles, partner procedures and internal playbooks."},
-        "es": {"title": "Base de conocimiento interna", "intro": "Todo lo publicado: artículos para clientes, procedimientos de socios y playbooks internos."},
-        "fr": {"title": "Base de connaissances interne", "intro": "Tout ce qui est publié : articles clients, procédures partenaires et playbooks internes."},
+        "en": {
+            "title": "Staff knowledge base",
+            "intro": "Everything published: customer articles, partner procedures and internal playbooks.",
+        },
+        "es": {
+            "title": "Base de conocimiento interna",
+            "intro": "Todo lo publicado: artículos para clientes, procedimientos de socios y playbooks internos.",
+        },
+        "fr": {
+            "title": "Base de connaissances interne",
+            "intro": "Tout ce qui est publié : articles clients, procédures partenaires et playbooks internes.",
+        },
     },
 }
 
@@ -184,11 +221,21 @@ def _pick(words: dict, locale: str):
 
 def _add_language_data() -> None:
     """Languages whose site words are data (kbops/locales/<language>/language.yml `site:`) join the tables above."""
-    tables = {"labels": _LABELS, "auth": AUTH_LABELS, "audiences": AUDIENCE_NAMES, "search": SEARCH_LABELS, "types": TYPE_LABELS}
+    tables = {
+        "labels": _LABELS,
+        "auth": AUTH_LABELS,
+        "audiences": AUDIENCE_NAMES,
+        "search": SEARCH_LABELS,
+        "types": TYPE_LABELS,
+    }
     for code in locales.shipped_languages():
         LOCALE_NAMES.setdefault(code, locales.language_name(code))
         LANGUAGE_IN.setdefault(code, {}).update(
-            {k: v for k, v in (locales.language_data(code, "language_names") or {}).items() if k not in LANGUAGE_IN[code]}
+            {
+                k: v
+                for k, v in (locales.language_data(code, "language_names") or {}).items()
+                if k not in LANGUAGE_IN[code]
+            }
         )
         site = locales.language_data(code, "site") or {}
         for group, table in tables.items():

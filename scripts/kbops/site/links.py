@@ -4,13 +4,14 @@
 `kb export`): a link to a doc the reader may not see becomes "(link not available)" in the doc's
 language — URL and link text both — so neither reaches a page, a snippet or a chunk.
 """
+
 from __future__ import annotations
 
 import bisect
 import dataclasses
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional
 
 from kbops.model.document import Document
 from kbops.model.loader import Corpus
@@ -21,8 +22,10 @@ from kbops.site.urls import relative_md, resolve_relative
 # Link text: no brackets, or one level of balanced ones. Every class excludes `[`, so a scan from one `[`
 # ends at the next: linear on a line of 50,000 `[` (a `[^\]]*` text rescanned the line from each one).
 _TEXT = r"(?:[^\[\]\n]|\[[^\[\]\n]*\])"
-_INLINE = re.compile(r'(?P<bang>!?)\[(?P<text>' + _TEXT + r'*)\]\((?P<target><[^<>\n]*>|[^()\s]+)(?P<title>\s+"[^"\n]*")?\)')
-_REFDEF = re.compile(r'^(?P<indent> {0,3})\[(?P<label>[^\]\n]+)\]:\s*(?P<target>\S+)(?P<rest>.*)$')
+_INLINE = re.compile(
+    r"(?P<bang>!?)\[(?P<text>" + _TEXT + r'*)\]\((?P<target><[^<>\n]*>|[^()\s]+)(?P<title>\s+"[^"\n]*")?\)'
+)
+_REFDEF = re.compile(r"^(?P<indent> {0,3})\[(?P<label>[^\]\n]+)\]:\s*(?P<target>\S+)(?P<rest>.*)$")
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _REFUSE = re.compile(r"(?<![\]!])\[(?P<text>[^\[\]\n]+)\](?:\[(?P<label>[^\[\]\n]*)\])?(?![(:\[])")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -94,10 +97,15 @@ def build_links(body: str) -> list[BuildLink]:
             continue
         ref = _REFDEF.match(line)
         spans = _code_spans(line)
-        matches = [(ref.start("target"), ref.group("target"))] if ref else [
-            (m.start("target"), m.group("target").strip("<>")) for m in _INLINE.finditer(line)
-            if not _in_code(m.start(), spans)
-        ]
+        matches = (
+            [(ref.start("target"), ref.group("target"))]
+            if ref
+            else [
+                (m.start("target"), m.group("target").strip("<>"))
+                for m in _INLINE.finditer(line)
+                if not _in_code(m.start(), spans)
+            ]
+        )
         for column, target in matches:
             found.append(BuildLink(number, target, _in_code(start + column, comments)))
     return found
@@ -123,7 +131,7 @@ class LinkReport:
     problems: list[str] = field(default_factory=list)
 
 
-def linked_doc(raw: str, doc: Document, corpus: Corpus) -> Optional[Document]:
+def linked_doc(raw: str, doc: Document, corpus: Corpus) -> Document | None:
     """The knowledge-base doc a link target names (`id:x#a`, `../y.md#a`), or None (external, anchor, asset, unknown)."""
     raw = raw.strip("<>")
     if raw.startswith("id:"):
@@ -136,14 +144,16 @@ def linked_doc(raw: str, doc: Document, corpus: Corpus) -> Optional[Document]:
     return corpus.by_path.get(resolve_relative(doc.relpath, path))
 
 
-def hide_unseen_links(doc: Document, text: str, corpus: Corpus, may_see: Callable[[Document], bool],
-                      definitions: Optional[str] = None) -> str:
+def hide_unseen_links(
+    doc: Document, text: str, corpus: Corpus, may_see: Callable[[Document], bool], definitions: str | None = None
+) -> str:
     """`text` (Markdown of `doc`) with every link to a doc `may_see` refuses turned into plain text.
 
     Inline links, reference definitions (dropped) and their uses (`[text][label]`, `[label]`) are handled;
     fenced code is left alone. `definitions`: where reference definitions live when `text` is one block
     of the doc (default: `text` itself).
     """
+
     def hidden(raw: str) -> bool:
         target = linked_doc(raw, doc, corpus)
         return target is not None and not may_see(target)
@@ -160,7 +170,11 @@ def hide_unseen_links(doc: Document, text: str, corpus: Corpus, may_see: Callabl
 
     def unlink(match: re.Match) -> str:
         label = (match.group("label") or match.group("text")).strip().casefold()
-        return _hidden_text(match.group("text"), hidden_refs[label], doc, corpus) if label in hidden_refs else match.group(0)
+        return (
+            _hidden_text(match.group("text"), hidden_refs[label], doc, corpus)
+            if label in hidden_refs
+            else match.group(0)
+        )
 
     out: list[str] = []
     fence: str | None = None
@@ -188,11 +202,17 @@ def without_unseen_links(doc: Document, corpus: Corpus, may_see: Callable[[Docum
     """`doc` with its body, blocks and headings passed through `hide_unseen_links` (for the index and the export)."""
     if "[" not in doc.body:
         return doc
-    blocks = tuple(dataclasses.replace(b, text=hide_unseen_links(doc, b.text, corpus, may_see, doc.body))
-                   if "[" in b.text else b for b in doc.blocks)
-    headings = tuple(dataclasses.replace(h, text=hide_unseen_links(doc, h.text, corpus, may_see, doc.body))
-                     if "[" in h.text else h for h in doc.headings)
-    return dataclasses.replace(doc, body=hide_unseen_links(doc, doc.body, corpus, may_see), blocks=blocks, headings=headings)
+    blocks = tuple(
+        dataclasses.replace(b, text=hide_unseen_links(doc, b.text, corpus, may_see, doc.body)) if "[" in b.text else b
+        for b in doc.blocks
+    )
+    headings = tuple(
+        dataclasses.replace(h, text=hide_unseen_links(doc, h.text, corpus, may_see, doc.body)) if "[" in h.text else h
+        for h in doc.headings
+    )
+    return dataclasses.replace(
+        doc, body=hide_unseen_links(doc, doc.body, corpus, may_see), blocks=blocks, headings=headings
+    )
 
 
 def published_to(audience: str) -> Callable[[Document], bool]:
@@ -241,9 +261,14 @@ def rewrite_links(doc: Document, body: str, edition: Edition, report: LinkReport
             continue
         prose.append(len(out))
         spans = _code_spans(line)
-        out.append(_INLINE.sub(
-            lambda m: m.group(0) if _in_code(m.start(), spans) else _inline(m, doc, page, edition, report, where), line))
+        out.append(
+            _INLINE.sub(
+                lambda m: m.group(0) if _in_code(m.start(), spans) else _inline(m, doc, page, edition, report, where),
+                line,
+            )
+        )
     if hidden_refs:  # `[text][label]`, `[label][]` and `[label]` uses of a dropped definition become text
+
         def unlink(match: re.Match) -> str:
             label = (match.group("label") or match.group("text")).strip().casefold()
             if label not in hidden_refs:

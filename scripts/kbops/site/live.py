@@ -7,6 +7,7 @@ never replaces the link, so the last good site stays up. Each build records the 
 built from (the staged tree, navigation, mkdocs.yml, kbops version): a site whose digest still holds
 is not rebuilt, so a change to an internal SOP rebuilds the internal site only.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -18,9 +19,9 @@ import os
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
 
 from kbops import __version__
 from kbops.config import Settings
@@ -40,7 +41,7 @@ class Published:
     audience: str
     changed: bool  # a new build went live (False: the live site was already built from the same sources)
     site_dir: Path
-    build_dir: Optional[Path]
+    build_dir: Path | None
     seconds: float
 
 
@@ -57,18 +58,20 @@ def source_digest(settings: Settings, audience: str) -> str:
     config_file = settings.root / CONFIG_FILE
     try:
         config = load_config(config_file=str(config_file))
-    except Exception as exc:  # noqa: BLE001 - MkDocs raises several types for a bad config
+    except Exception as exc:
         raise ConfigError(f"{config_file}: {exc}") from None
     staged = stage_site(settings, audience, use_directory_urls=config.use_directory_urls, site_name=config.site_name)
     # problems too: a link to an unknown id stages as plain text, and only its problem fails the strict build
-    extra = json.dumps([staged.nav, staged.site_names, staged.header, staged.locales, staged.problems], sort_keys=True, default=str)
+    extra = json.dumps(
+        [staged.nav, staged.site_names, staged.header, staged.locales, staged.problems], sort_keys=True, default=str
+    )
     total = hashlib.sha256()
     for part in (staged.digest, extra, config_file.read_text(encoding="utf-8", errors="replace"), __version__):
         total.update(hashlib.sha256(part.encode("utf-8")).digest())
     return total.hexdigest()
 
 
-def built_from(site: Path) -> Optional[str]:
+def built_from(site: Path) -> str | None:
     try:
         return (site / STAMP_FILE).read_text(encoding="utf-8").strip()
     except OSError:
@@ -163,21 +166,26 @@ class LiveStatus:
         path = status_path(settings)
         path.parent.mkdir(parents=True, exist_ok=True)
         temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temp.write_text(json.dumps({"watching": self.watching, "sites": self.sites, "search_index": self.index}, indent=1),
-                        encoding="utf-8")
+        temp.write_text(
+            json.dumps({"watching": self.watching, "sites": self.sites, "search_index": self.index}, indent=1),
+            encoding="utf-8",
+        )
         os.replace(temp, path)
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 # --- refresh: the index, then each audience's site --------------------------------------------------
 
 
 def refresh(
-    settings: Settings, site_of: Callable[[str], Path], status: LiveStatus,
-    notify: Callable[[str], None] = lambda _m: None, audiences: tuple[str, ...] = AUDIENCES,
+    settings: Settings,
+    site_of: Callable[[str], Path],
+    status: LiveStatus,
+    notify: Callable[[str], None] = lambda _m: None,
+    audiences: tuple[str, ...] = AUDIENCES,
 ) -> list[str]:
     """Update the search index, then rebuild the sites whose sources changed. Returns the problems."""
     from kbops.search.indexer import build_index
@@ -200,8 +208,12 @@ def refresh(
             except KbError as exc:
                 message = f"the {audience} site could not be rebuilt; still serving the last good build: {exc}"
                 problems.append(message)
-                status.sites[audience] = {"state": "failed", "error": str(exc), "since": _now(),
-                                          "built": status.sites.get(audience, {}).get("built")}
+                status.sites[audience] = {
+                    "state": "failed",
+                    "error": str(exc),
+                    "since": _now(),
+                    "built": status.sites.get(audience, {}).get("built"),
+                }
                 continue
             if done.changed:
                 notify(f"live: rebuilt the {audience} site ({done.seconds:.1f} s)")
@@ -220,8 +232,12 @@ class Watcher:
     """A background thread: on a change under the KB's content roots or its config files, refresh."""
 
     def __init__(
-        self, settings: Settings, site_of: Callable[[str], Path], notify: Callable[[str], None],
-        status: Optional[LiveStatus] = None, debounce_ms: int = 300,
+        self,
+        settings: Settings,
+        site_of: Callable[[str], Path],
+        notify: Callable[[str], None],
+        status: LiveStatus | None = None,
+        debounce_ms: int = 300,
     ):
         self.settings = settings
         self.site_of = site_of
@@ -237,7 +253,7 @@ class Watcher:
         files = [self.settings.governance_path, self.settings.taxonomy_path, self.settings.root / CONFIG_FILE]
         return folders, files
 
-    def start(self) -> "Watcher":
+    def start(self) -> Watcher:
         self.status.watching = True
         self.status.write(self.settings)
         self.thread.start()
@@ -253,8 +269,13 @@ class Watcher:
         folders, files = self.watched()
         stamps = {f: _stamp(f) for f in files}
         for changes in watchfiles.watch(
-            *folders, stop_event=self.stop_event, debounce=self.debounce_ms, step=50, rust_timeout=1000,
-            yield_on_timeout=True, raise_interrupt=False,
+            *folders,
+            stop_event=self.stop_event,
+            debounce=self.debounce_ms,
+            step=50,
+            rust_timeout=1000,
+            yield_on_timeout=True,
+            raise_interrupt=False,
         ):
             now = {f: _stamp(f) for f in files}
             if not changes and now == stamps:
@@ -262,12 +283,12 @@ class Watcher:
             stamps = now
             try:
                 refresh(self.settings, self.site_of, self.status, self.notify)
-            except Exception as exc:  # noqa: BLE001 - the watcher outlives any one failed refresh
+            except Exception as exc:
                 log.exception("live refresh failed")
                 self.notify(f"live: refresh failed: {exc}")
 
 
-def _stamp(path: Path) -> Optional[tuple[int, int]]:
+def _stamp(path: Path) -> tuple[int, int] | None:
     try:
         st = path.stat()
     except OSError:

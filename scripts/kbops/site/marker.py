@@ -4,6 +4,7 @@ The staging step runs before any generator, but banners, sanitising and the audi
 rely on the plugin's page events. A generator that ignores plugins (MkDocs 2.0, Zensical today) would
 build the staged tree without them; this check turns that into a failed build instead of a quiet one.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,7 +26,7 @@ def insert_marker(html: str, audience: str) -> str:
     found = _HEAD.search(html)
     if found is None:
         return html
-    return html[:found.end()] + marker(audience) + html[found.end():]
+    return html[: found.end()] + marker(audience) + html[found.end() :]
 
 
 def pages_without_marker(site_dir: Path, pages: list[str], audience: str) -> list[str]:

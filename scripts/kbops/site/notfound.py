@@ -4,6 +4,7 @@ Rendered from the theme's 404 template like MkDocs renders the root one (absolut
 depth), once per locale with that locale as the interface language. `kb serve` answers a missing page under
 `/<locale>/` with it; static hosts that support per-folder error pages can do the same.
 """
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """Pages and files the edition generates: landing page, tag pages, navigation, redirects, the id map."""
+
 from __future__ import annotations
 
 import html
@@ -97,7 +98,8 @@ def _by_type_and_product(edition: Edition, docs: list[Document], home: str, loca
         out += [f"### {type_label(doc_type, locale)}", ""]
         for product, members in sorted(groups[doc_type].items(), key=lambda kv: (kv[0] is None, str(kv[0]))):
             links = ", ".join(
-                f"[{markdown_text(d.title)}]({relative_md(home, edition.path_of(d))}){attrs}" for d in members[:LANDING_LIMIT]
+                f"[{markdown_text(d.title)}]({relative_md(home, edition.path_of(d))}){attrs}"
+                for d in members[:LANDING_LIMIT]
             )
             more = f" (+{len(members) - LANDING_LIMIT})" if len(members) > LANDING_LIMIT else ""
             out.append(f"- **{markdown_text(_product_label(edition, product, locale))}**: {links}{more}")
@@ -118,16 +120,19 @@ def landing_section(edition: Edition, locale: str) -> list[str]:
             language = language_in(edition.default_locale, locale)
             default_home = relative_md(home, home_path(edition, edition.default_locale))
             out += [
-                f"## {label('only_in', locale).format(language=language)} {{ .kb-untranslated }}", "",
-                label("only_in_intro", locale).format(language=language), "",
-                f"[{label('all_in', locale).format(language=language)}]({default_home}){{ hreflang={edition.default_locale} }}", "",
+                f"## {label('only_in', locale).format(language=language)} {{ .kb-untranslated }}",
+                "",
+                label("only_in_intro", locale).format(language=language),
+                "",
+                f"[{label('all_in', locale).format(language=language)}]({default_home}){{ hreflang={edition.default_locale} }}",
+                "",
             ]
             out += _by_type_and_product(edition, english, home, locale, edition.default_locale)
     return out
 
 
 def generated_home(edition: Edition, locale: str, site_name: str) -> str:
-    homes = {loc: home_path(edition, loc) for loc in site_locales(edition)}
+    {loc: home_path(edition, loc) for loc in site_locales(edition)}
     meta = {"title": site_name, "kbops": {"generated": "landing", "locale": locale}}
     return front_matter(meta) + "\n".join([f"# {site_name}", "", *landing_section(edition, locale)]) + "\n"
 
@@ -157,15 +162,28 @@ def tag_pages(edition: Edition) -> dict[str, str]:
             if locale != edition.default_locale:
                 default_page = relative_md(path, f"{TAGS_DIR}/{tag}.md")
                 language = language_in(edition.default_locale, locale)
-                lines += ["", f"[{label('all_in', locale).format(language=language)}]({default_page}){{ hreflang={edition.default_locale} }}"]
+                lines += [
+                    "",
+                    f"[{label('all_in', locale).format(language=language)}]({default_page}){{ hreflang={edition.default_locale} }}",
+                ]
             same = {loc: f"{locale_prefix(edition, loc)}{TAGS_DIR}/{tag}.md" for loc in locales}
-            meta = {"title": attribute_text(name), "kbops": {"generated": "tag", "tag": attribute_text(tag), "locale": locale,
-                                                            "versions": versions(edition, same)}}
+            meta = {
+                "title": attribute_text(name),
+                "kbops": {
+                    "generated": "tag",
+                    "tag": attribute_text(tag),
+                    "locale": locale,
+                    "versions": versions(edition, same),
+                },
+            }
             pages[path] = front_matter(meta) + "\n".join(lines) + "\n"
             count = sum(1 for d in tagged[tag] if d.locale == locale)
             index.append(f"- [{markdown_text(name)}]({quote(tag)}.md) ({count} {label('documents', locale)})")
         same = {loc: f"{locale_prefix(edition, loc)}{TAGS_DIR}/index.md" for loc in locales}
-        meta = {"title": label("tags", locale), "kbops": {"generated": "tags", "locale": locale, "versions": versions(edition, same)}}
+        meta = {
+            "title": label("tags", locale),
+            "kbops": {"generated": "tags", "locale": locale, "versions": versions(edition, same)},
+        }
         pages[f"{folder}/index.md"] = front_matter(meta) + "\n".join(index) + "\n"
     return pages
 

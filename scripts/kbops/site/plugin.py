@@ -3,6 +3,7 @@
 `on_config` stages the audience's filtered, bannered docs tree and points `docs_dir` at it, so MkDocs
 (and any generator reading mkdocs.yml) never sees content above the audience.
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,12 +17,12 @@ from mkdocs.plugins import BasePlugin
 
 from kbops.config import Settings, load_settings
 from kbops.errors import KbError
-from kbops.publishing import ANONYMOUS_AUDIENCE, AUDIENCES, require_audience
 from kbops.locale import interface_language, site_words
+from kbops.publishing import ANONYMOUS_AUDIENCE, AUDIENCES, require_audience
 from kbops.site.i18n import material_languages
 from kbops.site.labels import LOCALE_NAMES
-from kbops.site.notfound import not_found_words, write_localized_404s
 from kbops.site.marker import insert_marker
+from kbops.site.notfound import not_found_words, write_localized_404s
 from kbops.site.render import insert_chrome
 from kbops.site.sanitize import clean_html, clean_text, walk_toc
 from kbops.site.stage import StageResult, stage_site
@@ -66,8 +67,11 @@ class KbopsPlugin(BasePlugin[KbopsPluginConfig]):
         try:
             settings = self.settings or load_settings(root)
             self.result = stage_site(
-                settings, audience, include_drafts=self.config.draft_preview,
-                use_directory_urls=config.use_directory_urls, site_name=config.site_name,
+                settings,
+                audience,
+                include_drafts=self.config.draft_preview,
+                use_directory_urls=config.use_directory_urls,
+                site_name=config.site_name,
             )
         except KbError as exc:
             raise PluginError(f"kbops: {exc}") from None
@@ -90,20 +94,30 @@ class KbopsPlugin(BasePlugin[KbopsPluginConfig]):
         staged = self.result
         languages = material_languages()
         config.extra["kbops"] = {
-            "audience": audience, "contact_url": self.config.contact_url, "endpoint": self.config.events_endpoint,
-            "search_endpoint": self.config.search_endpoint, "whoami_endpoint": self.config.whoami_endpoint,
+            "audience": audience,
+            "contact_url": self.config.contact_url,
+            "endpoint": self.config.events_endpoint,
+            "search_endpoint": self.config.search_endpoint,
+            "whoami_endpoint": self.config.whoami_endpoint,
             "default_locale": staged.locales[0],
             # Material's interface language per locale (pt-BR, else pt); a locale it lacks keeps theme.language.
             "ui_languages": {loc: interface_language(loc, languages, "") for loc in staged.locales},
             "feedback": {loc: site_words(loc, "feedback") for loc in staged.locales},
             "nav_sections": {LOCALE_NAMES.get(loc, loc): loc for loc in staged.locales},
-            "site_names": staged.site_names, "header": staged.header,
+            "site_names": staged.site_names,
+            "header": staged.header,
             "locale_names": {loc: LOCALE_NAMES.get(loc, loc) for loc in staged.locales},
             "not_found": not_found_words(staged.locales, config.site_url),
         }
         if "assets/kbops/kbops.css" not in config.extra_css:
             config.extra_css.append("assets/kbops/kbops.css")
-        log.info("kbops: %s edition staged at %s (%d docs, %d pages)", audience, self.result.docs_dir, self.result.docs, self.result.pages)
+        log.info(
+            "kbops: %s edition staged at %s (%d docs, %d pages)",
+            audience,
+            self.result.docs_dir,
+            self.result.docs,
+            self.result.pages,
+        )
         return config
 
     def on_page_content(self, html, page, config, files):

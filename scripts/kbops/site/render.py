@@ -1,4 +1,5 @@
 """Render one published document as a staged Markdown page: clean front-matter, trust line, banners, links."""
+
 from __future__ import annotations
 
 import html
@@ -7,11 +8,11 @@ import re
 
 from kbops.model.document import Document
 from kbops.model.translations import translation_status
+from kbops.site.budget import CPU_BUDGET
 from kbops.site.edition import Edition
 from kbops.site.i18n import doc_versions
 from kbops.site.labels import LOCALE_NAMES, label
 from kbops.site.links import LinkReport, rewrite_links
-from kbops.site.budget import CPU_BUDGET
 from kbops.site.sanitize import attribute_text, defuse_heavy_paragraphs, markdown_text
 from kbops.site.trust import owner_name, review_state
 from kbops.site.urls import relative_md, relative_url
@@ -56,8 +57,11 @@ THEME_KEYS = ("id", "locale", "type", "status")  # what templates and scripts re
 def render_doc(doc: Document, edition: Edition, report: LinkReport) -> str:
     """The staged Markdown of `doc`: its body with links rewritten and trust signals under the title."""
     meta = page_meta(doc, edition)
-    written = {"title": meta["title"], "description": meta["description"],
-               "kbops": {key: meta["kbops"][key] for key in THEME_KEYS}}
+    written = {
+        "title": meta["title"],
+        "description": meta["description"],
+        "kbops": {key: meta["kbops"][key] for key in THEME_KEYS},
+    }
     others = doc_versions(edition, doc)
     if others:
         written["kbops"]["versions"] = others
@@ -75,7 +79,7 @@ def render_doc(doc: Document, edition: Edition, report: LinkReport) -> str:
         at = 0
     written["kbops"]["chrome"] = chrome_html(doc, edition, meta["kbops"])
     banners = trust_block(doc, edition, meta["kbops"])
-    lines[at + 1:at + 1] = ["", *banners]
+    lines[at + 1 : at + 1] = ["", *banners]
     return front_matter(written) + "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -84,7 +88,7 @@ def insert_chrome(content: str, chrome: str | None) -> str:
     if not chrome:
         return content
     end = content.find("</h1>")
-    return content[:end + 5] + "\n" + chrome + content[end + 5:] if end >= 0 else chrome + "\n" + content
+    return content[: end + 5] + "\n" + chrome + content[end + 5 :] if end >= 0 else chrome + "\n" + content
 
 
 def chrome_html(doc: Document, edition: Edition, info: dict) -> str:
@@ -97,8 +101,10 @@ def chrome_html(doc: Document, edition: Edition, info: dict) -> str:
     assert fm is not None
     loc = fm.locale
     reviewed = info["last_reviewed"] or label("never_reviewed", loc)
-    trust = (f"{_h(label('owner', loc))}: <strong>{_h(info['owner_name'])}</strong> · "
-             f"{_h(label('last_reviewed', loc))}: <strong>{_h(reviewed)}</strong>")
+    trust = (
+        f"{_h(label('owner', loc))}: <strong>{_h(info['owner_name'])}</strong> · "
+        f"{_h(label('last_reviewed', loc))}: <strong>{_h(reviewed)}</strong>"
+    )
     if info["review_due"]:
         trust += f" · {_h(label('review_due', loc))}: {_h(info['review_due'])}"
     out = [f'<p class="kb-trust">{trust}</p>']
@@ -115,7 +121,8 @@ def chrome_html(doc: Document, edition: Edition, info: dict) -> str:
         term = edition.taxonomy.tags
         links = " · ".join(
             f'<a href="{_h(_url(here, f"{folder}tags/{t}.md", edition))}">{_h(term[t].label_for(loc) if t in term else t)}</a>'
-            if SAFE_TAG.match(t) else _h(t)  # a tag that cannot name a page has none (pages.tag_pages)
+            if SAFE_TAG.match(t)
+            else _h(t)  # a tag that cannot name a page has none (pages.tag_pages)
             for t in fm.tags
         )
         out.append(f'<p class="kb-tags">{_h(label("tags", loc))}: {links}</p>')
@@ -146,9 +153,15 @@ def trust_block(doc: Document, edition: Edition, info: dict) -> list[str]:
             text += " " + label("deprecated_use", loc).format(link=link)
         out += _admonition("danger kb-deprecated", label("deprecated_title", loc), text)
     if fm.status in ("draft", "review"):
-        out += _admonition("note kb-draft", label("draft_title", loc), label("draft_text", loc).format(status=fm.status))
+        out += _admonition(
+            "note kb-draft", label("draft_title", loc), label("draft_text", loc).format(status=fm.status)
+        )
     if info["overdue"]:
-        text = label("overdue_text", loc).format(due=info["review_due"]) if info["review_due"] else label("never_text", loc)
+        text = (
+            label("overdue_text", loc).format(due=info["review_due"])
+            if info["review_due"]
+            else label("never_text", loc)
+        )
         out += _admonition("warning kb-overdue", label("overdue_title", loc), text)
     status = translation_status(doc, edition.corpus.by_id)
     if status is not None and status.outdated:

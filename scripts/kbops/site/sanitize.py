@@ -8,12 +8,14 @@ Two steps, so that a strict build refuses what a lenient one cleans:
 Text from front-matter (titles, descriptions, tags) is escaped where it is written into Markdown or
 page metadata: `markdown_text` and `attribute_text`.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import html
 import re
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import nh3
 
@@ -54,7 +56,19 @@ def maybe_unsafe(body: str) -> bool:
 
 _TAGS = set(nh3.ALLOWED_TAGS) | {"input", "label", "section", "main", "figure", "figcaption", "details", "summary"}
 _TAGS -= {"script", "style", "iframe", "object", "embed", "frame", "frameset", "form", "button", "textarea", "select"}
-_GENERIC_ATTRIBUTES = {"class", "id", "title", "lang", "dir", "hreflang", "align", "style", "role", "aria-label", "aria-hidden"}
+_GENERIC_ATTRIBUTES = {
+    "class",
+    "id",
+    "title",
+    "lang",
+    "dir",
+    "hreflang",
+    "align",
+    "style",
+    "role",
+    "aria-label",
+    "aria-hidden",
+}
 _ATTRIBUTES: dict[str, set[str]] = {tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()}
 _ATTRIBUTES.setdefault("*", set()).update(_GENERIC_ATTRIBUTES)
 _ATTRIBUTES.setdefault("a", set()).update({"href", "hreflang", "title", "name", "rel"})
@@ -64,7 +78,17 @@ _ATTRIBUTES.setdefault("details", set()).update({"open"})
 _ATTRIBUTES.setdefault("ol", set()).update({"start", "type"})
 _ATTRIBUTES.setdefault("td", set()).update({"colspan", "rowspan"})
 _ATTRIBUTES.setdefault("th", set()).update({"colspan", "rowspan", "scope"})
-_STYLE_PROPERTIES = {"text-align", "vertical-align", "width", "height", "color", "background-color", "font-weight", "font-style", "text-decoration"}
+_STYLE_PROPERTIES = {
+    "text-align",
+    "vertical-align",
+    "width",
+    "height",
+    "color",
+    "background-color",
+    "font-weight",
+    "font-style",
+    "text-decoration",
+}
 _URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 
@@ -186,7 +210,7 @@ def defuse_heavy_paragraphs(body: str) -> tuple[str, list[tuple[int, int]]]:
                 fence = None
             continue
         # only a closed fence protects its lines (an unclosed one is prose to a renderer without fences)
-        if found and any(closes(_FENCE.match(later), found.group(1)) for later in lines[number + 1:]):
+        if found and any(closes(_FENCE.match(later), found.group(1)) for later in lines[number + 1 :]):
             flush(number)
             fence = found.group(1)
             out.append(line)

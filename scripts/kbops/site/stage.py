@@ -2,6 +2,7 @@
 
 The generator never sees a file above the audience: it is pointed at this tree instead of `kb/`.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -19,10 +20,17 @@ from kbops.model.governance import load_governance
 from kbops.model.loader import load_corpus
 from kbops.model.taxonomy import load_taxonomy
 from kbops.site.edition import Edition
-from kbops.site.links import LinkReport
 from kbops.site.i18n import header_words, home_path, login_pages, site_locales, site_names, ui_files
+from kbops.site.links import LinkReport
 from kbops.site.pages import (
-    IDS_FILE, generated_home, id_map, landing_section, navigation, output_files, redirect_pages, tag_pages,
+    IDS_FILE,
+    generated_home,
+    id_map,
+    landing_section,
+    navigation,
+    output_files,
+    redirect_pages,
+    tag_pages,
 )
 from kbops.site.render import render_doc
 from kbops.site.sanitize import unsafe_html
@@ -68,8 +76,12 @@ def stage_site(
     corpus = load_corpus(settings, structure=False)  # staging needs meta and body, not the Markdown tree
     layout = site_layout(settings, use_directory_urls=use_directory_urls)
     edition = Edition(
-        audience=audience, corpus=corpus, governance=load_governance(settings.governance_path),
-        taxonomy=load_taxonomy(settings.taxonomy_path), today=settings.today_date(), layout=layout,
+        audience=audience,
+        corpus=corpus,
+        governance=load_governance(settings.governance_path),
+        taxonomy=load_taxonomy(settings.taxonomy_path),
+        today=settings.today_date(),
+        layout=layout,
         include_drafts=include_drafts,
     )
     report = LinkReport()
@@ -110,9 +122,18 @@ def stage_site(
     problems = tuple(report.problems)
     log.debug("staged %s: %d docs, %d files changed", audience, len(edition.docs), written)
     return StageResult(
-        audience=audience, docs_dir=dest, docs=len(edition.docs), pages=len(pages), redirects=len(redirects),
-        nav=navigation(edition, homes, bool(tags)), problems=problems, written=written,
-        locales=tuple(locales), site_names=names, header=header_words(edition), digest=digest,
+        audience=audience,
+        docs_dir=dest,
+        docs=len(edition.docs),
+        pages=len(pages),
+        redirects=len(redirects),
+        nav=navigation(edition, homes, bool(tags)),
+        problems=problems,
+        written=written,
+        locales=tuple(locales),
+        site_names=names,
+        header=header_words(edition),
+        digest=digest,
         page_files=tuple(sorted(output_files(pages, layout))),
     )
 
@@ -147,7 +168,11 @@ def withheld_assets(docs, visible: set[str]) -> set[str]:
 
 
 def _assets(
-    settings: Settings, layout: SiteLayout, referenced: set[str], taken: set[str], problems: list[str],
+    settings: Settings,
+    layout: SiteLayout,
+    referenced: set[str],
+    taken: set[str],
+    problems: list[str],
     withheld: set[str] = frozenset(),
 ) -> dict[str, bytes]:
     """Non-Markdown files: everything under `kb/` (the site's own assets) plus files visible docs link to,
@@ -161,7 +186,11 @@ def _assets(
     if docs_root.is_dir():
         for path in docs_root.rglob("*"):
             linked = path.is_symlink() and not path.is_dir()  # symlinked folders are reported by the loader's walk
-            if (linked or path.is_file()) and path.suffix != ".md" and not any(part.startswith(".") for part in path.parts):
+            if (
+                (linked or path.is_file())
+                and path.suffix != ".md"
+                and not any(part.startswith(".") for part in path.parts)
+            ):
                 relpath = path.relative_to(settings.root).as_posix()
                 if relpath not in withheld:
                     candidates.add(relpath)

@@ -1,9 +1,9 @@
 """Trust signals of a published page: who owns it, when it was reviewed, whether it is overdue."""
+
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Optional
 
 from kbops.model.document import Document
 from kbops.model.governance import Governance
@@ -11,8 +11,8 @@ from kbops.model.governance import Governance
 
 @dataclass(frozen=True)
 class ReviewState:
-    last_reviewed: Optional[dt.date]
-    review_due: Optional[dt.date]
+    last_reviewed: dt.date | None
+    review_due: dt.date | None
     overdue: bool
 
 

@@ -4,6 +4,7 @@ The site, search hits, export chunks and the event script's id map all ask a `Si
 mkdocs.yml (`docs_dir`, `use_directory_urls`) and `[tool.kbops]` (content roots, default locale), so a
 URL handed to a reader always resolves to the page `kb build` wrote.
 """
+
 from __future__ import annotations
 
 import posixpath
@@ -93,7 +94,7 @@ def _mkdocs_options(path: Path) -> dict:
     _Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
     _Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return {}  # no or unreadable mkdocs.yml: MkDocs' defaults (`kb build` reports the real problem)
     return data if isinstance(data, dict) else {}

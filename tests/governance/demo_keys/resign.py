@@ -3,6 +3,7 @@
 For maintainers of the bundled KB only: after an edit of bundled content that kept its approvals (or a change of
 the statement format), `python -m tests.governance.demo_keys.resign` writes `policy` and `signature` again.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,8 +35,15 @@ def resign(root: Path = REPO) -> list[str]:
             identity = identity_from_file(KEYS / record.person, "demo key")
             policy = signed_policy(record.person, doc, governance)
             signature = sign(root, identity, statement(doc.id or "", record.hash, record.reviewer, record.date, policy))
-            text, _ = set_approval(text, {record.reviewer.lower()}, record.reviewer, dt.date.fromisoformat(record.date),
-                                   record.hash, policy, signature)
+            text, _ = set_approval(
+                text,
+                {record.reviewer.lower()},
+                record.reviewer,
+                dt.date.fromisoformat(record.date),
+                record.hash,
+                policy,
+                signature,
+            )
         if text != path.read_text(encoding="utf-8"):
             path.write_text(text, encoding="utf-8")
             changed.append(doc.relpath)

@@ -7,6 +7,7 @@ written e-mail address are left out (those are addresses, not false positives). 
 
     python tests/hostile/pii/extract_technical.py ../shared/data/search-dev > tests/hostile/pii/technical.jsonl
 """
+
 from __future__ import annotations
 
 import json
@@ -38,7 +39,11 @@ def main(data: Path) -> None:
                 if kind is None:
                     continue
                 taken[kind] += 1
-                print(json.dumps({"source": doc["id"], "locale": locale, "shape": kind, "text": paragraph}, ensure_ascii=False))
+                print(
+                    json.dumps(
+                        {"source": doc["id"], "locale": locale, "shape": kind, "text": paragraph}, ensure_ascii=False
+                    )
+                )
 
 
 if __name__ == "__main__":

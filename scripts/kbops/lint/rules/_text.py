@@ -1,9 +1,11 @@
 """Helpers shared by rule families: prose outside code, file lines of matches and front-matter values."""
+
 from __future__ import annotations
 
 import bisect
 import re
-from typing import Any, Iterator, NamedTuple
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 from kbops.model.document import Document
 
@@ -49,7 +51,7 @@ def _blank_comments(text: str) -> str:
         end = text.find("-->", start + 4)
         if end < 0:  # unclosed: no later opener can close either
             break
-        out += [text[at:start], _spaces(text[start:end + 3])]
+        out += [text[at:start], _spaces(text[start : end + 3])]
         at = end + 3
     out.append(text[at:])
     return "".join(out)

@@ -1,9 +1,10 @@
 """KB4xx: freshness: reviews overdue or due soon, and inline `<!-- expires YYYY-MM-DD -->` blocks."""
+
 from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Iterator, Optional
+from collections.abc import Iterator
 
 from kbops.lint.context import LintContext
 from kbops.lint.registry import Finding, rule
@@ -14,7 +15,7 @@ EXPIRES = re.compile(r"<!--\s*expires\b:?\s*(\S*?)[:,;]?\s*(?:-->|\s)", re.IGNOR
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def parse_expiry(raw: str) -> Optional[dt.date]:
+def parse_expiry(raw: str) -> dt.date | None:
     """A marker's date, or None when it is not a real YYYY-MM-DD date."""
     if not ISO_DATE.fullmatch(raw):
         return None
@@ -24,7 +25,7 @@ def parse_expiry(raw: str) -> Optional[dt.date]:
         return None
 
 
-def review_due(doc: Document, ctx: LintContext) -> Optional[dt.date]:
+def review_due(doc: Document, ctx: LintContext) -> dt.date | None:
     """The date a published doc's review falls due: last_reviewed + review_every (or the governance default)."""
     fm = doc.frontmatter
     if fm is None or fm.status != "published" or fm.last_reviewed is None:
@@ -61,7 +62,10 @@ def review_overdue(doc: Document, ctx: LintContext):
     fm = doc.frontmatter
     if due is not None and due < ctx.today and fm is not None and fm.last_reviewed is not None:  # both set with `due`
         overdue = (ctx.today - due).days
-        yield Finding(doc.line_of("last_reviewed"), f"review overdue since {due.isoformat()} ({overdue} days; last reviewed {fm.last_reviewed.isoformat()})")
+        yield Finding(
+            doc.line_of("last_reviewed"),
+            f"review overdue since {due.isoformat()} ({overdue} days; last reviewed {fm.last_reviewed.isoformat()})",
+        )
 
 
 @rule("KB402", "review-due-soon", "warning")

@@ -1,9 +1,10 @@
 """KB6xx: unsafe HTML in documents: scripts, inline event handlers, embedded frames, `javascript:` URLs."""
+
 from __future__ import annotations
 
 import html as html_entities
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from kbops.lint.context import LintContext
 from kbops.lint.registry import Finding, rule
@@ -14,7 +15,9 @@ SCRIPT = re.compile(r"<\s*script\b", re.IGNORECASE)
 EVENT_HANDLER = re.compile(r"<[A-Za-z][^<>]*?\s(on[a-z]+)\s*=", re.IGNORECASE)
 EMBED = re.compile(r"<\s*(iframe|object|embed|frame|frameset)\b", re.IGNORECASE)
 # URL-valued HTML attributes, whose (entity-decoded) value must not use the javascript: scheme ...
-URL_ATTRIBUTE = re.compile(r"""\b(?:href|src|action|formaction|data|xlink:href)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
+URL_ATTRIBUTE = re.compile(
+    r"""\b(?:href|src|action|formaction|data|xlink:href)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE
+)
 # ... and in Markdown links, autolinks and reference definitions (markdown-it refuses them, so they stay text)
 JS_MARKDOWN = re.compile(r"(?:\]\(\s*<?|<|^\s*\[[^\]]+\]:\s*<?)\s*javascript\s*:", re.IGNORECASE | re.MULTILINE)
 
@@ -51,7 +54,7 @@ def script_tag(doc: Document, ctx: LintContext):
     How to fix:
         Remove the script; show code examples in a fenced code block instead.
     """
-    for line, match in _html_matches(doc, SCRIPT):
+    for line, _match in _html_matches(doc, SCRIPT):
         yield Finding(line, "<script> element in a document: scripts belong in the site theme")
 
 

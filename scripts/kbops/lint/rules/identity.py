@@ -1,4 +1,5 @@
 """KB11x: identity across the corpus: unique ids, translation sources and successors that exist."""
+
 from __future__ import annotations
 
 from kbops.lint.context import LintContext
@@ -34,7 +35,9 @@ def duplicate_id(corpus: Corpus, ctx: LintContext):
     for doc_id, docs in corpus.by_id.items():
         first = docs[0]
         for doc in docs[1:]:
-            yield Finding(doc.line_of("id"), f"duplicate id {doc_id!r}: already used by {first.relpath}", path=doc.relpath)
+            yield Finding(
+                doc.line_of("id"), f"duplicate id {doc_id!r}: already used by {first.relpath}", path=doc.relpath
+            )
 
 
 @rule("KB111", "unknown-translation-source", kind="corpus")
@@ -110,4 +113,6 @@ def unknown_successor(corpus: Corpus, ctx: LintContext):
         if successor == doc.id:
             yield Finding(doc.line_of("superseded_by"), "superseded_by names the document itself", path=doc.relpath)
         elif successor not in corpus.by_id:
-            yield Finding(doc.line_of("superseded_by"), f"superseded_by names unknown id {successor!r}", path=doc.relpath)
+            yield Finding(
+                doc.line_of("superseded_by"), f"superseded_by names unknown id {successor!r}", path=doc.relpath
+            )

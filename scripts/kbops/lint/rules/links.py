@@ -1,8 +1,9 @@
 """KB3xx: links between documents: broken paths, anchors and ids, audience leaks, dead ends, orphans."""
+
 from __future__ import annotations
 
 import difflib
-from typing import Iterator
+from collections.abc import Iterator
 
 from kbops.lint.context import LintContext
 from kbops.lint.linkgraph import ResolvedLink, anchors, outgoing
@@ -53,7 +54,9 @@ def broken_link(corpus: Corpus, ctx: LintContext):
     for doc, resolved in _links(corpus):
         if resolved.kind == "path" and not resolved.exists:
             where = "outside the knowledge base" if (resolved.path or "").startswith("../") else "no such file"
-            yield Finding(resolved.link.line, f"broken link {resolved.link.target!r}: {where} ({resolved.path})", path=doc.relpath)
+            yield Finding(
+                resolved.link.line, f"broken link {resolved.link.target!r}: {where} ({resolved.path})", path=doc.relpath
+            )
 
 
 @rule("KB302", "broken-anchor", kind="corpus")
@@ -150,7 +153,11 @@ def link_above_audience(corpus: Corpus, ctx: LintContext):
         if target is None or target is doc or not target.parsed:
             continue
         reader, target_audience = doc.get("audience"), target.get("audience")
-        if isinstance(reader, str) and isinstance(target_audience, str) and not audience_may_see(reader, target_audience):
+        if (
+            isinstance(reader, str)
+            and isinstance(target_audience, str)
+            and not audience_may_see(reader, target_audience)
+        ):
             yield Finding(
                 resolved.link.line,
                 f"{reader} document links to {target_audience} document {_name(target)}: "
@@ -187,7 +194,11 @@ def link_to_deprecated(corpus: Corpus, ctx: LintContext):
         status = target.get("status")
         if status in ("deprecated", "archived"):
             successor = target.get("superseded_by")
-            hint = f"; link to its successor {successor!r} instead" if successor else "; it names no successor (superseded_by)"
+            hint = (
+                f"; link to its successor {successor!r} instead"
+                if successor
+                else "; it names no successor (superseded_by)"
+            )
             yield Finding(resolved.link.line, f"link to {status} document {_name(target)}{hint}", path=doc.relpath)
 
 
@@ -215,7 +226,12 @@ def link_to_unpublished(corpus: Corpus, ctx: LintContext):
     """
     for doc, resolved in _links(corpus, published_only=True):
         target = resolved.target
-        if target is not None and target is not doc and not is_publishable(target) and is_publishable(target, draft_preview=True):
+        if (
+            target is not None
+            and target is not doc
+            and not is_publishable(target)
+            and is_publishable(target, draft_preview=True)
+        ):
             yield Finding(
                 resolved.link.line,
                 f"link to {target.get('status')} document {_name(target)}: it is not on the published site",
@@ -259,7 +275,11 @@ def published_orphan(corpus: Corpus, ctx: LintContext):
             and not doc.get("translation_of")
             and doc.relpath not in linked
         ):
-            yield Finding(doc.line_of("status"), f"published document {_name(doc)} is not linked from any published document", path=doc.relpath)
+            yield Finding(
+                doc.line_of("status"),
+                f"published document {_name(doc)} is not linked from any published document",
+                path=doc.relpath,
+            )
 
 
 @rule("KB307", "link-in-comment")
@@ -297,10 +317,17 @@ def link_in_comment(doc: Document, ctx: LintContext):
         unknown = bool(doc_id) and bool(ctx.known_ids) and doc_id not in ctx.known_ids
         if found.in_comment:
             if unknown:
-                yield Finding(line, f"link to unknown id {doc_id!r} inside an HTML comment: the site build resolves "
-                                    "links in comments too, and stops on it; delete the comment or the link")
+                yield Finding(
+                    line,
+                    f"link to unknown id {doc_id!r} inside an HTML comment: the site build resolves "
+                    "links in comments too, and stops on it; delete the comment or the link",
+                )
             else:
-                yield Finding(line, f"link {found.target!r} inside an HTML comment: readers never see it, the site "
-                                    "build still resolves it; delete it or write it as plain words", severity="warning")
+                yield Finding(
+                    line,
+                    f"link {found.target!r} inside an HTML comment: readers never see it, the site "
+                    "build still resolves it; delete it or write it as plain words",
+                    severity="warning",
+                )
         elif unknown and (line, found.target) not in shown:
             yield Finding(line, f"link to unknown id {doc_id!r}: the site build resolves it here and stops on it")

@@ -1,4 +1,5 @@
 """KB126-KB127: a doc's language as its file name and kbops' language data see it (kbops.locale)."""
+
 from __future__ import annotations
 
 from kbops import locale as locales

@@ -1,7 +1,8 @@
 """KB0xx: files that cannot be read as documents (like flake8's E999): a diagnostic, never a traceback."""
+
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from kbops.lint.context import LintContext
 from kbops.lint.registry import Finding, rule

@@ -3,28 +3,39 @@
 Every rule reads the findings of the one detector the collector and analytics scrub with (kbops.pii):
 what lint reports is what the collector would scrub, and the other way round.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import Iterator, Optional
 
 from kbops.lint.context import LintContext
 from kbops.lint.registry import Finding, rule
 from kbops.lint.rules._text import line_at, str_list, value_line
 from kbops.model.document import Document
-from kbops.pii import Finding as PersonalData, find_personal_data
+from kbops.pii import Finding as PersonalData
+from kbops.pii import find_personal_data
 
 # Front-matter fields that carry free text readers (and the search index) see.
 SCANNED_FIELDS = ("title", "description", "sample_queries")
 _SEPARATORS = re.compile(r"[\s.\-()/]")
 KIND_LABELS = {
-    "email": "e-mail address", "phone": "phone number", "iban": "IBAN", "account": "bank account number (CLABE)",
-    "card": "card number", "secret": "API key or token", "national_id": "national id number",
+    "email": "e-mail address",
+    "phone": "phone number",
+    "iban": "IBAN",
+    "account": "bank account number (CLABE)",
+    "card": "card number",
+    "secret": "API key or token",
+    "national_id": "national id number",
 }
 # What each rule reports (the detector's kinds).
 RULE_KINDS = {
-    "email": ("email",), "phone": ("phone",), "iban": ("iban", "account"), "card": ("card",), "secret": ("secret",),
+    "email": ("email",),
+    "phone": ("phone",),
+    "iban": ("iban", "account"),
+    "card": ("card",),
+    "secret": ("secret",),
     "national_id": ("national_id",),
 }
 
@@ -52,12 +63,12 @@ def _mask(value: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def _findings(text: str, locale: Optional[str]) -> tuple[PersonalData, ...]:
+def _findings(text: str, locale: str | None) -> tuple[PersonalData, ...]:
     """Every finding of the shared detector (kbops.pii), computed once per text for the five rules."""
     return tuple(find_personal_data(text, locale=locale))
 
 
-def _scan(text: str, kinds: tuple[str, ...], ctx: LintContext, locale: Optional[str]) -> Iterator[tuple[int, str, str]]:
+def _scan(text: str, kinds: tuple[str, ...], ctx: LintContext, locale: str | None) -> Iterator[tuple[int, str, str]]:
     for found in _findings(text, locale):
         if found.kind in kinds and not _allowed(found.value, ctx):
             yield found.start, found.value, found.kind
@@ -72,7 +83,9 @@ def personal_data(doc: Document, ctx: LintContext, kind: str) -> Iterator[Findin
     for key in SCANNED_FIELDS:
         for item in str_list(doc.get(key)):
             for _, value, found in _scan(item, kinds, ctx, locale):
-                yield Finding(value_line(doc, key, item), f"{KIND_LABELS[found]} {_mask(value)!r} in front-matter field {key!r}")
+                yield Finding(
+                    value_line(doc, key, item), f"{KIND_LABELS[found]} {_mask(value)!r} in front-matter field {key!r}"
+                )
     for start, value, found in _scan(doc.body, kinds, ctx, locale):
         yield Finding(line_at(doc.body_line, doc.body, start), f"{KIND_LABELS[found]} {_mask(value)!r}")
 

@@ -1,4 +1,5 @@
 """KB1xx: front-matter schema: required fields, unknown keys, invalid values, vocabulary and identity."""
+
 from __future__ import annotations
 
 import difflib
@@ -97,7 +98,11 @@ def invalid_field_value(doc: Document, ctx: LintContext):
     """
     for problem in doc.schema_problems:
         if problem.kind == "invalid":
-            shown = f" (got {problem.value!r})" if problem.value is not None and not isinstance(problem.value, (dict, list)) else ""
+            shown = (
+                f" (got {problem.value!r})"
+                if problem.value is not None and not isinstance(problem.value, (dict, list))
+                else ""
+            )
             yield Finding(problem.line, f"{problem.message}{shown}")
 
 

@@ -1,14 +1,15 @@
 """KB2xx: document structure: required sections per type, one H1 equal to the title, headings, placeholders."""
+
 from __future__ import annotations
 
 import re
 import unicodedata
 
+from kbops import locale as locales
 from kbops.lint.context import LintContext
 from kbops.lint.registry import Finding, rule
 from kbops.lint.rules._text import line_at, prose
 from kbops.model.document import Document, Heading
-from kbops import locale as locales
 from kbops.model.sections import REQUIRED_SECTIONS, SECTION_NAMES
 
 PLACEHOLDER = re.compile(
@@ -111,7 +112,9 @@ def h1_count(doc: Document, ctx: LintContext):
     if not h1:
         yield Finding(doc.body_line, "no H1 heading: the body must start with '# <title>'")
     for extra in h1[1:]:
-        yield Finding(extra.line, f"second H1 heading {extra.text!r}: a document has exactly one H1 (first at line {h1[0].line})")
+        yield Finding(
+            extra.line, f"second H1 heading {extra.text!r}: a document has exactly one H1 (first at line {h1[0].line})"
+        )
 
 
 @rule("KB203", "h1-title-mismatch")
@@ -170,7 +173,10 @@ def skipped_heading_level(doc: Document, ctx: LintContext):
     previous = 0
     for heading in doc.headings:
         if previous and heading.level > previous + 1:
-            yield Finding(heading.line, f"heading level {heading.level} after level {previous}: expected at most level {previous + 1}")
+            yield Finding(
+                heading.line,
+                f"heading level {heading.level} after level {previous}: expected at most level {previous + 1}",
+            )
         previous = heading.level
 
 
@@ -179,7 +185,7 @@ def _is_empty(headings: tuple[Heading, ...], index: int) -> bool:
     heading = headings[index]
     if heading.has_content:
         return False
-    for later in headings[index + 1:]:
+    for later in headings[index + 1 :]:
         if later.level <= heading.level:
             return True
         if later.has_content:

@@ -1,14 +1,15 @@
 """KB7xx: style: per-locale preferred and forbidden terms, long sentences (prose outside code)."""
+
 from __future__ import annotations
 
 import re
-from typing import Iterator, Optional
+from collections.abc import Iterator
 
 from kbops.lint.context import LintContext
-from kbops.locale import language_of
 from kbops.lint.registry import Finding, rule
 from kbops.lint.rules._text import line_at, prose
 from kbops.lint.settings import TermList
+from kbops.locale import language_of
 from kbops.model.document import Document
 
 SENTENCE_END = re.compile(r"[.!?…](?=[\s)\"'»”]|$)|\n\s*\n")
@@ -32,7 +33,7 @@ def _term_hits(doc: Document, terms: list[str]) -> Iterator[tuple[int, str, str]
                 yield line_at(piece.line, piece.text, match.start()), term, match.group()
 
 
-def _terms_for(doc: Document, ctx: LintContext) -> Optional[TermList]:
+def _terms_for(doc: Document, ctx: LintContext) -> TermList | None:
     """The term list of the doc's locale (`es-MX`), else of its language (`es`); None for unparsed docs."""
     if not doc.parsed:
         return None

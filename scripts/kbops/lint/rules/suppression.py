@@ -1,7 +1,9 @@
 """KB008-KB009: inline suppressions (`<!-- kb-disable KB123: reason -->`) must be justified and needed."""
+
 from __future__ import annotations
 
-from typing import AbstractSet, Iterator, Optional
+from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 
 from kbops.lint.context import LintContext
 from kbops.lint.registry import RULES, Finding, rule
@@ -36,24 +38,32 @@ def suppression_without_reason(doc: Document, ctx: LintContext) -> Iterator[Find
     """
     for suppression in parse_suppressions(doc):
         if not suppression.codes:
-            yield Finding(suppression.line, f"kb-disable comment names no rule code (got {suppression.raw!r}); expected e.g. 'KB501: reason'")
+            yield Finding(
+                suppression.line,
+                f"kb-disable comment names no rule code (got {suppression.raw!r}); expected e.g. 'KB501: reason'",
+            )
             continue
         for code in suppression.codes:
             if not well_formed_code(code) or code not in RULES:
-                yield Finding(suppression.line, f"kb-disable names unknown rule {code!r}; `kb rule --list` shows every code")
+                yield Finding(
+                    suppression.line, f"kb-disable names unknown rule {code!r}; `kb rule --list` shows every code"
+                )
             elif code in UNSUPPRESSIBLE:
                 yield Finding(suppression.line, f"{code} cannot be suppressed")
         if not suppression.reason:
-            yield Finding(suppression.line, f"kb-disable {', '.join(suppression.codes)} has no reason; expected 'kb-disable CODE: why this is acceptable'")
+            yield Finding(
+                suppression.line,
+                f"kb-disable {', '.join(suppression.codes)} has no reason; expected 'kb-disable CODE: why this is acceptable'",
+            )
 
 
 @rule("KB009", "unused-suppression", "warning")
 def unused_suppression(
     doc: Document,
     ctx: LintContext,
-    used: Optional[AbstractSet[tuple[int, str]]] = None,
+    used: AbstractSet[tuple[int, str]] | None = None,
     enabled: AbstractSet[str] = frozenset(),
-    suppressions: Optional[tuple[Suppression, ...]] = None,
+    suppressions: tuple[Suppression, ...] | None = None,
 ) -> Iterator[Finding]:
     """A kb-disable comment silences nothing: the rule it names reports no finding there.
 
@@ -83,7 +93,9 @@ def unused_suppression(
         yield from _unused(suppression, used, enabled)
 
 
-def _unused(suppression: Suppression, used: AbstractSet[tuple[int, str]], enabled: AbstractSet[str]) -> Iterator[Finding]:
+def _unused(
+    suppression: Suppression, used: AbstractSet[tuple[int, str]], enabled: AbstractSet[str]
+) -> Iterator[Finding]:
     for code in suppression.codes:
         if code in enabled and code not in UNSUPPRESSIBLE and (suppression.line, code) not in used:
             where = "in this file" if suppression.whole_file else f"on line {suppression.target}"

@@ -1,9 +1,10 @@
 """KB207-KB208: text `kb new` wrote as an example, still there when the doc leaves draft."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Iterable
 
 from kbops.lint.context import LintContext
 from kbops.lint.registry import Finding, rule
@@ -19,17 +20,43 @@ _INLINE_COMMENT = re.compile(r"<!--.*?-->")
 TEMPLATE_LOCALES = ("en", "es", "fr")  # locales with templates of their own; others fall back to English
 
 # Placeholder sample queries: fewer than 3 letters or digits ("a", "b", "?"), or a stand-in word.
-_STAND_INS = frozenset({
-    "foo", "bar", "baz", "qux", "test", "testing", "query", "question", "example", "sample", "placeholder",
-    "todo", "tbd", "xxx", "asdf", "lorem ipsum", "consulta", "pregunta", "ejemplo", "prueba", "requête",
-    "exemple", "essai",
-})
+_STAND_INS = frozenset(
+    {
+        "foo",
+        "bar",
+        "baz",
+        "qux",
+        "test",
+        "testing",
+        "query",
+        "question",
+        "example",
+        "sample",
+        "placeholder",
+        "todo",
+        "tbd",
+        "xxx",
+        "asdf",
+        "lorem ipsum",
+        "consulta",
+        "pregunta",
+        "ejemplo",
+        "prueba",
+        "requête",
+        "exemple",
+        "essai",
+    }
+)
 _NUMBERED_STAND_IN = re.compile(r"^(?:query|question|example|sample|consulta|pregunta|ejemplo|requête|exemple)\s*\d+$")
 
 
 def normalize(line: str) -> str:
     """A line as compared: no list marker, comment, emphasis or extra spaces, case-folded."""
-    text = _LIST_MARKER.sub("", _INLINE_COMMENT.sub("", line) if "<!--" in line else line).replace("**", "").replace("__", "")
+    text = (
+        _LIST_MARKER.sub("", _INLINE_COMMENT.sub("", line) if "<!--" in line else line)
+        .replace("**", "")
+        .replace("__", "")
+    )
     return " ".join(text.split()).casefold()
 
 
@@ -132,7 +159,10 @@ def template_text(doc: Document, ctx: LintContext):
     for line, text, template in kept:
         shown = " ".join(_INLINE_COMMENT.sub("", text).split())
         shown = shown if len(shown) <= 60 else shown[:57] + "..."
-        yield Finding(line, f"example text of the {template} template is still here: {shown!r}; replace it with this doc's content")
+        yield Finding(
+            line,
+            f"example text of the {template} template is still here: {shown!r}; replace it with this doc's content",
+        )
 
 
 def is_placeholder_query(query: str) -> bool:
@@ -173,6 +203,8 @@ def placeholder_sample_query(doc: Document, ctx: LintContext):
     placeholders = [q for q in queries if isinstance(q, str) and is_placeholder_query(q)]
     if placeholders:
         shown = ", ".join(repr(q) for q in placeholders[:5])
-        yield Finding(doc.line_of("sample_queries"),
-                      f"placeholder sample quer{'y' if len(placeholders) == 1 else 'ies'} {shown}: "
-                      "write what a reader would really type to find this doc")
+        yield Finding(
+            doc.line_of("sample_queries"),
+            f"placeholder sample quer{'y' if len(placeholders) == 1 else 'ies'} {shown}: "
+            "write what a reader would really type to find this doc",
+        )

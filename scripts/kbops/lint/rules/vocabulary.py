@@ -1,8 +1,9 @@
 """KB12x: front-matter values from the controlled vocabularies (governance.yml, taxonomy.yml, locales)."""
+
 from __future__ import annotations
 
 import difflib
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from kbops.lint.context import LintContext
 from kbops.lint.registry import Finding, rule
@@ -21,7 +22,10 @@ def _unknown_values(doc: Document, key: str, known: Iterable[str], what: str, so
     known = list(known)
     for value in str_list(doc.get(key)):
         if value not in known:
-            yield Finding(value_line(doc, key, value), f"{what} {value!r} is not declared in {source}{_did_you_mean(value, known)}")
+            yield Finding(
+                value_line(doc, key, value),
+                f"{what} {value!r} is not declared in {source}{_did_you_mean(value, known)}",
+            )
 
 
 @rule("KB120", "unknown-owner")
@@ -141,7 +145,9 @@ def unknown_compliance_tag(doc: Document, ctx: LintContext):
         Use a declared tag (the message suggests the closest), or ask compliance to declare the new
         regulation in governance.yml.
     """
-    yield from _unknown_values(doc, "compliance", ctx.governance.compliance_tags, "compliance tag", "governance.yml compliance_tags")
+    yield from _unknown_values(
+        doc, "compliance", ctx.governance.compliance_tags, "compliance tag", "governance.yml compliance_tags"
+    )
 
 
 @rule("KB125", "unsupported-locale")

@@ -1,8 +1,10 @@
 """Whoosh analyzers per language group: Snowball stemming, stop words and accent folding."""
+
 from __future__ import annotations
 
 import functools
-from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter, CharsetFilter
+
+from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StopFilter
 from whoosh.lang import has_stemmer, has_stopwords, stemmer_for_language, stopwords_for_language
 from whoosh.support.charset import accent_map
 
@@ -46,7 +48,7 @@ class VariantStemFilter(Filter):
         found = self._cache.get(word)
         if found is None:
             folded = word.translate(accent_map)
-            kept = next((folded[:len(folded) - cut] for suffix, cut in self.keep if folded.endswith(suffix)), None)
+            kept = next((folded[: len(folded) - cut] for suffix, cut in self.keep if folded.endswith(suffix)), None)
             if self.stem is None:
                 found = (folded,)
             elif kept is not None and len(kept) > 5:
@@ -74,7 +76,18 @@ class VariantStemFilter(Filter):
 # ("no puedo activar la tarjeta" matched every Spanish doc saying "puedes").
 MODAL_STOP_WORDS = {
     "es": ("puedo", "puedes", "puede", "podemos", "podeis", "pueden", "podria", "podrias", "podriamos", "podrian"),
-    "fr": ("peux", "peut", "pouvons", "pouvez", "peuvent", "pourrais", "pourrait", "pourrions", "pourriez", "pourraient"),
+    "fr": (
+        "peux",
+        "peut",
+        "pouvons",
+        "pouvez",
+        "peuvent",
+        "pourrais",
+        "pourrait",
+        "pourrions",
+        "pourriez",
+        "pourraient",
+    ),
 }
 
 
@@ -100,13 +113,13 @@ class FoldedStopFilter(StopFilter):
                 yield token
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def stop_words(group: str) -> frozenset[str]:
     """The accent-folded stop words of a language group, as its analyzer drops them."""
     return _stoplist(None if group == FALLBACK_GROUP else group)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def analyzer_for(group: str):
     """The analyzer of one language group (index and query side use the same one)."""
     fallback = group == FALLBACK_GROUP  # kbops.locale chooses each language's stemmer and stop words
@@ -118,7 +131,7 @@ def analyzer_for(group: str):
     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def spelling_analyzer():
     """Unstemmed, accent-folded words: the dictionary "did you mean" suggests from."""
     return RegexTokenizer(r"[^\W\d_]{3,}") | LowercaseFilter() | CharsetFilter(accent_map)

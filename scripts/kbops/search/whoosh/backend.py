@@ -1,11 +1,12 @@
 """The Whoosh backend: one field set per language group, BM25 per field with query-time boosts."""
+
 from __future__ import annotations
 
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, Optional
 
 import numpy as np
 from whoosh import index as whoosh_index
@@ -27,11 +28,22 @@ ENGINE_FILES = ("manifest.json", "vectors.npz")  # written beside ours by the en
 
 def build_schema(groups: Iterable[str]) -> Schema:
     fields = dict(
-        key=ID(unique=True, stored=True), id=ID(stored=True), title=STORED(), summary=STORED(), text=STORED(),
-        path=STORED(), url=STORED(), locale=ID(stored=True, sortable=True), lang=ID(stored=True, sortable=True),
-        type=ID(stored=True, sortable=True), product=ID(stored=True, sortable=True),
-        audience=ID(stored=True, sortable=True), status=ID(stored=True, sortable=True),
-        family=ID(stored=True, sortable=True), superseded_by=STORED(), translation_of=STORED(),
+        key=ID(unique=True, stored=True),
+        id=ID(stored=True),
+        title=STORED(),
+        summary=STORED(),
+        text=STORED(),
+        path=STORED(),
+        url=STORED(),
+        locale=ID(stored=True, sortable=True),
+        lang=ID(stored=True, sortable=True),
+        type=ID(stored=True, sortable=True),
+        product=ID(stored=True, sortable=True),
+        audience=ID(stored=True, sortable=True),
+        status=ID(stored=True, sortable=True),
+        family=ID(stored=True, sortable=True),
+        superseded_by=STORED(),
+        translation_of=STORED(),
     )
     for group in groups:
         for name in TEXT_FIELDS:
@@ -45,8 +57,13 @@ def _document(record: IndexRecord, groups: tuple[str, ...]) -> dict:
     headings = "\n".join(record.headings)
     queries = "\n".join(record.sample_queries)
     values = {
-        "title": record.title, "description": record.description, "headings": headings, "body": record.text,
-        "intents": "\n".join(record.intents), "sample_queries": queries, "tags": "\n".join(record.tags),
+        "title": record.title,
+        "description": record.description,
+        "headings": headings,
+        "body": record.text,
+        "intents": "\n".join(record.intents),
+        "sample_queries": queries,
+        "tags": "\n".join(record.tags),
     }
     doc = {f"{name}_{group}": value for name, value in values.items() if value}
     for locale, label in record.labels_elsewhere:
@@ -56,10 +73,22 @@ def _document(record: IndexRecord, groups: tuple[str, ...]) -> dict:
             doc[field] = f"{doc[field]}\n{label}" if field in doc else label
     doc[f"spell_{group}"] = "\n".join((record.title, record.description, headings, record.text, queries))
     doc.update(
-        key=record.key, id=record.id, title=record.title, summary=record.description, text=record.text,
-        path=record.path, url=record.url, locale=record.locale, lang=group, type=record.type,
-        product=record.product or "-", audience=record.audience, status=record.status,
-        superseded_by=record.superseded_by, translation_of=record.translation_of, family=record.translation_of or record.id,
+        key=record.key,
+        id=record.id,
+        title=record.title,
+        summary=record.description,
+        text=record.text,
+        path=record.path,
+        url=record.url,
+        locale=record.locale,
+        lang=group,
+        type=record.type,
+        product=record.product or "-",
+        audience=record.audience,
+        status=record.status,
+        superseded_by=record.superseded_by,
+        translation_of=record.translation_of,
+        family=record.translation_of or record.id,
     )
     return doc
 
@@ -76,7 +105,12 @@ class WhooshBackend(SearchBackend):
         if base is not None:
             # Whoosh never rewrites a file in place (deletions live in the TOC), so hard links are a safe copy.
             for item in base.iterdir():
-                if item.is_file() and not item.name.endswith("LOCK") and item.name not in ENGINE_FILES and not item.name.endswith(".tmp"):
+                if (
+                    item.is_file()
+                    and not item.name.endswith("LOCK")
+                    and item.name not in ENGINE_FILES
+                    and not item.name.endswith(".tmp")
+                ):
                     os.link(item, target / item.name)
             ix = whoosh_index.open_dir(str(target))
         else:
@@ -97,7 +131,7 @@ class WhooshBackend(SearchBackend):
         finally:
             ix.close()
 
-    def open(self, generation, config, synonyms) -> "WhooshIndex":
+    def open(self, generation, config, synonyms) -> WhooshIndex:
         return WhooshIndex(generation, config, synonyms)
 
 
@@ -112,7 +146,7 @@ class WhooshIndex(LexicalIndex):
         self.reader = self.searcher.reader()
         self.scorer = VectorScorer(self.reader)
         self.size = self.scorer.size
-        self.groups = tuple(name[len("spell_"):] for name in self.ix.schema.names() if name.startswith("spell_"))
+        self.groups = tuple(name[len("spell_") :] for name in self.ix.schema.names() if name.startswith("spell_"))
         self.synonyms = {g: SynonymTable(synonyms.get(g, [])) for g in self.groups}
         self._lock = threading.Lock()
         self._masks: OrderedDict[tuple, np.ndarray] = OrderedDict()
@@ -136,7 +170,9 @@ class WhooshIndex(LexicalIndex):
                     found[docnum + offset] = term.decode("utf-8")
         return found
 
-    def allowed(self, visible: tuple[str, ...], groups: tuple[str, ...], type: Optional[str] = None, product: Optional[str] = None) -> np.ndarray:
+    def allowed(
+        self, visible: tuple[str, ...], groups: tuple[str, ...], type: str | None = None, product: str | None = None
+    ) -> np.ndarray:
         key = (tuple(visible), groups, type, product)
         with self._lock:
             found = self._masks.get(key)
@@ -160,7 +196,9 @@ class WhooshIndex(LexicalIndex):
         boosts = self.config.boosts.model_dump()
         terms: dict[tuple[str, str], float] = {}
         for group in groups:
-            phrases = [(text, 1.0)] + [(alt, self.config.synonym_weight) for alt in self.synonyms[group].alternatives(text)]
+            phrases = [(text, 1.0)] + [
+                (alt, self.config.synonym_weight) for alt in self.synonyms[group].alternatives(text)
+            ]
             for phrase, weight in phrases:
                 for variants in query_terms(phrase, group):
                     for name in TEXT_FIELDS:
@@ -178,7 +216,10 @@ class WhooshIndex(LexicalIndex):
         stems: dict[str, set[str]] = {}
         for field, term in terms:
             stems.setdefault(field.rsplit("_", 1)[1], set()).add(term)
-        weighted = ((field, term, boost, b_of.get(field.rsplit("_", 1)[0], norm.other)) for (field, term), boost in terms.items())
+        weighted = (
+            (field, term, boost, b_of.get(field.rsplit("_", 1)[0], norm.other))
+            for (field, term), boost in terms.items()
+        )
         return self.scorer.score(weighted, collection, collection_key, norm.k1), stems
 
     def stored(self, docnum: int) -> dict:
@@ -192,11 +233,11 @@ class WhooshIndex(LexicalIndex):
         codes, names = self.scorer.codes(name)
         return codes, ["" if value == "-" else value for value in names]
 
-    def word_docs(self, word: str, groups: Optional[tuple[str, ...]] = None) -> np.ndarray:
+    def word_docs(self, word: str, groups: tuple[str, ...] | None = None) -> np.ndarray:
         parts = [self.scorer.postings(f"spell_{group}", word)[0] for group in (groups or self.groups)]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
-    def similar_words(self, word: str, maxdist: int, groups: Optional[tuple[str, ...]] = None) -> set[str]:
+    def similar_words(self, word: str, maxdist: int, groups: tuple[str, ...] | None = None) -> set[str]:
         """Words of the groups' spelling fields within `maxdist` edits, sharing the first letter (as
         `reader.terms_within(field, word, maxdist, prefix=1)` per group, without its per-call automaton)."""
         found: set[str] = set()

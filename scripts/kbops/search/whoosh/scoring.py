@@ -6,12 +6,13 @@ is used; a query is then a few numpy operations over a dense score vector, and f
 boolean masks and bincounts. The model: per field BM25 (k1, and b per field from the configuration)
 times the field's boost, summed, with collection statistics restricted to the caller's audience.
 """
+
 from __future__ import annotations
 
 import math
 import threading
 from collections import OrderedDict
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -36,7 +37,11 @@ class VectorScorer:
         if found is None:
             lengths = _column_lengths(self.reader, field, self.size)
             if lengths is None:  # not the W3 codec's layout: one call per doc
-                lengths = np.fromiter((self.reader.doc_field_length(d, field, 0) for d in range(self.size)), dtype=np.float32, count=self.size)
+                lengths = np.fromiter(
+                    (self.reader.doc_field_length(d, field, 0) for d in range(self.size)),
+                    dtype=np.float32,
+                    count=self.size,
+                )
             present = lengths[lengths > 0]
             average = float(present.mean()) if present.size else 1.0
             found = self._lengths[field] = (lengths, average)
@@ -56,7 +61,10 @@ class VectorScorer:
             if key in segment:
                 _read_postings(segment.postings(field, term), offset, id_parts, weight_parts)
         if id_parts:
-            found = (np.concatenate(id_parts).astype(np.int64, copy=False), np.concatenate(weight_parts).astype(np.float32, copy=False))
+            found = (
+                np.concatenate(id_parts).astype(np.int64, copy=False),
+                np.concatenate(weight_parts).astype(np.float32, copy=False),
+            )
         else:
             found = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
         with self._lock:
@@ -75,8 +83,13 @@ class VectorScorer:
             found = self._averages[key] = (float(present.mean()) if present.size else 1.0, int(present.size))
         return found
 
-    def score(self, weighted_terms: Iterable[tuple[str, str, float, float]], collection: np.ndarray, collection_key: object,
-              k1: float = 1.2) -> np.ndarray:
+    def score(
+        self,
+        weighted_terms: Iterable[tuple[str, str, float, float]],
+        collection: np.ndarray,
+        collection_key: object,
+        k1: float = 1.2,
+    ) -> np.ndarray:
         """BM25F scores of every doc, with document frequencies, lengths and counts taken from `collection` only.
 
         `collection` is the caller's audience: statistics never depend on documents the caller may not
@@ -112,12 +125,14 @@ class VectorScorer:
         if found is None:
             reader = self.reader.column_reader(column)
             values: dict[str, int] = {}
-            codes = np.fromiter((values.setdefault(reader[d], len(values)) for d in range(self.size)), dtype=np.int64, count=self.size)
+            codes = np.fromiter(
+                (values.setdefault(reader[d], len(values)) for d in range(self.size)), dtype=np.int64, count=self.size
+            )
             found = self._codes[column] = (codes, list(values))
         return found
 
 
-def _column_lengths(reader, field: str, size: int) -> "np.ndarray | None":
+def _column_lengths(reader, field: str, size: int) -> np.ndarray | None:
     """Every doc's length of `field`, as `reader.doc_field_length(d, field, 0)` gives it (NaN where Whoosh's
     length byte is 0, as that method then returns None), read as one block per segment.
 
@@ -140,8 +155,8 @@ def _column_lengths(reader, field: str, size: int) -> "np.ndarray | None":
                 return None
             count = min(column._count, segment.doc_count_all())
             codes = np.frombuffer(column._dbfile.get(column._basepos, count), dtype=np.uint8)
-            lengths[offset:offset + segment.doc_count_all()] = np.nan  # docs past the column's end: code 0
-            lengths[offset:offset + count] = table[codes]
+            lengths[offset : offset + segment.doc_count_all()] = np.nan  # docs past the column's end: code 0
+            lengths[offset : offset + count] = table[codes]
         return lengths
     except (ImportError, AttributeError, TypeError, ValueError):
         return None
@@ -154,7 +169,9 @@ def _read_postings(matcher, offset: int, id_parts: list, weight_parts: list) -> 
     """
     while type(matcher).__name__ == "FilterMatcher" and hasattr(matcher, "child"):
         matcher = matcher.child
-    blockwise = all(hasattr(matcher, name) for name in ("_read_ids", "_read_weights", "_next_block", "_ids", "_weights"))
+    blockwise = all(
+        hasattr(matcher, name) for name in ("_read_ids", "_read_weights", "_next_block", "_ids", "_weights")
+    )
     ids: list[int] = []
     weights: list[float] = []
     while matcher.is_active():

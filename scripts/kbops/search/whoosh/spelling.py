@@ -11,9 +11,10 @@ words of a near length is computed at once with numpy.
 The answer is the one the automaton gives: the words whose first `prefix` characters equal the word's
 and whose remainders are within `maxdist` Levenshtein edits (insert, delete, substitute) of each other.
 """
+
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -39,8 +40,8 @@ class SpellingVocabulary:
         near = np.flatnonzero(np.abs(lengths - len(word)) <= maxdist)
         if not near.size:
             return set()
-        tails = [members[i][self.prefix:] for i in near.tolist()]
-        distances = levenshtein(word[self.prefix:], tails, lengths[near] - self.prefix)
+        tails = [members[i][self.prefix :] for i in near.tolist()]
+        distances = levenshtein(word[self.prefix :], tails, lengths[near] - self.prefix)
         return {members[i] for i in near[distances <= maxdist].tolist()}
 
 

@@ -1,4 +1,5 @@
 """KB801-KB803: a published governed doc carries current, sufficient approvals from eligible reviewers."""
+
 from __future__ import annotations
 
 from kbops.governance.policy import evaluate
@@ -15,7 +16,9 @@ def approvals_line(doc: Document) -> int:
 
 
 def _emails(people: frozenset[str] | set[str], ctx: LintContext) -> str:
-    return ", ".join(sorted(ctx.governance.people[p].emails[0] for p in people if p in ctx.governance.people)) or "nobody"
+    return (
+        ", ".join(sorted(ctx.governance.people[p].emails[0] for p in people if p in ctx.governance.people)) or "nobody"
+    )
 
 
 @rule("KB801", "approval-missing")
@@ -134,6 +137,11 @@ def approver_not_eligible(doc: Document, ctx: LintContext):
     groups = ", ".join(dict.fromkeys(r.label for r in status.requirements))
     for approval in status.counting_for_nothing():
         if approval.person is None:
-            yield Finding(approval.line, f"approval by {approval.reviewer} names nobody declared in governance.yml people")
+            yield Finding(
+                approval.line, f"approval by {approval.reviewer} names nobody declared in governance.yml people"
+            )
         else:
-            yield Finding(approval.line, f"approval by {approval.reviewer} counts for no requirement of this doc (needs: {groups})")
+            yield Finding(
+                approval.line,
+                f"approval by {approval.reviewer} counts for no requirement of this doc (needs: {groups})",
+            )

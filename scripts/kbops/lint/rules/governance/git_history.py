@@ -1,4 +1,5 @@
 """KB804, KB810, KB811: governance checks that read git history (four-eyes, renames) and the note when it is missing."""
+
 from __future__ import annotations
 
 from kbops.governance.deprecation import missing_redirects, old_paths
@@ -39,7 +40,8 @@ def self_approval(corpus: Corpus, ctx: LintContext):
     if not history.available:
         return
     candidates = [
-        doc for doc in corpus.docs
+        doc
+        for doc in corpus.docs
         if doc.parsed and doc.get("status") == PUBLISHED and doc.get("approvals") and is_governed(doc, ctx.governance)
     ]
     history.prefetch([doc.relpath for doc in candidates])
@@ -122,8 +124,15 @@ def git_history_unavailable(corpus: Corpus, ctx: LintContext):
     history = ctx.history
     first = needs_git[0]  # one note per run, on the first doc that needed history
     if not history.available:
-        yield Finding(approvals_line(first), f"four-eyes (KB804) and rename (KB810) checks skipped: {history.reason}",
-                      path=first.relpath)
+        yield Finding(
+            approvals_line(first),
+            f"four-eyes (KB804) and rename (KB810) checks skipped: {history.reason}",
+            path=first.relpath,
+        )
     elif history.shallow_commits:
-        yield Finding(approvals_line(first), "shallow clone: four-eyes (KB804) cannot attribute changes before the "
-                      "clone's oldest commit; fetch full history (`git fetch --unshallow`)", path=first.relpath)
+        yield Finding(
+            approvals_line(first),
+            "shallow clone: four-eyes (KB804) cannot attribute changes before the "
+            "clone's oldest commit; fetch full history (`git fetch --unshallow`)",
+            path=first.relpath,
+        )

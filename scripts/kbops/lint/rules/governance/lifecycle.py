@@ -1,4 +1,5 @@
 """KB806-KB808: translations follow their source, deprecated docs name a successor, retired ids stay retired."""
+
 from __future__ import annotations
 
 from kbops.governance.deprecation import reserved_ids, reused_reserved_id
@@ -72,7 +73,9 @@ def deprecated_without_successor(doc: Document, ctx: LintContext):
         return
     successor = doc.get("superseded_by")
     if not successor:
-        yield Finding(doc.line_of("status"), "deprecated doc has no superseded_by; name the id of the doc that replaces it")
+        yield Finding(
+            doc.line_of("status"), "deprecated doc has no superseded_by; name the id of the doc that replaces it"
+        )
     elif ctx.known_ids and successor not in ctx.known_ids:
         yield Finding(doc.line_of("superseded_by"), f"superseded_by names unknown doc id {successor!r}")
     elif successor == doc.id:

@@ -1,4 +1,5 @@
 """KB805, KB809: every doc's owner is still active, and .github/CODEOWNERS says the same (undeclared owners: KB120)."""
+
 from __future__ import annotations
 
 from kbops.governance import codeowners as codeowners_mod
@@ -74,7 +75,11 @@ def codeowners_out_of_sync(corpus: Corpus, ctx: LintContext):
         if found is None:
             yield Finding(1, f"missing line {pattern} {' '.join(handles)}; run `kb codeowners`", path=where)
         elif found[1] != handles:
-            yield Finding(found[0], f"{pattern} lists {' '.join(found[1]) or 'nobody'}, expected {' '.join(handles)}; run `kb codeowners`", path=where)
+            yield Finding(
+                found[0],
+                f"{pattern} lists {' '.join(found[1]) or 'nobody'}, expected {' '.join(handles)}; run `kb codeowners`",
+                path=where,
+            )
     for pattern, (line, _) in present.items():
         if pattern.startswith("/") and pattern.endswith(".md") and "*" not in pattern:
             if not (ctx.settings.root / pattern.lstrip("/").replace("\\ ", " ")).exists():

@@ -1,4 +1,5 @@
 """KB813: an approval proves who gave it: an SSH signature by the reviewer's enrolled key over exactly this approval."""
+
 from __future__ import annotations
 
 from kbops.governance.policy import evaluate, matching_policies
@@ -62,15 +63,25 @@ def approval_signature(doc: Document, ctx: LintContext):
         check = approval.signature
         who = f"approval by {approval.reviewer} ({approval.date})"
         if check.state == INVALID and approval.person is not None:
-            yield Finding(approval.line, f"{who} does not count: {check.reason}. Remove the entry and ask "
-                          f"{approval.reviewer} to run `kb approve {doc.relpath}` with their own enrolled key")
+            yield Finding(
+                approval.line,
+                f"{who} does not count: {check.reason}. Remove the entry and ask "
+                f"{approval.reviewer} to run `kb approve {doc.relpath}` with their own enrolled key",
+            )
         elif check.state == UNSIGNED and required:
             needed = published and not status.sufficient  # met by signed approvals anyway: only clutter
-            yield Finding(approval.line, f"{who} is unsigned and policy {', '.join(required)} requires signed "
-                          f"approvals, so it does not count; ask {approval.reviewer} to re-approve with `kb approve "
-                          f"{doc.relpath}` (signs with their enrolled SSH key)" + ("" if needed else ", or remove it"),
-                          severity=None if needed else "warning")
+            yield Finding(
+                approval.line,
+                f"{who} is unsigned and policy {', '.join(required)} requires signed "
+                f"approvals, so it does not count; ask {approval.reviewer} to re-approve with `kb approve "
+                f"{doc.relpath}` (signs with their enrolled SSH key)" + ("" if needed else ", or remove it"),
+                severity=None if needed else "warning",
+            )
         elif check.state == UNSIGNED:
-            yield Finding(approval.line, f"{who} is unsigned: anyone with write access could have written it; "
-                          f"re-approve with `kb approve` and a key enrolled in governance.yml (or set "
-                          "`require_signed: true` on the policy)", severity="warning")
+            yield Finding(
+                approval.line,
+                f"{who} is unsigned: anyone with write access could have written it; "
+                f"re-approve with `kb approve` and a key enrolled in governance.yml (or set "
+                "`require_signed: true` on the policy)",
+                severity="warning",
+            )

@@ -1,10 +1,17 @@
 """KB812: a translation whose text is not in its `locale` (lingua language identification), or still marked untranslated."""
+
 from __future__ import annotations
 
 import re
 
 from kbops.language import (
-    BODY_MARKER, FIELD_MARKER, MIN_PASSAGE_WORDS, MIN_WORDS, candidates_for, guess_language, language_name,
+    BODY_MARKER,
+    FIELD_MARKER,
+    MIN_PASSAGE_WORDS,
+    MIN_WORDS,
+    candidates_for,
+    guess_language,
+    language_name,
 )
 from kbops.lint.context import LintContext
 from kbops.lint.registry import Finding, rule
@@ -25,7 +32,7 @@ def marker_lines(doc: Document) -> list[int]:
         if FIELD_MARKER in line:
             found.append(number)
     fence = None
-    for number, line in enumerate(lines[doc.body_line - 1:], doc.body_line):
+    for number, line in enumerate(lines[doc.body_line - 1 :], doc.body_line):
         opened = _FENCE.match(line)
         if opened:
             fence = None if fence == opened.group(1) else fence or opened.group(1)
@@ -76,8 +83,12 @@ def translation_not_in_locale(doc: Document, ctx: LintContext):
     marked = marker_lines(doc)
     if marked:
         shown = ", ".join(map(str, marked[:5])) + (" …" if len(marked) > 5 else "")
-        yield Finding(marked[0], f"{len(marked)} field(s) or passage(s) still marked untranslated (lines {shown}); "
-                      "translate them and remove the markers", severity=severity)
+        yield Finding(
+            marked[0],
+            f"{len(marked)} field(s) or passage(s) still marked untranslated (lines {shown}); "
+            "translate them and remove the markers",
+            severity=severity,
+        )
     locale = candidates_for([doc.locale])[0]
     candidates = candidates_for(ctx.settings.locales, ctx.settings.default_locale, locale)
     pieces = [p for p in prose(doc) if p.text.strip()]
