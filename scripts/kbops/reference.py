@@ -134,7 +134,7 @@ def _constraint(meta: Any) -> str:
     name = type(meta).__name__
     import dataclasses
 
-    values = list(dataclasses.astuple(meta)) if dataclasses.is_dataclass(meta) else []
+    values = list(dataclasses.astuple(meta)) if dataclasses.is_dataclass(meta) and not isinstance(meta, type) else []
     if name in _BOUNDS and values:
         return f"{_BOUNDS[name]} {values[0]}"
     return str(meta)

@@ -36,13 +36,13 @@ class YamlLimitError(yaml.MarkedYAMLError):
 class _UniqueKeyMixin:
     """Construct mappings refusing a key written twice, at the line of the second one."""
 
-    def construct_mapping(self, node, deep=False):  # type: ignore[override]
+    def construct_mapping(self, node, deep=False):
         if isinstance(node, yaml.MappingNode):
             seen: dict[Any, Any] = {}
             for key_node, _ in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     continue
-                key = self.construct_object(key_node, deep=True)  # type: ignore[attr-defined]
+                key = self.construct_object(key_node, deep=True)
                 try:
                     first = seen.get(key)
                 except TypeError:  # an unhashable key: the base class reports it
@@ -55,7 +55,7 @@ class _UniqueKeyMixin:
                         key_node.start_mark,
                     )
                 seen[key] = key_node.start_mark
-        return super().construct_mapping(node, deep=deep)  # type: ignore[misc]
+        return super().construct_mapping(node, deep=deep)
 
 
 class StrictLoader(_UniqueKeyMixin, _BaseLoader):  # type: ignore[misc,valid-type]

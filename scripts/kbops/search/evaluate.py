@@ -157,6 +157,7 @@ def default_queries(settings: Settings, corpus: Corpus | None = None) -> list[La
     found = []
     for doc in (corpus or load_corpus(settings)).docs:
         if is_publishable(doc):
+            assert doc.frontmatter is not None  # is_publishable() requires validated front-matter
             for query in doc.frontmatter.sample_queries:
                 found.append(LabelledQuery(query, (doc.frontmatter.id,), doc.frontmatter.locale, doc.relpath))
     return found

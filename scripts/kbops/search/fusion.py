@@ -29,7 +29,7 @@ def scaled_cosine(similarities: np.ndarray, candidates: np.ndarray) -> np.ndarra
     return found
 
 
-def mix(lexical: np.ndarray, cosine: np.ndarray, lexical_weight: np.ndarray | float) -> np.ndarray:
+def mix(lexical: np.ndarray, cosine: np.ndarray | float, lexical_weight: np.ndarray | float) -> np.ndarray:
     """The weighted score mix: w * lexical + (1 - w) * cosine (w may differ per doc, by language)."""
     return lexical_weight * lexical + (1 - lexical_weight) * cosine
 

@@ -101,7 +101,7 @@ def build_index(
             or old.backend != backend.name
             or old.schema != SCHEMA_VERSION
         )
-        previous = {} if full else old.files
+        previous = {} if full or old is None else old.files  # `full` when there is no `old`
         files = scan_sources(settings)
         manifest = Manifest(signature=sig, backend=backend.name, built_at=time.time(), schema=SCHEMA_VERSION)
         upserts: list[IndexRecord] = []
@@ -150,6 +150,7 @@ def build_index(
         deletes += [r.key for r in upserts if previous.get(r.key, {}).get("indexed")]
         changed = full or bool(upserts) or bool(deletes)
         if not changed:
+            assert base is not None  # not `full`: there is a current generation
             if manifest.files != (old.files if old else {}):
                 _write_manifest(base, manifest)  # refresh stat info of touched-but-unchanged files
             return IndexReport(

@@ -82,8 +82,10 @@ def passages(
     """What gets embedded: one passage per section, each carrying the doc title (and the first one the description)."""
     found: list[str] = []
     for heading, body in sections:
-        top = heading is None or heading.level == 1
-        head = f"{title}. {description}" if top and description else title if top else f"{title} › {heading.text}"
+        if heading is None or heading.level == 1:
+            head = f"{title}. {description}" if description else title
+        else:
+            head = f"{title} › {heading.text}"
         found.append(f"{head}\n{body}"[:limit])
     if not found:
         found.append(f"{title}. {description}" if description else title)

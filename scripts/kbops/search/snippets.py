@@ -59,7 +59,8 @@ def make_snippet(text: str, pattern: re.Pattern[str] | None, width: int = 200, m
     if not matches:
         return ""
     # Sliding window over the matches: the window start with the most distinct matched words wins.
-    best_start, best_score, inside, right = matches[0][0], 0, Counter(), 0
+    best_start, best_score, right = matches[0][0], 0, 0
+    inside: Counter[str] = Counter()
     for left, (start, _, word) in enumerate(matches):
         while right < len(matches) and matches[right][1] <= start + width:
             inside[matches[right][2]] += 1

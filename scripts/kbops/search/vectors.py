@@ -86,6 +86,7 @@ def write_vectors(
             old.languages[keep] if old.languages is not None else np.full(int(keep.sum()), "", dtype="<U8")
         )
     elif old is not None:
+        assert base is not None  # `old` was read from `base`
         raise ValueError(f"{base / VECTORS} was made by {old.model!r}, not {embedder.name!r}: a full rebuild is needed")
     texts: list[str] = []  # passages, then queries
     owners: list[str] = []

@@ -17,7 +17,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -26,6 +26,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
+from starlette.types import ExceptionHandler
 
 from kbops.config import Settings, load_settings
 from kbops.errors import KbError, UsageError
@@ -369,7 +370,11 @@ def create_app(settings: Settings, host: str | None = None, port: int | None = N
         routes=routes,
         middleware=middleware,
         lifespan=lifespan,
-        exception_handlers={ApiError: on_api_error, HTTPException: on_http_error, KbError: on_kb_error},
+        # Starlette types each handler as taking any Exception; it calls each one only with its own class.
+        exception_handlers=cast(
+            "dict[Any, ExceptionHandler]",
+            {ApiError: on_api_error, HTTPException: on_http_error, KbError: on_kb_error},
+        ),
     )
     app.state.services = services
     return app

@@ -212,8 +212,8 @@ class SearchPool:
             elif isinstance(inner.exception(), BrokenProcessPool):
                 self._restart(executor, started)
                 outer.set_exception(PoolBusy("the search process restarted; try again", retry_after=2))
-            elif inner.exception() is not None:
-                outer.set_exception(inner.exception())
+            elif (error := inner.exception()) is not None:
+                outer.set_exception(error)
             else:
                 self.service_time = 0.8 * self.service_time + 0.2 * (time.monotonic() - started)
                 outer.set_result(inner.result())

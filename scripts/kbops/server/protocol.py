@@ -34,7 +34,7 @@ def header_timeout() -> float:
 class NoDelayH11Protocol(H11Protocol):
     _header_timer: asyncio.TimerHandle | None = None
 
-    def connection_made(self, transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport) -> None:
         sock = transport.get_extra_info("socket")
         if sock is not None:
             try:

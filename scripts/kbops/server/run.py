@@ -6,6 +6,7 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from kbops.config import Settings
 from kbops.errors import KbError, LockedError
@@ -130,5 +131,7 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None, 
         access_log=False,
         server_header=False,
         http=NoDelayH11Protocol,
-        timeout_keep_alive=config.keep_alive_timeout,
+        # uvicorn annotates an int but only hands it to loop.call_later(), which takes float seconds:
+        # int() would turn an allowed 0.5 into 0 (keep-alive connections closed at once).
+        timeout_keep_alive=cast(int, config.keep_alive_timeout),
     )

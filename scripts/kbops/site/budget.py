@@ -15,6 +15,8 @@ import multiprocessing
 import os
 import threading
 import time
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 
 CPU_BUDGET = 0.5  # seconds of CPU to render one paragraph alone
 _POLL = 0.02
@@ -46,8 +48,8 @@ class _Renderer:
     """One helper process, started on first need, replaced after it is stopped for going over budget."""
 
     def __init__(self) -> None:
-        self._process: multiprocessing.Process | None = None
-        self._connection = None
+        self._process: BaseProcess | None = None
+        self._connection: Connection | None = None
         self._lock = threading.Lock()
 
     def _start(self) -> None:

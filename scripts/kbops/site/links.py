@@ -182,6 +182,7 @@ def hide_unseen_links(
         marker = _FENCE.match(line)
         if fence or marker:
             if fence is None:
+                assert marker is not None  # no fence open: the line opens one
                 fence = marker.group(1)
             elif marker and marker.group(1)[0] == fence[0] and len(marker.group(1)) >= len(fence):
                 fence = None

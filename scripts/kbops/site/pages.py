@@ -197,6 +197,7 @@ def redirect_pages(edition: Edition, taken: set[str]) -> dict[str, str]:
     pages: dict[str, str] = {}
     for doc in edition.docs:
         target = edition.url_of(doc)
+        assert doc.frontmatter is not None  # an edition holds visible docs only: their front-matter validated
         sources = [_redirect_source(entry, edition.layout) for entry in doc.frontmatter.redirect_from]
         for source in filter(None, sources):
             file = source if source.endswith(".html") else f"{source.strip('/')}/index.html"

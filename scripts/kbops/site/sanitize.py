@@ -200,7 +200,7 @@ def defuse_heavy_paragraphs(body: str) -> tuple[str, list[tuple[int, int]]]:
         paragraph.clear()
 
     def closes(found: re.Match | None, opener: str) -> bool:
-        return bool(found) and found.group(1)[0] == opener[0] and len(found.group(1)) >= len(opener)
+        return found is not None and found.group(1)[0] == opener[0] and len(found.group(1)) >= len(opener)
 
     for number, line in enumerate(lines):
         found = _FENCE.match(line)

@@ -10,6 +10,7 @@ import logging
 import os
 import re
 import shutil
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -173,7 +174,7 @@ def _assets(
     referenced: set[str],
     taken: set[str],
     problems: list[str],
-    withheld: set[str] = frozenset(),
+    withheld: AbstractSet[str] = frozenset(),
 ) -> dict[str, bytes]:
     """Non-Markdown files: everything under `kb/` (the site's own assets) plus files visible docs link to,
     less those only hidden docs refer to (`withheld`).

@@ -102,4 +102,4 @@ def _unused(
             yield Finding(suppression.line, f"kb-disable {code} is unused: {code} reports nothing {where}")
 
 
-unused_suppression.after_suppression = True  # type: ignore[attr-defined]
+unused_suppression.after_suppression = True

@@ -42,7 +42,7 @@ class VariantStemFilter(Filter):
         return {"language": self.language}
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(state["language"])
+        type(self).__init__(self, state["language"])
 
     def variants(self, word: str) -> tuple[str, ...]:
         found = self._cache.get(word)
