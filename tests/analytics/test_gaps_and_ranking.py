@@ -218,12 +218,12 @@ def test_verdicts_come_from_the_search_engine(gap_log, indexed_kb):  # noqa: F81
         "--translation-of",
         "card-arrival",
     ]
-    # ... and it is translation demand: one reader opened the English doc (the other found nothing, and search
-    # answers that reader in Spanish with tarjeta-rechazada: no demand)
+    # ... and it is translation demand: one reader opened the English doc, the other found nothing while
+    # search (cross-language, through the doc's meaning) answers that reader's query with the English doc
     demand = [
         (d.language, d.doc, d.clicked_sessions, d.unanswered_sessions, d.queries) for d in report.translation_demand
     ]
-    assert ("es", "card-arrival", 1, 0, (("mi tarjeta no ha llegado", 1),)) in demand
+    assert ("es", "card-arrival", 1, 1, (("mi tarjeta no ha llegado", 2),)) in demand
 
 
 def test_no_index_is_a_verdict_not_a_crash(gap_log, tmp_path):

@@ -33,6 +33,12 @@ def served_kb(request, tmp_path_factory):
     if not directory_urls:
         config = root / "mkdocs.yml"
         config.write_text(config.read_text(encoding="utf-8") + "use_directory_urls: false\n", encoding="utf-8")
+    # One client searches every visible doc's title here: the per-client rate limit (tested in
+    # tests/server/test_floor.py) is off so that it measures URLs, not the limit.
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text(encoding="utf-8") + "\n[tool.kbops.server]\nsearch_rate = 0\n", encoding="utf-8"
+    )
     assert (done := run_kb("index", cwd=root)).returncode == 0, done.stderr
     for audience in LEVEL:
         assert (done := run_kb("build", "--audience", audience, cwd=root)).returncode == 0, done.stderr
