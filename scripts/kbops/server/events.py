@@ -24,6 +24,7 @@ from kbops.identity import canonical_user, user_pseudonym
 from kbops.locale import looks_like_locale
 from kbops.pii import looks_personal, pseudonymous_id, redact
 from kbops.server.config import ServerConfig
+from kbops.server.state_secret import read_or_create_secret
 
 EVENT_TYPES = ("search", "click", "view", "feedback", "contact")
 REQUIRED = {
@@ -60,21 +61,7 @@ def user_salt(settings: Settings, config: ServerConfig) -> bytes:
         return config.user_salt.encode()
     if os.environ.get("KB_USER_SALT"):
         return os.environ["KB_USER_SALT"].encode()
-    path = settings.state_dir / "user-salt"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        for _ in range(50):  # another worker is writing it right now
-            value = path.read_bytes().strip()
-            if value:
-                return value
-            time.sleep(0.01)
-        raise
-    value = os.urandom(24).hex().encode()
-    os.write(fd, value)
-    os.close(fd)
-    return value
+    return read_or_create_secret(settings.state_dir / "user-salt", 24)
 
 
 def pseudonym(user: str, salt: bytes) -> str:

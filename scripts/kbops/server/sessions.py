@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +29,7 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kbops.server.keys import ApiKeyStore, digest
+from kbops.server.state_secret import read_or_create_secret
 
 COOKIE = "kb_session"
 KEY_ID_LENGTH = 32
@@ -41,21 +41,7 @@ class SessionError(Exception):
 
 
 def session_secret(state_dir: Path) -> bytes:
-    path = state_dir / "session-secret"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        for _ in range(50):  # another worker is writing it right now
-            value = path.read_bytes().strip()
-            if value:
-                return value
-            time.sleep(0.01)
-        raise
-    value = os.urandom(32).hex().encode()
-    os.write(fd, value)
-    os.close(fd)
-    return value
+    return read_or_create_secret(state_dir / "session-secret", 32)
 
 
 class Sessions:
