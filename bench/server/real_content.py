@@ -7,9 +7,10 @@ Every article of ../shared/data/search-dev (2,580, Microsoft Dynamics 365 Busine
 with valid front-matter (its id, title, locale; a description; owner support-ops; public, published).
 Links to other articles become `id:` links (or their text when the target is not in the set), as an
 import does. Then `kb lint` runs (a KB5xx finding is false unless its line holds an address written
-out, such as `marketing@contoso.com` in a PowerShell example) and `kb build --strict` builds the
-public site. Exit 0 when there is no KB5xx finding
-and the strict build succeeds. `--sample N` takes every k-th article (the tests use a sample).
+out, such as `marketing@contoso.com` in a PowerShell example, or is one of the few reviewed in
+`REVIEWED_TRUE`, each with the reason it is true) and `kb build --strict` builds the public site.
+Exit 0 when there is no false KB5xx finding and the strict build succeeds. `--sample N` takes every
+k-th article (the tests use a sample). The lint JSON and the build's stderr are kept in `--out`.
 """
 
 from __future__ import annotations
@@ -114,13 +115,43 @@ def write_kb(root: Path, docs: list[dict]) -> None:
         (folder / f"{doc['id']}.md").write_text(f"{head}# {title}\n\n{body}\n", encoding="utf-8")
 
 
+# Findings read one by one and found true: the article writes this on purpose, and a detector that
+# stayed silent here would be wrong. (article id, rule, text on the finding's line, why it is true)
+REVIEWED_TRUE: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "ai-1aa6f6284e",
+        "KB502",
+        "1-855-270-0615",
+        "a phone number (Microsoft's published sales line, 'contact sales at'): what KB502 looks for",
+    ),
+    (
+        "ai-d02d346cef",
+        "KB506",
+        "489-36-8350",
+        "a US SSN written out ('SSN: 489-36-8350', the article's example of what triggers an SSN DLP policy)",
+    ),
+)
+
+
+def _line(root: Path, finding: dict) -> str:
+    try:
+        return (root / finding["path"]).read_text(encoding="utf-8").splitlines()[int(finding["line"]) - 1]
+    except (OSError, IndexError, KeyError, ValueError):
+        return ""
+
+
 def written_address(root: Path, finding: dict) -> bool:
     """A KB501 on a line that holds an address as written (`marketing@contoso.com`): a true finding."""
-    try:
-        line = (root / finding["path"]).read_text(encoding="utf-8").splitlines()[int(finding["line"]) - 1]
-    except (OSError, IndexError, KeyError, ValueError):
-        return False
-    return finding.get("code") == "KB501" and bool(_EMAIL.search(line))
+    return finding.get("code") == "KB501" and bool(_EMAIL.search(_line(root, finding)))
+
+
+def reviewed_reason(root: Path, finding: dict) -> str | None:
+    """Why `finding` is true when it is one of `REVIEWED_TRUE` (same article, rule and text), else None."""
+    article = Path(str(finding.get("path", ""))).stem
+    for doc_id, code, text, reason in REVIEWED_TRUE:
+        if article == doc_id and finding.get("code") == code and text in _line(root, finding):
+            return reason
+    return None
 
 
 def kb(root: Path, *args: str, timeout: float = 7200) -> subprocess.CompletedProcess:
@@ -140,15 +171,22 @@ def check(root: Path) -> dict:
         findings = []
     if isinstance(findings, dict):
         findings = findings.get("diagnostics", [])
-    personal = [f for f in findings if str(f.get("code", "")).startswith("KB5") and not written_address(root, f)]
-    written = sum(1 for f in findings if written_address(root, f))
+    (root / "lint.json").write_text(lint.stdout, encoding="utf-8")
+    privacy = [f for f in findings if str(f.get("code", "")).startswith("KB5")]
+    written = [f for f in privacy if written_address(root, f)]
+    reviewed = [
+        f | {"why_true": why} for f in privacy if not written_address(root, f) if (why := reviewed_reason(root, f))
+    ]
+    personal = [f for f in privacy if not written_address(root, f) and not reviewed_reason(root, f)]
     schema = [f for f in findings if str(f.get("code", "")).startswith("KB0")]
     linted = time.monotonic() - started
     started = time.monotonic()
     build = kb(root, "build", "--strict", "--audience", "public", "--site-dir", str(root / "site-public"))
+    (root / "build.log").write_text(build.stderr, encoding="utf-8")
     return {
         "kb5xx": personal,
-        "kb501_written_addresses": written,
+        "kb501_written_addresses": len(written),
+        "reviewed_true": [f"{f.get('path')}:{f.get('line')}: {f.get('code')} true: {f['why_true']}" for f in reviewed],
         "schema_findings": schema,
         "lint_seconds": round(linted, 1),
         "build_exit": build.returncode,
@@ -172,12 +210,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(docs)} articles written to {args.out} (load average {os.getloadavg()[0]:.1f})", flush=True)
     result = check(args.out)
     print(
-        json.dumps({k: v for k, v in result.items() if k != "kb5xx"} | {"kb5xx_count": len(result["kb5xx"])}, indent=2)
+        json.dumps(
+            {k: v for k, v in result.items() if k != "kb5xx"} | {"false_kb5xx_count": len(result["kb5xx"])}, indent=2
+        )
     )
     for finding in result["kb5xx"][:40]:
-        print(f"  {finding.get('path')}:{finding.get('line')}: {finding.get('code')} {finding.get('message')}")
+        print(f"  false? {finding.get('path')}:{finding.get('line')}: {finding.get('code')} {finding.get('message')}")
     print(f"load average {os.getloadavg()[0]:.1f}")
-    return 0 if not result["kb5xx"] and result["build_exit"] == 0 else 1
+    false_findings = result["kb5xx"] or result["schema_findings"]
+    return 0 if not false_findings and result["build_exit"] == 0 else 1
 
 
 if __name__ == "__main__":
