@@ -20,7 +20,6 @@ load average is printed with every run.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import multiprocessing
 import os
@@ -33,12 +32,14 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO / "bench"))
+sys.path.insert(0, str(HERE))
 
 WORDS = (
     "card payment declined refund transfer account balance statement fee limit chargeback dispute pin blocked "
@@ -137,58 +138,108 @@ class Sampler(threading.Thread):
         self.peak_rss = max(self.peak_rss, cpu_and_rss(tree(self.pid))[1])
 
 
-# --- the poller: its own process, so the search clients' event loop never delays its measurements --
-def poll(base: str, seconds: float, out) -> None:
-    latencies: dict[str, list[float]] = {"/healthz": [], "/": []}
-    statuses: dict[str, int] = {}
-    deadline = time.monotonic() + seconds
-    with httpx.Client(base_url=base, timeout=10) as client:
-        while time.monotonic() < deadline:
-            for path in latencies:
-                start = time.monotonic()
-                try:
-                    status = str(client.get(path).status_code)
-                except httpx.HTTPError as exc:
-                    status = type(exc).__name__
-                latencies[path].append(time.monotonic() - start)
-                statuses[f"{path} {status}"] = statuses.get(f"{path} {status}", 0) + 1
-                time.sleep(0.05)
-    out.send({"latencies": latencies, "statuses": statuses})
+# --- the load: a few generator processes, a thread per client, timed by the kernel (lean_client) ---
+def generator(port: int, keys: list[str], kind: str, seed: int, start_at: float, seconds: float, out) -> None:
+    """One generator process: a closed-loop thread per key (the next search as soon as the previous answer
+    came, after Retry-After on 503/429) and a ticker that measures how late this process gets the CPU.
+    With no keys it is the poller: `GET /healthz` and `GET /` alternately, 50 ms apart."""
+    from lean_client import Connection
+
+    records: list[tuple] = []  # (path, status, server ms, written, arrived, read, send lag ns, reconnected, error)
+    ticks: list[float] = []
+    deadline = start_at + seconds
+    make = long_queries if kind == "long" else short_queries
+
+    def search_client(number: int, key: str) -> None:
+        connection, ready = Connection("127.0.0.1", port), 0  # ready: when the next request is due (ns)
+        for query in make(4000, seed=seed * 1000 + number):
+            if time.time() >= deadline:
+                break
+            answer = connection.get(
+                "/api/search?" + urlencode({"q": query, "limit": 10}), {"X-KB-Key": key, "Accept": "application/json"}
+            )
+            timing = answer.headers.get("server-timing", "")
+            server = float(timing.split("dur=")[1].split(",")[0]) if "dur=" in timing else None
+            lag = answer.written - ready if ready else 0
+            records.append(
+                (
+                    "search",
+                    answer.status,
+                    server,
+                    answer.written,
+                    answer.arrived,
+                    answer.read,
+                    lag,
+                    answer.reconnected,
+                    answer.error,
+                )
+            )
+            pause = float(answer.headers.get("retry-after", "1")) if answer.status in (429, 503) else 0.0
+            ready = answer.arrived + int(pause * 1e9)  # what a well-behaved client does
+            if pause:
+                time.sleep(max(0.0, ready / 1e9 - time.time()))
+        connection.close()
+
+    def poller() -> None:
+        connection, ready = Connection("127.0.0.1", port), 0
+        while time.time() < deadline:
+            for path in ("/healthz", "/"):
+                answer = connection.get(path)
+                records.append(
+                    (
+                        path,
+                        answer.status,
+                        None,
+                        answer.written,
+                        answer.arrived,
+                        answer.read,
+                        answer.written - ready if ready else 0,
+                        answer.reconnected,
+                        answer.error,
+                    )
+                )
+                ready = answer.arrived + 50_000_000
+                time.sleep(max(0.0, ready / 1e9 - time.time()))
+        connection.close()
+
+    def ticker() -> None:
+        while time.time() < deadline:
+            started = time.perf_counter()
+            time.sleep(0.01)
+            ticks.append(time.perf_counter() - started - 0.01)
+
+    time.sleep(max(0.0, start_at - time.time()))
+    threads = [threading.Thread(target=search_client, args=(n, key)) for n, key in enumerate(keys)]
+    threads += [threading.Thread(target=poller)] if not keys else []
+    threads.append(threading.Thread(target=ticker))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    out.send({"records": records, "ticks": ticks})
 
 
-async def search_clients(base: str, keys: list[str], queries: list[str], seconds: float) -> dict:
-    latencies: list[float] = []
-    server_times: list[float] = []  # what the server says it spent (Server-Timing), apart from client-side delays
-    statuses: dict[str, int] = {}
-    cursor = iter(queries)
-    deadline = time.monotonic() + seconds
-    limits = httpx.Limits(max_connections=len(keys) + 5, max_keepalive_connections=len(keys) + 5)
+def start_load(port: int, keys: list[str], kind: str, seconds: float, processes: int, start_at: float) -> list:
+    """`processes` generator processes share the keys, one more polls; all begin at `start_at`."""
+    context = multiprocessing.get_context("spawn")
+    started = []
+    for number, share in enumerate([keys[n::processes] for n in range(processes)] + [[]]):
+        receiver, sender = context.Pipe(duplex=False)
+        worker = context.Process(target=generator, args=(port, share, kind, number + 1, start_at, seconds, sender))
+        worker.start()
+        started.append((receiver, worker))
+    return started
 
-    async def client(key: str, http: httpx.AsyncClient) -> None:
-        while time.monotonic() < deadline:
-            query = next(cursor)
-            start = time.monotonic()
-            try:
-                response = await http.get("/api/search", params={"q": query, "limit": 10}, headers={"X-KB-Key": key})
-                status = str(response.status_code)
-                timing = response.headers.get("server-timing", "")
-                if "dur=" in timing:
-                    server_times.append(float(timing.split("dur=")[1].split(",")[0]) / 1000)
-                if response.status_code in (429, 503):
-                    latencies.append(time.monotonic() - start)
-                    statuses[status] = statuses.get(status, 0) + 1
-                    await asyncio.sleep(
-                        float(response.headers.get("retry-after", "1"))
-                    )  # what a well-behaved client does
-                    continue
-            except httpx.HTTPError as exc:
-                status = type(exc).__name__
-            latencies.append(time.monotonic() - start)
-            statuses[status] = statuses.get(status, 0) + 1
 
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
-        await asyncio.gather(*(client(key, http) for key in keys))
-    return {"latencies": latencies, "statuses": statuses, "server_times": server_times}
+def collect(started: list) -> tuple[list[tuple], list[float]]:
+    records: list[tuple] = []
+    ticks: list[float] = []
+    for receiver, worker in started:
+        got = receiver.recv()
+        records += got["records"]
+        ticks += got["ticks"]
+        worker.join()
+    return records, ticks
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -239,48 +290,84 @@ def stop_server(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
-def one_run(name: str, tree_root: Path, kb: Path, keys: list[str], queries: list[str], seconds: float) -> dict:
+def ms(values: list[float], q: float) -> float:
+    return round(percentile(values, q) / 1e6, 1) if values else float("nan")
+
+
+def summary(records: list[tuple], ticks: list[float], wall: float) -> dict:
+    """Latencies as the kernel saw them (answer arrived - request written), and the generator's own lag apart."""
+
+    def of(path: str) -> list[tuple]:
+        return [r for r in records if r[0] == path]
+
+    searches, health, pages = of("search"), of("/healthz"), of("/")
+    statuses: dict[str, int] = {}
+    for r in searches:
+        key = str(r[1]) if r[1] else r[8]
+        statuses[key] = statuses.get(key, 0) + 1
+    wait = [r[4] - r[3] for r in records]
+    server = [r[2] * 1e6 for r in searches if r[2] is not None]
+    ok = statuses.get("200", 0)
+    return {
+        "searches_ok": ok,
+        "searches_per_s": round(ok / wall, 2),
+        "search_statuses": statuses,
+        "search_p50_ms": ms([r[4] - r[3] for r in searches], 0.5),
+        "search_p99_ms": ms([r[4] - r[3] for r in searches], 0.99),
+        "search_max_ms": ms([r[4] - r[3] for r in searches], 1.0),
+        "search_200_max_ms": ms([r[4] - r[3] for r in searches if r[1] == 200], 1.0),
+        "search_refused_max_ms": ms([r[4] - r[3] for r in searches if r[1] in (429, 503)], 1.0),
+        "search_client_p99_ms": ms([r[5] - r[3] for r in searches], 0.99),  # the old way: the client's stopwatch
+        "search_server_p99_ms": ms(server, 0.99),
+        "search_server_max_ms": ms(server, 1.0),
+        "healthz_p50_ms": ms([r[4] - r[3] for r in health], 0.5),
+        "healthz_p99_ms": ms([r[4] - r[3] for r in health], 0.99),
+        "healthz_max_ms": ms([r[4] - r[3] for r in health], 1.0),
+        "page_p99_ms": ms([r[4] - r[3] for r in pages], 0.99),
+        "poll_statuses": {
+            s: sum(1 for r in health + pages if (str(r[1]) if r[1] else r[8]) == s)
+            for s in {str(r[1]) if r[1] else r[8] for r in health + pages}
+        },
+        "polls": len(health),
+        "over_2s": sum(1 for w in wait if w > 2e9),
+        "worst_wait_ms": ms(wait, 1.0),
+        "reconnects": sum(1 for r in records if r[7]),
+        # The generator's own lag: reading an answer that had arrived, sending a request that was due,
+        # and a 10 ms sleep of each generator process overshooting.
+        "gen_read_lag_p99_ms": ms([r[5] - r[4] for r in records], 0.99),
+        "gen_read_lag_max_ms": ms([r[5] - r[4] for r in records], 1.0),
+        "gen_send_lag_p99_ms": ms([r[6] for r in records], 0.99),
+        "gen_send_lag_max_ms": ms([r[6] for r in records], 1.0),
+        "gen_tick_lag_p99_ms": ms([t * 1e9 for t in ticks], 0.99),
+        "gen_tick_lag_max_ms": ms([t * 1e9 for t in ticks], 1.0),
+    }
+
+
+def one_run(name: str, tree_root: Path, kb: Path, keys: list[str], kind: str, seconds: float, processes: int) -> dict:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     process = start_server(tree_root, kb, port, kb / f"server-{name}.log")
     try:
         wait_ready(base, process)
+        start_at = time.time() + 3.0  # every generator is up and has made its queries before the clock starts
+        started = start_load(port, keys, kind, seconds, processes, start_at)
+        time.sleep(max(0.0, start_at - time.time()))
         sampler = Sampler(process.pid)
         sampler.sample()
         cpu_before, _ = cpu_and_rss(tree(process.pid))
-        receiver, sender = multiprocessing.Pipe(duplex=False)
-        poller = multiprocessing.get_context("spawn").Process(target=poll, args=(base, seconds, sender))
         load_before = os.getloadavg()
-        started = time.monotonic()
+        clock = time.monotonic()
         sampler.start()
-        poller.start()
-        searches = asyncio.run(search_clients(base, keys, queries, seconds))
-        polled = receiver.recv()
-        poller.join()
-        wall = time.monotonic() - started
+        records, ticks = collect(started)
+        wall = time.monotonic() - clock
         sampler.stop.set()
         sampler.sample()
         cpu_after, _ = cpu_and_rss(tree(process.pid))
     finally:
         stop_server(process)
-    ok = searches["statuses"].get("200", 0)
-    everything = searches["latencies"] + polled["latencies"]["/healthz"] + polled["latencies"]["/"]
     return {
         "code": name,
-        "searches_ok": ok,
-        "searches_per_s": round(ok / wall, 2),
-        "search_statuses": searches["statuses"],
-        "search_p50_ms": round(1000 * percentile(searches["latencies"], 0.5), 1),
-        "search_p99_ms": round(1000 * percentile(searches["latencies"], 0.99), 1),
-        "search_server_p99_ms": round(1000 * percentile(searches["server_times"], 0.99), 1),
-        "search_server_max_ms": round(1000 * max(searches["server_times"] or [float("nan")]), 1),
-        "healthz_p50_ms": round(1000 * percentile(polled["latencies"]["/healthz"], 0.5), 1),
-        "healthz_p99_ms": round(1000 * percentile(polled["latencies"]["/healthz"], 0.99), 1),
-        "healthz_max_ms": round(1000 * max(polled["latencies"]["/healthz"] or [0]), 1),
-        "page_p99_ms": round(1000 * percentile(polled["latencies"]["/"], 0.99), 1),
-        "poll_statuses": polled["statuses"],
-        "polls": len(polled["latencies"]["/healthz"]),
-        "worst_wait_s": round(max(everything or [0]), 2),
+        **summary(records, ticks, wall),
         "server_cpu_cores": round((cpu_after - cpu_before) / wall, 2),
         "server_peak_rss_mb": round(sampler.peak_rss / 2**20),
         "load_avg_1m_before": round(load_before[0], 2),
@@ -319,6 +406,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--docs", type=int, default=300)
+    parser.add_argument("--processes", type=int, default=5, help="generator processes the clients are spread over")
     parser.add_argument("--kinds", default="long,short", help="query kinds: long (distinct 256 characters), short")
     parser.add_argument("--out", type=Path, default=HERE / ".work")
     parser.add_argument("--json", type=Path, help="also write the results here")
@@ -329,26 +417,29 @@ def main(argv: list[str] | None = None) -> int:
     trees = [("new", REPO)] + ([("base", args.base.resolve())] if args.base else [])
     results = []
     for kind in args.kinds.split(","):
-        queries = (long_queries if kind == "long" else short_queries)(200_000, seed=hash(kind) & 0xFFFF)
         for name, root in trees:
-            result = {"queries": kind, **one_run(f"{name}-{kind}", root, kb, keys, queries, args.seconds)}
+            result = {"queries": kind, **one_run(f"{name}-{kind}", root, kb, keys, kind, args.seconds, args.processes)}
             results.append(result)
             print(json.dumps(result), flush=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(
-        "\n| queries | code | searches/s | 200 / 503 / 429 | search p50 / p99 ms (client) | p99 / max ms (server) | /healthz p50 / p99 / max ms | page p99 ms "
-        "| worst wait s | server CPU (cores) | peak RSS MB | load avg |"
+        "\n| queries | code | searches/s | 200 / 503 / 429 | search wait p50 / p99 / max ms | over 2 s "
+        "| Server-Timing p99 / max ms | /healthz p50 / p99 / max ms | page p99 ms "
+        "| generator lag p99 / max ms (read, send, tick) | server CPU (cores) | peak RSS MB | load avg |"
     )
-    print("|---|---|---:|---|---|---|---|---:|---:|---:|---:|---|")
+    print("|---|---|---:|---|---|---:|---|---|---:|---|---:|---:|---|")
     for r in results:
         st = r["search_statuses"]
         print(
-            f"| {r['queries']} | {r['code']} | {r['searches_per_s']} | {st.get('200', 0)} / {st.get('503', 0)} / {st.get('429', 0)} "
-            f"| {r['search_p50_ms']} / {r['search_p99_ms']} | {r['search_server_p99_ms']} / {r['search_server_max_ms']} "
-            f"| {r['healthz_p50_ms']} / {r['healthz_p99_ms']} / {r['healthz_max_ms']} "
-            f"| {r['page_p99_ms']} | {r['worst_wait_s']} | {r['server_cpu_cores']} | {r['server_peak_rss_mb']} "
-            f"| {r['load_avg_1m_before']}→{r['load_avg_1m_after']} |"
+            f"| {r['queries']} | {r['code']} | {r['searches_per_s']} "
+            f"| {st.get('200', 0)} / {st.get('503', 0)} / {st.get('429', 0)} "
+            f"| {r['search_p50_ms']} / {r['search_p99_ms']} / {r['search_max_ms']} | {r['over_2s']} "
+            f"| {r['search_server_p99_ms']} / {r['search_server_max_ms']} "
+            f"| {r['healthz_p50_ms']} / {r['healthz_p99_ms']} / {r['healthz_max_ms']} | {r['page_p99_ms']} "
+            f"| {r['gen_read_lag_p99_ms']} / {r['gen_read_lag_max_ms']}, {r['gen_send_lag_p99_ms']} / "
+            f"{r['gen_send_lag_max_ms']}, {r['gen_tick_lag_p99_ms']} / {r['gen_tick_lag_max_ms']} "
+            f"| {r['server_cpu_cores']} | {r['server_peak_rss_mb']} | {r['load_avg_1m_before']}→{r['load_avg_1m_after']} |"
         )
     return 0
 

@@ -4,7 +4,9 @@ sign-in/out from other sites refused, relative redirects, agent ids out of reach
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -315,14 +317,21 @@ def test_a_client_over_its_rate_gets_429_with_retry_after(floor):
 
 def test_a_full_search_queue_answers_503_at_once_while_health_and_pages_answer(floor):
     _, server, _, _ = floor
-    results: list[tuple[int, float, str]] = []
+    results: list[tuple[int, float, str, str]] = []
 
     def search(n: int) -> None:
         client = anonymous(server)
         start = time.monotonic()
         query = " ".join(f"card{n}x{i} declined refund transfer" for i in range(8))[:256]
         response = client.get("/api/search", params={"q": query, "log": "false"})
-        results.append((response.status_code, time.monotonic() - start, response.headers.get("retry-after", "")))
+        results.append(
+            (
+                response.status_code,
+                time.monotonic() - start,
+                response.headers.get("retry-after", ""),
+                response.headers.get("server-timing", ""),
+            )
+        )
 
     threads = [threading.Thread(target=search, args=(n,)) for n in range(12)]
     for thread in threads:
@@ -333,7 +342,50 @@ def test_a_full_search_queue_answers_503_at_once_while_health_and_pages_answer(f
     busy = [r for r in results if r[0] == 503]
     assert {r[0] for r in results} <= {200, 503} and busy and any(r[0] == 200 for r in results)
     assert all(r[2] for r in busy)  # Retry-After on every refusal
+    # A refusal says how long the server held it, counted from the request's arrival: within the timeout.
+    assert all(0 <= float(r[3].split("dur=")[1]) < 2000 for r in results), results
     assert health == [200, 200, 200]
+
+
+def niceness(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as handle:
+        return int(handle.read().rsplit(")", 1)[1].split()[16])
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads priorities from /proc")
+def test_search_processes_yield_the_cpu_to_the_event_loop(floor):
+    _, server, _, _ = floor
+    children = [
+        int(entry)
+        for entry in os.listdir("/proc")
+        if entry.isdigit() and Path(f"/proc/{entry}/stat").exists() and _parent(int(entry)) == server.process.pid
+    ]
+    niced = [pid for pid in children if niceness(pid) == 5]  # search_nice's default
+    assert niceness(server.process.pid) == 0 and len(niced) == 1  # this module's search_workers = 1
+
+
+def _parent(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return int(handle.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return -1
+
+
+def test_a_request_that_already_waited_its_timeout_gets_no_search(tmp_path):
+    from kbops.server.pool import PoolBusy, SearchPool
+
+    pool = SearchPool(tmp_path, workers=1, queue=0, max_wait=1.0, timeout=2.0)
+
+    async def late() -> str:
+        try:
+            await pool.search({"query": "card"}, arrived=time.monotonic() - 1.95)  # inside the answer margin
+        except PoolBusy as exc:
+            return exc.reason
+        return "searched"
+
+    assert "waited 2 s" in asyncio.run(late())
+    assert pool.state() == pool.state().__class__(1, 0, 0, False)  # no process started, no slot taken
 
 
 def test_a_client_that_never_finishes_its_headers_is_disconnected(floor):

@@ -15,7 +15,6 @@ import logging
 import os
 import re
 import secrets
-import time
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -40,6 +39,7 @@ from kbops.server.headers import SecurityHeaders
 from kbops.server.keys import ApiKeyStore, keys_path
 from kbops.server.limits import RateLimiter, client_id, retry_after
 from kbops.server.pool import PoolBusy, SearchPool, available_cores
+from kbops.server.protocol import arrived_at, server_timing
 from kbops.server.sessions import COOKIE, SessionError, SessionRefresh, Sessions
 from kbops.server.signin import SignIn
 from kbops.server.site import AudienceSite, site_dir
@@ -89,7 +89,9 @@ class Services:
         self.salt = user_salt(settings, config)
         processes = config.search_workers or max(1, available_cores() // max(1, workers))
         queue = config.search_queue if config.search_queue is not None else 4 * processes
-        self.pool = SearchPool(settings.root, processes, queue, config.search_max_wait, config.search_timeout)
+        self.pool = SearchPool(
+            settings.root, processes, queue, config.search_max_wait, config.search_timeout, config.search_nice
+        )
         self.limiter = RateLimiter(config.search_rate, config.search_burst)
         self.index = IndexStore(index_root(settings))
         self._manifest: tuple[str | None, Manifest | None] = (None, None)
@@ -208,7 +210,8 @@ def create_app(settings: Settings, host: str | None = None, port: int | None = N
         return JSONResponse(body)
 
     async def api_search(request: Request) -> Response:
-        started = time.perf_counter()
+        # When the request reached the server (stamped by the protocol; the handler's start without it).
+        started = arrived_at(request.scope)
         audience = services.audience(request)
         wait = services.limiter.allow(services.client(request))
         if wait:
@@ -240,9 +243,10 @@ def create_app(settings: Settings, host: str | None = None, port: int | None = N
             "limit": int(limit.strip()) if limit is not None else None,
         }
         try:
-            outcome, value = await services.pool.search(search_params)
+            outcome, value = await services.pool.search(search_params, started)
         except PoolBusy as exc:
-            raise ApiError(503, f"search is busy: {exc.reason}", {"retry-after": str(exc.retry_after)}) from None
+            busy = {"retry-after": str(exc.retry_after), "server-timing": server_timing(started)}
+            raise ApiError(503, f"search is busy: {exc.reason}", busy) from None
         if outcome == "usage":
             raise ApiError(400, value)
         if outcome == "not_found":
@@ -267,10 +271,7 @@ def create_app(settings: Settings, host: str | None = None, port: int | None = N
             if clean is None:
                 raise ApiError(400, "; ".join(errors))
             services.events.append([clean])
-        # The server's own time (queue + search + logging), apart from the network and the client (Server-Timing).
-        return ApiJSONResponse(
-            result, headers={"server-timing": f"search;dur={1000 * (time.perf_counter() - started):.1f}"}
-        )
+        return ApiJSONResponse(result, headers={"server-timing": server_timing(started)})
 
     def audience_of_caller(request: Request) -> str:
         return services.audience(request, strict=False)

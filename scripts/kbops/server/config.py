@@ -24,8 +24,12 @@ class ServerConfig(BaseModel):
     search_workers: int | None = Field(default=None, ge=1, le=64)
     search_queue: int | None = Field(default=None, ge=0, le=10_000)
     search_max_wait: float = Field(default=1.0, gt=0, le=30)
-    # A search request answered later than this (queue and search together) is answered 503 instead.
+    # A search request answered later than this after it reached the server (waiting for the event loop,
+    # the queue and the search together) is answered 503 instead.
     search_timeout: float = Field(default=2.0, gt=0, le=300)
+    # The search processes' niceness (0: as the server): when the cores are saturated, the event loop that
+    # admits requests, answers /healthz and sends 503s on time gets the CPU before searches do.
+    search_nice: int = Field(default=5, ge=0, le=19)
     # Searches per second per client (sign-in session, else API key, else address), bursts up to
     # `search_burst`; more is answered 429 with Retry-After. 0 turns the limit off.
     search_rate: float = Field(default=5.0, ge=0, le=10_000)

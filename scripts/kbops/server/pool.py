@@ -13,6 +13,12 @@ finds the queue full, or would by the measured search time (a moving average) no
 not answered within `search_timeout` seconds in all is answered 503 too; its process finishes the work
 (it cannot be interrupted halfway) and only then takes the next one. A pool process that dies is
 replaced on the next search.
+
+"In all" counts from when the request reached the server (the protocol stamps it, see protocol.py),
+not from when its handler began: on a busy machine a request can wait for the event loop too. The 503
+leaves `ANSWER_MARGIN` early, so that it reaches the client within the timeout. And the search
+processes run at a lower CPU priority (`search_nice`): when the cores are saturated, the event loop
+that admits requests, answers health checks and sends the 503s gets the CPU first.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
+
+ANSWER_MARGIN = 0.1  # seconds (at most a tenth of the timeout) kept to write the answer before the timeout
 
 
 class PoolBusy(Exception):
@@ -51,9 +59,15 @@ def available_cores() -> int:
 _ENGINE: Any = None
 
 
-def _start_worker(root: str) -> None:
-    """Pool process start-up: stop with the server, open the settings; the engine opens on first use."""
+def _start_worker(root: str, nice: int = 0) -> None:
+    """Pool process start-up: stop with the server, yield the CPU to the event loop (`nice`), open the
+    settings; the engine opens on first use."""
     global _ENGINE
+    if nice:
+        try:
+            os.nice(nice)
+        except (AttributeError, OSError) as exc:  # not on this platform, or not allowed
+            log.info("search process %s: could not lower its priority (%s)", os.getpid(), exc)
     from kbops.config import load_settings
     from kbops.search.engine import SearchEngine
     from kbops.server.supervision import exit_with_master
@@ -99,8 +113,11 @@ class PoolState:
 class SearchPool:
     """The server side of the pool: admission (run now, queue with a deadline, or refuse) and recovery."""
 
-    def __init__(self, root: Path, workers: int, queue: int, max_wait: float, timeout: float = 2.0):
+    def __init__(
+        self, root: Path, workers: int, queue: int, max_wait: float, timeout: float = 2.0, nice: int = 0
+    ) -> None:
         self.root, self.workers, self.queue, self.max_wait, self.timeout = str(root), workers, queue, max_wait, timeout
+        self.nice = nice
         self.service_time = 0.2  # seconds a search takes here, a moving average of the measured ones
         self._executor: concurrent.futures.ProcessPoolExecutor | None = None
         self._running = 0
@@ -114,7 +131,7 @@ class SearchPool:
                 self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker,
-                initargs=(self.root,),
+                initargs=(self.root, self.nice),
             )
             self._warm = [self._executor.submit(_warm) for _ in range(self.workers)]
 
@@ -130,13 +147,17 @@ class SearchPool:
     def state(self) -> PoolState:
         return PoolState(self.workers, self._running, len(self._waiting), self.ready)
 
-    async def search(self, params: dict) -> tuple[str, Any]:
-        started = time.monotonic()
-        await self._slot()
+    async def search(self, params: dict, arrived: float | None = None) -> tuple[str, Any]:
+        """Run a search in a pool process; `arrived` (time.monotonic()) is when the request reached the
+        server, its handler's start when not given. PoolBusy when it cannot be answered in time."""
+        deadline = (arrived or time.monotonic()) + self.timeout - min(ANSWER_MARGIN, self.timeout / 10)
+        if time.monotonic() >= deadline:
+            raise PoolBusy(f"the request waited {self.timeout:g} s for the server before its search began")
+        await self._slot(deadline)
         handed_over = False
         try:
             running = self._submit(params)
-            left = self.timeout - (time.monotonic() - started)
+            left = deadline - time.monotonic()
             try:
                 return await asyncio.wait_for(asyncio.shield(running), max(left, 0.01))
             except TimeoutError:
@@ -152,7 +173,7 @@ class SearchPool:
             if not handed_over:
                 self._release()
 
-    async def _slot(self) -> None:
+    async def _slot(self, deadline: float) -> None:
         if self._running < self.workers and not self._waiting:
             self._running += 1
             return
@@ -167,7 +188,7 @@ class SearchPool:
         granted = asyncio.get_running_loop().create_future()
         self._waiting.append(granted)
         try:
-            await asyncio.wait_for(asyncio.shield(granted), self.max_wait)
+            await asyncio.wait_for(asyncio.shield(granted), max(0.0, min(self.max_wait, deadline - time.monotonic())))
         except TimeoutError:
             if granted.done() and not granted.cancelled():
                 return  # the slot came at the last moment: use it

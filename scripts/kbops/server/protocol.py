@@ -9,6 +9,9 @@ no limit on how long a client may take to send a request's headers, so a client 
 every few seconds ("slowloris") holds a connection open forever. Here a connection must complete its
 request line and headers within `header_timeout` seconds of connecting or of the first byte of a
 following request on a kept-alive connection; otherwise it is closed.
+
+Arrival stamp: each request's scope carries (in `state`) when its bytes were read, before its handler
+waits for the event loop; the search's time budget (`search_timeout`) counts from there.
 """
 
 from __future__ import annotations
@@ -16,10 +19,14 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import time
+from collections.abc import MutableMapping
+from typing import Any
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+ARRIVED = "kbops.arrived"  # scope["state"] key: time.monotonic() when the request was read
 HEADER_TIMEOUT = 10.0  # seconds, unless $KB_HEADER_TIMEOUT says otherwise (`kb serve` sets it from the config)
 
 
@@ -29,6 +36,17 @@ def header_timeout() -> float:
         return float(os.environ.get("KB_HEADER_TIMEOUT", HEADER_TIMEOUT))
     except ValueError:
         return HEADER_TIMEOUT
+
+
+def arrived_at(scope: MutableMapping[str, Any]) -> float:
+    """time.monotonic() when the request reached the server (the handler's start when it was not stamped)."""
+    return float(scope.get("state", {}).get(ARRIVED, 0.0)) or time.monotonic()
+
+
+def server_timing(started: float) -> str:
+    """A Server-Timing value: the server's own time since `started` (waiting, queue, search, logging), apart
+    from the network and the client."""
+    return f"search;dur={1000 * (time.monotonic() - started):.1f}"
 
 
 class NoDelayH11Protocol(H11Protocol):
@@ -45,7 +63,11 @@ class NoDelayH11Protocol(H11Protocol):
         self._arm_header_timer()
 
     def data_received(self, data: bytes) -> None:
+        arrived, before = time.monotonic(), getattr(self, "scope", None)
         super().data_received(data)
+        scope = getattr(self, "scope", None)
+        if scope is not None and scope is not before and isinstance(scope.get("state"), dict):
+            scope["state"][ARRIVED] = arrived  # a request began in these bytes; its task has not run yet
         if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
             self._arm_header_timer()  # a request has begun (or is awaited): its headers have a deadline
         else:
