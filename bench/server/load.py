@@ -404,10 +404,13 @@ def prepare_kb(out: Path, docs: int, clients: int, keep: bool = False) -> list[s
     return [store.create("partner", f"agent-{n}") for n in range(clients)]
 
 
-def index_with(kb: Path, tree_root: Path) -> Path:
+def index_with(kb: Path, tree_root: Path, keep: bool = False) -> Path:
     """A copy of `kb` (same docs, keys and sites) indexed by the code at `tree_root`: index formats differ
-    between versions."""
+    between versions. `keep`: reuse the copy's index, refresh only the keys."""
     copy = kb.parent / f"{kb.name}-{tree_root.name}"
+    if keep and (copy / ".kb" / "index").is_dir():
+        shutil.copy2(kb / ".kb" / "api-keys.json", copy / ".kb" / "api-keys.json")
+        return copy
     if copy.exists():
         shutil.rmtree(copy)
     shutil.copytree(kb, copy, ignore=lambda folder, _names: ["index"] if folder.endswith(".kb") else [])
@@ -433,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
     kb = args.out / "kb"
     keys = prepare_kb(kb, args.docs, args.clients, args.keep)
     trees = [("new", REPO, kb)] + (
-        [("base", args.base.resolve(), index_with(kb, args.base.resolve()))] if args.base else []
+        [("base", args.base.resolve(), index_with(kb, args.base.resolve(), args.keep))] if args.base else []
     )
     results = []
     for kind in args.kinds.split(","):
