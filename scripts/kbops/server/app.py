@@ -8,6 +8,7 @@ pages and events are answered while searches queue; a full queue answers 503, a 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import inspect
 import json
@@ -270,7 +271,7 @@ def create_app(settings: Settings, host: str | None = None, port: int | None = N
             )
             if clean is None:
                 raise ApiError(400, "; ".join(errors))
-            services.events.append([clean])
+            await asyncio.to_thread(services.events.append, [clean])  # its fsync must not stall the event loop
         return ApiJSONResponse(result, headers={"server-timing": server_timing(started)})
 
     def audience_of_caller(request: Request) -> str:
@@ -291,7 +292,7 @@ def create_app(settings: Settings, host: str | None = None, port: int | None = N
         rejected = [{"index": r.index, "errors": list(r.errors)} for r in batch.rejected]
         if not batch.accepted:
             raise ApiError(422, "no valid event", rejected=rejected)
-        services.events.append(batch.accepted)
+        await asyncio.to_thread(services.events.append, batch.accepted)  # acknowledged once written, loop free
         return ApiJSONResponse(
             {"accepted": len(batch.accepted), "rejected": rejected, "ignored_fields": sorted(batch.ignored_fields)},
             status_code=202,
