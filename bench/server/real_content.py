@@ -51,10 +51,15 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 
+_HIDDEN = re.compile(r"<!--.*?(?:-->|\Z)|^(```|~~~).*?^\1", re.DOTALL | re.MULTILINE)
+
+
 def anchors_of(body: str) -> set[str]:
+    """The anchors of a page's headings; a heading in an HTML comment or a code block makes none (an
+    article that keeps its untranslated English text in a comment)."""
     from markdown.extensions.toc import slugify
 
-    return {slugify(heading, "-") for heading in _HEADING.findall(body)}
+    return {slugify(heading, "-") for heading in _HEADING.findall(_HIDDEN.sub("", body))}
 
 
 def kbops_links(body: str, locale: str, anchors: dict[str, set[str]], prefix: str, own_id: str) -> str:
