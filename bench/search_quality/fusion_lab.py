@@ -82,18 +82,9 @@ def main() -> int:
     parser.add_argument("--weights", type=float, nargs="*", default=[0.3, 0.4, 0.5])
     parser.add_argument("--exact", type=float, nargs="*", default=[0.5, 1.0, 2.0])
     parser.add_argument("--cache", type=Path, default=HERE.parent / ".cache")
-    parser.add_argument("--window", type=int, default=0, help="continuation passages of about N characters")
     parser.add_argument("--embed-chunks", type=int, default=None)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    if args.window:
-        import functools
-
-        import quality_sets
-
-        from kbops.search import records
-
-        quality_sets.passages = functools.partial(records.passages, window=args.window)
 
     settings = load_settings(args.root)
     config = search_config(settings).model_copy(update={"model_threads": 1})

@@ -76,62 +76,20 @@ def split_sections(headings: Iterable[Heading], blocks: Iterable[Block]) -> list
     return [(ordered[i] if i >= 0 else None, "\n\n".join(sections[i])) for i in sorted(sections)]
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
-
-
-def continuation(body: str, skip: int, size: int, most: int = 2) -> list[str]:
-    """Up to `most` windows of `body` after about its first `skip` characters, each at most about `size`
-    characters, cut where a sentence or a line ends (a sentence longer than `size` is one window of its own)."""
-    pieces = [p for p in _SENTENCE_END.split(body) if p.strip()]
-    done = 0
-    start = 0
-    for start, piece in enumerate(pieces):  # noqa: B007 - the first sentence past `skip` starts the windows
-        if done + len(piece) > skip:
-            break
-        done += len(piece) + 1
-    else:
-        return []
-    windows: list[str] = []
-    current = ""
-    for piece in pieces[start:]:
-        if current and len(current) + 1 + len(piece) > size:
-            windows.append(current)
-            if len(windows) == most:
-                return windows
-            current = piece
-        else:
-            current = f"{current} {piece}" if current else piece
-    if current:
-        windows.append(current)
-    return windows[:most]
-
-
 def passages(
-    title: str,
-    description: str,
-    sections: list[tuple[Heading | None, str]],
-    limit: int = 2000,
-    window: int = 0,
+    title: str, description: str, sections: list[tuple[Heading | None, str]], limit: int = 2000
 ) -> tuple[str, ...]:
-    """What gets embedded: one passage per section, each carrying the doc title (and the first one the description).
-
-    With `window`, a section longer than about `window` characters (what the model reads of a passage) also
-    yields continuation passages, listed after every section's first one: they fill the `embed_chunks` slots a
-    doc with few sections leaves free, so a one-section answer is embedded past its first paragraph."""
+    """What gets embedded: one passage per section, each carrying the doc title (and the first one the description)."""
     found: list[str] = []
-    more: list[str] = []
     for heading, body in sections:
         if heading is None or heading.level == 1:
             head = f"{title}. {description}" if description else title
         else:
             head = f"{title} › {heading.text}"
         found.append(f"{head}\n{body}"[:limit])
-        if window:
-            shown = f"{title} › {heading.text}" if heading is not None and heading.level > 1 else title
-            more.extend(f"{shown}\n{piece}"[:limit] for piece in continuation(body, window, window))
     if not found:
         found.append(f"{title}. {description}" if description else title)
-    return tuple(found + more)
+    return tuple(found)
 
 
 def _labels(keys: list[str], terms: dict, locale: str) -> tuple[str, ...]:
