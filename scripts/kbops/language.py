@@ -57,10 +57,17 @@ def candidates_for(locales: tuple[str, ...] | list[str], *more: str) -> tuple[st
     return languages(locales, *more)
 
 
-def guess_language(text: str, candidates: tuple[str, ...], min_words: int = MIN_WORDS) -> Guess:
-    """The most likely of the candidate languages for `text`, when it is likely enough."""
+def measure(text: str) -> tuple[str, int]:
+    """`text` as it is judged (without URLs and e-mail addresses) and its word count, before any detection."""
     cleaned = _URL.sub(" ", text)
-    count = words(cleaned)
+    return cleaned, words(cleaned)
+
+
+def guess_language(
+    text: str, candidates: tuple[str, ...], min_words: int = MIN_WORDS, *, measured: tuple[str, int] | None = None
+) -> Guess:
+    """The most likely of the candidate languages for `text`, when it is likely enough (`measured`: measure(text))."""
+    cleaned, count = measured or measure(text)
     detector = _detector(candidates)
     if detector is None or count < min_words:
         return Guess(None, 0.0, count)

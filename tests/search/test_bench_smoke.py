@@ -60,7 +60,7 @@ def test_quality_harness_runs_every_engine_on_every_set(tmp_path: Path):
     report = json.loads(out.read_text())
     assert set(report["results"]) == {"dev-en", "dev-es", "dev-fr", "banking77"}
     for engines in report["results"].values():
-        assert set(engines) == {"kbops lexical", "kbops hybrid", "lunr (MkDocs search)", "bm25s"}
+        assert set(engines) == {"kbops lexical", "kbops hybrid", "lunr (MkDocs search)", "lunr, no stemming", "bm25s"}
         assert all(e["test"]["queries"] > 0 and 0 <= e["test"]["mrr"] <= 1 for e in engines.values())
     assert report["model"]  # the default embedding model was there, with no network
 

@@ -161,3 +161,38 @@ def test_an_index_written_by_another_kb_version_is_refused_with_the_fix(fixture_
     engine = SearchEngine(settings)
     assert engine.search("card declined").hits
     engine.close()
+
+
+def test_a_one_doc_update_resolves_links_without_reading_every_doc(tmp_path: Path, monkeypatch):
+    """A changed doc's links to hidden docs stay hidden after an incremental update, and the update reads the
+    changed doc and the docs it links to, not every front-matter of the knowledge base (the manifest keeps ids)."""
+    from kbops.search import indexer
+    from kbops.search.engine import search
+    from tests.search.conftest import copy_fixture_kb
+    from tests.server.test_floor import STAFF_HUB
+
+    root = copy_fixture_kb(tmp_path / "kb")
+    text = (root / "pyproject.toml").read_text(encoding="utf-8")
+    (root / "pyproject.toml").write_text(text.replace("[tool.kbops.search]", '[tool.kbops.search]\nmodel = "none"'))
+    hub = root / "kb" / "cards" / "staff-hub.md"
+    hub.write_text(STAFF_HUB, encoding="utf-8")
+    settings = load_settings(root)
+    build_index(settings)
+    hub.write_text(STAFF_HUB + "\nUpdated today.\n", encoding="utf-8")
+    read: list[str] = []
+    real = indexer.load_document
+
+    def counted(settings, path, **kwargs):
+        read.append(Path(path).name)
+        return real(settings, path, **kwargs)
+
+    import kbops.model.loader as loader
+
+    monkeypatch.setattr(indexer, "load_document", counted)
+    monkeypatch.setattr(loader, "load_document", counted)  # what `load_corpus` (every doc) would call
+    report = build_index(settings)
+    assert report.updated == 1 and not report.full
+    files = sum(1 for _ in (root / "kb").rglob("*.md")) + sum(1 for _ in (root / "sops").rglob("*.md"))
+    assert read[0] == "staff-hub.md" and len(read) <= 3 < files, read  # itself + the two docs it links to
+    hit = next(h for h in search(settings, "staff hub manual card load").hits if h.id == "staff-hub")
+    assert "Kestrel" not in hit.snippet and "refund override" not in hit.snippet

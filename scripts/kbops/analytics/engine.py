@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -92,7 +93,16 @@ def connect(options: DeflectionOptions, temp_dir: str) -> duckdb.DuckDBPyConnect
     con.execute("SET TimeZone = 'UTC'")
     con.execute(f"SET memory_limit = {sql_text(options.memory_limit)}")
     con.execute(f"SET temp_directory = {sql_text(temp_dir)}")
+    # The staged events live in a database file in the temporary folder, not in memory: DuckDB writes
+    # a table that size compressed (about 1/6 of its in-memory size), so 10M events stay well inside
+    # memory_limit and the later steps do not spill. The file is thrown away with the folder.
+    con.execute(f"ATTACH {sql_text(str(Path(temp_dir) / 'staged.duckdb'))} AS store")
+    con.execute("USE store")
+    con.execute("PRAGMA disable_checkpoint_on_shutdown")
     con.execute("SET preserve_insertion_order = false")
+    # One-byte types of the staged table (sql/stage.sql); an event type outside the list is a problem.
+    con.execute("CREATE TYPE event_kind AS ENUM ('search', 'click', 'view', 'feedback', 'contact')")
+    con.execute("CREATE TYPE ts_zone_kind AS ENUM ('utc', 'offset', 'naive')")
     if options.threads:
         con.execute(f"SET threads = {int(options.threads)}")
     variables = {
@@ -235,8 +245,8 @@ def prepared(options: DeflectionOptions, progress: Progress = None) -> Iterator[
             say("computing sessions and metrics")
             con.execute(sql_file("events.sql"))
             summary = _input_summary(con, sources, unreadable)
-            # Everything else reads the de-duplicated events table: free the raw records' memory.
-            con.execute("DROP TABLE staged")
+            # Everything else reads the valid, de-duplicated events (the all_events view over staged).
+            con.execute(sql_file("prune.sql"))
             for name in ("sessions.sql", "searches.sql"):
                 con.execute(sql_file(name))
             joined = identity_join(con, *shapes, options.salt_configured) if has_tickets else None
@@ -338,7 +348,7 @@ def _input_summary(
     per_file: dict[int, list[int]] = {s.file_id: [0, 0] for s in sources}
     for file_id, records, bad in con.execute(
         "SELECT file_id, count(*), count(*) FILTER (WHERE problem IS NOT NULL AND problem <> 'blank_line') "
-        "FROM staged GROUP BY file_id"
+        "FROM staged_lines GROUP BY file_id"
     ).fetchall():
         per_file[file_id] = [records, bad]
     problems = [

@@ -206,7 +206,8 @@ def _check(settings, plan, report, written, manifest, jobs, say) -> None:
 
     allowed = set(plan.publish_despite)
     say("checking with kb lint…")
-    result = lint(settings, jobs=jobs)
+    structures: dict = {}  # holding a doc back edits its front-matter only: the second run reuses the parse
+    result = lint(settings, jobs=jobs, structures=structures)
     codes: dict[str, set[str]] = {}
     for diag in result.diagnostics:
         if diag.severity.value == "error" and diag.path in written and diag.code not in allowed:
@@ -223,7 +224,7 @@ def _check(settings, plan, report, written, manifest, jobs, say) -> None:
     if demoted:
         _restamp(settings, plan, written, manifest)
         say(f"{demoted} docs held back as review; checking again…")
-        result = lint(settings, jobs=jobs)
+        result = lint(settings, jobs=jobs, structures=structures)
     for diag in result.diagnostics:
         entry = report.lint.setdefault(diag.code, {"severity": diag.severity.value, "count": 0, "paths": []})
         entry["count"] += 1

@@ -25,7 +25,7 @@ from kbops.lint.context import LintContext
 from kbops.lint.diagnostics import Diagnostic, Severity
 from kbops.lint.registry import Rule, all_rules
 from kbops.lint.suppression import Suppression, parse_suppressions
-from kbops.model.document import Document
+from kbops.model.document import Block, Document, Heading, Link
 from kbops.model.files import Refused
 from kbops.model.loader import load_document, parse_document, read_file
 
@@ -56,6 +56,23 @@ class FileOutcome:
     id_deps: IdDeps = ("some", ())
     declared_id: str | None = None  # see declared_id(); feeds ctx.known_ids without reading the file
     stat: tuple[int, int, int] | None = None  # (mtime_ns, size, inode) when the bytes were read, if trustworthy
+
+
+@dataclass(frozen=True)
+class Structure:
+    """A body's Markdown structure as one run parsed it. A later run of the same process given it does not parse
+    the body again while it is unchanged: `kb import` lints, holds docs back by editing their front-matter
+    only, and lints again."""
+
+    body_line: int
+    body_digest: str
+    headings: tuple[Heading, ...]
+    links: tuple[Link, ...]
+    blocks: tuple[Block, ...]
+
+
+def body_digest(body: str) -> str:
+    return hashlib.blake2b(body.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 class TrackedIds(dict):
@@ -206,16 +223,35 @@ def run_document_rules(doc: Document, ctx: LintContext, rules: Iterable[tuple[Ru
     return diagnostics
 
 
+def _parse(relpath: str, data: bytes, default_locale: str, earlier: Structure | None) -> Document:
+    """Parse one file; the Markdown structure comes from `earlier` when the body is the same as then."""
+    if earlier is None:
+        return parse_document(relpath, data, default_locale=default_locale)
+    doc = parse_document(relpath, data, default_locale=default_locale, structure=False)
+    if doc.problems:  # unreadable or without front-matter: no structure either way
+        return doc
+    if doc.body_line != earlier.body_line or body_digest(doc.body) != earlier.body_digest:
+        return parse_document(relpath, data, default_locale=default_locale)
+    return dataclasses.replace(doc, headings=earlier.headings, links=earlier.links, blocks=earlier.blocks)
+
+
 def check_document(
-    task: FileTask, ctx: LintContext, rules: list[tuple[Rule, Severity]], whole_digest: str
-) -> FileOutcome:
-    """Read and parse one file, run the document rules; never raises for a user mistake."""
+    task: FileTask,
+    ctx: LintContext,
+    rules: list[tuple[Rule, Severity]],
+    whole_digest: str,
+    earlier: Structure | None = None,
+    keep: bool = False,
+) -> tuple[FileOutcome, Structure | None]:
+    """Read and parse one file, run the document rules; never raises for a user mistake.
+
+    With `keep`, also the body's structure for a later run (see Structure)."""
     digest, declared, identity = task.digest, None, None
     try:
         st = os.stat(task.path)
         data = read_file(ctx.settings, task.path)
         digest, declared, identity = digest_of(data), declared_id(data), stat_key(st)
-        doc = parse_document(task.relpath, data, default_locale=ctx.settings.default_locale)
+        doc = _parse(task.relpath, data, ctx.settings.default_locale, earlier)
     except (OSError, Refused):
         # a FIFO, a link out of the KB, unreadable or too large: the loader says which (KB010 / KB003 / KB006)
         doc = dataclasses.replace(load_document(ctx.settings, Path(task.path)), relpath=task.relpath)
@@ -224,20 +260,37 @@ def check_document(
         known.reset()
     diagnostics = run_document_rules(doc, ctx, rules)
     deps = known.deps(whole_digest) if isinstance(known, TrackedIds) else ("all", whole_digest)
-    return FileOutcome(
+    outcome = FileOutcome(
         task.relpath, digest, compact(doc), tuple(diagnostics), parse_suppressions(doc), deps, declared, identity
     )
+    kept = None
+    if keep and not doc.problems:
+        kept = Structure(doc.body_line, body_digest(doc.body), doc.headings, doc.links, doc.blocks)
+    return outcome, kept
 
 
 # -- worker processes --------------------------------------------------------------------------------
 _WORKER: dict[str, Any] = {}
 
 
-def init_worker(ctx: LintContext, plan: list[tuple[str, str]], whole_digest: str) -> None:
+def init_worker(
+    ctx: LintContext,
+    plan: list[tuple[str, str]],
+    whole_digest: str,
+    earlier: dict[str, Structure] | None = None,
+    keep: bool = False,
+) -> None:
     gc.enable()  # the parent pauses the cyclic GC while it loads the cache; a worker parses many files
     ctx.known_ids = TrackedIds(ctx.known_ids)
-    _WORKER.update(ctx=ctx, rules=document_rules(plan), whole_digest=whole_digest)
+    _WORKER.update(ctx=ctx, rules=document_rules(plan), whole_digest=whole_digest, earlier=earlier or {}, keep=keep)
 
 
-def check_in_worker(task: FileTask) -> FileOutcome:
-    return check_document(task, _WORKER["ctx"], _WORKER["rules"], _WORKER["whole_digest"])
+def check_in_worker(task: FileTask) -> tuple[FileOutcome, Structure | None]:
+    return check_document(
+        task,
+        _WORKER["ctx"],
+        _WORKER["rules"],
+        _WORKER["whole_digest"],
+        _WORKER["earlier"].get(task.relpath),
+        _WORKER["keep"],
+    )

@@ -26,7 +26,7 @@ from kbops.lint.affected import involved_filter
 from kbops.lint.cache import LintCache, fingerprint
 from kbops.lint.context import LintContext, build_context
 from kbops.lint.diagnostics import Diagnostic, Severity
-from kbops.lint.filecheck import CRASH_CODE, FileOutcome, FileTask, TrackedIds, guarded
+from kbops.lint.filecheck import CRASH_CODE, FileOutcome, FileTask, Structure, TrackedIds, guarded
 from kbops.lint.registry import Rule, all_rules
 from kbops.lint.suppression import apply_suppressions
 from kbops.model.files import Refused
@@ -148,6 +148,7 @@ def lint(
     use_cache: bool = True,
     jobs: int | None = None,
     parallel_min_files: int = PARALLEL_MIN_FILES,
+    structures: dict[str, Structure] | None = None,
 ) -> LintResult:
     """Lint the knowledge base and return every diagnostic.
 
@@ -155,6 +156,9 @@ def lint(
     limits it further. Corpus rules always see the whole knowledge base, plus the given paths.
     `deleted` names relpaths that no longer exist, so links into them count as involving a target;
     `linked_before` what the targets linked to before the change (see `lint.affected`).
+    `structures` (relpath -> Structure) is read and filled: a file parsed now whose body a run given the same
+    dict parsed before is not parsed again (only its front-matter changed), and every file parsed now adds its
+    body's structure (see `filecheck.Structure`).
     """
     # The cyclic GC would rescan the ~100 objects per cached document many times while they are built
     # (3x the load time on 10k docs); they hold no cycles worth collecting during one run.
@@ -173,6 +177,7 @@ def lint(
             use_cache,
             jobs,
             parallel_min_files,
+            structures,
         )
     finally:
         if collecting:
@@ -191,6 +196,7 @@ def _lint(
     use_cache: bool,
     jobs: int | None,
     parallel_min_files: int,
+    structures: dict[str, Structure] | None,
 ) -> LintResult:
     ctx = build_context(settings)
     rules = effective_rules(ctx, select, ignore)
@@ -205,7 +211,7 @@ def _lint(
     if targets is not None:
         wanted = set(targets) if wanted is None else wanted & set(targets)
     plan = _Plan(ctx, rules, corpus_files, wanted, whole_kb=not paths)
-    outcomes, cached, workers = _check_files(plan, settings, use_cache, jobs, parallel_min_files, progress)
+    outcomes, cached, workers = _check_files(plan, settings, use_cache, jobs, parallel_min_files, progress, structures)
     diagnostics = _corpus_and_suppressions(plan, settings, outcomes, set(deleted), set(linked_before))
     files = len(outcomes) if wanted is None else len(wanted & set(outcomes))
     return LintResult(sorted(diagnostics), files, len(outcomes), cached, workers, tuple(rules))
@@ -218,6 +224,7 @@ def _check_files(
     jobs: int | None,
     parallel_min_files: int,
     progress: Callable[[int, int], None] | None,
+    structures: dict[str, Structure] | None = None,
 ) -> tuple[dict[str, FileOutcome], int, int]:
     """Every file's outcome, from the cache where it is still valid, else parsed and checked now."""
     document_plan = plan.document_plan
@@ -265,8 +272,13 @@ def _check_files(
     if progress and cached:
         progress(cached, total)
     workers = _workers(jobs, len(todo), parallel_min_files)
-    for number, outcome in enumerate(_run_tasks(todo, plan.ctx, document_plan, whole, workers), cached + 1):
+    earlier = {t.relpath: structures[t.relpath] for t in todo if t.relpath in structures} if structures else {}
+    keep = structures is not None
+    run = _run_tasks(todo, plan.ctx, document_plan, whole, workers, earlier, keep)
+    for number, (outcome, structure) in enumerate(run, cached + 1):
         outcomes[outcome.relpath] = outcome
+        if structures is not None and structure is not None:
+            structures[outcome.relpath] = structure
         if cache is not None:
             cache.put(outcome)
         if progress:
@@ -288,8 +300,14 @@ def _workers(jobs: int | None, todo: int, parallel_min_files: int) -> int:
 
 
 def _run_tasks(
-    todo: Sequence[FileTask], ctx: LintContext, document_plan: list[tuple[str, str]], whole: str, workers: int
-) -> Iterable[FileOutcome]:
+    todo: Sequence[FileTask],
+    ctx: LintContext,
+    document_plan: list[tuple[str, str]],
+    whole: str,
+    workers: int,
+    earlier: dict[str, Structure],
+    keep: bool,
+) -> Iterable[tuple[FileOutcome, Structure | None]]:
     if not todo:
         return
     if workers == 1:
@@ -298,7 +316,7 @@ def _run_tasks(
         ctx.known_ids = TrackedIds(known)
         try:
             for task in todo:
-                yield filecheck.check_document(task, ctx, rules, whole)
+                yield filecheck.check_document(task, ctx, rules, whole, earlier.get(task.relpath), keep)
         finally:
             ctx.known_ids = known
         return
@@ -308,7 +326,7 @@ def _run_tasks(
         max_workers=workers,
         mp_context=multiprocessing.get_context(method),
         initializer=filecheck.init_worker,
-        initargs=(ctx, document_plan, whole),
+        initargs=(ctx, document_plan, whole, earlier, keep),  # with fork, inherited rather than pickled
     ) as pool:
         yield from pool.map(filecheck.check_in_worker, todo, chunksize=chunksize)
 

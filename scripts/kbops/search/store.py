@@ -33,7 +33,7 @@ class Manifest:
     """What one generation holds: per source file its stat, content hash and whether it is indexed."""
 
     signature: str
-    files: dict[str, dict] = field(default_factory=dict)  # relpath -> {"mtime_ns", "size", "hash", "indexed"}
+    files: dict[str, dict] = field(default_factory=dict)  # relpath -> {"mtime_ns", "size", "hash", "indexed", "id"}
     backend: str = "whoosh"
     built_at: float = 0.0
     schema: int = 0  # the indexer's SCHEMA_VERSION; generations written before it was recorded read as 0

@@ -6,8 +6,10 @@ language (embedded as queries: a customer's question meets a question writers at
 query to query, and "Activar mi tarjeta" lets a Spanish question find an English-only doc). A doc's similarity to a query is its best
 vector's cosine plus that kind's offset (`[tool.kbops.search] vector_offsets`).
 
-`vectors.npz` holds, per vector, the key of its doc, its kind and its L2-normalised embedding (float16
-on disk); the model name and dimension guard against mixing models. An incremental build copies the
+`vectors.npz` holds, per vector, the key of its doc, its kind and the row of its L2-normalised embedding
+(float16 on disk) in a matrix of distinct embeddings: an intent's taxonomy label is the same text on every
+doc of that intent, so it is embedded once, stored once and compared with a query once (the synthetic 10k
+corpus: 44,777 vectors, 16,321 distinct). The model name and dimension guard against mixing models. An incremental build copies the
 vectors of unchanged docs from the previous generation and embeds only those of added or changed docs.
 """
 
@@ -35,13 +37,35 @@ class ChunkVectors:
 
     model: str
     keys: np.ndarray  # (n,) str
-    matrix: np.ndarray  # (n, d) float32, rows L2-normalised
+    matrix: np.ndarray  # (m, d) float32, rows L2-normalised: the distinct embeddings
     kinds: np.ndarray | None = None  # (n,) int8 code in KINDS; None: every row a chunk (older generations)
     languages: np.ndarray | None = None  # (n,) str: "" = the doc's own language, else a taxonomy label's language
+    rows: np.ndarray | None = None  # (n,) row of each vector in `matrix`; None: one row each (older generations)
 
     @property
     def dim(self) -> int:
         return int(self.matrix.shape[1]) if self.matrix.ndim == 2 else 0
+
+    def row_of(self) -> np.ndarray:
+        return self.rows if self.rows is not None else np.arange(len(self.keys))
+
+    def expanded(self) -> np.ndarray:
+        """(n, d): each vector's embedding, in `keys` order."""
+        return self.matrix[self.row_of()]
+
+
+def distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct rows in first-seen order, each row's index among them): byte-equal rows stored once."""
+    if not len(matrix):
+        return matrix, np.zeros(0, dtype=np.int32)
+    flat = np.ascontiguousarray(matrix)
+    _, first, inverse = np.unique(
+        flat.view(np.dtype((np.void, flat.shape[1] * flat.itemsize))).ravel(), return_index=True, return_inverse=True
+    )
+    order = np.argsort(first)  # keep first-seen order: a generation's file does not depend on np.unique's sort
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return flat[first[order]], rank[inverse.ravel()].astype(np.int32)
 
 
 def read_vectors(generation: Path) -> ChunkVectors | None:
@@ -51,7 +75,8 @@ def read_vectors(generation: Path) -> ChunkVectors | None:
     with np.load(path, allow_pickle=False) as data:
         kinds = data["kinds"].astype(np.int8) if "kinds" in data.files else None
         languages = data["languages"] if "languages" in data.files else None
-        return ChunkVectors(str(data["model"]), data["keys"], data["matrix"].astype(np.float32), kinds, languages)
+        rows = data["rows"].astype(np.int64) if "rows" in data.files else None
+        return ChunkVectors(str(data["model"]), data["keys"], data["matrix"].astype(np.float32), kinds, languages, rows)
 
 
 def write_vectors(
@@ -80,7 +105,7 @@ def write_vectors(
     if old is not None and old.model == embedder.name and old.dim == embedder.dim:
         keep = ~np.isin(old.keys, list(dropped)) if dropped else np.ones(len(old.keys), dtype=bool)
         keep_keys.append(old.keys[keep])
-        keep_rows.append(old.matrix[keep])
+        keep_rows.append(old.expanded()[keep])
         keep_kinds.append(old.kinds[keep] if old.kinds is not None else np.zeros(int(keep.sum()), dtype=np.int8))
         keep_langs.append(
             old.languages[keep] if old.languages is not None else np.full(int(keep.sum()), "", dtype="<U8")
@@ -118,19 +143,10 @@ def write_vectors(
             owners.append(owner)
             kinds.append(2)
             languages.append(language)
-    vectors: list[np.ndarray] = []
-    for start in range(0, len(texts), BATCH):
-        part = texts[start : min(start + BATCH, passages)] if start < passages else []
-        if part:
-            vectors.append(np.asarray(embedder.embed_passages(part), dtype=np.float32))
-        queries = texts[max(start, passages) : start + BATCH]
-        if queries:
-            vectors.append(np.asarray(embedder.embed_queries(queries), dtype=np.float32))
-        if progress:
-            progress(min(start + BATCH, len(texts)))
-    if vectors:
+    vectors = _embed_distinct(embedder, texts, passages, progress)
+    if texts:
         keep_keys.append(np.asarray(owners, dtype=str))
-        keep_rows.append(np.concatenate(vectors))
+        keep_rows.append(vectors)
         keep_kinds.append(np.asarray(kinds, dtype=np.int8))
         keep_langs.append(np.asarray(languages, dtype="<U8"))
     dim = embedder.dim
@@ -138,18 +154,42 @@ def write_vectors(
     matrix = np.concatenate(keep_rows) if keep_rows else np.zeros((0, dim), dtype=np.float32)
     kind_codes = np.concatenate(keep_kinds) if keep_kinds else np.zeros(0, dtype=np.int8)
     langs = np.concatenate(keep_langs) if keep_langs else np.zeros(0, dtype="<U8")
+    distinct, rows = distinct_rows(matrix.astype(np.float16))
     tmp = target / (VECTORS + ".tmp.npz")
     np.savez(
         tmp,
         model=np.asarray(embedder.name),
         keys=keys.astype(str),
-        matrix=matrix.astype(np.float16),
+        matrix=distinct,
+        rows=rows,
         kinds=kind_codes,
         languages=langs.astype(str),
     )
     tmp.replace(target / VECTORS)
     log.info("embedded %d texts (%d vectors kept from the previous generation)", len(texts), len(keys) - len(texts))
     return len(texts)
+
+
+def _embed_distinct(embedder, texts: list[str], passages: int, progress: Callable[[int], None] | None) -> np.ndarray:
+    """Vectors of `texts` (the first `passages` embedded as passages, the rest as queries), each distinct text
+    embedded once: a label shared by a thousand docs costs one forward pass, not a thousand."""
+    kinds = [(i < passages, text) for i, text in enumerate(texts)]
+    distinct = list(dict.fromkeys(kinds))
+    where = {item: n for n, item in enumerate(distinct)}
+    found: list[np.ndarray] = []
+    done = 0
+    for is_passage in (True, False):
+        todo = [text for passage, text in distinct if passage is is_passage]
+        method = embedder.embed_passages if is_passage else embedder.embed_queries
+        for start in range(0, len(todo), BATCH):
+            found.append(np.asarray(method(todo[start : start + BATCH]), dtype=np.float32))
+            done += len(todo[start : start + BATCH])
+            if progress:
+                progress(round(done * len(texts) / max(len(distinct), 1)))
+    if not found:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    embedded = np.concatenate(found)
+    return embedded[[where[item] for item in kinds]]
 
 
 def is_landing_page(path: str) -> bool:
@@ -169,7 +209,8 @@ class VectorView:
         )
         present = docnums >= 0  # vectors of docs the lexical index does not hold (never expected) are ignored
         rows = np.flatnonzero(present)[np.argsort(docnums[present], kind="stable")]
-        self.matrix = np.ascontiguousarray(vectors.matrix[rows])  # one copy (25 MB at 10k docs), not two
+        self.matrix = vectors.matrix  # the distinct embeddings: a shared label is compared with a query once
+        self.row = vectors.row_of()[rows]
         self.chunk_doc = docnums[rows]
         kinds = vectors.kinds if vectors.kinds is not None else np.zeros(len(vectors.keys), dtype=np.int8)
         self.kinds = kinds[rows]
@@ -198,7 +239,7 @@ class VectorView:
             return found
         # numpy's own single-threaded SIMD loop, not BLAS: a multi-threaded sgemv spins for its threads, which on a
         # shared machine costs 2-3x the CPU and wall time of one thread for this memory-bound product.
-        sims = np.einsum("ij,j->i", self.matrix, query.astype(np.float32, copy=False))
+        sims = np.einsum("ij,j->i", self.matrix, query.astype(np.float32, copy=False))[self.row]
         per_row = self._row_offsets(tuple(offsets))
         if per_row is not None:
             sims += per_row

@@ -1,16 +1,16 @@
 -- Ingest problems, for the "input" section of the report.
--- Input: staged. Each query below is run on its own by kbops.analytics.engine.
+-- Input: staged, staged_lines (stage.sql). Each query below is run on its own by kbops.analytics.engine.
 
 -- name: problems_by_file
 SELECT file_id, problem, count(*) AS records, min(line_no) AS first_line
-FROM staged
+FROM staged_lines
 WHERE problem IS NOT NULL
 GROUP BY file_id, problem
 ORDER BY file_id, problem;
 
 -- name: problem_examples
 SELECT file_id, line_no, problem, problem_value
-FROM staged
+FROM staged_lines
 WHERE problem IS NOT NULL AND problem <> 'blank_line'
 QUALIFY row_number() OVER (PARTITION BY problem ORDER BY file_id, line_no) <= getvariable('example_limit')
 ORDER BY file_id, line_no;
@@ -31,7 +31,7 @@ FROM staged;
 SELECT file_id, count(*) AS records, min(line_no) AS first_line
 FROM (
     SELECT file_id, line_no, ts < lag(ts) OVER (PARTITION BY file_id ORDER BY line_no) AS late
-    FROM staged
+    FROM staged_lines
     WHERE problem IS NULL
 )
 WHERE late

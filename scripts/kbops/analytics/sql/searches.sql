@@ -8,42 +8,42 @@
 -- click_seconds (30 minutes, inclusive). Each click is attributed to the latest search at or before
 -- it; a click at the same instant as a search belongs to that search.
 CREATE OR REPLACE TEMP TABLE search_outcomes AS
-WITH search_and_click AS (
-    SELECT event_id, session, ts, is_search, doc
-    FROM events
-    WHERE in_period AND (is_search OR event = 'click')
-),
-attributed AS (
+-- One window pass, no join back: ordered as above, a search's first following click is the next row,
+-- so `lead` gives whether it was clicked in time and the doc (a later click cannot be earlier).
+WITH ordered AS (
     SELECT
+        event_id,
+        session,
         ts,
         is_search,
-        doc,
-        last_value(CASE WHEN is_search THEN event_id END IGNORE NULLS) OVER w AS search_id,
-        last_value(CASE WHEN is_search THEN ts END IGNORE NULLS) OVER w AS search_ts
-    FROM search_and_click
-    WINDOW w AS (PARTITION BY session ORDER BY ts, is_search DESC, event_id
-                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+        query,
+        results,
+        locale,
+        channel,
+        lead(is_search) OVER w AS next_is_search,
+        lead(ts) OVER w AS next_ts,
+        lead(doc) OVER w AS next_doc
+    FROM events
+    WHERE in_period AND (is_search OR event = 'click')
+    WINDOW w AS (PARTITION BY session ORDER BY ts, is_search DESC, event_id)
 ),
-clicked AS (
-    SELECT search_id, arg_min(doc, ts) AS clicked_doc
-    FROM attributed
-    WHERE NOT is_search
-      AND search_id IS NOT NULL
-      AND ts <= search_ts + to_seconds(getvariable('click_seconds'))
-    GROUP BY search_id
+outcomes AS (
+    SELECT
+        *,
+        coalesce(NOT next_is_search AND next_ts <= ts + to_seconds(getvariable('click_seconds')), false) AS is_clicked
+    FROM ordered
+    WHERE is_search
 )
 SELECT
-    e.event_id,
-    e.session,
-    e.ts,
-    CAST(date_trunc('week', e.ts) AS DATE) AS week,
-    e.locale,
-    e.channel,
+    o.event_id,
+    o.session,
+    o.ts,
+    CAST(date_trunc('week', o.ts) AS DATE) AS week,
+    o.locale,
+    o.channel,
     q.query_norm,
-    e.results = 0 AS zero_result,
-    c.search_id IS NOT NULL AS clicked,
-    c.clicked_doc
-FROM events AS e
-LEFT JOIN clicked AS c ON c.search_id = e.event_id
-LEFT JOIN query_forms AS q ON q.query = e.query
-WHERE e.in_period AND e.is_search;
+    o.results = 0 AS zero_result,
+    o.is_clicked AS clicked,
+    CASE WHEN o.is_clicked THEN o.next_doc END AS clicked_doc
+FROM outcomes AS o
+LEFT JOIN query_forms AS q ON q.query = o.query;

@@ -1,7 +1,11 @@
 -- Type every field, normalise timestamps to UTC and name what is wrong with each record.
 -- Input:  raw_records(file_id, line_no, record_problem, ts, ts_text, event, session, user, from_ticket,
 --                     query, results, doc, rank, helpful, locale, channel, audience)  -- any column types
--- Output: staged, one row per record; `problem` is NULL for a valid event, else a stable code.
+-- Output: staged, one row per record; `problem` is NULL for a valid event, else a stable code;
+--         view staged_lines: staged with file_id and line_no (both are in record_id).
+-- The table is kept narrow (it is the largest thing in memory: 10M events must stay inside
+-- memory_limit or every later step spills): file and line live in record_id only, `event` and
+-- `ts_zone` are one-byte enums (types event_kind, ts_zone_kind: kbops.analytics.engine.connect).
 -- `is_search`: a search whose query is non-empty after trimming (the only searches that count).
 --
 -- Timestamps: ISO 8601 with `Z`, an offset (`+01:00`) or none (taken as UTC); epoch seconds; and the
@@ -12,7 +16,7 @@
 -- (cheaper than any per-row test). `from_ticket` marks ticket-export rows.
 -- Audience: the reader's audience the collector recorded from the API key; none = public (logs
 -- written before the collector recorded it, and customers without a key). Tickets have none.
-CREATE OR REPLACE TEMP TABLE staged AS
+CREATE OR REPLACE TABLE staged AS
 WITH typed AS (
     SELECT
         CAST(file_id AS BIGINT) * 1099511627776 + line_no AS record_id,
@@ -46,8 +50,6 @@ WITH typed AS (
 )
 SELECT
     record_id,
-    file_id,
-    line_no,
     CASE
         WHEN record_problem IS NOT NULL THEN record_problem
         WHEN event IS NULL THEN 'missing_event'
@@ -73,13 +75,13 @@ SELECT
         WHEN event = 'search' AND results_raw IS NOT NULL AND (results IS NULL OR results < 0) THEN left(CAST(results_raw AS VARCHAR), 80)
     END AS problem_value,
     timezone('UTC', ts_zoned) AS ts,
-    CASE
+    CAST(CASE
         WHEN ts_text IS NULL OR ends_with(ts_text, 'Z') THEN 'utc'
         WHEN regexp_matches(ts_text, '[+-][0-9]{2}:?[0-9]{2}$') THEN
             CASE WHEN regexp_matches(ts_text, '[+-]00:?00$') THEN 'utc' ELSE 'offset' END
         ELSE 'naive'
-    END AS ts_zone,
-    event,
+    END AS ts_zone_kind) AS ts_zone,
+    TRY_CAST(event AS event_kind) AS event,
     session,
     user_raw AS "user",
     from_ticket,
@@ -96,3 +98,7 @@ SELECT
     -- Exact duplicates share this hash (events.sql confirms equality field by field).
     hash(ts_zoned, event, session, user_raw, query, results, doc, rank, helpful, locale, channel, audience) AS fingerprint
 FROM typed;
+
+CREATE OR REPLACE TEMP VIEW staged_lines AS
+SELECT *, record_id // 1099511627776 AS file_id, record_id % 1099511627776 AS line_no
+FROM staged;

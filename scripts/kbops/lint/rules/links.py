@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
+from functools import lru_cache
 
 from kbops.lint.context import LintContext
 from kbops.lint.linkgraph import ResolvedLink, anchors, outgoing
@@ -59,6 +60,14 @@ def broken_link(corpus: Corpus, ctx: LintContext):
             )
 
 
+@lru_cache(maxsize=4096)
+def _anchor_hint(anchor: str, known: tuple[str, ...]) -> str:
+    """The closest anchor, else the first anchors (difflib is most of KB302's time; the same broken anchor
+    recurs in every translation and in the run after `kb import` held docs back)."""
+    close = difflib.get_close_matches(anchor, known, n=1, cutoff=0.6)
+    return f"did you mean '#{close[0]}'?" if close else f"anchors: {', '.join(known[:8]) or 'none'}"
+
+
 @rule("KB302", "broken-anchor", kind="corpus")
 def broken_anchor(corpus: Corpus, ctx: LintContext):
     """A link's `#anchor` names no heading of the target document.
@@ -88,8 +97,7 @@ def broken_anchor(corpus: Corpus, ctx: LintContext):
             continue
         known = anchors(target)
         if resolved.anchor not in known:
-            close = difflib.get_close_matches(resolved.anchor.lower(), sorted(known), n=1, cutoff=0.6)
-            hint = f"did you mean '#{close[0]}'?" if close else f"anchors: {', '.join(sorted(known)[:8]) or 'none'}"
+            hint = _anchor_hint(resolved.anchor.lower(), tuple(sorted(known)))
             yield Finding(
                 resolved.link.line,
                 f"anchor '#{resolved.anchor}' is not a heading of {target.relpath}; {hint}",

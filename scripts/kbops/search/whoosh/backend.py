@@ -17,7 +17,13 @@ from kbops.search.backend import LexicalIndex, SearchBackend
 from kbops.search.config import SearchConfig
 from kbops.search.records import IndexRecord
 from kbops.search.text import SynonymTable, analyzer_groups, language_group
-from kbops.search.whoosh.analysis import analyzer_for, query_terms, spelling_analyzer, spelling_words, stop_words
+from kbops.search.whoosh.analysis import (
+    analyzer_for,
+    query_terms,
+    spelling_analyzer,
+    spelling_words,
+    stop_words,
+)
 from kbops.search.whoosh.scoring import VectorScorer
 from kbops.search.whoosh.spelling import SpellingVocabulary
 
@@ -207,6 +213,12 @@ class WhooshIndex(LexicalIndex):
                             for variant in variants:
                                 key = (f"{name}_{group}", variant)
                                 terms[key] = terms.get(key, 0.0) + boost
+            if self.config.exact_weight > 0:  # the word as typed (accents folded) beside its stem
+                stops = stop_words(group)
+                for word in spelling_words(text):
+                    if word not in stops:
+                        key = (f"spell_{group}", word)
+                        terms[key] = terms.get(key, 0.0) + self.config.exact_weight
         return terms
 
     def scores(self, text, groups, collection, collection_key):
@@ -215,12 +227,14 @@ class WhooshIndex(LexicalIndex):
         terms = self._terms(text, groups)
         stems: dict[str, set[str]] = {}
         for field, term in terms:
-            stems.setdefault(field.rsplit("_", 1)[1], set()).add(term)
+            if not field.startswith("spell_"):
+                stems.setdefault(field.rsplit("_", 1)[1], set()).add(term)
         weighted = (
             (field, term, boost, b_of.get(field.rsplit("_", 1)[0], norm.other))
             for (field, term), boost in terms.items()
         )
-        return self.scorer.score(weighted, collection, collection_key, norm.k1), stems
+        scores = self.scorer.score(weighted, collection, collection_key, norm.k1)
+        return scores, stems
 
     def stored(self, docnum: int) -> dict:
         fields = dict(self.reader.stored_fields(int(docnum)))

@@ -9,13 +9,15 @@ from kbops.language import (
     FIELD_MARKER,
     MIN_PASSAGE_WORDS,
     MIN_WORDS,
+    Guess,
     candidates_for,
     guess_language,
     language_name,
+    measure,
 )
 from kbops.lint.context import LintContext
 from kbops.lint.registry import Finding, rule
-from kbops.lint.rules._text import prose
+from kbops.lint.rules._text import Prose, prose
 from kbops.model.document import Document
 
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -39,6 +41,25 @@ def marker_lines(doc: Document) -> list[int]:
         elif fence is None and BODY_MARKER in line and BODY_MARKER in _INLINE_CODE.sub("", line):
             found.append(number)
     return found
+
+
+def _judge(pieces: list[Prose], candidates: tuple[str, ...], locale: str) -> list[tuple[Prose, Guess]] | None:
+    """The language of every passage long enough to judge, in order; None as soon as more than half of all their
+    words are known to be in `locale`: the rule's verdict ("no finding") is then certain, whatever the rest are in.
+    Longest passages first, so a translation that is one usually stops after about half of its words."""
+    measured = [(n, p, measure(p.text)) for n, p in enumerate(pieces)]
+    judgeable = [m for m in measured if m[2][1] >= MIN_PASSAGE_WORDS]
+    total = sum(m[2][1] for m in judgeable)
+    guesses: dict[int, Guess] = {}
+    in_locale = 0
+    for n, piece, cleaned in sorted(judgeable, key=lambda m: -m[2][1]):
+        guess = guess_language(piece.text, candidates, MIN_PASSAGE_WORDS, measured=cleaned)
+        guesses[n] = guess
+        if guess.language == locale:
+            in_locale += guess.words
+            if in_locale * 2 > total:
+                return None
+    return [(piece, guesses[n]) for n, piece, _ in judgeable]
 
 
 @rule("KB812", "translation-not-in-locale", kind="document")
@@ -92,8 +113,9 @@ def translation_not_in_locale(doc: Document, ctx: LintContext):
     locale = candidates_for([doc.locale])[0]
     candidates = candidates_for(ctx.settings.locales, ctx.settings.default_locale, locale)
     pieces = [p for p in prose(doc) if p.text.strip()]
-    judged = [(p, guess_language(p.text, candidates, MIN_PASSAGE_WORDS)) for p in pieces]
-    judged = [(p, g) for p, g in judged if g.words >= MIN_PASSAGE_WORDS]
+    judged = _judge(pieces, candidates, locale)
+    if judged is None:  # most of the words are in the locale: nothing to report
+        return
     by_language: dict[str | None, int] = {}
     for _, g in judged:
         by_language[g.language] = by_language.get(g.language, 0) + g.words
