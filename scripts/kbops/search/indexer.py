@@ -127,7 +127,6 @@ def build_index(
                 "indexed": indexed,
                 "id": doc.id or "",  # what an `id:` link of another doc resolves to, without reading this file again
             }
-            link_targets.seen(doc)
             refused = refusals(doc)
             if refused:
                 manifest.files[relpath]["problems"] = refused
@@ -248,9 +247,9 @@ def scan_sources(settings: Settings) -> list[tuple[str, str, os.stat_result]]:
 
 
 class _LinkTargets:
-    """What a doc's links point to (`kbops.site.links` asks `get(id)` and `by_path.get(relpath)`): the docs read in
-    this run, and any other doc's front-matter read on first need, found by the id the manifest keeps per file, so
-    that a one-doc update does not read 10k front-matters. A manifest without ids (an older index): every doc."""
+    """What a doc's links point to (`kbops.site.links` asks `get(id)` and `by_path.get(relpath)`): a linked doc's
+    front-matter read on first need, found by the id the manifest keeps per file, so that a one-doc update does not
+    read 10k front-matters. A manifest without ids (an older index): every doc."""
 
     def __init__(self, settings: Settings, paths: dict[str, Path], entries: dict[str, dict]):
         self.settings, self.paths, self.entries = settings, paths, entries
@@ -259,17 +258,17 @@ class _LinkTargets:
         self._ids: dict[str, str] | None = None
         self._corpus = None
 
-    def seen(self, doc: Document) -> None:
-        self.loaded[doc.relpath] = doc
-
     def corpus(self):
-        """Self when the manifest names every file's id, else the whole corpus (an index built before ids were kept)."""
-        if all("id" in self.entries.get(relpath, {}) for relpath in self.paths):
-            return self
+        """Self when the manifest names every file's id, else the whole corpus (an index built before ids were kept).
+        Asked once per linking doc after the scan: decided on the first call."""
         if self._corpus is None:
-            from kbops.model.loader import load_corpus
+            complete = all("id" in self.entries.get(relpath, {}) for relpath in self.paths)
+            if complete:
+                self._corpus = self
+            else:
+                from kbops.model.loader import load_corpus
 
-            self._corpus = load_corpus(self.settings, structure=False)
+                self._corpus = load_corpus(self.settings, structure=False)
         return self._corpus
 
     def get(self, doc_id: str) -> Document | None:
