@@ -201,6 +201,7 @@ class WhooshIndex(LexicalIndex):
         """(field, term) -> boost for every query word and taxonomy synonym, per language group."""
         boosts = self.config.boosts.model_dump()
         terms: dict[tuple[str, str], float] = {}
+        typed = spelling_words(text) if self.config.exact_weight > 0 else []  # the words as typed, accents folded
         for group in groups:
             phrases = [(text, 1.0)] + [
                 (alt, self.config.synonym_weight) for alt in self.synonyms[group].alternatives(text)
@@ -213,9 +214,9 @@ class WhooshIndex(LexicalIndex):
                             for variant in variants:
                                 key = (f"{name}_{group}", variant)
                                 terms[key] = terms.get(key, 0.0) + boost
-            if self.config.exact_weight > 0:  # the word as typed (accents folded) beside its stem
+            if typed:  # each beside its stem
                 stops = stop_words(group)
-                for word in spelling_words(text):
+                for word in typed:
                     if word not in stops:
                         key = (f"spell_{group}", word)
                         terms[key] = terms.get(key, 0.0) + self.config.exact_weight
